@@ -1,0 +1,24 @@
+#pragma once
+// Options every subcommand shares, and the registration functions of each subcommand.
+#include <CLI/CLI.hpp>
+#include <string>
+
+namespace llmgw::cli {
+
+struct GlobalOptions {
+  std::string config_path; // --config; "" = LLMGW_CONFIG or the XDG default
+  std::string db_path;     // --db; "" = LLMGW_DB or the XDG default
+};
+
+// The database path after --db, LLMGW_DB and the XDG default.
+std::string resolve_db_path(const GlobalOptions& options);
+
+void register_serve(CLI::App& app, GlobalOptions& options);
+void register_usage(CLI::App& app, GlobalOptions& options);
+void register_log(CLI::App& app, GlobalOptions& options);
+void register_init(CLI::App& app, GlobalOptions& options);
+void register_env(CLI::App& app, GlobalOptions& options);
+void register_config(CLI::App& app, GlobalOptions& options);
+void register_prices(CLI::App& app, GlobalOptions& options);
+
+} // namespace llmgw::cli

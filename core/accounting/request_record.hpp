@@ -1,0 +1,60 @@
+#pragma once
+// One ledger row: everything recorded about a request, whatever its outcome.
+#include "core/accounting/usage.hpp"
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace llmgw::core {
+
+// Stored as TEXT; the spellings are fixed and never reused.
+enum class Outcome {
+  ok,             // upstream answered 2xx and the response reached the client whole
+  upstream_error, // upstream answered with an error status (or an in-band error event)
+  client_closed,  // the client went away before the response ended
+  upstream_cut,   // the upstream stream ended before its protocol's final event
+  unreachable,    // no connection to the upstream, or it timed out before answering
+  refused,        // llmgw refused the request (auth, Host/Origin, cap, unknown model)
+  bad_request,    // the client's request was malformed (bad JSON, body too large)
+};
+
+enum class UsageSource { reported, estimated, missing };
+
+std::string_view to_string(Outcome outcome);
+std::string_view to_string(UsageSource source);
+// Parse the stored spelling back; unknown text yields Outcome::ok / UsageSource::missing.
+Outcome outcome_from_string(std::string_view text);
+UsageSource usage_source_from_string(std::string_view text);
+
+struct RequestRecord {
+  int64_t started_at_ms = 0; // unix epoch milliseconds
+  int64_t duration_ms = 0;
+  int64_t ttfb_ms = -1; // first response byte to the client; -1 when none was sent
+  std::string agent;    // claude-code, codex, aider, opencode, openai-sdk, anthropic-sdk, curl, unknown
+  std::string session_id;
+  std::string endpoint; // e.g. "/v1/messages"
+  std::string provider;
+  std::string requested_model;
+  std::string served_model;
+  bool streamed = false;
+  int http_status = 0;
+  Outcome outcome = Outcome::ok;
+  Usage usage;
+  int64_t cost_usd_pico = 0;
+  std::string price_version;
+  UsageSource usage_source = UsageSource::missing;
+  bool unpriced = false;
+  bool billed_to_client = false; // the client's own key or plan paid; cost is the API equivalent
+  std::string upstream_request_id;
+  std::string error_message; // short, never contains a secret
+};
+
+// Where finished requests go. The store's ledger implements it; record() must not block on I/O.
+class UsageSink {
+public:
+  virtual ~UsageSink() = default;
+  virtual void record(RequestRecord record) = 0;
+};
+
+} // namespace llmgw::core

@@ -1,0 +1,85 @@
+#pragma once
+// Typed configuration: built-in defaults < config.toml < LLMGW_* env vars < flags.
+#include "core/pricing/price_table.hpp"
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace llmgw::core::config {
+
+enum class ProviderKind { openai, anthropic, openai_compatible };
+
+std::string_view to_string(ProviderKind kind);
+
+struct ProviderConfig {
+  std::string name;     // table name in [providers.NAME]; also the "provider/" model prefix
+  ProviderKind kind = ProviderKind::openai_compatible;
+  // OpenAI kinds: the base as OPENAI_BASE_URL has it, with /v1 ("https://api.openai.com/v1").
+  // Anthropic: as ANTHROPIC_BASE_URL has it, without /v1 ("https://api.anthropic.com").
+  std::string base_url;
+  std::string api_key_env; // name of the env var holding the key ("" = none needed, e.g. Ollama)
+  std::string api_key;     // resolved value; never printed, logged or stored
+  // "key": send the configured key. "client": forward the client's own credentials
+  // (x-api-key / Authorization), e.g. a Claude Code subscription; no gateway token needed.
+  bool forward_client_auth = false;
+  std::vector<std::string> models; // model names this provider claims (routing and /v1/models)
+};
+
+struct ServerConfig {
+  std::string host = "127.0.0.1";
+  int port = 8787;
+  int64_t max_body_bytes = 32 * 1024 * 1024;
+  int threads = 0;                  // 0 = automatic (enough for many open streams)
+  int shutdown_grace_seconds = 10;  // how long open streams may finish on SIGINT/SIGTERM
+  int connect_timeout_seconds = 10; // to upstreams
+  int read_timeout_seconds = 600;   // upstream silence tolerated within a response
+};
+
+// Where a value came from, for `llmgw config show`.
+struct ValueOrigin {
+  std::string key;    // dotted path, e.g. "server.port"
+  std::string value;  // printable (secrets shown as "(set)" / "(not set)")
+  std::string origin; // "default", "config.toml:12", "env LLMGW_PORT", "flag --port", "inferred"
+};
+
+struct Config {
+  ServerConfig server;
+  std::vector<ProviderConfig> providers;
+  std::string default_provider;                 // "" = none
+  std::map<std::string, std::string> model_map; // client model name -> "provider/model"
+  std::vector<pricing::ModelPrice> price_overrides;
+  std::string file_path;      // the config file read, "" when none existed
+  bool inferred = false;      // no file: providers inferred from the environment
+  std::vector<ValueOrigin> origins;
+
+  const ProviderConfig* find_provider(std::string_view name) const;
+};
+
+// Standard locations (XDG). LLMGW_CONFIG overrides the config file; --config overrides both.
+std::string default_config_path();
+std::string default_db_path();    // $XDG_DATA_HOME/llmgw/llmgw.db
+std::string default_token_path(); // next to config.toml: token (0600)
+
+// Command-line values that override everything else; empty/unset means "not given".
+struct Overrides {
+  std::string config_path;
+  std::optional<std::string> host;
+  std::optional<int> port;
+};
+
+// Load config from file + env + overrides. No file: infer providers from OPENAI_API_KEY,
+// ANTHROPIC_API_KEY and a local Ollama. Throws llmgw::Error with "path:line: message".
+Config load_config(const Overrides& overrides);
+// Parse TOML text (path used for messages); env lookups go through getenv.
+Config parse_config(const std::string& toml_text, const std::string& path);
+
+// The commented starter file `llmgw init` writes.
+std::string starter_config();
+
+// Read the gateway token, creating it (0600, random 256 bits) if missing. Returns the token.
+std::string ensure_token(const std::string& token_path);
+
+} // namespace llmgw::core::config

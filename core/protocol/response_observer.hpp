@@ -1,0 +1,52 @@
+#pragma once
+// Watches an upstream response (a JSON body or SSE events) and keeps what accounting needs.
+#include "core/accounting/usage.hpp"
+#include "core/http/sse_parser.hpp"
+#include "core/protocol/api_format.hpp"
+
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+#include <string_view>
+
+namespace llmgw::core::protocol {
+
+// Normalise one usage object of each wire format (PROTOCOLS.md §5.5, §6.4, §7.2).
+Usage usage_from_openai(const nlohmann::json& usage); // Chat and Responses; DeepSeek hit/miss too
+Usage usage_from_anthropic(const nlohmann::json& usage);
+Usage usage_from_gemini(const nlohmann::json& usage_metadata);
+
+// What one stream event was, for the relay.
+struct EventInfo {
+  bool usage_only_chunk = false; // Chat chunk with "choices": [] and a usage object
+  bool terminal = false;         // [DONE], message_stop, response.completed/failed/incomplete
+  bool error = false;            // an in-band error event
+};
+
+class ResponseObserver {
+public:
+  explicit ResponseObserver(ApiFormat format) : m_format(format) {}
+
+  // A whole non-streaming JSON response body.
+  void observe_body(std::string_view body);
+  // One SSE event of a streamed response. Cheap for events that carry nothing of interest.
+  EventInfo observe_event(const http::SseEvent& event);
+
+  const Usage& usage() const { return m_usage; }
+  const std::string& served_model() const { return m_model; }
+  // True once the protocol's final event was seen (Chat: [DONE] or finish_reason plus usage;
+  // Anthropic: message_stop; Responses: a terminal response.*; Gemini: a finishReason).
+  bool complete() const { return m_complete; }
+  bool saw_error() const { return m_saw_error; }
+  const std::string& error_message() const { return m_error_message; }
+
+private:
+  ApiFormat m_format;
+  Usage m_usage;
+  std::string m_model;
+  bool m_complete = false;
+  bool m_saw_error = false;
+  bool m_saw_finish = false;
+  std::string m_error_message;
+};
+
+} // namespace llmgw::core::protocol
