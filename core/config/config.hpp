@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace llmgw::core::config {
@@ -52,16 +53,23 @@ struct Config {
   std::map<std::string, std::string> model_map; // client model name -> "provider/model"
   std::vector<pricing::ModelPrice> price_overrides;
   std::string file_path;      // the config file read, "" when none existed
-  bool inferred = false;      // no file: providers inferred from the environment
+  std::string token_path;     // gateway token file: "token" next to the config file
+  bool inferred = false;      // no file, or one without providers: providers inferred from the environment
   std::vector<ValueOrigin> origins;
 
   const ProviderConfig* find_provider(std::string_view name) const;
+  // Records (or replaces, keeping its position) the value and origin shown for `key`.
+  void set_origin(const std::string& key, const std::string& value, const std::string& origin);
+  // The recorded origin of `key`, nullptr if none.
+  const ValueOrigin* find_origin(std::string_view key) const;
 };
 
 // Standard locations (XDG). LLMGW_CONFIG overrides the config file; --config overrides both.
 std::string default_config_path();
 std::string default_db_path();    // $XDG_DATA_HOME/llmgw/llmgw.db
 std::string default_token_path(); // next to config.toml: token (0600)
+// The token file that belongs to a config file: "token" in the same directory.
+std::string token_path_for(const std::string& config_path);
 
 // Command-line values that override everything else; empty/unset means "not given".
 struct Overrides {
@@ -70,11 +78,19 @@ struct Overrides {
   std::optional<int> port;
 };
 
+// The config file to read: --config, else LLMGW_CONFIG, else the XDG default.
+std::string resolve_config_path(const Overrides& overrides);
+
 // Load config from file + env + overrides. No file: infer providers from OPENAI_API_KEY,
 // ANTHROPIC_API_KEY and a local Ollama. Throws llmgw::Error with "path:line: message".
 Config load_config(const Overrides& overrides);
-// Parse TOML text (path used for messages); env lookups go through getenv.
+// Parse TOML text (path used for messages); env lookups go through getenv. No LLMGW_* env
+// layer and no inference: a file without providers yields none.
 Config parse_config(const std::string& toml_text, const std::string& path);
+
+// Write a config file atomically (temp + rename), creating its directory (0700). Throws
+// llmgw::Error if the file exists and !overwrite.
+void write_config_file(const std::string& path, const std::string& text, bool overwrite);
 
 // The commented starter file `llmgw init` writes.
 std::string starter_config();

@@ -42,7 +42,8 @@ public:
   // Version string of the bundled data plus "+overrides" when config changed it.
   const std::string& version() const { return m_version; }
 
-  // Add or replace an entry (config overrides win over bundled prices).
+  // Add or replace an entry (config overrides win over bundled prices). An entry with provider
+  // "" replaces that model under every provider.
   void set(ModelPrice price);
 
   // Lookup order: exact "provider/model", exact model, model without a date suffix
@@ -52,6 +53,11 @@ public:
   const std::vector<ModelPrice>& entries() const { return m_entries; }
 
 private:
+  // The lookup cascade for one provider/model pair, without the "provider/" retry.
+  const ModelPrice* find_listed(std::string_view provider, std::string_view model) const;
+  // The entry named model, preferring the given provider over any other.
+  const ModelPrice* find_exact(std::string_view provider, std::string_view model) const;
+
   std::string m_version;
   std::vector<ModelPrice> m_entries;
 };

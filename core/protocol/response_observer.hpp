@@ -14,6 +14,9 @@ namespace llmgw::core::protocol {
 Usage usage_from_openai(const nlohmann::json& usage); // Chat and Responses; DeepSeek hit/miss too
 Usage usage_from_anthropic(const nlohmann::json& usage);
 Usage usage_from_gemini(const nlohmann::json& usage_metadata);
+// Overlay the non-null fields of an Anthropic usage object onto usage: message_delta counts are
+// cumulative and overwrite, never add (§3.5). usage_from_anthropic is this onto an empty Usage.
+void overlay_anthropic_usage(Usage& usage, const nlohmann::json& fields);
 
 // What one stream event was, for the relay.
 struct EventInfo {
@@ -40,6 +43,13 @@ public:
   const std::string& error_message() const { return m_error_message; }
 
 private:
+  EventInfo observe_chat(std::string_view data);
+  EventInfo observe_anthropic(std::string_view name, std::string_view data);
+  EventInfo observe_responses(std::string_view name, std::string_view data);
+  EventInfo observe_gemini(std::string_view data);
+  void take_model(const nlohmann::json& holder, const char* key);
+  void take_error(const nlohmann::json& error);
+
   ApiFormat m_format;
   Usage m_usage;
   std::string m_model;

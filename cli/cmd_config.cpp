@@ -1,0 +1,67 @@
+// `llmgw config show|path`: the effective configuration, each value with its origin.
+#include "cli/common.hpp"
+#include "core/config/config.hpp"
+
+#include <algorithm>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+namespace llmgw::cli {
+namespace {
+
+namespace config = core::config;
+
+void print_json(const config::Config& cfg, std::ostream& out) {
+  nlohmann::ordered_json doc;
+  doc["config_file"] = cfg.file_path.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(cfg.file_path);
+  doc["inferred"] = cfg.inferred;
+  doc["token_file"] = cfg.token_path;
+  auto& values = doc["values"] = nlohmann::ordered_json::array();
+  for (const auto& entry : cfg.origins)
+    values.push_back({{"key", entry.key}, {"value", entry.value}, {"origin", entry.origin}});
+  out << doc.dump(2) << "\n";
+}
+
+void print_text(const config::Config& cfg, const std::string& path, std::ostream& out) {
+  if (cfg.file_path.empty())
+    out << "config file: none — inferred from the environment (would read " << path << ")\n";
+  else
+    out << "config file: " << cfg.file_path << "\n";
+  out << "token file:  " << cfg.token_path << "\n\n";
+  size_t key_width = 0;
+  size_t value_width = 0;
+  for (const auto& entry : cfg.origins) {
+    key_width = std::max(key_width, entry.key.size());
+    value_width = std::max(value_width, entry.value.size());
+  }
+  value_width = std::min<size_t>(value_width, 48); // long model lists would push origins off-screen
+  for (const auto& entry : cfg.origins) {
+    const std::string value = entry.value.empty() ? "\"\"" : entry.value;
+    out << entry.key << std::string(key_width - entry.key.size() + 2, ' ') << value;
+    out << std::string(value.size() < value_width ? value_width - value.size() + 2 : 2, ' ');
+    out << "(" << entry.origin << ")\n";
+  }
+}
+
+} // namespace
+
+void register_config(CLI::App& app, GlobalOptions& options) {
+  auto* command = app.add_subcommand("config", "show the effective configuration or its path");
+  command->require_subcommand(1);
+  auto* show = command->add_subcommand("show", "print every value with where it came from (keys never shown)");
+  auto json = std::make_shared<bool>(false);
+  show->add_flag("--json", *json, "print JSON");
+  show->callback([&options, json] {
+    const config::Overrides overrides{options.config_path, {}, {}};
+    const config::Config cfg = config::load_config(overrides);
+    if (*json)
+      print_json(cfg, std::cout);
+    else
+      print_text(cfg, config::resolve_config_path(overrides), std::cout);
+  });
+  auto* path = command->add_subcommand("path", "print the config file path");
+  path->callback([&options] { std::cout << config::resolve_config_path({options.config_path, {}, {}}) << "\n"; });
+}
+
+} // namespace llmgw::cli

@@ -1,0 +1,71 @@
+// `llmgw env`: shell lines that point Claude Code, Codex and the SDKs at the gateway.
+#include "cli/common.hpp"
+#include "core/config/config.hpp"
+
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+#include <optional>
+
+namespace llmgw::cli {
+namespace {
+
+namespace config = core::config;
+
+struct EnvOptions {
+  std::string shell; // "" = from $SHELL
+  std::optional<std::string> host;
+  std::optional<int> port;
+};
+
+std::string detect_shell() {
+  const char* shell = std::getenv("SHELL");
+  const std::string path = shell ? shell : "";
+  const std::string name = path.substr(path.find_last_of('/') + 1);
+  return name == "fish" || name == "zsh" ? name : "bash";
+}
+
+// The host clients should dial: a wildcard listen address is reached through loopback.
+std::string client_host(const std::string& host) {
+  if (host == "0.0.0.0" || host.empty()) return "127.0.0.1";
+  if (host == "::" || host == "[::]") return "[::1]";
+  if (host.find(':') != std::string::npos && host.front() != '[') return "[" + host + "]";
+  return host;
+}
+
+void print_var(std::ostream& out, const std::string& shell, const std::string& name, const std::string& value) {
+  if (shell == "fish")
+    out << "set -gx " << name << " \"" << value << "\"\n";
+  else
+    out << "export " << name << "=\"" << value << "\"\n";
+}
+
+void run_env(const GlobalOptions& global, const EnvOptions& options, std::ostream& out) {
+  const config::Config cfg = config::load_config({global.config_path, options.host, options.port});
+  const std::string token = config::ensure_token(cfg.token_path);
+  const std::string shell = options.shell.empty() ? detect_shell() : options.shell;
+  const std::string base = "http://" + client_host(cfg.server.host) + ":" + std::to_string(cfg.server.port);
+  if (shell == "fish")
+    out << "# point agents at llmgw: llmgw env --shell fish | source\n";
+  else
+    out << "# point agents at llmgw: eval \"$(llmgw env)\"\n";
+  print_var(out, shell, "ANTHROPIC_BASE_URL", base);
+  print_var(out, shell, "ANTHROPIC_AUTH_TOKEN", token);
+  print_var(out, shell, "OPENAI_BASE_URL", base + "/v1");
+  print_var(out, shell, "OPENAI_API_KEY", token);
+  print_var(out, shell, "LLMGW_API_KEY", token);
+}
+
+} // namespace
+
+void register_env(CLI::App& app, GlobalOptions& options) {
+  auto* command = app.add_subcommand("env", "print export lines that point agents and SDKs at the gateway");
+  auto env = std::make_shared<EnvOptions>();
+  command->add_option("--shell", env->shell, "bash, zsh or fish (default: from $SHELL)")
+      ->check(CLI::IsMember({"bash", "zsh", "fish"}));
+  command->add_option("--host", env->host, "gateway host (default: from the config)");
+  command->add_option("--port", env->port, "gateway port (default: from the config)")->check(CLI::Range(1, 65535));
+  command->callback([&options, env] { run_env(options, *env, std::cout); });
+}
+
+} // namespace llmgw::cli

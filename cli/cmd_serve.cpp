@@ -1,0 +1,83 @@
+// `llmgw serve`: the composition root. Loads config, opens the ledger, runs the gateway until
+// SIGINT/SIGTERM, then drains open streams within the grace period and flushes the ledger.
+#include "cli/common.hpp"
+#include "core/config/config.hpp"
+#include "core/error.hpp"
+#include "core/pipeline/gateway_server.hpp"
+#include "store/ledger.hpp"
+
+#include <csignal>
+#include <cstdio>
+#include <pthread.h>
+
+namespace llmgw::cli {
+namespace {
+
+struct ServeFlags {
+  std::optional<std::string> host;
+  std::optional<int> port;
+};
+
+void print_banner(const core::config::Config& config, int port, const std::string& db_path) {
+  std::fprintf(stderr, "llmgw %s\n", LLMGW_VERSION);
+  if (config.file_path.empty()) std::fprintf(stderr, "config: none found, providers inferred from the environment\n");
+  else std::fprintf(stderr, "config: %s\n", config.file_path.c_str());
+  std::fprintf(stderr, "ledger: %s\n", db_path.c_str());
+  if (config.providers.empty())
+    std::fprintf(stderr, "providers: none - set OPENAI_API_KEY or ANTHROPIC_API_KEY, or run `llmgw init`\n");
+  for (const auto& provider : config.providers) {
+    std::string key = provider.forward_client_auth ? "the client's own credentials"
+                      : provider.api_key_env.empty() ? "no key needed"
+                      : provider.api_key_env + (provider.api_key.empty() ? " (NOT SET)" : " (set)");
+    std::fprintf(stderr, "provider %s%s: %s, key: %s\n", provider.name.c_str(),
+                 provider.name == config.default_provider ? " (default)" : "", provider.base_url.c_str(), key.c_str());
+  }
+  std::string base = "http://" + config.server.host + ":" + std::to_string(port);
+  std::fprintf(stderr, "Anthropic clients (Claude Code): ANTHROPIC_BASE_URL=%s\n", base.c_str());
+  std::fprintf(stderr, "OpenAI clients (Codex, SDKs):    OPENAI_BASE_URL=%s/v1\n", base.c_str());
+  std::fprintf(stderr, "token and exports:               eval \"$(llmgw env)\"\n");
+  std::printf("llmgw: listening on %s\n", base.c_str());
+  std::fflush(stdout);
+}
+
+void run_serve(const GlobalOptions& options, const ServeFlags& flags) {
+  // Signals are taken by sigwait in this thread only: block them before any thread starts.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  auto config = core::config::load_config(core::config::Overrides{options.config_path, flags.host, flags.port});
+  auto token = core::config::ensure_token(core::config::default_token_path());
+  auto prices = core::pricing::PriceTable::bundled();
+  for (const auto& price : config.price_overrides) prices.set(price);
+  std::string db_path = resolve_db_path(options);
+  store::Ledger ledger(db_path);
+
+  core::pipeline::GatewayServer server(config, std::move(prices), ledger, core::pipeline::GatewayOptions{token});
+  int port = server.bind();
+  print_banner(config, port, db_path);
+  server.start();
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  std::fprintf(stderr, "llmgw: %s received, finishing %d open request(s)\n",
+               signal_number == SIGINT ? "SIGINT" : "SIGTERM", server.gateway().in_flight());
+  server.drain_and_stop(config.server.shutdown_grace_seconds);
+  ledger.stop();
+  std::fprintf(stderr, "llmgw: stopped, ledger flushed (%lld rows written)\n",
+               static_cast<long long>(ledger.rows_written()));
+}
+
+} // namespace
+
+void register_serve(CLI::App& app, GlobalOptions& options) {
+  auto* cmd = app.add_subcommand("serve", "Run the gateway (127.0.0.1:8787 by default)");
+  auto flags = std::make_shared<ServeFlags>();
+  cmd->add_option("--host", flags->host, "address to bind (default 127.0.0.1)");
+  cmd->add_option("--port", flags->port, "port to listen on (default 8787; 0 picks a free one)");
+  cmd->callback([&options, flags] { run_serve(options, *flags); });
+}
+
+} // namespace llmgw::cli

@@ -1,0 +1,200 @@
+// `llmgw usage`: token and cost totals over a local-time window, as a table, JSON or CSV.
+#include "cli/common.hpp"
+#include "cli/format.hpp"
+#include "cli/time_range.hpp"
+#include "store/db.hpp"
+#include "store/reports.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <map>
+
+namespace llmgw::cli {
+namespace {
+
+constexpr size_t k_breakdown_rows = 5; // models listed under the plain total
+
+struct UsageArgs {
+  bool today = false;
+  bool week = false;
+  bool month = false;
+  std::string since;
+  std::string until;
+  std::string by = "none";
+  bool json = false;
+  bool csv = false;
+};
+
+const std::map<std::string, store::GroupBy> k_group_names{
+    {"none", store::GroupBy::none},   {"model", store::GroupBy::model}, {"provider", store::GroupBy::provider},
+    {"agent", store::GroupBy::agent}, {"day", store::GroupBy::day},     {"session", store::GroupBy::session},
+};
+
+struct Window {
+  TimeRange range;
+  std::string label; // "today", "this week", "since 2025-01-01"
+};
+
+Window resolve_window(const UsageArgs& args, int64_t now) {
+  if (!args.since.empty() || !args.until.empty()) {
+    std::string label = args.since.empty() ? "" : "since " + args.since;
+    if (!args.until.empty()) label += std::string(label.empty() ? "" : " ") + "through " + args.until;
+    return {range_from_args(args.since, args.until), label};
+  }
+  if (args.week) return {period_range(Period::week, now), "this week"};
+  if (args.month) return {period_range(Period::month, now), "this month"};
+  return {period_range(Period::day, now), "today"};
+}
+
+std::string empty_as_none(const std::string& key) { return key.empty() ? "(none)" : key; }
+
+std::vector<std::string> table_cells(const std::string& key, const store::UsageRow& row) {
+  std::string cost = format_usd(row.cost_usd_pico);
+  if (row.unpriced_requests > 0) cost += "*";
+  return {key,
+          format_count(row.requests),
+          format_count(row.errors),
+          format_count(row.input_uncached_tokens),
+          format_count(row.cache_read_tokens),
+          format_count(row.cache_write_5m_tokens + row.cache_write_1h_tokens),
+          format_count(row.output_tokens),
+          format_count(row.reasoning_tokens),
+          cost};
+}
+
+Table usage_table(const std::string& key_header) {
+  Table table;
+  table.add_column(key_header, Align::left);
+  for (const char* header : {"requests", "errors", "input", "cache read", "cache write", "output", "reasoning"})
+    table.add_column(header, Align::right);
+  table.add_column("cost", Align::right);
+  return table;
+}
+
+// Keep the first `limit` rows and fold the rest into one "(N others)" row.
+std::vector<store::UsageRow> shorten(std::vector<store::UsageRow> rows, size_t limit) {
+  if (rows.size() <= limit + 1) return rows;
+  store::UsageRow others;
+  for (size_t i = limit; i < rows.size(); ++i) others.add(rows[i]);
+  others.key = "(" + std::to_string(rows.size() - limit) + " others)";
+  rows.resize(limit);
+  rows.push_back(others);
+  return rows;
+}
+
+void print_footnotes(const store::UsageRow& total) {
+  if (total.unpriced_requests > 0) {
+    std::printf("* unpriced: %s requests (no known price; their cost is not included)\n",
+                format_count(total.unpriced_requests).c_str());
+  }
+  if (total.billed_to_client_cost_usd_pico > 0) {
+    std::printf("of the cost, %s was billed to the client's own key or plan (API-equivalent)\n",
+                format_usd(total.billed_to_client_cost_usd_pico).c_str());
+  }
+}
+
+void print_text(const Window& window, const std::vector<store::UsageRow>& rows, const store::UsageRow& total,
+                store::GroupBy group) {
+  std::printf("usage %s (%s to %s, local time)\n\n", window.label.c_str(),
+              window.range.since_ms == 0 ? "start" : format_local_datetime(window.range.since_ms).c_str(),
+              window.range.until_ms == INT64_MAX ? "now" : format_local_datetime(window.range.until_ms).c_str());
+  if (total.requests == 0) {
+    std::printf("no requests\n");
+    return;
+  }
+  const bool breakdown = group == store::GroupBy::none;
+  Table table = usage_table(breakdown ? "model" : std::string(store::to_string(group)));
+  for (const store::UsageRow& row : breakdown ? shorten(rows, k_breakdown_rows) : rows)
+    table.add_row(table_cells(empty_as_none(row.key), row));
+  table.add_separator();
+  table.add_row(table_cells("total", total));
+  std::fputs(table.render().c_str(), stdout);
+  print_footnotes(total);
+}
+
+nlohmann::ordered_json row_json(const store::UsageRow& row) {
+  return {{"requests", row.requests},
+          {"errors", row.errors},
+          {"input_uncached_tokens", row.input_uncached_tokens},
+          {"cache_read_tokens", row.cache_read_tokens},
+          {"cache_write_5m_tokens", row.cache_write_5m_tokens},
+          {"cache_write_1h_tokens", row.cache_write_1h_tokens},
+          {"output_tokens", row.output_tokens},
+          {"reasoning_tokens", row.reasoning_tokens},
+          {"cost_usd_pico", row.cost_usd_pico},
+          {"cost_usd", usd_decimal_string(row.cost_usd_pico)},
+          {"unpriced_requests", row.unpriced_requests},
+          {"billed_to_client_cost_usd_pico", row.billed_to_client_cost_usd_pico}};
+}
+
+void print_json(const Window& window, const std::vector<store::UsageRow>& rows, const store::UsageRow& total,
+                store::GroupBy group) {
+  nlohmann::ordered_json out;
+  out["since_ms"] = window.range.since_ms;
+  out["until_ms"] = nullptr; // open-ended window
+  if (window.range.until_ms != INT64_MAX) out["until_ms"] = window.range.until_ms;
+  out["group_by"] = store::to_string(group);
+  out["rows"] = nlohmann::ordered_json::array();
+  for (const store::UsageRow& row : group == store::GroupBy::none ? std::vector<store::UsageRow>{} : rows) {
+    nlohmann::ordered_json item = {{"key", row.key}};
+    item.update(row_json(row));
+    out["rows"].push_back(item);
+  }
+  out["total"] = row_json(total);
+  std::printf("%s\n", out.dump(2).c_str());
+}
+
+void print_csv(const std::vector<store::UsageRow>& rows, const store::UsageRow& total, store::GroupBy group) {
+  std::string out = csv_line({"key", "requests", "errors", "input_uncached_tokens", "cache_read_tokens",
+                              "cache_write_5m_tokens", "cache_write_1h_tokens", "output_tokens", "reasoning_tokens",
+                              "cost_usd_pico", "cost_usd", "unpriced_requests", "billed_to_client_cost_usd_pico"});
+  const std::vector<store::UsageRow> lines = group == store::GroupBy::none ? std::vector{total} : rows;
+  for (const store::UsageRow& r : lines) {
+    out += csv_line({group == store::GroupBy::none ? "total" : r.key, std::to_string(r.requests),
+                     std::to_string(r.errors), std::to_string(r.input_uncached_tokens),
+                     std::to_string(r.cache_read_tokens), std::to_string(r.cache_write_5m_tokens),
+                     std::to_string(r.cache_write_1h_tokens), std::to_string(r.output_tokens),
+                     std::to_string(r.reasoning_tokens), std::to_string(r.cost_usd_pico),
+                     usd_decimal_string(r.cost_usd_pico), std::to_string(r.unpriced_requests),
+                     std::to_string(r.billed_to_client_cost_usd_pico)});
+  }
+  std::fputs(out.c_str(), stdout);
+}
+
+void run_usage(const UsageArgs& args, const GlobalOptions& options) {
+  const Window window = resolve_window(args, now_ms());
+  const store::GroupBy group = k_group_names.at(args.by);
+  store::Db db(resolve_db_path(options));
+  const store::UsageFilter filter{window.range.since_ms, window.range.until_ms};
+  // The plain total still lists models (shortened in the table); JSON/CSV then carry totals only.
+  const std::vector<store::UsageRow> rows =
+      store::usage_report(db, filter, group == store::GroupBy::none ? store::GroupBy::model : group);
+  store::UsageRow total;
+  for (const store::UsageRow& row : rows) total.add(row);
+  if (args.json) return print_json(window, rows, total, group);
+  if (args.csv) return print_csv(rows, total, group);
+  print_text(window, rows, total, group);
+}
+
+} // namespace
+
+void register_usage(CLI::App& app, GlobalOptions& options) {
+  auto args = std::make_shared<UsageArgs>();
+  CLI::App* cmd = app.add_subcommand("usage", "show requests, tokens and cost over a period (local time)");
+  auto* today = cmd->add_flag("--today", args->today, "since local midnight (the default)");
+  auto* week = cmd->add_flag("--week", args->week, "since local Monday 00:00");
+  auto* month = cmd->add_flag("--month", args->month, "since the 1st of this month 00:00");
+  auto* since = cmd->add_option("--since", args->since, "start: YYYY-MM-DD (local) or ISO datetime");
+  auto* until = cmd->add_option("--until", args->until, "end: YYYY-MM-DD (inclusive day) or ISO datetime");
+  today->excludes(week, month, since, until);
+  week->excludes(month, since, until);
+  month->excludes(since, until);
+  cmd->add_option("--by", args->by, "group by model|provider|agent|day|session")
+      ->check(CLI::IsMember({"none", "model", "provider", "agent", "day", "session"}));
+  auto* json = cmd->add_flag("--json", args->json, "print JSON (integers; cost also as a decimal string)");
+  cmd->add_flag("--csv", args->csv, "print CSV with a header line")->excludes(json);
+  cmd->callback([args, &options] { run_usage(*args, options); });
+}
+
+} // namespace llmgw::cli

@@ -1,0 +1,107 @@
+// The starter config.toml `llmgw init` writes. Prose lines start with "##"; example settings
+// start with "# " so that uncommenting them gives a valid file (a unit test does exactly that).
+#include "core/config/config.hpp"
+
+namespace llmgw::core::config {
+namespace {
+
+constexpr const char* k_starter = R"toml(## llmgw configuration, written by `llmgw init`.
+##
+## Every setting is commented out and shows its built-in default: remove the "# " to change it.
+## Precedence, lowest first: built-in defaults, this file, LLMGW_* environment variables
+## (LLMGW_HOST, LLMGW_PORT, LLMGW_DEFAULT_PROVIDER, LLMGW_MAX_BODY_MB, LLMGW_THREADS,
+## LLMGW_READ_TIMEOUT_SECONDS), command-line flags (--host, --port).
+## `llmgw config show` prints every value and where it came from.
+##
+## Without any [providers.*] table llmgw infers them from the environment: `openai` when
+## OPENAI_API_KEY is set, `anthropic` when ANTHROPIC_API_KEY is set, `ollama` when a server
+## answers on 127.0.0.1:11434.
+
+## Provider for model names that no provider lists and no [models] entry maps.
+## Default: anthropic if configured, else openai, else ollama, else the first provider.
+# default_provider = "anthropic"
+
+[server]
+## Address to listen on. Keep 127.0.0.1: the gateway is meant for this machine only.
+# host = "127.0.0.1"
+# port = 8787
+## Largest request body accepted, in MiB.
+# max_body_mb = 32
+## Worker threads; 0 = automatic (enough for many concurrently open streams).
+# threads = 0
+## On Ctrl-C or SIGTERM, open streams get this long to finish.
+# shutdown_grace_seconds = 10
+## Timeouts towards providers: connecting, and silence within a response.
+# connect_timeout_seconds = 10
+# read_timeout_seconds = 600
+
+## Providers. Keys never go in this file: api_key_env names the environment variable that
+## holds the key. Well-known names (openai, anthropic, openrouter, deepseek, groq, mistral,
+## ollama, vllm, llamacpp) need no other field; any other name needs base_url.
+##   kind        "openai", "anthropic" or "openai_compatible" (default for unknown names)
+##   base_url    OpenAI kinds include /v1; Anthropic does not
+##   api_key_env environment variable holding the key ("" = no key, e.g. a local server)
+##   auth        "key" (default) sends the key above; "client" forwards the client's own
+##               credentials, e.g. a Claude Code subscription login
+##   models      model names this provider serves (routing and GET /v1/models)
+
+# [providers.anthropic]
+# kind = "anthropic"
+# base_url = "https://api.anthropic.com"
+# api_key_env = "ANTHROPIC_API_KEY"
+# auth = "key"
+# models = ["claude-sonnet-4-5", "claude-haiku-4-5", "claude-opus-4-1"]
+
+# [providers.openai]
+# base_url = "https://api.openai.com/v1"
+# api_key_env = "OPENAI_API_KEY"
+# models = ["gpt-5", "gpt-5-mini", "gpt-5.1-codex"]
+
+# [providers.openrouter]
+# base_url = "https://openrouter.ai/api/v1"
+# api_key_env = "OPENROUTER_API_KEY"
+# models = ["anthropic/claude-sonnet-4.5", "deepseek/deepseek-chat"]
+
+# [providers.deepseek]
+# base_url = "https://api.deepseek.com/v1"
+# api_key_env = "DEEPSEEK_API_KEY"
+# models = ["deepseek-chat", "deepseek-reasoner"]
+
+# [providers.ollama]
+# base_url = "http://127.0.0.1:11434/v1"
+# api_key_env = ""
+# models = ["qwen2.5-coder:7b"]
+
+## A server that is not well known: kind and base_url are needed.
+# [providers.work-proxy]
+# kind = "openai_compatible"
+# base_url = "https://llm.example.internal/v1"
+# api_key_env = "WORK_PROXY_KEY"
+
+[models]
+## Client model name = "provider/upstream model". The first "/" separates the provider, so
+## OpenRouter ids keep theirs.
+# "cheap" = "deepseek/deepseek-chat"
+# "sonnet-via-openrouter" = "openrouter/anthropic/claude-sonnet-4.5"
+
+## Price overrides in USD per million tokens; they replace the bundled price of the model.
+## input and output are required; provider limits the entry to one provider.
+## Example numbers only: check the provider's price page.
+# [prices."deepseek-chat"]
+# provider = "deepseek"
+# input = 0.28
+# output = 0.42
+# cache_read = 0.028
+# cache_write_5m = 0.28
+# cache_write_1h = 0.28
+# max_input_tokens = 131072
+# max_output_tokens = 8192
+)toml";
+
+} // namespace
+
+std::string starter_config() {
+  return k_starter;
+}
+
+} // namespace llmgw::core::config

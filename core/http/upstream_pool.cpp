@@ -1,0 +1,45 @@
+#include "core/http/upstream_pool.hpp"
+
+namespace llmgw::core::http {
+
+BaseUrl split_base_url(std::string_view url) {
+  while (!url.empty() && url.back() == '/') url.remove_suffix(1);
+  auto scheme_end = url.find("://");
+  size_t host_begin = scheme_end == std::string_view::npos ? 0 : scheme_end + 3;
+  auto path_begin = url.find('/', host_begin);
+  if (path_begin == std::string_view::npos) return BaseUrl{std::string(url), ""};
+  return BaseUrl{std::string(url.substr(0, path_begin)), std::string(url.substr(path_begin))};
+}
+
+UpstreamPool::Lease::~Lease() {
+  if (m_client) m_pool->give_back(m_origin, std::move(m_client));
+}
+
+UpstreamPool::Lease UpstreamPool::acquire(const std::string& origin) {
+  {
+    std::lock_guard lock(m_mutex);
+    auto& idle = m_idle[origin];
+    if (!idle.empty()) {
+      auto client = std::move(idle.back());
+      idle.pop_back();
+      return Lease(this, origin, std::move(client));
+    }
+  }
+  auto client = std::make_unique<httplib::Client>(origin);
+  client->set_tcp_nodelay(true);
+  client->set_keep_alive(true);
+  client->set_connection_timeout(m_timeouts.connect_seconds, 0);
+  client->set_read_timeout(m_timeouts.read_seconds, 0);
+  client->set_write_timeout(m_timeouts.read_seconds, 0);
+  // Bodies are relayed byte for byte; upstreams are asked for identity encoding anyway.
+  client->set_decompress(false);
+  return Lease(this, origin, std::move(client));
+}
+
+void UpstreamPool::give_back(const std::string& origin, std::unique_ptr<httplib::Client> client) {
+  std::lock_guard lock(m_mutex);
+  auto& idle = m_idle[origin];
+  if (idle.size() < k_max_idle_per_origin) idle.push_back(std::move(client));
+}
+
+} // namespace llmgw::core::http

@@ -1,0 +1,61 @@
+#pragma once
+// Keep-alive HTTP clients to upstreams, pooled per origin: a request borrows a client with its
+// open connection and returns it, so no request pays for connection (or TLS) setup twice.
+#include <httplib.h>
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace llmgw::core::http {
+
+// "https://api.openai.com/v1" -> origin "https://api.openai.com", path_prefix "/v1".
+struct BaseUrl {
+  std::string origin;
+  std::string path_prefix;
+};
+BaseUrl split_base_url(std::string_view url);
+
+struct UpstreamTimeouts {
+  int connect_seconds = 10;
+  int read_seconds = 600;
+};
+
+class UpstreamPool {
+public:
+  explicit UpstreamPool(UpstreamTimeouts timeouts) : m_timeouts(timeouts) {}
+
+  // A borrowed client; goes back to the pool when destroyed unless discard() was called.
+  class Lease {
+  public:
+    Lease(UpstreamPool* pool, std::string origin, std::unique_ptr<httplib::Client> client)
+        : m_pool(pool), m_origin(std::move(origin)), m_client(std::move(client)) {}
+    Lease(Lease&&) = default;
+    Lease& operator=(Lease&&) = delete;
+    Lease(const Lease&) = delete;
+    ~Lease();
+    httplib::Client& client() { return *m_client; }
+    // Drop the client instead of returning it (its connection state is unknown).
+    void discard() { m_client.reset(); }
+
+  private:
+    UpstreamPool* m_pool;
+    std::string m_origin;
+    std::unique_ptr<httplib::Client> m_client;
+  };
+
+  Lease acquire(const std::string& origin);
+
+private:
+  void give_back(const std::string& origin, std::unique_ptr<httplib::Client> client);
+
+  static constexpr size_t k_max_idle_per_origin = 64;
+  UpstreamTimeouts m_timeouts;
+  std::mutex m_mutex;
+  std::unordered_map<std::string, std::vector<std::unique_ptr<httplib::Client>>> m_idle;
+};
+
+} // namespace llmgw::core::http

@@ -1,0 +1,44 @@
+#include "core/pipeline/attribution.hpp"
+
+#include <array>
+#include <utility>
+
+namespace llmgw::core::pipeline {
+namespace {
+
+bool contains(std::string_view text, std::string_view part) { return text.find(part) != std::string_view::npos; }
+
+// User-agent fragments, most specific first (CLIENTS.md §2: claude-cli/2.1.330, codex_exec/0.169.0,
+// OpenAI/JS 7.57.0, Anthropic/JS 1.12.0, ai-sdk-openai/4.0.118, Bun/1.4.4 for Claude Code's probe).
+constexpr std::array<std::pair<std::string_view, std::string_view>, 13> k_agents{{
+    {"claude-cli/", "claude-code"},
+    {"claude-code/", "claude-code"},
+    {"codex_", "codex"},
+    {"codex-", "codex"},
+    {"aider", "aider"},
+    {"opencode", "opencode"},
+    {"GeminiCLI", "gemini-cli"},
+    {"ai-sdk", "ai-sdk"},
+    {"OpenAI/", "openai-sdk"},
+    {"Anthropic/", "anthropic-sdk"},
+    {"litellm", "aider"},
+    {"curl/", "curl"},
+    {"Bun/", "claude-code"},
+}};
+
+} // namespace
+
+std::string detect_agent(const HeaderView& headers) {
+  if (headers.originator.substr(0, 5) == "codex") return "codex";
+  if (!headers.claude_session.empty()) return "claude-code";
+  for (const auto& [fragment, agent] : k_agents)
+    if (contains(headers.user_agent, fragment)) return std::string(agent);
+  return "unknown";
+}
+
+std::string detect_session(const HeaderView& headers) {
+  if (!headers.claude_session.empty()) return std::string(headers.claude_session);
+  return std::string(headers.generic_session);
+}
+
+} // namespace llmgw::core::pipeline

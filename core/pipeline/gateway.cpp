@@ -1,0 +1,182 @@
+// Routes, guards (Host, Origin, token) and the small side endpoints. The API handlers' dispatch
+// and settlement live in gateway_dispatch.cpp.
+#include "core/pipeline/gateway.hpp"
+
+#include "core/pipeline/stream_relay.hpp"
+#include "core/protocol/error_body.hpp"
+
+#include <nlohmann/json.hpp>
+#include <set>
+
+namespace llmgw::core::pipeline {
+namespace {
+
+using protocol::ApiFormat;
+
+bool starts_with(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
+
+// The caller's API, judged from the path, for errors raised before a handler runs.
+ApiFormat format_of(const httplib::Request& request) {
+  std::string_view path = request.path;
+  if (path.find("/messages") != std::string_view::npos) return ApiFormat::anthropic;
+  if (path.find("/responses") != std::string_view::npos) return ApiFormat::openai_responses;
+  if (starts_with(path, "/v1beta")) return ApiFormat::gemini;
+  if (request.has_header("anthropic-version")) return ApiFormat::anthropic;
+  return ApiFormat::openai_chat;
+}
+
+// Loopback names only: a page elsewhere that rebinds its DNS name to 127.0.0.1 still sends its
+// own name as Host, so this stops DNS rebinding.
+bool host_allowed(const httplib::Request& request, const std::string& bound_host) {
+  if (!request.has_header("Host")) return true;
+  std::string host = request.get_header_value("Host");
+  if (!host.empty() && host.front() == '[') host = host.substr(0, host.find(']') + 1);
+  else host = host.substr(0, host.find(':'));
+  static const std::set<std::string> k_loopback{"127.0.0.1", "localhost", "[::1]", "::1"};
+  return k_loopback.count(host) > 0 || host == bound_host;
+}
+
+// A browser page always sends an http(s) Origin (or "null" from sandboxed frames). Node's fetch
+// sends none; sec-fetch-mode and anthropic-dangerous-direct-browser-access do not count.
+bool browser_origin(const httplib::Request& request) {
+  std::string origin = request.get_header_value("Origin");
+  return origin == "null" || starts_with(origin, "http://") || starts_with(origin, "https://");
+}
+
+bool constant_time_equal(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  unsigned char diff = 0;
+  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
+
+void set_error(httplib::Response& response, ApiFormat format, int status, const std::string& message) {
+  response.status = status;
+  response.set_header("x-should-retry", "false");
+  response.set_content(protocol::error_body(format, status, message), "application/json");
+}
+
+} // namespace
+
+Gateway::Gateway(config::Config config, pricing::PriceTable prices, UsageSink& sink, GatewayOptions options)
+    : m_config(std::move(config)), m_prices(std::move(prices)), m_sink(sink), m_options(std::move(options)),
+      m_pool(http::UpstreamTimeouts{m_config.server.connect_timeout_seconds, m_config.server.read_timeout_seconds}) {}
+
+bool Gateway::authorized(const httplib::Request& request) const {
+  std::string key = request.get_header_value("x-api-key");
+  if (key.empty()) {
+    std::string auth = request.get_header_value("Authorization");
+    if (starts_with(auth, "Bearer ")) key = auth.substr(7);
+  }
+  if (key.empty()) key = request.get_header_value("x-goog-api-key");
+  return !key.empty() && constant_time_equal(key, m_options.token);
+}
+
+void Gateway::install(httplib::Server& server) {
+  server.set_pre_routing_handler([this](const httplib::Request& request, httplib::Response& response) {
+    // Responses go over loopback: compressing them costs time and buys nothing, so the client's
+    // Accept-Encoding is dropped before httplib picks an encoding. The Request is httplib's own
+    // non-const object, handed to us as const.
+    const_cast<httplib::Request&>(request).headers.erase("Accept-Encoding");
+    if (!host_allowed(request, m_config.server.host)) {
+      set_error(response, format_of(request), 403, "llmgw only answers requests addressed to a loopback host name");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    if (browser_origin(request)) {
+      set_error(response, format_of(request), 403, "llmgw refuses requests from web pages (Origin header present)");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+
+  const std::vector<Endpoint> endpoints{
+      {ApiFormat::openai_chat, "/v1/chat/completions", "/chat/completions"},
+      {ApiFormat::openai_responses, "/v1/responses", "/responses"},
+      {ApiFormat::anthropic, "/v1/messages", "/v1/messages"},
+      {ApiFormat::anthropic, "/v1/messages/count_tokens", "/v1/messages/count_tokens"},
+  };
+  for (const auto& endpoint : endpoints) {
+    auto handler = [this, endpoint](const httplib::Request& request, httplib::Response& response) {
+      handle_api(request, response, endpoint);
+    };
+    // Clients given the base URL with /v1 doubled or missing still land here (PROTOCOLS.md §0).
+    std::string bare = endpoint.path.substr(3);
+    for (const auto& path : {endpoint.path, bare, "/v1" + endpoint.path}) server.Post(path, handler);
+  }
+
+  server.Get("/v1/models", [this](const httplib::Request& request, httplib::Response& response) {
+    handle_models(request, response);
+  });
+  server.Get("/healthz", [this](const httplib::Request&, httplib::Response& response) {
+    nlohmann::json body{{"status", m_draining ? "draining" : "ok"}, {"version", LLMGW_VERSION}};
+    response.set_content(body.dump(), "application/json");
+  });
+  // Claude Code's connectivity probe (HEAD; httplib routes HEAD to GET handlers).
+  server.Get("/api/hello", [](const httplib::Request&, httplib::Response& response) {
+    response.set_content("", "text/plain");
+  });
+  // Codex tries a WebSocket upgrade first and falls back to POST on a plain HTTP answer.
+  server.Get("/v1/responses", [](const httplib::Request&, httplib::Response& response) {
+    set_error(response, ApiFormat::openai_responses, 405,
+              "llmgw does not serve the Responses API over WebSocket; use POST /v1/responses");
+  });
+
+  server.set_error_handler(httplib::Server::HandlerWithResponse([this](const httplib::Request& request,
+                                                                    httplib::Response& response) {
+    if (!response.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    std::string message;
+    int port = m_config.server.port;
+    if (response.status == 404)
+      message = "no route for " + request.method + " " + request.path + "; point Anthropic clients at http://127.0.0.1:" +
+                std::to_string(port) + " and OpenAI clients at http://127.0.0.1:" + std::to_string(port) + "/v1";
+    else if (response.status == 413)
+      message = "request body is larger than the limit of " + std::to_string(m_config.server.max_body_bytes) +
+                " bytes (server.max_body_mb in config.toml)";
+    else
+      message = "request failed with HTTP " + std::to_string(response.status);
+    set_error(response, format_of(request), response.status, message);
+    return httplib::Server::HandlerResponse::Handled;
+  }));
+}
+
+void Gateway::handle_models(const httplib::Request& request, httplib::Response& response) {
+  if (!authorized(request)) {
+    set_error(response, format_of(request), 401, "missing or wrong llmgw token; run `llmgw env` to get it");
+    return;
+  }
+  std::vector<std::pair<std::string, std::string>> models; // id, owner
+  std::set<std::string> seen;
+  auto add = [&](const std::string& id, const std::string& owner) {
+    if (seen.insert(id).second) models.emplace_back(id, owner);
+  };
+  for (const auto& [name, target] : m_config.model_map) add(name, target.substr(0, target.find('/')));
+  for (const auto& provider : m_config.providers) {
+    for (const auto& model : provider.models) add(model, provider.name);
+    std::string family = std::string(config::to_string(provider.kind));
+    for (const auto& price : m_prices.entries())
+      if (price.provider == family && price.model.find('/') == std::string::npos) add(price.model, provider.name);
+  }
+  nlohmann::json data = nlohmann::json::array();
+  bool anthropic = request.has_header("anthropic-version");
+  for (const auto& [id, owner] : models) {
+    if (anthropic)
+      data.push_back({{"type", "model"}, {"id", id}, {"display_name", id}, {"created_at", "2025-01-01T00:00:00Z"}});
+    else
+      data.push_back({{"id", id}, {"object", "model"}, {"created", 0}, {"owned_by", owner}});
+  }
+  nlohmann::json body;
+  if (anthropic) {
+    body = {{"data", data}, {"has_more", false}, {"first_id", models.empty() ? "" : models.front().first},
+            {"last_id", models.empty() ? "" : models.back().first}};
+  } else {
+    body = {{"object", "list"}, {"data", data}};
+  }
+  response.set_content(body.dump(), "application/json");
+}
+
+void Gateway::abort_streams() {
+  std::lock_guard lock(m_streams_mutex);
+  for (auto* relay : m_streams) relay->abort();
+}
+
+} // namespace llmgw::core::pipeline

@@ -1,0 +1,70 @@
+#pragma once
+// The request lifecycle (DESIGN.md §3): authenticate, attribute, parse, route, dispatch, relay,
+// settle. install() puts the routes on an httplib server; settle always runs, once per request.
+#include "core/accounting/request_record.hpp"
+#include "core/config/config.hpp"
+#include "core/http/upstream_pool.hpp"
+#include "core/pipeline/request_context.hpp"
+#include "core/pricing/price_table.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <httplib.h>
+#include <memory>
+#include <mutex>
+#include <set>
+
+namespace llmgw::core::pipeline {
+
+class StreamRelay;
+}
+namespace llmgw::core::protocol {
+class ResponseObserver;
+}
+namespace llmgw::core::pipeline {
+
+struct GatewayOptions {
+  std::string token;                                       // the gateway token clients send
+  std::chrono::seconds keepalive_interval{15};              // SSE comment during upstream silence
+};
+
+class Gateway {
+public:
+  Gateway(config::Config config, pricing::PriceTable prices, UsageSink& sink, GatewayOptions options);
+
+  // Register every route, the Host/Origin guard and the error handler on the server.
+  void install(httplib::Server& server);
+
+  // Refuse new requests (503) from now on; open streams go on.
+  void start_draining() { m_draining = true; }
+  // End every open stream now with an in-band error (the shutdown deadline passed).
+  void abort_streams();
+  // Requests currently being served.
+  int in_flight() const { return m_in_flight.load(); }
+
+  const config::Config& config() const { return m_config; }
+
+private:
+  void handle_api(const httplib::Request& request, httplib::Response& response, const Endpoint& endpoint);
+  void handle_models(const httplib::Request& request, httplib::Response& response);
+  bool authorized(const httplib::Request& request) const;
+  void dispatch(const httplib::Request& request, httplib::Response& response, std::shared_ptr<RequestContext> context,
+                httplib::Request upstream, bool stream);
+  void relay_once(httplib::Response& response, RequestContext& context, httplib::Request upstream);
+  void relay_stream(httplib::Response& response, std::shared_ptr<RequestContext> context, httplib::Request upstream);
+  void reply_error(httplib::Response& response, RequestContext& context, int status, const std::string& message,
+                   Outcome outcome);
+  void settle(RequestContext& context, const protocol::ResponseObserver* observer);
+
+  config::Config m_config;
+  pricing::PriceTable m_prices;
+  UsageSink& m_sink;
+  GatewayOptions m_options;
+  http::UpstreamPool m_pool;
+  std::atomic<bool> m_draining{false};
+  std::atomic<int> m_in_flight{0};
+  std::mutex m_streams_mutex;
+  std::set<StreamRelay*> m_streams;
+};
+
+} // namespace llmgw::core::pipeline

@@ -1,0 +1,228 @@
+// The API request path: parse, route, dispatch, relay and settle.
+#include "core/pipeline/attribution.hpp"
+#include "core/pipeline/gateway.hpp"
+#include "core/pipeline/stream_relay.hpp"
+#include "core/pipeline/upstream_request.hpp"
+#include "core/protocol/error_body.hpp"
+#include "core/protocol/json_scan.hpp"
+#include "core/protocol/response_observer.hpp"
+#include "core/routing/router.hpp"
+
+#include <algorithm>
+
+namespace llmgw::core::pipeline {
+namespace {
+
+int64_t unix_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+int64_t ms_between(std::chrono::steady_clock::time_point from, std::chrono::steady_clock::time_point to) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(to - from).count();
+}
+
+std::string first_header(const httplib::Headers& headers, std::initializer_list<const char*> names) {
+  for (const char* name : names)
+    if (auto it = headers.find(name); it != headers.end()) return it->second;
+  return {};
+}
+
+// Providers on this machine (Ollama, vLLM, llama.cpp) cost nothing.
+bool is_local(const config::ProviderConfig& provider) {
+  auto origin = http::split_base_url(provider.base_url).origin;
+  for (const char* host : {"://127.0.0.1", "://localhost", "://[::1]"})
+    if (origin.find(host) != std::string::npos) return true;
+  return false;
+}
+
+// Price-table provider family: OpenAI and Anthropic by kind, others by their config name.
+std::string price_provider(const config::ProviderConfig& provider) {
+  if (provider.kind == config::ProviderKind::openai_compatible) return provider.name;
+  return std::string(config::to_string(provider.kind));
+}
+
+bool any_client_auth(const config::Config& config) {
+  return std::any_of(config.providers.begin(), config.providers.end(),
+                     [](const auto& provider) { return provider.forward_client_auth; });
+}
+
+} // namespace
+
+void Gateway::reply_error(httplib::Response& response, RequestContext& context, int status, const std::string& message,
+                          Outcome outcome) {
+  response.status = status;
+  if (status != 503) response.set_header("x-should-retry", "false");
+  response.set_content(protocol::error_body(context.endpoint.format, status, message), "application/json");
+  context.record.http_status = status;
+  context.record.outcome = outcome;
+  context.record.error_message = message;
+  context.record.ttfb_ms = context.elapsed_ms();
+  settle(context, nullptr);
+}
+
+void Gateway::handle_api(const httplib::Request& request, httplib::Response& response, const Endpoint& endpoint) {
+  auto context = std::make_shared<RequestContext>();
+  context->started = std::chrono::steady_clock::now();
+  context->endpoint = endpoint;
+  RequestRecord& record = context->record;
+  record.started_at_ms = unix_ms();
+  record.endpoint = endpoint.path;
+  HeaderView view{request.get_header_value("User-Agent"), request.get_header_value("originator"),
+                  request.get_header_value("x-claude-code-session-id"),
+                  first_header(request.headers, {"session-id", "session_id"})};
+  record.agent = detect_agent(view);
+  record.session_id = detect_session(view);
+  ++m_in_flight;
+
+  if (m_draining) return reply_error(response, *context, 503, "llmgw is shutting down", Outcome::refused);
+  bool token_ok = authorized(request);
+  if (!token_ok && !any_client_auth(m_config))
+    return reply_error(response, *context, 401, "missing or wrong llmgw token; run `llmgw env` to get it",
+                       Outcome::refused);
+  auto scanned = protocol::scan_object(request.body);
+  if (!scanned) return reply_error(response, *context, 400, "request body is not a valid JSON object", Outcome::bad_request);
+  const auto* model_member = scanned->find("model");
+  auto model = model_member ? protocol::string_value(request.body, *model_member) : std::nullopt;
+  if (!model) return reply_error(response, *context, 400, "request body has no \"model\" string", Outcome::bad_request);
+  record.requested_model = *model;
+  const auto* stream_member = scanned->find("stream");
+  record.streamed = stream_member != nullptr && protocol::is_true(request.body, *stream_member);
+
+  auto route = routing::route(m_config, *model, endpoint.format);
+  if (route.provider == nullptr) return reply_error(response, *context, 404, route.error, Outcome::refused);
+  if (!token_ok && !route.provider->forward_client_auth)
+    return reply_error(response, *context, 401, "missing or wrong llmgw token; run `llmgw env` to get it",
+                       Outcome::refused);
+  const auto& provider = *route.provider;
+  context->provider = &provider;
+  record.provider = provider.name;
+  record.billed_to_client = provider.forward_client_auth;
+  if (!provider.forward_client_auth && provider.api_key.empty() && !provider.api_key_env.empty())
+    return reply_error(response, *context, 500,
+                       "provider '" + provider.name + "' has no API key: set " + provider.api_key_env +
+                           " in the environment of `llmgw serve`",
+                       Outcome::refused);
+
+  bool want_usage = record.streamed && endpoint.format == protocol::ApiFormat::openai_chat;
+  auto body = rewrite_body(request.body, *scanned, route.upstream_model, want_usage);
+  context->hide_usage_chunk = body.injected_usage;
+  record.served_model = route.upstream_model;
+
+  auto base = http::split_base_url(provider.base_url);
+  httplib::Request upstream;
+  upstream.method = "POST";
+  auto query = request.target.find('?');
+  upstream.path = base.path_prefix + endpoint.upstream_suffix +
+                  (query == std::string::npos ? std::string() : request.target.substr(query));
+  upstream.headers = upstream_headers(request.headers, provider);
+  upstream.body = std::move(body.body);
+  if (record.streamed) relay_stream(response, context, std::move(upstream));
+  else relay_once(response, *context, std::move(upstream));
+}
+
+void Gateway::relay_once(httplib::Response& response, RequestContext& context, httplib::Request upstream) {
+  const auto& provider = *context.provider;
+  auto lease = m_pool.acquire(http::split_base_url(provider.base_url).origin);
+  httplib::Response reply;
+  httplib::Error error = httplib::Error::Success;
+  if (!lease.client().send(upstream, reply, error)) {
+    lease.discard();
+    return reply_error(response, context, 502,
+                       "cannot reach provider '" + provider.name + "' at " + provider.base_url + ": " +
+                           httplib::to_string(error),
+                       Outcome::unreachable);
+  }
+  protocol::ResponseObserver observer(context.endpoint.format);
+  observer.observe_body(reply.body);
+  auto& record = context.record;
+  record.http_status = reply.status;
+  record.outcome = reply.status >= 400 ? Outcome::upstream_error : Outcome::ok;
+  record.error_message = redact(observer.error_message(), provider.api_key);
+  record.upstream_request_id = first_header(reply.headers, {"request-id", "x-request-id"});
+  response.status = reply.status;
+  copy_response_headers(reply.headers, response);
+  std::string type = reply.get_header_value("Content-Type");
+  response.set_content(redact(std::move(reply.body), provider.api_key), type.empty() ? "application/json" : type);
+  record.ttfb_ms = context.elapsed_ms();
+  settle(context, &observer);
+}
+
+void Gateway::relay_stream(httplib::Response& response, std::shared_ptr<RequestContext> context,
+                           httplib::Request upstream) {
+  const auto& provider = *context->provider;
+  auto relay = std::make_shared<StreamRelay>(m_pool.acquire(http::split_base_url(provider.base_url).origin),
+                                             std::move(upstream), context->endpoint.format, context->hide_usage_chunk,
+                                             m_options.keepalive_interval);
+  relay->start();
+  const auto& head = relay->wait_head();
+  auto& record = context->record;
+  if (!head.connected) {
+    relay->finish();
+    return reply_error(response, *context, 502,
+                       "cannot reach provider '" + provider.name + "' at " + provider.base_url + ": " + head.error,
+                       Outcome::unreachable);
+  }
+  record.http_status = head.status;
+  record.upstream_request_id = first_header(head.headers, {"request-id", "x-request-id"});
+  response.status = head.status;
+  copy_response_headers(head.headers, response);
+  std::string type = first_header(head.headers, {"Content-Type"});
+  if (!head.event_stream) {
+    // An error status (or a JSON answer to a stream request) goes back whole, status intact.
+    std::string body = relay->wait_body();
+    relay->finish();
+    record.outcome = head.status >= 400 ? Outcome::upstream_error : Outcome::ok;
+    record.error_message = redact(relay->observer().error_message(), provider.api_key);
+    response.set_content(redact(std::move(body), provider.api_key), type.empty() ? "application/json" : type);
+    record.ttfb_ms = context->elapsed_ms();
+    return settle(*context, &relay->observer());
+  }
+  response.set_header("Cache-Control", "no-cache");
+  response.set_header("X-Accel-Buffering", "no");
+  {
+    std::lock_guard lock(m_streams_mutex);
+    m_streams.insert(relay.get());
+  }
+  response.set_chunked_content_provider(
+      type, [relay](size_t, httplib::DataSink& sink) { return relay->pump(sink); },
+      [this, relay, context](bool success) {
+        relay->finish();
+        {
+          std::lock_guard lock(m_streams_mutex);
+          m_streams.erase(relay.get());
+        }
+        auto& rec = context->record;
+        if (relay->first_byte_at()) rec.ttfb_ms = ms_between(context->started, *relay->first_byte_at());
+        if (relay->client_gone() || !success) rec.outcome = Outcome::client_closed;
+        else if (relay->cut()) rec.outcome = Outcome::upstream_cut;
+        else if (relay->observer().saw_error()) rec.outcome = Outcome::upstream_error;
+        else rec.outcome = Outcome::ok;
+        rec.error_message = redact(relay->observer().error_message(), context->provider->api_key);
+        settle(*context, &relay->observer());
+      });
+}
+
+void Gateway::settle(RequestContext& context, const protocol::ResponseObserver* observer) {
+  auto& record = context.record;
+  record.duration_ms = context.elapsed_ms();
+  if (observer != nullptr) {
+    record.usage = observer->usage();
+    if (!observer->served_model().empty()) record.served_model = observer->served_model();
+  }
+  record.usage_source = record.usage.reported ? UsageSource::reported : UsageSource::missing;
+  if (context.provider != nullptr) {
+    if (is_local(*context.provider)) {
+      record.price_version = "local";
+    } else if (const auto* price = m_prices.find(price_provider(*context.provider), record.served_model)) {
+      record.cost_usd_pico = pricing::cost_usd_pico(*price, record.usage);
+      record.price_version = m_prices.version();
+    } else {
+      record.unpriced = true;
+    }
+  }
+  m_sink.record(std::move(record));
+  --m_in_flight;
+}
+
+} // namespace llmgw::core::pipeline

@@ -1,0 +1,31 @@
+#pragma once
+// One per request: what the stages learn about it, passed from authenticate to settle.
+#include "core/accounting/request_record.hpp"
+#include "core/config/config.hpp"
+#include "core/protocol/api_format.hpp"
+
+#include <chrono>
+#include <string>
+
+namespace llmgw::core::pipeline {
+
+// An inbound API route: the format it speaks and the path suffix appended to a provider's base.
+struct Endpoint {
+  protocol::ApiFormat format;
+  std::string path;           // canonical path recorded in the ledger, e.g. "/v1/messages"
+  std::string upstream_suffix; // appended to the provider's base URL path, e.g. "/v1/messages"
+};
+
+struct RequestContext {
+  std::chrono::steady_clock::time_point started;
+  Endpoint endpoint;
+  const config::ProviderConfig* provider = nullptr;
+  bool hide_usage_chunk = false; // llmgw asked for stream usage the client did not request
+  RequestRecord record;
+
+  int64_t elapsed_ms() const {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+  }
+};
+
+} // namespace llmgw::core::pipeline

@@ -1,0 +1,157 @@
+#include "core/pipeline/stream_relay.hpp"
+
+#include "core/protocol/error_body.hpp"
+
+namespace llmgw::core::pipeline {
+
+StreamRelay::StreamRelay(http::UpstreamPool::Lease lease, httplib::Request request, protocol::ApiFormat format,
+                         bool hide_usage_chunk, std::chrono::seconds keepalive_interval)
+    : m_lease(std::move(lease)), m_request(std::move(request)), m_format(format),
+      m_hide_usage_chunk(hide_usage_chunk), m_keepalive_interval(keepalive_interval), m_observer(format) {}
+
+StreamRelay::~StreamRelay() { finish(); }
+
+void StreamRelay::start() {
+  m_request.response_handler = [this](const httplib::Response& response) { return on_head(response); };
+  m_request.content_receiver = [this](const char* data, size_t size, uint64_t, uint64_t) {
+    return on_data(data, size);
+  };
+  m_thread = std::thread([this] { run(); });
+}
+
+void StreamRelay::run() {
+  httplib::Response response;
+  httplib::Error error = httplib::Error::Success;
+  bool ok = m_lease.client().send(m_request, response, error);
+  std::lock_guard lock(m_mutex);
+  if (!m_head_ready) {
+    m_head.error = httplib::to_string(error);
+    m_head_ready = true;
+  }
+  on_upstream_end(ok);
+  m_done = true;
+  m_cv.notify_all();
+}
+
+bool StreamRelay::on_head(const httplib::Response& response) {
+  std::lock_guard lock(m_mutex);
+  m_head.connected = true;
+  m_head.status = response.status;
+  m_head.headers = response.headers;
+  auto type = response.get_header_value("Content-Type");
+  m_head.event_stream = response.status < 300 && type.rfind("text/event-stream", 0) == 0;
+  m_head_ready = true;
+  m_cv.notify_all();
+  return !m_cancelled;
+}
+
+bool StreamRelay::on_data(const char* data, size_t size) {
+  if (!m_head.event_stream) {
+    std::lock_guard lock(m_mutex);
+    if (m_body.size() + size > k_max_body_bytes) return false;
+    m_body.append(data, size);
+    return !m_cancelled;
+  }
+  std::string out;
+  m_parser.feed(std::string_view(data, size), [&](const http::SseEvent& event) {
+    auto info = m_observer.observe_event(event);
+    if (!(m_hide_usage_chunk && info.usage_only_chunk)) out.append(event.raw);
+  });
+  std::unique_lock lock(m_mutex);
+  m_pending += out;
+  m_cv.notify_all();
+  // Back-pressure: a slow client slows the upstream read instead of growing memory.
+  m_cv.wait(lock, [&] { return m_pending.size() < k_max_pending_bytes || m_cancelled; });
+  return !m_cancelled;
+}
+
+// Called with m_mutex held. Decides whether the stream ended cleanly and, if it did not, ends
+// the client's stream in its own format (a partial upstream block is never forwarded).
+void StreamRelay::on_upstream_end(bool transport_ok) {
+  if (!m_head.event_stream || m_cancelled) return;
+  std::string tail;
+  m_parser.finish([&](const http::SseEvent& event) {
+    auto info = m_observer.observe_event(event);
+    if (m_observer.complete() && !(m_hide_usage_chunk && info.usage_only_chunk)) tail.append(event.raw);
+  });
+  m_pending += tail;
+  if (!m_observer.complete() && !m_observer.saw_error()) {
+    m_cut = true;
+    (void)transport_ok;
+    m_pending += protocol::stream_error_event(m_format, 502, "upstream stream ended before the response was complete");
+  }
+}
+
+const StreamRelay::Head& StreamRelay::wait_head() {
+  std::unique_lock lock(m_mutex);
+  m_cv.wait(lock, [&] { return m_head_ready; });
+  return m_head;
+}
+
+std::string StreamRelay::wait_body() {
+  std::unique_lock lock(m_mutex);
+  m_cv.wait(lock, [&] { return m_done; });
+  if (!m_head.event_stream) m_observer.observe_body(m_body);
+  return std::move(m_body);
+}
+
+bool StreamRelay::write(httplib::DataSink& sink, const std::string& bytes) {
+  if (!sink.write(bytes.data(), bytes.size())) {
+    m_client_gone = true;
+    cancel();
+    return false;
+  }
+  if (!m_first_byte_at) m_first_byte_at = std::chrono::steady_clock::now();
+  return true;
+}
+
+bool StreamRelay::pump(httplib::DataSink& sink) {
+  std::unique_lock lock(m_mutex);
+  m_cv.wait_for(lock, m_keepalive_interval, [&] { return !m_pending.empty() || m_done || m_aborted; });
+  std::string out;
+  out.swap(m_pending);
+  bool done = m_done;
+  bool aborted = m_aborted && !done;
+  lock.unlock();
+  m_cv.notify_all();
+  if (aborted) {
+    out += protocol::stream_error_event(m_format, 503, "llmgw is shutting down");
+    if (!write(sink, out)) return false;
+    cancel();
+    sink.done();
+    return true;
+  }
+  // An SSE comment during upstream silence keeps idle timeouts away and notices a gone client.
+  if (out.empty() && !done) out = ": keepalive\n\n";
+  if (!out.empty() && !write(sink, out)) return false;
+  if (done) sink.done();
+  return true;
+}
+
+void StreamRelay::cancel() {
+  {
+    std::lock_guard lock(m_mutex);
+    if (m_done || m_cancelled) return;
+    m_cancelled = true;
+  }
+  m_cv.notify_all();
+  m_lease.client().stop(); // breaks a blocking upstream read at once
+}
+
+void StreamRelay::finish() {
+  if (m_finished) return;
+  m_finished = true;
+  cancel();
+  if (m_thread.joinable()) m_thread.join();
+  if (m_cancelled) m_lease.discard();
+}
+
+void StreamRelay::abort() {
+  {
+    std::lock_guard lock(m_mutex);
+    m_aborted = true;
+  }
+  m_cv.notify_all();
+}
+
+} // namespace llmgw::core::pipeline

@@ -1,0 +1,92 @@
+#pragma once
+// Relays one streamed upstream response to the client. The upstream is read on its own thread
+// (so the real status is known before the client's status line is written, DESIGN.md §3); SSE
+// blocks are observed for usage and handed over through a small bounded buffer.
+#include "core/http/sse_parser.hpp"
+#include "core/http/upstream_pool.hpp"
+#include "core/protocol/response_observer.hpp"
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+namespace llmgw::core::pipeline {
+
+class StreamRelay {
+public:
+  struct Head {
+    bool connected = false; // false: no HTTP response at all (see error)
+    int status = 0;
+    httplib::Headers headers;
+    bool event_stream = false; // 2xx text/event-stream: relay block by block
+    std::string error;         // transport error when not connected
+  };
+
+  StreamRelay(http::UpstreamPool::Lease lease, httplib::Request request, protocol::ApiFormat format,
+              bool hide_usage_chunk, std::chrono::seconds keepalive_interval);
+  ~StreamRelay();
+  StreamRelay(const StreamRelay&) = delete;
+  StreamRelay& operator=(const StreamRelay&) = delete;
+
+  // Start reading the upstream on a new thread.
+  void start();
+  // Block until the upstream's status and headers are known (or the connection failed).
+  const Head& wait_head();
+  // For heads that are not relayed as a stream: the whole response body.
+  std::string wait_body();
+  // One step of the client's chunked content provider: waits for data (sending a keep-alive
+  // comment after a silence) and writes it. False when the client has gone away.
+  bool pump(httplib::DataSink& sink);
+  // Stop the upstream if it still runs and join the thread. Safe to call twice.
+  void finish();
+  // Shutdown deadline passed: end the client's stream now with an in-band error.
+  void abort();
+
+  const protocol::ResponseObserver& observer() const { return m_observer; }
+  bool client_gone() const { return m_client_gone; }
+  // The upstream stream ended before its protocol's final event (or the connection broke).
+  bool cut() const { return m_cut; }
+  // Milliseconds from `since` to the first byte written to the client, if any was.
+  std::optional<std::chrono::steady_clock::time_point> first_byte_at() const { return m_first_byte_at; }
+
+private:
+  void run();
+  bool on_head(const httplib::Response& response);
+  bool on_data(const char* data, size_t size);
+  void on_upstream_end(bool transport_ok);
+  void cancel();
+  bool write(httplib::DataSink& sink, const std::string& bytes);
+
+  static constexpr size_t k_max_pending_bytes = 4 * 1024 * 1024;
+  static constexpr size_t k_max_body_bytes = 64 * 1024 * 1024;
+
+  http::UpstreamPool::Lease m_lease;
+  httplib::Request m_request;
+  protocol::ApiFormat m_format;
+  bool m_hide_usage_chunk;
+  std::chrono::seconds m_keepalive_interval;
+  std::thread m_thread;
+
+  // Touched only by the upstream thread until m_done, then only by the client side.
+  http::SseParser m_parser;
+  protocol::ResponseObserver m_observer;
+
+  std::mutex m_mutex;
+  std::condition_variable m_cv;
+  Head m_head;
+  bool m_head_ready = false;
+  std::string m_pending; // bytes ready for the client
+  std::string m_body;    // whole body of a non-relayed response
+  bool m_done = false;
+  bool m_cancelled = false;
+  bool m_aborted = false;
+  bool m_cut = false;
+  bool m_client_gone = false;
+  bool m_finished = false;
+  std::optional<std::chrono::steady_clock::time_point> m_first_byte_at;
+};
+
+} // namespace llmgw::core::pipeline

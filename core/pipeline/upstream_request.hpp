@@ -1,0 +1,33 @@
+#pragma once
+// What goes upstream: the client's headers minus hop-by-hop and credential headers plus the
+// provider's credentials, and the client's body spliced (never re-serialized) where it must change.
+#include "core/config/config.hpp"
+#include "core/protocol/json_scan.hpp"
+
+#include <httplib.h>
+#include <string>
+#include <string_view>
+
+namespace llmgw::core::pipeline {
+
+// Upstream request headers for a provider; forwards the client's credentials only when the
+// provider is set to auth = "client".
+httplib::Headers upstream_headers(const httplib::Headers& client, const config::ProviderConfig& provider);
+
+// Copy the upstream response headers a client may use (request ids, rate limits, retry-after).
+void copy_response_headers(const httplib::Headers& upstream, httplib::Response& response);
+
+struct RewrittenBody {
+  std::string body;
+  bool injected_usage = false; // stream_options.include_usage was added for llmgw's accounting
+};
+
+// Replace the model when it differs from the requested one and, for streamed Chat Completions,
+// make sure stream_options.include_usage is true. Untouched bytes are copied as they are.
+RewrittenBody rewrite_body(std::string_view body, const protocol::ScannedObject& scanned,
+                           std::string_view upstream_model, bool force_include_usage);
+
+// Replace every occurrence of secret in text (no-op for an empty secret).
+std::string redact(std::string text, const std::string& secret);
+
+} // namespace llmgw::core::pipeline

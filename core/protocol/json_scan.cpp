@@ -1,0 +1,123 @@
+#include "core/protocol/json_scan.hpp"
+
+#include <charconv>
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+namespace llmgw::core::protocol {
+namespace {
+
+bool is_space(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+
+size_t skip_space(std::string_view s, size_t i) {
+  while (i < s.size() && is_space(s[i])) ++i;
+  return i;
+}
+
+// Index just past the closing quote of the string starting at s[i] == '"', or npos.
+size_t skip_string(std::string_view s, size_t i) {
+  ++i;
+  while (i < s.size()) {
+    const void* hit = std::memchr(s.data() + i, '"', s.size() - i);
+    if (hit == nullptr) return std::string_view::npos;
+    size_t quote = static_cast<const char*>(hit) - s.data();
+    size_t backslashes = 0;
+    while (quote - backslashes > i && s[quote - backslashes - 1] == '\\') ++backslashes;
+    if (backslashes % 2 == 0) return quote + 1;
+    i = quote + 1;
+  }
+  return std::string_view::npos;
+}
+
+// Index just past the value starting at s[i], or npos. Nested containers are skipped by depth.
+size_t skip_value(std::string_view s, size_t i) {
+  if (i >= s.size()) return std::string_view::npos;
+  char c = s[i];
+  if (c == '"') return skip_string(s, i);
+  if (c != '{' && c != '[') {
+    size_t j = i;
+    while (j < s.size() && !is_space(s[j]) && s[j] != ',' && s[j] != '}' && s[j] != ']') ++j;
+    return j == i ? std::string_view::npos : j;
+  }
+  std::vector<char> stack{c};
+  ++i;
+  while (i < s.size() && !stack.empty()) {
+    char d = s[i];
+    if (d == '"') {
+      i = skip_string(s, i);
+      if (i == std::string_view::npos) return i;
+      continue;
+    }
+    if (d == '{' || d == '[') stack.push_back(d);
+    else if (d == '}' || d == ']') {
+      if ((d == '}') != (stack.back() == '{')) return std::string_view::npos;
+      stack.pop_back();
+    }
+    ++i;
+  }
+  return stack.empty() ? i : std::string_view::npos;
+}
+
+} // namespace
+
+const TopLevelMember* ScannedObject::find(std::string_view key) const {
+  for (const auto& member : members)
+    if (member.key == key) return &member;
+  return nullptr;
+}
+
+std::optional<ScannedObject> scan_object(std::string_view body) {
+  ScannedObject out;
+  size_t i = skip_space(body, 0);
+  if (i >= body.size() || body[i] != '{') return std::nullopt;
+  out.open_brace = i;
+  i = skip_space(body, i + 1);
+  if (i < body.size() && body[i] == '}') return skip_space(body, i + 1) == body.size() ? std::optional(out) : std::nullopt;
+  while (i < body.size()) {
+    if (body[i] != '"') return std::nullopt;
+    size_t key_end = skip_string(body, i);
+    if (key_end == std::string_view::npos) return std::nullopt;
+    std::string_view key = body.substr(i + 1, key_end - i - 2);
+    i = skip_space(body, key_end);
+    if (i >= body.size() || body[i] != ':') return std::nullopt;
+    i = skip_space(body, i + 1);
+    size_t value_end = skip_value(body, i);
+    if (value_end == std::string_view::npos) return std::nullopt;
+    out.members.push_back({key, i, value_end});
+    i = skip_space(body, value_end);
+    if (i < body.size() && body[i] == ',') {
+      i = skip_space(body, i + 1);
+      continue;
+    }
+    if (i < body.size() && body[i] == '}') return skip_space(body, i + 1) == body.size() ? std::optional(out) : std::nullopt;
+    return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> string_value(std::string_view body, const TopLevelMember& member) {
+  std::string_view raw = body.substr(member.value_begin, member.value_end - member.value_begin);
+  if (raw.size() < 2 || raw.front() != '"') return std::nullopt;
+  if (raw.find('\\') == std::string_view::npos) return std::string(raw.substr(1, raw.size() - 2));
+  auto parsed = nlohmann::json::parse(raw, nullptr, false);
+  if (!parsed.is_string()) return std::nullopt;
+  return parsed.get<std::string>();
+}
+
+bool is_true(std::string_view body, const TopLevelMember& member) {
+  return body.substr(member.value_begin, member.value_end - member.value_begin) == "true";
+}
+
+std::optional<long long> integer_value(std::string_view body, const TopLevelMember& member) {
+  std::string_view raw = body.substr(member.value_begin, member.value_end - member.value_begin);
+  long long value = 0;
+  auto [end, ec] = std::from_chars(raw.data(), raw.data() + raw.size(), value);
+  if (ec != std::errc() || end != raw.data() + raw.size()) return std::nullopt;
+  return value;
+}
+
+std::string json_quote(std::string_view text) {
+  return nlohmann::json(std::string(text)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+} // namespace llmgw::core::protocol

@@ -1,0 +1,38 @@
+#pragma once
+// A fast scan of a JSON object's top-level members, without building a document. The request
+// path uses it so that passthrough never parses or re-serializes a large body it does not change.
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace llmgw::core::protocol {
+
+struct TopLevelMember {
+  std::string_view key;   // raw key text between the quotes (escapes left as they are)
+  size_t value_begin = 0; // byte offsets of the value within the body
+  size_t value_end = 0;
+};
+
+struct ScannedObject {
+  std::vector<TopLevelMember> members;
+  size_t open_brace = 0; // offset of the object's '{'
+
+  const TopLevelMember* find(std::string_view key) const;
+};
+
+// Scan a body that must be one JSON object. Returns nullopt when it is not well-formed enough to
+// be one (unbalanced brackets, unterminated strings, trailing garbage, not an object).
+std::optional<ScannedObject> scan_object(std::string_view body);
+
+// The value of a member as text: a JSON string's unescaped content, or nullopt if not a string.
+std::optional<std::string> string_value(std::string_view body, const TopLevelMember& member);
+// True when the member's value is the literal `true`.
+bool is_true(std::string_view body, const TopLevelMember& member);
+// An integer member's value, or nullopt.
+std::optional<long long> integer_value(std::string_view body, const TopLevelMember& member);
+
+// Quote and escape text as a JSON string.
+std::string json_quote(std::string_view text);
+
+} // namespace llmgw::core::protocol

@@ -1,0 +1,219 @@
+#include "core/protocol/response_observer.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace llmgw::core::protocol {
+namespace {
+
+using nlohmann::json;
+
+constexpr size_t k_max_error_chars = 500;
+
+size_t skip_space(std::string_view text, size_t at) {
+  while (at < text.size() && (text[at] == ' ' || text[at] == '\t' || text[at] == '\r' || text[at] == '\n')) ++at;
+  return at;
+}
+
+// Where the value of member `quoted_key` starts, found without parsing; npos if absent. Inside
+// a JSON string every quote is escaped, so an unescaped "key" followed by ':' is a member name.
+size_t member_value_at(std::string_view data, std::string_view quoted_key) {
+  for (size_t at = data.find(quoted_key); at != std::string_view::npos; at = data.find(quoted_key, at + 1)) {
+    size_t colon = skip_space(data, at + quoted_key.size());
+    if (colon < data.size() && data[colon] == ':') {
+      size_t value = skip_space(data, colon + 1);
+      if (value < data.size()) return value;
+    }
+  }
+  return std::string_view::npos;
+}
+
+// True when member `quoted_key` exists and its value starts with one of `first_chars`.
+bool has_member(std::string_view data, std::string_view quoted_key, std::string_view first_chars) {
+  size_t value = member_value_at(data, quoted_key);
+  return value != std::string_view::npos && first_chars.find(data[value]) != std::string_view::npos;
+}
+
+// The first string value of member `quoted_key` when it has no escapes (model names, event
+// types); empty otherwise.
+std::string_view sniff_string(std::string_view data, std::string_view quoted_key) {
+  size_t value = member_value_at(data, quoted_key);
+  if (value == std::string_view::npos || data[value] != '"') return {};
+  size_t end = data.find('"', value + 1);
+  if (end == std::string_view::npos) return {};
+  std::string_view text = data.substr(value + 1, end - value - 1);
+  return text.find('\\') == std::string_view::npos ? text : std::string_view{};
+}
+
+json parse(std::string_view text) { return json::parse(text.begin(), text.end(), nullptr, false); }
+
+const json& member(const json& object, const char* key) {
+  static const json k_null;
+  if (!object.is_object()) return k_null;
+  auto it = object.find(key);
+  return it == object.end() ? k_null : *it;
+}
+
+bool has_non_null(const json& object, const char* key) { return !member(object, key).is_null(); }
+
+} // namespace
+
+void ResponseObserver::take_model(const nlohmann::json& holder, const char* key) {
+  const json& model = member(holder, key);
+  if (model.is_string() && !model.get_ref<const std::string&>().empty()) m_model = model.get<std::string>();
+}
+
+// Error shapes: OpenAI {"error":{"message"}}, Anthropic {"type":"error","error":{"message"}},
+// Gemini {"error":{"code","message","status"}}, Responses {"type":"error","message"}.
+void ResponseObserver::take_error(const nlohmann::json& error) {
+  m_saw_error = true;
+  const json& message = member(error, "message");
+  if (message.is_string()) m_error_message = message.get<std::string>();
+  else if (error.is_string()) m_error_message = error.get<std::string>();
+  else m_error_message = error.dump();
+  if (m_error_message.size() > k_max_error_chars) m_error_message.resize(k_max_error_chars);
+}
+
+void ResponseObserver::observe_body(std::string_view body) {
+  json doc = parse(body);
+  // Gemini has been seen wrapping error bodies in a one-element array.
+  if (doc.is_array() && !doc.empty()) doc = json(doc.front());
+  if (!doc.is_object()) return;
+  if (has_non_null(doc, "error")) take_error(doc["error"]);
+  switch (m_format) {
+  case ApiFormat::openai_chat:
+  case ApiFormat::openai_responses: {
+    // Groq puts usage under x_groq.usage.
+    const json& usage = member(doc, "usage");
+    if (usage.is_object()) m_usage = usage_from_openai(usage);
+    else if (member(member(doc, "x_groq"), "usage").is_object()) m_usage = usage_from_openai(doc["x_groq"]["usage"]);
+    take_model(doc, "model");
+    break;
+  }
+  case ApiFormat::anthropic:
+    if (member(doc, "usage").is_object()) m_usage = usage_from_anthropic(doc["usage"]);
+    take_model(doc, "model");
+    break;
+  case ApiFormat::gemini:
+    if (member(doc, "usageMetadata").is_object()) m_usage = usage_from_gemini(doc["usageMetadata"]);
+    take_model(doc, "modelVersion");
+    break;
+  }
+  m_complete = !m_saw_error;
+}
+
+EventInfo ResponseObserver::observe_event(const http::SseEvent& event) {
+  if (!event.has_data) return {};
+  switch (m_format) {
+  case ApiFormat::openai_chat: return observe_chat(event.data);
+  case ApiFormat::anthropic: return observe_anthropic(event.event, event.data);
+  case ApiFormat::openai_responses: return observe_responses(event.event, event.data);
+  case ApiFormat::gemini: return observe_gemini(event.data);
+  }
+  return {};
+}
+
+// Chat chunks carry "usage": null until the last one (§1.5); most are parsed not at all.
+EventInfo ResponseObserver::observe_chat(std::string_view data) {
+  EventInfo info;
+  if (data == "[DONE]") {
+    info.terminal = true;
+    m_complete = true;
+    return info;
+  }
+  if (m_model.empty()) m_model = sniff_string(data, "\"model\"");
+  if (has_member(data, "\"finish_reason\"", "\"")) m_saw_finish = true;
+  bool usage = has_member(data, "\"usage\"", "{"); // also matches Groq's x_groq.usage
+  bool error = has_member(data, "\"error\"", "{\"");
+  if (usage || error) {
+    json doc = parse(data);
+    if (has_non_null(doc, "error")) {
+      take_error(doc["error"]);
+      info.error = true;
+    }
+    const json* found = &member(doc, "usage");
+    if (!found->is_object()) found = &member(member(doc, "x_groq"), "usage");
+    if (found->is_object()) {
+      // Providers that repeat a cumulative usage on every chunk: the last one wins (§1.5).
+      m_usage = usage_from_openai(*found);
+      const json& choices = member(doc, "choices");
+      info.usage_only_chunk = choices.is_array() && choices.empty();
+    }
+  }
+  if (m_saw_finish && m_usage.reported) m_complete = true;
+  return info;
+}
+
+// Dispatch on the event name like the Anthropic SDK does (§3.5); only four names matter.
+EventInfo ResponseObserver::observe_anthropic(std::string_view name, std::string_view data) {
+  EventInfo info;
+  if (name.empty()) name = sniff_string(data, "\"type\""); // tolerate emitters without event:
+  if (name == "message_stop") {
+    info.terminal = true;
+    m_complete = true;
+  } else if (name == "message_start") {
+    json doc = parse(data);
+    const json& message = member(doc, "message");
+    take_model(message, "model");
+    if (member(message, "usage").is_object()) m_usage = usage_from_anthropic(message["usage"]);
+  } else if (name == "message_delta") {
+    // message_delta usage is cumulative: overwrite the non-null fields, never add (§3.5).
+    json doc = parse(data);
+    overlay_anthropic_usage(m_usage, member(doc, "usage"));
+  } else if (name == "error") {
+    json doc = parse(data);
+    take_error(has_non_null(doc, "error") ? doc["error"] : doc);
+    info.error = true;
+  }
+  return info;
+}
+
+// Responses streams end with a terminal response.* event carrying usage, even on failure (§2.4).
+EventInfo ResponseObserver::observe_responses(std::string_view name, std::string_view data) {
+  EventInfo info;
+  if (name.empty()) name = sniff_string(data, "\"type\"");
+  if (name == "response.created") {
+    if (m_model.empty()) m_model = sniff_string(data, "\"model\"");
+  } else if (name == "response.completed" || name == "response.failed" || name == "response.incomplete") {
+    json doc = parse(data);
+    const json& response = member(doc, "response");
+    if (member(response, "usage").is_object()) m_usage = usage_from_openai(response["usage"]);
+    take_model(response, "model");
+    info.terminal = true;
+    m_complete = true;
+    if (name == "response.failed") {
+      take_error(has_non_null(response, "error") ? response["error"] : json("response failed"));
+      info.error = true;
+    }
+  } else if (name == "error") {
+    json doc = parse(data);
+    take_error(has_non_null(doc, "error") ? doc["error"] : doc);
+    info.error = true;
+  }
+  return info;
+}
+
+// Gemini chunks repeat a cumulative usageMetadata; the last one is the total (§6.3).
+EventInfo ResponseObserver::observe_gemini(std::string_view data) {
+  EventInfo info;
+  if (m_model.empty()) m_model = sniff_string(data, "\"modelVersion\"");
+  bool usage = has_member(data, "\"usageMetadata\"", "{");
+  bool finish = has_member(data, "\"finishReason\"", "\"");
+  bool error = has_member(data, "\"error\"", "{\"");
+  if (!usage && !finish && !error) return info;
+  json doc = parse(data);
+  if (has_non_null(doc, "error")) {
+    take_error(doc["error"]);
+    info.error = true;
+  }
+  if (member(doc, "usageMetadata").is_object()) m_usage = usage_from_gemini(doc["usageMetadata"]);
+  take_model(doc, "modelVersion");
+  const json& candidates = member(doc, "candidates");
+  if (candidates.is_array()) {
+    for (const json& candidate : candidates) {
+      if (member(candidate, "finishReason").is_string()) m_complete = true;
+    }
+  }
+  return info;
+}
+
+} // namespace llmgw::core::protocol

@@ -1,0 +1,87 @@
+#include "core/routing/router.hpp"
+
+namespace llmgw::core::routing {
+namespace {
+
+using config::Config;
+using config::ProviderConfig;
+using config::ProviderKind;
+
+bool starts_with(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
+
+const ProviderConfig* first_of_kind(const Config& config, ProviderKind kind, std::string_view preferred) {
+  if (const auto* named = config.find_provider(preferred); named != nullptr && named->kind == kind) return named;
+  for (const auto& provider : config.providers)
+    if (provider.kind == kind) return &provider;
+  return nullptr;
+}
+
+// OpenAI's own model families: gpt-*, chatgpt-*, codex-*, o1/o3/o4...
+bool is_openai_family(std::string_view model) {
+  if (starts_with(model, "gpt-") || starts_with(model, "chatgpt-") || starts_with(model, "codex-")) return true;
+  return model.size() >= 2 && model[0] == 'o' && model[1] >= '1' && model[1] <= '9';
+}
+
+RouteResult found(const ProviderConfig* provider, std::string_view model) {
+  return RouteResult{provider, std::string(model), {}};
+}
+
+RouteResult resolve(const Config& config, std::string_view model) {
+  if (auto slash = model.find('/'); slash != std::string_view::npos) {
+    if (const auto* provider = config.find_provider(model.substr(0, slash)))
+      return found(provider, model.substr(slash + 1));
+  }
+  if (auto mapped = config.model_map.find(std::string(model)); mapped != config.model_map.end()) {
+    std::string_view target = mapped->second;
+    auto slash = target.find('/');
+    if (const auto* provider = config.find_provider(target.substr(0, slash)))
+      return found(provider, target.substr(slash + 1));
+  }
+  for (const auto& provider : config.providers)
+    for (const auto& claimed : provider.models)
+      if (claimed == model) return found(&provider, model);
+  const ProviderConfig* family = nullptr;
+  if (starts_with(model, "claude-")) family = first_of_kind(config, ProviderKind::anthropic, "anthropic");
+  else if (is_openai_family(model)) family = first_of_kind(config, ProviderKind::openai, "openai");
+  if (family != nullptr) return found(family, model);
+  if (const auto* fallback = config.find_provider(config.default_provider)) return found(fallback, model);
+  return RouteResult{nullptr, {}, "no provider serves model '" + std::string(model) +
+                     "': map it under [models] in config.toml (\"" + std::string(model) +
+                     "\" = \"PROVIDER/MODEL\"), send it as PROVIDER/MODEL, or set default_provider"};
+}
+
+std::string_view api_name(protocol::ApiFormat format) {
+  switch (format) {
+  case protocol::ApiFormat::anthropic: return "the Anthropic Messages API";
+  case protocol::ApiFormat::openai_responses: return "the OpenAI Responses API";
+  case protocol::ApiFormat::gemini: return "the Gemini API";
+  case protocol::ApiFormat::openai_chat: break;
+  }
+  return "the OpenAI Chat Completions API";
+}
+
+} // namespace
+
+bool speaks(ProviderKind kind, protocol::ApiFormat format) {
+  switch (kind) {
+  case ProviderKind::anthropic: return format == protocol::ApiFormat::anthropic;
+  case ProviderKind::openai:
+  case ProviderKind::openai_compatible:
+    return format == protocol::ApiFormat::openai_chat || format == protocol::ApiFormat::openai_responses;
+  }
+  return false;
+}
+
+RouteResult route(const Config& config, std::string_view requested_model, protocol::ApiFormat format) {
+  if (requested_model.empty()) return RouteResult{nullptr, {}, "the request names no model"};
+  RouteResult result = resolve(config, requested_model);
+  if (result.provider != nullptr && !speaks(result.provider->kind, format)) {
+    std::string name = result.provider->name;
+    return RouteResult{nullptr, {}, "model '" + std::string(requested_model) + "' routes to provider '" + name +
+                       "' (kind " + std::string(config::to_string(result.provider->kind)) + "), which does not speak " +
+                       std::string(api_name(format)) + "; route it to a provider that does under [models] in config.toml"};
+  }
+  return result;
+}
+
+} // namespace llmgw::core::routing

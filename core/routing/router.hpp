@@ -1,0 +1,24 @@
+#pragma once
+// Chooses the provider for a requested model (explicit prefix, [models] map, claimed models,
+// family rules, default provider) and checks that the provider speaks the client's API.
+#include "core/config/config.hpp"
+#include "core/protocol/api_format.hpp"
+
+#include <string>
+#include <string_view>
+
+namespace llmgw::core::routing {
+
+struct RouteResult {
+  const config::ProviderConfig* provider = nullptr; // null on error
+  std::string upstream_model;                       // the model name sent upstream
+  std::string error;                                // why no provider could be chosen
+};
+
+// True when a provider of this kind accepts requests in this format without translation.
+bool speaks(config::ProviderKind kind, protocol::ApiFormat format);
+
+// Resolve `requested_model` for a client speaking `format`. Never throws.
+RouteResult route(const config::Config& config, std::string_view requested_model, protocol::ApiFormat format);
+
+} // namespace llmgw::core::routing

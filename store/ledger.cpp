@@ -1,0 +1,124 @@
+#include "store/ledger.hpp"
+
+#include "store/request_rows.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+namespace llmgw::store {
+namespace {
+
+constexpr size_t k_max_batch_rows = 512;
+// A busy database is retried without limit (another process holds the write lock and will
+// release it); other errors get a few attempts before the batch is given up.
+constexpr int k_max_error_attempts = 5;
+constexpr std::chrono::milliseconds k_first_backoff{10};
+constexpr std::chrono::milliseconds k_max_backoff{500};
+
+} // namespace
+
+Ledger::Ledger(const std::string& db_path, DbOptions options)
+    : m_db(db_path, options), m_insert(m_db.prepare(k_insert_request_sql)) {
+  m_writer = std::thread([this] { run_writer(); });
+}
+
+Ledger::~Ledger() { stop(); }
+
+void Ledger::record(core::RequestRecord record) {
+  {
+    std::lock_guard lock(m_mutex);
+    if (!m_stopped) {
+      m_queue.push_back(std::move(record));
+      ++m_queued_total;
+      m_wake.notify_one();
+      return;
+    }
+  }
+  std::lock_guard late(m_late_mutex);
+  std::vector<core::RequestRecord> single;
+  single.push_back(std::move(record));
+  write_with_retry(single);
+}
+
+void Ledger::flush() {
+  std::unique_lock lock(m_mutex);
+  const int64_t target = m_queued_total;
+  m_settled.wait(lock, [&] { return m_settled_total >= target; });
+}
+
+void Ledger::stop() {
+  {
+    std::lock_guard lock(m_mutex);
+    if (m_stopping) return;
+    m_stopping = true;
+    m_wake.notify_one();
+  }
+  m_writer.join();
+  std::lock_guard lock(m_mutex);
+  m_stopped = true;
+}
+
+std::string Ledger::last_error() const {
+  std::lock_guard lock(m_mutex);
+  return m_last_error;
+}
+
+void Ledger::run_writer() {
+  std::unique_lock lock(m_mutex);
+  for (;;) {
+    m_wake.wait(lock, [&] { return !m_queue.empty() || m_stopping; });
+    if (m_queue.empty()) return; // stopping and drained
+    std::vector<core::RequestRecord> batch = take_batch(lock);
+    lock.unlock();
+    write_with_retry(batch);
+    lock.lock();
+    m_settled_total += static_cast<int64_t>(batch.size());
+    m_settled.notify_all();
+  }
+}
+
+std::vector<core::RequestRecord> Ledger::take_batch(std::unique_lock<std::mutex>&) {
+  const size_t count = std::min(m_queue.size(), k_max_batch_rows);
+  std::vector<core::RequestRecord> batch;
+  batch.reserve(count);
+  for (size_t i = 0; i < count; ++i) {
+    batch.push_back(std::move(m_queue.front()));
+    m_queue.pop_front();
+  }
+  return batch;
+}
+
+void Ledger::write_with_retry(const std::vector<core::RequestRecord>& batch) {
+  auto backoff = k_first_backoff;
+  for (int failures = 0;;) {
+    try {
+      write_batch(batch);
+      m_rows_written += static_cast<int64_t>(batch.size());
+      return;
+    } catch (const BusyError& e) {
+      std::lock_guard lock(m_mutex);
+      m_last_error = e.what();
+    } catch (const Error& e) {
+      std::lock_guard lock(m_mutex);
+      m_last_error = e.what();
+      if (++failures >= k_max_error_attempts) {
+        m_rows_dropped += static_cast<int64_t>(batch.size());
+        return;
+      }
+    }
+    std::this_thread::sleep_for(backoff);
+    backoff = std::min(backoff * 2, k_max_backoff);
+  }
+}
+
+void Ledger::write_batch(const std::vector<core::RequestRecord>& batch) {
+  Transaction transaction(m_db);
+  for (const core::RequestRecord& record : batch) {
+    m_insert.reset();
+    bind_request(m_insert, record);
+    m_insert.run();
+  }
+  transaction.commit();
+}
+
+} // namespace llmgw::store

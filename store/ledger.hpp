@@ -1,0 +1,65 @@
+#pragma once
+// The request ledger: an asynchronous, batched writer of request rows into SQLite.
+#include "core/accounting/request_record.hpp"
+#include "store/db.hpp"
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace llmgw::store {
+
+// Owns one connection and one writer thread. record() only queues; the writer commits queued
+// rows in batches, one transaction each, retrying while the database is busy so no row is lost.
+class Ledger : public core::UsageSink {
+public:
+  // Open (and migrate) the database and start the writer thread. Throws Error.
+  explicit Ledger(const std::string& db_path, DbOptions options = {});
+  ~Ledger() override;
+  Ledger(const Ledger&) = delete;
+  Ledger& operator=(const Ledger&) = delete;
+
+  // Queue one row; never touches SQLite on the caller's thread while the writer runs.
+  // After stop() the row is written synchronously instead, so it is not lost either.
+  void record(core::RequestRecord record) override;
+  // Block until every row queued before this call is committed (or given up, see rows_dropped).
+  void flush();
+  // Flush, then end the writer thread. Idempotent; the destructor calls it.
+  void stop();
+
+  // Rows committed so far.
+  int64_t rows_written() const { return m_rows_written.load(); }
+  // Rows abandoned after repeated non-busy failures (disk full, I/O error); normally 0.
+  int64_t rows_dropped() const { return m_rows_dropped.load(); }
+  // The last write error seen ("" if none), for the server to report.
+  std::string last_error() const;
+
+private:
+  void run_writer();
+  std::vector<core::RequestRecord> take_batch(std::unique_lock<std::mutex>& lock);
+  void write_with_retry(const std::vector<core::RequestRecord>& batch);
+  void write_batch(const std::vector<core::RequestRecord>& batch);
+
+  Db m_db;
+  Statement m_insert; // declared after m_db: finalized before the connection closes
+  mutable std::mutex m_mutex;
+  std::condition_variable m_wake;    // the writer waits here for rows or stop
+  std::condition_variable m_settled; // flush() waits here for progress
+  std::deque<core::RequestRecord> m_queue;
+  int64_t m_queued_total = 0;  // rows ever queued
+  int64_t m_settled_total = 0; // rows committed or dropped
+  bool m_stopping = false;
+  bool m_stopped = false;
+  std::string m_last_error;
+  std::mutex m_late_mutex; // serialises synchronous writes after stop()
+  std::atomic<int64_t> m_rows_written{0};
+  std::atomic<int64_t> m_rows_dropped{0};
+  std::thread m_writer;
+};
+
+} // namespace llmgw::store

@@ -1,0 +1,84 @@
+#include "store/migrations.hpp"
+
+#include "store/db.hpp"
+
+#include <array>
+#include <string>
+
+namespace llmgw::store {
+namespace {
+
+// Version 1: one row per request, whatever its outcome (core::RequestRecord).
+constexpr std::string_view k_v1_requests = R"sql(
+CREATE TABLE requests (
+  id INTEGER PRIMARY KEY,
+  started_at_ms INTEGER NOT NULL,
+  duration_ms INTEGER NOT NULL DEFAULT 0,
+  ttfb_ms INTEGER NOT NULL DEFAULT -1,
+  agent TEXT NOT NULL DEFAULT '',
+  session_id TEXT NOT NULL DEFAULT '',
+  endpoint TEXT NOT NULL DEFAULT '',
+  provider TEXT NOT NULL DEFAULT '',
+  requested_model TEXT NOT NULL DEFAULT '',
+  served_model TEXT NOT NULL DEFAULT '',
+  streamed INTEGER NOT NULL DEFAULT 0,
+  http_status INTEGER NOT NULL DEFAULT 0,
+  outcome TEXT NOT NULL DEFAULT 'ok',
+  input_uncached_tokens INTEGER NOT NULL DEFAULT 0,
+  cache_read_tokens INTEGER NOT NULL DEFAULT 0,
+  cache_write_5m_tokens INTEGER NOT NULL DEFAULT 0,
+  cache_write_1h_tokens INTEGER NOT NULL DEFAULT 0,
+  output_tokens INTEGER NOT NULL DEFAULT 0,
+  reasoning_tokens INTEGER NOT NULL DEFAULT 0,
+  cost_usd_pico INTEGER NOT NULL DEFAULT 0,
+  price_version TEXT NOT NULL DEFAULT '',
+  usage_source TEXT NOT NULL DEFAULT 'missing',
+  unpriced INTEGER NOT NULL DEFAULT 0,
+  billed_to_client INTEGER NOT NULL DEFAULT 0,
+  upstream_request_id TEXT NOT NULL DEFAULT '',
+  error_message TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX requests_started_at ON requests(started_at_ms);
+)sql";
+
+constexpr std::array<Migration, 1> k_migrations{{
+    {1, "requests ledger", k_v1_requests},
+}};
+
+void refuse_newer(const Db& db, int found, int latest) {
+  if (found > latest) {
+    throw Error(db.path() + ": database schema version " + std::to_string(found) +
+                " is newer than this llmgw (" + std::to_string(latest) + "); upgrade llmgw");
+  }
+}
+
+} // namespace
+
+std::span<const Migration> migrations() { return k_migrations; }
+
+int latest_schema_version() { return k_migrations.back().version; }
+
+void migrate(Db& db, std::span<const Migration> steps) {
+  const int latest = steps.empty() ? 0 : steps.back().version;
+  // Checked before taking the write lock so an up-to-date database opens without waiting on
+  // a writer (the CLI opens the file while `serve` writes to it).
+  const int before = db.user_version();
+  refuse_newer(db, before, latest);
+  if (before == latest) return;
+  Transaction transaction(db);
+  const int current = db.user_version(); // another process may have migrated meanwhile
+  refuse_newer(db, current, latest);
+  for (const Migration& step : steps) {
+    if (step.version <= current) continue;
+    try {
+      db.exec(std::string(step.sql));
+    } catch (const Error& e) {
+      throw Error("migration to schema version " + std::to_string(step.version) + " (" +
+                  std::string(step.description) + ") failed: " + e.what());
+    }
+  }
+  db.exec("PRAGMA user_version = " + std::to_string(latest));
+  transaction.commit();
+}
+
+} // namespace llmgw::store

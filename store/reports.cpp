@@ -1,0 +1,121 @@
+#include "store/reports.hpp"
+
+#include "store/request_rows.hpp"
+
+#include <algorithm>
+#include <string>
+
+namespace llmgw::store {
+namespace {
+
+std::string_view group_key_sql(GroupBy group) {
+  switch (group) {
+  case GroupBy::none: return "''";
+  case GroupBy::model: return "COALESCE(NULLIF(served_model, ''), requested_model)";
+  case GroupBy::provider: return "provider";
+  case GroupBy::agent: return "agent";
+  // SQLite's 'localtime' goes through localtime_r, so TZ (after tzset) decides the day.
+  case GroupBy::day: return "strftime('%Y-%m-%d', started_at_ms / 1000, 'unixepoch', 'localtime')";
+  case GroupBy::session: return "session_id";
+  }
+  return "''";
+}
+
+std::string usage_sql(GroupBy group) {
+  std::string sql = "SELECT ";
+  sql += group_key_sql(group);
+  sql += " AS key, COUNT(*), SUM(outcome <> 'ok'), SUM(input_uncached_tokens), SUM(cache_read_tokens), "
+         "SUM(cache_write_5m_tokens), SUM(cache_write_1h_tokens), SUM(output_tokens), SUM(reasoning_tokens), "
+         "SUM(cost_usd_pico), SUM(unpriced), SUM(CASE WHEN billed_to_client THEN cost_usd_pico ELSE 0 END) "
+         "FROM requests WHERE started_at_ms >= ?1 AND started_at_ms < ?2";
+  if (group == GroupBy::none) return sql; // no GROUP BY: always exactly one row
+  sql += " GROUP BY key ORDER BY ";
+  sql += group == GroupBy::day ? "key ASC" : "SUM(cost_usd_pico) DESC, key ASC";
+  return sql;
+}
+
+UsageRow read_usage_row(const Statement& row) {
+  UsageRow out;
+  out.key = row.column_text(0);
+  out.requests = row.column_int64(1);
+  out.errors = row.column_int64(2);
+  out.input_uncached_tokens = row.column_int64(3);
+  out.cache_read_tokens = row.column_int64(4);
+  out.cache_write_5m_tokens = row.column_int64(5);
+  out.cache_write_1h_tokens = row.column_int64(6);
+  out.output_tokens = row.column_int64(7);
+  out.reasoning_tokens = row.column_int64(8);
+  out.cost_usd_pico = row.column_int64(9);
+  out.unpriced_requests = row.column_int64(10);
+  out.billed_to_client_cost_usd_pico = row.column_int64(11);
+  return out;
+}
+
+std::string select_requests_sql(std::string_view tail) {
+  std::string sql = "SELECT id, ";
+  sql += k_request_columns;
+  sql += " FROM requests ";
+  sql += tail;
+  return sql;
+}
+
+std::vector<LoggedRequest> read_logged(Statement& query) {
+  std::vector<LoggedRequest> rows;
+  while (query.step()) rows.push_back({query.column_int64(0), read_request(query, 1)});
+  return rows;
+}
+
+} // namespace
+
+std::string_view to_string(GroupBy group) {
+  switch (group) {
+  case GroupBy::none: return "none";
+  case GroupBy::model: return "model";
+  case GroupBy::provider: return "provider";
+  case GroupBy::agent: return "agent";
+  case GroupBy::day: return "day";
+  case GroupBy::session: return "session";
+  }
+  return "none";
+}
+
+void UsageRow::add(const UsageRow& other) {
+  requests += other.requests;
+  errors += other.errors;
+  input_uncached_tokens += other.input_uncached_tokens;
+  cache_read_tokens += other.cache_read_tokens;
+  cache_write_5m_tokens += other.cache_write_5m_tokens;
+  cache_write_1h_tokens += other.cache_write_1h_tokens;
+  output_tokens += other.output_tokens;
+  reasoning_tokens += other.reasoning_tokens;
+  cost_usd_pico += other.cost_usd_pico;
+  unpriced_requests += other.unpriced_requests;
+  billed_to_client_cost_usd_pico += other.billed_to_client_cost_usd_pico;
+}
+
+std::vector<UsageRow> usage_report(Db& db, const UsageFilter& filter, GroupBy group) {
+  Statement query = db.prepare(usage_sql(group));
+  query.bind_int64(1, filter.since_ms);
+  query.bind_int64(2, filter.until_ms);
+  std::vector<UsageRow> rows;
+  while (query.step()) rows.push_back(read_usage_row(query));
+  return rows;
+}
+
+std::vector<LoggedRequest> recent_requests(Db& db, int limit, int64_t after_id) {
+  if (after_id > 0) return requests_after(db, after_id, limit);
+  Statement query = db.prepare(select_requests_sql("ORDER BY id DESC LIMIT ?1"));
+  query.bind_int64(1, limit);
+  std::vector<LoggedRequest> rows = read_logged(query);
+  std::reverse(rows.begin(), rows.end());
+  return rows;
+}
+
+std::vector<LoggedRequest> requests_after(Db& db, int64_t after_id, int limit) {
+  Statement query = db.prepare(select_requests_sql("WHERE id > ?1 ORDER BY id ASC LIMIT ?2"));
+  query.bind_int64(1, after_id);
+  query.bind_int64(2, limit);
+  return read_logged(query);
+}
+
+} // namespace llmgw::store

@@ -1,0 +1,62 @@
+#pragma once
+// Named report queries over the ledger; they return plain structs and never print.
+#include "core/accounting/request_record.hpp"
+#include "store/db.hpp"
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace llmgw::store {
+
+// Half-open time window [since_ms, until_ms) in unix epoch milliseconds.
+struct UsageFilter {
+  int64_t since_ms = 0;
+  int64_t until_ms = INT64_MAX;
+};
+
+// How usage_report() groups rows. `model` is the served model, else the requested one;
+// `day` is the local calendar day (TZ) as "YYYY-MM-DD".
+enum class GroupBy { none, model, provider, agent, day, session };
+
+// "none", "model", "provider", "agent", "day", "session".
+std::string_view to_string(GroupBy group);
+
+// Sums over one group; money in integer pico-USD.
+struct UsageRow {
+  std::string key; // the group's value; "" for GroupBy::none
+  int64_t requests = 0;
+  int64_t errors = 0; // outcome other than ok
+  int64_t input_uncached_tokens = 0;
+  int64_t cache_read_tokens = 0;
+  int64_t cache_write_5m_tokens = 0;
+  int64_t cache_write_1h_tokens = 0;
+  int64_t output_tokens = 0;
+  int64_t reasoning_tokens = 0;
+  int64_t cost_usd_pico = 0;
+  int64_t unpriced_requests = 0;
+  int64_t billed_to_client_cost_usd_pico = 0; // part of cost_usd_pico the client's own plan paid
+
+  // Add another row's sums into this one (the key is kept).
+  void add(const UsageRow& other);
+};
+
+// Usage in the window grouped as asked. GroupBy::none gives exactly one row (zeros when empty).
+// Ordered by cost descending then key; by day ascending for GroupBy::day.
+std::vector<UsageRow> usage_report(Db& db, const UsageFilter& filter, GroupBy group);
+
+// One ledger row with its id (ids only grow; `log --follow` polls by id).
+struct LoggedRequest {
+  int64_t id = 0;
+  core::RequestRecord record;
+};
+
+// after_id == 0: the newest `limit` rows. after_id > 0: requests_after(db, after_id, limit).
+// Either way returned oldest first.
+std::vector<LoggedRequest> recent_requests(Db& db, int limit, int64_t after_id = 0);
+
+// The first `limit` rows with an id above after_id (0 = from the start), oldest first.
+std::vector<LoggedRequest> requests_after(Db& db, int64_t after_id, int limit);
+
+} // namespace llmgw::store

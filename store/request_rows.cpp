@@ -1,0 +1,80 @@
+#include "store/request_rows.hpp"
+
+namespace llmgw::store {
+
+const std::string_view k_request_columns =
+    "started_at_ms, duration_ms, ttfb_ms, agent, session_id, endpoint, provider, requested_model, "
+    "served_model, streamed, http_status, outcome, input_uncached_tokens, cache_read_tokens, "
+    "cache_write_5m_tokens, cache_write_1h_tokens, output_tokens, reasoning_tokens, cost_usd_pico, "
+    "price_version, usage_source, unpriced, billed_to_client, upstream_request_id, error_message";
+
+const std::string_view k_insert_request_sql =
+    "INSERT INTO requests (started_at_ms, duration_ms, ttfb_ms, agent, session_id, endpoint, provider, "
+    "requested_model, served_model, streamed, http_status, outcome, input_uncached_tokens, "
+    "cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, output_tokens, reasoning_tokens, "
+    "cost_usd_pico, price_version, usage_source, unpriced, billed_to_client, upstream_request_id, "
+    "error_message) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
+    "?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)";
+
+void bind_request(Statement& insert, const core::RequestRecord& r) {
+  insert.bind_int64(1, r.started_at_ms);
+  insert.bind_int64(2, r.duration_ms);
+  insert.bind_int64(3, r.ttfb_ms);
+  insert.bind_text(4, r.agent);
+  insert.bind_text(5, r.session_id);
+  insert.bind_text(6, r.endpoint);
+  insert.bind_text(7, r.provider);
+  insert.bind_text(8, r.requested_model);
+  insert.bind_text(9, r.served_model);
+  insert.bind_int64(10, r.streamed ? 1 : 0);
+  insert.bind_int64(11, r.http_status);
+  insert.bind_text(12, core::to_string(r.outcome));
+  insert.bind_int64(13, r.usage.input_uncached_tokens);
+  insert.bind_int64(14, r.usage.cache_read_tokens);
+  insert.bind_int64(15, r.usage.cache_write_5m_tokens);
+  insert.bind_int64(16, r.usage.cache_write_1h_tokens);
+  insert.bind_int64(17, r.usage.output_tokens);
+  insert.bind_int64(18, r.usage.reasoning_tokens);
+  insert.bind_int64(19, r.cost_usd_pico);
+  insert.bind_text(20, r.price_version);
+  insert.bind_text(21, core::to_string(r.usage_source));
+  insert.bind_int64(22, r.unpriced ? 1 : 0);
+  insert.bind_int64(23, r.billed_to_client ? 1 : 0);
+  insert.bind_text(24, r.upstream_request_id);
+  insert.bind_text(25, r.error_message);
+}
+
+core::RequestRecord read_request(const Statement& row, int first_column) {
+  int c = first_column;
+  core::RequestRecord r;
+  r.started_at_ms = row.column_int64(c++);
+  r.duration_ms = row.column_int64(c++);
+  r.ttfb_ms = row.column_int64(c++);
+  r.agent = row.column_text(c++);
+  r.session_id = row.column_text(c++);
+  r.endpoint = row.column_text(c++);
+  r.provider = row.column_text(c++);
+  r.requested_model = row.column_text(c++);
+  r.served_model = row.column_text(c++);
+  r.streamed = row.column_int64(c++) != 0;
+  r.http_status = static_cast<int>(row.column_int64(c++));
+  r.outcome = core::outcome_from_string(row.column_text(c++));
+  r.usage.input_uncached_tokens = row.column_int64(c++);
+  r.usage.cache_read_tokens = row.column_int64(c++);
+  r.usage.cache_write_5m_tokens = row.column_int64(c++);
+  r.usage.cache_write_1h_tokens = row.column_int64(c++);
+  r.usage.output_tokens = row.column_int64(c++);
+  r.usage.reasoning_tokens = row.column_int64(c++);
+  r.cost_usd_pico = row.column_int64(c++);
+  r.price_version = row.column_text(c++);
+  r.usage_source = core::usage_source_from_string(row.column_text(c++));
+  r.unpriced = row.column_int64(c++) != 0;
+  r.billed_to_client = row.column_int64(c++) != 0;
+  r.upstream_request_id = row.column_text(c++);
+  r.error_message = row.column_text(c++);
+  // Not a column of its own: upstream usage was seen exactly when the source says "reported".
+  r.usage.reported = r.usage_source == core::UsageSource::reported;
+  return r;
+}
+
+} // namespace llmgw::store

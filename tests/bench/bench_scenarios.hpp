@@ -1,0 +1,49 @@
+#pragma once
+// The measurements: one scenario runs the same request against every target in alternating
+// slices (so drift and noise hit all targets alike) after a discarded warm-up slice each.
+#include "tests/bench/bench_report.hpp"
+#include "tests/bench/bench_upstream.hpp"
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+namespace llmgw::bench {
+
+// A server under test.
+struct Target {
+  std::string name;        // "direct", "nginx", "llmgw"
+  int port = 0;
+  pid_t pid = -1;          // whose CPU is charged; -1 = not watched
+  std::string headers;     // extra request header lines ("Name: value\r\n")
+};
+
+struct ScenarioSpec {
+  std::string name;
+  int concurrency = 1;
+  std::string path = "/v1/chat/completions";
+  std::string body;
+  bool time_to_first_byte = false;
+  int rounds = 4;          // measured slices per target
+  SliceLimits warmup, slice;
+};
+
+// Runs spec against every target and returns the merged results.
+ScenarioRow run_scenario(const std::vector<Target>& targets, const ScenarioSpec& spec);
+
+// The chat request body: "messages" holding one user message of text; stream adds "stream":true.
+std::string chat_body(const std::string& text, bool stream);
+
+// What holding many open streams through the gateway looked like.
+struct StreamHold {
+  int opened = 0;               // streams that delivered their first byte
+  long rss_kib = -1;            // gateway VmRSS while they were all open (max of a few samples)
+  double cancel_ms = -1;        // client close -> upstream streams all gone; -1 = not within the limit
+};
+
+// Opens count stalled streams through target, samples the RSS of target.pid, then closes them
+// and times how long the upstream takes to see every stream cancelled (stalled_streams() == 0).
+StreamHold hold_streams(const Target& target, int count, const BenchUpstream& upstream);
+
+}  // namespace llmgw::bench

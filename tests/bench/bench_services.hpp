@@ -1,0 +1,44 @@
+#pragma once
+// The servers under test, started as child processes: llmgw (pointed at the bench upstream with a
+// generated config) and nginx (proxy_pass to the same upstream: the floor any proxy pays).
+#include "tests/bench/bench_process.hpp"
+
+#include <string>
+
+namespace llmgw::bench {
+
+// Files of one llmgw instance: config.toml, the token under XDG_CONFIG_HOME, and logs in dir.
+struct GatewaySetup {
+  std::string binary;
+  std::string dir;
+  int upstream_port = 0;
+};
+
+// Writes dir/config.toml for setup; call once before starting any instance.
+void write_gateway_config(const GatewaySetup& setup);
+
+// A running `llmgw serve` and what a client needs to call it.
+struct RunningGateway {
+  ChildProcess process;
+  int port = 0;
+  std::string token;
+};
+
+// Starts llmgw on an ephemeral port and waits (up to 15 s) for its "listening on" line.
+// Throws std::runtime_error with the tail of its stderr when it does not come up.
+RunningGateway start_gateway(const GatewaySetup& setup, const std::string& db_name);
+
+// Spawns llmgw on a free port and polls /healthz in a tight loop until it answers 200: the
+// milliseconds from spawn to the first served request, or -1 after 5 s. Stops it afterwards.
+double time_to_first_request_ms(const GatewaySetup& setup, const std::string& db_name);
+
+// A running nginx proxying everything to the upstream.
+struct RunningNginx {
+  ChildProcess process;
+  int port = 0;
+};
+
+// Starts nginx (binary) with a generated config under dir/nginx. Throws std::runtime_error.
+RunningNginx start_nginx(const std::string& binary, const std::string& dir, int upstream_port);
+
+}  // namespace llmgw::bench

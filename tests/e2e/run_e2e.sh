@@ -1,0 +1,449 @@
+#!/usr/bin/env bash
+# End-to-end test of llmgw with real clients from npm (tests/e2e/package.json) and the fake
+# provider (tests/fake_upstream) behind it. One scenario per run:
+#
+#   bash run_e2e.sh PATH/TO/llmgw PATH/TO/llmgw_fake_upstream SCENARIO
+#
+# SCENARIO is openai_sdk, anthropic_sdk, claude_code or codex. Each scenario runs in phases: start
+# the fake provider, start `llmgw serve --port 0` with its own ledger, run the client(s), stop the
+# gateway with SIGTERM (it must exit 0, which also flushes the ledger), then check the ledger rows
+# and what reached the fake provider. Everything lives in a fresh directory (HOME, XDG_*,
+# CODEX_HOME) that is removed at the end; set E2E_KEEP=1 to keep it. Every wait is bounded.
+#
+# Tunables (environment): E2E_CLIENT_TIMEOUT (s per client run, default 120), E2E_START_TIMEOUT
+# (s for a process to report its port, default 60: AddressSanitizer builds start slowly),
+# E2E_WORK_ROOT (default tests/e2e/.home; not under /tmp, see CLIENTS.md on CODEX_HOME).
+set -euo pipefail
+
+readonly e2e_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+readonly client_timeout="${E2E_CLIENT_TIMEOUT:-120}"
+readonly start_timeout="${E2E_START_TIMEOUT:-60}"
+readonly stop_timeout=30
+# Keys the gateway sends to the fake provider; must never be confused with the gateway token.
+readonly fake_openai_key="fake-openai-key-for-e2e"
+readonly fake_anthropic_key="fake-anthropic-key-for-e2e"
+
+llmgw="" fake="" scenario=""
+work="" token="" gateway_url="" phase_name=""
+fake_pid="" gateway_pid="" fake_port="" stopped_status="" phase_started=0
+
+say() { echo "[e2e $scenario${phase_name:+/$phase_name}] $*"; }
+fail() {
+  echo "[e2e $scenario${phase_name:+/$phase_name}] FAIL: $*" >&2
+  exit 1
+}
+
+# ---------------------------------------------------------------------------------------------
+# Setup and cleanup
+
+check_prerequisites() {
+  [[ -x "$llmgw" ]] || fail "llmgw binary not found or not executable: $llmgw"
+  [[ -x "$fake" ]] || fail "fake upstream binary not found or not executable: $fake"
+  command -v node >/dev/null || fail "node is not installed; run packaging/setup-deps.sh --test"
+  command -v timeout >/dev/null || fail "the timeout command (coreutils) is missing"
+  local bin
+  for bin in claude codex; do
+    [[ -e "$e2e_dir/node_modules/.bin/$bin" ]] ||
+      fail "tests/e2e/node_modules is missing or incomplete (no .bin/$bin); run packaging/setup-deps.sh --test"
+  done
+  [[ -d "$e2e_dir/node_modules/openai" && -d "$e2e_dir/node_modules/@anthropic-ai/sdk" ]] ||
+    fail "tests/e2e/node_modules lacks the SDKs; run packaging/setup-deps.sh --test"
+}
+
+make_work_dir() {
+  local root="${E2E_WORK_ROOT:-$e2e_dir/.home}"
+  mkdir -p "$root"
+  work="$(mktemp -d "$root/$scenario.XXXXXX")"
+  mkdir -p "$work/home" "$work/config" "$work/data" "$work/tmp" "$work/codex-home" "$work/project"
+}
+
+# Stops pid (a child of this shell) with SIGTERM, waiting at most `seconds`, then SIGKILL. Sets
+# stopped_status to its exit status, or "timeout". Not for $(...): only this shell can wait for it.
+stop_process() {
+  local pid="$1" seconds="$2" waited=0
+  stopped_status=0
+  kill -TERM "$pid" 2>/dev/null || true
+  while kill -0 "$pid" 2>/dev/null && ((waited < seconds * 10)); do
+    sleep 0.1
+    waited=$((waited + 1))
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    stopped_status="timeout"
+    return 0
+  fi
+  wait "$pid" 2>/dev/null || stopped_status=$?
+}
+
+show_file() {
+  local title="$1" file="$2" lines="${3:-60}"
+  [[ -s "$file" ]] || return 0
+  echo "----- $title ($file, last $lines lines) -----" >&2
+  tail -n "$lines" "$file" >&2
+}
+
+# Runs on every exit: stops what this script started (by pid only), shows the logs on failure,
+# removes the work directory.
+cleanup() {
+  local status=$?
+  trap - EXIT INT TERM
+  [[ -n "$gateway_pid" ]] && stop_process "$gateway_pid" 5
+  [[ -n "$fake_pid" ]] && stop_process "$fake_pid" 5
+  if ((status != 0)) && [[ -n "$work" ]]; then
+    local log
+    for log in "$work"/*.err "$work"/*.out; do
+      [[ -e "$log" ]] && show_file "$(basename "$log")" "$log"
+    done
+  fi
+  if [[ -n "$work" && -d "$work" ]]; then
+    if [[ "${E2E_KEEP:-0}" == 1 ]]; then echo "[e2e $scenario] kept $work" >&2
+    else rm -rf "$work"; fi
+  fi
+  exit "$status"
+}
+
+# Waits until `file` has a line matching the extended regex, at most `seconds`; prints the line.
+# Fails early when `pid` dies first.
+wait_for_line() {
+  local file="$1" regex="$2" seconds="$3" pid="$4" what="$5" waited=0 line
+  while ((waited < seconds * 10)); do
+    line="$(grep -m1 -E "$regex" "$file" 2>/dev/null || true)"
+    if [[ -n "$line" ]]; then
+      echo "$line"
+      return
+    fi
+    kill -0 "$pid" 2>/dev/null || fail "$what exited before it was ready"
+    sleep 0.1
+    waited=$((waited + 1))
+  done
+  fail "$what did not report its port within ${seconds}s"
+}
+
+# ---------------------------------------------------------------------------------------------
+# The fake provider and the gateway
+
+# The environment of every process started here: nothing from the caller's shell leaks in
+# (no real API keys, proxies or LLMGW_* overrides), only the throw-away directories.
+base_env() {
+  echo "PATH=$(dirname "$(command -v node)"):/usr/local/bin:/usr/bin:/bin"
+  echo "HOME=$work/home"
+  echo "XDG_CONFIG_HOME=$work/config"
+  echo "XDG_DATA_HOME=$work/data"
+  echo "XDG_CACHE_HOME=$work/home/.cache"
+  echo "TMPDIR=$work/tmp"
+  echo "LANG=C.UTF-8"
+  echo "TERM=dumb"
+  echo "NO_COLOR=1"
+  local sanitizer
+  for sanitizer in ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS; do
+    [[ -n "${!sanitizer:-}" ]] && echo "$sanitizer=${!sanitizer}"
+  done
+  return 0
+}
+
+# Starts the fake provider with the given flags (e.g. --tool-call); sets fake_port.
+start_fake() {
+  rm -f "$work/fake.log" "$work/fake.out"
+  local -a env_vars
+  mapfile -t env_vars < <(base_env)
+  env -i "${env_vars[@]}" "$fake" --log "$work/fake.log" "$@" \
+    >"$work/fake.out" 2>"$work/fake.err" </dev/null &
+  fake_pid=$!
+  local line
+  line="$(wait_for_line "$work/fake.out" '^PORT [0-9]+$' "$start_timeout" "$fake_pid" "the fake provider")"
+  fake_port="${line#PORT }"
+  touch "$work/fake.log"
+  say "fake provider on port $fake_port (pid $fake_pid${*:+, $*})"
+}
+
+stop_fake() {
+  stop_process "$fake_pid" "$stop_timeout"
+  fake_pid=""
+  [[ "$stopped_status" == 0 ]] || fail "the fake provider did not stop cleanly (status $stopped_status)"
+}
+
+write_gateway_config() {
+  cat >"$work/llmgw.toml" <<EOF
+default_provider = "openai"
+
+[providers.openai]
+kind = "openai"
+base_url = "http://127.0.0.1:$fake_port/v1"
+api_key_env = "E2E_FAKE_OPENAI_KEY"
+
+[providers.anthropic]
+kind = "anthropic"
+base_url = "http://127.0.0.1:$fake_port"
+api_key_env = "E2E_FAKE_ANTHROPIC_KEY"
+EOF
+}
+
+# Starts `llmgw serve --port 0` on ledger `db`; sets gateway_url and token.
+start_gateway() {
+  local db="$1"
+  write_gateway_config
+  local -a env_vars
+  mapfile -t env_vars < <(base_env)
+  env -i "${env_vars[@]}" E2E_FAKE_OPENAI_KEY="$fake_openai_key" E2E_FAKE_ANTHROPIC_KEY="$fake_anthropic_key" \
+    "$llmgw" --config "$work/llmgw.toml" --db "$db" serve --port 0 \
+    >"$work/llmgw.out" 2>"$work/llmgw.err" </dev/null &
+  gateway_pid=$!
+  local line
+  line="$(wait_for_line "$work/llmgw.out" '^llmgw: listening on http://127\.0\.0\.1:[0-9]+$' \
+    "$start_timeout" "$gateway_pid" "llmgw serve")"
+  gateway_url="${line#llmgw: listening on }"
+  local token_file="$work/config/llmgw/token"
+  [[ -s "$token_file" ]] || fail "llmgw did not create its token at $token_file"
+  local mode
+  mode="$(stat -c %a "$token_file")"
+  [[ "$mode" == 600 ]] || fail "token file $token_file has mode $mode, want 600"
+  token="$(tr -d '[:space:]' <"$token_file")"
+  say "llmgw on $gateway_url (pid $gateway_pid), ledger $(basename "$db")"
+}
+
+# SIGTERM must drain and exit 0 (under ASan a leak or error report would make it non-zero).
+stop_gateway() {
+  stop_process "$gateway_pid" "$stop_timeout"
+  gateway_pid=""
+  [[ "$stopped_status" == 0 ]] || fail "llmgw did not exit 0 after SIGTERM (status $stopped_status); see llmgw.err"
+  grep -q "AddressSanitizer\|runtime error:" "$work/llmgw.err" && fail "sanitizer report in llmgw.err"
+  return 0
+}
+
+# ---------------------------------------------------------------------------------------------
+# Clients and checks
+
+# Runs a client with the base environment plus `NAME=VALUE` arguments up to `--`, bounded by
+# client_timeout; its output goes to $work/NAME.out/.err and is shown. Fails on non-zero exit.
+run_client() {
+  local name="$1"
+  shift
+  local -a extra=()
+  while [[ "$1" != "--" ]]; do
+    extra+=("$1")
+    shift
+  done
+  shift
+  local -a env_vars
+  mapfile -t env_vars < <(base_env)
+  local status=0 started=$SECONDS
+  (cd "$work/project" && timeout -k 10 "$client_timeout" env -i "${env_vars[@]}" "${extra[@]}" "$@" \
+    >"$work/$name.out" 2>"$work/$name.err" </dev/null) || status=$?
+  say "client $name exited $status after $((SECONDS - started))s"
+  sed 's/^/    /' "$work/$name.out"
+  if ((status == 124 || status == 137)); then
+    fail "client $name timed out after ${client_timeout}s"
+  elif ((status != 0)); then
+    fail "client $name exited with status $status"
+  fi
+}
+
+# Checks the rows of ledger `db` with clients/check_ledger.mjs (options passed through).
+check_ledger() {
+  local db="$1"
+  shift
+  local rows="$work/$(basename "$db" .db).rows.jsonl"
+  local -a env_vars
+  mapfile -t env_vars < <(base_env)
+  timeout 60 env -i "${env_vars[@]}" "$llmgw" --db "$db" log --json -n 1000 >"$rows" ||
+    fail "llmgw log --json failed on $db"
+  node "$e2e_dir/clients/check_ledger.mjs" "$rows" "$@" || fail "ledger rows do not match (above)"
+}
+
+# Checks what the fake provider received: never the gateway token, always the provider key.
+check_upstream() {
+  local key="$1"
+  shift
+  node "$e2e_dir/clients/check_fake_log.mjs" "$work/fake.log" --absent "$token" --present-in-headers "$key" "$@" ||
+    fail "requests reaching the provider do not match (above)"
+}
+
+# Checks that file contains text.
+check_output_contains() {
+  local file="$1" text="$2"
+  grep -qF -- "$text" "$file" || fail "$(basename "$file") does not contain '$text'"
+}
+
+# The phase banner; also resets the phase timer.
+phase() {
+  phase_name="$1"
+  phase_started=$SECONDS
+  say "start"
+}
+
+phase_done() {
+  say "passed in $((SECONDS - phase_started))s"
+  phase_name=""
+}
+
+# ---------------------------------------------------------------------------------------------
+# Scenarios
+
+# openai SDK: Chat (plain, streamed with and without include_usage) and Responses (plain,
+# streamed, stream helper): 6 requests, 6 rows.
+scenario_openai_sdk() {
+  phase sdk
+  start_fake
+  start_gateway "$work/openai_sdk.db"
+  run_client openai_sdk LLMGW_URL="$gateway_url" LLMGW_TOKEN="$token" -- node "$e2e_dir/clients/openai_sdk.mjs"
+  stop_gateway
+  check_ledger "$work/openai_sdk.db" --count 6 \
+    --field agent=openai-sdk --field provider=openai --field outcome=ok --field http_status=200 \
+    --field requested_model=gpt-4.1 --field served_model=gpt-4.1 \
+    --some endpoint=/v1/chat/completions:3 --some endpoint=/v1/responses:3 --some streamed=1:4 --some streamed=0:2 \
+    --usage openai --priced
+  check_upstream "$fake_openai_key" --requests 6
+  stop_fake
+  phase_done
+}
+
+# @anthropic-ai/sdk: messages.create plain and stream:true, messages.stream(): 3 rows.
+scenario_anthropic_sdk() {
+  phase sdk
+  start_fake
+  start_gateway "$work/anthropic_sdk.db"
+  run_client anthropic_sdk LLMGW_URL="$gateway_url" LLMGW_TOKEN="$token" -- node "$e2e_dir/clients/anthropic_sdk.mjs"
+  stop_gateway
+  check_ledger "$work/anthropic_sdk.db" --count 3 \
+    --field agent=anthropic-sdk --field provider=anthropic --field endpoint=/v1/messages --field outcome=ok \
+    --field http_status=200 --field requested_model=claude-sonnet-4-5 --some streamed=1:2 --some streamed=0:1 \
+    --usage anthropic --priced
+  check_upstream "$fake_anthropic_key" --requests 3 --path /v1/messages
+  stop_fake
+  phase_done
+}
+
+# Claude Code in print mode. The quiet variables keep it to the one connection to the gateway
+# (CLIENTS.md §1); HOME is the throw-away one, so no login or onboarding state exists.
+claude_env() {
+  echo CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1
+  echo DISABLE_TELEMETRY=1
+  echo DISABLE_AUTOUPDATER=1
+  echo DISABLE_ERROR_REPORTING=1
+  # Fail fast: by default a failing gateway turns `claude -p` into a multi-minute retry loop.
+  echo CLAUDE_CODE_MAX_RETRIES=1
+  echo ANTHROPIC_BASE_URL="$gateway_url"
+}
+
+run_claude() {
+  local name="$1" credential="$2"
+  shift 2
+  local -a env_vars
+  mapfile -t env_vars < <(claude_env)
+  run_client "$name" "${env_vars[@]}" "$credential=$token" -- \
+    "$e2e_dir/node_modules/.bin/claude" -p "$@" --output-format json --model claude-sonnet-4-5
+  # The JSON result: {"type":"result","is_error":false,"result":"E2E-OK",...}
+  node -e '
+    const out = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    if (out.is_error || !String(out.result).includes("E2E-OK")) {
+      console.error(`claude result is not E2E-OK: ${JSON.stringify(out).slice(0, 2000)}`);
+      process.exit(1);
+    }' "$work/$name.out" || fail "claude -p ($name) did not answer E2E-OK"
+}
+
+scenario_claude_code() {
+  phase say_hi
+  start_fake
+  start_gateway "$work/claude_hi.db"
+  # x-api-key (ANTHROPIC_API_KEY), then Authorization: Bearer (ANTHROPIC_AUTH_TOKEN).
+  run_claude claude_api_key ANTHROPIC_API_KEY "say hi"
+  run_claude claude_auth_token ANTHROPIC_AUTH_TOKEN "say hi"
+  stop_gateway
+  check_ledger "$work/claude_hi.db" --min-count 2 \
+    --field agent=claude-code --field provider=anthropic --field endpoint=/v1/messages --field outcome=ok \
+    --field http_status=200 --field streamed=1 --field requested_model=claude-sonnet-4-5 --nonempty session_id \
+    --usage anthropic --priced
+  check_upstream "$fake_anthropic_key" --min-requests 2 --path /v1/messages
+  stop_fake
+  phase_done
+
+  # The fake answers the first turn with a Bash tool_use; Claude Code runs it (allowed by
+  # --allowedTools, as print mode cannot ask) and sends the tool_result back: 2 requests.
+  phase tool_call
+  start_fake --tool-call
+  start_gateway "$work/claude_tool.db"
+  run_claude claude_tool ANTHROPIC_API_KEY "run echo llmgw-e2e with the Bash tool" --allowedTools Bash
+  stop_gateway
+  check_ledger "$work/claude_tool.db" --min-count 2 \
+    --field agent=claude-code --field provider=anthropic --field endpoint=/v1/messages --field outcome=ok \
+    --field http_status=200 --field streamed=1 --nonempty session_id --usage anthropic --priced
+  check_upstream "$fake_anthropic_key" --min-requests 2 --path /v1/messages --tool-result anthropic
+  stop_fake
+  phase_done
+}
+
+# Codex CLI with a custom provider on the Responses wire (wire_api = "chat" is gone in 0.169).
+# Codex takes neither OPENAI_BASE_URL nor OPENAI_API_KEY for a custom provider: the URL is in
+# config.toml and the key comes from the variable named by env_key.
+write_codex_config() {
+  cat >"$work/codex-home/config.toml" <<EOF
+model = "gpt-4.1"
+model_provider = "llmgw"
+
+[model_providers.llmgw]
+name = "llmgw"
+base_url = "$gateway_url/v1"
+env_key = "LLMGW_API_KEY"
+wire_api = "responses"
+EOF
+}
+
+run_codex() {
+  local name="$1" prompt="$2"
+  write_codex_config
+  # --disable plugins and analytics.enabled=false stop the calls to github.com, chatgpt.com and
+  # ab.chatgpt.com (CLIENTS.md §1). The work dir is no git repo. danger-full-access: the tool
+  # call only runs `echo`, and Linux sandboxing is often unavailable inside CI containers.
+  run_client "$name" CODEX_HOME="$work/codex-home" LLMGW_API_KEY="$token" -- \
+    "$e2e_dir/node_modules/.bin/codex" exec --skip-git-repo-check --disable plugins -c analytics.enabled=false \
+    --sandbox danger-full-access --color never --output-last-message "$work/$name.last" "$prompt"
+  check_output_contains "$work/$name.last" "E2E-OK"
+}
+
+scenario_codex() {
+  phase say_hi
+  start_fake
+  start_gateway "$work/codex_hi.db"
+  run_codex codex_hi "say hi"
+  stop_gateway
+  check_ledger "$work/codex_hi.db" --count 1 \
+    --field agent=codex --field provider=openai --field endpoint=/v1/responses --field outcome=ok \
+    --field http_status=200 --field streamed=1 --field requested_model=gpt-4.1 --nonempty session_id \
+    --usage openai --priced
+  check_upstream "$fake_openai_key" --requests 1 --path /v1/responses
+  stop_fake
+  phase_done
+
+  # The fake answers with a function_call to Codex's shell tool; Codex runs it and sends the
+  # function_call_output back: 2 requests.
+  phase tool_call
+  start_fake --tool-call
+  start_gateway "$work/codex_tool.db"
+  run_codex codex_tool "run echo llmgw-e2e"
+  stop_gateway
+  check_ledger "$work/codex_tool.db" --min-count 2 \
+    --field agent=codex --field provider=openai --field endpoint=/v1/responses --field outcome=ok \
+    --field http_status=200 --field streamed=1 --nonempty session_id --usage openai --priced
+  check_upstream "$fake_openai_key" --min-requests 2 --path /v1/responses --tool-result responses
+  stop_fake
+  phase_done
+}
+
+main() {
+  if (($# != 3)); then
+    echo "usage: run_e2e.sh LLMGW_BINARY FAKE_UPSTREAM_BINARY SCENARIO" >&2
+    exit 2
+  fi
+  llmgw="$(realpath "$1")" fake="$(realpath "$2")" scenario="$3"
+  declare -F "scenario_$scenario" >/dev/null || fail "unknown scenario '$scenario'"
+  check_prerequisites
+  trap cleanup EXIT
+  trap 'exit 130' INT TERM
+  make_work_dir
+  local started=$SECONDS
+  "scenario_$scenario"
+  say "all phases passed in $((SECONDS - started))s"
+}
+
+main "$@"

@@ -1,0 +1,149 @@
+// The real `llmgw serve` process: SIGTERM/SIGINT drain open streams within the grace period,
+// flush the ledger and exit 0.
+#include "tests/integration/stream_client.hpp"
+#include "tests/support/fake_upstream.hpp"
+#include "tests/support/temp_dir.hpp"
+#include "store/reports.hpp"
+
+#include <csignal>
+#include <doctest/doctest.h>
+#include <fstream>
+#include <sstream>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+using namespace llmgw;
+using namespace llmgw::test;
+
+namespace {
+
+// A child `llmgw serve` with its own XDG dirs; killed (by pid) if a test leaves it running.
+class ServeProcess {
+public:
+  ServeProcess(const TempDir& dir, const std::string& config_text) {
+    std::ofstream(dir.file("config.toml")) << config_text;
+    int out[2];
+    REQUIRE(::pipe(out) == 0);
+    m_pid = ::fork();
+    REQUIRE(m_pid >= 0);
+    if (m_pid == 0) {
+      ::dup2(out[1], 1);
+      ::close(out[0]);
+      ::setenv("XDG_CONFIG_HOME", dir.file("config").c_str(), 1);
+      ::setenv("XDG_DATA_HOME", dir.file("data").c_str(), 1);
+      ::setenv("LLMGW_IT_KEY", "fake-key-for-tests", 1);
+      std::string config = dir.file("config.toml"), db = dir.file("llmgw.db");
+      ::execl(LLMGW_BINARY, "llmgw", "--config", config.c_str(), "--db", db.c_str(), "serve", "--port", "0",
+              static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    ::close(out[1]);
+    m_stdout = ::fdopen(out[0], "r");
+    char line[512] = {};
+    REQUIRE(std::fgets(line, sizeof line, m_stdout) != nullptr);
+    std::string text(line);
+    auto colon = text.rfind(':');
+    REQUIRE(text.find("listening on") != std::string::npos);
+    m_port = std::stoi(text.substr(colon + 1));
+    std::ifstream token_file(dir.file("config/llmgw/token"));
+    std::getline(token_file, m_token);
+  }
+  ~ServeProcess() {
+    if (m_pid > 0) {
+      ::kill(m_pid, SIGKILL);
+      ::waitpid(m_pid, nullptr, 0);
+    }
+    if (m_stdout != nullptr) std::fclose(m_stdout);
+  }
+  int port() const { return m_port; }
+  const std::string& token() const { return m_token; }
+  void signal(int number) const { ::kill(m_pid, number); }
+  // Exit code, or -1 when it did not exit within the timeout.
+  int wait_exit(int timeout_ms) {
+    for (int waited = 0; waited < timeout_ms; waited += 10) {
+      int status = 0;
+      if (::waitpid(m_pid, &status, WNOHANG) == m_pid) {
+        m_pid = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return -1;
+  }
+
+private:
+  pid_t m_pid = -1;
+  FILE* m_stdout = nullptr;
+  int m_port = 0;
+  std::string m_token;
+};
+
+std::string config_for(const FakeUpstream& upstream, int grace_seconds) {
+  std::ostringstream out;
+  out << "default_provider = \"anthropic\"\n[server]\nshutdown_grace_seconds = " << grace_seconds
+      << "\n[providers.anthropic]\nkind = \"anthropic\"\nbase_url = \"" << upstream.base_url()
+      << "\"\napi_key_env = \"LLMGW_IT_KEY\"\n";
+  return out.str();
+}
+
+const std::string k_stream_body = R"({"model":"claude-sonnet-4-5","max_tokens":5,"stream":true,"messages":[]})";
+
+} // namespace
+
+TEST_CASE("SIGTERM lets an open stream finish, refuses new work, flushes the ledger and exits 0") {
+  FakeUpstream upstream;
+  auto slow = anthropic_stream("claude-sonnet-4-5", std::vector<std::string>(10, "x"), 11, 0, 0, 10);
+  slow.delay_between_chunks_ms = 100;
+  upstream.on("POST", "/v1/messages", [&](const RecordedRequest&) { return slow; });
+  TempDir dir;
+  ServeProcess serve(dir, config_for(upstream, 10));
+  httplib::Client client("127.0.0.1", serve.port());
+  client.set_read_timeout(10, 0);
+  httplib::Headers auth{{"x-api-key", serve.token()}, {"anthropic-version", "2023-06-01"}};
+  bool signalled = false;
+  auto result = post_streaming(client, "/v1/messages", auth, k_stream_body, [&](const std::string&) {
+    if (!signalled) {
+      serve.signal(SIGTERM);
+      signalled = true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      httplib::Client late("127.0.0.1", serve.port());
+      auto refused = late.Post("/v1/messages", auth, k_stream_body, "application/json");
+      CHECK((!refused || refused->status == 503));
+    }
+    return true;
+  });
+  CHECK(result.status == 200);
+  CHECK(result.body.find("event: message_stop") != std::string::npos);
+  CHECK(serve.wait_exit(8000) == 0);
+  store::Db db(dir.file("llmgw.db"));
+  auto rows = store::recent_requests(db, 10);
+  REQUIRE(rows.size() >= 1);
+  CHECK(rows[0].record.outcome == core::Outcome::ok);
+  CHECK(rows[0].record.usage.input_uncached_tokens == 11);
+}
+
+TEST_CASE("a stream longer than the grace period is ended cleanly and the process still exits 0") {
+  FakeUpstream upstream;
+  auto endless = anthropic_stream("claude-sonnet-4-5", std::vector<std::string>(100, "x"), 5, 0, 0, 100);
+  endless.delay_between_chunks_ms = 100;
+  upstream.on("POST", "/v1/messages", [&](const RecordedRequest&) { return endless; });
+  TempDir dir;
+  ServeProcess serve(dir, config_for(upstream, 1));
+  httplib::Client client("127.0.0.1", serve.port());
+  client.set_read_timeout(10, 0);
+  httplib::Headers auth{{"x-api-key", serve.token()}, {"anthropic-version", "2023-06-01"}};
+  bool signalled = false;
+  auto started = std::chrono::steady_clock::now();
+  auto result = post_streaming(client, "/v1/messages", auth, k_stream_body, [&](const std::string&) {
+    if (!signalled) serve.signal(SIGINT);
+    signalled = true;
+    return true;
+  });
+  CHECK(result.status == 200);
+  CHECK(result.body.find("event: error") != std::string::npos);
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(6));
+  CHECK(serve.wait_exit(5000) == 0);
+  store::Db db(dir.file("llmgw.db"));
+  CHECK(store::recent_requests(db, 10).size() == 1);
+}

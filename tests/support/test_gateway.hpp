@@ -1,0 +1,47 @@
+#pragma once
+// The real gateway (GatewayServer + Ledger on a temp SQLite file) in-process on an ephemeral
+// port, for integration tests.
+#include "core/config/config.hpp"
+#include "core/pipeline/gateway_server.hpp"
+#include "store/ledger.hpp"
+#include "store/reports.hpp"
+#include "tests/support/fake_upstream.hpp"
+#include "tests/support/temp_dir.hpp"
+
+#include <memory>
+
+namespace llmgw::test {
+
+inline constexpr const char* k_test_token = "llmgw-test-token";
+
+// Providers "openai" (kind openai, base .../v1) and "anthropic" pointed at the fake, with
+// made-up keys; default provider openai; port 0.
+core::config::Config fake_config(const FakeUpstream& upstream);
+
+class TestGateway {
+public:
+  explicit TestGateway(core::config::Config config, std::chrono::seconds keepalive = std::chrono::seconds(15));
+  ~TestGateway();
+
+  int port() const { return m_port; }
+  // A client to the gateway with TCP_NODELAY and a 30 s read timeout.
+  std::unique_ptr<httplib::Client> client() const;
+  // Headers carrying the gateway token, Anthropic style and OpenAI style.
+  static httplib::Headers anthropic_auth();
+  static httplib::Headers openai_auth();
+  // Every ledger row so far (flushes the writer first), oldest first.
+  std::vector<store::LoggedRequest> rows();
+  // Wait until `count` rows exist (streams settle after the client saw the last byte).
+  std::vector<store::LoggedRequest> wait_rows(size_t count, int timeout_ms = 5000);
+  core::pipeline::GatewayServer& server() { return *m_server; }
+  const std::string& db_path() const { return m_db_path; }
+
+private:
+  TempDir m_dir;
+  std::string m_db_path;
+  std::unique_ptr<store::Ledger> m_ledger;
+  std::unique_ptr<core::pipeline::GatewayServer> m_server;
+  int m_port = 0;
+};
+
+} // namespace llmgw::test

@@ -1,0 +1,60 @@
+// The starter config `llmgw init` writes: parses as is, and with every example uncommented.
+#include "config_test_support.hpp"
+#include "core/config/config.hpp"
+
+#include <doctest/doctest.h>
+#include <sstream>
+
+using namespace llmgw::core::config;
+using llmgw::test::ScopedEnv;
+
+namespace {
+
+// Removes "# " from example lines; prose lines ("##") stay comments.
+std::string uncomment_examples(const std::string& text) {
+  std::istringstream in(text);
+  std::string out;
+  for (std::string line; std::getline(in, line);)
+    out += (line.rfind("# ", 0) == 0 ? line.substr(2) : line) + "\n";
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("config: the starter config parses and yields the defaults") {
+  const Config config = parse_config(starter_config(), "starter.toml");
+  const ServerConfig defaults;
+  CHECK(config.server.host == defaults.host);
+  CHECK(config.server.port == defaults.port);
+  CHECK(config.server.max_body_bytes == defaults.max_body_bytes);
+  CHECK(config.providers.empty());
+  CHECK(config.model_map.empty());
+  CHECK(config.price_overrides.empty());
+  for (const auto& entry : config.origins) CHECK_MESSAGE(entry.origin == "default", entry.key);
+}
+
+TEST_CASE("config: the starter documents every server key with its default") {
+  const Config defaults = parse_config("", "empty.toml");
+  const std::string starter = starter_config();
+  for (const auto& entry : defaults.origins) {
+    if (entry.key.rfind("server.", 0) != 0) continue;
+    std::string value = entry.value;
+    if (entry.key == "server.host") value = "\"" + value + "\"";
+    const std::string line = "# " + entry.key.substr(7) + " = " + value + "\n";
+    CHECK_MESSAGE(starter.find(line) != std::string::npos, line);
+  }
+}
+
+TEST_CASE("config: every example in the starter config is valid") {
+  ScopedEnv env;
+  env.set("DEEPSEEK_API_KEY", "sk-deepseek-test");
+  const Config config = parse_config(uncomment_examples(starter_config()), "starter.toml");
+  for (std::string_view name : {"anthropic", "openai", "openrouter", "deepseek", "ollama", "work-proxy"})
+    CHECK_MESSAGE(config.find_provider(name), name);
+  CHECK(config.default_provider == "anthropic");
+  CHECK(config.find_provider("deepseek")->api_key == "sk-deepseek-test");
+  CHECK(config.model_map.at("cheap") == "deepseek/deepseek-chat");
+  REQUIRE(config.price_overrides.size() == 1);
+  CHECK(config.price_overrides[0].base.cache_read == 28'000);
+  CHECK(config.server.port == 8787);
+}

@@ -1,0 +1,158 @@
+#include "store/db.hpp"
+#include "store/ledger.hpp"
+#include "store/reports.hpp"
+#include "store_test_support.hpp"
+
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <thread>
+#include <vector>
+
+using llmgw::core::RequestRecord;
+using llmgw::store::Db;
+using llmgw::store::Ledger;
+using llmgw::store::Statement;
+using llmgw::test::sample_record;
+using llmgw::test::TempDir;
+
+namespace {
+
+int64_t count_rows(Db& db, const std::string& sql = "SELECT COUNT(*) FROM requests") {
+  Statement stmt = db.prepare(sql);
+  REQUIRE(stmt.step());
+  return stmt.column_int64(0);
+}
+
+int64_t count_rows(const std::string& path) {
+  Db db(path);
+  return count_rows(db);
+}
+
+} // namespace
+
+TEST_SUITE("store ledger") {
+  TEST_CASE("a recorded row reads back with every field intact") {
+    TempDir dir;
+    RequestRecord in = sample_record();
+    in.outcome = llmgw::core::Outcome::client_closed;
+    in.unpriced = true;
+    in.billed_to_client = true;
+    in.error_message = "client went away";
+    {
+      Ledger ledger(dir.file("llmgw.db"));
+      ledger.record(in);
+    }
+    Db db(dir.file("llmgw.db"));
+    const auto rows = llmgw::store::recent_requests(db, 10);
+    REQUIRE(rows.size() == 1);
+    const RequestRecord& out = rows[0].record;
+    CHECK(rows[0].id == 1);
+    CHECK(out.started_at_ms == in.started_at_ms);
+    CHECK(out.duration_ms == in.duration_ms);
+    CHECK(out.ttfb_ms == in.ttfb_ms);
+    CHECK(out.agent == in.agent);
+    CHECK(out.session_id == in.session_id);
+    CHECK(out.endpoint == in.endpoint);
+    CHECK(out.provider == in.provider);
+    CHECK(out.requested_model == in.requested_model);
+    CHECK(out.served_model == in.served_model);
+    CHECK(out.streamed == in.streamed);
+    CHECK(out.http_status == in.http_status);
+    CHECK(out.outcome == in.outcome);
+    CHECK(out.usage.input_uncached_tokens == in.usage.input_uncached_tokens);
+    CHECK(out.usage.cache_read_tokens == in.usage.cache_read_tokens);
+    CHECK(out.usage.cache_write_5m_tokens == in.usage.cache_write_5m_tokens);
+    CHECK(out.usage.cache_write_1h_tokens == in.usage.cache_write_1h_tokens);
+    CHECK(out.usage.output_tokens == in.usage.output_tokens);
+    CHECK(out.usage.reasoning_tokens == in.usage.reasoning_tokens);
+    CHECK(out.usage.reported == in.usage.reported);
+    CHECK(out.cost_usd_pico == in.cost_usd_pico);
+    CHECK(out.price_version == in.price_version);
+    CHECK(out.usage_source == in.usage_source);
+    CHECK(out.unpriced == in.unpriced);
+    CHECK(out.billed_to_client == in.billed_to_client);
+    CHECK(out.upstream_request_id == in.upstream_request_id);
+    CHECK(out.error_message == in.error_message);
+  }
+
+  TEST_CASE("every row recorded from many threads is written exactly once") {
+    TempDir dir;
+    constexpr int k_threads = 8;
+    constexpr int k_rows_per_thread = 500;
+    Ledger ledger(dir.file("llmgw.db"));
+    std::vector<std::thread> threads;
+    for (int t = 0; t < k_threads; ++t) {
+      threads.emplace_back([&ledger, t] {
+        for (int i = 0; i < k_rows_per_thread; ++i) {
+          RequestRecord r = sample_record();
+          r.session_id = std::to_string(t) + "-" + std::to_string(i);
+          ledger.record(std::move(r));
+        }
+      });
+    }
+    for (std::thread& thread : threads) thread.join();
+    ledger.flush();
+    CHECK(ledger.rows_written() == k_threads * k_rows_per_thread);
+    CHECK(ledger.rows_dropped() == 0);
+    Db db(dir.file("llmgw.db"));
+    CHECK(count_rows(db) == k_threads * k_rows_per_thread);
+    CHECK(count_rows(db, "SELECT COUNT(DISTINCT session_id) FROM requests") == k_threads * k_rows_per_thread);
+  }
+
+  TEST_CASE("flush returns once rows queued before it are visible to other connections") {
+    TempDir dir;
+    Ledger ledger(dir.file("llmgw.db"));
+    Db reader(dir.file("llmgw.db"));
+    for (int round = 1; round <= 3; ++round) {
+      for (int i = 0; i < 100; ++i) ledger.record(sample_record());
+      ledger.flush();
+      CHECK(count_rows(reader) == round * 100);
+    }
+    ledger.flush(); // nothing queued: returns at once
+    CHECK(ledger.rows_written() == 300);
+  }
+
+  TEST_CASE("stop commits queued rows and may be called twice") {
+    TempDir dir;
+    Ledger ledger(dir.file("llmgw.db"));
+    for (int i = 0; i < 250; ++i) ledger.record(sample_record());
+    ledger.stop();
+    ledger.stop();
+    CHECK(count_rows(dir.file("llmgw.db")) == 250);
+  }
+
+  TEST_CASE("a row recorded after stop is still written") {
+    TempDir dir;
+    Ledger ledger(dir.file("llmgw.db"));
+    ledger.stop();
+    ledger.record(sample_record());
+    ledger.flush();
+    CHECK(ledger.rows_written() == 1);
+    CHECK(count_rows(dir.file("llmgw.db")) == 1);
+  }
+
+  TEST_CASE("rows land after another connection's long write transaction commits") {
+    TempDir dir;
+    const std::string path = dir.file("llmgw.db");
+    // A busy timeout far shorter than the lock is held forces the ledger's own retry loop.
+    Ledger ledger(path, llmgw::store::DbOptions{20, true});
+    Db blocker(path);
+    auto transaction = std::make_unique<llmgw::store::Transaction>(blocker);
+    blocker.exec("INSERT INTO requests (started_at_ms) VALUES (1)");
+
+    const auto before = std::chrono::steady_clock::now();
+    for (int i = 0; i < 50; ++i) ledger.record(sample_record());
+    CHECK(std::chrono::steady_clock::now() - before < std::chrono::milliseconds(200)); // record never waits
+
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    CHECK(ledger.rows_written() == 0);
+    CHECK(ledger.last_error().find("locked") != std::string::npos);
+    transaction->commit();
+    transaction.reset();
+    ledger.flush();
+    CHECK(ledger.rows_written() == 50);
+    CHECK(ledger.rows_dropped() == 0);
+    CHECK(count_rows(blocker) == 51);
+  }
+}

@@ -1,0 +1,162 @@
+#include "store/db.hpp"
+#include "store/ledger.hpp"
+#include "store/reports.hpp"
+#include "store_test_support.hpp"
+
+#include <doctest/doctest.h>
+
+#include <vector>
+
+using llmgw::core::Outcome;
+using llmgw::core::RequestRecord;
+using llmgw::store::Db;
+using llmgw::store::GroupBy;
+using llmgw::store::UsageFilter;
+using llmgw::store::UsageRow;
+using llmgw::test::sample_record;
+using llmgw::test::TempDir;
+
+namespace {
+
+constexpr int64_t k_hour_ms = 3'600'000;
+constexpr int64_t k_2024_01_02_utc_ms = 1'704'153'600'000; // 2024-01-02T00:00:00Z
+
+RequestRecord row(int64_t at_ms, const std::string& model, int64_t cost_usd_pico) {
+  RequestRecord r = sample_record(at_ms);
+  r.served_model = model;
+  r.cost_usd_pico = cost_usd_pico;
+  return r;
+}
+
+void write_rows(const std::string& path, const std::vector<RequestRecord>& rows) {
+  llmgw::store::Ledger ledger(path);
+  for (const RequestRecord& r : rows) ledger.record(r);
+}
+
+const UsageFilter k_everything{0, INT64_MAX};
+
+} // namespace
+
+TEST_SUITE("store reports") {
+  TEST_CASE("an empty ledger reports one total row of zeros") {
+    TempDir dir;
+    Db db(dir.file("llmgw.db"));
+    const auto rows = llmgw::store::usage_report(db, k_everything, GroupBy::none);
+    REQUIRE(rows.size() == 1);
+    CHECK(rows[0].key.empty());
+    CHECK(rows[0].requests == 0);
+    CHECK(rows[0].cost_usd_pico == 0);
+    CHECK(llmgw::store::usage_report(db, k_everything, GroupBy::model).empty());
+  }
+
+  TEST_CASE("the total sums every column over a half-open window") {
+    TempDir dir;
+    const int64_t since = k_2024_01_02_utc_ms;
+    RequestRecord failed = row(since + 1, "m", 7);
+    failed.outcome = Outcome::upstream_error;
+    failed.unpriced = true;
+    RequestRecord client_paid = row(since + 2, "m", 1'000);
+    client_paid.billed_to_client = true;
+    write_rows(dir.file("llmgw.db"), {row(since - 1, "m", 100'000), row(since, "m", 3), failed, client_paid,
+                                      row(since + k_hour_ms, "m", 100'000)});
+    Db db(dir.file("llmgw.db"));
+    const auto rows = llmgw::store::usage_report(db, UsageFilter{since, since + k_hour_ms}, GroupBy::none);
+    REQUIRE(rows.size() == 1);
+    const UsageRow& total = rows[0];
+    CHECK(total.requests == 3);
+    CHECK(total.errors == 1);
+    CHECK(total.input_uncached_tokens == 300);
+    CHECK(total.cache_read_tokens == 6000);
+    CHECK(total.cache_write_5m_tokens == 900);
+    CHECK(total.cache_write_1h_tokens == 120);
+    CHECK(total.output_tokens == 150);
+    CHECK(total.reasoning_tokens == 15);
+    CHECK(total.cost_usd_pico == 1'010);
+    CHECK(total.unpriced_requests == 1);
+    CHECK(total.billed_to_client_cost_usd_pico == 1'000);
+  }
+
+  TEST_CASE("grouping by model uses the served model, else the requested one, most expensive first") {
+    TempDir dir;
+    RequestRecord unserved = row(1, "", 5);
+    unserved.requested_model = "gpt-5";
+    write_rows(dir.file("llmgw.db"), {row(1, "cheap", 1), row(2, "dear", 50), row(3, "cheap", 2), unserved,
+                                      row(4, "gpt-5", 5)});
+    Db db(dir.file("llmgw.db"));
+    const auto rows = llmgw::store::usage_report(db, k_everything, GroupBy::model);
+    REQUIRE(rows.size() == 3);
+    CHECK(rows[0].key == "dear");
+    CHECK(rows[1].key == "gpt-5");
+    CHECK(rows[1].requests == 2);
+    CHECK(rows[1].cost_usd_pico == 10);
+    CHECK(rows[2].key == "cheap");
+    CHECK(rows[2].cost_usd_pico == 3);
+  }
+
+  TEST_CASE("grouping by provider, agent and session keys on those columns") {
+    TempDir dir;
+    RequestRecord other = row(1, "m", 10);
+    other.provider = "openai";
+    other.agent = "codex";
+    other.session_id = "";
+    write_rows(dir.file("llmgw.db"), {row(1, "m", 1), other, other});
+    Db db(dir.file("llmgw.db"));
+    const auto providers = llmgw::store::usage_report(db, k_everything, GroupBy::provider);
+    REQUIRE(providers.size() == 2);
+    CHECK(providers[0].key == "openai");
+    CHECK(providers[0].requests == 2);
+    CHECK(providers[1].key == "anthropic");
+    const auto agents = llmgw::store::usage_report(db, k_everything, GroupBy::agent);
+    REQUIRE(agents.size() == 2);
+    CHECK(agents[0].key == "codex");
+    const auto sessions = llmgw::store::usage_report(db, k_everything, GroupBy::session);
+    REQUIRE(sessions.size() == 2);
+    CHECK(sessions[0].key.empty());
+    CHECK(sessions[1].key == "session-1");
+  }
+
+  TEST_CASE("grouping by day uses the local time zone and orders days ascending") {
+    llmgw::test::ScopedTz tz("<-05>5"); // UTC-5 all year
+    TempDir dir;
+    // 03:00Z on Jan 2 is still Jan 1 in UTC-5; 06:00Z is Jan 2 there.
+    write_rows(dir.file("llmgw.db"), {row(k_2024_01_02_utc_ms + 6 * k_hour_ms, "m", 1),
+                                      row(k_2024_01_02_utc_ms + 3 * k_hour_ms, "m", 100),
+                                      row(k_2024_01_02_utc_ms + 4 * k_hour_ms, "m", 100)});
+    Db db(dir.file("llmgw.db"));
+    const auto days = llmgw::store::usage_report(db, k_everything, GroupBy::day);
+    REQUIRE(days.size() == 2);
+    CHECK(days[0].key == "2024-01-01");
+    CHECK(days[0].requests == 1);
+    CHECK(days[1].key == "2024-01-02");
+    CHECK(days[1].requests == 2);
+  }
+
+  TEST_CASE("recent requests are the newest rows, oldest first, with their ids") {
+    TempDir dir;
+    std::vector<RequestRecord> rows;
+    for (int i = 1; i <= 10; ++i) rows.push_back(row(i, "m", i));
+    write_rows(dir.file("llmgw.db"), rows);
+    Db db(dir.file("llmgw.db"));
+    const auto recent = llmgw::store::recent_requests(db, 3);
+    REQUIRE(recent.size() == 3);
+    CHECK(recent[0].id == 8);
+    CHECK(recent[2].id == 10);
+    CHECK(recent[2].record.cost_usd_pico == 10);
+  }
+
+  TEST_CASE("requests after an id page forward in id order") {
+    TempDir dir;
+    std::vector<RequestRecord> rows;
+    for (int i = 1; i <= 10; ++i) rows.push_back(row(i, "m", i));
+    write_rows(dir.file("llmgw.db"), rows);
+    Db db(dir.file("llmgw.db"));
+    const auto first = llmgw::store::requests_after(db, 0, 4);
+    REQUIRE(first.size() == 4);
+    CHECK(first.front().id == 1);
+    const auto next = llmgw::store::recent_requests(db, 4, first.back().id);
+    REQUIRE(next.size() == 4);
+    CHECK(next.front().id == 5);
+    CHECK(next.back().id == 8);
+    CHECK(llmgw::store::requests_after(db, 10, 4).empty());
+  }
+}
