@@ -58,8 +58,8 @@ void infer_providers(Config& config) {
 }
 
 int parse_port(const std::string& text, const std::string& origin) {
-  const auto port = detail::parse_int(text, 1, 65535);
-  if (!port) throw Error(origin + ": port '" + text + "' is out of range (1-65535)");
+  const auto port = detail::parse_int(text, 0, 65535);
+  if (!port) throw Error(origin + ": port '" + text + "' is out of range (0-65535, 0 picks a free port)");
   return static_cast<int>(*port);
 }
 

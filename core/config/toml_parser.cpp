@@ -167,7 +167,7 @@ private:
         server.host = expect_string(node, dotted);
         if (server.host.empty()) fail(node.source(), "server.host must not be empty");
       } else if (field == "port") {
-        server.port = static_cast<int>(expect_int(node, dotted, 1, 65535));
+        server.port = static_cast<int>(expect_int(node, dotted, 0, 65535));
       } else if (field == "max_body_mb") {
         server.max_body_bytes = expect_int(node, dotted, 1, 4096) * 1024 * 1024;
       } else if (field == "threads") {

@@ -28,8 +28,10 @@ std::string first_header(const httplib::Headers& headers, std::initializer_list<
   return {};
 }
 
-// Providers on this machine (Ollama, vLLM, llama.cpp) cost nothing.
+// OpenAI-compatible servers on this machine (Ollama, vLLM, llama.cpp) cost nothing unless a price
+// is configured; the first-party kinds always bill.
 bool is_local(const config::ProviderConfig& provider) {
+  if (provider.kind != config::ProviderKind::openai_compatible) return false;
   auto origin = http::split_base_url(provider.base_url).origin;
   for (const char* host : {"://127.0.0.1", "://localhost", "://[::1]"})
     if (origin.find(host) != std::string::npos) return true;
@@ -212,11 +214,11 @@ void Gateway::settle(RequestContext& context, const protocol::ResponseObserver* 
   }
   record.usage_source = record.usage.reported ? UsageSource::reported : UsageSource::missing;
   if (context.provider != nullptr) {
-    if (is_local(*context.provider)) {
-      record.price_version = "local";
-    } else if (const auto* price = m_prices.find(price_provider(*context.provider), record.served_model)) {
+    if (const auto* price = m_prices.find(price_provider(*context.provider), record.served_model)) {
       record.cost_usd_pico = pricing::cost_usd_pico(*price, record.usage);
       record.price_version = m_prices.version();
+    } else if (is_local(*context.provider)) {
+      record.price_version = "local"; // a model on this machine costs nothing
     } else {
       record.unpriced = true;
     }

@@ -32,6 +32,8 @@ public:
   // Sends request and returns as soon as the first body byte arrived, leaving the response open
   // (to hold a stream); the next exchange() reconnects.
   Exchange open_stream(const std::string& request);
+  // Connects now if not connected; false (with error) when the connection fails.
+  bool connect(std::string& error) { return ensure_connected(error); }
   // Closes the socket (a no-op when closed).
   void close();
 

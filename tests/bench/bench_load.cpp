@@ -69,6 +69,19 @@ LoadGroup::LoadGroup(int port, int concurrency, pid_t watched_pid, int timeout_m
   for (int i = 0; i < concurrency; ++i) m_connections.push_back(std::make_unique<Connection>(port, timeout_ms));
 }
 
+double LoadGroup::connect_all() {
+  std::vector<std::thread> connectors;
+  std::atomic<bool> failed{false};
+  const auto start = Clock::now();
+  for (auto& connection : m_connections)
+    connectors.emplace_back([&failed, &connection] {
+      std::string error;
+      if (!connection->connect(error)) failed = true;
+    });
+  for (auto& connector : connectors) connector.join();
+  return failed ? -1 : std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
 void LoadGroup::run(const std::string& request, const SliceLimits& limits, Measurement& into) {
   std::atomic<long> budget{limits.max_requests};
   std::vector<WorkerSamples> samples(m_connections.size());

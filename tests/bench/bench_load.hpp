@@ -44,6 +44,9 @@ public:
   // concurrency connections to 127.0.0.1:port, opened lazily; watched_pid (when > 0) is the
   // process whose CPU time is charged to the measurement.
   LoadGroup(int port, int concurrency, pid_t watched_pid, int timeout_ms = 10000);
+  // Opens every connection at once (a burst, as a pool of clients starting together would) and
+  // returns the milliseconds until the last was established; -1 when one failed.
+  double connect_all();
   // Runs one slice of request on every connection and appends the samples to into.
   void run(const std::string& request, const SliceLimits& limits, Measurement& into);
 

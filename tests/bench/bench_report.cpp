@@ -120,6 +120,7 @@ void write_json(const Report& report, const std::string& path) {
                                      {"first_byte", stats_json(target.first_byte)},
                                      {"requests_per_second", target.requests_per_second},
                                      {"cpu_us_per_request", target.cpu_us_per_request}, {"errors", target.errors},
+                                     {"connect_all_ms", target.connect_ms},
                                      {"first_error", target.first_error}});
     const Stats* direct = row.compared("direct");
     const Stats* gateway = row.compared("llmgw");

@@ -18,6 +18,7 @@ struct TargetRow {
   double cpu_us_per_request = -1;  // -1 when the target process was not watched
   long errors = 0;
   std::string first_error;
+  double connect_ms = -1;  // opening all `concurrency` connections at once, before the warm-up
 };
 
 // One scenario at one concurrency; "added" compares llmgw with direct.

@@ -12,7 +12,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr int k_cancel_wait_ms = 3000;
+constexpr int k_cancel_wait_ms = 2000;
 
 TargetRow to_row(const std::string& name, const Measurement& measurement) {
   TargetRow row;
@@ -41,6 +41,8 @@ ScenarioRow run_scenario(const std::vector<Target>& targets, const ScenarioSpec&
     groups.push_back(std::make_unique<LoadGroup>(target.port, spec.concurrency, target.pid));
     requests.push_back(make_post(target.port, spec.path, target.headers, spec.body));
   }
+  std::vector<double> connect_ms;
+  for (auto& group : groups) connect_ms.push_back(group->connect_all());
   for (size_t i = 0; i < targets.size(); ++i) {
     Measurement discarded;
     groups[i]->run(requests[i], spec.warmup, discarded);
@@ -55,25 +57,37 @@ ScenarioRow run_scenario(const std::vector<Target>& targets, const ScenarioSpec&
   row.name = spec.name;
   row.concurrency = spec.concurrency;
   row.time_to_first_byte = spec.time_to_first_byte;
-  for (size_t i = 0; i < targets.size(); ++i) row.targets.push_back(to_row(targets[i].name, measurements[i]));
+  for (size_t i = 0; i < targets.size(); ++i) {
+    row.targets.push_back(to_row(targets[i].name, measurements[i]));
+    row.targets.back().connect_ms = connect_ms[i];
+  }
   return row;
 }
 
-StreamHold hold_streams(const Target& target, int count, const BenchUpstream& upstream) {
+StreamHold hold_streams(const Target& target, int count, BenchUpstream& upstream) {
   StreamHold hold;
   const std::string request =
       make_post(target.port, "/v1/chat/completions", target.headers, chat_body(k_stall_marker, true));
   std::vector<std::unique_ptr<Connection>> connections;
   std::vector<std::thread> openers;
-  std::vector<int> opened(static_cast<size_t>(count), 0);
-  for (int i = 0; i < count; ++i) connections.push_back(std::make_unique<Connection>(target.port, 5000));
-  for (int i = 0; i < count; ++i)
-    openers.emplace_back([&, i] {
-      const Exchange result = connections[static_cast<size_t>(i)]->open_stream(request);
-      opened[static_cast<size_t>(i)] = result.ok && result.status == 200 ? 1 : 0;
-    });
+  std::vector<Exchange> results(static_cast<size_t>(count));
+  for (int i = 0; i < count; ++i) connections.push_back(std::make_unique<Connection>(target.port, 12000));
+  // Connect one by one first: a burst of connects is measured elsewhere (connect_all) and would
+  // only add SYN retransmits here.
+  const auto start = Clock::now();
+  for (auto& connection : connections) {
+    std::string ignored;  // a failed connect shows up as the stream's error below
+    connection->connect(ignored);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  for (size_t i = 0; i < connections.size(); ++i)
+    openers.emplace_back([&, i] { results[i] = connections[i]->open_stream(request); });
   for (auto& opener : openers) opener.join();
-  for (int flag : opened) hold.opened += flag;
+  hold.open_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+  for (const auto& result : results) {
+    if (result.ok && result.status == 200) ++hold.opened;
+    else if (hold.first_error.empty()) hold.first_error = result.ok ? "HTTP " + std::to_string(result.status) : result.error;
+  }
   for (int sample = 0; sample < 5; ++sample) {
     hold.rss_kib = std::max(hold.rss_kib, rss_kib(target.pid));
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -83,6 +97,8 @@ StreamHold hold_streams(const Target& target, int count, const BenchUpstream& up
   const auto deadline = closed_at + std::chrono::milliseconds(k_cancel_wait_ms);
   while (upstream.stalled_streams() > 0 && Clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   if (upstream.stalled_streams() == 0) hold.cancel_ms = std::chrono::duration<double, std::milli>(Clock::now() - closed_at).count();
+  // Whatever the gateway did, let the streams finish so it can stop without a drain wait.
+  upstream.end_stalls();
   return hold;
 }
 

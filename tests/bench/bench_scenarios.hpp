@@ -40,10 +40,13 @@ struct StreamHold {
   int opened = 0;               // streams that delivered their first byte
   long rss_kib = -1;            // gateway VmRSS while they were all open (max of a few samples)
   double cancel_ms = -1;        // client close -> upstream streams all gone; -1 = not within the limit
+  double open_ms = 0;           // from the first request to the last first byte
+  std::string first_error;      // why a stream did not open
 };
 
-// Opens count stalled streams through target, samples the RSS of target.pid, then closes them
-// and times how long the upstream takes to see every stream cancelled (stalled_streams() == 0).
-StreamHold hold_streams(const Target& target, int count, const BenchUpstream& upstream);
+// Opens count stalled streams through target, samples the RSS of target.pid, then closes them,
+// times how long the upstream takes to see every stream cancelled (stalled_streams() == 0), and
+// ends the stalls (upstream.end_stalls()).
+StreamHold hold_streams(const Target& target, int count, BenchUpstream& upstream);
 
 }  // namespace llmgw::bench

@@ -18,14 +18,13 @@ constexpr const char* k_listening_prefix = "llmgw: listening on http://127.0.0.1
 std::map<std::string, std::string> gateway_env(const std::string& dir) {
   // A clean slate: no LLMGW_* override and no real provider key or base URL reaches the gateway.
   std::map<std::string, std::string> env{{"XDG_CONFIG_HOME", dir + "/xdg-config"}, {"XDG_DATA_HOME", dir + "/xdg-data"},
-                                         {"HOME", dir}, {"BENCH_FAKE_KEY", "bench-fake-key"}};
+                                         {"HOME", dir}, {"BENCH_FAKE_KEY", "bench-fake-key"}, {"LLMGW_NO_PROBE", "1"}};
   for (char** entry = environ; *entry != nullptr; ++entry) {
     const std::string name = std::string(*entry).substr(0, std::string(*entry).find('='));
     if (name.rfind("LLMGW_", 0) == 0 || name.find("_API_KEY") != std::string::npos ||
         name.find("_BASE_URL") != std::string::npos)
-      env[name] = "";
+      env.emplace(name, std::string());  // an empty value unsets; the entries above win
   }
-  env["LLMGW_NO_PROBE"] = "1";
   return env;
 }
 
@@ -76,7 +75,8 @@ void write_gateway_config(const GatewaySetup& setup) {
 RunningGateway start_gateway(const GatewaySetup& setup, const std::string& db_name) {
   const std::string log = setup.dir + "/" + db_name + ".stderr";
   RunningGateway gateway;
-  gateway.process = ChildProcess(gateway_argv(setup, db_name, 0), gateway_env(setup.dir), log);
+  // A port picked here rather than --port 0: the listening line still reports the real one.
+  gateway.process = ChildProcess(gateway_argv(setup, db_name, free_port()), gateway_env(setup.dir), log);
   const auto deadline = Clock::now() + std::chrono::seconds(15);
   while (gateway.port == 0 && Clock::now() < deadline && !gateway.process.exited()) {
     const std::string line = gateway.process.read_line(200);

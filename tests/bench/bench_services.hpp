@@ -24,7 +24,7 @@ struct RunningGateway {
   std::string token;
 };
 
-// Starts llmgw on an ephemeral port and waits (up to 15 s) for its "listening on" line.
+// Starts llmgw on a free port and waits (up to 15 s) for its "listening on" line.
 // Throws std::runtime_error with the tail of its stderr when it does not come up.
 RunningGateway start_gateway(const GatewaySetup& setup, const std::string& db_name);
 

@@ -3,6 +3,7 @@
 #include "tests/bench/bench_http.hpp"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -121,6 +122,7 @@ bool ends_with(std::string_view text, std::string_view suffix) {
 
 BenchUpstream::BenchUpstream(int stall_ms) : m_stall_ms(stall_ms) {
   (void)replies();  // build the canned bytes before the first request is timed
+  if (::pipe2(m_wake_fds, O_CLOEXEC) != 0) throw std::runtime_error("bench upstream: pipe: " + std::string(std::strerror(errno)));
   m_listen_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -139,6 +141,7 @@ BenchUpstream::BenchUpstream(int stall_ms) : m_stall_ms(stall_ms) {
 
 BenchUpstream::~BenchUpstream() {
   m_stopping = true;
+  end_stalls();
   ::shutdown(m_listen_fd, SHUT_RDWR);
   if (m_acceptor.joinable()) m_acceptor.join();
   ::close(m_listen_fd);
@@ -148,6 +151,13 @@ BenchUpstream::~BenchUpstream() {
     if (connection->thread.joinable()) connection->thread.join();
     ::close(connection->fd);
   }
+  ::close(m_wake_fds[0]);
+  ::close(m_wake_fds[1]);
+}
+
+void BenchUpstream::end_stalls() {
+  const char byte = 1;
+  [[maybe_unused]] const ssize_t written = ::write(m_wake_fds[1], &byte, 1);
 }
 
 void BenchUpstream::accept_loop() {
@@ -236,10 +246,10 @@ bool BenchUpstream::stall(int fd) {
   while (peer_open && !m_stopping) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
     if (left.count() <= 0) break;
-    pollfd watch{fd, POLLRDHUP, 0};
-    const int ready = ::poll(&watch, 1, static_cast<int>(left.count()));
-    peer_open = ready <= 0 || (watch.revents & (POLLRDHUP | POLLHUP | POLLERR)) == 0;
-    if (peer_open && ready > 0) break;  // the client sent something: stop stalling
+    pollfd watch[2] = {{fd, POLLRDHUP, 0}, {m_wake_fds[0], POLLIN, 0}};
+    const int ready = ::poll(watch, 2, static_cast<int>(left.count()));
+    peer_open = ready <= 0 || (watch[0].revents & (POLLRDHUP | POLLHUP | POLLERR)) == 0;
+    if (peer_open && ready > 0) break;  // end_stalls(), or the client sent something
   }
   --m_stalled;
   return peer_open && !m_stopping;

@@ -36,6 +36,8 @@ public:
   int stalled_streams() const { return m_stalled.load(); }
   // Requests answered so far.
   long requests() const { return m_requests.load(); }
+  // Ends every stall, now and later: stalled streams send their remaining events at once.
+  void end_stalls();
 
 private:
   struct Connection {
@@ -52,6 +54,7 @@ private:
   void reap_finished();
 
   int m_listen_fd = -1;
+  int m_wake_fds[2] = {-1, -1};  // a pipe made readable by end_stalls()
   int m_port = 0;
   int m_stall_ms;
   std::atomic<bool> m_stopping{false};

@@ -5,7 +5,11 @@
 #include "tests/support/test_gateway.hpp"
 
 #include <doctest/doctest.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <nlohmann/json.hpp>
+#include <sys/socket.h>
+#include <unistd.h>
 
 using namespace llmgw;
 using namespace llmgw::test;
@@ -15,10 +19,17 @@ namespace {
 const std::string k_chat = R"({"model":"gpt-4.1","messages":[{"role":"user","content":"hi"}]})";
 const std::string k_messages = R"({"model":"claude-sonnet-4-5","max_tokens":5,"messages":[]})";
 
+// A port nothing listens on: bind an ephemeral port, read it, close the socket again.
 int free_port() {
-  httplib::Server probe;
-  int port = probe.bind_to_any_port("127.0.0.1");
-  return port; // closed again when probe goes out of scope
+  int sock = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(sock, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+  socklen_t size = sizeof address;
+  ::getsockname(sock, reinterpret_cast<sockaddr*>(&address), &size);
+  ::close(sock);
+  return ntohs(address.sin_port);
 }
 
 } // namespace

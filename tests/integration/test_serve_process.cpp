@@ -118,9 +118,10 @@ TEST_CASE("SIGTERM lets an open stream finish, refuses new work, flushes the led
   CHECK(serve.wait_exit(8000) == 0);
   store::Db db(dir.file("llmgw.db"));
   auto rows = store::recent_requests(db, 10);
-  REQUIRE(rows.size() >= 1);
-  CHECK(rows[0].record.outcome == core::Outcome::ok);
-  CHECK(rows[0].record.usage.input_uncached_tokens == 11);
+  REQUIRE(rows.size() == 2); // the stream, and the request refused while draining
+  const auto& stream = rows[0].record.outcome == core::Outcome::refused ? rows[1].record : rows[0].record;
+  CHECK(stream.outcome == core::Outcome::ok);
+  CHECK(stream.usage.input_uncached_tokens == 11);
 }
 
 TEST_CASE("a stream longer than the grace period is ended cleanly and the process still exits 0") {

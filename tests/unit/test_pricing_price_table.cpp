@@ -53,32 +53,32 @@ TEST_CASE("the tier applies only strictly above the threshold, and then to every
   CHECK(sonnet.tier_threshold_tokens == 200'000);
   // Exactly 200k inclusive prompt: base rates.
   CHECK(cost_usd_pico(sonnet, usage(100'000, 60'000, 30'000, 10'000, 1000)) ==
-        100'000 * 3'000'000 + 60'000 * 300'000 + 30'000 * 3'750'000 + 10'000 * 6'000'000 + 1000 * 15'000'000LL);
+        100'000LL * 3'000'000 + 60'000LL * 300'000 + 30'000LL * 3'750'000 + 10'000LL * 6'000'000 + 1000LL * 15'000'000);
   // One more token: the long-context rates for all of it, output included.
   CHECK(cost_usd_pico(sonnet, usage(100'001, 60'000, 30'000, 10'000, 1000)) ==
-        100'001 * 6'000'000 + 60'000 * 600'000 + 30'000 * 7'500'000 + 10'000 * 12'000'000 + 1000 * 22'500'000LL);
+        100'001LL * 6'000'000 + 60'000LL * 600'000 + 30'000LL * 7'500'000 + 10'000LL * 12'000'000 + 1000LL * 22'500'000);
   const auto& gpt54 = must_find(table, "openai", "gpt-5.4");
-  CHECK(cost_usd_pico(gpt54, usage(272'000, 0, 0, 0, 0)) == 272'000 * 2'500'000LL);
-  CHECK(cost_usd_pico(gpt54, usage(272'001, 0, 0, 0, 0)) == 272'001 * 5'000'000LL);
+  CHECK(cost_usd_pico(gpt54, usage(272'000, 0, 0, 0, 0)) == 272'000LL * 2'500'000);
+  CHECK(cost_usd_pico(gpt54, usage(272'001, 0, 0, 0, 0)) == 272'001LL * 5'000'000);
   CHECK(cost_usd_pico(must_find(table, "anthropic", "claude-sonnet-4-6"), usage(900'000, 0, 0, 0, 0)) ==
-        900'000 * 3'000'000LL);
+        900'000LL * 3'000'000);
 }
 
 TEST_CASE("reasoning tokens are inside output and not billed twice") {
   auto table = PriceTable::bundled();
   Usage u = usage(1000, 0, 0, 0, 500);
   u.reasoning_tokens = 400;
-  CHECK(cost_usd_pico(must_find(table, "openai", "o3"), u) == 1000 * 2'000'000 + 500 * 8'000'000LL);
+  CHECK(cost_usd_pico(must_find(table, "openai", "o3"), u) == 1000LL * 2'000'000 + 500LL * 8'000'000);
 }
 
 TEST_CASE("unlisted cache rates bill at the input rate") {
   ModelPrice price;
   price.model = "local-ish";
   price.base = Rates{1'000'000, 2'000'000};
-  CHECK(cost_usd_pico(price, usage(10, 20, 30, 40, 5)) == 100 * 1'000'000 + 5 * 2'000'000LL);
+  CHECK(cost_usd_pico(price, usage(10, 20, 30, 40, 5)) == 100LL * 1'000'000 + 5LL * 2'000'000);
   auto table = PriceTable::bundled();
   const auto& gpt41 = must_find(table, "openai", "gpt-4.1");
-  CHECK(cost_usd_pico(gpt41, usage(0, 0, 100, 0, 0)) == 100 * 2'000'000LL);
+  CHECK(cost_usd_pico(gpt41, usage(0, 0, 100, 0, 0)) == 100LL * 2'000'000);
 }
 
 TEST_CASE("every model of §7.3 is listed with its prices in micro-USD per Mtok") {
