@@ -164,6 +164,39 @@ std::vector<std::string> problems(const Report& report, const Memory& memory, bo
   return found;
 }
 
+// Measurements shown as facts beside the tables.
+struct Facts {
+  const std::vector<double>& startup;
+  const Memory& memory;
+  const std::string& idle_cpu;
+  const std::string& load_before;
+  long upstream_requests;
+};
+
+void add_facts(Report& report, const Facts& facts) {
+  std::string samples;
+  for (double sample : facts.startup) samples += (samples.empty() ? "" : ", ") + fixed(sample, 1);
+  report.facts.push_back({"start to first served request, ms (samples)", samples});
+  report.facts.push_back({"llmgw RSS idle after start", mb(facts.memory.idle_kib)});
+  report.facts.push_back({"llmgw RSS idle after the load scenarios", mb(facts.memory.after_load_kib)});
+  report.facts.push_back({"llmgw RSS with 64 open streams", mb(facts.memory.streams.rss_kib) + " (" +
+                                                                std::to_string(facts.memory.streams.opened) + " opened in " +
+                                                                fixed(facts.memory.streams.open_ms, 1) + " ms)"});
+  report.facts.push_back({"64 client disconnects -> upstream streams cancelled",
+                          facts.memory.streams.cancel_ms < 0 ? "not within 2 s (the upstream was silent)"
+                                                       : "in " + fixed(facts.memory.streams.cancel_ms, 1) + " ms"});
+  report.facts.push_back({"load average before / after (1, 5, 15 min)", facts.load_before + " / " + load_average()});
+  if (const ScenarioRow* row = find_row(report, "small non-streaming", 64)) {
+    std::string connects;
+    for (const auto& target : row->targets)
+      connects += (connects.empty() ? "" : ", ") + target.target + " " + (target.connect_ms < 0 ? "failed" : fixed(target.connect_ms, 1));
+    report.facts.push_back({"64 connections opened at once, ms", connects});
+  }
+  report.facts.push_back({"CPU while 64 keep-alive connections sit idle (% of a core)", facts.idle_cpu});
+  report.facts.push_back({"upstream requests answered", std::to_string(facts.upstream_requests)});
+  report.facts.push_back({"CPU cores online", std::to_string(std::thread::hardware_concurrency())});
+}
+
 int run(const Options& options) {
   Report report;
   report.mode = options.quick ? "quick" : "full";
@@ -203,29 +236,15 @@ int run(const Options& options) {
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   memory.after_load_kib = rss_kib(gateway.process.pid());
+  std::string idle_cpu;
+  for (const auto& target : targets)
+    if (target.pid > 0)
+      idle_cpu += (idle_cpu.empty() ? "" : ", ") + target.name + " " +
+                  fixed(idle_cpu_percent(target, k_open_streams, options.quick ? 0.5 : 2.0), 1) + "%";
   std::fprintf(stderr, "llmgw_bench: holding %d open streams...\n", k_open_streams);
   memory.streams = hold_streams(targets.back(), k_open_streams, upstream);
 
-  std::string samples;
-  for (double sample : startup) samples += (samples.empty() ? "" : ", ") + fixed(sample, 1);
-  report.facts.push_back({"start to first served request, ms (samples)", samples});
-  report.facts.push_back({"llmgw RSS idle after start", mb(memory.idle_kib)});
-  report.facts.push_back({"llmgw RSS idle after the load scenarios", mb(memory.after_load_kib)});
-  report.facts.push_back({"llmgw RSS with 64 open streams", mb(memory.streams.rss_kib) + " (" +
-                                                                std::to_string(memory.streams.opened) + " opened in " +
-                                                                fixed(memory.streams.open_ms, 1) + " ms)"});
-  report.facts.push_back({"64 client disconnects -> upstream streams cancelled",
-                          memory.streams.cancel_ms < 0 ? "not within 2 s (the upstream was silent)"
-                                                       : "in " + fixed(memory.streams.cancel_ms, 1) + " ms"});
-  report.facts.push_back({"load average before / after (1, 5, 15 min)", load_before + " / " + load_average()});
-  if (const ScenarioRow* row = find_row(report, "small non-streaming", 64)) {
-    std::string connects;
-    for (const auto& target : row->targets)
-      connects += (connects.empty() ? "" : ", ") + target.target + " " + (target.connect_ms < 0 ? "failed" : fixed(target.connect_ms, 1));
-    report.facts.push_back({"64 connections opened at once, ms", connects});
-  }
-  report.facts.push_back({"upstream requests answered", std::to_string(upstream.requests())});
-  report.facts.push_back({"CPU cores online", std::to_string(std::thread::hardware_concurrency())});
+  add_facts(report, Facts{startup, memory, idle_cpu, load_before, upstream.requests()});
 
   gateway.process.stop(5000);
   if (nginx) nginx->process.stop();

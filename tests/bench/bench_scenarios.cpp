@@ -64,6 +64,18 @@ ScenarioRow run_scenario(const std::vector<Target>& targets, const ScenarioSpec&
   return row;
 }
 
+double idle_cpu_percent(const Target& target, int count, double seconds) {
+  LoadGroup group(target.port, count, -1);
+  group.connect_all();
+  Measurement ignored;
+  group.run(make_get(target.port, "/healthz"), SliceLimits{count, 5.0, 0}, ignored);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  const double before = cpu_us(target.pid);
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+  const double after = cpu_us(target.pid);
+  return before < 0 || after < 0 ? -1 : (after - before) / (seconds * 1e6) * 100.0;
+}
+
 StreamHold hold_streams(const Target& target, int count, BenchUpstream& upstream) {
   StreamHold hold;
   const std::string request =

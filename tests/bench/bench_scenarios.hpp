@@ -35,6 +35,10 @@ ScenarioRow run_scenario(const std::vector<Target>& targets, const ScenarioSpec&
 // The chat request body: "messages" holding one user message of text; stream adds "stream":true.
 std::string chat_body(const std::string& text, bool stream);
 
+// CPU the target process burns in percent of one core over seconds while count keep-alive
+// connections (each used once) sit idle; -1 when the target's CPU cannot be read.
+double idle_cpu_percent(const Target& target, int count, double seconds);
+
 // What holding many open streams through the gateway looked like.
 struct StreamHold {
   int opened = 0;               // streams that delivered their first byte

@@ -80,9 +80,9 @@ TEST_CASE("config: bad env and flag values are errors naming their source") {
   ScopedEnv env;
   llmgw::test::isolate_config_env(env, dir.path());
   env.set("LLMGW_PORT", "80a");
-  CHECK(load_error({}) == "env LLMGW_PORT: port '80a' is out of range (1-65535)");
+  CHECK(load_error({}) == "env LLMGW_PORT: port '80a' is out of range (0-65535, 0 picks a free port)");
   env.unset("LLMGW_PORT");
-  CHECK(load_error({"", {}, 0}) == "flag --port: port '0' is out of range (1-65535)");
+  CHECK(load_error({"", {}, 70000}) == "flag --port: port '70000' is out of range (0-65535, 0 picks a free port)");
   env.set("LLMGW_MAX_BODY_MB", "0");
   CHECK(load_error({}) == "env LLMGW_MAX_BODY_MB: '0' must be an integer from 1 to 4096");
 }

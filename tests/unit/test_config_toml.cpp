@@ -76,7 +76,7 @@ TEST_CASE("config: unknown key is an error with line number and hint") {
 
 TEST_CASE("config: wrong types and bad values are errors with line numbers") {
   CHECK(parse_error("[server]\nport = \"8787\"\n") == "cfg.toml:2: server.port must be an integer, not a string");
-  CHECK(parse_error("[server]\nport = 70000\n") == "cfg.toml:2: server.port 70000 is out of range (1-65535)");
+  CHECK(parse_error("[server]\nport = 70000\n") == "cfg.toml:2: server.port 70000 is out of range (0-65535)");
   CHECK(parse_error("server = 3\n") == "cfg.toml:1: server must be a table, not an integer");
   CHECK(parse_error("[providers.openai]\nmodels = \"gpt\"\n") ==
         "cfg.toml:2: providers.openai.models must be an array of strings, not a string");

@@ -118,17 +118,18 @@ TEST_SUITE("store reports") {
   TEST_CASE("grouping by day uses the local time zone and orders days ascending") {
     llmgw::test::ScopedTz tz("<-05>5"); // UTC-5 all year
     TempDir dir;
-    // 03:00Z on Jan 2 is still Jan 1 in UTC-5; 06:00Z is Jan 2 there.
-    write_rows(dir.file("llmgw.db"), {row(k_2024_01_02_utc_ms + 6 * k_hour_ms, "m", 1),
+    // 03:00Z and 04:00Z on Jan 2 are still Jan 1 in UTC-5; 06:00Z is Jan 2 there. The later day
+    // costs most, so cost order would put it first.
+    write_rows(dir.file("llmgw.db"), {row(k_2024_01_02_utc_ms + 6 * k_hour_ms, "m", 1000),
                                       row(k_2024_01_02_utc_ms + 3 * k_hour_ms, "m", 100),
                                       row(k_2024_01_02_utc_ms + 4 * k_hour_ms, "m", 100)});
     Db db(dir.file("llmgw.db"));
     const auto days = llmgw::store::usage_report(db, k_everything, GroupBy::day);
     REQUIRE(days.size() == 2);
     CHECK(days[0].key == "2024-01-01");
-    CHECK(days[0].requests == 1);
+    CHECK(days[0].requests == 2);
     CHECK(days[1].key == "2024-01-02");
-    CHECK(days[1].requests == 2);
+    CHECK(days[1].requests == 1);
   }
 
   TEST_CASE("recent requests are the newest rows, oldest first, with their ids") {
