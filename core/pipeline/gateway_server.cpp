@@ -20,11 +20,20 @@ void configure(httplib::Server& server, const config::ServerConfig& config) {
     ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
   });
   server.set_keep_alive_max_count(100000);
-  server.set_keep_alive_timeout(30);
+  // httplib polls idle keep-alive connections; a short timeout bounds that cost.
+  server.set_keep_alive_timeout(5);
   server.set_read_timeout(60, 0);
   server.set_write_timeout(60, 0);
   server.set_payload_max_length(static_cast<size_t>(config.max_body_bytes));
 }
+
+} // namespace
+
+void BackloggedServer::raise_backlog() {
+  if (svr_sock_ != INVALID_SOCKET) ::listen(svr_sock_, SOMAXCONN);
+}
+
+namespace {
 
 void wait_while_busy(const Gateway& gateway, std::chrono::steady_clock::duration limit) {
   auto deadline = std::chrono::steady_clock::now() + limit;
@@ -53,6 +62,7 @@ int GatewayServer::bind() {
   if (port <= 0)
     throw Error("cannot listen on " + server.host + ":" + std::to_string(server.port) +
                 " (is another llmgw running? pick another port with --port)");
+  m_server.raise_backlog();
   m_port = port;
   return port;
 }

@@ -8,6 +8,13 @@
 
 namespace llmgw::core::pipeline {
 
+// httplib listens with a backlog of 5: a burst of new connections (64 subagents starting at
+// once) would wait for SYN retransmits. listen() again on the bound socket raises it (Linux).
+class BackloggedServer : public httplib::Server {
+public:
+  void raise_backlog();
+};
+
 class GatewayServer {
 public:
   GatewayServer(config::Config config, pricing::PriceTable prices, UsageSink& sink, GatewayOptions options);
@@ -27,7 +34,7 @@ public:
 
 private:
   Gateway m_gateway;
-  httplib::Server m_server;
+  BackloggedServer m_server;
   std::thread m_listener;
   int m_port = 0;
   std::string m_host;

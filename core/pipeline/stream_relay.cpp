@@ -107,7 +107,23 @@ bool StreamRelay::write(httplib::DataSink& sink, const std::string& bytes) {
 
 bool StreamRelay::pump(httplib::DataSink& sink) {
   std::unique_lock lock(m_mutex);
-  m_cv.wait_for(lock, m_keepalive_interval, [&] { return !m_pending.empty() || m_done || m_aborted; });
+  // Wait in short slices so that a client that hangs up during upstream silence is noticed
+  // (and the upstream, which keeps billing, cancelled) within a fraction of a second.
+  auto keepalive_at = std::chrono::steady_clock::now() + m_keepalive_interval;
+  auto ready = [&] { return !m_pending.empty() || m_done || m_aborted; };
+  while (!ready() && std::chrono::steady_clock::now() < keepalive_at) {
+    m_cv.wait_for(lock, k_liveness_check, ready);
+    if (ready()) break;
+    lock.unlock();
+    bool alive = sink.is_writable();
+    lock.lock();
+    if (!alive) {
+      lock.unlock();
+      m_client_gone = true;
+      cancel();
+      return false;
+    }
+  }
   std::string out;
   out.swap(m_pending);
   bool done = m_done;

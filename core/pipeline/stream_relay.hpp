@@ -60,6 +60,7 @@ private:
   void cancel();
   bool write(httplib::DataSink& sink, const std::string& bytes);
 
+  static constexpr std::chrono::milliseconds k_liveness_check{250};
   static constexpr size_t k_max_pending_bytes = 4 * 1024 * 1024;
   static constexpr size_t k_max_body_bytes = 64 * 1024 * 1024;
 

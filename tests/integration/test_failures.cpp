@@ -259,3 +259,24 @@ TEST_CASE("provider keys never reach the client, even when the upstream echoes t
   REQUIRE(rows.size() == 1);
   CHECK(rows[0].record.error_message.find("test-openai-key-not-real") == std::string::npos);
 }
+
+TEST_CASE("a client that hangs up while the upstream is silent is noticed within a second") {
+  FakeUpstream upstream;
+  auto stalled = anthropic_stream("claude-sonnet-4-5", {"a"}, 9, 0, 0, 1);
+  stalled.chunks.resize(2); // message_start and ping, then silence
+  stalled.stall_after_chunks_ms = 10000;
+  upstream.on("POST", "/v1/messages", [&](const RecordedRequest&) { return stalled; });
+  TestGateway gateway(fake_config(upstream));
+  auto client = gateway.client();
+  auto started = std::chrono::steady_clock::now();
+  auto result = post_streaming(*client, "/v1/messages", TestGateway::anthropic_auth(),
+                               R"({"model":"claude-sonnet-4-5","max_tokens":5,"stream":true,"messages":[]})",
+                               [](const std::string&) { return false; });
+  client.reset();
+  auto rows = gateway.wait_rows(1, 3000);
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].record.outcome == core::Outcome::client_closed);
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::milliseconds(2500));
+  for (int i = 0; i < 200 && !upstream.saw_disconnect(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  CHECK(upstream.saw_disconnect());
+}
