@@ -1,0 +1,83 @@
+#include "core/protocol/json_scan.hpp"
+#include "core/pipeline/upstream_request.hpp"
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+using namespace llmgw::core;
+using protocol::scan_object;
+
+TEST_CASE("json scan: finds top-level members and skips nested ones") {
+  std::string body = R"( {"messages":[{"model":"inner","x":"a\"b}"}],"model":"gpt-4.1","stream":true,"n":3} )";
+  auto scanned = scan_object(body);
+  REQUIRE(scanned);
+  REQUIRE(scanned->members.size() == 4);
+  auto* model = scanned->find("model");
+  REQUIRE(model != nullptr);
+  CHECK(protocol::string_value(body, *model) == "gpt-4.1");
+  CHECK(protocol::is_true(body, *scanned->find("stream")));
+  CHECK(protocol::integer_value(body, *scanned->find("n")) == 3);
+  CHECK(scanned->find("x") == nullptr);
+}
+
+TEST_CASE("json scan: unescapes string values") {
+  std::string body = R"({"model":"a\u00e9\\b"})";
+  auto scanned = scan_object(body);
+  REQUIRE(scanned);
+  CHECK(protocol::string_value(body, *scanned->find("model")) == "a\xc3\xa9\\b");
+}
+
+TEST_CASE("json scan: rejects what is not one well-formed object") {
+  for (std::string bad : {"", "[1]", "{", R"({"a":)", R"({"a":1,})", R"({"a":"x})", R"({"a":[1,2})", R"({"a":{]})",
+                          R"({"a":1} trailing)", R"({a:1})", R"({"a" 1})"}) {
+    CAPTURE(bad);
+    CHECK_FALSE(scan_object(bad));
+  }
+  CHECK(scan_object("{}"));
+  CHECK(scan_object(" {\n\"a\" : [ ] }\n"));
+}
+
+TEST_CASE("json scan: a large body is scanned without copying its values") {
+  std::string big(500 * 1024, 'x');
+  std::string body = R"({"model":"m","messages":[{"role":"user","content":")" + big + R"("}],"stream":false})";
+  auto scanned = scan_object(body);
+  REQUIRE(scanned);
+  CHECK(scanned->members.size() == 3);
+  CHECK_FALSE(protocol::is_true(body, *scanned->find("stream")));
+}
+
+TEST_CASE("body rewrite: replaces only the model, keeping every other byte") {
+  std::string body = "{ \"model\" : \"fast\",\n  \"z\":{\"model\":\"fast\"}, \"unknown\": [1, 2.50] }";
+  auto scanned = scan_object(body);
+  REQUIRE(scanned);
+  auto out = pipeline::rewrite_body(body, *scanned, "claude-haiku-4-5", false);
+  CHECK(out.body == "{ \"model\" : \"claude-haiku-4-5\",\n  \"z\":{\"model\":\"fast\"}, \"unknown\": [1, 2.50] }");
+  CHECK_FALSE(out.injected_usage);
+  auto same = pipeline::rewrite_body(body, *scanned, "fast", false);
+  CHECK(same.body == body);
+}
+
+TEST_CASE("body rewrite: adds stream_options.include_usage only when missing or false") {
+  std::string plain = R"({"model":"m","stream":true})";
+  auto out = pipeline::rewrite_body(plain, *scan_object(plain), "m", true);
+  CHECK(out.injected_usage);
+  CHECK(nlohmann::json::parse(out.body)["stream_options"]["include_usage"] == true);
+
+  std::string asked = R"({"model":"m","stream":true,"stream_options":{"include_usage":true}})";
+  auto kept = pipeline::rewrite_body(asked, *scan_object(asked), "m", true);
+  CHECK_FALSE(kept.injected_usage);
+  CHECK(kept.body == asked);
+
+  std::string other = R"({"model":"m","stream":true,"stream_options":{"include_obfuscation":false}})";
+  auto merged = pipeline::rewrite_body(other, *scan_object(other), "m2", true);
+  CHECK(merged.injected_usage);
+  auto parsed = nlohmann::json::parse(merged.body);
+  CHECK(parsed["stream_options"]["include_usage"] == true);
+  CHECK(parsed["stream_options"]["include_obfuscation"] == false);
+  CHECK(parsed["model"] == "m2");
+}
+
+TEST_CASE("redact: removes every occurrence of a secret") {
+  CHECK(pipeline::redact("key sk-1 and sk-1", "sk-1") == "key [redacted] and [redacted]");
+  CHECK(pipeline::redact("nothing", "") == "nothing");
+}
