@@ -1,5 +1,8 @@
 #include "core/protocol/response_observer.hpp"
 
+#include "core/protocol/json_scan.hpp"
+
+#include <array>
 #include <nlohmann/json.hpp>
 
 namespace llmgw::core::protocol {
@@ -55,6 +58,24 @@ const json& member(const json& object, const char* key) {
 
 bool has_non_null(const json& object, const char* key) { return !member(object, key).is_null(); }
 
+// A response body reduced to the members accounting reads. The top level is scanned without
+// building a document and only those members are parsed, so a long completion (or a large
+// tool call) is not turned into a JSON tree on the request path.
+json accounting_members(std::string_view body) {
+  auto scanned = scan_object(body);
+  if (!scanned) return parse(body);
+  static constexpr std::array<std::string_view, 6> k_wanted{"usage", "x_groq", "model", "modelVersion",
+                                                            "usageMetadata", "error"};
+  json doc = json::object();
+  for (const auto& field : scanned->members) {
+    for (std::string_view wanted : k_wanted) {
+      if (field.key != wanted) continue;
+      doc[std::string(wanted)] = parse(body.substr(field.value_begin, field.value_end - field.value_begin));
+    }
+  }
+  return doc;
+}
+
 } // namespace
 
 void ResponseObserver::take_model(const nlohmann::json& holder, const char* key) {
@@ -74,7 +95,7 @@ void ResponseObserver::take_error(const nlohmann::json& error) {
 }
 
 void ResponseObserver::observe_body(std::string_view body) {
-  json doc = parse(body);
+  json doc = accounting_members(body);
   // Gemini has been seen wrapping error bodies in a one-element array.
   if (doc.is_array() && !doc.empty()) doc = json(doc.front());
   if (!doc.is_object()) return;
