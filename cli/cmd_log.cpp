@@ -47,7 +47,7 @@ std::string text_line(const store::LoggedRequest& logged) {
   line += " " + pad(core::to_string(r.outcome), 14, Align::left);
   line += "  in " + pad(format_count(r.usage.prompt_tokens()), 9, Align::right);
   line += " out " + pad(format_count(r.usage.output_tokens), 7, Align::right);
-  line += "  " + pad(cost_of(r), 10, Align::right);
+  line += "  " + pad(cost_of(r), 16, Align::right);
   line += "  " + pad(format_duration_ms(r.duration_ms), 6, Align::right);
   line += "  ttfb " + format_duration_ms(r.ttfb_ms);
   return line + "\n";

@@ -68,6 +68,9 @@ void run_serve(const GlobalOptions& options, const ServeFlags& flags) {
   ledger.stop();
   std::fprintf(stderr, "llmgw: stopped, ledger flushed (%lld rows written)\n",
                static_cast<long long>(ledger.rows_written()));
+  if (ledger.rows_dropped() > 0)
+    std::fprintf(stderr, "llmgw: warning: %lld rows could not be written: %s\n",
+                 static_cast<long long>(ledger.rows_dropped()), ledger.last_error().c_str());
 }
 
 } // namespace

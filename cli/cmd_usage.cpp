@@ -47,6 +47,11 @@ Window resolve_window(const UsageArgs& args, int64_t now) {
   return {period_range(Period::day, now), "today"};
 }
 
+// Minutes are precise enough for a heading ("2025-01-06 00:00"); an open end reads as a word.
+std::string heading_time(int64_t ms, int64_t open_end, const char* word) {
+  return ms == open_end ? word : format_local_datetime(ms).substr(0, 16);
+}
+
 std::string empty_as_none(const std::string& key) { return key.empty() ? "(none)" : key; }
 
 std::vector<std::string> table_cells(const std::string& key, const store::UsageRow& row) {
@@ -96,9 +101,9 @@ void print_footnotes(const store::UsageRow& total) {
 
 void print_text(const Window& window, const std::vector<store::UsageRow>& rows, const store::UsageRow& total,
                 store::GroupBy group) {
-  std::printf("usage %s (%s to %s, local time)\n\n", window.label.c_str(),
-              window.range.since_ms == 0 ? "start" : format_local_datetime(window.range.since_ms).c_str(),
-              window.range.until_ms == INT64_MAX ? "now" : format_local_datetime(window.range.until_ms).c_str());
+  const std::string since = heading_time(window.range.since_ms, 0, "start");
+  const std::string until = heading_time(window.range.until_ms, INT64_MAX, "now");
+  std::printf("usage %s (%s to %s, local time)\n\n", window.label.c_str(), since.c_str(), until.c_str());
   if (total.requests == 0) {
     std::printf("no requests\n");
     return;

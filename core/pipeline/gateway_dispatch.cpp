@@ -70,9 +70,12 @@ void Gateway::handle_api(const httplib::Request& request, httplib::Response& res
   RequestRecord& record = context->record;
   record.started_at_ms = unix_ms();
   record.endpoint = endpoint.path;
-  HeaderView view{request.get_header_value("User-Agent"), request.get_header_value("originator"),
-                  request.get_header_value("x-claude-code-session-id"),
-                  first_header(request.headers, {"session-id", "session_id"})};
+  // httplib returns header values by value: keep them alive while the view points at them.
+  std::string user_agent = request.get_header_value("User-Agent");
+  std::string originator = request.get_header_value("originator");
+  std::string claude_session = request.get_header_value("x-claude-code-session-id");
+  std::string generic_session = first_header(request.headers, {"session-id", "session_id"});
+  HeaderView view{user_agent, originator, claude_session, generic_session};
   record.agent = detect_agent(view);
   record.session_id = detect_session(view);
   ++m_in_flight;
@@ -196,7 +199,9 @@ void Gateway::relay_stream(httplib::Response& response, std::shared_ptr<RequestC
         }
         auto& rec = context->record;
         if (relay->first_byte_at()) rec.ttfb_ms = ms_between(context->started, *relay->first_byte_at());
-        if (relay->client_gone() || !success) rec.outcome = Outcome::client_closed;
+        // A client may hang up as soon as it has the final event (Codex does, to run a tool):
+        // once the protocol's last event went out, the response was delivered whole.
+        if ((relay->client_gone() || !success) && !relay->final_event_written()) rec.outcome = Outcome::client_closed;
         else if (relay->cut()) rec.outcome = Outcome::upstream_cut;
         else if (relay->observer().saw_error()) rec.outcome = Outcome::upstream_error;
         else rec.outcome = Outcome::ok;

@@ -59,6 +59,7 @@ bool StreamRelay::on_data(const char* data, size_t size) {
   });
   std::unique_lock lock(m_mutex);
   m_pending += out;
+  m_final_queued = m_final_queued || m_observer.complete();
   m_cv.notify_all();
   // Back-pressure: a slow client slows the upstream read instead of growing memory.
   m_cv.wait(lock, [&] { return m_pending.size() < k_max_pending_bytes || m_cancelled; });
@@ -127,6 +128,7 @@ bool StreamRelay::pump(httplib::DataSink& sink) {
   std::string out;
   out.swap(m_pending);
   bool done = m_done;
+  bool final_event = m_final_queued;
   bool aborted = m_aborted && !done;
   lock.unlock();
   m_cv.notify_all();
@@ -140,6 +142,7 @@ bool StreamRelay::pump(httplib::DataSink& sink) {
   // An SSE comment during upstream silence keeps idle timeouts away and notices a gone client.
   if (out.empty() && !done) out = ": keepalive\n\n";
   if (!out.empty() && !write(sink, out)) return false;
+  m_final_written = final_event;
   if (done) sink.done();
   return true;
 }

@@ -47,6 +47,8 @@ public:
 
   const protocol::ResponseObserver& observer() const { return m_observer; }
   bool client_gone() const { return m_client_gone; }
+  // The protocol's final event reached the client (it may hang up right after, as Codex does).
+  bool final_event_written() const { return m_final_written; }
   // The upstream stream ended before its protocol's final event (or the connection broke).
   bool cut() const { return m_cut; }
   // Milliseconds from `since` to the first byte written to the client, if any was.
@@ -86,6 +88,8 @@ private:
   bool m_aborted = false;
   bool m_cut = false;
   bool m_client_gone = false;
+  bool m_final_queued = false;  // the final event is in m_pending or was already taken
+  bool m_final_written = false; // touched only by the client side
   bool m_finished = false;
   std::optional<std::chrono::steady_clock::time_point> m_first_byte_at;
 };

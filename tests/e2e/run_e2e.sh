@@ -24,8 +24,8 @@ readonly fake_openai_key="fake-openai-key-for-e2e"
 readonly fake_anthropic_key="fake-anthropic-key-for-e2e"
 
 llmgw="" fake="" scenario=""
-work="" token="" gateway_url="" phase_name=""
-fake_pid="" gateway_pid="" fake_port="" stopped_status="" phase_started=0
+work="" project="" token="" gateway_url="" phase_name=""
+fake_pid="" gateway_pid="" client_pid="" fake_port="" stopped_status="" phase_started=0
 
 say() { echo "[e2e $scenario${phase_name:+/$phase_name}] $*"; }
 fail() {
@@ -54,7 +54,10 @@ make_work_dir() {
   local root="${E2E_WORK_ROOT:-$e2e_dir/.home}"
   mkdir -p "$root"
   work="$(mktemp -d "$root/$scenario.XXXXXX")"
-  mkdir -p "$work/home" "$work/config" "$work/data" "$work/tmp" "$work/codex-home" "$work/project"
+  mkdir -p "$work/home" "$work/config" "$work/data" "$work/tmp" "$work/codex-home"
+  # The agents' working directory must be outside any git repository (this source tree is one):
+  # Claude Code puts `git status` into its prompt and Codex reads AGENTS.md up to the git root.
+  project="$(mktemp -d "${TMPDIR:-/tmp}/llmgw-e2e-$scenario.XXXXXX")"
 }
 
 # Stops pid (a child of this shell) with SIGTERM, waiting at most `seconds`, then SIGKILL. Sets
@@ -76,11 +79,12 @@ stop_process() {
   wait "$pid" 2>/dev/null || stopped_status=$?
 }
 
+# Shows the start of a log: where a sanitizer report begins.
 show_file() {
-  local title="$1" file="$2" lines="${3:-60}"
+  local title="$1" file="$2" lines="${3:-150}"
   [[ -s "$file" ]] || return 0
-  echo "----- $title ($file, last $lines lines) -----" >&2
-  tail -n "$lines" "$file" >&2
+  echo "----- $title ($file, first $lines lines) -----" >&2
+  head -n "$lines" "$file" >&2
 }
 
 # Runs on every exit: stops what this script started (by pid only), shows the logs on failure,
@@ -88,17 +92,20 @@ show_file() {
 cleanup() {
   local status=$?
   trap - EXIT INT TERM
+  [[ -n "$client_pid" ]] && stop_group "$client_pid"
   [[ -n "$gateway_pid" ]] && stop_process "$gateway_pid" 5
   [[ -n "$fake_pid" ]] && stop_process "$fake_pid" 5
   if ((status != 0)) && [[ -n "$work" ]]; then
     local log
-    for log in "$work"/*.err "$work"/*.out; do
+    for log in "$work"/*.err; do
       [[ -e "$log" ]] && show_file "$(basename "$log")" "$log"
     done
   fi
-  if [[ -n "$work" && -d "$work" ]]; then
-    if [[ "${E2E_KEEP:-0}" == 1 ]]; then echo "[e2e $scenario] kept $work" >&2
-    else rm -rf "$work"; fi
+  if [[ "${E2E_KEEP:-0}" == 1 ]]; then
+    echo "[e2e $scenario] kept $work and $project" >&2
+  else
+    [[ -n "$work" ]] && rm -rf "$work"
+    [[ -n "$project" ]] && rm -rf "$project"
   fi
   exit "$status"
 }
@@ -132,6 +139,7 @@ base_env() {
   echo "XDG_DATA_HOME=$work/data"
   echo "XDG_CACHE_HOME=$work/home/.cache"
   echo "TMPDIR=$work/tmp"
+  echo "GIT_CEILING_DIRECTORIES=$(dirname "$project")"
   echo "LANG=C.UTF-8"
   echo "TERM=dumb"
   echo "NO_COLOR=1"
@@ -215,7 +223,8 @@ stop_gateway() {
 # Clients and checks
 
 # Runs a client with the base environment plus `NAME=VALUE` arguments up to `--`, bounded by
-# client_timeout; its output goes to $work/NAME.out/.err and is shown. Fails on non-zero exit.
+# client_timeout; its output goes to $work/NAME.out/.err and is shown. Fails on non-zero exit, and
+# at once when llmgw dies meanwhile: the agents retry a dead gateway for minutes.
 run_client() {
   local name="$1"
   shift
@@ -228,8 +237,21 @@ run_client() {
   local -a env_vars
   mapfile -t env_vars < <(base_env)
   local status=0 started=$SECONDS
-  (cd "$work/project" && timeout -k 10 "$client_timeout" env -i "${env_vars[@]}" "${extra[@]}" "$@" \
-    >"$work/$name.out" 2>"$work/$name.err" </dev/null) || status=$?
+  # timeout puts itself and the client in a new process group, so the group id is its pid.
+  (cd "$project" && exec timeout -k 10 "$client_timeout" env -i "${env_vars[@]}" "${extra[@]}" "$@") \
+    >"$work/$name.out" 2>"$work/$name.err" </dev/null &
+  client_pid=$!
+  while kill -0 "$client_pid" 2>/dev/null; do
+    if [[ -n "$gateway_pid" ]] && ! kill -0 "$gateway_pid" 2>/dev/null; then
+      stop_group "$client_pid"
+      client_pid=""
+      sed 's/^/    /' "$work/$name.out"
+      fail "llmgw exited while client $name was running (see llmgw.err)"
+    fi
+    sleep 0.2
+  done
+  wait "$client_pid" || status=$?
+  client_pid=""
   say "client $name exited $status after $((SECONDS - started))s"
   sed 's/^/    /' "$work/$name.out"
   if ((status == 124 || status == 137)); then
@@ -237,6 +259,18 @@ run_client() {
   elif ((status != 0)); then
     fail "client $name exited with status $status"
   fi
+}
+
+# Stops the process group led by pid (a client under timeout): TERM, then KILL after 5 s.
+stop_group() {
+  local pid="$1" waited=0
+  kill -TERM -- "-$pid" 2>/dev/null || true
+  while kill -0 "$pid" 2>/dev/null && ((waited < 50)); do
+    sleep 0.1
+    waited=$((waited + 1))
+  done
+  kill -KILL -- "-$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
 }
 
 # Checks the rows of ledger `db` with clients/check_ledger.mjs (options passed through).
@@ -386,6 +420,9 @@ name = "llmgw"
 base_url = "$gateway_url/v1"
 env_key = "LLMGW_API_KEY"
 wire_api = "responses"
+# One retry, not Codex's default five per request and stream: a broken gateway fails fast.
+request_max_retries = 1
+stream_max_retries = 1
 EOF
 }
 
@@ -393,10 +430,12 @@ run_codex() {
   local name="$1" prompt="$2"
   write_codex_config
   # --disable plugins and analytics.enabled=false stop the calls to github.com, chatgpt.com and
-  # ab.chatgpt.com (CLIENTS.md §1). The work dir is no git repo. danger-full-access: the tool
-  # call only runs `echo`, and Linux sandboxing is often unavailable inside CI containers.
+  # ab.chatgpt.com (CLIENTS.md §1); without unbounded_connection_retries an unreachable gateway
+  # is an error, not an endless "Reconnecting". The work dir is no git repo. danger-full-access:
+  # the tool call only runs `echo`, and Linux sandboxing is often unavailable inside CI containers.
   run_client "$name" CODEX_HOME="$work/codex-home" LLMGW_API_KEY="$token" -- \
-    "$e2e_dir/node_modules/.bin/codex" exec --skip-git-repo-check --disable plugins -c analytics.enabled=false \
+    "$e2e_dir/node_modules/.bin/codex" exec --skip-git-repo-check --disable plugins \
+    --disable unbounded_connection_retries -c analytics.enabled=false \
     --sandbox danger-full-access --color never --output-last-message "$work/$name.last" "$prompt"
   check_output_contains "$work/$name.last" "E2E-OK"
 }

@@ -280,3 +280,39 @@ TEST_CASE("a client that hangs up while the upstream is silent is noticed within
   for (int i = 0; i < 200 && !upstream.saw_disconnect(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   CHECK(upstream.saw_disconnect());
 }
+
+TEST_CASE("a client that hangs up right after the final event still gets an ok row") {
+  FakeUpstream upstream;
+  auto reply = openai_responses_stream("gpt-4.1", {"done"}, 30, 0, 4);
+  reply.stall_after_chunks_ms = 3000; // the upstream keeps the connection open a while
+  upstream.on("POST", "/v1/responses", [&](const RecordedRequest&) { return reply; });
+  TestGateway gateway(fake_config(upstream));
+  auto client = gateway.client();
+  std::string seen;
+  post_streaming(*client, "/v1/responses", TestGateway::openai_auth(),
+                 R"({"model":"gpt-4.1","stream":true,"input":"hi"})", [&](const std::string& chunk) {
+                   seen += chunk;
+                   return seen.find("response.completed") == std::string::npos;
+                 });
+  client.reset();
+  auto rows = gateway.wait_rows(1, 5000);
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].record.outcome == core::Outcome::ok);
+  CHECK(rows[0].record.usage.output_tokens == 4);
+}
+
+TEST_CASE("header values outlive attribution: agent and session are recorded intact") {
+  FakeUpstream upstream;
+  TestGateway gateway(fake_config(upstream));
+  auto client = gateway.client();
+  auto headers = TestGateway::anthropic_auth();
+  headers.emplace("User-Agent", "claude-cli/2.1.330 (external, sdk-cli)");
+  headers.emplace("x-claude-code-session-id", "0b8f0a52-5d7c-4f7e-9d43-1b2c3d4e5f60");
+  auto response = client->Post("/v1/messages", headers, R"({"model":"claude-sonnet-4-5","max_tokens":5,"messages":[]})",
+                               "application/json");
+  REQUIRE(response);
+  auto rows = gateway.rows();
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].record.agent == "claude-code");
+  CHECK(rows[0].record.session_id == "0b8f0a52-5d7c-4f7e-9d43-1b2c3d4e5f60");
+}
