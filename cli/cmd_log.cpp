@@ -85,7 +85,7 @@ std::string json_line(const store::LoggedRequest& logged) {
       {"upstream_request_id", r.upstream_request_id},
       {"error_message", r.error_message},
   };
-  return out.dump() + "\n";
+  return out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 // Print rows and return the highest id seen (or `last_id` when there were none).

@@ -147,7 +147,7 @@ void print_json(const Window& window, const std::vector<store::UsageRow>& rows, 
     out["rows"].push_back(item);
   }
   out["total"] = row_json(total);
-  std::printf("%s\n", out.dump(2).c_str());
+  std::printf("%s\n", out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
 }
 
 void print_csv(const std::vector<store::UsageRow>& rows, const store::UsageRow& total, store::GroupBy group) {
