@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <iterator>
 
 namespace llmgw::core::pricing {
 namespace {
@@ -50,10 +51,17 @@ PriceTable PriceTable::bundled() {
 
 void PriceTable::set(ModelPrice price) {
   // An entry for any provider ("") replaces the model under every provider, so it always wins.
-  std::erase_if(m_entries, [&](const ModelPrice& entry) {
-    return entry.model == price.model && (price.provider.empty() || entry.provider == price.provider);
-  });
-  m_entries.push_back(std::move(price));
+  // The first replaced entry keeps its place, so `llmgw prices` lists an override where it was.
+  auto replaced = [model = price.model, provider = price.provider](const ModelPrice& entry) {
+    return entry.model == model && (provider.empty() || entry.provider == provider);
+  };
+  auto first = std::find_if(m_entries.begin(), m_entries.end(), replaced);
+  if (first == m_entries.end()) {
+    m_entries.push_back(std::move(price));
+  } else {
+    *first = std::move(price);
+    m_entries.erase(std::remove_if(std::next(first), m_entries.end(), replaced), m_entries.end());
+  }
   if (!m_version.ends_with(k_overrides_suffix)) m_version += k_overrides_suffix;
 }
 

@@ -193,12 +193,17 @@ TEST_CASE("config overrides replace bundled prices and mark the version") {
   CHECK(table.entries().size() == count);
   CHECK(table.version() == "2026-11-23+overrides");
   CHECK(must_find(table, "deepseek", "deepseek-chat").origin == "config.toml:12");
+  CHECK(table.entries()[count - 4].model == "deepseek-chat"); // replaced where it was listed
 
   ModelPrice any;
   any.model = "gpt-4o";
   any.base = Rates{1'000'000, 1'000'000};
+  ModelPrice via_router = any;
+  via_router.provider = "openrouter";
+  table.set(via_router);
   table.set(any);
   table.set(any);
+  CHECK(table.entries().size() == count);
   CHECK(table.version() == "2026-11-23+overrides");
   CHECK(must_find(table, "openai", "gpt-4o").base.output == 1'000'000);
 
