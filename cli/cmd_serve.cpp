@@ -50,7 +50,7 @@ void run_serve(const GlobalOptions& options, const ServeFlags& flags) {
   std::signal(SIGPIPE, SIG_IGN);
 
   auto config = core::config::load_config(core::config::Overrides{options.config_path, flags.host, flags.port});
-  auto token = core::config::ensure_token(core::config::default_token_path());
+  auto token = core::config::ensure_token(config.token_path);
   auto prices = core::pricing::PriceTable::bundled();
   for (const auto& price : config.price_overrides) prices.set(price);
   std::string db_path = resolve_db_path(options);

@@ -201,7 +201,7 @@ start_gateway() {
   line="$(wait_for_line "$work/llmgw.out" '^llmgw: listening on http://127\.0\.0\.1:[0-9]+$' \
     "$start_timeout" "$gateway_pid" "llmgw serve")"
   gateway_url="${line#llmgw: listening on }"
-  local token_file="$work/config/llmgw/token"
+  local token_file="$work/token" # next to the --config file
   [[ -s "$token_file" ]] || fail "llmgw did not create its token at $token_file"
   local mode
   mode="$(stat -c %a "$token_file")"

@@ -46,7 +46,7 @@ public:
     auto colon = text.rfind(':');
     REQUIRE(text.find("listening on") != std::string::npos);
     m_port = std::stoi(text.substr(colon + 1));
-    std::ifstream token_file(dir.file("config/llmgw/token"));
+    std::ifstream token_file(dir.file("token")); // next to the --config file
     std::getline(token_file, m_token);
   }
   ~ServeProcess() {
