@@ -86,8 +86,8 @@ RunningGateway start_gateway(const GatewaySetup& setup, const std::string& db_na
     gateway.process.stop();
     throw std::runtime_error("llmgw did not print its listening line within 15 s; its stderr:\n" + tail(read_file(log), 2000));
   }
-  gateway.token = trimmed(read_file(setup.dir + "/xdg-config/llmgw/token"));
-  if (gateway.token.empty()) throw std::runtime_error("llmgw started but " + setup.dir + "/xdg-config/llmgw/token is empty");
+  gateway.token = trimmed(read_file(setup.dir + "/token")); // next to the --config file
+  if (gateway.token.empty()) throw std::runtime_error("llmgw started but " + setup.dir + "/token is empty");
   return gateway;
 }
 
