@@ -204,7 +204,7 @@ TEST_CASE("requests without the gateway token get 401 in the caller's format") {
   CHECK(upstream.calls() == 1);
 }
 
-TEST_CASE("browser origins and foreign Host names are refused; Node's fetch headers are not") {
+TEST_CASE("browser origins and foreign Host names are refused, but not Node fetch headers") {
   FakeUpstream upstream;
   TestGateway gateway(fake_config(upstream));
   auto client = gateway.client();

@@ -55,7 +55,7 @@ TEST_CASE("GET /v1/models answers in the Anthropic or OpenAI shape by the reques
   CHECK(refused->status == 401);
 }
 
-TEST_CASE("a base URL with /v1 missing or doubled still reaches the endpoint; others get a helpful 404") {
+TEST_CASE("a base URL with /v1 missing or doubled still reaches the endpoint, others get a helpful 404") {
   FakeUpstream upstream;
   TestGateway gateway(fake_config(upstream));
   auto client = gateway.client();
