@@ -52,13 +52,9 @@ bool matches(const pricing::ModelPrice& price, const std::string& filter) {
 
 // The bundled table with the config file's [prices.*] overrides applied, as `serve` uses it.
 pricing::PriceTable effective_table(const GlobalOptions& options) {
-  pricing::PriceTable table = pricing::PriceTable::bundled();
+  // Each override's origin is already "config.toml:LINE" (set by the config loader).
   core::config::Config config = core::config::load_config(core::config::Overrides{options.config_path, {}, {}});
-  for (pricing::ModelPrice& price : config.price_overrides) {
-    if (price.origin.empty() || price.origin == "bundled") price.origin = "config";
-    table.set(std::move(price));
-  }
-  return table;
+  return pricing::PriceTable::with_overrides(std::move(config.price_overrides));
 }
 
 nlohmann::ordered_json rate_json(int64_t rate) { return rate < 0 ? nlohmann::ordered_json() : nlohmann::ordered_json(rate); }

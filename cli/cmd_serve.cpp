@@ -51,8 +51,7 @@ void run_serve(const GlobalOptions& options, const ServeFlags& flags) {
 
   auto config = core::config::load_config(core::config::Overrides{options.config_path, flags.host, flags.port});
   auto token = core::config::ensure_token(config.token_path);
-  auto prices = core::pricing::PriceTable::bundled();
-  for (const auto& price : config.price_overrides) prices.set(price);
+  auto prices = core::pricing::PriceTable::with_overrides(config.price_overrides);
   std::string db_path = resolve_db_path(options);
   store::Ledger ledger(db_path);
 

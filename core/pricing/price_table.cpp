@@ -49,6 +49,12 @@ PriceTable PriceTable::bundled() {
   return table;
 }
 
+PriceTable PriceTable::with_overrides(std::vector<ModelPrice> overrides) {
+  PriceTable table = bundled();
+  for (auto& price : overrides) table.set(std::move(price));
+  return table;
+}
+
 void PriceTable::set(ModelPrice price) {
   // An entry for any provider ("") replaces the model under every provider, so it always wins.
   // The first replaced entry keeps its place, so `llmgw prices` lists an override where it was.

@@ -38,6 +38,8 @@ class PriceTable {
 public:
   // The bundled table shipped in the binary.
   static PriceTable bundled();
+  // The bundled table with config overrides applied on top (they win).
+  static PriceTable with_overrides(std::vector<ModelPrice> overrides);
 
   // Version string of the bundled data plus "+overrides" when config changed it.
   const std::string& version() const { return m_version; }

@@ -3,6 +3,7 @@
 // ports, prints a text and a markdown table (and JSON with --json), and stops everything it
 // started. Exits 0 when every measurement was taken, whatever the numbers say.
 #include "tests/bench/bench_process.hpp"
+#include "tests/support/temp_dir.hpp"
 #include "tests/bench/bench_report.hpp"
 #include "tests/bench/bench_scenarios.hpp"
 #include "tests/bench/bench_services.hpp"
@@ -200,7 +201,7 @@ void add_facts(Report& report, const Facts& facts) {
 int run(const Options& options) {
   Report report;
   report.mode = options.quick ? "quick" : "full";
-  TempDir dir;
+  llmgw::test::TempDir dir;
   // Stalls outlast opening 64 streams and the cancel wait; hold_streams() ends them early.
   BenchUpstream upstream(k_stall_ms);
   const std::string load_before = load_average();

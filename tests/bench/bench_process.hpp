@@ -46,18 +46,6 @@ int free_port();
 // True once something accepts a TCP connection on 127.0.0.1:port, polling until timeout.
 bool wait_for_port(int port, std::chrono::milliseconds timeout);
 
-// A fresh directory under $TMPDIR (or /tmp), removed with its contents when destroyed.
-class TempDir {
-public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return m_path; }
-
-private:
-  std::string m_path;
-};
 
 // Writes text to path; throws std::runtime_error on failure.
 void write_file(const std::string& path, const std::string& text);

@@ -29,8 +29,7 @@ core::config::Config fake_config(const FakeUpstream& upstream) {
 TestGateway::TestGateway(core::config::Config config, std::chrono::seconds keepalive)
     : m_db_path(m_dir.file("llmgw.db")) {
   m_ledger = std::make_unique<store::Ledger>(m_db_path);
-  auto prices = core::pricing::PriceTable::bundled();
-  for (const auto& price : config.price_overrides) prices.set(price);
+  auto prices = core::pricing::PriceTable::with_overrides(config.price_overrides);
   m_server = std::make_unique<core::pipeline::GatewayServer>(
       std::move(config), std::move(prices), *m_ledger, core::pipeline::GatewayOptions{k_test_token, keepalive});
   m_port = m_server->bind();
