@@ -73,21 +73,27 @@ bool Gateway::authorized(const httplib::Request& request) const {
 }
 
 void Gateway::install(httplib::Server& server) {
-  server.set_pre_routing_handler([this](const httplib::Request& request, httplib::Response& response) {
+  server.set_pre_routing_handler([](const httplib::Request& request, httplib::Response&) {
     // Responses go over loopback: compressing them costs time and buys nothing, so the client's
     // Accept-Encoding is dropped before httplib picks an encoding. The Request is httplib's own
     // non-const object, handed to us as const.
     const_cast<httplib::Request&>(request).headers.erase("Accept-Encoding");
-    if (!host_allowed(request, m_config.server.host)) {
-      set_error(response, format_of(request), 403, "llmgw only answers requests addressed to a loopback host name");
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    if (browser_origin(request)) {
-      set_error(response, format_of(request), 403, "llmgw refuses requests from web pages (Origin header present)");
-      return httplib::Server::HandlerResponse::Handled;
-    }
     return httplib::Server::HandlerResponse::Unhandled;
   });
+  // The Host and Origin guard runs inside each handler, after httplib has read the body: a refusal
+  // from the pre-routing hook would leave an unread body on a kept-alive connection, and the
+  // client's next request would be parsed from it.
+  auto guarded = [this](httplib::Server::Handler handler) {
+    return [this, handler = std::move(handler)](const httplib::Request& request, httplib::Response& response) {
+      if (!host_allowed(request, m_config.server.host))
+        return set_error(response, format_of(request), 403,
+                         "llmgw only answers requests addressed to a loopback host name");
+      if (browser_origin(request))
+        return set_error(response, format_of(request), 403,
+                         "llmgw refuses requests from web pages (Origin header present)");
+      handler(request, response);
+    };
+  };
 
   const std::vector<Endpoint> endpoints{
       {ApiFormat::openai_chat, "/v1/chat/completions", "/chat/completions"},
@@ -96,30 +102,30 @@ void Gateway::install(httplib::Server& server) {
       {ApiFormat::anthropic, "/v1/messages/count_tokens", "/v1/messages/count_tokens"},
   };
   for (const auto& endpoint : endpoints) {
-    auto handler = [this, endpoint](const httplib::Request& request, httplib::Response& response) {
+    auto handler = guarded([this, endpoint](const httplib::Request& request, httplib::Response& response) {
       handle_api(request, response, endpoint);
-    };
+    });
     // Clients given the base URL with /v1 doubled or missing still land here (PROTOCOLS.md §0).
     std::string bare = endpoint.path.substr(3);
     for (const auto& path : {endpoint.path, bare, "/v1" + endpoint.path}) server.Post(path, handler);
   }
 
-  server.Get("/v1/models", [this](const httplib::Request& request, httplib::Response& response) {
+  server.Get("/v1/models", guarded([this](const httplib::Request& request, httplib::Response& response) {
     handle_models(request, response);
-  });
-  server.Get("/healthz", [this](const httplib::Request&, httplib::Response& response) {
+  }));
+  server.Get("/healthz", guarded([this](const httplib::Request&, httplib::Response& response) {
     nlohmann::json body{{"status", m_draining ? "draining" : "ok"}, {"version", LLMGW_VERSION}};
     response.set_content(body.dump(), "application/json");
-  });
+  }));
   // Claude Code's connectivity probe (HEAD; httplib routes HEAD to GET handlers).
-  server.Get("/api/hello", [](const httplib::Request&, httplib::Response& response) {
+  server.Get("/api/hello", guarded([](const httplib::Request&, httplib::Response& response) {
     response.set_content("", "text/plain");
-  });
+  }));
   // Codex tries a WebSocket upgrade first and falls back to POST on a plain HTTP answer.
-  server.Get("/v1/responses", [](const httplib::Request&, httplib::Response& response) {
+  server.Get("/v1/responses", guarded([](const httplib::Request&, httplib::Response& response) {
     set_error(response, ApiFormat::openai_responses, 405,
               "llmgw does not serve the Responses API over WebSocket; use POST /v1/responses");
-  });
+  }));
 
   server.set_error_handler(httplib::Server::HandlerWithResponse([this](const httplib::Request& request,
                                                                     httplib::Response& response) {
