@@ -25,14 +25,6 @@ std::string detect_shell() {
   return name == "fish" || name == "zsh" ? name : "bash";
 }
 
-// The host clients should dial: a wildcard listen address is reached through loopback.
-std::string client_host(const std::string& host) {
-  if (host == "0.0.0.0" || host.empty()) return "127.0.0.1";
-  if (host == "::" || host == "[::]") return "[::1]";
-  if (host.find(':') != std::string::npos && host.front() != '[') return "[" + host + "]";
-  return host;
-}
-
 void print_var(std::ostream& out, const std::string& shell, const std::string& name, const std::string& value) {
   if (shell == "fish")
     out << "set -gx " << name << " \"" << value << "\"\n";
@@ -44,7 +36,7 @@ void run_env(const GlobalOptions& global, const EnvOptions& options, std::ostrea
   const config::Config cfg = config::load_config({global.config_path, options.host, options.port});
   const std::string token = config::ensure_token(cfg.token_path);
   const std::string shell = options.shell.empty() ? detect_shell() : options.shell;
-  const std::string base = "http://" + client_host(cfg.server.host) + ":" + std::to_string(cfg.server.port);
+  const std::string base = gateway_base_url(cfg.server.host, cfg.server.port);
   if (shell == "fish")
     out << "# point agents at llmgw: llmgw env --shell fish | source\n";
   else

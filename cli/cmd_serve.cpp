@@ -5,6 +5,8 @@
 #include "core/error.hpp"
 #include "core/pipeline/gateway_server.hpp"
 #include "store/ledger.hpp"
+#include "store/settings.hpp"
+#include "store/settings_watcher.hpp"
 
 #include <csignal>
 #include <cstdio>
@@ -56,6 +58,16 @@ void run_serve(const GlobalOptions& options, const ServeFlags& flags) {
   store::Ledger ledger(db_path);
 
   core::pipeline::GatewayServer server(config, std::move(prices), ledger, core::pipeline::GatewayOptions{token});
+  auto& gateway = server.gateway();
+  {
+    store::Db db(db_path);
+    const int64_t now = core::policy::now_ms();
+    gateway.budget().load_spent(store::spent_rows(db, now), now);
+  }
+  // Caps, limits and keys the CLI changes reach this server within a poll interval.
+  store::SettingsWatcher watcher(
+      db_path, [&gateway](core::policy::PolicySettings settings) { gateway.apply_policy(std::move(settings)); },
+      [&gateway] { return gateway.reservations(); });
   int port = server.bind();
   print_banner(config, port, db_path);
   server.start();
@@ -64,6 +76,7 @@ void run_serve(const GlobalOptions& options, const ServeFlags& flags) {
   std::fprintf(stderr, "llmgw: %s received, finishing %d open request(s)\n",
                signal_number == SIGINT ? "SIGINT" : "SIGTERM", server.gateway().in_flight());
   server.drain_and_stop(config.server.shutdown_grace_seconds);
+  watcher.stop();
   ledger.stop();
   std::fprintf(stderr, "llmgw: stopped, ledger flushed (%lld rows written)\n",
                static_cast<long long>(ledger.rows_written()));

@@ -1,4 +1,5 @@
 // `llmgw usage`: token and cost totals over a local-time window, as a table, JSON or CSV.
+#include "cli/cap_status.hpp"
 #include "cli/common.hpp"
 #include "cli/format.hpp"
 #include "cli/time_range.hpp"
@@ -24,11 +25,14 @@ struct UsageArgs {
   std::string by = "none";
   bool json = false;
   bool csv = false;
+  bool check = false;
+  bool statusline = false;
 };
 
 const std::map<std::string, store::GroupBy> k_group_names{
     {"none", store::GroupBy::none},   {"model", store::GroupBy::model}, {"provider", store::GroupBy::provider},
     {"agent", store::GroupBy::agent}, {"day", store::GroupBy::day},     {"session", store::GroupBy::session},
+    {"key", store::GroupBy::key},     {"project", store::GroupBy::project},
 };
 
 struct Window {
@@ -167,11 +171,50 @@ void print_csv(const std::vector<store::UsageRow>& rows, const store::UsageRow& 
   std::fputs(out.c_str(), stdout);
 }
 
+std::string cap_label(const CapStatus& status) {
+  std::string label = std::string(core::policy::to_string(status.rule.period)) + " cap";
+  if (status.rule.scope != core::policy::Scope::global)
+    label += " " + std::string(core::policy::to_string(status.rule.scope)) + " " + status.rule.value;
+  return label;
+}
+
+// Exit 1 when any cap is at or past its warn threshold; one line per cap either way.
+void run_check(store::Db& db) {
+  bool warned = false;
+  for (const CapStatus& status : cap_statuses(db)) {
+    warned = warned || status.warning();
+    std::printf("%s %s: %s of %s used (%d%%, warn at %d%%)\n", status.warning() ? "WARN" : "ok  ",
+                cap_label(status).c_str(), core::policy::format_usd(status.spent + status.reserved).c_str(),
+                core::policy::format_usd(status.rule.limit_pico).c_str(), status.used_percent(), status.rule.warn_percent);
+  }
+  if (warned) throw ExitCode{1};
+}
+
+// One short line for a shell prompt or Claude Code's status line: today's spend and the budget
+// left under the tightest cap.
+void run_statusline(store::Db& db) {
+  const auto today = period_range(Period::day, now_ms());
+  const auto rows = store::usage_report(db, {today.since_ms, today.until_ms, ""}, store::GroupBy::none);
+  std::string line = "llmgw " + core::policy::format_usd(rows.empty() ? 0 : rows.front().cost_usd_pico) + " today";
+  const CapStatus* tightest = nullptr;
+  const auto statuses = cap_statuses(db);
+  for (const CapStatus& status : statuses)
+    if (!tightest || status.remaining() < tightest->remaining()) tightest = &status;
+  if (tightest)
+    line += " | " + core::policy::format_usd(tightest->remaining()) + " left (" + cap_label(*tightest) + ")" +
+            (tightest->warning() ? " !" : "");
+  std::printf("%s\n", line.c_str());
+}
+
 void run_usage(const UsageArgs& args, const GlobalOptions& options) {
+  if (args.check || args.statusline) {
+    store::Db db(resolve_db_path(options));
+    return args.check ? run_check(db) : run_statusline(db);
+  }
   const Window window = resolve_window(args, now_ms());
   const store::GroupBy group = k_group_names.at(args.by);
   store::Db db(resolve_db_path(options));
-  const store::UsageFilter filter{window.range.since_ms, window.range.until_ms};
+  const store::UsageFilter filter{window.range.since_ms, window.range.until_ms, ""};
   // The plain total still lists models (shortened in the table); JSON/CSV then carry totals only.
   const std::vector<store::UsageRow> rows =
       store::usage_report(db, filter, group == store::GroupBy::none ? store::GroupBy::model : group);
@@ -195,10 +238,13 @@ void register_usage(CLI::App& app, GlobalOptions& options) {
   today->excludes(week, month, since, until);
   week->excludes(month, since, until);
   month->excludes(since, until);
-  cmd->add_option("--by", args->by, "group by model|provider|agent|day|session")
-      ->check(CLI::IsMember({"none", "model", "provider", "agent", "day", "session"}));
+  cmd->add_option("--by", args->by, "group by model|provider|agent|day|session|key|project")
+      ->check(CLI::IsMember({"none", "model", "provider", "agent", "day", "session", "key", "project"}));
   auto* json = cmd->add_flag("--json", args->json, "print JSON (integers; cost also as a decimal string)");
   cmd->add_flag("--csv", args->csv, "print CSV with a header line")->excludes(json);
+  auto* check = cmd->add_flag("--check", args->check, "exit 1 when any cap is at or past its warn threshold");
+  cmd->add_flag("--statusline", args->statusline, "one short line: today's spend and the budget left")
+      ->excludes(check);
   cmd->callback([args, &options] { run_usage(*args, options); });
 }
 

@@ -13,6 +13,10 @@ struct GlobalOptions {
 // The database path after --db, LLMGW_DB and the XDG default.
 std::string resolve_db_path(const GlobalOptions& options);
 
+// "http://127.0.0.1:8787": the URL clients dial for a server bound to host:port (a wildcard
+// listen address is reached through loopback).
+std::string gateway_base_url(const std::string& host, int port);
+
 void register_serve(CLI::App& app, GlobalOptions& options);
 void register_usage(CLI::App& app, GlobalOptions& options);
 void register_log(CLI::App& app, GlobalOptions& options);
@@ -20,5 +24,14 @@ void register_init(CLI::App& app, GlobalOptions& options);
 void register_env(CLI::App& app, GlobalOptions& options);
 void register_config(CLI::App& app, GlobalOptions& options);
 void register_prices(CLI::App& app, GlobalOptions& options);
+void register_cap(CLI::App& app, GlobalOptions& options);
+void register_limit(CLI::App& app, GlobalOptions& options);
+void register_key(CLI::App& app, GlobalOptions& options);
+void register_run(CLI::App& app, GlobalOptions& options);
+
+// Thrown by a subcommand to end the program with this exit code (after printing what it had to).
+struct ExitCode {
+  int code;
+};
 
 } // namespace llmgw::cli

@@ -20,10 +20,16 @@ int main(int argc, char** argv) {
   register_env(app, options);
   register_config(app, options);
   register_prices(app, options);
+  register_cap(app, options);
+  register_limit(app, options);
+  register_key(app, options);
+  register_run(app, options);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
+  } catch (const ExitCode& e) {
+    return e.code;
   } catch (const llmgw::Error& e) {
     std::fprintf(stderr, "llmgw: error: %s\n", e.what());
     return 1;

@@ -3,12 +3,15 @@
 #include "core/error.hpp"
 
 #include <charconv>
-#include <chrono>
 #include <cstdio>
 #include <ctime>
 
 namespace llmgw::cli {
 namespace {
+
+using core::policy::floor_div;
+using core::policy::local_tm;
+using core::policy::local_to_ms;
 
 struct Fields {
   int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
@@ -16,23 +19,6 @@ struct Fields {
   bool has_offset = false;
   int offset_minutes = 0; // east of UTC
 };
-
-int64_t floor_div(int64_t value, int64_t divisor) {
-  return value / divisor - (value % divisor != 0 && (value < 0) != (divisor < 0) ? 1 : 0);
-}
-
-std::tm local_tm(int64_t ms) {
-  const std::time_t seconds = static_cast<std::time_t>(floor_div(ms, 1000));
-  std::tm tm{};
-  localtime_r(&seconds, &tm);
-  return tm;
-}
-
-// mktime with DST left to the library: local wall-clock time -> epoch ms (normalises overflow).
-int64_t local_to_ms(std::tm tm) {
-  tm.tm_isdst = -1;
-  return static_cast<int64_t>(std::mktime(&tm)) * 1000;
-}
 
 // Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
 int64_t days_from_civil(int64_t y, int64_t m, int64_t d) {
@@ -97,28 +83,6 @@ bool read_fields(std::string_view text, Fields& f) {
 }
 
 } // namespace
-
-int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
-int64_t period_start_ms(Period period, int64_t at_ms) {
-  std::tm tm = local_tm(at_ms);
-  tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
-  if (period == Period::week) tm.tm_mday -= (tm.tm_wday + 6) % 7; // days since Monday
-  if (period == Period::month) tm.tm_mday = 1;
-  return local_to_ms(tm);
-}
-
-int64_t period_end_ms(Period period, int64_t at_ms) {
-  std::tm tm = local_tm(period_start_ms(period, at_ms));
-  tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
-  if (period == Period::day) tm.tm_mday += 1;
-  if (period == Period::week) tm.tm_mday += 7;
-  if (period == Period::month) tm.tm_mon += 1;
-  return local_to_ms(tm);
-}
 
 TimeRange period_range(Period period, int64_t at_ms) {
   return {period_start_ms(period, at_ms), period_end_ms(period, at_ms)};

@@ -1,5 +1,7 @@
 #pragma once
 // Local-time calendar arithmetic for reports and caps: periods, date arguments, display.
+#include "core/policy/periods.hpp"
+
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -12,16 +14,12 @@ struct TimeRange {
   int64_t until_ms = INT64_MAX;
 };
 
-// Calendar periods in local time; weeks start on Monday.
-enum class Period { day, week, month };
+// Calendar periods in local time; weeks start on Monday (core/policy/periods.hpp).
+using core::policy::now_ms;
+using core::policy::Period;
+using core::policy::period_end_ms;
+using core::policy::period_start_ms;
 
-// The current time in unix epoch milliseconds.
-int64_t now_ms();
-
-// Local 00:00 that starts the day / week / month containing `at_ms`.
-int64_t period_start_ms(Period period, int64_t at_ms);
-// Local 00:00 that starts the next day / week / month (the exclusive end).
-int64_t period_end_ms(Period period, int64_t at_ms);
 // [period_start_ms, period_end_ms) around `at_ms`.
 TimeRange period_range(Period period, int64_t at_ms);
 

@@ -15,7 +15,7 @@ for arg in "$@"; do
 done
 
 packages=(build-essential cmake pkg-config ccache libcpp-httplib-dev libcli11-dev nlohmann-json3-dev
-          libsqlite3-dev libtomlplusplus-dev doctest-dev sqlite3)
+          libsqlite3-dev libtomlplusplus-dev doctest-dev libssl-dev sqlite3)
 if ((with_tests)); then
   packages+=(nginx-light wrk)
   # A working node (e.g. from NodeSource, which bundles npm) must not be replaced by Debian's.

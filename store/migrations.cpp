@@ -41,8 +41,65 @@ CREATE TABLE requests (
 CREATE INDEX requests_started_at ON requests(started_at_ms);
 )sql";
 
-constexpr std::array<Migration, 1> k_migrations{{
+// Version 2: virtual keys and projects on each row; the settings the CLI changes while `serve`
+// runs (caps, rate limits, keys), with a revision counter the server polls; live reservations.
+constexpr std::string_view k_v2_policy = R"sql(
+ALTER TABLE requests ADD COLUMN key_name TEXT NOT NULL DEFAULT '';
+ALTER TABLE requests ADD COLUMN project TEXT NOT NULL DEFAULT '';
+CREATE INDEX requests_key ON requests(key_name, started_at_ms);
+CREATE TABLE caps (
+  id INTEGER PRIMARY KEY,
+  period TEXT NOT NULL,
+  scope TEXT NOT NULL,
+  value TEXT NOT NULL DEFAULT '',
+  limit_pico INTEGER NOT NULL,
+  warn_percent INTEGER NOT NULL DEFAULT 80,
+  created_at_ms INTEGER NOT NULL,
+  UNIQUE (period, scope, value)
+);
+CREATE TABLE rate_limits (
+  id INTEGER PRIMARY KEY,
+  scope TEXT NOT NULL,
+  value TEXT NOT NULL,
+  requests_per_minute INTEGER NOT NULL DEFAULT 0,
+  tokens_per_minute INTEGER NOT NULL DEFAULT 0,
+  created_at_ms INTEGER NOT NULL,
+  UNIQUE (scope, value)
+);
+CREATE TABLE virtual_keys (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  token_hash TEXT NOT NULL UNIQUE,
+  token_hint TEXT NOT NULL,
+  project TEXT NOT NULL DEFAULT '',
+  agent TEXT NOT NULL DEFAULT '',
+  models TEXT NOT NULL DEFAULT '',
+  for_run INTEGER NOT NULL DEFAULT 0,
+  created_at_ms INTEGER NOT NULL,
+  revoked_at_ms INTEGER
+);
+CREATE UNIQUE INDEX virtual_keys_active_name ON virtual_keys(name) WHERE revoked_at_ms IS NULL;
+CREATE TABLE settings_revision (id INTEGER PRIMARY KEY CHECK (id = 1), revision INTEGER NOT NULL);
+INSERT INTO settings_revision VALUES (1, 0);
+CREATE TRIGGER caps_insert AFTER INSERT ON caps BEGIN UPDATE settings_revision SET revision = revision + 1; END;
+CREATE TRIGGER caps_update AFTER UPDATE ON caps BEGIN UPDATE settings_revision SET revision = revision + 1; END;
+CREATE TRIGGER caps_delete AFTER DELETE ON caps BEGIN UPDATE settings_revision SET revision = revision + 1; END;
+CREATE TRIGGER limits_insert AFTER INSERT ON rate_limits BEGIN UPDATE settings_revision SET revision = revision + 1; END;
+CREATE TRIGGER limits_update AFTER UPDATE ON rate_limits BEGIN UPDATE settings_revision SET revision = revision + 1; END;
+CREATE TRIGGER limits_delete AFTER DELETE ON rate_limits BEGIN UPDATE settings_revision SET revision = revision + 1; END;
+CREATE TRIGGER keys_insert AFTER INSERT ON virtual_keys BEGIN UPDATE settings_revision SET revision = revision + 1; END;
+CREATE TRIGGER keys_update AFTER UPDATE ON virtual_keys BEGIN UPDATE settings_revision SET revision = revision + 1; END;
+CREATE TRIGGER keys_delete AFTER DELETE ON virtual_keys BEGIN UPDATE settings_revision SET revision = revision + 1; END;
+CREATE TABLE cap_state (
+  cap_id INTEGER PRIMARY KEY,
+  reserved_pico INTEGER NOT NULL,
+  updated_at_ms INTEGER NOT NULL
+);
+)sql";
+
+constexpr std::array<Migration, 2> k_migrations{{
     {1, "requests ledger", k_v1_requests},
+    {2, "caps, rate limits, virtual keys", k_v2_policy},
 }};
 
 void refuse_newer(const Db& db, int found, int latest) {

@@ -17,6 +17,8 @@ std::string_view group_key_sql(GroupBy group) {
   // SQLite's 'localtime' goes through localtime_r, so TZ (after tzset) decides the day.
   case GroupBy::day: return "strftime('%Y-%m-%d', started_at_ms / 1000, 'unixepoch', 'localtime')";
   case GroupBy::session: return "session_id";
+  case GroupBy::key: return "key_name";
+  case GroupBy::project: return "project";
   }
   return "''";
 }
@@ -27,7 +29,7 @@ std::string usage_sql(GroupBy group) {
   sql += " AS key, COUNT(*), SUM(outcome <> 'ok'), SUM(input_uncached_tokens), SUM(cache_read_tokens), "
          "SUM(cache_write_5m_tokens), SUM(cache_write_1h_tokens), SUM(output_tokens), SUM(reasoning_tokens), "
          "SUM(cost_usd_pico), SUM(unpriced), SUM(CASE WHEN billed_to_client THEN cost_usd_pico ELSE 0 END) "
-         "FROM requests WHERE started_at_ms >= ?1 AND started_at_ms < ?2";
+         "FROM requests WHERE started_at_ms >= ?1 AND started_at_ms < ?2 AND (?3 = '' OR key_name = ?3)";
   if (group == GroupBy::none) return sql; // no GROUP BY: always exactly one row
   sql += " GROUP BY key ORDER BY ";
   sql += group == GroupBy::day ? "key ASC" : "SUM(cost_usd_pico) DESC, key ASC";
@@ -75,6 +77,8 @@ std::string_view to_string(GroupBy group) {
   case GroupBy::agent: return "agent";
   case GroupBy::day: return "day";
   case GroupBy::session: return "session";
+  case GroupBy::key: return "key";
+  case GroupBy::project: return "project";
   }
   return "none";
 }
@@ -97,6 +101,7 @@ std::vector<UsageRow> usage_report(Db& db, const UsageFilter& filter, GroupBy gr
   Statement query = db.prepare(usage_sql(group));
   query.bind_int64(1, filter.since_ms);
   query.bind_int64(2, filter.until_ms);
+  query.bind_text(3, filter.key_name);
   std::vector<UsageRow> rows;
   while (query.step()) rows.push_back(read_usage_row(query));
   return rows;

@@ -14,13 +14,14 @@ namespace llmgw::store {
 struct UsageFilter {
   int64_t since_ms = 0;
   int64_t until_ms = INT64_MAX;
+  std::string key_name; // only this virtual key's rows ("" = all)
 };
 
 // How usage_report() groups rows. `model` is the served model, else the requested one;
 // `day` is the local calendar day (TZ) as "YYYY-MM-DD".
-enum class GroupBy { none, model, provider, agent, day, session };
+enum class GroupBy { none, model, provider, agent, day, session, key, project };
 
-// "none", "model", "provider", "agent", "day", "session".
+// "none", "model", "provider", "agent", "day", "session", "key", "project".
 std::string_view to_string(GroupBy group);
 
 // Sums over one group; money in integer pico-USD.

@@ -151,6 +151,7 @@ void record_defaults(Config& config) {
                                  "connect_timeout_seconds", "read_timeout_seconds"})
     config.set_origin("server." + std::string(field), server_value(config.server, field), "default");
   config.set_origin("default_provider", config.default_provider, "default");
+  config.set_origin("caps.unpriced", config.caps.allow_unpriced ? "allow" : "refuse", "default");
 }
 
 std::string env_value(const char* name) {

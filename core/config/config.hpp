@@ -39,6 +39,13 @@ struct ServerConfig {
   int read_timeout_seconds = 600;   // upstream silence tolerated within a response
 };
 
+// [caps]: how spend caps treat what they cannot price.
+struct CapsConfig {
+  // A model with no price cannot be bounded by a cap: refuse it while a cap applies (default),
+  // or let it through (its rows stay flagged unpriced).
+  bool allow_unpriced = false;
+};
+
 // Where a value came from, for `llmgw config show`.
 struct ValueOrigin {
   std::string key;    // dotted path, e.g. "server.port"
@@ -48,6 +55,7 @@ struct ValueOrigin {
 
 struct Config {
   ServerConfig server;
+  CapsConfig caps;
   std::vector<ProviderConfig> providers;
   std::string default_provider;                 // "" = none
   std::map<std::string, std::string> model_map; // client model name -> "provider/model"

@@ -12,7 +12,9 @@ namespace {
 
 using Keys = std::vector<std::string_view>;
 
-const Keys k_root_keys{"default_provider", "server", "providers", "models", "prices"};
+const Keys k_root_keys{"default_provider", "server", "caps", "providers", "models", "prices"};
+const Keys k_caps_keys{"unpriced"};
+const Keys k_unpriced_names{"refuse", "allow"};
 const Keys k_server_keys{"host", "port", "max_body_mb", "threads", "shutdown_grace_seconds",
                          "connect_timeout_seconds", "read_timeout_seconds"};
 const Keys k_provider_keys{"kind", "base_url", "api_key_env", "auth", "models"};
@@ -74,6 +76,8 @@ public:
         m_config.set_origin(name, m_config.default_provider, where(node.source(), key));
       } else if (name == "server") {
         parse_server(expect_table(node, name));
+      } else if (name == "caps") {
+        parse_caps(expect_table(node, name));
       } else if (name == "providers") {
         for (const auto& [provider, table] : in_file_order(expect_table(node, name))) {
           const std::string provider_name(provider->str());
@@ -182,6 +186,19 @@ private:
         unknown_key(key, k_server_keys, "in [server]");
       }
       m_config.set_origin(dotted, detail::server_value(server, field), where(node.source(), key));
+    }
+  }
+
+  void parse_caps(const toml::table& table) {
+    for (const auto& [key_ptr, node_ptr] : in_file_order(table)) {
+      const std::string field(key_ptr->str());
+      if (field != "unpriced") unknown_key(*key_ptr, k_caps_keys, "in [caps]");
+      const std::string value = expect_string(*node_ptr, "caps.unpriced");
+      if (value != "refuse" && value != "allow")
+        fail(node_ptr->source(), "caps.unpriced must be \"refuse\" or \"allow\", not '" + value + "'" +
+                                     detail::did_you_mean(value, k_unpriced_names));
+      m_config.caps.allow_unpriced = value == "allow";
+      m_config.set_origin("caps.unpriced", value, where(node_ptr->source(), *key_ptr));
     }
   }
 

@@ -62,14 +62,43 @@ Gateway::Gateway(config::Config config, pricing::PriceTable prices, UsageSink& s
     : m_config(std::move(config)), m_prices(std::move(prices)), m_sink(sink), m_options(std::move(options)),
       m_pool(http::UpstreamTimeouts{m_config.server.connect_timeout_seconds, m_config.server.read_timeout_seconds}) {}
 
-bool Gateway::authorized(const httplib::Request& request) const {
+Gateway::Credential Gateway::authenticate(const httplib::Request& request) const {
   std::string key = request.get_header_value("x-api-key");
   if (key.empty()) {
     std::string auth = request.get_header_value("Authorization");
     if (starts_with(auth, "Bearer ")) key = auth.substr(7);
   }
   if (key.empty()) key = request.get_header_value("x-goog-api-key");
-  return !key.empty() && constant_time_equal(key, m_options.token);
+  Credential credential;
+  if (key.empty()) return credential;
+  if (constant_time_equal(key, m_options.token)) {
+    credential.valid = true;
+    return credential;
+  }
+  std::shared_ptr<const policy::KeyRing> keys;
+  {
+    std::lock_guard lock(m_keys_mutex);
+    keys = m_keys;
+  }
+  if (const auto* found = keys->find(key)) {
+    credential.valid = true;
+    credential.key = *found;
+  }
+  return credential;
+}
+
+void Gateway::apply_policy(policy::PolicySettings settings) {
+  m_budget.set_rules(std::move(settings.caps), std::move(settings.limits), m_config.caps.allow_unpriced);
+  auto keys = std::make_shared<const policy::KeyRing>(settings.keys);
+  std::lock_guard lock(m_keys_mutex);
+  m_keys = std::move(keys);
+}
+
+std::map<int64_t, int64_t> Gateway::reservations() {
+  std::map<int64_t, int64_t> reserved;
+  for (const auto& state : m_budget.states(policy::now_ms()))
+    if (state.reserved_pico != 0) reserved[state.rule.id] = state.reserved_pico;
+  return reserved;
 }
 
 void Gateway::install(httplib::Server& server) {
@@ -146,7 +175,7 @@ void Gateway::install(httplib::Server& server) {
 }
 
 void Gateway::handle_models(const httplib::Request& request, httplib::Response& response) {
-  if (!authorized(request)) {
+  if (!authenticate(request).valid) {
     set_error(response, format_of(request), 401, "missing or wrong llmgw token; run `llmgw env` to get it");
     return;
   }

@@ -4,13 +4,17 @@
 #include "core/accounting/request_record.hpp"
 #include "core/config/config.hpp"
 #include "core/http/upstream_pool.hpp"
+#include "core/policy/budget.hpp"
+#include "core/policy/keys.hpp"
 #include "core/pipeline/request_context.hpp"
 #include "core/pricing/price_table.hpp"
 
 #include <atomic>
 #include <chrono>
 #include <httplib.h>
+#include <map>
 #include <memory>
+#include <optional>
 #include <mutex>
 #include <set>
 
@@ -20,6 +24,7 @@ class StreamRelay;
 }
 namespace llmgw::core::protocol {
 class ResponseObserver;
+struct ScannedObject;
 }
 namespace llmgw::core::pipeline {
 
@@ -44,10 +49,25 @@ public:
 
   const config::Config& config() const { return m_config; }
 
+  // Caps, rate limits and virtual keys as the CLI last set them (store/settings_watcher).
+  void apply_policy(policy::PolicySettings settings);
+  // Spend so far and live reservations; load_spent() before serving.
+  policy::Budget& budget() { return m_budget; }
+  // Pico-USD held per cap id by requests in flight.
+  std::map<int64_t, int64_t> reservations();
+
 private:
   void handle_api(const httplib::Request& request, httplib::Response& response, const Endpoint& endpoint);
   void handle_models(const httplib::Request& request, httplib::Response& response);
-  bool authorized(const httplib::Request& request) const;
+  // Who the presented credentials belong to: the gateway token, a virtual key, or nobody.
+  struct Credential {
+    bool valid = false;
+    std::optional<policy::VirtualKey> key;
+  };
+  Credential authenticate(const httplib::Request& request) const;
+  // Admission (caps, rate limits); false when the request was refused and answered.
+  bool admit(const httplib::Request& request, httplib::Response& response, RequestContext& context,
+             std::string_view body, const protocol::ScannedObject& scanned);
   void dispatch(const httplib::Request& request, httplib::Response& response, std::shared_ptr<RequestContext> context,
                 httplib::Request upstream, bool stream);
   void relay_once(httplib::Response& response, RequestContext& context, httplib::Request upstream);
@@ -63,6 +83,9 @@ private:
   http::UpstreamPool m_pool;
   std::atomic<bool> m_draining{false};
   std::atomic<int> m_in_flight{0};
+  policy::Budget m_budget;
+  mutable std::mutex m_keys_mutex;
+  std::shared_ptr<const policy::KeyRing> m_keys = std::make_shared<policy::KeyRing>();
   std::mutex m_streams_mutex;
   std::set<StreamRelay*> m_streams;
 };

@@ -9,6 +9,7 @@
 #include "core/routing/router.hpp"
 
 #include <algorithm>
+#include <cstdio>
 
 namespace llmgw::core::pipeline {
 namespace {
@@ -44,6 +45,9 @@ std::string price_provider(const config::ProviderConfig& provider) {
   return std::string(config::to_string(provider.kind));
 }
 
+// Output a reservation assumes when neither the request nor the price table gives a limit.
+constexpr int64_t k_default_max_output_tokens = 32'000;
+
 bool any_client_auth(const config::Config& config) {
   return std::any_of(config.providers.begin(), config.providers.end(),
                      [](const auto& provider) { return provider.forward_client_auth; });
@@ -54,7 +58,7 @@ bool any_client_auth(const config::Config& config) {
 void Gateway::reply_error(httplib::Response& response, RequestContext& context, int status, const std::string& message,
                           Outcome outcome) {
   response.status = status;
-  if (status != 503) response.set_header("x-should-retry", "false");
+  if (status != 503 && status != 429) response.set_header("x-should-retry", "false");
   response.set_content(protocol::error_body(context.endpoint.format, status, message), "application/json");
   context.record.http_status = status;
   context.record.outcome = outcome;
@@ -81,7 +85,13 @@ void Gateway::handle_api(const httplib::Request& request, httplib::Response& res
   ++m_in_flight;
 
   if (m_draining) return reply_error(response, *context, 503, "llmgw is shutting down", Outcome::refused);
-  bool token_ok = authorized(request);
+  const Credential credential = authenticate(request);
+  const bool token_ok = credential.valid;
+  if (credential.key) {
+    record.key_name = credential.key->name;
+    record.project = credential.key->project;
+    if (!credential.key->agent.empty()) record.agent = credential.key->agent;
+  }
   if (!token_ok && !any_client_auth(m_config))
     return reply_error(response, *context, 401, "missing or wrong llmgw token; run `llmgw env` to get it",
                        Outcome::refused);
@@ -91,6 +101,11 @@ void Gateway::handle_api(const httplib::Request& request, httplib::Response& res
   auto model = model_member ? protocol::string_value(request.body, *model_member) : std::nullopt;
   if (!model) return reply_error(response, *context, 400, "request body has no \"model\" string", Outcome::bad_request);
   record.requested_model = *model;
+  if (credential.key && !policy::models_allow(credential.key->models, *model))
+    return reply_error(response, *context, 403,
+                       "llmgw key '" + credential.key->name + "' may not use model '" + *model + "' (allowed: " +
+                           credential.key->models + ")",
+                       Outcome::refused);
   const auto* stream_member = scanned->find("stream");
   record.streamed = stream_member != nullptr && protocol::is_true(request.body, *stream_member);
 
@@ -113,6 +128,7 @@ void Gateway::handle_api(const httplib::Request& request, httplib::Response& res
   auto body = rewrite_body(request.body, *scanned, route.upstream_model, want_usage);
   context->hide_usage_chunk = body.injected_usage;
   record.served_model = route.upstream_model;
+  if (!admit(request, response, *context, request.body, *scanned)) return;
 
   auto base = http::split_base_url(provider.base_url);
   httplib::Request upstream;
@@ -147,6 +163,7 @@ void Gateway::relay_once(httplib::Response& response, RequestContext& context, h
   record.upstream_request_id = first_header(reply.headers, {"request-id", "x-request-id"});
   response.status = reply.status;
   copy_response_headers(reply.headers, response);
+  if (!context.budget_remaining.empty()) response.set_header("x-llmgw-budget-remaining-usd", context.budget_remaining);
   std::string type = reply.get_header_value("Content-Type");
   response.set_content(redact(std::move(reply.body), provider.api_key), type.empty() ? "application/json" : type);
   record.ttfb_ms = context.elapsed_ms();
@@ -172,6 +189,8 @@ void Gateway::relay_stream(httplib::Response& response, std::shared_ptr<RequestC
   record.upstream_request_id = first_header(head.headers, {"request-id", "x-request-id"});
   response.status = head.status;
   copy_response_headers(head.headers, response);
+  if (!context->budget_remaining.empty())
+    response.set_header("x-llmgw-budget-remaining-usd", context->budget_remaining);
   std::string type = first_header(head.headers, {"Content-Type"});
   if (!head.event_stream) {
     // An error status (or a JSON answer to a stream request) goes back whole, status intact.
@@ -210,6 +229,45 @@ void Gateway::relay_stream(httplib::Response& response, std::shared_ptr<RequestC
       });
 }
 
+bool Gateway::admit(const httplib::Request&, httplib::Response& response, RequestContext& context,
+                    std::string_view body, const protocol::ScannedObject& scanned) {
+  auto& record = context.record;
+  // The client's own plan pays for these: caps bound the user's money, so they do not apply.
+  if (record.billed_to_client || !m_budget.active()) return true;
+  const policy::Subject subject{record.provider, record.agent, record.project, record.key_name};
+  policy::Estimate estimate;
+  estimate.input_tokens = static_cast<int64_t>(body.size() / 4) + 1; // ~4 bytes a token; JSON pads it
+  const auto& provider = *context.provider;
+  if (const auto* price = m_prices.find(price_provider(provider), record.served_model)) {
+    int64_t max_output = 0;
+    for (const char* field : {"max_tokens", "max_completion_tokens", "max_output_tokens"}) {
+      const auto* member = scanned.find(field);
+      const auto value = member ? protocol::integer_value(body, *member) : std::nullopt;
+      if (value && *value > 0) {
+        max_output = *value;
+        break;
+      }
+    }
+    if (max_output == 0) max_output = price->max_output_tokens > 0 ? price->max_output_tokens : k_default_max_output_tokens;
+    Usage worst;
+    worst.input_uncached_tokens = estimate.input_tokens;
+    worst.output_tokens = max_output;
+    estimate.cost_pico = pricing::cost_usd_pico(*price, worst);
+  } else if (!is_local(provider)) {
+    estimate.unpriced = true;
+  }
+  auto decision = m_budget.admit(subject, estimate, policy::now_ms());
+  if (!decision.admitted) {
+    if (decision.status == 429) response.set_header("retry-after", std::to_string(decision.retry_after_seconds));
+    reply_error(response, context, decision.status, decision.message, Outcome::refused);
+    return false;
+  }
+  context.reservation = std::move(decision.reservation);
+  if (decision.remaining_pico) context.budget_remaining = policy::format_usd(*decision.remaining_pico).substr(1);
+  if (!decision.warning.empty()) std::fprintf(stderr, "llmgw: warning: %s\n", decision.warning.c_str());
+  return true;
+}
+
 void Gateway::settle(RequestContext& context, const protocol::ResponseObserver* observer) {
   auto& record = context.record;
   record.duration_ms = context.elapsed_ms();
@@ -228,6 +286,9 @@ void Gateway::settle(RequestContext& context, const protocol::ResponseObserver* 
       record.unpriced = true;
     }
   }
+  m_budget.settle(context.reservation, {record.provider, record.agent, record.project, record.key_name},
+                  record.billed_to_client ? 0 : record.cost_usd_pico, record.usage.total_tokens(), record.started_at_ms,
+                  policy::now_ms());
   m_sink.record(std::move(record));
   --m_in_flight;
 }

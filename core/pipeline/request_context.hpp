@@ -2,6 +2,7 @@
 // One per request: what the stages learn about it, passed from authenticate to settle.
 #include "core/accounting/request_record.hpp"
 #include "core/config/config.hpp"
+#include "core/policy/budget.hpp"
 #include "core/protocol/api_format.hpp"
 
 #include <chrono>
@@ -21,6 +22,8 @@ struct RequestContext {
   Endpoint endpoint;
   const config::ProviderConfig* provider = nullptr;
   bool hide_usage_chunk = false; // llmgw asked for stream usage the client did not request
+  policy::Reservation reservation; // held under the caps that apply, released in settle
+  std::string budget_remaining;    // USD left under the tightest cap past its warn threshold
   RequestRecord record;
 
   int64_t elapsed_ms() const {

@@ -33,7 +33,7 @@ void write_rows(const std::string& path, const std::vector<RequestRecord>& rows)
   for (const RequestRecord& r : rows) ledger.record(r);
 }
 
-const UsageFilter k_everything{0, INT64_MAX};
+const UsageFilter k_everything{0, INT64_MAX, ""};
 
 } // namespace
 
@@ -60,7 +60,7 @@ TEST_SUITE("store reports") {
     write_rows(dir.file("llmgw.db"), {row(since - 1, "m", 100'000), row(since, "m", 3), failed, client_paid,
                                       row(since + k_hour_ms, "m", 100'000)});
     Db db(dir.file("llmgw.db"));
-    const auto rows = llmgw::store::usage_report(db, UsageFilter{since, since + k_hour_ms}, GroupBy::none);
+    const auto rows = llmgw::store::usage_report(db, UsageFilter{since, since + k_hour_ms, ""}, GroupBy::none);
     REQUIRE(rows.size() == 1);
     const UsageRow& total = rows[0];
     CHECK(total.requests == 3);

@@ -1,0 +1,98 @@
+// `llmgw key`: virtual keys, one per tool or project. The token is printed once; only its SHA-256
+// is stored. Revocation takes effect on the key's next request.
+#include "cli/common.hpp"
+#include "cli/format.hpp"
+#include "cli/time_range.hpp"
+#include "core/error.hpp"
+#include "core/policy/keys.hpp"
+#include "store/settings.hpp"
+
+#include <cstdio>
+
+namespace llmgw::cli {
+namespace {
+
+namespace policy = core::policy;
+
+struct KeyCreateArgs {
+  std::string name, project, agent, models, cap_day;
+};
+
+void check_name(const std::string& name) {
+  if (name.empty() || name.size() > 64) throw Error("key name must be 1 to 64 characters");
+  for (char c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.')
+      throw Error("key name '" + name + "' may hold only letters, digits, '-', '_' and '.'");
+}
+
+void run_key_create(const KeyCreateArgs& args, const GlobalOptions& options) {
+  check_name(args.name);
+  std::optional<int64_t> cap;
+  if (!args.cap_day.empty()) {
+    cap = policy::parse_usd(args.cap_day);
+    if (!cap || *cap <= 0) throw Error("--cap-day '" + args.cap_day + "' must be a positive USD amount");
+  }
+  const std::string token = policy::generate_key_token();
+  policy::VirtualKey key{args.name, policy::sha256_hex(token), args.project, args.agent, args.models};
+  store::Db db(resolve_db_path(options));
+  store::insert_key(db, key, token.substr(0, 13) + "...", false);
+  if (cap) store::upsert_cap(db, {0, policy::Period::day, *cap, policy::Scope::key, args.name, 80});
+  std::fprintf(stderr, "key '%s' created%s%s%s. The token is shown once; store it now:\n", args.name.c_str(),
+               args.project.empty() ? "" : (", project " + args.project).c_str(),
+               args.models.empty() ? "" : (", models " + args.models).c_str(),
+               cap ? (", daily cap " + policy::format_usd(*cap)).c_str() : "");
+  std::printf("%s\n", token.c_str());
+}
+
+void run_key_list(bool all, const GlobalOptions& options) {
+  store::Db db(resolve_db_path(options));
+  const auto keys = store::list_keys(db, all, all);
+  if (keys.empty()) {
+    std::printf("no keys; create one with `llmgw key create NAME`\n");
+    return;
+  }
+  Table table;
+  for (const char* header : {"name", "token", "project", "agent", "models", "created", "state"})
+    table.add_column(header, Align::left);
+  for (const auto& stored : keys) {
+    std::string state = stored.revoked_at_ms ? "revoked " + format_local_datetime(*stored.revoked_at_ms).substr(0, 16)
+                                             : "active";
+    if (stored.for_run) state += " (run)";
+    table.add_row({stored.key.name, stored.token_hint, stored.key.project.empty() ? "-" : stored.key.project,
+                   stored.key.agent.empty() ? "-" : stored.key.agent, stored.key.models.empty() ? "any" : stored.key.models,
+                   format_local_datetime(stored.created_at_ms).substr(0, 16), state});
+  }
+  std::fputs(table.render().c_str(), stdout);
+}
+
+} // namespace
+
+void register_key(CLI::App& app, GlobalOptions& options) {
+  auto* key = app.add_subcommand("key", "virtual keys for tools and projects: create, list, revoke");
+  key->require_subcommand(1);
+
+  auto args = std::make_shared<KeyCreateArgs>();
+  auto* create = key->add_subcommand("create", "create a key and print its token once");
+  create->add_option("NAME", args->name, "a name for the key, e.g. aider or client-x")->required();
+  create->add_option("--project", args->project, "attribute the key's requests to this project");
+  create->add_option("--agent", args->agent, "attribute the key's requests to this agent (default: from the user agent)");
+  create->add_option("--models", args->models, "allowed models, comma-separated globs (e.g. 'claude-*,gpt-5*')");
+  create->add_option("--cap-day", args->cap_day, "daily spend cap for this key in USD");
+  create->callback([args, &options] { run_key_create(*args, options); });
+
+  auto all = std::make_shared<bool>(false);
+  auto* list = key->add_subcommand("list", "list keys (never their tokens)");
+  list->add_flag("--all", *all, "include revoked keys and the keys of `llmgw run`");
+  list->callback([all, &options] { run_key_list(*all, options); });
+
+  auto name = std::make_shared<std::string>();
+  auto* revoke = key->add_subcommand("revoke", "revoke a key; its next request is refused");
+  revoke->add_option("NAME", *name, "key name")->required();
+  revoke->callback([name, &options] {
+    store::Db db(resolve_db_path(options));
+    if (!store::revoke_key(db, *name)) throw Error("no active key named '" + *name + "' (see `llmgw key list`)");
+    std::printf("key '%s' revoked\n", name->c_str());
+  });
+}
+
+} // namespace llmgw::cli

@@ -1,0 +1,57 @@
+#pragma once
+// State the CLI changes while `serve` runs: caps, rate limits and virtual keys. Every change bumps
+// a revision (by trigger) that the server polls; see settings_watcher.hpp.
+#include "core/policy/keys.hpp"
+#include "store/db.hpp"
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace llmgw::store {
+
+// Caps, oldest first. upsert_cap replaces the cap of the same period and scope; returns its id.
+std::vector<core::policy::CapRule> list_caps(Db& db);
+int64_t upsert_cap(Db& db, const core::policy::CapRule& cap);
+bool remove_cap(Db& db, int64_t id);
+
+std::vector<core::policy::RateRule> list_rate_limits(Db& db);
+int64_t upsert_rate_limit(Db& db, const core::policy::RateRule& rule);
+bool remove_rate_limit(Db& db, int64_t id);
+
+struct StoredKey {
+  int64_t id = 0;
+  core::policy::VirtualKey key;
+  std::string token_hint; // "llmgw-vk-ab12…" for lists
+  bool for_run = false;   // made by `llmgw run` for one run
+  int64_t created_at_ms = 0;
+  std::optional<int64_t> revoked_at_ms;
+};
+
+// Active keys, or every key ever made with include_revoked. Run keys only with include_runs.
+std::vector<StoredKey> list_keys(Db& db, bool include_revoked, bool include_runs);
+// Store a new key (its hash, never the token). Throws Error when an active key has the name.
+int64_t insert_key(Db& db, const core::policy::VirtualKey& key, const std::string& token_hint, bool for_run);
+// Revoke the active key of that name; false when there is none.
+bool revoke_key(Db& db, const std::string& name);
+
+// The counter every settings change bumps.
+int64_t settings_revision(Db& db);
+// Caps, limits and active keys in one read.
+core::policy::PolicySettings load_policy(Db& db);
+
+// Spending per period and scope for the periods containing now_ms (rows the client's own plan
+// paid for are left out: caps bound the user's money).
+std::vector<core::policy::SpentRow> spent_rows(Db& db, int64_t now_ms);
+
+// What the ledger shows spent under a cap in its current period (rows paid by the client's own
+// plan left out), in pico-USD.
+int64_t cap_spent(Db& db, const core::policy::CapRule& cap, int64_t now_ms);
+
+// Reservations held by requests in flight, as the running server last published them.
+std::map<int64_t, int64_t> cap_reservations(Db& db);
+void publish_cap_reservations(Db& db, const std::map<int64_t, int64_t>& reserved, int64_t now_ms);
+
+} // namespace llmgw::store

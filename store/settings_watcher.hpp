@@ -1,0 +1,48 @@
+#pragma once
+// Keeps a running server in step with the settings the CLI changes (caps, limits, keys): polls
+// the settings revision a few times a second on its own connection and thread, hands a changed
+// set to the server, and publishes the server's live cap reservations for `llmgw cap list`.
+#include "core/policy/keys.hpp"
+#include "store/db.hpp"
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+
+namespace llmgw::store {
+
+class SettingsWatcher {
+public:
+  using Apply = std::function<void(core::policy::PolicySettings)>;
+  using Reservations = std::function<std::map<int64_t, int64_t>()>;
+
+  // Reads the settings once and applies them before returning, then starts polling.
+  SettingsWatcher(const std::string& db_path, Apply apply, Reservations reservations,
+                  std::chrono::milliseconds interval = std::chrono::milliseconds(250));
+  ~SettingsWatcher();
+  SettingsWatcher(const SettingsWatcher&) = delete;
+  SettingsWatcher& operator=(const SettingsWatcher&) = delete;
+
+  void stop();
+
+private:
+  void run();
+  void poll_once();
+
+  Db m_db;
+  Apply m_apply;
+  Reservations m_reservations;
+  std::chrono::milliseconds m_interval;
+  int64_t m_revision = -1;
+  std::map<int64_t, int64_t> m_published;
+  std::mutex m_mutex;
+  std::condition_variable m_wake;
+  bool m_stopping = false;
+  std::thread m_thread;
+};
+
+} // namespace llmgw::store
