@@ -77,7 +77,7 @@ std::optional<Period> period_from_string(std::string_view text) {
 std::string format_usd(int64_t pico) {
   const bool negative = pico < 0;
   const int64_t magnitude = negative ? -pico : pico;
-  const bool small = magnitude != 0 && magnitude < k_pico_per_usd / 100;
+  const bool small = magnitude < k_pico_per_usd; // under a dollar: cents are too coarse
   const int decimals = small ? 4 : 2;
   const int64_t unit = small ? k_pico_per_usd / 10'000 : k_pico_per_usd / 100;
   const int64_t rounded = (magnitude + unit / 2) / unit; // in cents or hundredths of cents
@@ -181,17 +181,19 @@ std::optional<Decision> Budget::check_rates(const Subject& subject, const Estima
   for (const RateRule& rule : m_limits) {
     if (!rate_applies(rule, subject)) continue;
     auto& window = m_windows[rule.id];
-    while (!window.empty() && window.front().at_ms <= now_ms - k_window_ms) window.pop_front();
-    int64_t tokens = 0;
-    for (const auto& entry : window) tokens += entry.tokens;
-    const bool too_many = rule.requests_per_minute > 0 && static_cast<int64_t>(window.size()) >= rule.requests_per_minute;
-    const bool too_large = rule.tokens_per_minute > 0 && !window.empty() &&
-                           tokens + estimate.input_tokens > rule.tokens_per_minute;
+    auto& entries = window.entries;
+    while (!entries.empty() && entries.front().at_ms <= now_ms - k_window_ms) {
+      window.tokens -= entries.front().tokens;
+      entries.pop_front();
+    }
+    const bool too_many = rule.requests_per_minute > 0 && static_cast<int64_t>(entries.size()) >= rule.requests_per_minute;
+    const bool too_large = rule.tokens_per_minute > 0 && !entries.empty() &&
+                           window.tokens + estimate.input_tokens > rule.tokens_per_minute;
     if (!too_many && !too_large) continue;
     Decision refused;
     refused.admitted = false;
     refused.status = 429;
-    const int64_t wait_ms = window.front().at_ms + k_window_ms - now_ms;
+    const int64_t wait_ms = entries.front().at_ms + k_window_ms - now_ms;
     refused.retry_after_seconds = static_cast<int>(std::max<int64_t>(1, (wait_ms + 999) / 1000));
     std::string who = std::string(to_string(rule.scope)) + " " + rule.value;
     refused.message = too_many ? "llmgw rate limit for " + who + ": " + std::to_string(rule.requests_per_minute) +
@@ -256,7 +258,9 @@ Decision Budget::admit(const Subject& subject, const Estimate& estimate, int64_t
   }
   for (const RateRule& rule : m_limits) {
     if (!rate_applies(rule, subject)) continue;
-    m_windows[rule.id].push_back({reservation.sequence, now_ms, estimate.input_tokens});
+    auto& window = m_windows[rule.id];
+    window.entries.push_back({reservation.sequence, now_ms, estimate.input_tokens});
+    window.tokens += estimate.input_tokens;
     reservation.rate_rules.push_back(rule.id);
   }
   return decision;
@@ -272,10 +276,16 @@ void Budget::settle(Reservation& reservation, const Subject& subject, int64_t co
       if (it != m_reserved.end()) it->second -= amount;
     }
     for (int64_t rule_id : reservation.rate_rules) {
-      auto window = m_windows.find(rule_id);
-      if (window == m_windows.end()) continue;
-      for (auto& entry : window->second)
-        if (entry.sequence == reservation.sequence) entry.tokens = std::max(entry.tokens, tokens);
+      auto found = m_windows.find(rule_id);
+      if (found == m_windows.end()) continue;
+      auto& window = found->second;
+      auto entry = std::lower_bound(window.entries.begin(), window.entries.end(), reservation.sequence,
+                                    [](const WindowEntry& e, uint64_t sequence) { return e.sequence < sequence; });
+      if (entry == window.entries.end() || entry->sequence != reservation.sequence) continue; // left the window
+      if (tokens > entry->tokens) {
+        window.tokens += tokens - entry->tokens;
+        entry->tokens = tokens;
+      }
     }
   }
   roll(now_ms);

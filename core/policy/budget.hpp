@@ -124,6 +124,11 @@ private:
     int64_t at_ms;
     int64_t tokens;
   };
+  // One rate rule's last minute, oldest first (so also by sequence), with its token sum.
+  struct Window {
+    std::deque<WindowEntry> entries;
+    int64_t tokens = 0;
+  };
 
   void roll(int64_t now_ms);
   PeriodSums& sums(Period period) { return m_sums[static_cast<size_t>(period)]; }
@@ -140,11 +145,11 @@ private:
   PeriodSums m_sums[4];
   std::map<int64_t, int64_t> m_reserved;           // cap id -> pico-USD held by requests in flight
   std::map<int64_t, int64_t> m_warned_period;      // cap id -> period start last warned about
-  std::map<int64_t, std::deque<WindowEntry>> m_windows; // rate rule id -> last minute
+  std::map<int64_t, Window> m_windows; // rate rule id -> last minute
   uint64_t m_sequence = 0;
 };
 
-// "$12.34"; amounts under a cent keep four decimals ("$0.0042").
+// "$12.34"; amounts under a dollar keep four decimals ("$0.0042", "$0.5000").
 std::string format_usd(int64_t pico);
 // Parse "5", "5.25", "$0.50" into pico-USD; nullopt when malformed or negative.
 std::optional<int64_t> parse_usd(std::string_view text);

@@ -4,6 +4,9 @@
 #include "tests/support/fake_upstream.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "store/reports.hpp"
+#include "store/settings.hpp"
+
+#include <nlohmann/json.hpp>
 
 #include <csignal>
 #include <doctest/doctest.h>
@@ -147,4 +150,109 @@ TEST_CASE("a stream longer than the grace period is ended cleanly and the proces
   CHECK(serve.wait_exit(5000) == 0);
   store::Db db(dir.file("llmgw.db"));
   CHECK(store::recent_requests(db, 10).size() == 1);
+}
+
+namespace {
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string output; // stdout and stderr
+};
+
+// Run the real `llmgw` with the serve process's config, database and port.
+CommandResult llmgw_command(const TempDir& dir, int port, const std::string& arguments) {
+  const std::string command = "LLMGW_PORT=" + std::to_string(port) + " XDG_CONFIG_HOME=" + dir.file("config") +
+                              " XDG_DATA_HOME=" + dir.file("data") + " LLMGW_IT_KEY=fake-key-for-tests " +
+                              LLMGW_BINARY + " --config " + dir.file("config.toml") + " --db " +
+                              dir.file("llmgw.db") + " " + arguments + " 2>&1";
+  CommandResult result;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  char buffer[4096];
+  size_t got = 0;
+  while ((got = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) result.output.append(buffer, got);
+  const int status = ::pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+} // namespace
+
+TEST_CASE("llmgw run: the agent gets its own key and no provider key, its exit code passes through, the cost is printed") {
+  FakeUpstream upstream;
+  upstream.on("POST", "/v1/messages", [](const RecordedRequest&) {
+    return anthropic_reply("claude-sonnet-4-5", "ok", 1000, 0, 0, 100); // $0.003 + $0.0015
+  });
+  TempDir dir;
+  ServeProcess serve(dir, config_for(upstream, 5));
+  auto run = llmgw_command(dir, serve.port(), std::string("run --project demo -- ") + LLMGW_FAKE_AGENT + " 3 7");
+  INFO(run.output);
+  CHECK(run.exit_code == 7);
+  CHECK(run.output.find("status 200") != std::string::npos);
+  CHECK(run.output.find("llmgw run: 3 requests (0 errors)") != std::string::npos);
+  CHECK(run.output.find("$0.0135 (project demo)") != std::string::npos);
+  CHECK(upstream.calls() == 3);
+  store::Db db(dir.file("llmgw.db"));
+  auto rows = store::recent_requests(db, 10);
+  REQUIRE(rows.size() == 3);
+  for (const auto& row : rows) {
+    CHECK(row.record.project == "demo");
+    CHECK(row.record.key_name.rfind("run-", 0) == 0);
+  }
+  // The run's key died with the run.
+  auto keys = store::list_keys(db, true, true);
+  REQUIRE(keys.size() == 1);
+  CHECK(keys[0].revoked_at_ms.has_value());
+
+  SUBCASE("--cap stops admitting the run's requests past the amount") {
+    auto capped = llmgw_command(dir, serve.port(), std::string("run --cap 0.005 -- ") + LLMGW_FAKE_AGENT + " 3 0");
+    INFO(capped.output);
+    CHECK(capped.exit_code == 0);
+    // Reservation ~$0.0015 + real $0.0045 each: the first fits, the second would pass $0.005.
+    CHECK(capped.output.find("status 402") != std::string::npos);
+    CHECK(capped.output.find("llmgw run: 3 requests (2 errors)") != std::string::npos);
+    CHECK(upstream.calls() == 4);
+  }
+}
+
+TEST_CASE("llmgw cap, key and usage --check / --statusline against a running server") {
+  FakeUpstream upstream;
+  TempDir dir;
+  ServeProcess serve(dir, config_for(upstream, 5));
+  auto set = llmgw_command(dir, serve.port(), "cap set --day 0.001 --warn 50");
+  INFO(set.output);
+  CHECK(set.exit_code == 0);
+  CHECK(set.output.find("cap 1: $0.0010 a day for all requests (warn at 50%)") != std::string::npos);
+  auto ok = llmgw_command(dir, serve.port(), "usage --check");
+  CHECK(ok.exit_code == 0);
+  httplib::Client client("127.0.0.1", serve.port());
+  httplib::Headers auth{{"x-api-key", serve.token()}, {"anthropic-version", "2023-06-01"}};
+  const std::string small = R"({"model":"claude-sonnet-4-5","max_tokens":10,"messages":[]})";
+  auto first = client.Post("/v1/messages", auth, small, "application/json");
+  REQUIRE(first);
+  CHECK(first->status == 200); // $0.000111 spent; a $0.00015 reservation fits under $0.001
+  bool warned = false;
+  for (int i = 0; i < 20 && !warned; ++i) {
+    client.Post("/v1/messages", auth, small, "application/json");
+    warned = llmgw_command(dir, serve.port(), "usage --check").exit_code == 1;
+  }
+  CHECK(warned);
+  auto line = llmgw_command(dir, serve.port(), "usage --statusline");
+  CHECK(line.exit_code == 0);
+  CHECK(line.output.rfind("llmgw $0.", 0) == 0);
+  CHECK(line.output.find("left (day cap)") != std::string::npos);
+  auto list = llmgw_command(dir, serve.port(), "cap list --json");
+  auto caps = nlohmann::json::parse(list.output);
+  REQUIRE(caps.size() == 1);
+  CHECK(caps[0]["spent_usd_pico"].get<int64_t>() > 500'000'000);
+  CHECK(llmgw_command(dir, serve.port(), "cap rm 1").exit_code == 0);
+  CHECK(llmgw_command(dir, serve.port(), "cap rm 1").exit_code == 1);
+  auto key = llmgw_command(dir, serve.port(), "key create ci --project web --models 'claude-*'");
+  CHECK(key.exit_code == 0);
+  CHECK(key.output.find("llmgw-vk-") != std::string::npos);
+  auto keys = llmgw_command(dir, serve.port(), "key list");
+  CHECK(keys.output.find("ci") != std::string::npos);
+  CHECK(keys.output.find("web") != std::string::npos);
+  CHECK(llmgw_command(dir, serve.port(), "key revoke ci").exit_code == 0);
+  CHECK(llmgw_command(dir, serve.port(), "key revoke ci").exit_code == 1);
 }
