@@ -5,6 +5,7 @@
 #include "cli/time_range.hpp"
 #include "store/db.hpp"
 #include "store/reports.hpp"
+#include "store/settings.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -190,12 +191,11 @@ void run_check(store::Db& db) {
   if (warned) throw ExitCode{1};
 }
 
-// One short line for a shell prompt or Claude Code's status line: today's spend and the budget
-// left under the tightest cap.
+// One short line for a shell prompt or Claude Code's status line: today's spend (what counts
+// toward caps) and the budget left under the tightest cap. Reads spend_buckets, never requests.
 void run_statusline(store::Db& db) {
-  const auto today = period_range(Period::day, now_ms());
-  const auto rows = store::usage_report(db, {today.since_ms, today.until_ms, ""}, store::GroupBy::none);
-  std::string line = "llmgw " + core::policy::format_usd(rows.empty() ? 0 : rows.front().cost_usd_pico) + " today";
+  const int64_t spent = store::period_spend(db, Period::day, now_ms());
+  std::string line = "llmgw " + core::policy::format_usd(spent) + " today";
   const CapStatus* tightest = nullptr;
   const auto statuses = cap_statuses(db);
   for (const CapStatus& status : statuses)

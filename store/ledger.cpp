@@ -18,7 +18,8 @@ constexpr std::chrono::milliseconds k_max_backoff{500};
 } // namespace
 
 Ledger::Ledger(const std::string& db_path, DbOptions options)
-    : m_db(db_path, options), m_insert(m_db.prepare(k_insert_request_sql)) {
+    : m_db(db_path, options), m_insert(m_db.prepare(k_insert_request_sql)),
+      m_add_spend(m_db.prepare(k_add_spend_sql)) {
   m_writer = std::thread([this] { run_writer(); });
 }
 
@@ -117,6 +118,10 @@ void Ledger::write_batch(const std::vector<core::RequestRecord>& batch) {
     m_insert.reset();
     bind_request(m_insert, record);
     m_insert.run();
+    if (!counts_toward_caps(record)) continue;
+    m_add_spend.reset();
+    bind_spend(m_add_spend, record);
+    m_add_spend.run();
   }
   transaction.commit();
 }

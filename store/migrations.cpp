@@ -90,6 +90,21 @@ CREATE TRIGGER limits_delete AFTER DELETE ON rate_limits BEGIN UPDATE settings_r
 CREATE TRIGGER keys_insert AFTER INSERT ON virtual_keys BEGIN UPDATE settings_revision SET revision = revision + 1; END;
 CREATE TRIGGER keys_update AFTER UPDATE ON virtual_keys BEGIN UPDATE settings_revision SET revision = revision + 1; END;
 CREATE TRIGGER keys_delete AFTER DELETE ON virtual_keys BEGIN UPDATE settings_revision SET revision = revision + 1; END;
+-- Spend the caps count (rows the client's own plan paid for left out), summed per 15-minute UTC
+-- bucket: every time zone's midnight falls on one, so a local day, week or month is a bucket
+-- range and cap checks and the status line never scan the requests themselves.
+CREATE TABLE spend_buckets (
+  bucket INTEGER NOT NULL,
+  provider TEXT NOT NULL,
+  agent TEXT NOT NULL,
+  project TEXT NOT NULL,
+  key_name TEXT NOT NULL,
+  cost_usd_pico INTEGER NOT NULL,
+  PRIMARY KEY (bucket, provider, agent, project, key_name)
+) WITHOUT ROWID;
+INSERT INTO spend_buckets
+  SELECT started_at_ms / 900000, provider, agent, '', '', SUM(cost_usd_pico) FROM requests
+  WHERE billed_to_client = 0 AND cost_usd_pico != 0 GROUP BY 1, 2, 3;
 CREATE TABLE cap_state (
   cap_id INTEGER PRIMARY KEY,
   reserved_pico INTEGER NOT NULL,

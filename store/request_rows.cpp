@@ -16,6 +16,24 @@ const std::string_view k_insert_request_sql =
     "error_message, key_name, project) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
     "?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)";
 
+const std::string_view k_add_spend_sql =
+    "INSERT INTO spend_buckets (bucket, provider, agent, project, key_name, cost_usd_pico) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+    "ON CONFLICT (bucket, provider, agent, project, key_name) DO UPDATE SET "
+    "cost_usd_pico = cost_usd_pico + excluded.cost_usd_pico";
+
+bool counts_toward_caps(const core::RequestRecord& record) {
+  return !record.billed_to_client && record.cost_usd_pico != 0;
+}
+
+void bind_spend(Statement& add, const core::RequestRecord& r) {
+  add.bind_int64(1, r.started_at_ms / k_spend_bucket_ms);
+  add.bind_text(2, r.provider);
+  add.bind_text(3, r.agent);
+  add.bind_text(4, r.project);
+  add.bind_text(5, r.key_name);
+  add.bind_int64(6, r.cost_usd_pico);
+}
+
 void bind_request(Statement& insert, const core::RequestRecord& r) {
   insert.bind_int64(1, r.started_at_ms);
   insert.bind_int64(2, r.duration_ms);

@@ -12,6 +12,14 @@ extern const std::string_view k_insert_request_sql;
 // The record columns in the order read_request() expects, for SELECT lists ("id" excluded).
 extern const std::string_view k_request_columns;
 
+// Adds a row's cost to its spend bucket (parameters 1..6); run only for rows that count toward caps.
+extern const std::string_view k_add_spend_sql;
+// The 15-minute UTC bucket of a unix epoch millisecond (spend_buckets.bucket).
+constexpr int64_t k_spend_bucket_ms = 900'000;
+// True when a row's cost counts toward caps (and so goes into spend_buckets).
+bool counts_toward_caps(const core::RequestRecord& record);
+void bind_spend(Statement& add, const core::RequestRecord& record);
+
 // Bind every field of a record to a statement prepared from k_insert_request_sql.
 void bind_request(Statement& insert, const core::RequestRecord& record);
 

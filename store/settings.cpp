@@ -1,5 +1,7 @@
 #include "store/settings.hpp"
 
+#include "store/request_rows.hpp"
+
 #include <array>
 
 namespace llmgw::store {
@@ -165,16 +167,27 @@ core::policy::PolicySettings load_policy(Db& db) {
   return settings;
 }
 
+namespace {
+
+// [first, end) spend buckets of a period around now_ms.
+std::pair<int64_t, int64_t> bucket_range(Period period, int64_t now_ms) {
+  if (period == Period::total) return {INT64_MIN, INT64_MAX};
+  return {core::policy::floor_div(core::policy::period_start_ms(period, now_ms), k_spend_bucket_ms),
+          core::policy::floor_div(core::policy::period_end_ms(period, now_ms), k_spend_bucket_ms)};
+}
+
+} // namespace
+
 std::vector<core::policy::SpentRow> spent_rows(Db& db, int64_t now_ms) {
   std::vector<core::policy::SpentRow> rows;
   auto select = db.prepare(
-      "SELECT provider, agent, project, key_name, SUM(cost_usd_pico) FROM requests "
-      "WHERE started_at_ms >= ?1 AND started_at_ms < ?2 AND billed_to_client = 0 AND cost_usd_pico != 0 "
-      "GROUP BY provider, agent, project, key_name");
+      "SELECT provider, agent, project, key_name, SUM(cost_usd_pico) FROM spend_buckets "
+      "WHERE bucket >= ?1 AND bucket < ?2 GROUP BY provider, agent, project, key_name");
   for (Period period : {Period::day, Period::week, Period::month}) {
+    const auto [first, end] = bucket_range(period, now_ms);
     select.reset();
-    select.bind_int64(1, core::policy::period_start_ms(period, now_ms));
-    select.bind_int64(2, core::policy::period_end_ms(period, now_ms));
+    select.bind_int64(1, first);
+    select.bind_int64(2, end);
     while (select.step()) {
       const int64_t cost = select.column_int64(4);
       rows.push_back({period, Scope::global, "", cost});
@@ -187,23 +200,26 @@ std::vector<core::policy::SpentRow> spent_rows(Db& db, int64_t now_ms) {
     }
   }
   // All-time totals are kept per key only (the caps `llmgw run --cap` makes).
-  auto totals = db.prepare(
-      "SELECT key_name, SUM(cost_usd_pico) FROM requests WHERE key_name != '' AND billed_to_client = 0 "
-      "GROUP BY key_name");
+  auto totals = db.prepare("SELECT key_name, SUM(cost_usd_pico) FROM spend_buckets WHERE key_name != '' GROUP BY key_name");
   while (totals.step()) rows.push_back({Period::total, Scope::key, totals.column_text(0), totals.column_int64(1)});
   return rows;
 }
 
 int64_t cap_spent(Db& db, const CapRule& cap, int64_t now_ms) {
+  const auto [first, end] = bucket_range(cap.period, now_ms);
   auto select = db.prepare(
-      "SELECT COALESCE(SUM(cost_usd_pico), 0) FROM requests WHERE started_at_ms >= ?1 AND started_at_ms < ?2 "
-      "AND billed_to_client = 0 AND CASE ?3 WHEN 'provider' THEN provider = ?4 WHEN 'agent' THEN agent = ?4 "
+      "SELECT COALESCE(SUM(cost_usd_pico), 0) FROM spend_buckets WHERE bucket >= ?1 AND bucket < ?2 "
+      "AND CASE ?3 WHEN 'provider' THEN provider = ?4 WHEN 'agent' THEN agent = ?4 "
       "WHEN 'project' THEN project = ?4 WHEN 'key' THEN key_name = ?4 ELSE 1 END");
-  select.bind_int64(1, core::policy::period_start_ms(cap.period, now_ms));
-  select.bind_int64(2, core::policy::period_end_ms(cap.period, now_ms));
+  select.bind_int64(1, first);
+  select.bind_int64(2, end);
   select.bind_text(3, core::policy::to_string(cap.scope));
   select.bind_text(4, cap.value);
   return select.step() ? select.column_int64(0) : 0;
+}
+
+int64_t period_spend(Db& db, Period period, int64_t now_ms) {
+  return cap_spent(db, {0, period, 0, Scope::global, "", 0}, now_ms);
 }
 
 std::map<int64_t, int64_t> cap_reservations(Db& db) {

@@ -42,9 +42,12 @@ int64_t settings_revision(Db& db);
 // Caps, limits and active keys in one read.
 core::policy::PolicySettings load_policy(Db& db);
 
-// Spending per period and scope for the periods containing now_ms (rows the client's own plan
-// paid for are left out: caps bound the user's money).
+// Spending per period and scope for the periods containing now_ms, from spend_buckets (rows the
+// client's own plan paid for are left out: caps bound the user's money).
 std::vector<core::policy::SpentRow> spent_rows(Db& db, int64_t now_ms);
+
+// Spend that counts toward caps in the day / week / month around now_ms (spend_buckets).
+int64_t period_spend(Db& db, core::policy::Period period, int64_t now_ms);
 
 // What the ledger shows spent under a cap in its current period (rows paid by the client's own
 // plan left out), in pico-USD.
