@@ -10,6 +10,25 @@ using core::policy::Period;
 using core::policy::RateRule;
 using core::policy::Scope;
 
+namespace {
+
+// Step a statement ending in RETURNING id and give back the id.
+int64_t returned_id(Db& db, Statement& statement, const char* what) {
+  if (!statement.step()) throw Error(db.path() + ": storing the " + what + " returned no id");
+  const int64_t id = statement.column_int64(0);
+  statement.reset();
+  return id;
+}
+
+// Step an UPDATE or DELETE ... RETURNING id: true when it touched a row.
+bool touched_a_row(Statement& statement) {
+  const bool found = statement.step();
+  statement.reset();
+  return found;
+}
+
+} // namespace
+
 std::vector<CapRule> list_caps(Db& db) {
   auto select = db.prepare("SELECT id, period, scope, value, limit_pico, warn_percent FROM caps ORDER BY id");
   std::vector<CapRule> caps;
@@ -37,17 +56,13 @@ int64_t upsert_cap(Db& db, const CapRule& cap) {
   upsert.bind_int64(4, cap.limit_pico);
   upsert.bind_int64(5, cap.warn_percent);
   upsert.bind_int64(6, core::policy::now_ms());
-  if (!upsert.step()) throw Error(db.path() + ": storing the cap returned no id");
-  const int64_t id = upsert.column_int64(0);
-  upsert.reset();
-  return id;
+  return returned_id(db, upsert, "cap");
 }
 
 bool remove_cap(Db& db, int64_t id) {
   auto remove = db.prepare("DELETE FROM caps WHERE id = ?1 RETURNING id");
   remove.bind_int64(1, id);
-  const bool found = remove.step();
-  remove.reset();
+  const bool found = touched_a_row(remove);
   if (found) {
     auto state = db.prepare("DELETE FROM cap_state WHERE cap_id = ?1");
     state.bind_int64(1, id);
@@ -83,18 +98,13 @@ int64_t upsert_rate_limit(Db& db, const RateRule& rule) {
   upsert.bind_int64(3, rule.requests_per_minute);
   upsert.bind_int64(4, rule.tokens_per_minute);
   upsert.bind_int64(5, core::policy::now_ms());
-  if (!upsert.step()) throw Error(db.path() + ": storing the rate limit returned no id");
-  const int64_t id = upsert.column_int64(0);
-  upsert.reset();
-  return id;
+  return returned_id(db, upsert, "rate limit");
 }
 
 bool remove_rate_limit(Db& db, int64_t id) {
   auto remove = db.prepare("DELETE FROM rate_limits WHERE id = ?1 RETURNING id");
   remove.bind_int64(1, id);
-  const bool found = remove.step();
-  remove.reset();
-  return found;
+  return touched_a_row(remove);
 }
 
 std::vector<StoredKey> list_keys(Db& db, bool include_revoked, bool include_runs) {
@@ -149,9 +159,7 @@ bool revoke_key(Db& db, const std::string& name) {
       "UPDATE virtual_keys SET revoked_at_ms = ?2 WHERE name = ?1 AND revoked_at_ms IS NULL RETURNING id");
   revoke.bind_text(1, name);
   revoke.bind_int64(2, core::policy::now_ms());
-  const bool found = revoke.step();
-  revoke.reset();
-  return found;
+  return touched_a_row(revoke);
 }
 
 int64_t settings_revision(Db& db) {
