@@ -1,6 +1,7 @@
 #include "core/pipeline/attribution.hpp"
 
 #include <array>
+#include <nlohmann/json.hpp>
 #include <utility>
 
 namespace llmgw::core::pipeline {
@@ -39,6 +40,22 @@ std::string detect_agent(const HeaderView& headers) {
 std::string detect_session(const HeaderView& headers) {
   if (!headers.claude_session.empty()) return std::string(headers.claude_session);
   return std::string(headers.generic_session);
+}
+
+std::string session_from_body(std::string_view body, const protocol::ScannedObject& scanned) {
+  if (const auto* key = scanned.find("prompt_cache_key"))
+    if (auto value = protocol::string_value(body, *key); value && !value->empty()) return *value;
+  const auto* metadata = scanned.find("metadata");
+  if (metadata == nullptr) return "";
+  const std::string_view object = body.substr(metadata->value_begin, metadata->value_end - metadata->value_begin);
+  const auto inner = protocol::scan_object(object);
+  const auto* user_id = inner ? inner->find("user_id") : nullptr;
+  const auto text = user_id ? protocol::string_value(object, *user_id) : std::nullopt;
+  if (!text || text->empty() || text->front() != '{') return "";
+  const auto parsed = nlohmann::json::parse(*text, nullptr, false);
+  if (!parsed.is_object()) return "";
+  const auto session = parsed.find("session_id");
+  return session != parsed.end() && session->is_string() ? session->get<std::string>() : "";
 }
 
 } // namespace llmgw::core::pipeline

@@ -1,5 +1,7 @@
 #pragma once
 // Who sent a request: the agent (from the user agent and client headers) and its session id.
+#include "core/protocol/json_scan.hpp"
+
 #include <string>
 #include <string_view>
 
@@ -19,5 +21,9 @@ std::string detect_agent(const HeaderView& headers);
 
 // The agent's session id, or "" when the client sends none.
 std::string detect_session(const HeaderView& headers);
+
+// The session id from body fields when no header carried one: Codex's `prompt_cache_key`, or the
+// `session_id` inside Claude Code's `metadata.user_id` (a JSON object encoded as a string).
+std::string session_from_body(std::string_view body, const protocol::ScannedObject& scanned);
 
 } // namespace llmgw::core::pipeline

@@ -97,6 +97,7 @@ void Gateway::handle_api(const httplib::Request& request, httplib::Response& res
                        Outcome::refused);
   auto scanned = protocol::scan_object(request.body);
   if (!scanned) return reply_error(response, *context, 400, "request body is not a valid JSON object", Outcome::bad_request);
+  if (record.session_id.empty()) record.session_id = session_from_body(request.body, *scanned);
   const auto* model_member = scanned->find("model");
   auto model = model_member ? protocol::string_value(request.body, *model_member) : std::nullopt;
   if (!model) return reply_error(response, *context, 400, "request body has no \"model\" string", Outcome::bad_request);

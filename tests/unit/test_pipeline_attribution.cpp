@@ -24,3 +24,18 @@ TEST_CASE("attribution: a Claude Code session header marks the agent even with a
   CHECK(detect_session({"codex_exec/0.169.0", "codex_exec", "", "0199-uuid"}) == "0199-uuid");
   CHECK(detect_session({"curl/8", "", "", ""}).empty());
 }
+
+TEST_CASE("session ids from body fields when no header carries one") {
+  using llmgw::core::pipeline::session_from_body;
+  auto session = [](const std::string& body) {
+    auto scanned = llmgw::core::protocol::scan_object(body);
+    REQUIRE(scanned);
+    return session_from_body(body, *scanned);
+  };
+  CHECK(session(R"({"model":"gpt-5","prompt_cache_key":"0199a1f2-aaaa","input":[]})") == "0199a1f2-aaaa");
+  CHECK(session(R"({"model":"claude","metadata":{"user_id":"{\"device_id\":\"d\",\"account_uuid\":\"\",\"session_id\":\"5e1c-77\"}"}})") ==
+        "5e1c-77");
+  CHECK(session(R"({"model":"claude","metadata":{"user_id":"user_abc_account__session_x"}})") == "");
+  CHECK(session(R"({"model":"claude","metadata":{"user_id":"{not json"}})") == "");
+  CHECK(session(R"({"model":"claude"})") == "");
+}
