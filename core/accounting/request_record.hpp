@@ -17,6 +17,7 @@ enum class Outcome {
   unreachable,    // no connection to the upstream, or it timed out before answering
   refused,        // llmgw refused the request (auth, Host/Origin, cap, unknown model)
   bad_request,    // the client's request was malformed (bad JSON, body too large)
+  capped,         // llmgw ended a running stream at a spend cap (caps.hard)
 };
 
 enum class UsageSource { reported, estimated, missing };

@@ -152,6 +152,7 @@ void record_defaults(Config& config) {
     config.set_origin("server." + std::string(field), server_value(config.server, field), "default");
   config.set_origin("default_provider", config.default_provider, "default");
   config.set_origin("caps.unpriced", config.caps.allow_unpriced ? "allow" : "refuse", "default");
+  config.set_origin("caps.hard", config.caps.hard ? "true" : "false", "default");
 }
 
 std::string env_value(const char* name) {

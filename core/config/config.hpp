@@ -44,6 +44,9 @@ struct CapsConfig {
   // A model with no price cannot be bounded by a cap: refuse it while a cap applies (default),
   // or let it through (its rows stay flagged unpriced).
   bool allow_unpriced = false;
+  // Hard mode: end a running stream cleanly once its cost so far (usage seen plus output
+  // estimated from the streamed text) would take a cap past its limit.
+  bool hard = false;
 };
 
 // Where a value came from, for `llmgw config show`.

@@ -35,6 +35,14 @@ constexpr const char* k_starter = R"toml(## llmgw configuration, written by `llm
 # connect_timeout_seconds = 10
 # read_timeout_seconds = 600
 
+[caps]
+## Spend caps themselves are set with `llmgw cap set` (they live in the database, so a running
+## server picks them up at once). A model with no price cannot be bounded by a cap: "refuse"
+## it (402) while a cap applies, or "allow" it.
+# unpriced = "refuse"
+## Hard mode: end a running stream cleanly once its cost so far would take a cap past its limit.
+# hard = false
+
 ## Providers. Keys never go in this file: api_key_env names the environment variable that
 ## holds the key. Well-known names (openai, anthropic, openrouter, deepseek, groq, mistral,
 ## ollama, vllm, llamacpp) need no other field; any other name needs base_url.

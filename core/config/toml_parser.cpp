@@ -13,7 +13,7 @@ namespace {
 using Keys = std::vector<std::string_view>;
 
 const Keys k_root_keys{"default_provider", "server", "caps", "providers", "models", "prices"};
-const Keys k_caps_keys{"unpriced"};
+const Keys k_caps_keys{"unpriced", "hard"};
 const Keys k_unpriced_names{"refuse", "allow"};
 const Keys k_server_keys{"host", "port", "max_body_mb", "threads", "shutdown_grace_seconds",
                          "connect_timeout_seconds", "read_timeout_seconds"};
@@ -192,6 +192,13 @@ private:
   void parse_caps(const toml::table& table) {
     for (const auto& [key_ptr, node_ptr] : in_file_order(table)) {
       const std::string field(key_ptr->str());
+      if (field == "hard") {
+        const auto* flag = node_ptr->as_boolean();
+        if (flag == nullptr) wrong_type(*node_ptr, "caps.hard", "a boolean");
+        m_config.caps.hard = flag->get();
+        m_config.set_origin("caps.hard", m_config.caps.hard ? "true" : "false", where(node_ptr->source(), *key_ptr));
+        continue;
+      }
       if (field != "unpriced") unknown_key(*key_ptr, k_caps_keys, "in [caps]");
       const std::string value = expect_string(*node_ptr, "caps.unpriced");
       if (value != "refuse" && value != "allow")

@@ -174,9 +174,19 @@ void Gateway::relay_once(httplib::Response& response, RequestContext& context, h
 void Gateway::relay_stream(httplib::Response& response, std::shared_ptr<RequestContext> context,
                            httplib::Request upstream) {
   const auto& provider = *context->provider;
+  StreamRelay::Guard guard;
+  if (m_config.caps.hard && context->reservation.active && context->price != nullptr) {
+    // Hard mode: the cost so far is the usage seen plus output estimated from the streamed text.
+    guard = [this, context](const protocol::ResponseObserver& observer) {
+      Usage live = observer.usage();
+      if (!live.reported) live.input_uncached_tokens = context->estimated_input_tokens;
+      live.output_tokens = std::max(live.output_tokens, (observer.streamed_text_bytes() + 3) / 4);
+      return m_budget.over_cap(context->reservation, pricing::cost_usd_pico(*context->price, live));
+    };
+  }
   auto relay = std::make_shared<StreamRelay>(m_pool.acquire(http::split_base_url(provider.base_url).origin),
                                              std::move(upstream), context->endpoint.format, context->hide_usage_chunk,
-                                             m_options.keepalive_interval);
+                                             m_options.keepalive_interval, std::move(guard));
   relay->start();
   const auto& head = relay->wait_head();
   auto& record = context->record;
@@ -221,11 +231,13 @@ void Gateway::relay_stream(httplib::Response& response, std::shared_ptr<RequestC
         if (relay->first_byte_at()) rec.ttfb_ms = ms_between(context->started, *relay->first_byte_at());
         // A client may hang up as soon as it has the final event (Codex does, to run a tool):
         // once the protocol's last event went out, the response was delivered whole.
-        if ((relay->client_gone() || !success) && !relay->final_event_written()) rec.outcome = Outcome::client_closed;
+        if (relay->stopped()) rec.outcome = Outcome::capped;
+        else if ((relay->client_gone() || !success) && !relay->final_event_written()) rec.outcome = Outcome::client_closed;
         else if (relay->cut()) rec.outcome = Outcome::upstream_cut;
         else if (relay->observer().saw_error()) rec.outcome = Outcome::upstream_error;
         else rec.outcome = Outcome::ok;
-        rec.error_message = redact(relay->observer().error_message(), context->provider->api_key);
+        rec.error_message = relay->stopped() ? "ended at a spend cap (caps.hard)"
+                                             : redact(relay->observer().error_message(), context->provider->api_key);
         settle(*context, &relay->observer());
       });
 }
@@ -240,6 +252,8 @@ bool Gateway::admit(const httplib::Request&, httplib::Response& response, Reques
   estimate.input_tokens = static_cast<int64_t>(body.size() / 4) + 1; // ~4 bytes a token; JSON pads it
   const auto& provider = *context.provider;
   if (const auto* price = m_prices.find(price_provider(provider), record.served_model)) {
+    context.price = price;
+    context.estimated_input_tokens = estimate.input_tokens;
     int64_t max_output = 0;
     for (const char* field : {"max_tokens", "max_completion_tokens", "max_output_tokens"}) {
       const auto* member = scanned.find(field);

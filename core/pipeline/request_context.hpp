@@ -23,6 +23,8 @@ struct RequestContext {
   const config::ProviderConfig* provider = nullptr;
   bool hide_usage_chunk = false; // llmgw asked for stream usage the client did not request
   policy::Reservation reservation; // held under the caps that apply, released in settle
+  const pricing::ModelPrice* price = nullptr; // set when admission priced the request
+  int64_t estimated_input_tokens = 0;
   std::string budget_remaining;    // USD left under the tightest cap past its warn threshold
   RequestRecord record;
 

@@ -5,9 +5,10 @@
 namespace llmgw::core::pipeline {
 
 StreamRelay::StreamRelay(http::UpstreamPool::Lease lease, httplib::Request request, protocol::ApiFormat format,
-                         bool hide_usage_chunk, std::chrono::seconds keepalive_interval)
+                         bool hide_usage_chunk, std::chrono::seconds keepalive_interval, Guard guard)
     : m_lease(std::move(lease)), m_request(std::move(request)), m_format(format),
-      m_hide_usage_chunk(hide_usage_chunk), m_keepalive_interval(keepalive_interval), m_observer(format) {}
+      m_hide_usage_chunk(hide_usage_chunk), m_keepalive_interval(keepalive_interval), m_guard(std::move(guard)),
+      m_observer(format) {}
 
 StreamRelay::~StreamRelay() { finish(); }
 
@@ -57,8 +58,17 @@ bool StreamRelay::on_data(const char* data, size_t size) {
     auto info = m_observer.observe_event(event);
     if (!(m_hide_usage_chunk && info.usage_only_chunk)) out.append(event.raw);
   });
+  std::optional<std::string> stop = m_guard && !m_observer.complete() ? m_guard(m_observer) : std::nullopt;
   std::unique_lock lock(m_mutex);
   m_pending += out;
+  if (stop) {
+    // End the client's stream here, in its own format; returning false cancels the upstream read.
+    m_pending += protocol::stream_error_event(m_format, 402, *stop);
+    m_stopped = true;
+    m_cancelled = true;
+    m_cv.notify_all();
+    return false;
+  }
   m_final_queued = m_final_queued || m_observer.complete();
   m_cv.notify_all();
   // Back-pressure: a slow client slows the upstream read instead of growing memory.

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -25,8 +26,12 @@ public:
     std::string error;         // transport error when not connected
   };
 
+  // Asked after each batch of events with what the stream has shown so far; a message ends the
+  // stream there (the client gets it as an in-band error event) and cancels the upstream.
+  using Guard = std::function<std::optional<std::string>(const protocol::ResponseObserver&)>;
+
   StreamRelay(http::UpstreamPool::Lease lease, httplib::Request request, protocol::ApiFormat format,
-              bool hide_usage_chunk, std::chrono::seconds keepalive_interval);
+              bool hide_usage_chunk, std::chrono::seconds keepalive_interval, Guard guard = nullptr);
   ~StreamRelay();
   StreamRelay(const StreamRelay&) = delete;
   StreamRelay& operator=(const StreamRelay&) = delete;
@@ -51,6 +56,8 @@ public:
   bool final_event_written() const { return m_final_written; }
   // The upstream stream ended before its protocol's final event (or the connection broke).
   bool cut() const { return m_cut; }
+  // The guard ended the stream (a spend cap in hard mode).
+  bool stopped() const { return m_stopped; }
   // Milliseconds from `since` to the first byte written to the client, if any was.
   std::optional<std::chrono::steady_clock::time_point> first_byte_at() const { return m_first_byte_at; }
 
@@ -71,6 +78,7 @@ private:
   protocol::ApiFormat m_format;
   bool m_hide_usage_chunk;
   std::chrono::seconds m_keepalive_interval;
+  Guard m_guard;
   std::thread m_thread;
 
   // Touched only by the upstream thread until m_done, then only by the client side.
@@ -87,6 +95,7 @@ private:
   bool m_cancelled = false;
   bool m_aborted = false;
   bool m_cut = false;
+  bool m_stopped = false;
   bool m_client_gone = false;
   bool m_final_queued = false;  // the final event is in m_pending or was already taken
   bool m_final_written = false; // touched only by the client side

@@ -266,6 +266,22 @@ Decision Budget::admit(const Subject& subject, const Estimate& estimate, int64_t
   return decision;
 }
 
+std::optional<std::string> Budget::over_cap(const Reservation& reservation, int64_t live_cost) {
+  std::lock_guard lock(m_mutex);
+  if (!reservation.active) return std::nullopt;
+  for (const auto& [cap_id, held] : reservation.holds) {
+    const auto cap = std::find_if(m_caps.begin(), m_caps.end(), [&](const CapRule& c) { return c.id == cap_id; });
+    if (cap == m_caps.end() || live_cost <= held) continue; // within what admission allowed for
+    const int64_t used = spent(*cap) + m_reserved[cap_id] - held + live_cost;
+    if (used <= cap->limit_pico) continue;
+    return "llmgw ended this response at the " + std::string(period_word(cap->period)) + " spend cap of " +
+           format_usd(cap->limit_pico) + " " + scope_phrase(*cap) + ": it had cost about " + format_usd(live_cost) +
+           " so far. Raise the cap with `llmgw cap set" + cap_flags(*cap) + " " +
+           usd_argument(cap->limit_pico * 2) + "`";
+  }
+  return std::nullopt;
+}
+
 void Budget::settle(Reservation& reservation, const Subject& subject, int64_t cost_pico, int64_t tokens,
                     int64_t started_ms, int64_t now_ms) {
   std::lock_guard lock(m_mutex);

@@ -102,6 +102,9 @@ public:
   Decision admit(const Subject& subject, const Estimate& estimate, int64_t now_ms);
   // Release the reservation (if any) and count the request's cost and tokens. Called for every
   // request, reserved or not, so spending stays current for caps added later.
+  // Hard mode: the message to end a running stream with when its cost so far (live_cost) in place
+  // of its hold would take a cap it is under past the limit; nullopt while it fits.
+  std::optional<std::string> over_cap(const Reservation& reservation, int64_t live_cost);
   void settle(Reservation& reservation, const Subject& subject, int64_t cost_pico, int64_t tokens,
               int64_t started_ms, int64_t now_ms);
 

@@ -47,6 +47,20 @@ std::string_view sniff_string(std::string_view data, std::string_view quoted_key
   return text.find('\\') == std::string_view::npos ? text : std::string_view{};
 }
 
+// Length of the first string value among the members that carry generated text in a delta event
+// (escapes counted as written: close enough for an estimate).
+int64_t delta_text_bytes(std::string_view data) {
+  for (std::string_view key : {"\"text\"", "\"partial_json\"", "\"thinking\"", "\"delta\"", "\"content\"",
+                               "\"reasoning_content\"", "\"arguments\""}) {
+    size_t value = member_value_at(data, key);
+    if (value == std::string_view::npos || data[value] != '"') continue;
+    size_t end = value + 1;
+    while (end < data.size() && data[end] != '"') end += data[end] == '\\' ? 2 : 1;
+    return static_cast<int64_t>(end - value - 1);
+  }
+  return 0;
+}
+
 json parse(std::string_view text) { return json::parse(text.begin(), text.end(), nullptr, false); }
 
 const json& member(const json& object, const char* key) {
@@ -142,6 +156,7 @@ EventInfo ResponseObserver::observe_chat(std::string_view data) {
     return info;
   }
   if (m_model.empty()) m_model = sniff_string(data, "\"model\"");
+  m_text_bytes += delta_text_bytes(data);
   if (has_member(data, "\"finish_reason\"", "\"")) m_saw_finish = true;
   bool usage = has_member(data, "\"usage\"", "{"); // also matches Groq's x_groq.usage
   bool error = has_member(data, "\"error\"", "{\"");
@@ -168,7 +183,9 @@ EventInfo ResponseObserver::observe_chat(std::string_view data) {
 EventInfo ResponseObserver::observe_anthropic(std::string_view name, std::string_view data) {
   EventInfo info;
   if (name.empty()) name = sniff_string(data, "\"type\""); // tolerate emitters without event:
-  if (name == "message_stop") {
+  if (name == "content_block_delta") {
+    m_text_bytes += delta_text_bytes(data);
+  } else if (name == "message_stop") {
     info.terminal = true;
     m_complete = true;
   } else if (name == "message_start") {
@@ -192,7 +209,9 @@ EventInfo ResponseObserver::observe_anthropic(std::string_view name, std::string
 EventInfo ResponseObserver::observe_responses(std::string_view name, std::string_view data) {
   EventInfo info;
   if (name.empty()) name = sniff_string(data, "\"type\"");
-  if (name == "response.created") {
+  if (name.size() > 6 && name.substr(name.size() - 6) == ".delta") {
+    m_text_bytes += delta_text_bytes(data);
+  } else if (name == "response.created") {
     if (m_model.empty()) m_model = sniff_string(data, "\"model\"");
   } else if (name == "response.completed" || name == "response.failed" || name == "response.incomplete") {
     json doc = parse(data);

@@ -40,6 +40,9 @@ public:
   // Anthropic: message_stop; Responses: a terminal response.*; Gemini: a finishReason).
   bool complete() const { return m_complete; }
   bool saw_error() const { return m_saw_error; }
+  // Bytes of generated text, thinking and tool arguments streamed so far (for a live estimate of
+  // output tokens before the final usage arrives).
+  int64_t streamed_text_bytes() const { return m_text_bytes; }
   const std::string& error_message() const { return m_error_message; }
 
 private:
@@ -56,6 +59,7 @@ private:
   bool m_complete = false;
   bool m_saw_error = false;
   bool m_saw_finish = false;
+  int64_t m_text_bytes = 0;
   std::string m_error_message;
 };
 

@@ -271,3 +271,39 @@ TEST_CASE("a rate limit answers 429 with retry-after in the caller's format, and
   CHECK(nlohmann::json::parse(limited->body)["error"]["type"] == "rate_limit_error");
   CHECK(upstream.calls() == 2);
 }
+
+TEST_CASE("hard mode ends a running stream cleanly once its cost crosses the cap") {
+  FakeUpstream upstream;
+  // Far more output than max_tokens promised (a provider ignoring it, or a low input estimate):
+  // 60 pieces of 2,000 characters, ~30,000 output tokens, ~$0.45 at $15 / Mtok.
+  auto long_stream = anthropic_stream("claude-sonnet-4-5", std::vector<std::string>(60, std::string(2000, 'x')), 10, 0,
+                                      0, 30000);
+  long_stream.delay_between_chunks_ms = 5;
+  upstream.on("POST", "/v1/messages", [&](const RecordedRequest&) { return long_stream; });
+  auto config = fake_config(upstream);
+  config.caps.hard = true;
+  TestGateway gateway(config);
+  gateway.server().gateway().apply_policy({{{1, Period::day, 5 * k_cent, Scope::global, "", 80}}, {}, {}});
+  auto client = gateway.client();
+  const std::string body =
+      R"({"model":"claude-sonnet-4-5","max_tokens":100,"stream":true,"messages":[{"role":"user","content":"hi"}]})";
+  auto result = post_streaming(*client, "/v1/messages", TestGateway::anthropic_auth(), body);
+  CHECK(result.status == 200);
+  CHECK(result.body.find("event: error") != std::string::npos);
+  CHECK(result.body.find("billing_error") != std::string::npos);
+  CHECK(result.body.find("ended this response at the daily spend cap of $0.0500") != std::string::npos);
+  CHECK(result.body.find("event: message_stop") == std::string::npos);
+  auto rows = gateway.wait_rows(1);
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].record.outcome == core::Outcome::capped);
+  CHECK(within_a_second([&] { return upstream.saw_disconnect(); })); // the upstream was cancelled
+  CHECK(holds_nothing(gateway));
+
+  SUBCASE("without hard mode the same stream runs to its end") {
+    auto soft = fake_config(upstream);
+    TestGateway plain(soft);
+    plain.server().gateway().apply_policy({{{1, Period::day, 5 * k_cent, Scope::global, "", 80}}, {}, {}});
+    auto whole = post_streaming(*plain.client(), "/v1/messages", TestGateway::anthropic_auth(), body);
+    CHECK(whole.body.find("event: message_stop") != std::string::npos);
+  }
+}

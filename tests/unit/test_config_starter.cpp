@@ -33,14 +33,16 @@ TEST_CASE("config: the starter config parses and yields the defaults") {
   for (const auto& entry : config.origins) CHECK_MESSAGE(entry.origin == "default", entry.key);
 }
 
-TEST_CASE("config: the starter documents every server key with its default") {
+TEST_CASE("config: the starter documents every server and caps key with its default") {
   const Config defaults = parse_config("", "empty.toml");
   const std::string starter = starter_config();
   for (const auto& entry : defaults.origins) {
-    if (entry.key.rfind("server.", 0) != 0) continue;
+    const size_t dot = entry.key.find('.');
+    const std::string section = entry.key.substr(0, dot);
+    if (section != "server" && section != "caps") continue;
     std::string value = entry.value;
-    if (entry.key == "server.host") value = "\"" + value + "\"";
-    const std::string line = "# " + entry.key.substr(7) + " = " + value + "\n";
+    if (entry.key == "server.host" || entry.key == "caps.unpriced") value = "\"" + value + "\"";
+    const std::string line = "# " + entry.key.substr(dot + 1) + " = " + value + "\n";
     CHECK_MESSAGE(starter.find(line) != std::string::npos, line);
   }
 }
