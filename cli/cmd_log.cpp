@@ -63,6 +63,8 @@ std::string json_line(const store::LoggedRequest& logged) {
       {"ttfb_ms", r.ttfb_ms},
       {"agent", r.agent},
       {"session_id", r.session_id},
+      {"key", r.key_name},
+      {"project", r.project},
       {"endpoint", r.endpoint},
       {"provider", r.provider},
       {"requested_model", r.requested_model},

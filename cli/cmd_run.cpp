@@ -169,9 +169,9 @@ void run_run(const RunArgs& args, const GlobalOptions& options) {
   const store::UsageRow total = run_totals(db, name);
   if (cap_id) store::remove_cap(db, *cap_id);
   std::fprintf(stderr,
-               "llmgw run: %s requests (%s errors), %s input + %s cache read + %s cache write, %s output tokens, "
+               "llmgw run: %s request%s (%s errors), %s input + %s cache read + %s cache write, %s output tokens, "
                "%s (project %s)%s\n",
-               format_count(total.requests).c_str(), format_count(total.errors).c_str(),
+               format_count(total.requests).c_str(), total.requests == 1 ? "" : "s", format_count(total.errors).c_str(),
                format_count(total.input_uncached_tokens).c_str(), format_count(total.cache_read_tokens).c_str(),
                format_count(total.cache_write_5m_tokens + total.cache_write_1h_tokens).c_str(),
                format_count(total.output_tokens).c_str(), policy::format_usd(total.cost_usd_pico).c_str(),

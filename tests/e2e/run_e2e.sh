@@ -376,6 +376,24 @@ run_claude() {
     }' "$work/$name.out" || fail "claude -p ($name) did not answer E2E-OK"
 }
 
+# `llmgw run` starts the agent itself: it sets the base URL and a key of its own (no token is
+# given here) and prints the run's cost. The ledger rows carry the run's project and key.
+run_with_llmgw() {
+  local name="$1" db="$2"
+  shift 2
+  local -a extra=()
+  while [[ "$1" != "--" ]]; do
+    extra+=("$1")
+    shift
+  done
+  shift
+  run_client "$name" LLMGW_PORT="${gateway_url##*:}" "${extra[@]}" -- \
+    "$llmgw" --config "$work/llmgw.toml" --db "$db" run --project e2e-run -- "$@"
+  grep -q '^llmgw run: [1-9][0-9]* requests\? (0 errors), .* (project e2e-run)' "$work/$name.err" ||
+    fail "llmgw run printed no cost summary for $name (see $name.err)"
+  grep 'llmgw run:' "$work/$name.err" | sed 's/^/    /'
+}
+
 scenario_claude_code() {
   phase say_hi
   start_fake
@@ -403,6 +421,21 @@ scenario_claude_code() {
     --field agent=claude-code --field provider=anthropic --field endpoint=/v1/messages --field outcome=ok \
     --field http_status=200 --field streamed=1 --nonempty session_id --usage anthropic --priced
   check_upstream "$fake_anthropic_key" --min-requests 2 --path /v1/messages --tool-result anthropic
+  stop_fake
+  phase_done
+
+  phase llmgw_run
+  start_fake
+  start_gateway "$work/claude_run.db"
+  local -a quiet
+  mapfile -t quiet < <(claude_env | grep -v '^ANTHROPIC_BASE_URL=')
+  run_with_llmgw claude_run "$work/claude_run.db" "${quiet[@]}" -- \
+    "$e2e_dir/node_modules/.bin/claude" -p "say hi" --output-format json --model claude-sonnet-4-5
+  grep -q 'E2E-OK' "$work/claude_run.out" || fail "claude under llmgw run did not answer E2E-OK"
+  stop_gateway
+  check_ledger "$work/claude_run.db" --min-count 1 \
+    --field agent=claude-code --field provider=anthropic --field outcome=ok --field project=e2e-run \
+    --nonempty key --usage anthropic --priced
   stop_fake
   phase_done
 }
@@ -465,6 +498,23 @@ scenario_codex() {
     --field agent=codex --field provider=openai --field endpoint=/v1/responses --field outcome=ok \
     --field http_status=200 --field streamed=1 --nonempty session_id --usage openai --priced
   check_upstream "$fake_openai_key" --min-requests 2 --path /v1/responses --tool-result responses
+  stop_fake
+  phase_done
+
+  # Codex takes its provider only from config: `llmgw run` names one with -c arguments.
+  phase llmgw_run
+  start_fake
+  start_gateway "$work/codex_run.db"
+  mkdir -p "$work/codex-home-run"
+  run_with_llmgw codex_run "$work/codex_run.db" CODEX_HOME="$work/codex-home-run" -- \
+    "$e2e_dir/node_modules/.bin/codex" exec --skip-git-repo-check --disable plugins \
+    --disable unbounded_connection_retries -c analytics.enabled=false \
+    --sandbox danger-full-access --color never -m gpt-4.1 --output-last-message "$work/codex_run.last" "say hi"
+  check_output_contains "$work/codex_run.last" "E2E-OK"
+  stop_gateway
+  check_ledger "$work/codex_run.db" --min-count 1 \
+    --field agent=codex --field provider=openai --field endpoint=/v1/responses --field outcome=ok \
+    --field project=e2e-run --nonempty key --usage openai --priced
   stop_fake
   phase_done
 }
