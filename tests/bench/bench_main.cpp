@@ -23,12 +23,13 @@ namespace llmgw::bench {
 namespace {
 
 constexpr const char* k_usage =
-    "usage: llmgw_bench --llmgw PATH [--nginx PATH | --no-nginx] [--quick] [--only TEXT] [--json FILE]\n"
+    "usage: llmgw_bench --llmgw PATH [--nginx PATH | --no-nginx] [--quick] [--only TEXT] [--caps] [--json FILE]\n"
     "  --llmgw PATH   the llmgw binary to measure (a Release build for real numbers)\n"
     "  --nginx PATH   nginx for the proxy floor (default /usr/sbin/nginx; skipped when missing)\n"
     "  --no-nginx     measure direct and llmgw only\n"
     "  --quick        a few hundred requests per scenario (~10 s): checks the bench works end to end\n"
     "  --only TEXT    run only the load scenarios whose name contains TEXT (for profiling)\n"
+    "  --caps         give llmgw spend caps and a rate limit, so every request goes through admission\n"
     "  --json FILE    also write the results as JSON\n";
 
 constexpr int k_open_streams = 64;
@@ -38,6 +39,7 @@ constexpr double k_kib_per_mb = 1024.0;
 struct Options {
   std::string llmgw, nginx = "/usr/sbin/nginx", json, only;
   bool quick = false;
+  bool caps = false;
 };
 
 Options parse_options(int argc, char** argv) {
@@ -50,6 +52,7 @@ Options parse_options(int argc, char** argv) {
     else if (arg == "--no-nginx") options.nginx.clear();
     else if (arg == "--json" && has_value) options.json = argv[++i];
     else if (arg == "--quick") options.quick = true;
+    else if (arg == "--caps") options.caps = true;
     else if (arg == "--only" && has_value) options.only = argv[++i];
     else throw std::invalid_argument("unknown or incomplete option '" + arg + "'");
   }
@@ -205,7 +208,7 @@ int run(const Options& options) {
   // Stalls outlast opening 64 streams and the cancel wait; hold_streams() ends them early.
   BenchUpstream upstream(k_stall_ms);
   const std::string load_before = load_average();
-  const GatewaySetup setup{options.llmgw, dir.path(), upstream.port()};
+  const GatewaySetup setup{options.llmgw, dir.path(), upstream.port(), options.caps};
   write_gateway_config(setup);
 
   std::fprintf(stderr, "llmgw_bench: timing start-up...\n");

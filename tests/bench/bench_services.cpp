@@ -2,6 +2,7 @@
 
 #include "tests/bench/bench_client.hpp"
 
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <stdexcept>
@@ -72,8 +73,19 @@ void write_gateway_config(const GatewaySetup& setup) {
              "[providers.anthropic]\nkind = \"anthropic\"\nbase_url = \"" + fake + "\"\napi_key_env = \"BENCH_FAKE_KEY\"\n");
 }
 
+// Caps and a rate limit high enough never to refuse, so admission runs on every request.
+void add_caps(const GatewaySetup& setup, const std::string& db_name) {
+  const std::string base = setup.binary + " --config " + setup.dir + "/config.toml --db " + setup.dir + "/" + db_name;
+  for (const char* args : {" cap set --day 1000000", " cap set --month 1000000 --provider openai",
+                           " limit set --rpm 1000000 --agent unknown"}) {
+    const std::string command = base + args + " >/dev/null";
+    if (std::system(command.c_str()) != 0) throw std::runtime_error("failed: " + command);
+  }
+}
+
 RunningGateway start_gateway(const GatewaySetup& setup, const std::string& db_name) {
   const std::string log = setup.dir + "/" + db_name + ".stderr";
+  if (setup.caps) add_caps(setup, db_name);
   RunningGateway gateway;
   // A port picked here rather than --port 0: the listening line still reports the real one.
   gateway.process = ChildProcess(gateway_argv(setup, db_name, free_port()), gateway_env(setup.dir), log);

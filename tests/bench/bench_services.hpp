@@ -12,6 +12,7 @@ struct GatewaySetup {
   std::string binary;
   std::string dir;
   int upstream_port = 0;
+  bool caps = false; // give each database caps and a rate limit that every request is checked against
 };
 
 // Writes dir/config.toml for setup; call once before starting any instance.
