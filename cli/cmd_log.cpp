@@ -21,6 +21,7 @@ struct LogArgs {
   int count = 20;
   bool follow = false;
   bool json = false;
+  bool attempts = false;
 };
 
 std::string model_of(const core::RequestRecord& r) {
@@ -53,9 +54,11 @@ std::string text_line(const store::LoggedRequest& logged) {
   return line + "\n";
 }
 
-std::string json_line(const store::LoggedRequest& logged) {
+using AttemptMap = std::map<int64_t, std::vector<core::Attempt>>;
+
+std::string json_line(const store::LoggedRequest& logged, const AttemptMap* attempts) {
   const core::RequestRecord& r = logged.record;
-  const nlohmann::ordered_json out = {
+  nlohmann::ordered_json out = {
       {"id", logged.id},
       {"started_at_ms", r.started_at_ms},
       {"started_at", format_local_iso(r.started_at_ms)},
@@ -87,26 +90,56 @@ std::string json_line(const store::LoggedRequest& logged) {
       {"upstream_request_id", r.upstream_request_id},
       {"error_message", r.error_message},
   };
+  if (attempts != nullptr) {
+    out["attempts"] = nlohmann::ordered_json::array();
+    if (auto found = attempts->find(logged.id); found != attempts->end())
+      for (const core::Attempt& a : found->second)
+        out["attempts"].push_back({{"provider", a.provider}, {"model", a.model}, {"http_status", a.http_status},
+                                   {"latency_ms", a.latency_ms}, {"error", a.error}});
+  }
   return out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
-// Print rows and return the highest id seen (or `last_id` when there were none).
-int64_t print_rows(const std::vector<store::LoggedRequest>& rows, bool json, int64_t last_id) {
+// The upstream tries of a request that needed several, one indented line each.
+std::string attempt_lines(const std::vector<core::Attempt>& attempts) {
+  std::string out;
+  for (size_t i = 0; i < attempts.size(); ++i) {
+    const core::Attempt& a = attempts[i];
+    out += "    try " + std::to_string(i + 1) + ": " + a.provider + "/" + a.model + "  " +
+           (a.http_status ? "HTTP " + std::to_string(a.http_status) : std::string("no answer")) + "  " +
+           format_duration_ms(a.latency_ms) + (a.error.empty() ? "  served" : "  " + a.error) + "\n";
+  }
+  return out;
+}
+
+// Print rows (with their tries when `db` is given) and return the highest id seen (or `last_id`
+// when there were none).
+int64_t print_rows(const std::vector<store::LoggedRequest>& rows, bool json, int64_t last_id, store::Db* db = nullptr) {
+  AttemptMap attempts;
+  if (db != nullptr) {
+    std::vector<int64_t> ids;
+    for (const auto& row : rows) ids.push_back(row.id);
+    attempts = store::attempts_of(*db, ids);
+  }
+  const AttemptMap* with = db != nullptr ? &attempts : nullptr;
   for (const store::LoggedRequest& row : rows) {
-    std::fputs((json ? json_line(row) : text_line(row)).c_str(), stdout);
+    std::string line = json ? json_line(row, with) : text_line(row);
+    if (!json && with != nullptr)
+      if (auto found = attempts.find(row.id); found != attempts.end()) line += attempt_lines(found->second);
+    std::fputs(line.c_str(), stdout);
     last_id = row.id;
   }
   std::fflush(stdout); // a pipe (`llmgw log -f | grep`) should see each row at once
   return last_id;
 }
 
-[[noreturn]] void follow(store::Db& db, bool json, int64_t last_id) {
+[[noreturn]] void follow(store::Db& db, bool json, int64_t last_id, bool attempts) {
   for (;;) {
     std::this_thread::sleep_for(k_follow_interval);
     std::vector<store::LoggedRequest> rows;
     do {
       rows = store::requests_after(db, last_id, k_follow_page_rows);
-      last_id = print_rows(rows, json, last_id);
+      last_id = print_rows(rows, json, last_id, attempts ? &db : nullptr);
     } while (rows.size() == static_cast<size_t>(k_follow_page_rows));
   }
 }
@@ -115,13 +148,13 @@ void run_log(const LogArgs& args, const GlobalOptions& options) {
   store::Db db(resolve_db_path(options));
   const std::vector<store::LoggedRequest> rows = store::recent_requests(db, args.count);
   if (rows.empty() && !args.json && !args.follow) std::printf("no requests recorded yet\n");
-  int64_t last_id = print_rows(rows, args.json, 0);
+  int64_t last_id = print_rows(rows, args.json, 0, args.attempts ? &db : nullptr);
   if (!args.follow) return;
   if (rows.empty()) { // -n 0: follow from the newest row, not from the start of the ledger
     const std::vector<store::LoggedRequest> newest = store::recent_requests(db, 1);
     last_id = newest.empty() ? 0 : newest.back().id;
   }
-  follow(db, args.json, last_id);
+  follow(db, args.json, last_id, args.attempts);
 }
 
 } // namespace
@@ -133,6 +166,7 @@ void register_log(CLI::App& app, GlobalOptions& options) {
       ->check(CLI::Range(0, 1'000'000));
   cmd->add_flag("-f,--follow", args->follow, "keep printing new requests as they land (Ctrl-C to stop)");
   cmd->add_flag("--json", args->json, "one JSON object per line");
+  cmd->add_flag("--attempts", args->attempts, "show each upstream try of requests that were retried or fell back");
   cmd->callback([args, &options] { run_log(*args, options); });
 }
 

@@ -19,7 +19,7 @@ constexpr std::chrono::milliseconds k_max_backoff{500};
 
 Ledger::Ledger(const std::string& db_path, DbOptions options)
     : m_db(db_path, options), m_insert(m_db.prepare(k_insert_request_sql)),
-      m_add_spend(m_db.prepare(k_add_spend_sql)) {
+      m_add_spend(m_db.prepare(k_add_spend_sql)), m_insert_attempt(m_db.prepare(k_insert_attempt_sql)) {
   m_writer = std::thread([this] { run_writer(); });
 }
 
@@ -118,6 +118,19 @@ void Ledger::write_batch(const std::vector<core::RequestRecord>& batch) {
     m_insert.reset();
     bind_request(m_insert, record);
     m_insert.run();
+    const int64_t request_id = m_db.last_insert_rowid();
+    for (size_t n = 0; n < record.attempts.size(); ++n) {
+      const core::Attempt& attempt = record.attempts[n];
+      m_insert_attempt.reset();
+      m_insert_attempt.bind_int64(1, request_id);
+      m_insert_attempt.bind_int64(2, static_cast<int64_t>(n + 1));
+      m_insert_attempt.bind_text(3, attempt.provider);
+      m_insert_attempt.bind_text(4, attempt.model);
+      m_insert_attempt.bind_int64(5, attempt.http_status);
+      m_insert_attempt.bind_int64(6, attempt.latency_ms);
+      m_insert_attempt.bind_text(7, attempt.error);
+      m_insert_attempt.run();
+    }
     if (!counts_toward_caps(record)) continue;
     m_add_spend.reset();
     bind_spend(m_add_spend, record);

@@ -48,6 +48,7 @@ private:
   Db m_db;
   Statement m_insert; // declared after m_db: finalized before the connection closes
   Statement m_add_spend;
+  Statement m_insert_attempt;
   mutable std::mutex m_mutex;
   std::condition_variable m_wake;    // the writer waits here for rows or stop
   std::condition_variable m_settled; // flush() waits here for progress

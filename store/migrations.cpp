@@ -105,6 +105,17 @@ CREATE TABLE spend_buckets (
 INSERT INTO spend_buckets
   SELECT started_at_ms / 900000, provider, agent, '', '', SUM(cost_usd_pico) FROM requests
   WHERE billed_to_client = 0 AND cost_usd_pico != 0 GROUP BY 1, 2, 3;
+-- Upstream tries of requests that needed more than one (retries and fallbacks).
+CREATE TABLE attempts (
+  request_id INTEGER NOT NULL REFERENCES requests(id),
+  n INTEGER NOT NULL,
+  provider TEXT NOT NULL,
+  model TEXT NOT NULL,
+  http_status INTEGER NOT NULL,
+  latency_ms INTEGER NOT NULL,
+  error TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (request_id, n)
+) WITHOUT ROWID;
 CREATE TABLE cap_state (
   cap_id INTEGER PRIMARY KEY,
   reserved_pico INTEGER NOT NULL,

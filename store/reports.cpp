@@ -107,6 +107,20 @@ std::vector<UsageRow> usage_report(Db& db, const UsageFilter& filter, GroupBy gr
   return rows;
 }
 
+std::map<int64_t, std::vector<core::Attempt>> attempts_of(Db& db, const std::vector<int64_t>& request_ids) {
+  std::map<int64_t, std::vector<core::Attempt>> found;
+  auto select = db.prepare(
+      "SELECT provider, model, http_status, latency_ms, error FROM attempts WHERE request_id = ?1 ORDER BY n");
+  for (int64_t id : request_ids) {
+    select.reset();
+    select.bind_int64(1, id);
+    while (select.step())
+      found[id].push_back({select.column_text(0), select.column_text(1), static_cast<int>(select.column_int64(2)),
+                           select.column_int64(3), select.column_text(4)});
+  }
+  return found;
+}
+
 std::vector<LoggedRequest> recent_requests(Db& db, int limit, int64_t after_id) {
   if (after_id > 0) return requests_after(db, after_id, limit);
   Statement query = db.prepare(select_requests_sql("ORDER BY id DESC LIMIT ?1"));

@@ -4,6 +4,7 @@
 #include "store/db.hpp"
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -56,6 +57,9 @@ struct LoggedRequest {
 // after_id == 0: the newest `limit` rows. after_id > 0: requests_after(db, after_id, limit).
 // Either way returned oldest first.
 std::vector<LoggedRequest> recent_requests(Db& db, int limit, int64_t after_id = 0);
+
+// The attempts of each request id given that had more than one, in order.
+std::map<int64_t, std::vector<core::Attempt>> attempts_of(Db& db, const std::vector<int64_t>& request_ids);
 
 // The first `limit` rows with an id above after_id (0 = from the start), oldest first.
 std::vector<LoggedRequest> requests_after(Db& db, int64_t after_id, int limit);

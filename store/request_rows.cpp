@@ -16,6 +16,10 @@ const std::string_view k_insert_request_sql =
     "error_message, key_name, project) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
     "?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)";
 
+const std::string_view k_insert_attempt_sql =
+    "INSERT INTO attempts (request_id, n, provider, model, http_status, latency_ms, error) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+
 const std::string_view k_add_spend_sql =
     "INSERT INTO spend_buckets (bucket, provider, agent, project, key_name, cost_usd_pico) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
     "ON CONFLICT (bucket, provider, agent, project, key_name) DO UPDATE SET "

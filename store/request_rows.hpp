@@ -20,6 +20,10 @@ constexpr int64_t k_spend_bucket_ms = 900'000;
 bool counts_toward_caps(const core::RequestRecord& record);
 void bind_spend(Statement& add, const core::RequestRecord& record);
 
+// One attempt of the request just inserted (parameters 1..7: request id, n, provider, model,
+// status, latency, error).
+extern const std::string_view k_insert_attempt_sql;
+
 // Bind every field of a record to a statement prepared from k_insert_request_sql.
 void bind_request(Statement& insert, const core::RequestRecord& record);
 

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace llmgw::core {
 
@@ -27,6 +28,15 @@ std::string_view to_string(UsageSource source);
 // Parse the stored spelling back; unknown text yields Outcome::ok / UsageSource::missing.
 Outcome outcome_from_string(std::string_view text);
 UsageSource usage_source_from_string(std::string_view text);
+
+// One upstream try of a request that needed more than one (retries, fallbacks).
+struct Attempt {
+  std::string provider;
+  std::string model;
+  int http_status = 0;    // 0: no HTTP answer
+  int64_t latency_ms = 0; // until the status (or the failure) was known
+  std::string error;      // "" when this attempt served the request; else why it did not
+};
 
 struct RequestRecord {
   int64_t started_at_ms = 0; // unix epoch milliseconds
@@ -51,6 +61,7 @@ struct RequestRecord {
   bool billed_to_client = false; // the client's own key or plan paid; cost is the API equivalent
   std::string upstream_request_id;
   std::string error_message; // short, never contains a secret
+  std::vector<Attempt> attempts; // every upstream try, kept only when there was more than one
 };
 
 // Where finished requests go. The store's ledger implements it; record() must not block on I/O.

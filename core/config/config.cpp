@@ -153,6 +153,9 @@ void record_defaults(Config& config) {
   config.set_origin("default_provider", config.default_provider, "default");
   config.set_origin("caps.unpriced", config.caps.allow_unpriced ? "allow" : "refuse", "default");
   config.set_origin("caps.hard", config.caps.hard ? "true" : "false", "default");
+  config.set_origin("routing.attempts", std::to_string(config.routing.attempts), "default");
+  config.set_origin("routing.backoff_ms", std::to_string(config.routing.backoff_ms), "default");
+  config.set_origin("routing.max_retry_after_seconds", std::to_string(config.routing.max_retry_after_seconds), "default");
 }
 
 std::string env_value(const char* name) {

@@ -49,6 +49,13 @@ struct CapsConfig {
   bool hard = false;
 };
 
+// [routing]: retries within a deployment and the pace between them.
+struct RoutingConfig {
+  int attempts = 2;                 // tries per deployment on a retryable failure (1 = no retry)
+  int backoff_ms = 200;             // first wait; doubles per retry, with +-50% jitter
+  int max_retry_after_seconds = 20; // honour an upstream retry-after up to this; longer: fall back
+};
+
 // Where a value came from, for `llmgw config show`.
 struct ValueOrigin {
   std::string key;    // dotted path, e.g. "server.port"
@@ -59,9 +66,13 @@ struct ValueOrigin {
 struct Config {
   ServerConfig server;
   CapsConfig caps;
+  RoutingConfig routing;
   std::vector<ProviderConfig> providers;
   std::string default_provider;                 // "" = none
   std::map<std::string, std::string> model_map; // client model name -> "provider/model"
+  // Client model name -> further "provider/model" deployments tried in order when the first one
+  // fails ([models] name = ["first", "fallback", ...]).
+  std::map<std::string, std::vector<std::string>> fallbacks;
   std::vector<pricing::ModelPrice> price_overrides;
   std::string file_path;      // the config file read, "" when none existed
   std::string token_path;     // gateway token file: "token" next to the config file

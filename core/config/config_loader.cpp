@@ -161,7 +161,10 @@ void validate(Config& config) {
     config.set_origin("default_provider", config.default_provider,
                       config.inferred ? "inferred from the available providers" : "inferred: first provider");
   }
-  for (const auto& [model, target] : config.model_map) {
+  std::vector<std::pair<std::string, std::string>> targets(config.model_map.begin(), config.model_map.end());
+  for (const auto& [model, more] : config.fallbacks)
+    for (const auto& target : more) targets.emplace_back(model, target);
+  for (const auto& [model, target] : targets) {
     const std::string provider = target.substr(0, target.find('/'));
     if (!config.find_provider(provider))
       throw Error(origin_of(config, "models." + model) + ": models." + model + " names unknown provider '" +

@@ -12,7 +12,8 @@ namespace {
 
 using Keys = std::vector<std::string_view>;
 
-const Keys k_root_keys{"default_provider", "server", "caps", "providers", "models", "prices"};
+const Keys k_root_keys{"default_provider", "server", "caps", "routing", "providers", "models", "prices"};
+const Keys k_routing_keys{"attempts", "backoff_ms", "max_retry_after_seconds"};
 const Keys k_caps_keys{"unpriced", "hard"};
 const Keys k_unpriced_names{"refuse", "allow"};
 const Keys k_server_keys{"host", "port", "max_body_mb", "threads", "shutdown_grace_seconds",
@@ -76,6 +77,8 @@ public:
         m_config.set_origin(name, m_config.default_provider, where(node.source(), key));
       } else if (name == "server") {
         parse_server(expect_table(node, name));
+      } else if (name == "routing") {
+        parse_routing(expect_table(node, name));
       } else if (name == "caps") {
         parse_caps(expect_table(node, name));
       } else if (name == "providers") {
@@ -189,6 +192,21 @@ private:
     }
   }
 
+  void parse_routing(const toml::table& table) {
+    RoutingConfig& routing = m_config.routing;
+    for (const auto& [key_ptr, node_ptr] : in_file_order(table)) {
+      const std::string field(key_ptr->str());
+      const std::string dotted = "routing." + field;
+      int64_t value = 0;
+      if (field == "attempts") value = routing.attempts = static_cast<int>(expect_int(*node_ptr, dotted, 1, 10));
+      else if (field == "backoff_ms") value = routing.backoff_ms = static_cast<int>(expect_int(*node_ptr, dotted, 0, 60'000));
+      else if (field == "max_retry_after_seconds")
+        value = routing.max_retry_after_seconds = static_cast<int>(expect_int(*node_ptr, dotted, 0, 3600));
+      else unknown_key(*key_ptr, k_routing_keys, "in [routing]");
+      m_config.set_origin(dotted, std::to_string(value), where(node_ptr->source(), *key_ptr));
+    }
+  }
+
   void parse_caps(const toml::table& table) {
     for (const auto& [key_ptr, node_ptr] : in_file_order(table)) {
       const std::string field(key_ptr->str());
@@ -266,12 +284,22 @@ private:
       const toml::node& node = *node_ptr;
       const std::string model(key.str());
       const std::string dotted = "models." + model;
-      const std::string target = expect_string(node, dotted);
-      const size_t slash = target.find('/');
-      if (slash == std::string::npos || slash == 0 || slash + 1 == target.size())
-        fail(node.source(), dotted + " = '" + target + "' must have the form 'provider/model'");
-      m_config.model_map[model] = target;
-      m_config.set_origin(dotted, target, where(node.source(), key));
+      // A string, or a list: the first deployment, then the fallbacks in order.
+      std::vector<std::string> targets;
+      if (node.is_array()) targets = expect_strings(node, dotted);
+      else targets.push_back(expect_string(node, dotted));
+      if (targets.empty()) fail(node.source(), dotted + " must name at least one 'provider/model'");
+      std::string shown;
+      for (const std::string& target : targets) {
+        const size_t slash = target.find('/');
+        if (slash == std::string::npos || slash == 0 || slash + 1 == target.size())
+          fail(node.source(), dotted + " = '" + target + "' must have the form 'provider/model'");
+        shown += (shown.empty() ? "" : ", ") + target;
+      }
+      m_config.model_map[model] = targets.front();
+      targets.erase(targets.begin());
+      if (!targets.empty()) m_config.fallbacks[model] = std::move(targets);
+      m_config.set_origin(dotted, shown, where(node.source(), key));
     }
   }
 

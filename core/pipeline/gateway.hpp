@@ -8,9 +8,11 @@
 #include "core/policy/keys.hpp"
 #include "core/pipeline/request_context.hpp"
 #include "core/pricing/price_table.hpp"
+#include "core/routing/router.hpp"
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <httplib.h>
 #include <map>
 #include <memory>
@@ -70,8 +72,21 @@ private:
              std::string_view body, const protocol::ScannedObject& scanned);
   void dispatch(const httplib::Request& request, httplib::Response& response, std::shared_ptr<RequestContext> context,
                 httplib::Request upstream, bool stream);
-  void relay_once(httplib::Response& response, RequestContext& context, httplib::Request upstream);
-  void relay_stream(httplib::Response& response, std::shared_ptr<RequestContext> context, httplib::Request upstream);
+  // A relay step's verdict: answered the client, or asks for another try (after retry-after).
+  struct Retry {
+    bool wanted = false;
+    int after_seconds = 0;
+  };
+  // Whether another try may follow a failure that asked to wait retry_after seconds (0: none).
+  using MayRetry = std::function<bool(int retry_after_seconds)>;
+  // Set the context to a deployment and build the request it gets (model spliced, its auth).
+  httplib::Request prepare_upstream(const httplib::Request& request, const protocol::ScannedObject& scanned,
+                                    RequestContext& context, const routing::RouteResult& deployment);
+  void note_attempt(RequestContext& context, int status, std::string error);
+  Retry relay_once(httplib::Response& response, RequestContext& context, httplib::Request upstream,
+                   const MayRetry& may_retry);
+  Retry relay_stream(httplib::Response& response, std::shared_ptr<RequestContext> context, httplib::Request upstream,
+                     const MayRetry& may_retry);
   void reply_error(httplib::Response& response, RequestContext& context, int status, const std::string& message,
                    Outcome outcome);
   void settle(RequestContext& context, const protocol::ResponseObserver* observer);

@@ -9,7 +9,10 @@
 #include "core/routing/router.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
+#include <random>
+#include <thread>
 
 namespace llmgw::core::pipeline {
 namespace {
@@ -43,6 +46,35 @@ bool is_local(const config::ProviderConfig& provider) {
 std::string price_provider(const config::ProviderConfig& provider) {
   if (provider.kind == config::ProviderKind::openai_compatible) return provider.name;
   return std::string(config::to_string(provider.kind));
+}
+
+// Statuses worth another try (PROTOCOLS.md §1.7, §3.8): timeouts, rate limits, overload, server
+// errors. 400, 401, 403, 404, 413 and 422 are the request's own fault and go back as they are.
+bool retryable(int status) {
+  switch (status) {
+  case 408: case 429: case 500: case 502: case 503: case 504: case 529: return true;
+  default: return false;
+  }
+}
+
+// retry-after in seconds (delta form); 0 when absent or an HTTP date.
+int retry_after_seconds(const httplib::Headers& headers) {
+  auto it = headers.find("retry-after");
+  if (it == headers.end()) return 0;
+  int seconds = 0;
+  const auto& text = it->second;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seconds);
+  return ec == std::errc() && end == text.data() + text.size() && seconds > 0 ? seconds : 0;
+}
+
+// The wait before retry number `attempt` (1-based): retry-after when given, else exponential
+// backoff with +-50% jitter so that parallel agents do not retry in lockstep.
+std::chrono::milliseconds retry_wait(const config::RoutingConfig& policy, int attempt, int after_seconds) {
+  if (after_seconds > 0) return std::chrono::seconds(after_seconds);
+  thread_local std::minstd_rand random(std::random_device{}());
+  const int64_t base = static_cast<int64_t>(policy.backoff_ms) << std::min(attempt - 1, 10);
+  std::uniform_int_distribution<int64_t> jitter(base / 2, base + base / 2);
+  return std::chrono::milliseconds(base == 0 ? 0 : jitter(random));
 }
 
 // Output a reservation assumes when neither the request nor the price table gives a limit.
@@ -110,51 +142,96 @@ void Gateway::handle_api(const httplib::Request& request, httplib::Response& res
   const auto* stream_member = scanned->find("stream");
   record.streamed = stream_member != nullptr && protocol::is_true(request.body, *stream_member);
 
-  auto route = routing::route(m_config, *model, endpoint.format);
+  auto deployments = routing::route_all(m_config, *model, endpoint.format);
+  const auto& route = deployments.front();
   if (route.provider == nullptr) return reply_error(response, *context, 404, route.error, Outcome::refused);
   if (!token_ok && !route.provider->forward_client_auth)
     return reply_error(response, *context, 401, "missing or wrong llmgw token; run `llmgw env` to get it",
                        Outcome::refused);
   const auto& provider = *route.provider;
-  context->provider = &provider;
-  record.provider = provider.name;
-  record.billed_to_client = provider.forward_client_auth;
   if (!provider.forward_client_auth && provider.api_key.empty() && !provider.api_key_env.empty())
     return reply_error(response, *context, 500,
                        "provider '" + provider.name + "' has no API key: set " + provider.api_key_env +
                            " in the environment of `llmgw serve`",
                        Outcome::refused);
-
-  bool want_usage = record.streamed && endpoint.format == protocol::ApiFormat::openai_chat;
-  auto body = rewrite_body(request.body, *scanned, route.upstream_model, want_usage);
-  context->hide_usage_chunk = body.injected_usage;
-  record.served_model = route.upstream_model;
+  // Fallbacks must be usable the same way: same kind of credentials, a key when one is needed.
+  std::erase_if(deployments, [&](const routing::RouteResult& d) {
+    return d.provider->forward_client_auth != provider.forward_client_auth ||
+           (!d.provider->forward_client_auth && d.provider->api_key.empty() && !d.provider->api_key_env.empty());
+  });
+  prepare_upstream(request, *scanned, *context, route);
   if (!admit(request, response, *context, request.body, *scanned)) return;
 
+  // Retries within a deployment, then the next deployment, while no byte reached the client.
+  const auto& policy = m_config.routing;
+  for (size_t d = 0; d < deployments.size(); ++d) {
+    const bool next_deployment = d + 1 < deployments.size();
+    for (int attempt = 1; attempt <= policy.attempts; ++attempt) {
+      const bool more_here = attempt < policy.attempts;
+      auto may_retry = [&](int retry_after_seconds) {
+        if (retry_after_seconds > policy.max_retry_after_seconds) return next_deployment;
+        return more_here || next_deployment;
+      };
+      auto upstream = prepare_upstream(request, *scanned, *context, deployments[d]);
+      const Retry retry = record.streamed ? relay_stream(response, context, std::move(upstream), may_retry)
+                                          : relay_once(response, *context, std::move(upstream), may_retry);
+      if (!retry.wanted) return;
+      if (retry.after_seconds > policy.max_retry_after_seconds || !more_here) break; // next deployment
+      std::this_thread::sleep_for(retry_wait(policy, attempt, retry.after_seconds));
+    }
+  }
+}
+
+httplib::Request Gateway::prepare_upstream(const httplib::Request& request, const protocol::ScannedObject& scanned,
+                                           RequestContext& context, const routing::RouteResult& deployment) {
+  const auto& provider = *deployment.provider;
+  auto& record = context.record;
+  context.provider = &provider;
+  record.provider = provider.name;
+  record.billed_to_client = provider.forward_client_auth;
+  record.served_model = deployment.upstream_model;
+  const bool want_usage = record.streamed && context.endpoint.format == protocol::ApiFormat::openai_chat;
+  auto body = rewrite_body(request.body, scanned, deployment.upstream_model, want_usage);
+  context.hide_usage_chunk = body.injected_usage;
   auto base = http::split_base_url(provider.base_url);
   httplib::Request upstream;
   upstream.method = "POST";
   auto query = request.target.find('?');
-  upstream.path = base.path_prefix + endpoint.upstream_suffix +
+  upstream.path = base.path_prefix + context.endpoint.upstream_suffix +
                   (query == std::string::npos ? std::string() : request.target.substr(query));
   upstream.headers = upstream_headers(request.headers, provider);
   upstream.body = std::move(body.body);
-  if (record.streamed) relay_stream(response, context, std::move(upstream));
-  else relay_once(response, *context, std::move(upstream));
+  context.attempt_started = std::chrono::steady_clock::now();
+  return upstream;
 }
 
-void Gateway::relay_once(httplib::Response& response, RequestContext& context, httplib::Request upstream) {
+void Gateway::note_attempt(RequestContext& context, int status, std::string error) {
+  const auto latency = ms_between(context.attempt_started, std::chrono::steady_clock::now());
+  context.record.attempts.push_back(
+      {context.record.provider, context.record.served_model, status, latency, std::move(error)});
+}
+
+Gateway::Retry Gateway::relay_once(httplib::Response& response, RequestContext& context, httplib::Request upstream,
+                                   const MayRetry& may_retry) {
   const auto& provider = *context.provider;
   auto lease = m_pool.acquire(http::split_base_url(provider.base_url).origin);
   httplib::Response reply;
   httplib::Error error = httplib::Error::Success;
   if (!lease.client().send(upstream, reply, error)) {
     lease.discard();
-    return reply_error(response, context, 502,
-                       "cannot reach provider '" + provider.name + "' at " + provider.base_url + ": " +
-                           httplib::to_string(error),
-                       Outcome::unreachable);
+    const std::string why = "cannot reach provider '" + provider.name + "' at " + provider.base_url + ": " +
+                            httplib::to_string(error);
+    note_attempt(context, 0, why);
+    if (may_retry(0)) return Retry{true, 0};
+    reply_error(response, context, 502, why, Outcome::unreachable);
+    return {};
   }
+  const int after = retry_after_seconds(reply.headers);
+  if (retryable(reply.status) && may_retry(after)) {
+    note_attempt(context, reply.status, "HTTP " + std::to_string(reply.status));
+    return Retry{true, after};
+  }
+  note_attempt(context, reply.status, "");
   protocol::ResponseObserver observer(context.endpoint.format);
   observer.observe_body(reply.body);
   auto& record = context.record;
@@ -169,10 +246,11 @@ void Gateway::relay_once(httplib::Response& response, RequestContext& context, h
   response.set_content(redact(std::move(reply.body), provider.api_key), type.empty() ? "application/json" : type);
   record.ttfb_ms = context.elapsed_ms();
   settle(context, &observer);
+  return {};
 }
 
-void Gateway::relay_stream(httplib::Response& response, std::shared_ptr<RequestContext> context,
-                           httplib::Request upstream) {
+Gateway::Retry Gateway::relay_stream(httplib::Response& response, std::shared_ptr<RequestContext> context,
+                                     httplib::Request upstream, const MayRetry& may_retry) {
   const auto& provider = *context->provider;
   StreamRelay::Guard guard;
   if (m_config.caps.hard && context->reservation.active && context->price != nullptr) {
@@ -192,10 +270,21 @@ void Gateway::relay_stream(httplib::Response& response, std::shared_ptr<RequestC
   auto& record = context->record;
   if (!head.connected) {
     relay->finish();
-    return reply_error(response, *context, 502,
-                       "cannot reach provider '" + provider.name + "' at " + provider.base_url + ": " + head.error,
-                       Outcome::unreachable);
+    const std::string why = "cannot reach provider '" + provider.name + "' at " + provider.base_url + ": " + head.error;
+    note_attempt(*context, 0, why);
+    if (may_retry(0)) return Retry{true, 0};
+    reply_error(response, *context, 502, why, Outcome::unreachable);
+    return {};
   }
+  // Nothing has reached the client yet: a retryable status may still be retried elsewhere.
+  const int after = retry_after_seconds(head.headers);
+  if (!head.event_stream && retryable(head.status) && may_retry(after)) {
+    relay->wait_body();
+    relay->finish();
+    note_attempt(*context, head.status, "HTTP " + std::to_string(head.status));
+    return Retry{true, after};
+  }
+  note_attempt(*context, head.status, "");
   record.http_status = head.status;
   record.upstream_request_id = first_header(head.headers, {"request-id", "x-request-id"});
   response.status = head.status;
@@ -211,7 +300,8 @@ void Gateway::relay_stream(httplib::Response& response, std::shared_ptr<RequestC
     record.error_message = redact(relay->observer().error_message(), provider.api_key);
     response.set_content(redact(std::move(body), provider.api_key), type.empty() ? "application/json" : type);
     record.ttfb_ms = context->elapsed_ms();
-    return settle(*context, &relay->observer());
+    settle(*context, &relay->observer());
+    return {};
   }
   response.set_header("Cache-Control", "no-cache");
   response.set_header("X-Accel-Buffering", "no");
@@ -240,6 +330,7 @@ void Gateway::relay_stream(httplib::Response& response, std::shared_ptr<RequestC
                                              : redact(relay->observer().error_message(), context->provider->api_key);
         settle(*context, &relay->observer());
       });
+  return {};
 }
 
 bool Gateway::admit(const httplib::Request&, httplib::Response& response, RequestContext& context,
@@ -285,6 +376,7 @@ bool Gateway::admit(const httplib::Request&, httplib::Response& response, Reques
 
 void Gateway::settle(RequestContext& context, const protocol::ResponseObserver* observer) {
   auto& record = context.record;
+  if (record.attempts.size() <= 1) record.attempts.clear(); // the row itself describes a single try
   record.duration_ms = context.elapsed_ms();
   if (observer != nullptr) {
     record.usage = observer->usage();

@@ -25,6 +25,7 @@ struct RequestContext {
   policy::Reservation reservation; // held under the caps that apply, released in settle
   const pricing::ModelPrice* price = nullptr; // set when admission priced the request
   int64_t estimated_input_tokens = 0;
+  std::chrono::steady_clock::time_point attempt_started; // of the current upstream try
   std::string budget_remaining;    // USD left under the tightest cap past its warn threshold
   RequestRecord record;
 

@@ -84,4 +84,17 @@ RouteResult route(const Config& config, std::string_view requested_model, protoc
   return result;
 }
 
+std::vector<RouteResult> route_all(const Config& config, std::string_view requested_model, protocol::ApiFormat format) {
+  std::vector<RouteResult> deployments{route(config, requested_model, format)};
+  auto more = config.fallbacks.find(std::string(requested_model));
+  if (more == config.fallbacks.end()) return deployments;
+  for (const std::string& target : more->second) {
+    const size_t slash = target.find('/');
+    const auto* provider = config.find_provider(std::string_view(target).substr(0, slash));
+    if (provider == nullptr || !speaks(provider->kind, format)) continue;
+    deployments.push_back(found(provider, std::string_view(target).substr(slash + 1)));
+  }
+  return deployments;
+}
+
 } // namespace llmgw::core::routing

@@ -6,6 +6,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace llmgw::core::routing {
 
@@ -20,5 +21,11 @@ bool speaks(config::ProviderKind kind, protocol::ApiFormat format);
 
 // Resolve `requested_model` for a client speaking `format`. Never throws.
 RouteResult route(const config::Config& config, std::string_view requested_model, protocol::ApiFormat format);
+
+// The deployments to try in order: route()'s answer, then the model's fallbacks from [models]
+// that speak the client's API (others need translation and are left out). The first element may
+// be an error (provider null); fallbacks never are.
+std::vector<RouteResult> route_all(const config::Config& config, std::string_view requested_model,
+                                   protocol::ApiFormat format);
 
 } // namespace llmgw::core::routing

@@ -39,7 +39,9 @@ TEST_CASE("an upstream error reaches the client with its status, body and retry-
   auto error = anthropic_error(429, "rate_limit_error", "Number of request tokens has exceeded your limit");
   error.headers.emplace("retry-after", "7");
   upstream.on("POST", "/v1/messages", [&](const RecordedRequest&) { return error; });
-  TestGateway gateway(fake_config(upstream));
+  auto config = fake_config(upstream);
+  config.routing.attempts = 1; // retries are test_routing.cpp's subject; here the answer passes through
+  TestGateway gateway(config);
   auto client = gateway.client();
   for (bool stream : {false, true}) {
     std::string body = stream ? R"({"model":"claude-sonnet-4-5","max_tokens":5,"stream":true,"messages":[]})" : k_messages;
