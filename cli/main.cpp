@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   register_limit(app, options);
   register_key(app, options);
   register_run(app, options);
+  register_use(app, options);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -116,6 +116,18 @@ CREATE TABLE attempts (
   error TEXT NOT NULL DEFAULT '',
   PRIMARY KEY (request_id, n)
 ) WITHOUT ROWID;
+-- `llmgw use`: send matching requests to a provider, deployment or [models] name instead.
+CREATE TABLE route_overrides (
+  id INTEGER PRIMARY KEY,
+  target TEXT NOT NULL,
+  match_model TEXT NOT NULL DEFAULT '',
+  match_agent TEXT NOT NULL DEFAULT '',
+  created_at_ms INTEGER NOT NULL,
+  UNIQUE (match_model, match_agent)
+);
+CREATE TRIGGER overrides_insert AFTER INSERT ON route_overrides BEGIN UPDATE settings_revision SET revision = revision + 1; END;
+CREATE TRIGGER overrides_update AFTER UPDATE ON route_overrides BEGIN UPDATE settings_revision SET revision = revision + 1; END;
+CREATE TRIGGER overrides_delete AFTER DELETE ON route_overrides BEGIN UPDATE settings_revision SET revision = revision + 1; END;
 CREATE TABLE cap_state (
   cap_id INTEGER PRIMARY KEY,
   reserved_pico INTEGER NOT NULL,

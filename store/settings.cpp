@@ -162,6 +162,37 @@ bool revoke_key(Db& db, const std::string& name) {
   return touched_a_row(revoke);
 }
 
+std::vector<core::policy::RouteOverride> list_overrides(Db& db) {
+  auto select = db.prepare("SELECT id, target, match_model, match_agent FROM route_overrides ORDER BY id DESC");
+  std::vector<core::policy::RouteOverride> routes;
+  while (select.step())
+    routes.push_back({select.column_int64(0), select.column_text(1), select.column_text(2), select.column_text(3)});
+  return routes;
+}
+
+int64_t set_override(Db& db, const core::policy::RouteOverride& route) {
+  Transaction transaction(db);
+  auto remove = db.prepare("DELETE FROM route_overrides WHERE match_model = ?1 AND match_agent = ?2");
+  remove.bind_text(1, route.model_glob);
+  remove.bind_text(2, route.agent);
+  remove.run();
+  auto insert = db.prepare(
+      "INSERT INTO route_overrides (target, match_model, match_agent, created_at_ms) VALUES (?1, ?2, ?3, ?4) RETURNING id");
+  insert.bind_text(1, route.target);
+  insert.bind_text(2, route.model_glob);
+  insert.bind_text(3, route.agent);
+  insert.bind_int64(4, core::policy::now_ms());
+  const int64_t id = returned_id(db, insert, "route");
+  transaction.commit();
+  return id;
+}
+
+int64_t clear_overrides(Db& db) {
+  const int64_t count = static_cast<int64_t>(list_overrides(db).size());
+  db.exec("DELETE FROM route_overrides");
+  return count;
+}
+
 int64_t settings_revision(Db& db) {
   auto select = db.prepare("SELECT revision FROM settings_revision WHERE id = 1");
   return select.step() ? select.column_int64(0) : 0;
@@ -172,6 +203,7 @@ core::policy::PolicySettings load_policy(Db& db) {
   settings.caps = list_caps(db);
   settings.limits = list_rate_limits(db);
   for (auto& stored : list_keys(db, false, true)) settings.keys.push_back(std::move(stored.key));
+  settings.overrides = list_overrides(db);
   return settings;
 }
 

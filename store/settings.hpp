@@ -37,6 +37,12 @@ int64_t insert_key(Db& db, const core::policy::VirtualKey& key, const std::strin
 // Revoke the active key of that name; false when there is none.
 bool revoke_key(Db& db, const std::string& name);
 
+// `llmgw use`: newest first. set_override replaces the one with the same match.
+std::vector<core::policy::RouteOverride> list_overrides(Db& db);
+int64_t set_override(Db& db, const core::policy::RouteOverride& route);
+// Remove every override (`llmgw use --clear`); returns how many there were.
+int64_t clear_overrides(Db& db);
+
 // The counter every settings change bumps.
 int64_t settings_revision(Db& db);
 // Caps, limits and active keys in one read.

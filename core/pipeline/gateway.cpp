@@ -90,8 +90,24 @@ Gateway::Credential Gateway::authenticate(const httplib::Request& request) const
 void Gateway::apply_policy(policy::PolicySettings settings) {
   m_budget.set_rules(std::move(settings.caps), std::move(settings.limits), m_config.caps.allow_unpriced);
   auto keys = std::make_shared<const policy::KeyRing>(settings.keys);
+  auto overrides = std::make_shared<const std::vector<policy::RouteOverride>>(std::move(settings.overrides));
   std::lock_guard lock(m_keys_mutex);
   m_keys = std::move(keys);
+  m_overrides = std::move(overrides);
+}
+
+std::string Gateway::override_for(const std::string& agent, const std::string& model) const {
+  std::shared_ptr<const std::vector<policy::RouteOverride>> overrides;
+  {
+    std::lock_guard lock(m_keys_mutex);
+    overrides = m_overrides;
+  }
+  for (const auto& route : *overrides) {
+    if (!route.agent.empty() && route.agent != agent) continue;
+    if (!route.model_glob.empty() && !policy::glob_match(route.model_glob, model)) continue;
+    return route.target;
+  }
+  return "";
 }
 
 std::map<int64_t, int64_t> Gateway::reservations() {

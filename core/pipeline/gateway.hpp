@@ -67,6 +67,8 @@ private:
     std::optional<policy::VirtualKey> key;
   };
   Credential authenticate(const httplib::Request& request) const;
+  // The `llmgw use` target for this agent and model, "" when none applies.
+  std::string override_for(const std::string& agent, const std::string& model) const;
   // Admission (caps, rate limits); false when the request was refused and answered.
   bool admit(const httplib::Request& request, httplib::Response& response, RequestContext& context,
              std::string_view body, const protocol::ScannedObject& scanned);
@@ -101,6 +103,8 @@ private:
   policy::Budget m_budget;
   mutable std::mutex m_keys_mutex;
   std::shared_ptr<const policy::KeyRing> m_keys = std::make_shared<policy::KeyRing>();
+  std::shared_ptr<const std::vector<policy::RouteOverride>> m_overrides =
+      std::make_shared<std::vector<policy::RouteOverride>>();
   std::mutex m_streams_mutex;
   std::set<StreamRelay*> m_streams;
 };

@@ -142,7 +142,9 @@ void Gateway::handle_api(const httplib::Request& request, httplib::Response& res
   const auto* stream_member = scanned->find("stream");
   record.streamed = stream_member != nullptr && protocol::is_true(request.body, *stream_member);
 
-  auto deployments = routing::route_all(m_config, *model, endpoint.format);
+  const std::string use = override_for(record.agent, *model);
+  auto deployments = use.empty() ? routing::route_all(m_config, *model, endpoint.format)
+                                 : routing::route_target(m_config, use, *model, endpoint.format);
   const auto& route = deployments.front();
   if (route.provider == nullptr) return reply_error(response, *context, 404, route.error, Outcome::refused);
   if (!token_ok && !route.provider->forward_client_auth)

@@ -19,11 +19,21 @@ struct VirtualKey {
   std::string models;     // allowed models: comma-separated globs ("" = any)
 };
 
+// `llmgw use TARGET [--for GLOB|AGENT]`: requests whose model matches the glob (or from the agent)
+// go to TARGET, a provider, a "provider/model" deployment or a [models] name.
+struct RouteOverride {
+  int64_t id = 0;
+  std::string target;
+  std::string model_glob; // "" = any model
+  std::string agent;      // "" = any agent
+};
+
 // Everything the CLI can change while `serve` runs (store/settings): applied as one unit.
 struct PolicySettings {
   std::vector<CapRule> caps;
   std::vector<RateRule> limits;
-  std::vector<VirtualKey> keys; // active keys only
+  std::vector<VirtualKey> keys;             // active keys only
+  std::vector<RouteOverride> overrides;     // newest first: the first match wins
 };
 
 // Lowercase hex SHA-256 of text (OpenSSL).

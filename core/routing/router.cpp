@@ -84,6 +84,19 @@ RouteResult route(const Config& config, std::string_view requested_model, protoc
   return result;
 }
 
+std::vector<RouteResult> route_target(const Config& config, std::string_view target, std::string_view requested_model,
+                                      protocol::ApiFormat format) {
+  if (config.model_map.count(std::string(target)) > 0) return route_all(config, target, format);
+  if (const auto* provider = config.find_provider(target)) {
+    if (!speaks(provider->kind, format))
+      return {RouteResult{nullptr, {}, "`llmgw use " + std::string(target) + "` sends this request to provider '" +
+                                           provider->name + "', which does not speak " + std::string(api_name(format)) +
+                                           "; run `llmgw use --clear` or pick another target"}};
+    return {found(provider, requested_model)};
+  }
+  return {route(config, target, format)}; // "provider/model", or whatever the rules make of it
+}
+
 std::vector<RouteResult> route_all(const Config& config, std::string_view requested_model, protocol::ApiFormat format) {
   std::vector<RouteResult> deployments{route(config, requested_model, format)};
   auto more = config.fallbacks.find(std::string(requested_model));

@@ -28,4 +28,10 @@ RouteResult route(const config::Config& config, std::string_view requested_model
 std::vector<RouteResult> route_all(const config::Config& config, std::string_view requested_model,
                                    protocol::ApiFormat format);
 
+// The deployments for `llmgw use TARGET`: "provider/model" (that deployment), a provider name
+// (the requested model sent there), or a [models] name (its deployments). The first element is
+// an error when the target names nothing usable for this API.
+std::vector<RouteResult> route_target(const config::Config& config, std::string_view target,
+                                      std::string_view requested_model, protocol::ApiFormat format);
+
 } // namespace llmgw::core::routing

@@ -63,7 +63,7 @@ TEST_CASE("200 concurrent requests against a small cap: recorded cost never exce
   });
   TestGateway gateway(fake_config(upstream));
   const int64_t cap = 1 * k_cent;
-  gateway.server().gateway().apply_policy({{{1, Period::day, cap, Scope::global, "", 80}}, {}, {}});
+  gateway.server().gateway().apply_policy({{{1, Period::day, cap, Scope::global, "", 80}}, {}, {}, {}});
   std::atomic<int> ok{0}, refused{0}, other{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < 50; ++t) {
@@ -102,7 +102,7 @@ TEST_CASE("200 concurrent requests against a small cap: recorded cost never exce
 TEST_CASE("a refusal at the cap is in the caller's format, not retryable, and says how to raise the cap") {
   FakeUpstream upstream;
   TestGateway gateway(fake_config(upstream));
-  gateway.server().gateway().apply_policy({{{3, Period::day, 1'000'000, Scope::agent, "curl", 80}}, {}, {}});
+  gateway.server().gateway().apply_policy({{{3, Period::day, 1'000'000, Scope::agent, "curl", 80}}, {}, {}, {}});
   auto client = gateway.client();
   auto headers = TestGateway::anthropic_auth();
   headers.emplace("User-Agent", "curl/8.0");
@@ -131,7 +131,7 @@ TEST_CASE("a refusal at the cap is in the caller's format, not retryable, and sa
 TEST_CASE("reservations are released on every outcome: success, upstream error, client hang-up, upstream cut, unreachable") {
   FakeUpstream upstream;
   TestGateway gateway(fake_config(upstream));
-  gateway.server().gateway().apply_policy({{{1, Period::day, 100 * k_cent, Scope::global, "", 80}}, {}, {}});
+  gateway.server().gateway().apply_policy({{{1, Period::day, 100 * k_cent, Scope::global, "", 80}}, {}, {}, {}});
   auto client = gateway.client();
   auto auth = TestGateway::anthropic_auth();
 
@@ -167,7 +167,7 @@ TEST_CASE("reservations are released on every outcome: success, upstream error, 
     auto config = fake_config(upstream);
     config.providers[1].base_url = "http://127.0.0.1:1";
     TestGateway down(config);
-    down.server().gateway().apply_policy({{{1, Period::day, 100 * k_cent, Scope::global, "", 80}}, {}, {}});
+    down.server().gateway().apply_policy({{{1, Period::day, 100 * k_cent, Scope::global, "", 80}}, {}, {}, {}});
     CHECK(down.client()->Post("/v1/messages", auth, k_messages, "application/json")->status == 502);
     CHECK(holds_nothing(down));
   }
@@ -255,7 +255,7 @@ TEST_CASE("virtual keys: attribution, allowed models, and revocation effective o
 TEST_CASE("a rate limit answers 429 with retry-after in the caller's format, and may be retried") {
   FakeUpstream upstream;
   TestGateway gateway(fake_config(upstream));
-  gateway.server().gateway().apply_policy({{}, {{1, Scope::agent, "curl", 2, 0}}, {}});
+  gateway.server().gateway().apply_policy({{}, {{1, Scope::agent, "curl", 2, 0}}, {}, {}});
   auto client = gateway.client();
   auto headers = TestGateway::anthropic_auth();
   headers.emplace("User-Agent", "curl/8.0");
@@ -283,7 +283,7 @@ TEST_CASE("hard mode ends a running stream cleanly once its cost crosses the cap
   auto config = fake_config(upstream);
   config.caps.hard = true;
   TestGateway gateway(config);
-  gateway.server().gateway().apply_policy({{{1, Period::day, 5 * k_cent, Scope::global, "", 80}}, {}, {}});
+  gateway.server().gateway().apply_policy({{{1, Period::day, 5 * k_cent, Scope::global, "", 80}}, {}, {}, {}});
   auto client = gateway.client();
   const std::string body =
       R"({"model":"claude-sonnet-4-5","max_tokens":100,"stream":true,"messages":[{"role":"user","content":"hi"}]})";
@@ -302,7 +302,7 @@ TEST_CASE("hard mode ends a running stream cleanly once its cost crosses the cap
   SUBCASE("without hard mode the same stream runs to its end") {
     auto soft = fake_config(upstream);
     TestGateway plain(soft);
-    plain.server().gateway().apply_policy({{{1, Period::day, 5 * k_cent, Scope::global, "", 80}}, {}, {}});
+    plain.server().gateway().apply_policy({{{1, Period::day, 5 * k_cent, Scope::global, "", 80}}, {}, {}, {}});
     auto whole = post_streaming(*plain.client(), "/v1/messages", TestGateway::anthropic_auth(), body);
     CHECK(whole.body.find("event: message_stop") != std::string::npos);
   }

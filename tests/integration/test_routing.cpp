@@ -1,13 +1,16 @@
 // Retries and fallbacks on the real server: which statuses are retried, retry-after honoured,
 // the next deployment tried, nothing retried once bytes reached the client, every try recorded.
 #include "store/reports.hpp"
+#include "store/settings_watcher.hpp"
 #include "tests/integration/stream_client.hpp"
 #include "tests/support/test_gateway.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <atomic>
+#include <thread>
 #include <cstdio>
 
 using namespace llmgw;
@@ -193,4 +196,58 @@ TEST_CASE("a stream is retried before its first byte, and never after") {
     REQUIRE(rows.size() == 1);
     CHECK(rows[0].record.outcome == core::Outcome::upstream_cut);
   }
+}
+
+TEST_CASE("llmgw use switches a running server's routing on its next request, and --clear switches back") {
+  FakeUpstream main_upstream, other_upstream;
+  auto config = fast_retry_config(main_upstream);
+  core::config::ProviderConfig other = config.providers[1]; // anthropic kind
+  other.name = "other";
+  other.base_url = other_upstream.base_url();
+  config.providers.push_back(other);
+  TestGateway gateway(config);
+  store::SettingsWatcher watcher(
+      gateway.db_path(),
+      [&](core::policy::PolicySettings settings) { gateway.server().gateway().apply_policy(std::move(settings)); },
+      [&] { return gateway.server().gateway().reservations(); }, std::chrono::milliseconds(100));
+  auto client = gateway.client();
+  auto send = [&] { return client->Post("/v1/messages", TestGateway::anthropic_auth(), k_messages, "application/json"); };
+  REQUIRE(send()->status == 200);
+  CHECK(main_upstream.calls() == 1);
+  auto use = [&](const std::string& args) {
+    const std::string command = std::string(LLMGW_BINARY) + " --db " + gateway.db_path() + " " + args + " 2>&1";
+    FILE* pipe = ::popen(command.c_str(), "r");
+    std::string output;
+    char buffer[1024];
+    for (size_t got; (got = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;) output.append(buffer, got);
+    return std::make_pair(::pclose(pipe), output);
+  };
+  // The CLI checks targets against a config: give it one naming the same providers.
+  const std::string config_path = gateway.db_path() + ".toml";
+  std::FILE* file = std::fopen(config_path.c_str(), "w");
+  std::fprintf(file, "[providers.anthropic]\nbase_url = \"%s\"\n[providers.other]\nkind = \"anthropic\"\nbase_url = \"%s\"\n",
+               main_upstream.base_url().c_str(), other_upstream.base_url().c_str());
+  std::fclose(file);
+  auto bad = use("--config " + config_path + " use nowhere");
+  CHECK(bad.first != 0);
+  CHECK(bad.second.find("neither a provider") != std::string::npos);
+  auto set = use("--config " + config_path + " use other --for 'claude-*'");
+  INFO(set.second);
+  CHECK(set.first == 0);
+  CHECK(set.second.find("models matching 'claude-*' -> other") != std::string::npos);
+  const auto changed = std::chrono::steady_clock::now();
+  bool switched = false;
+  while (!switched && std::chrono::steady_clock::now() - changed < std::chrono::seconds(1)) {
+    REQUIRE(send()->status == 200);
+    switched = other_upstream.calls() > 0;
+  }
+  CHECK(switched); // within a second, without a restart
+  CHECK(use("--config " + config_path + " use --show").second.find("-> other") != std::string::npos);
+  CHECK(use("--config " + config_path + " use --clear").first == 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  const int before = main_upstream.calls();
+  REQUIRE(send()->status == 200);
+  CHECK(main_upstream.calls() == before + 1);
+  auto rows = gateway.rows();
+  CHECK(std::any_of(rows.begin(), rows.end(), [](const auto& row) { return row.record.provider == "other"; }));
 }
