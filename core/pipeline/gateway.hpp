@@ -81,7 +81,9 @@ private:
   };
   // Whether another try may follow a failure that asked to wait retry_after seconds (0: none).
   using MayRetry = std::function<bool(int retry_after_seconds)>;
-  // Set the context to a deployment and build the request it gets (model spliced, its auth).
+  // Point the context (provider, served model, billing) at a deployment.
+  void select_deployment(RequestContext& context, const routing::RouteResult& deployment);
+  // Select the deployment and build the request it gets (model spliced, its auth).
   httplib::Request prepare_upstream(const httplib::Request& request, const protocol::ScannedObject& scanned,
                                     RequestContext& context, const routing::RouteResult& deployment);
   void note_attempt(RequestContext& context, int status, std::string error);

@@ -161,7 +161,7 @@ void Gateway::handle_api(const httplib::Request& request, httplib::Response& res
     return d.provider->forward_client_auth != provider.forward_client_auth ||
            (!d.provider->forward_client_auth && d.provider->api_key.empty() && !d.provider->api_key_env.empty());
   });
-  prepare_upstream(request, *scanned, *context, route);
+  select_deployment(*context, route);
   if (!admit(request, response, *context, request.body, *scanned)) return;
 
   // Retries within a deployment, then the next deployment, while no byte reached the client.
@@ -184,14 +184,18 @@ void Gateway::handle_api(const httplib::Request& request, httplib::Response& res
   }
 }
 
+void Gateway::select_deployment(RequestContext& context, const routing::RouteResult& deployment) {
+  context.provider = deployment.provider;
+  context.record.provider = deployment.provider->name;
+  context.record.billed_to_client = deployment.provider->forward_client_auth;
+  context.record.served_model = deployment.upstream_model;
+}
+
 httplib::Request Gateway::prepare_upstream(const httplib::Request& request, const protocol::ScannedObject& scanned,
                                            RequestContext& context, const routing::RouteResult& deployment) {
+  select_deployment(context, deployment);
   const auto& provider = *deployment.provider;
-  auto& record = context.record;
-  context.provider = &provider;
-  record.provider = provider.name;
-  record.billed_to_client = provider.forward_client_auth;
-  record.served_model = deployment.upstream_model;
+  const auto& record = context.record;
   const bool want_usage = record.streamed && context.endpoint.format == protocol::ApiFormat::openai_chat;
   auto body = rewrite_body(request.body, scanned, deployment.upstream_model, want_usage);
   context.hide_usage_chunk = body.injected_usage;
