@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   register_key(app, options);
   register_run(app, options);
   register_use(app, options);
+  register_providers(app, options);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -215,6 +215,40 @@ TEST_CASE("llmgw run: the agent gets its own key and no provider key, its exit c
   }
 }
 
+TEST_CASE("llmgw providers: key state, reachability and today's traffic per provider") {
+  FakeUpstream upstream;
+  TempDir dir;
+  std::string config = config_for(upstream, 5) +
+                       "[providers.gone]\nkind = \"anthropic\"\nbase_url = \"http://127.0.0.1:1\"\napi_key_env = \"LLMGW_UNSET_KEY\"\n";
+  ServeProcess serve(dir, config);
+  httplib::Client client("127.0.0.1", serve.port());
+  httplib::Headers auth{{"x-api-key", serve.token()}, {"anthropic-version", "2023-06-01"}};
+  REQUIRE(client.Post("/v1/messages", auth, R"({"model":"claude-sonnet-4-5","max_tokens":5,"messages":[]})",
+                      "application/json")->status == 200);
+  auto listed = llmgw_command(dir, serve.port(), "providers --json");
+  INFO(listed.output);
+  REQUIRE(listed.exit_code == 0);
+  nlohmann::json providers;
+  for (int i = 0; i < 50; ++i) { // the row lands in the ledger a moment after the answer
+    providers = nlohmann::json::parse(llmgw_command(dir, serve.port(), "providers --json").output);
+    if (providers[0]["requests_today"] == 1) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  REQUIRE(providers.size() == 2);
+  CHECK(providers[0]["name"] == "anthropic");
+  CHECK(providers[0]["default"] == true);
+  CHECK(providers[0]["reachable"] == true);
+  CHECK(providers[0]["key_present"] == true);
+  CHECK(providers[0]["requests_today"] == 1);
+  CHECK(providers[0]["cost_today_usd_pico"].get<int64_t>() > 0);
+  CHECK(providers[1]["name"] == "gone");
+  CHECK(providers[1]["reachable"] == false);
+  CHECK(providers[1]["key_present"] == false);
+  auto text = llmgw_command(dir, serve.port(), "providers");
+  CHECK(text.output.find("LLMGW_UNSET_KEY NOT SET") != std::string::npos);
+  CHECK(text.output.find("fake-key-for-tests") == std::string::npos); // a key is never printed
+}
+
 TEST_CASE("llmgw cap, key and usage --check / --statusline against a running server") {
   FakeUpstream upstream;
   TempDir dir;
