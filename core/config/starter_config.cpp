@@ -35,6 +35,15 @@ constexpr const char* k_starter = R"toml(## llmgw configuration, written by `llm
 # connect_timeout_seconds = 10
 # read_timeout_seconds = 600
 
+[routing]
+## A connection error, timeout, 408, 429, 5xx or 529 is retried while nothing reached the client:
+## this many tries per deployment, waiting backoff_ms (doubled each retry, +-50% jitter) or the
+## provider's retry-after up to max_retry_after_seconds (a longer one moves to the next
+## deployment of the model's [models] list at once).
+# attempts = 2
+# backoff_ms = 200
+# max_retry_after_seconds = 20
+
 [caps]
 ## Spend caps themselves are set with `llmgw cap set` (they live in the database, so a running
 ## server picks them up at once). A model with no price cannot be bounded by a cap: "refuse"
@@ -91,6 +100,8 @@ constexpr const char* k_starter = R"toml(## llmgw configuration, written by `llm
 ## OpenRouter ids keep theirs.
 # "cheap" = "deepseek/deepseek-chat"
 # "sonnet-via-openrouter" = "openrouter/anthropic/claude-sonnet-4.5"
+## A list is the first deployment, then fallbacks tried in order when it fails:
+# "deepseek-chat" = ["deepseek/deepseek-chat", "openrouter/deepseek/deepseek-chat"]
 
 ## Price overrides in USD per million tokens; they replace the bundled price of the model.
 ## input and output are required; provider limits the entry to one provider.

@@ -33,13 +33,13 @@ TEST_CASE("config: the starter config parses and yields the defaults") {
   for (const auto& entry : config.origins) CHECK_MESSAGE(entry.origin == "default", entry.key);
 }
 
-TEST_CASE("config: the starter documents every server and caps key with its default") {
+TEST_CASE("config: the starter documents every server, routing and caps key with its default") {
   const Config defaults = parse_config("", "empty.toml");
   const std::string starter = starter_config();
   for (const auto& entry : defaults.origins) {
     const size_t dot = entry.key.find('.');
     const std::string section = entry.key.substr(0, dot);
-    if (section != "server" && section != "caps") continue;
+    if (section != "server" && section != "caps" && section != "routing") continue;
     std::string value = entry.value;
     if (entry.key == "server.host" || entry.key == "caps.unpriced") value = "\"" + value + "\"";
     const std::string line = "# " + entry.key.substr(dot + 1) + " = " + value + "\n";
