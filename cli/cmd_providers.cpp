@@ -4,6 +4,7 @@
 #include "cli/format.hpp"
 #include "cli/time_range.hpp"
 #include "core/config/config.hpp"
+#include "core/http/tcp_probe.hpp"
 #include "core/http/upstream_pool.hpp"
 #include "core/policy/budget.hpp"
 #include "store/reports.hpp"
@@ -13,51 +14,11 @@
 #include <cstdio>
 #include <future>
 #include <map>
-#include <netdb.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 namespace llmgw::cli {
 namespace {
 
 constexpr int k_probe_timeout_ms = 1500;
-
-// True when host:port accepts a TCP connection within the timeout (no request is sent).
-bool reachable(const std::string& origin) {
-  const bool tls = origin.rfind("https://", 0) == 0;
-  std::string host = origin.substr(origin.find("://") + 3);
-  std::string port = tls ? "443" : "80";
-  if (!host.empty() && host.front() == '[') { // [::1]:8080
-    const size_t close = host.find(']');
-    if (close + 1 < host.size() && host[close + 1] == ':') port = host.substr(close + 2);
-    host = host.substr(1, close - 1);
-  } else if (const size_t colon = host.rfind(':'); colon != std::string::npos) {
-    port = host.substr(colon + 1);
-    host = host.substr(0, colon);
-  }
-  addrinfo hints{};
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* found = nullptr;
-  if (::getaddrinfo(host.c_str(), port.c_str(), &hints, &found) != 0) return false;
-  bool open = false;
-  for (addrinfo* address = found; address != nullptr && !open; address = address->ai_next) {
-    const int fd = ::socket(address->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) continue;
-    if (::connect(fd, address->ai_addr, address->ai_addrlen) == 0) {
-      open = true;
-    } else if (errno == EINPROGRESS) {
-      pollfd waiter{fd, POLLOUT, 0};
-      int error = 0;
-      socklen_t length = sizeof error;
-      open = ::poll(&waiter, 1, k_probe_timeout_ms) == 1 && ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) == 0 &&
-             error == 0;
-    }
-    ::close(fd);
-  }
-  ::freeaddrinfo(found);
-  return open;
-}
 
 std::string key_state(const core::config::ProviderConfig& provider) {
   if (provider.forward_client_auth) return "client's own";
@@ -69,7 +30,8 @@ void run_providers(bool json, const GlobalOptions& options) {
   const auto config = core::config::load_config({options.config_path, std::nullopt, std::nullopt});
   std::vector<std::future<bool>> probes;
   for (const auto& provider : config.providers)
-    probes.push_back(std::async(std::launch::async, reachable, core::http::split_base_url(provider.base_url).origin));
+    probes.push_back(std::async(std::launch::async, core::http::origin_accepts,
+                                core::http::split_base_url(provider.base_url).origin, k_probe_timeout_ms));
   std::map<std::string, store::UsageRow> today;
   {
     store::Db db(resolve_db_path(options));

@@ -2,42 +2,17 @@
 #include "core/config/config.hpp"
 #include "core/config/config_detail.hpp"
 #include "core/error.hpp"
+#include "core/http/tcp_probe.hpp"
 
-#include <arpa/inet.h>
-#include <cerrno>
 #include <filesystem>
 #include <fstream>
-#include <netinet/in.h>
-#include <poll.h>
 #include <sstream>
-#include <sys/socket.h>
-#include <unistd.h>
 
 namespace llmgw::core::config {
 namespace {
 
 constexpr int k_probe_timeout_ms = 100;
 constexpr int k_ollama_port = 11434;
-
-// True if something accepts TCP connections on 127.0.0.1:port within the timeout.
-bool local_port_open(int port, int timeout_ms) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<uint16_t>(port));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool open = ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
-  if (!open && errno == EINPROGRESS) {
-    pollfd waiter{fd, POLLOUT, 0};
-    int error = 0;
-    socklen_t length = sizeof error;
-    open = ::poll(&waiter, 1, timeout_ms) == 1 &&
-           ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) == 0 && error == 0;
-  }
-  ::close(fd);
-  return open;
-}
 
 void add_inferred(Config& config, std::string_view name, const std::string& origin) {
   const ProviderConfig provider = detail::make_well_known(*detail::find_well_known(name));
@@ -53,7 +28,8 @@ void infer_providers(Config& config) {
   if (!detail::env_value("ANTHROPIC_API_KEY").empty())
     add_inferred(config, "anthropic", "inferred from ANTHROPIC_API_KEY");
   // LLMGW_NO_PROBE=1 keeps tests independent of whatever runs on the machine.
-  if (detail::env_value("LLMGW_NO_PROBE") != "1" && local_port_open(k_ollama_port, k_probe_timeout_ms))
+  if (detail::env_value("LLMGW_NO_PROBE") != "1" &&
+      http::tcp_accepts("127.0.0.1", std::to_string(k_ollama_port), k_probe_timeout_ms))
     add_inferred(config, "ollama", "inferred from a server on 127.0.0.1:11434");
 }
 

@@ -72,8 +72,6 @@ private:
   // Admission (caps, rate limits); false when the request was refused and answered.
   bool admit(const httplib::Request& request, httplib::Response& response, RequestContext& context,
              std::string_view body, const protocol::ScannedObject& scanned);
-  void dispatch(const httplib::Request& request, httplib::Response& response, std::shared_ptr<RequestContext> context,
-                httplib::Request upstream, bool stream);
   // A relay step's verdict: answered the client, or asks for another try (after retry-after).
   struct Retry {
     bool wanted = false;

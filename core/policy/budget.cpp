@@ -34,6 +34,18 @@ std::string cap_flags(const CapRule& cap) {
   return flags;
 }
 
+// True when a cap or limit of this scope and value counts the subject's requests.
+bool covers(Scope scope, const std::string& value, const Subject& subject) {
+  switch (scope) {
+  case Scope::global: return true;
+  case Scope::provider: return value == subject.provider;
+  case Scope::agent: return value == subject.agent;
+  case Scope::project: return value == subject.project;
+  case Scope::key: return value == subject.key;
+  }
+  return false;
+}
+
 std::string usd_argument(int64_t pico) {
   std::string text = format_usd(pico);
   return text.substr(1);
@@ -139,26 +151,9 @@ bool Budget::active() const {
 
 bool Budget::applies(const Subject& subject) const {
   std::lock_guard lock(m_mutex);
-  return std::any_of(m_caps.begin(), m_caps.end(), [&](const CapRule& c) { return cap_applies(c, subject); }) ||
-         std::any_of(m_limits.begin(), m_limits.end(), [&](const RateRule& r) { return rate_applies(r, subject); });
-}
-
-bool Budget::cap_applies(const CapRule& cap, const Subject& subject) const {
-  switch (cap.scope) {
-  case Scope::global: return true;
-  case Scope::provider: return cap.value == subject.provider;
-  case Scope::agent: return cap.value == subject.agent;
-  case Scope::project: return cap.value == subject.project;
-  case Scope::key: return cap.value == subject.key;
-  }
-  return false;
-}
-
-bool Budget::rate_applies(const RateRule& rule, const Subject& subject) const {
-  CapRule as_cap;
-  as_cap.scope = rule.scope;
-  as_cap.value = rule.value;
-  return cap_applies(as_cap, subject);
+  return std::any_of(m_caps.begin(), m_caps.end(), [&](const CapRule& c) { return covers(c.scope, c.value, subject); }) ||
+         std::any_of(m_limits.begin(), m_limits.end(),
+                     [&](const RateRule& r) { return covers(r.scope, r.value, subject); });
 }
 
 void Budget::roll(int64_t now_ms) {
@@ -179,7 +174,7 @@ int64_t Budget::spent(const CapRule& cap) {
 
 std::optional<Decision> Budget::check_rates(const Subject& subject, const Estimate& estimate, int64_t now_ms) {
   for (const RateRule& rule : m_limits) {
-    if (!rate_applies(rule, subject)) continue;
+    if (!covers(rule.scope, rule.value, subject)) continue;
     auto& window = m_windows[rule.id];
     auto& entries = window.entries;
     while (!entries.empty() && entries.front().at_ms <= now_ms - k_window_ms) {
@@ -215,7 +210,7 @@ Decision Budget::admit(const Subject& subject, const Estimate& estimate, int64_t
 
   std::vector<const CapRule*> applicable;
   for (const CapRule& cap : m_caps)
-    if (cap_applies(cap, subject)) applicable.push_back(&cap);
+    if (covers(cap.scope, cap.value, subject)) applicable.push_back(&cap);
   if (estimate.unpriced && !applicable.empty() && !m_allow_unpriced) {
     decision.admitted = false;
     decision.status = 402;
@@ -257,7 +252,7 @@ Decision Budget::admit(const Subject& subject, const Estimate& estimate, int64_t
     }
   }
   for (const RateRule& rule : m_limits) {
-    if (!rate_applies(rule, subject)) continue;
+    if (!covers(rule.scope, rule.value, subject)) continue;
     auto& window = m_windows[rule.id];
     window.entries.push_back({reservation.sequence, now_ms, estimate.input_tokens});
     window.tokens += estimate.input_tokens;

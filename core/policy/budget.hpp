@@ -136,8 +136,6 @@ private:
   void roll(int64_t now_ms);
   PeriodSums& sums(Period period) { return m_sums[static_cast<size_t>(period)]; }
   int64_t spent(const CapRule& cap);
-  bool cap_applies(const CapRule& cap, const Subject& subject) const;
-  bool rate_applies(const RateRule& rule, const Subject& subject) const;
   std::optional<Decision> check_rates(const Subject& subject, const Estimate& estimate, int64_t now_ms);
 
   mutable std::mutex m_mutex;

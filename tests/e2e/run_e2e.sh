@@ -378,17 +378,13 @@ run_claude() {
 
 # `llmgw run` starts the agent itself: it sets the base URL and a key of its own (no token is
 # given here) and prints the run's cost. The ledger rows carry the run's project and key.
-run_with_llmgw() {
-  local name="$1" db="$2"
-  shift 2
-  local -a extra=()
-  while [[ "$1" != "--" ]]; do
-    extra+=("$1")
-    shift
-  done
-  shift
-  run_client "$name" LLMGW_PORT="${gateway_url##*:}" "${extra[@]}" -- \
-    "$llmgw" --config "$work/llmgw.toml" --db "$db" run --project e2e-run -- "$@"
+llmgw_run_command() {
+  local db="$1"
+  llmgw_run=(env LLMGW_PORT="${gateway_url##*:}" "$llmgw" --config "$work/llmgw.toml" --db "$db" run --project e2e-run --)
+}
+
+check_run_summary() {
+  local name="$1"
   grep -q '^llmgw run: [1-9][0-9]* requests\? (0 errors), .* (project e2e-run)' "$work/$name.err" ||
     fail "llmgw run printed no cost summary for $name (see $name.err)"
   grep 'llmgw run:' "$work/$name.err" | sed 's/^/    /'
@@ -429,8 +425,10 @@ scenario_claude_code() {
   start_gateway "$work/claude_run.db"
   local -a quiet
   mapfile -t quiet < <(claude_env | grep -v '^ANTHROPIC_BASE_URL=')
-  run_with_llmgw claude_run "$work/claude_run.db" "${quiet[@]}" -- \
+  llmgw_run_command "$work/claude_run.db"
+  run_client claude_run "${quiet[@]}" -- "${llmgw_run[@]}" \
     "$e2e_dir/node_modules/.bin/claude" -p "say hi" --output-format json --model claude-sonnet-4-5
+  check_run_summary claude_run
   grep -q 'E2E-OK' "$work/claude_run.out" || fail "claude under llmgw run did not answer E2E-OK"
   stop_gateway
   check_ledger "$work/claude_run.db" --min-count 1 \
@@ -506,10 +504,12 @@ scenario_codex() {
   start_fake
   start_gateway "$work/codex_run.db"
   mkdir -p "$work/codex-home-run"
-  run_with_llmgw codex_run "$work/codex_run.db" CODEX_HOME="$work/codex-home-run" -- \
+  llmgw_run_command "$work/codex_run.db"
+  run_client codex_run CODEX_HOME="$work/codex-home-run" -- "${llmgw_run[@]}" \
     "$e2e_dir/node_modules/.bin/codex" exec --skip-git-repo-check --disable plugins \
     --disable unbounded_connection_retries -c analytics.enabled=false \
     --sandbox danger-full-access --color never -m gpt-4.1 --output-last-message "$work/codex_run.last" "say hi"
+  check_run_summary codex_run
   check_output_contains "$work/codex_run.last" "E2E-OK"
   stop_gateway
   check_ledger "$work/codex_run.db" --min-count 1 \

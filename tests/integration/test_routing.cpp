@@ -3,6 +3,7 @@
 #include "store/reports.hpp"
 #include "store/settings_watcher.hpp"
 #include "tests/integration/stream_client.hpp"
+#include "tests/support/shell.hpp"
 #include "tests/support/test_gateway.hpp"
 
 #include <doctest/doctest.h>
@@ -137,13 +138,8 @@ TEST_CASE("a model with fallbacks moves to the next deployment when the first is
   CHECK(attempts[2].provider == "anthropic");
   CHECK(attempts[2].http_status == 200);
   // `llmgw log --attempts` shows them under the request.
-  const std::string command = std::string(LLMGW_BINARY) + " --db " + gateway.db_path() + " log --attempts 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::string output;
-  char buffer[4096];
-  for (size_t got; (got = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;) output.append(buffer, got);
-  CHECK(::pclose(pipe) == 0);
+  const auto [exit_code, output] = run_shell(std::string(LLMGW_BINARY) + " --db " + gateway.db_path() + " log --attempts");
+  CHECK(exit_code == 0);
   CHECK(output.find("try 1: dead/claude-sonnet-4-5  no answer") != std::string::npos);
   CHECK(output.find("try 3: anthropic/claude-sonnet-4-5  HTTP 200") != std::string::npos);
   CHECK(output.find("served") != std::string::npos);
@@ -215,12 +211,8 @@ TEST_CASE("llmgw use switches a running server's routing on its next request, an
   REQUIRE(send()->status == 200);
   CHECK(main_upstream.calls() == 1);
   auto use = [&](const std::string& args) {
-    const std::string command = std::string(LLMGW_BINARY) + " --db " + gateway.db_path() + " " + args + " 2>&1";
-    FILE* pipe = ::popen(command.c_str(), "r");
-    std::string output;
-    char buffer[1024];
-    for (size_t got; (got = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;) output.append(buffer, got);
-    return std::make_pair(::pclose(pipe), output);
+    const auto result = run_shell(std::string(LLMGW_BINARY) + " --db " + gateway.db_path() + " " + args);
+    return std::make_pair(result.exit_code, result.output);
   };
   // The CLI checks targets against a config: give it one naming the same providers.
   const std::string config_path = gateway.db_path() + ".toml";

@@ -2,6 +2,7 @@
 // flush the ledger and exit 0.
 #include "tests/integration/stream_client.hpp"
 #include "tests/support/fake_upstream.hpp"
+#include "tests/support/shell.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "store/reports.hpp"
 #include "store/settings.hpp"
@@ -154,26 +155,11 @@ TEST_CASE("a stream longer than the grace period is ended cleanly and the proces
 
 namespace {
 
-struct CommandResult {
-  int exit_code = -1;
-  std::string output; // stdout and stderr
-};
-
 // Run the real `llmgw` with the serve process's config, database and port.
 CommandResult llmgw_command(const TempDir& dir, int port, const std::string& arguments) {
-  const std::string command = "LLMGW_PORT=" + std::to_string(port) + " XDG_CONFIG_HOME=" + dir.file("config") +
-                              " XDG_DATA_HOME=" + dir.file("data") + " LLMGW_IT_KEY=fake-key-for-tests " +
-                              LLMGW_BINARY + " --config " + dir.file("config.toml") + " --db " +
-                              dir.file("llmgw.db") + " " + arguments + " 2>&1";
-  CommandResult result;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  char buffer[4096];
-  size_t got = 0;
-  while ((got = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) result.output.append(buffer, got);
-  const int status = ::pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
+  return run_shell("LLMGW_PORT=" + std::to_string(port) + " XDG_CONFIG_HOME=" + dir.file("config") +
+                   " XDG_DATA_HOME=" + dir.file("data") + " LLMGW_IT_KEY=fake-key-for-tests " + LLMGW_BINARY +
+                   " --config " + dir.file("config.toml") + " --db " + dir.file("llmgw.db") + " " + arguments);
 }
 
 } // namespace

@@ -1,0 +1,56 @@
+#include "core/http/tcp_probe.hpp"
+
+#include <cerrno>
+#include <netdb.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace llmgw::core::http {
+namespace {
+
+bool connects(const addrinfo& address, int timeout_ms) {
+  const int fd = ::socket(address.ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  bool open = ::connect(fd, address.ai_addr, address.ai_addrlen) == 0;
+  if (!open && errno == EINPROGRESS) {
+    pollfd waiter{fd, POLLOUT, 0};
+    int error = 0;
+    socklen_t length = sizeof error;
+    open = ::poll(&waiter, 1, timeout_ms) == 1 && ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) == 0 &&
+           error == 0;
+  }
+  ::close(fd);
+  return open;
+}
+
+} // namespace
+
+bool tcp_accepts(const std::string& host, const std::string& port, int timeout_ms) {
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (::getaddrinfo(host.c_str(), port.c_str(), &hints, &found) != 0) return false;
+  bool open = false;
+  for (const addrinfo* address = found; address != nullptr && !open; address = address->ai_next)
+    open = connects(*address, timeout_ms);
+  ::freeaddrinfo(found);
+  return open;
+}
+
+bool origin_accepts(const std::string& origin, int timeout_ms) {
+  const size_t scheme_end = origin.find("://");
+  std::string host = scheme_end == std::string::npos ? origin : origin.substr(scheme_end + 3);
+  std::string port = origin.rfind("https://", 0) == 0 ? "443" : "80";
+  if (!host.empty() && host.front() == '[') { // [::1]:8080
+    const size_t close = host.find(']');
+    if (close + 1 < host.size() && host[close + 1] == ':') port = host.substr(close + 2);
+    host = host.substr(1, close - 1);
+  } else if (const size_t colon = host.rfind(':'); colon != std::string::npos) {
+    port = host.substr(colon + 1);
+    host = host.substr(0, colon);
+  }
+  return tcp_accepts(host, port, timeout_ms);
+}
+
+} // namespace llmgw::core::http
