@@ -11,9 +11,11 @@ namespace {
 
 using detail::WellKnownProvider;
 
-constexpr std::array<WellKnownProvider, 9> k_well_known{{
+constexpr std::array<WellKnownProvider, 11> k_well_known{{
     {"openai", ProviderKind::openai, "https://api.openai.com/v1", "OPENAI_API_KEY"},
     {"anthropic", ProviderKind::anthropic, "https://api.anthropic.com", "ANTHROPIC_API_KEY"},
+    {"gemini", ProviderKind::gemini, "https://generativelanguage.googleapis.com", "GEMINI_API_KEY"},
+    {"azure", ProviderKind::azure, "", "AZURE_OPENAI_API_KEY"},
     {"openrouter", ProviderKind::openai_compatible, "https://openrouter.ai/api/v1", "OPENROUTER_API_KEY"},
     {"deepseek", ProviderKind::openai_compatible, "https://api.deepseek.com/v1", "DEEPSEEK_API_KEY"},
     {"groq", ProviderKind::openai_compatible, "https://api.groq.com/openai/v1", "GROQ_API_KEY"},
@@ -23,10 +25,12 @@ constexpr std::array<WellKnownProvider, 9> k_well_known{{
     {"llamacpp", ProviderKind::openai_compatible, "http://127.0.0.1:8080/v1", ""},
 }};
 
-constexpr std::array<std::pair<ProviderKind, std::string_view>, 3> k_kinds{{
+constexpr std::array<std::pair<ProviderKind, std::string_view>, 5> k_kinds{{
     {ProviderKind::openai, "openai"},
     {ProviderKind::anthropic, "anthropic"},
     {ProviderKind::openai_compatible, "openai_compatible"},
+    {ProviderKind::gemini, "gemini"},
+    {ProviderKind::azure, "azure"},
 }};
 
 // Optimal string alignment distance: Levenshtein plus adjacent transpositions ("prot" -> "port").
@@ -96,6 +100,7 @@ ProviderConfig make_well_known(const WellKnownProvider& known) {
   provider.kind = known.kind;
   provider.base_url = known.base_url;
   provider.api_key_env = known.api_key_env;
+  provider.responses_api = known.kind == ProviderKind::openai || known.kind == ProviderKind::azure;
   if (!provider.api_key_env.empty()) provider.api_key = env_value(provider.api_key_env.c_str());
   return provider;
 }
@@ -134,6 +139,15 @@ void record_provider(Config& config, const ProviderConfig& provider, const Provi
                       "env " + provider.api_key_env);
   config.set_origin(prefix + "auth", provider.forward_client_auth ? "client" : "key", origins.auth);
   config.set_origin(prefix + "models", join(provider.models), origins.models);
+  if (provider.kind == ProviderKind::openai || provider.kind == ProviderKind::openai_compatible ||
+      provider.kind == ProviderKind::azure)
+    config.set_origin(prefix + "responses_api", provider.responses_api ? "true" : "false", origins.responses_api);
+  if (provider.kind == ProviderKind::azure) {
+    config.set_origin(prefix + "api_version", provider.api_version, origins.api_version);
+    std::vector<std::string> pairs;
+    for (const auto& [model, deployment] : provider.deployments) pairs.push_back(model + " = " + deployment);
+    config.set_origin(prefix + "deployments", join(pairs), origins.deployments);
+  }
 }
 
 std::string server_value(const ServerConfig& server, std::string_view field) {

@@ -11,7 +11,7 @@
 
 namespace llmgw::core::config {
 
-enum class ProviderKind { openai, anthropic, openai_compatible };
+enum class ProviderKind { openai, anthropic, openai_compatible, gemini, azure };
 
 std::string_view to_string(ProviderKind kind);
 
@@ -27,6 +27,14 @@ struct ProviderConfig {
   // (x-api-key / Authorization), e.g. a Claude Code subscription; no gateway token needed.
   bool forward_client_auth = false;
   std::vector<std::string> models; // model names this provider claims (routing and /v1/models)
+  // OpenAI kinds: whether POST /responses exists there. Responses clients (Codex) are translated to
+  // Chat Completions for providers without it. Default: true for openai and azure, else false.
+  bool responses_api = false;
+  // Azure: the api-version of deployment URLs (.../openai/deployments/NAME/chat/completions?
+  // api-version=...); "" = the v1 API (base_url ends in /openai/v1, the model goes in the body).
+  std::string api_version;
+  // Azure: model name -> deployment name (default: the model name itself).
+  std::map<std::string, std::string> deployments;
 };
 
 struct ServerConfig {

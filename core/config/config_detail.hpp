@@ -24,7 +24,7 @@ const WellKnownProvider* find_well_known(std::string_view name);
 // A provider with the well-known defaults; its key resolved from the environment.
 ProviderConfig make_well_known(const WellKnownProvider& known);
 
-// "openai" | "anthropic" | "openai_compatible"; nullopt for anything else.
+// "openai" | "anthropic" | "openai_compatible" | "gemini" | "azure"; nullopt for anything else.
 std::optional<ProviderKind> parse_provider_kind(std::string_view text);
 
 // " (did you mean 'x'?)" for the closest candidate within a small edit distance, else "".
@@ -33,8 +33,9 @@ std::string did_you_mean(std::string_view word, const std::vector<std::string_vi
 // Origins of the fields of one provider; each defaults to the one given.
 struct ProviderOrigins {
   explicit ProviderOrigins(const std::string& all)
-      : kind(all), base_url(all), api_key_env(all), auth(all), models(all) {}
-  std::string kind, base_url, api_key_env, auth, models;
+      : kind(all), base_url(all), api_key_env(all), auth(all), models(all), responses_api(all), api_version(all),
+        deployments(all) {}
+  std::string kind, base_url, api_key_env, auth, models, responses_api, api_version, deployments;
 };
 
 // Records every field of a provider under "providers.NAME.*" (the key only as set / not set).

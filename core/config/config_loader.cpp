@@ -27,6 +27,8 @@ void infer_providers(Config& config) {
     add_inferred(config, "openai", "inferred from OPENAI_API_KEY");
   if (!detail::env_value("ANTHROPIC_API_KEY").empty())
     add_inferred(config, "anthropic", "inferred from ANTHROPIC_API_KEY");
+  if (!detail::env_value("GEMINI_API_KEY").empty())
+    add_inferred(config, "gemini", "inferred from GEMINI_API_KEY");
   // LLMGW_NO_PROBE=1 keeps tests independent of whatever runs on the machine.
   if (detail::env_value("LLMGW_NO_PROBE") != "1" &&
       http::tcp_accepts("127.0.0.1", std::to_string(k_ollama_port), k_probe_timeout_ms))

@@ -53,14 +53,21 @@ constexpr const char* k_starter = R"toml(## llmgw configuration, written by `llm
 # hard = false
 
 ## Providers. Keys never go in this file: api_key_env names the environment variable that
-## holds the key. Well-known names (openai, anthropic, openrouter, deepseek, groq, mistral,
-## ollama, vllm, llamacpp) need no other field; any other name needs base_url.
-##   kind        "openai", "anthropic" or "openai_compatible" (default for unknown names)
-##   base_url    OpenAI kinds include /v1; Anthropic does not
+## holds the key. Well-known names (openai, anthropic, gemini, openrouter, deepseek, groq,
+## mistral, ollama, vllm, llamacpp) need no other field; azure and any other name need base_url.
+## Any client reaches any provider: requests are translated when the provider speaks another API
+## (Claude Code on GPT, Gemini or a local model; Codex on Claude).
+##   kind        "openai", "anthropic", "gemini", "azure" or "openai_compatible" (default for
+##               unknown names)
+##   base_url    OpenAI kinds include /v1; Anthropic and Gemini do not
 ##   api_key_env environment variable holding the key ("" = no key, e.g. a local server)
 ##   auth        "key" (default) sends the key above; "client" forwards the client's own
 ##               credentials, e.g. a Claude Code subscription login
 ##   models      model names this provider serves (routing and GET /v1/models)
+##   responses_api  OpenAI kinds: the server has POST /responses (default: true for openai and
+##               azure, false otherwise: Codex's Responses requests are translated to Chat)
+##   api_version Azure: use deployment URLs with this api-version ("" = the v1 API)
+##   deployments Azure: { "model" = "deployment name" } (default: the model name)
 
 # [providers.anthropic]
 # kind = "anthropic"
@@ -73,6 +80,17 @@ constexpr const char* k_starter = R"toml(## llmgw configuration, written by `llm
 # base_url = "https://api.openai.com/v1"
 # api_key_env = "OPENAI_API_KEY"
 # models = ["gpt-5", "gpt-5-mini", "gpt-5.1-codex"]
+
+# [providers.gemini]
+# base_url = "https://generativelanguage.googleapis.com"
+# api_key_env = "GEMINI_API_KEY"
+# models = ["gemini-2.5-pro", "gemini-2.5-flash"]
+
+# [providers.azure]
+# base_url = "https://YOUR-RESOURCE.openai.azure.com/openai"
+# api_key_env = "AZURE_OPENAI_API_KEY"
+# api_version = "2024-10-21"
+# deployments = { "gpt-4.1" = "my-gpt41-deployment" }
 
 # [providers.openrouter]
 # base_url = "https://openrouter.ai/api/v1"

@@ -18,10 +18,11 @@ const Keys k_caps_keys{"unpriced", "hard"};
 const Keys k_unpriced_names{"refuse", "allow"};
 const Keys k_server_keys{"host", "port", "max_body_mb", "threads", "shutdown_grace_seconds",
                          "connect_timeout_seconds", "read_timeout_seconds"};
-const Keys k_provider_keys{"kind", "base_url", "api_key_env", "auth", "models"};
+const Keys k_provider_keys{"kind", "base_url", "api_key_env", "auth", "models", "responses_api", "api_version",
+                            "deployments"};
 const Keys k_price_keys{"provider", "input", "output", "cache_read", "cache_write_5m",
                         "cache_write_1h", "max_input_tokens", "max_output_tokens"};
-const Keys k_kind_names{"openai", "anthropic", "openai_compatible"};
+const Keys k_kind_names{"openai", "anthropic", "openai_compatible", "gemini", "azure"};
 const Keys k_auth_names{"key", "client"};
 
 constexpr int64_t k_max_price_usd = 1'000'000;  // per Mtok; anything above is a typo
@@ -235,7 +236,7 @@ private:
     provider.name = name;
     detail::ProviderOrigins origins("default");
     for (const auto& [key, node] : in_file_order(table)) apply_provider_field(provider, origins, *key, *node);
-    if (!known && !table.contains("base_url"))
+    if ((!known || known->base_url.empty()) && !table.contains("base_url"))
       fail(table.source(), "provider '" + name + "' needs base_url (it is not a well-known provider)" +
                                detail::did_you_mean(name, well_known_names()));
     provider.api_key = provider.api_key_env.empty() ? "" : detail::env_value(provider.api_key_env.c_str());
@@ -253,10 +254,12 @@ private:
       const auto kind = detail::parse_provider_kind(text);
       if (!kind)
         fail(node.source(), "unknown provider kind '" + text + "' in " + dotted +
-                                " (expected openai, anthropic or openai_compatible)" +
+                                " (expected openai, anthropic, openai_compatible, gemini or azure)" +
                                 detail::did_you_mean(text, k_kind_names));
       provider.kind = *kind;
       origins.kind = origin;
+      if (origins.responses_api == "default")
+        provider.responses_api = *kind == ProviderKind::openai || *kind == ProviderKind::azure;
     } else if (field == "base_url") {
       provider.base_url = expect_base_url(node, dotted);
       origins.base_url = origin;
@@ -273,6 +276,18 @@ private:
     } else if (field == "models") {
       provider.models = expect_strings(node, dotted);
       origins.models = origin;
+    } else if (field == "responses_api") {
+      const auto* flag = node.as_boolean();
+      if (flag == nullptr) wrong_type(node, dotted, "a boolean");
+      provider.responses_api = flag->get();
+      origins.responses_api = origin;
+    } else if (field == "api_version") {
+      provider.api_version = expect_string(node, dotted);
+      origins.api_version = origin;
+    } else if (field == "deployments") {
+      for (const auto& [model, deployment] : expect_table(node, dotted))
+        provider.deployments[std::string(model.str())] = expect_string(deployment, dotted + "." + std::string(model.str()));
+      origins.deployments = origin;
     } else {
       unknown_key(key, k_provider_keys, "in [providers." + provider.name + "]");
     }

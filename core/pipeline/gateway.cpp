@@ -69,6 +69,7 @@ Gateway::Credential Gateway::authenticate(const httplib::Request& request) const
     if (starts_with(auth, "Bearer ")) key = auth.substr(7);
   }
   if (key.empty()) key = request.get_header_value("x-goog-api-key");
+  if (key.empty()) key = request.get_param_value("key"); // Gemini clients may send ?key=
   Credential credential;
   if (key.empty()) return credential;
   if (constant_time_equal(key, m_options.token)) {
@@ -141,10 +142,10 @@ void Gateway::install(httplib::Server& server) {
   };
 
   const std::vector<Endpoint> endpoints{
-      {ApiFormat::openai_chat, "/v1/chat/completions", "/chat/completions"},
-      {ApiFormat::openai_responses, "/v1/responses", "/responses"},
-      {ApiFormat::anthropic, "/v1/messages", "/v1/messages"},
-      {ApiFormat::anthropic, "/v1/messages/count_tokens", "/v1/messages/count_tokens"},
+      {ApiFormat::openai_chat, "/v1/chat/completions", "/chat/completions", false, {}},
+      {ApiFormat::openai_responses, "/v1/responses", "/responses", false, {}},
+      {ApiFormat::anthropic, "/v1/messages", "/v1/messages", false, {}},
+      {ApiFormat::anthropic, "/v1/messages/count_tokens", "/v1/messages/count_tokens", true, {}},
   };
   for (const auto& endpoint : endpoints) {
     auto handler = guarded([this, endpoint](const httplib::Request& request, httplib::Response& response) {
@@ -155,6 +156,15 @@ void Gateway::install(httplib::Server& server) {
     for (const auto& path : {endpoint.path, bare, "/v1" + endpoint.path}) server.Post(path, handler);
   }
 
+  // Gemini's own routes, as gemini-cli calls them (GOOGLE_GEMINI_BASE_URL): the model and the
+  // method are in the path.
+  server.Post(R"(/(?:v1beta|v1)/models/([^/:]+):(generateContent|streamGenerateContent|countTokens))",
+              guarded([this](const httplib::Request& request, httplib::Response& response) {
+                const std::string method = request.matches[2];
+                const Endpoint endpoint{ApiFormat::gemini, "/v1beta/models:" + method, "", method == "countTokens",
+                                        method};
+                handle_api(request, response, endpoint, request.matches[1]);
+              }));
   server.Get("/v1/models", guarded([this](const httplib::Request& request, httplib::Response& response) {
     handle_models(request, response);
   }));

@@ -59,7 +59,14 @@ public:
   std::map<int64_t, int64_t> reservations();
 
 private:
-  void handle_api(const httplib::Request& request, httplib::Response& response, const Endpoint& endpoint);
+  // path_model: the model a Gemini route names in its path.
+  void handle_api(const httplib::Request& request, httplib::Response& response, const Endpoint& endpoint,
+                  const std::string& path_model = {});
+  // count_tokens for a provider that cannot count in the client's format: a local estimate.
+  void count_tokens_locally(const httplib::Request& request, httplib::Response& response, RequestContext& context,
+                            const std::string& model);
+  // A translated exchange's upstream body (an error when status >= 400) in the client's format.
+  std::string translate_body(const RequestContext& context, int status, const std::string& body) const;
   void handle_models(const httplib::Request& request, httplib::Response& response);
   // Who the presented credentials belong to: the gateway token, a virtual key, or nobody.
   struct Credential {

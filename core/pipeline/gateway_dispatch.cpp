@@ -7,6 +7,7 @@
 #include "core/protocol/json_scan.hpp"
 #include "core/protocol/response_observer.hpp"
 #include "core/routing/router.hpp"
+#include "core/translate/translator.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -42,11 +43,29 @@ bool is_local(const config::ProviderConfig& provider) {
   return false;
 }
 
-// Price-table provider family: OpenAI and Anthropic by kind, others by their config name.
+// Price-table provider family: OpenAI, Anthropic and Gemini by kind (Azure bills OpenAI's list
+// prices), others by their config name.
 std::string price_provider(const config::ProviderConfig& provider) {
   if (provider.kind == config::ProviderKind::openai_compatible) return provider.name;
+  if (provider.kind == config::ProviderKind::azure) return "openai";
   return std::string(config::to_string(provider.kind));
 }
+
+// Whose opaque reasoning state a provider accepts back (PROTOCOLS.md §5.8).
+translate::Issuer reasoning_family(config::ProviderKind kind) {
+  switch (kind) {
+  case config::ProviderKind::anthropic: return translate::Issuer::anthropic;
+  case config::ProviderKind::gemini: return translate::Issuer::gemini;
+  case config::ProviderKind::openai:
+  case config::ProviderKind::azure: return translate::Issuer::openai;
+  case config::ProviderKind::openai_compatible: break;
+  }
+  return translate::Issuer::none;
+}
+
+// Output a translated request to Anthropic asks for when the client gave no limit (Anthropic
+// requires one): the model's own limit when the price table knows it.
+constexpr int64_t k_default_translated_max_tokens = 16'384;
 
 // Statuses worth another try (PROTOCOLS.md §1.7, §3.8): timeouts, rate limits, overload, server
 // errors. 400, 401, 403, 404, 413 and 422 are the request's own fault and go back as they are.
@@ -99,7 +118,8 @@ void Gateway::reply_error(httplib::Response& response, RequestContext& context, 
   settle(context, nullptr);
 }
 
-void Gateway::handle_api(const httplib::Request& request, httplib::Response& response, const Endpoint& endpoint) {
+void Gateway::handle_api(const httplib::Request& request, httplib::Response& response, const Endpoint& endpoint,
+                         const std::string& path_model) {
   auto context = std::make_shared<RequestContext>();
   context->started = std::chrono::steady_clock::now();
   context->endpoint = endpoint;
@@ -130,8 +150,10 @@ void Gateway::handle_api(const httplib::Request& request, httplib::Response& res
   auto scanned = protocol::scan_object(request.body);
   if (!scanned) return reply_error(response, *context, 400, "request body is not a valid JSON object", Outcome::bad_request);
   if (record.session_id.empty()) record.session_id = session_from_body(request.body, *scanned);
+  // Gemini names the model in the path; the others in the body.
   const auto* model_member = scanned->find("model");
-  auto model = model_member ? protocol::string_value(request.body, *model_member) : std::nullopt;
+  auto model = endpoint.format == protocol::ApiFormat::gemini ? std::optional<std::string>(path_model)
+               : model_member ? protocol::string_value(request.body, *model_member) : std::nullopt;
   if (!model) return reply_error(response, *context, 400, "request body has no \"model\" string", Outcome::bad_request);
   record.requested_model = *model;
   if (credential.key && !policy::models_allow(credential.key->models, *model))
@@ -140,7 +162,9 @@ void Gateway::handle_api(const httplib::Request& request, httplib::Response& res
                            credential.key->models + ")",
                        Outcome::refused);
   const auto* stream_member = scanned->find("stream");
-  record.streamed = stream_member != nullptr && protocol::is_true(request.body, *stream_member);
+  record.streamed = endpoint.format == protocol::ApiFormat::gemini
+                        ? endpoint.gemini_method == "streamGenerateContent"
+                        : stream_member != nullptr && protocol::is_true(request.body, *stream_member);
 
   const std::string use = override_for(record.agent, *model);
   auto deployments = use.empty() ? routing::route_all(m_config, *model, endpoint.format)
@@ -162,6 +186,7 @@ void Gateway::handle_api(const httplib::Request& request, httplib::Response& res
            (!d.provider->forward_client_auth && d.provider->api_key.empty() && !d.provider->api_key_env.empty());
   });
   select_deployment(*context, route);
+  if (endpoint.count_tokens && context->translated) return count_tokens_locally(request, response, *context, *model);
   if (!admit(request, response, *context, request.body, *scanned)) return;
 
   // Retries within a deployment, then the next deployment, while no byte reached the client.
@@ -174,7 +199,12 @@ void Gateway::handle_api(const httplib::Request& request, httplib::Response& res
         if (retry_after_seconds > policy.max_retry_after_seconds) return next_deployment;
         return more_here || next_deployment;
       };
-      auto upstream = prepare_upstream(request, *scanned, *context, deployments[d]);
+      httplib::Request upstream;
+      try {
+        upstream = prepare_upstream(request, *scanned, *context, deployments[d]);
+      } catch (const translate::TranslateError& error) {
+        return reply_error(response, *context, 400, error.what(), Outcome::bad_request);
+      }
       const Retry retry = record.streamed ? relay_stream(response, context, std::move(upstream), may_retry)
                                           : relay_once(response, *context, std::move(upstream), may_retry);
       if (!retry.wanted) return;
@@ -189,6 +219,8 @@ void Gateway::select_deployment(RequestContext& context, const routing::RouteRes
   context.record.provider = deployment.provider->name;
   context.record.billed_to_client = deployment.provider->forward_client_auth;
   context.record.served_model = deployment.upstream_model;
+  context.upstream_format = routing::upstream_format(*deployment.provider, context.endpoint.format);
+  context.translated = context.upstream_format != context.endpoint.format;
 }
 
 httplib::Request Gateway::prepare_upstream(const httplib::Request& request, const protocol::ScannedObject& scanned,
@@ -196,19 +228,61 @@ httplib::Request Gateway::prepare_upstream(const httplib::Request& request, cons
   select_deployment(context, deployment);
   const auto& provider = *deployment.provider;
   const auto& record = context.record;
-  const bool want_usage = record.streamed && context.endpoint.format == protocol::ApiFormat::openai_chat;
-  auto body = rewrite_body(request.body, scanned, deployment.upstream_model, want_usage);
-  context.hide_usage_chunk = body.injected_usage;
-  auto base = http::split_base_url(provider.base_url);
+  const std::string model = wire_model(provider, deployment.upstream_model);
+  const auto query_at = request.target.find('?');
+  const std::string_view query =
+      query_at == std::string::npos ? std::string_view() : std::string_view(request.target).substr(query_at);
   httplib::Request upstream;
   upstream.method = "POST";
-  auto query = request.target.find('?');
-  upstream.path = base.path_prefix + context.endpoint.upstream_suffix +
-                  (query == std::string::npos ? std::string() : request.target.substr(query));
+  upstream.path = upstream_path(provider, context.upstream_format, context.endpoint, model, record.streamed, query,
+                                !context.translated);
   upstream.headers = upstream_headers(request.headers, provider);
-  upstream.body = std::move(body.body);
+  context.hide_usage_chunk = false;
+  if (!context.translated) {
+    const bool want_usage = record.streamed && context.endpoint.format == protocol::ApiFormat::openai_chat;
+    auto body = rewrite_body(request.body, scanned, model, want_usage);
+    if (auto stripped = translate::strip_foreign_reasoning(context.upstream_format, body.body))
+      body.body = std::move(*stripped);
+    context.hide_usage_chunk = body.injected_usage;
+    upstream.body = std::move(body.body);
+  } else {
+    if (!context.decoded) {
+      const std::string path_model = context.endpoint.format == protocol::ApiFormat::gemini ? record.requested_model : "";
+      auto decoded = translate::decode_client_request(context.endpoint.format, request.body, path_model);
+      decoded.request.stream = record.streamed;
+      context.decoded = std::make_shared<const translate::DecodedRequest>(std::move(decoded));
+    }
+    translate::RequestOptions options;
+    options.model = model;
+    options.family = reasoning_family(provider.kind);
+    options.openai_first_party =
+        provider.kind == config::ProviderKind::openai || provider.kind == config::ProviderKind::azure;
+    const auto* price = m_prices.find(price_provider(provider), deployment.upstream_model);
+    options.default_max_tokens =
+        price != nullptr && price->max_output_tokens > 0 ? price->max_output_tokens : k_default_translated_max_tokens;
+    upstream.body = translate::encode_upstream_request(context.upstream_format, context.decoded->request, options);
+  }
   context.attempt_started = std::chrono::steady_clock::now();
   return upstream;
+}
+
+void Gateway::count_tokens_locally(const httplib::Request& request, httplib::Response& response,
+                                   RequestContext& context, const std::string& model) {
+  int64_t tokens = 0;
+  try {
+    tokens = translate::estimate_input_tokens(
+        translate::decode_client_request(context.endpoint.format, request.body, model).request);
+  } catch (const translate::TranslateError& error) {
+    return reply_error(response, context, 400, error.what(), Outcome::bad_request);
+  }
+  const nlohmann::json body = context.endpoint.format == protocol::ApiFormat::gemini
+                                  ? nlohmann::json{{"totalTokens", tokens}}
+                                  : nlohmann::json{{"input_tokens", tokens}};
+  response.set_content(body.dump(), "application/json");
+  context.record.http_status = 200;
+  context.record.outcome = Outcome::ok;
+  context.record.ttfb_ms = context.elapsed_ms();
+  settle(context, nullptr);
 }
 
 void Gateway::note_attempt(RequestContext& context, int status, std::string error) {
@@ -238,7 +312,7 @@ Gateway::Retry Gateway::relay_once(httplib::Response& response, RequestContext& 
     return Retry{true, after};
   }
   note_attempt(context, reply.status, "");
-  protocol::ResponseObserver observer(context.endpoint.format);
+  protocol::ResponseObserver observer(context.upstream_format);
   observer.observe_body(reply.body);
   auto& record = context.record;
   record.http_status = reply.status;
@@ -249,10 +323,27 @@ Gateway::Retry Gateway::relay_once(httplib::Response& response, RequestContext& 
   copy_response_headers(reply.headers, response);
   if (!context.budget_remaining.empty()) response.set_header("x-llmgw-budget-remaining-usd", context.budget_remaining);
   std::string type = reply.get_header_value("Content-Type");
-  response.set_content(redact(std::move(reply.body), provider.api_key), type.empty() ? "application/json" : type);
+  std::string body = redact(std::move(reply.body), provider.api_key);
+  if (context.translated) {
+    try {
+      body = translate_body(context, reply.status, body);
+    } catch (const translate::TranslateError& bad) {
+      reply_error(response, context, 502, "provider '" + provider.name + "' answered: " + bad.what(),
+                  Outcome::upstream_error);
+      return {};
+    }
+    type = "application/json";
+  }
+  response.set_content(std::move(body), type.empty() ? "application/json" : type);
   record.ttfb_ms = context.elapsed_ms();
   settle(context, &observer);
   return {};
+}
+
+std::string Gateway::translate_body(const RequestContext& context, int status, const std::string& body) const {
+  if (status >= 400) return translate::translate_error(context.upstream_format, context.endpoint.format, status, body);
+  return translate::translate_response(context.upstream_format, context.endpoint.format, body,
+                                       context.decoded->response);
 }
 
 Gateway::Retry Gateway::relay_stream(httplib::Response& response, std::shared_ptr<RequestContext> context,
@@ -268,9 +359,15 @@ Gateway::Retry Gateway::relay_stream(httplib::Response& response, std::shared_pt
       return m_budget.over_cap(context->reservation, pricing::cost_usd_pico(*context->price, live));
     };
   }
+  std::unique_ptr<translate::StreamTranslator> translator;
+  if (context->translated)
+    translator = std::make_unique<translate::StreamTranslator>(context->upstream_format, context->endpoint.format,
+                                                               context->decoded->response);
   auto relay = std::make_shared<StreamRelay>(m_pool.acquire(http::split_base_url(provider.base_url).origin),
-                                             std::move(upstream), context->endpoint.format, context->hide_usage_chunk,
-                                             m_options.keepalive_interval, std::move(guard));
+                                             std::move(upstream),
+                                             StreamRelay::Formats{context->upstream_format, context->endpoint.format},
+                                             context->hide_usage_chunk, m_options.keepalive_interval, std::move(guard),
+                                             std::move(translator));
   relay->start();
   const auto& head = relay->wait_head();
   auto& record = context->record;
@@ -304,7 +401,16 @@ Gateway::Retry Gateway::relay_stream(httplib::Response& response, std::shared_pt
     relay->finish();
     record.outcome = head.status >= 400 ? Outcome::upstream_error : Outcome::ok;
     record.error_message = redact(relay->observer().error_message(), provider.api_key);
-    response.set_content(redact(std::move(body), provider.api_key), type.empty() ? "application/json" : type);
+    body = redact(std::move(body), provider.api_key);
+    if (context->translated) {
+      try {
+        body = translate_body(*context, head.status, body);
+      } catch (const translate::TranslateError& error) {
+        body = protocol::error_body(context->endpoint.format, 502, error.what());
+      }
+      type = "application/json";
+    }
+    response.set_content(std::move(body), type.empty() ? "application/json" : type);
     record.ttfb_ms = context->elapsed_ms();
     settle(*context, &relay->observer());
     return {};

@@ -4,8 +4,10 @@
 #include "core/config/config.hpp"
 #include "core/policy/budget.hpp"
 #include "core/protocol/api_format.hpp"
+#include "core/translate/translator.hpp"
 
 #include <chrono>
+#include <memory>
 #include <string>
 
 namespace llmgw::core::pipeline {
@@ -15,12 +17,18 @@ struct Endpoint {
   protocol::ApiFormat format;
   std::string path;           // canonical path recorded in the ledger, e.g. "/v1/messages"
   std::string upstream_suffix; // appended to the provider's base URL path, e.g. "/v1/messages"
+  bool count_tokens = false;   // a token-counting endpoint (answered locally when not passed through)
+  std::string gemini_method;   // Gemini routes: "generateContent", "streamGenerateContent" or "countTokens"
 };
 
 struct RequestContext {
   std::chrono::steady_clock::time_point started;
   Endpoint endpoint;
   const config::ProviderConfig* provider = nullptr;
+  protocol::ApiFormat upstream_format = protocol::ApiFormat::openai_chat; // of the current deployment
+  bool translated = false; // the current deployment speaks another format than the client
+  // The client's request in neutral form, decoded once when a deployment needs translation.
+  std::shared_ptr<const translate::DecodedRequest> decoded;
   bool hide_usage_chunk = false; // llmgw asked for stream usage the client did not request
   policy::Reservation reservation; // held under the caps that apply, released in settle
   const pricing::ModelPrice* price = nullptr; // set when admission priced the request

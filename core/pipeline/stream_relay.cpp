@@ -4,11 +4,12 @@
 
 namespace llmgw::core::pipeline {
 
-StreamRelay::StreamRelay(http::UpstreamPool::Lease lease, httplib::Request request, protocol::ApiFormat format,
-                         bool hide_usage_chunk, std::chrono::seconds keepalive_interval, Guard guard)
-    : m_lease(std::move(lease)), m_request(std::move(request)), m_format(format),
+StreamRelay::StreamRelay(http::UpstreamPool::Lease lease, httplib::Request request, Formats formats,
+                         bool hide_usage_chunk, std::chrono::seconds keepalive_interval, Guard guard,
+                         std::unique_ptr<translate::StreamTranslator> translator)
+    : m_lease(std::move(lease)), m_request(std::move(request)), m_client_format(formats.client),
       m_hide_usage_chunk(hide_usage_chunk), m_keepalive_interval(keepalive_interval), m_guard(std::move(guard)),
-      m_observer(format) {}
+      m_observer(formats.upstream), m_translator(std::move(translator)) {}
 
 StreamRelay::~StreamRelay() { finish(); }
 
@@ -56,20 +57,21 @@ bool StreamRelay::on_data(const char* data, size_t size) {
   std::string out;
   m_parser.feed(std::string_view(data, size), [&](const http::SseEvent& event) {
     auto info = m_observer.observe_event(event);
-    if (!(m_hide_usage_chunk && info.usage_only_chunk)) out.append(event.raw);
+    if (m_translator) m_translator->feed(event, out);
+    else if (!(m_hide_usage_chunk && info.usage_only_chunk)) out.append(event.raw);
   });
   std::optional<std::string> stop = m_guard && !m_observer.complete() ? m_guard(m_observer) : std::nullopt;
   std::unique_lock lock(m_mutex);
   m_pending += out;
   if (stop) {
     // End the client's stream here, in its own format; returning false cancels the upstream read.
-    m_pending += protocol::stream_error_event(m_format, 402, *stop);
+    m_pending += protocol::stream_error_event(m_client_format, 402, *stop);
     m_stopped = true;
     m_cancelled = true;
     m_cv.notify_all();
     return false;
   }
-  m_final_queued = m_final_queued || m_observer.complete();
+  m_final_queued = m_final_queued || (m_translator ? m_translator->ended() : m_observer.complete());
   m_cv.notify_all();
   // Back-pressure: a slow client slows the upstream read instead of growing memory.
   m_cv.wait(lock, [&] { return m_pending.size() < k_max_pending_bytes || m_cancelled; });
@@ -83,13 +85,18 @@ void StreamRelay::on_upstream_end(bool transport_ok) {
   std::string tail;
   m_parser.finish([&](const http::SseEvent& event) {
     auto info = m_observer.observe_event(event);
-    if (m_observer.complete() && !(m_hide_usage_chunk && info.usage_only_chunk)) tail.append(event.raw);
+    if (m_translator) m_translator->feed(event, tail);
+    else if (m_observer.complete() && !(m_hide_usage_chunk && info.usage_only_chunk)) tail.append(event.raw);
   });
+  const bool finished = m_observer.complete() || m_observer.saw_error();
+  if (m_translator && finished) m_translator->finish(tail);
   m_pending += tail;
-  if (!m_observer.complete() && !m_observer.saw_error()) {
+  m_final_queued = m_final_queued || (m_translator ? m_translator->ended() : m_observer.complete());
+  if (!finished) {
     m_cut = true;
     (void)transport_ok;
-    m_pending += protocol::stream_error_event(m_format, 502, "upstream stream ended before the response was complete");
+    m_pending += protocol::stream_error_event(m_client_format, 502,
+                                              "upstream stream ended before the response was complete");
   }
 }
 
@@ -143,7 +150,7 @@ bool StreamRelay::pump(httplib::DataSink& sink) {
   lock.unlock();
   m_cv.notify_all();
   if (aborted) {
-    out += protocol::stream_error_event(m_format, 503, "llmgw is shutting down");
+    out += protocol::stream_error_event(m_client_format, 503, "llmgw is shutting down");
     if (!write(sink, out)) return false;
     cancel();
     sink.done();

@@ -5,10 +5,12 @@
 #include "core/http/sse_parser.hpp"
 #include "core/http/upstream_pool.hpp"
 #include "core/protocol/response_observer.hpp"
+#include "core/translate/translator.hpp"
 
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -30,8 +32,15 @@ public:
   // stream there (the client gets it as an in-band error event) and cancels the upstream.
   using Guard = std::function<std::optional<std::string>(const protocol::ResponseObserver&)>;
 
-  StreamRelay(http::UpstreamPool::Lease lease, httplib::Request request, protocol::ApiFormat format,
-              bool hide_usage_chunk, std::chrono::seconds keepalive_interval, Guard guard = nullptr);
+  // The upstream speaks `upstream` (observed for accounting); the client hears `client`. With a
+  // translator, events reach the client translated; without, byte for byte.
+  struct Formats {
+    protocol::ApiFormat upstream;
+    protocol::ApiFormat client;
+  };
+  StreamRelay(http::UpstreamPool::Lease lease, httplib::Request request, Formats formats, bool hide_usage_chunk,
+              std::chrono::seconds keepalive_interval, Guard guard = nullptr,
+              std::unique_ptr<translate::StreamTranslator> translator = nullptr);
   ~StreamRelay();
   StreamRelay(const StreamRelay&) = delete;
   StreamRelay& operator=(const StreamRelay&) = delete;
@@ -75,7 +84,7 @@ private:
 
   http::UpstreamPool::Lease m_lease;
   httplib::Request m_request;
-  protocol::ApiFormat m_format;
+  protocol::ApiFormat m_client_format;
   bool m_hide_usage_chunk;
   std::chrono::seconds m_keepalive_interval;
   Guard m_guard;
@@ -84,6 +93,7 @@ private:
   // Touched only by the upstream thread until m_done, then only by the client side.
   http::SseParser m_parser;
   protocol::ResponseObserver m_observer;
+  std::unique_ptr<translate::StreamTranslator> m_translator;
 
   std::mutex m_mutex;
   std::condition_variable m_cv;

@@ -2,6 +2,7 @@
 // What goes upstream: the client's headers minus hop-by-hop and credential headers plus the
 // provider's credentials, and the client's body spliced (never re-serialized) where it must change.
 #include "core/config/config.hpp"
+#include "core/pipeline/request_context.hpp"
 #include "core/protocol/json_scan.hpp"
 
 #include <httplib.h>
@@ -13,6 +14,14 @@ namespace llmgw::core::pipeline {
 // Upstream request headers for a provider; forwards the client's credentials only when the
 // provider is set to auth = "client".
 httplib::Headers upstream_headers(const httplib::Headers& client, const config::ProviderConfig& provider);
+
+// The model name a provider expects in the body (Azure: the deployment of the model).
+std::string wire_model(const config::ProviderConfig& provider, const std::string& model);
+
+// Path and query of a request to a provider spoken to in `format`. A passed-through request keeps
+// the client's query (minus a Gemini ?key=); Azure with an api_version uses deployment URLs.
+std::string upstream_path(const config::ProviderConfig& provider, protocol::ApiFormat format, const Endpoint& endpoint,
+                          const std::string& model, bool stream, std::string_view client_query, bool passthrough);
 
 // Copy the upstream response headers a client may use (request ids, rate limits, retry-after).
 void copy_response_headers(const httplib::Headers& upstream, httplib::Response& response);

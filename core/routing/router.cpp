@@ -43,6 +43,7 @@ RouteResult resolve(const Config& config, std::string_view model) {
   const ProviderConfig* family = nullptr;
   if (starts_with(model, "claude-")) family = first_of_kind(config, ProviderKind::anthropic, "anthropic");
   else if (is_openai_family(model)) family = first_of_kind(config, ProviderKind::openai, "openai");
+  else if (starts_with(model, "gemini-")) family = first_of_kind(config, ProviderKind::gemini, "gemini");
   if (family != nullptr) return found(family, model);
   if (const auto* fallback = config.find_provider(config.default_provider)) return found(fallback, model);
   return RouteResult{nullptr, {}, "no provider serves model '" + std::string(model) +
@@ -50,50 +51,32 @@ RouteResult resolve(const Config& config, std::string_view model) {
                      "\" = \"PROVIDER/MODEL\"), send it as PROVIDER/MODEL, or set default_provider"};
 }
 
-std::string_view api_name(protocol::ApiFormat format) {
-  switch (format) {
-  case protocol::ApiFormat::anthropic: return "the Anthropic Messages API";
-  case protocol::ApiFormat::openai_responses: return "the OpenAI Responses API";
-  case protocol::ApiFormat::gemini: return "the Gemini API";
-  case protocol::ApiFormat::openai_chat: break;
-  }
-  return "the OpenAI Chat Completions API";
-}
-
 } // namespace
 
-bool speaks(ProviderKind kind, protocol::ApiFormat format) {
-  switch (kind) {
-  case ProviderKind::anthropic: return format == protocol::ApiFormat::anthropic;
+protocol::ApiFormat upstream_format(const ProviderConfig& provider, protocol::ApiFormat client) {
+  using protocol::ApiFormat;
+  switch (provider.kind) {
+  case ProviderKind::anthropic: return ApiFormat::anthropic;
+  case ProviderKind::gemini: return ApiFormat::gemini;
   case ProviderKind::openai:
   case ProviderKind::openai_compatible:
-    return format == protocol::ApiFormat::openai_chat || format == protocol::ApiFormat::openai_responses;
+  case ProviderKind::azure:
+    if (client == ApiFormat::openai_responses && provider.responses_api) return client;
+    return ApiFormat::openai_chat;
   }
-  return false;
+  return ApiFormat::openai_chat;
 }
 
 RouteResult route(const Config& config, std::string_view requested_model, protocol::ApiFormat format) {
   if (requested_model.empty()) return RouteResult{nullptr, {}, "the request names no model"};
-  RouteResult result = resolve(config, requested_model);
-  if (result.provider != nullptr && !speaks(result.provider->kind, format)) {
-    std::string name = result.provider->name;
-    return RouteResult{nullptr, {}, "model '" + std::string(requested_model) + "' routes to provider '" + name +
-                       "' (kind " + std::string(config::to_string(result.provider->kind)) + "), which does not speak " +
-                       std::string(api_name(format)) + "; route it to a provider that does under [models] in config.toml"};
-  }
-  return result;
+  (void)format; // every provider serves every format, translated when it speaks another
+  return resolve(config, requested_model);
 }
 
 std::vector<RouteResult> route_target(const Config& config, std::string_view target, std::string_view requested_model,
                                       protocol::ApiFormat format) {
   if (config.model_map.count(std::string(target)) > 0) return route_all(config, target, format);
-  if (const auto* provider = config.find_provider(target)) {
-    if (!speaks(provider->kind, format))
-      return {RouteResult{nullptr, {}, "`llmgw use " + std::string(target) + "` sends this request to provider '" +
-                                           provider->name + "', which does not speak " + std::string(api_name(format)) +
-                                           "; run `llmgw use --clear` or pick another target"}};
-    return {found(provider, requested_model)};
-  }
+  if (const auto* provider = config.find_provider(target)) return {found(provider, requested_model)};
   return {route(config, target, format)}; // "provider/model", or whatever the rules make of it
 }
 
@@ -104,7 +87,7 @@ std::vector<RouteResult> route_all(const Config& config, std::string_view reques
   for (const std::string& target : more->second) {
     const size_t slash = target.find('/');
     const auto* provider = config.find_provider(std::string_view(target).substr(0, slash));
-    if (provider == nullptr || !speaks(provider->kind, format)) continue;
+    if (provider == nullptr) continue;
     deployments.push_back(found(provider, std::string_view(target).substr(slash + 1)));
   }
   return deployments;

@@ -1,6 +1,6 @@
 #pragma once
 // Chooses the provider for a requested model (explicit prefix, [models] map, claimed models,
-// family rules, default provider) and checks that the provider speaks the client's API.
+// family rules, default provider) and the format it is spoken to in.
 #include "core/config/config.hpp"
 #include "core/protocol/api_format.hpp"
 
@@ -16,15 +16,16 @@ struct RouteResult {
   std::string error;                                // why no provider could be chosen
 };
 
-// True when a provider of this kind accepts requests in this format without translation.
-bool speaks(config::ProviderKind kind, protocol::ApiFormat format);
+// The format requests to this provider are sent in for a client speaking `client`: the client's own
+// when the provider speaks it (passthrough), else the provider's native one (translated).
+protocol::ApiFormat upstream_format(const config::ProviderConfig& provider, protocol::ApiFormat client);
 
 // Resolve `requested_model` for a client speaking `format`. Never throws.
 RouteResult route(const config::Config& config, std::string_view requested_model, protocol::ApiFormat format);
 
 // The deployments to try in order: route()'s answer, then the model's fallbacks from [models]
-// that speak the client's API (others need translation and are left out). The first element may
-// be an error (provider null); fallbacks never are.
+// (of any provider kind: translation bridges formats). The first element may be an error
+// (provider null); fallbacks never are.
 std::vector<RouteResult> route_all(const config::Config& config, std::string_view requested_model,
                                    protocol::ApiFormat format);
 

@@ -4,11 +4,15 @@
 #
 #   bash run_e2e.sh PATH/TO/llmgw PATH/TO/llmgw_fake_upstream SCENARIO
 #
-# SCENARIO is openai_sdk, anthropic_sdk, claude_code or codex. Each scenario runs in phases: start
-# the fake provider, start `llmgw serve --port 0` with its own ledger, run the client(s), stop the
-# gateway with SIGTERM (it must exit 0, which also flushes the ledger), then check the ledger rows
-# and what reached the fake provider. Everything lives in a fresh directory (HOME, XDG_*,
-# CODEX_HOME) that is removed at the end; set E2E_KEEP=1 to keep it. Every wait is bounded.
+# SCENARIO is openai_sdk, anthropic_sdk, claude_code or codex (each client on a provider of its own
+# API), or one of the translated ones, where the provider speaks another API than the client:
+# claude_code_on_chat, claude_code_on_gemini, codex_on_chat, codex_on_anthropic,
+# openai_sdk_on_anthropic, openai_sdk_on_gemini. Each scenario runs in phases: start the fake
+# provider, start `llmgw serve --port 0` with its own ledger, run the client(s), stop the gateway
+# with SIGTERM (it must exit 0, which also flushes the ledger), then check the ledger rows and what
+# reached the fake provider (its path, its API's body shape, its key). Everything lives in a fresh
+# directory (HOME, XDG_*, CODEX_HOME) that is removed at the end; set E2E_KEEP=1 to keep it (with
+# each phase's fake provider log as fake.PHASE.log). Every wait is bounded.
 #
 # Tunables (environment): E2E_CLIENT_TIMEOUT (s per client run, default 120), E2E_START_TIMEOUT
 # (s for a process to report its port, default 60: AddressSanitizer builds start slowly),
@@ -22,10 +26,13 @@ readonly stop_timeout=30
 # Keys the gateway sends to the fake provider; must never be confused with the gateway token.
 readonly fake_openai_key="fake-openai-key-for-e2e"
 readonly fake_anthropic_key="fake-anthropic-key-for-e2e"
+readonly fake_gemini_key="fake-gemini-key-for-e2e"
 
 llmgw="" fake="" scenario=""
 work="" project="" token="" gateway_url="" phase_name=""
 fake_pid="" gateway_pid="" client_pid="" fake_port="" stopped_status="" phase_started=0
+# The [providers] and routing part of the gateway's config; "" = the default one (openai + anthropic).
+gateway_providers=""
 
 say() { echo "[e2e $scenario${phase_name:+/$phase_name}] $*"; }
 fail() {
@@ -168,10 +175,18 @@ start_fake() {
 stop_fake() {
   stop_process "$fake_pid" "$stop_timeout"
   fake_pid=""
+  # The next phase starts a fresh log; keep this one for E2E_KEEP=1.
+  [[ -n "$phase_name" && -e "$work/fake.log" ]] && cp "$work/fake.log" "$work/fake.$phase_name.log"
   [[ "$stopped_status" == 0 ]] || fail "the fake provider did not stop cleanly (status $stopped_status)"
 }
 
+# The config the gateway starts with: gateway_providers when a scenario set it, else one provider
+# per API the clients speak.
 write_gateway_config() {
+  if [[ -n "$gateway_providers" ]]; then
+    printf '%s\n' "$gateway_providers" >"$work/llmgw.toml"
+    return
+  fi
   cat >"$work/llmgw.toml" <<EOF
 default_provider = "openai"
 
@@ -194,7 +209,7 @@ start_gateway() {
   local -a env_vars
   mapfile -t env_vars < <(base_env)
   env -i "${env_vars[@]}" E2E_FAKE_OPENAI_KEY="$fake_openai_key" E2E_FAKE_ANTHROPIC_KEY="$fake_anthropic_key" \
-    "$llmgw" --config "$work/llmgw.toml" --db "$db" serve --port 0 \
+    E2E_FAKE_GEMINI_KEY="$fake_gemini_key" "$llmgw" --config "$work/llmgw.toml" --db "$db" serve --port 0 \
     >"$work/llmgw.out" 2>"$work/llmgw.err" </dev/null &
   gateway_pid=$!
   local line
@@ -515,6 +530,212 @@ scenario_codex() {
   check_ledger "$work/codex_run.db" --min-count 1 \
     --field agent=codex --field provider=openai --field endpoint=/v1/responses --field outcome=ok \
     --field project=e2e-run --nonempty key --usage openai --priced
+  stop_fake
+  phase_done
+}
+
+# ---------------------------------------------------------------------------------------------
+# Translated scenarios: the provider speaks another API than the client, so the gateway
+# translates the request, the response or stream, and the usage. The fake refuses (with the real
+# provider's 400) what that provider would refuse, so a leaked field or an unanswered tool call
+# fails the client; the checks below then assert the provider's path, body shape and key, the
+# tool result in its format, and the ledger's normalised usage and cost.
+
+# The [providers] sections of the translated scenarios (fake_port must be known: after start_fake).
+chat_provider() {
+  cat <<EOF
+[providers.fakechat]
+kind = "openai_compatible"
+base_url = "http://127.0.0.1:$fake_port/v1"
+api_key_env = "E2E_FAKE_OPENAI_KEY"
+EOF
+}
+
+anthropic_provider() {
+  cat <<EOF
+[providers.fakeanthropic]
+kind = "anthropic"
+base_url = "http://127.0.0.1:$fake_port"
+api_key_env = "E2E_FAKE_ANTHROPIC_KEY"
+EOF
+}
+
+gemini_provider() {
+  cat <<EOF
+[providers.fakegemini]
+kind = "gemini"
+base_url = "http://127.0.0.1:$fake_port"
+api_key_env = "E2E_FAKE_GEMINI_KEY"
+EOF
+}
+
+# Claude Code's --output-format json reports the usage it was told, summed over its requests:
+# each of them must be the provider's usage in Anthropic terms (input excludes the cache counts).
+check_claude_usage() {
+  local name="$1" input="$2" cache_read="$3" cache_write="$4" output="$5"
+  node -e '
+    const [file, ...want] = process.argv.slice(1).map((v, i) => (i ? Number(v) : v));
+    const usage = JSON.parse(require("fs").readFileSync(file, "utf8")).usage ?? {};
+    const got = [usage.input_tokens, usage.cache_read_input_tokens, usage.cache_creation_input_tokens,
+                 usage.output_tokens];
+    const turns = got[3] / want[3];
+    const ok = Number.isInteger(turns) && turns >= 1 && got.every((v, i) => v === want[i] * turns);
+    const per_request = `input ${want[0]}, cache read ${want[1]}, cache write ${want[2]}, output ${want[3]}`;
+    if (!ok) {
+      console.error(`claude reported usage ${JSON.stringify(usage)}, want per request ${per_request}`);
+      process.exit(1);
+    }
+    console.log(`    claude usage ok: ${turns} request(s) of ${per_request}`);
+  ' "$work/$name.out" "$input" "$cache_read" "$cache_write" "$output" ||
+    fail "claude -p ($name) reports other usage than the provider's"
+}
+
+# Claude Code on an OpenAI-compatible provider: Anthropic Messages in, Chat Completions upstream.
+scenario_claude_code_on_chat() {
+  # claude-sonnet-4-5 is served as gpt-4.1 (priced): the row costs gpt-4.1's price of the usage.
+  phase tool_call
+  start_fake --tool-call
+  gateway_providers="default_provider = \"fakechat\"
+[models]
+\"claude-sonnet-4-5\" = \"fakechat/gpt-4.1\"
+$(chat_provider)"
+  start_gateway "$work/claude_chat.db"
+  run_claude claude_tool ANTHROPIC_API_KEY "run echo llmgw-e2e with the Bash tool" --allowedTools Bash
+  check_claude_usage claude_tool 80 40 0 10
+  stop_gateway
+  check_ledger "$work/claude_chat.db" --min-count 2 \
+    --field agent=claude-code --field provider=fakechat --field endpoint=/v1/messages --field outcome=ok \
+    --field http_status=200 --field streamed=1 --field requested_model=claude-sonnet-4-5 --field served_model=gpt-4.1 \
+    --nonempty session_id --usage openai --priced
+  check_upstream "$fake_openai_key" --min-requests 2 --path /v1/chat/completions --format chat --some-stream 2 \
+    --header authorization="Bearer $fake_openai_key" --no-header x-api-key --no-header anthropic-beta \
+    --no-header anthropic-version --tool-result chat
+  stop_fake
+  phase_done
+
+  # Served as a model the price table does not know, by an openai_compatible provider on this
+  # machine: the row costs 0 as a local model ("local" price version), never the price of the
+  # claude model the client asked for.
+  phase local_model
+  start_fake
+  gateway_providers="default_provider = \"fakechat\"
+[models]
+\"claude-sonnet-4-5\" = \"fakechat/local-coder-e2e\"
+$(chat_provider)"
+  start_gateway "$work/claude_chat_local.db"
+  run_claude claude_hi ANTHROPIC_AUTH_TOKEN "say hi"
+  stop_gateway
+  check_ledger "$work/claude_chat_local.db" --min-count 1 \
+    --field agent=claude-code --field provider=fakechat --field outcome=ok --field http_status=200 \
+    --field requested_model=claude-sonnet-4-5 --field served_model=local-coder-e2e --usage openai \
+    --field cost_usd_pico=0 --field unpriced=0 --field price_version=local
+  check_upstream "$fake_openai_key" --min-requests 1 --path /v1/chat/completions --format chat
+  stop_fake
+  phase_done
+}
+
+# Claude Code on a Gemini provider: streamGenerateContent?alt=sse upstream, the functionCall's
+# thoughtSignature carried through Claude Code's turn and replayed on the next request.
+scenario_claude_code_on_gemini() {
+  phase tool_call
+  start_fake --tool-call
+  gateway_providers="default_provider = \"fakegemini\"
+[models]
+\"claude-sonnet-4-5\" = \"fakegemini/gemini-2.5-flash\"
+$(gemini_provider)"
+  start_gateway "$work/claude_gemini.db"
+  run_claude claude_tool ANTHROPIC_API_KEY "run echo llmgw-e2e with the Bash tool" --allowedTools Bash
+  check_claude_usage claude_tool 120 30 0 35
+  stop_gateway
+  check_ledger "$work/claude_gemini.db" --min-count 2 \
+    --field agent=claude-code --field provider=fakegemini --field endpoint=/v1/messages --field outcome=ok \
+    --field http_status=200 --field streamed=1 --field requested_model=claude-sonnet-4-5 \
+    --field served_model=gemini-2.5-flash --nonempty session_id --usage gemini --priced
+  check_upstream "$fake_gemini_key" --min-requests 2 --path /v1beta/models/gemini-2.5-flash:streamGenerateContent \
+    --stream-query alt=sse --format gemini --header x-goog-api-key="$fake_gemini_key" --no-header authorization \
+    --no-header x-api-key --no-header anthropic-beta --tool-result gemini --gemini-signature sig-e2e-1
+  stop_fake
+  phase_done
+}
+
+# Codex on an OpenAI-compatible provider without the Responses API: Responses in, Chat upstream.
+# gpt-4.1 has no provider of kind openai here, so it goes to the default provider as it is.
+scenario_codex_on_chat() {
+  phase tool_call
+  start_fake --tool-call
+  gateway_providers="default_provider = \"fakechat\"
+$(chat_provider)"
+  start_gateway "$work/codex_chat.db"
+  run_codex codex_tool "run echo llmgw-e2e"
+  stop_gateway
+  check_ledger "$work/codex_chat.db" --min-count 2 \
+    --field agent=codex --field provider=fakechat --field endpoint=/v1/responses --field outcome=ok \
+    --field http_status=200 --field streamed=1 --field requested_model=gpt-4.1 --field served_model=gpt-4.1 \
+    --nonempty session_id --usage openai --priced
+  check_upstream "$fake_openai_key" --min-requests 2 --path /v1/chat/completions --format chat --some-stream 2 \
+    --header authorization="Bearer $fake_openai_key" --tool-result chat
+  stop_fake
+  phase_done
+}
+
+# Codex on an Anthropic provider: Responses in, Messages upstream (gpt-4.1 mapped to a claude model).
+scenario_codex_on_anthropic() {
+  phase tool_call
+  start_fake --tool-call
+  gateway_providers="default_provider = \"fakeanthropic\"
+[models]
+\"gpt-4.1\" = \"fakeanthropic/claude-sonnet-4-5\"
+$(anthropic_provider)"
+  start_gateway "$work/codex_anthropic.db"
+  run_codex codex_tool "run echo llmgw-e2e"
+  stop_gateway
+  check_ledger "$work/codex_anthropic.db" --min-count 2 \
+    --field agent=codex --field provider=fakeanthropic --field endpoint=/v1/responses --field outcome=ok \
+    --field http_status=200 --field streamed=1 --field requested_model=gpt-4.1 --field served_model=claude-sonnet-4-5 \
+    --nonempty session_id --usage anthropic --priced
+  check_upstream "$fake_anthropic_key" --min-requests 2 --path /v1/messages --format anthropic --some-stream 2 \
+    --header x-api-key="$fake_anthropic_key" --header anthropic-version=2023-06-01 --no-header authorization \
+    --tool-result anthropic
+  stop_fake
+  phase_done
+}
+
+# The openai SDK (clients/openai_sdk_translated.mjs: 7 Chat requests, 4 of them in two tool round
+# trips, and 2 Responses requests) against a provider of another API. The model routes by its
+# family (claude-* to the anthropic kind, gemini-* to the gemini kind), not to the default provider.
+run_translated_sdk() {
+  local upstream="$1" model="$2" provider="$3"
+  phase sdk
+  start_fake --tool-call
+  gateway_providers="default_provider = \"fakechat\"
+$(chat_provider)
+
+$("${upstream}_provider")"
+  start_gateway "$work/openai_sdk_$upstream.db"
+  run_client openai_sdk LLMGW_URL="$gateway_url" LLMGW_TOKEN="$token" E2E_UPSTREAM="$upstream" E2E_MODEL="$model" -- \
+    node "$e2e_dir/clients/openai_sdk_translated.mjs"
+  stop_gateway
+  check_ledger "$work/openai_sdk_$upstream.db" --count 9 \
+    --field agent=openai-sdk --field provider="$provider" --field outcome=ok --field http_status=200 \
+    --field requested_model="$model" --field served_model="$model" \
+    --some endpoint=/v1/chat/completions:7 --some endpoint=/v1/responses:2 --some streamed=1:5 --some streamed=0:4 \
+    --usage "$upstream" --priced
+}
+
+scenario_openai_sdk_on_anthropic() {
+  run_translated_sdk anthropic claude-sonnet-4-5 fakeanthropic
+  check_upstream "$fake_anthropic_key" --requests 9 --path /v1/messages --format anthropic --some-stream 5 \
+    --header x-api-key="$fake_anthropic_key" --no-header authorization --tool-result anthropic
+  stop_fake
+  phase_done
+}
+
+scenario_openai_sdk_on_gemini() {
+  run_translated_sdk gemini gemini-2.5-flash fakegemini
+  check_upstream "$fake_gemini_key" --requests 9 \
+    --path "/v1beta/models/gemini-2.5-flash:generateContent|/v1beta/models/gemini-2.5-flash:streamGenerateContent" \
+    --stream-query alt=sse --format gemini --some-stream 5 --header x-goog-api-key="$fake_gemini_key" \
+    --no-header authorization --tool-result gemini --gemini-signature sig-e2e-1
   stop_fake
   phase_done
 }

@@ -21,9 +21,24 @@ inline constexpr int k_e2e_openai_prompt_tokens = 120;
 inline constexpr int k_e2e_openai_cached_tokens = 40;
 inline constexpr int k_e2e_openai_completion_tokens = 10;
 
-// Replaces the chat, responses and messages handlers of upstream. With tool_call, Anthropic and
-// Responses requests get a tool call first (Bash / exec_command / shell) and "E2E-OK" once the
-// request carries its result; without it every reply is the text.
+// Gemini usageMetadata of every e2e reply: the prompt includes the cached tokens, candidates
+// exclude the thoughts (billed as output). Normalised: input 120, cache read 30, output 35.
+inline constexpr int k_e2e_gemini_prompt_tokens = 150;
+inline constexpr int k_e2e_gemini_cached_tokens = 30;
+inline constexpr int k_e2e_gemini_candidates_tokens = 10;
+inline constexpr int k_e2e_gemini_thoughts_tokens = 25;
+// The thoughtSignature on the fake's functionCall part; the follow-up request must carry it back
+// on that part, or the fake answers 400 as Gemini 3 does.
+inline constexpr const char* k_e2e_gemini_signature = "sig-e2e-1";
+// The models the Gemini routes answer (the fake routes exact paths, so each model is one route):
+// /v1beta/models/MODEL:generateContent and :streamGenerateContent.
+inline constexpr const char* k_e2e_gemini_models[] = {"gemini-2.5-flash", "gemini-2.5-pro", "gemini-2.5-flash-lite",
+                                                      "gemini-3-pro-preview", "gemini-3-flash-preview"};
+
+// Replaces the chat, responses and messages handlers of upstream and adds the Gemini ones. With
+// tool_call, a request that offers tools and carries no tool result yet gets one call to the
+// shell tool (Bash / exec_command / shell, else the first); "E2E-OK" once the result is there.
+// Without it every reply is the text. Requests a real provider would refuse get its 400.
 void install_e2e_handlers(FakeUpstream& upstream, bool tool_call);
 
 }  // namespace llmgw::test

@@ -30,7 +30,7 @@ constexpr const char* k_usage =
     "usage: llmgw_fake_upstream [--port N] [--log FILE] [--tool-call]\n"
     "  --port N     listen on 127.0.0.1:N (default 0: an ephemeral port)\n"
     "  --log FILE   append one JSON line per request: method, path, query, headers, body\n"
-    "  --tool-call  answer Anthropic/Responses requests with one shell tool call before \"E2E-OK\"\n";
+    "  --tool-call  answer requests that offer tools with one shell tool call before \"E2E-OK\"\n";
 
 volatile std::sig_atomic_t g_stop = 0;
 

@@ -111,7 +111,7 @@ TEST_CASE("when every try fails the client gets the last upstream answer, status
   CHECK(attempts_of_row(gateway, rows[0].id).size() == 3);
 }
 
-TEST_CASE("a model with fallbacks moves to the next deployment when the first is unreachable") {
+TEST_CASE("a model with fallbacks moves to the next deployment, of another API too, when the first is unreachable") {
   FakeUpstream upstream;
   auto config = fast_retry_config(upstream);
   core::config::ProviderConfig dead = config.providers[1]; // anthropic kind
@@ -119,29 +119,31 @@ TEST_CASE("a model with fallbacks moves to the next deployment when the first is
   dead.base_url = "http://127.0.0.1:1";
   config.providers.push_back(dead);
   config.model_map["smart"] = "dead/claude-sonnet-4-5";
-  config.fallbacks["smart"] = {"openai/gpt-4.1", "anthropic/claude-sonnet-4-5"}; // openai: another API, skipped
+  config.fallbacks["smart"] = {"openai/gpt-4.1", "anthropic/claude-sonnet-4-5"}; // openai: translated
   TestGateway gateway(config);
   const std::string body = R"({"model":"smart","max_tokens":10,"messages":[]})";
   auto reply = gateway.client()->Post("/v1/messages", TestGateway::anthropic_auth(), body, "application/json");
   REQUIRE(reply);
   CHECK(reply->status == 200);
+  CHECK(nlohmann::json::parse(reply->body)["type"] == "message"); // the Chat answer, translated back
   CHECK(upstream.calls() == 1);
+  CHECK(upstream.last_request().path == "/v1/chat/completions");
   auto rows = gateway.wait_rows(1);
   REQUIRE(rows.size() == 1);
-  CHECK(rows[0].record.provider == "anthropic");
+  CHECK(rows[0].record.provider == "openai");
   CHECK(rows[0].record.requested_model == "smart");
   auto attempts = attempts_of_row(gateway, rows[0].id);
-  REQUIRE(attempts.size() == 3); // dead twice (attempts = 2), then anthropic
+  REQUIRE(attempts.size() == 3); // dead twice (attempts = 2), then openai
   CHECK(attempts[0].provider == "dead");
   CHECK(attempts[0].http_status == 0);
   CHECK(attempts[0].error.find("cannot reach provider 'dead'") == 0);
-  CHECK(attempts[2].provider == "anthropic");
+  CHECK(attempts[2].provider == "openai");
   CHECK(attempts[2].http_status == 200);
   // `llmgw log --attempts` shows them under the request.
   const auto [exit_code, output] = run_shell(std::string(LLMGW_BINARY) + " --db " + gateway.db_path() + " log --attempts");
   CHECK(exit_code == 0);
   CHECK(output.find("try 1: dead/claude-sonnet-4-5  no answer") != std::string::npos);
-  CHECK(output.find("try 3: anthropic/claude-sonnet-4-5  HTTP 200") != std::string::npos);
+  CHECK(output.find("try 3: openai/gpt-4.1  HTTP 200") != std::string::npos);
   CHECK(output.find("served") != std::string::npos);
 
   SUBCASE("a retry-after longer than the limit moves on at once") {

@@ -15,6 +15,7 @@ core::config::Config fake_config(const FakeUpstream& upstream) {
   openai.base_url = upstream.base_url() + "/v1";
   openai.api_key_env = "LLMGW_TEST_OPENAI_KEY";
   openai.api_key = "test-openai-key-not-real";
+  openai.responses_api = true;
   core::config::ProviderConfig anthropic;
   anthropic.name = "anthropic";
   anthropic.kind = core::config::ProviderKind::anthropic;

@@ -81,8 +81,8 @@ TEST_CASE("config: wrong types and bad values are errors with line numbers") {
   CHECK(parse_error("[providers.openai]\nmodels = \"gpt\"\n") ==
         "cfg.toml:2: providers.openai.models must be an array of strings, not a string");
   CHECK(parse_error("[providers.x]\nkind = \"anthropc\"\nbase_url = \"https://x\"\n") ==
-        "cfg.toml:2: unknown provider kind 'anthropc' in providers.x.kind (expected openai, anthropic or "
-        "openai_compatible) (did you mean 'anthropic'?)");
+        "cfg.toml:2: unknown provider kind 'anthropc' in providers.x.kind (expected openai, anthropic, "
+        "openai_compatible, gemini or azure) (did you mean 'anthropic'?)");
   CHECK(parse_error("[providers.x]\nbase_url = \"ftp://x\"\n") ==
         "cfg.toml:2: providers.x.base_url 'ftp://x' must start with http:// or https://");
   CHECK(parse_error("[providers.openai]\nauth = \"clients\"\n") ==

@@ -10,9 +10,9 @@ namespace {
 
 config::Config two_providers() {
   config::Config config;
-  config::ProviderConfig openai{"openai", ProviderKind::openai, "https://api.openai.com/v1", "OPENAI_API_KEY", "k", false, {}};
-  config::ProviderConfig anthropic{"anthropic", ProviderKind::anthropic, "https://api.anthropic.com", "ANTHROPIC_API_KEY", "k", false, {}};
-  config::ProviderConfig deepseek{"deepseek", ProviderKind::openai_compatible, "https://api.deepseek.com/v1", "DEEPSEEK_API_KEY", "k", false, {"deepseek-chat"}};
+  config::ProviderConfig openai{"openai", ProviderKind::openai, "https://api.openai.com/v1", "OPENAI_API_KEY", "k", false, {}, true, {}, {}};
+  config::ProviderConfig anthropic{"anthropic", ProviderKind::anthropic, "https://api.anthropic.com", "ANTHROPIC_API_KEY", "k", false, {}, false, {}, {}};
+  config::ProviderConfig deepseek{"deepseek", ProviderKind::openai_compatible, "https://api.deepseek.com/v1", "DEEPSEEK_API_KEY", "k", false, {"deepseek-chat"}, false, {}, {}};
   config.providers = {openai, anthropic, deepseek};
   return config;
 }
@@ -40,10 +40,28 @@ TEST_CASE("routing: explicit prefix, map, claimed models, families, default") {
   CHECK(routing::route(config, "mystery", ApiFormat::openai_chat).provider->name == "deepseek");
 }
 
-TEST_CASE("routing: a provider that does not speak the client's API is a clear error") {
+TEST_CASE("routing: any client format reaches any provider, translated when the provider speaks another") {
   auto config = two_providers();
-  auto wrong = routing::route(config, "gpt-4.1", ApiFormat::anthropic);
-  CHECK(wrong.provider == nullptr);
-  CHECK(wrong.error.find("does not speak the Anthropic Messages API") != std::string::npos);
+  auto crossed = routing::route(config, "gpt-4.1", ApiFormat::anthropic);
+  REQUIRE(crossed.provider != nullptr);
+  CHECK(crossed.provider->name == "openai");
+  CHECK(routing::upstream_format(*crossed.provider, ApiFormat::anthropic) == ApiFormat::openai_chat);
+  CHECK(routing::upstream_format(*crossed.provider, ApiFormat::openai_responses) == ApiFormat::openai_responses);
   CHECK(routing::route(config, "", ApiFormat::anthropic).error == "the request names no model");
+}
+
+TEST_CASE("routing: the upstream format follows the provider kind and its responses_api flag") {
+  config::ProviderConfig compat;
+  compat.kind = config::ProviderKind::openai_compatible;
+  CHECK(routing::upstream_format(compat, ApiFormat::openai_responses) == ApiFormat::openai_chat);
+  compat.responses_api = true;
+  CHECK(routing::upstream_format(compat, ApiFormat::openai_responses) == ApiFormat::openai_responses);
+  CHECK(routing::upstream_format(compat, ApiFormat::gemini) == ApiFormat::openai_chat);
+  config::ProviderConfig anthropic;
+  anthropic.kind = config::ProviderKind::anthropic;
+  CHECK(routing::upstream_format(anthropic, ApiFormat::openai_chat) == ApiFormat::anthropic);
+  config::ProviderConfig gemini;
+  gemini.kind = config::ProviderKind::gemini;
+  CHECK(routing::upstream_format(gemini, ApiFormat::anthropic) == ApiFormat::gemini);
+  CHECK(routing::upstream_format(gemini, ApiFormat::gemini) == ApiFormat::gemini);
 }

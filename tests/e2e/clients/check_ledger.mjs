@@ -1,10 +1,12 @@
 // Checks the ledger rows of one e2e phase, as printed by `llmgw log --json` (one JSON object a
 // line; see cli/cmd_log.cpp for the fields). Usage:
 //   node check_ledger.mjs ROWS_FILE [--count N] [--min-count N] [--field NAME=V1|V2...]...
-//        [--some NAME=VALUE:N]... [--nonempty NAME]... [--usage anthropic|openai] [--priced]
+//        [--some NAME=VALUE:N]... [--nonempty NAME]... [--usage anthropic|openai|gemini] [--priced]
 // --field: every row's NAME is one of the values; --some: at least N rows have NAME=VALUE;
-// --usage: every row carries the fake provider's token counts; --priced: every row's cost is the
-// exact list price of its model for those counts. Exits 1 with the rows printed on any mismatch.
+// --usage: every row carries the fake provider's token counts (normalised: the ledger keeps
+// uncached input, cache read/write and output, whatever API the provider spoke); --priced: every
+// row's cost is the exact list price of its model (served_model, else requested_model) for those
+// counts. Exits 1 with the rows printed on any mismatch.
 import { readFileSync } from "node:fs";
 import { k_ledger_usage, expected_cost_pico } from "./expect.mjs";
 
@@ -24,7 +26,10 @@ function parse_args(argv) {
     i++;
     if (arg === "--count") spec.count = Number(value);
     else if (arg === "--min-count") spec.min_count = Number(value);
-    else if (arg === "--usage") spec.usage = value;
+    else if (arg === "--usage") {
+      if (!k_ledger_usage[value]) throw new Error(`unknown usage kind ${value}`);
+      spec.usage = value;
+    }
     else if (arg === "--nonempty") spec.nonempty.push(value);
     else if (arg === "--field") {
       const [name, values] = split_once(value, "=");
@@ -69,7 +74,8 @@ function row_problems(row, spec) {
 }
 
 function summary(row) {
-  const tokens = `in ${row.input_uncached_tokens}+r${row.cache_read_tokens}+w${row.cache_write_5m_tokens} out ${row.output_tokens}`;
+  const tokens = `in ${row.input_uncached_tokens}+r${row.cache_read_tokens}+w${row.cache_write_5m_tokens} out ${row.output_tokens}` +
+                 (row.reasoning_tokens ? ` (reasoning ${row.reasoning_tokens})` : "");
   return `#${row.id} ${row.agent} ${row.endpoint} ${row.provider}/${row.requested_model}->${row.served_model} ` +
          `streamed=${row.streamed} ${row.http_status} ${row.outcome} ${tokens} cost=${row.cost_usd_pico} ` +
          `session=${row.session_id || "-"}${row.error_message ? ` error=${JSON.stringify(row.error_message)}` : ""}`;
