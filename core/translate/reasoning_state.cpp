@@ -1,5 +1,6 @@
 #include "core/translate/reasoning_state.hpp"
 
+#include <cstring>
 #include <list>
 #include <mutex>
 #include <unordered_map>
@@ -47,7 +48,10 @@ UnwrappedSignature unwrap_signature(std::string_view signature, Issuer native) {
   return {issuer_named(rest.substr(0, dot)), std::string(rest.substr(dot + 1))};
 }
 
-bool contains_wrapped_signature(std::string_view text) { return text.find(k_prefix) != std::string_view::npos; }
+// glibc's memmem skips ahead; string_view::find stops at every 'l' (7x slower on prose).
+bool contains_wrapped_signature(std::string_view text) {
+  return ::memmem(text.data(), text.size(), k_prefix.data(), k_prefix.size()) != nullptr;
+}
 
 void remember_tool_signature(const std::string& tool_call_id, const std::string& signature) {
   if (tool_call_id.empty() || signature.empty()) return;

@@ -109,8 +109,8 @@ int64_t estimate_input_tokens(const Request& request) {
 }
 
 std::optional<std::string> strip_foreign_reasoning(ApiFormat format, std::string_view body) {
-  if (!contains_wrapped_signature(body)) return std::nullopt;
   if (format != ApiFormat::anthropic && format != ApiFormat::openai_responses) return std::nullopt;
+  if (!contains_wrapped_signature(body)) return std::nullopt;
   auto parsed = json::parse(body, nullptr, false);
   if (!parsed.is_object()) return std::nullopt;
   const bool changed = format == ApiFormat::anthropic ? strip_anthropic(parsed) : strip_responses(parsed);
