@@ -1,6 +1,7 @@
 // `llmgw serve`: the composition root. Loads config, opens the ledger, runs the gateway until
 // SIGINT/SIGTERM, then drains open streams within the grace period and flushes the ledger.
 #include "cli/common.hpp"
+#include "cli/config_reloader.hpp"
 #include "core/config/config.hpp"
 #include "core/error.hpp"
 #include "core/pipeline/gateway_server.hpp"
@@ -48,10 +49,12 @@ void run_serve(const GlobalOptions& options, const ServeFlags& flags) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP); // reload config.toml
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
-  auto config = core::config::load_config(core::config::Overrides{options.config_path, flags.host, flags.port});
+  const core::config::Overrides overrides{options.config_path, flags.host, flags.port};
+  auto config = core::config::load_config(overrides);
   auto token = core::config::ensure_token(config.token_path);
   auto prices = core::pricing::PriceTable::with_overrides(config.price_overrides);
   std::string db_path = resolve_db_path(options);
@@ -67,15 +70,18 @@ void run_serve(const GlobalOptions& options, const ServeFlags& flags) {
   // Caps, limits and keys the CLI changes reach this server within a poll interval.
   store::SettingsWatcher watcher(
       db_path, [&gateway](core::policy::PolicySettings settings) { gateway.apply_policy(std::move(settings)); },
-      [&gateway] { return gateway.reservations(); });
+      [&gateway] { return gateway.reservations(); }, [&gateway] { return gateway.health_json(); });
+  // Edits to config.toml (and SIGHUP) reach this server without a restart.
+  ConfigReloader reloader(gateway, overrides, core::config::resolve_config_path(overrides));
   int port = server.bind();
   print_banner(config, port, db_path);
   server.start();
   int signal_number = 0;
-  sigwait(&signals, &signal_number);
+  while (sigwait(&signals, &signal_number) == 0 && signal_number == SIGHUP) reloader.reload("SIGHUP");
   std::fprintf(stderr, "llmgw: %s received, finishing %d open request(s)\n",
                signal_number == SIGINT ? "SIGINT" : "SIGTERM", server.gateway().in_flight());
   server.drain_and_stop(config.server.shutdown_grace_seconds);
+  reloader.stop();
   watcher.stop();
   ledger.stop();
   std::fprintf(stderr, "llmgw: stopped, ledger flushed (%lld rows written)\n",

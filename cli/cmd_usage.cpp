@@ -59,26 +59,36 @@ std::string heading_time(int64_t ms, int64_t open_end, const char* word) {
 
 std::string empty_as_none(const std::string& key) { return key.empty() ? "(none)" : key; }
 
-std::vector<std::string> table_cells(const std::string& key, const store::UsageRow& row) {
+std::vector<std::string> table_cells(const std::string& key, const store::UsageRow& row, bool tries) {
   std::string cost = format_usd(row.cost_usd_pico);
   if (row.unpriced_requests > 0) cost += "*";
-  return {key,
-          format_count(row.requests),
-          format_count(row.errors),
-          format_count(row.input_uncached_tokens),
-          format_count(row.cache_read_tokens),
-          format_count(row.cache_write_5m_tokens + row.cache_write_1h_tokens),
-          format_count(row.output_tokens),
-          format_count(row.reasoning_tokens),
-          cost};
+  std::vector<std::string> cells{key,
+                                 format_count(row.requests),
+                                 format_count(row.errors),
+                                 format_count(row.input_uncached_tokens),
+                                 format_count(row.cache_read_tokens),
+                                 format_count(row.cache_write_5m_tokens + row.cache_write_1h_tokens),
+                                 format_count(row.output_tokens),
+                                 format_count(row.reasoning_tokens),
+                                 cost};
+  if (tries) {
+    cells.push_back(format_count(row.retried));
+    cells.push_back(format_count(row.fell_back));
+  }
+  return cells;
 }
 
-Table usage_table(const std::string& key_header) {
+// By provider, two more columns: failed tries that were tried again, requests that fell back.
+Table usage_table(const std::string& key_header, bool tries) {
   Table table;
   table.add_column(key_header, Align::left);
   for (const char* header : {"requests", "errors", "input", "cache read", "cache write", "output", "reasoning"})
     table.add_column(header, Align::right);
   table.add_column("cost", Align::right);
+  if (tries) {
+    table.add_column("retried", Align::right);
+    table.add_column("fell back", Align::right);
+  }
   return table;
 }
 
@@ -114,17 +124,21 @@ void print_text(const Window& window, const std::vector<store::UsageRow>& rows, 
     return;
   }
   const bool breakdown = group == store::GroupBy::none;
-  Table table = usage_table(breakdown ? "model" : std::string(store::to_string(group)));
+  const bool tries = group == store::GroupBy::provider;
+  Table table = usage_table(breakdown ? "model" : std::string(store::to_string(group)), tries);
   for (const store::UsageRow& row : breakdown ? shorten(rows, k_breakdown_rows) : rows)
-    table.add_row(table_cells(empty_as_none(row.key), row));
+    table.add_row(table_cells(empty_as_none(row.key), row, tries));
   table.add_separator();
-  table.add_row(table_cells("total", total));
+  table.add_row(table_cells("total", total, tries));
   std::fputs(table.render().c_str(), stdout);
   print_footnotes(total);
+  if (tries && total.retried > 0)
+    std::printf("retried: failed tries followed by another (retry or fallback); fell back: requests served by "
+                "another provider (llmgw log --attempts shows each)\n");
 }
 
-nlohmann::ordered_json row_json(const store::UsageRow& row) {
-  return {{"requests", row.requests},
+nlohmann::ordered_json row_json(const store::UsageRow& row, store::GroupBy group) {
+  nlohmann::ordered_json out = {{"requests", row.requests},
           {"errors", row.errors},
           {"input_uncached_tokens", row.input_uncached_tokens},
           {"cache_read_tokens", row.cache_read_tokens},
@@ -136,6 +150,11 @@ nlohmann::ordered_json row_json(const store::UsageRow& row) {
           {"cost_usd", usd_decimal_string(row.cost_usd_pico)},
           {"unpriced_requests", row.unpriced_requests},
           {"billed_to_client_cost_usd_pico", row.billed_to_client_cost_usd_pico}};
+  if (group == store::GroupBy::provider) {
+    out["retried"] = row.retried;
+    out["fell_back"] = row.fell_back;
+  }
+  return out;
 }
 
 void print_json(const Window& window, const std::vector<store::UsageRow>& rows, const store::UsageRow& total,
@@ -148,26 +167,31 @@ void print_json(const Window& window, const std::vector<store::UsageRow>& rows, 
   out["rows"] = nlohmann::ordered_json::array();
   for (const store::UsageRow& row : group == store::GroupBy::none ? std::vector<store::UsageRow>{} : rows) {
     nlohmann::ordered_json item = {{"key", row.key}};
-    item.update(row_json(row));
+    item.update(row_json(row, group));
     out["rows"].push_back(item);
   }
-  out["total"] = row_json(total);
+  out["total"] = row_json(total, group);
   std::printf("%s\n", out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
 }
 
 void print_csv(const std::vector<store::UsageRow>& rows, const store::UsageRow& total, store::GroupBy group) {
-  std::string out = csv_line({"key", "requests", "errors", "input_uncached_tokens", "cache_read_tokens",
-                              "cache_write_5m_tokens", "cache_write_1h_tokens", "output_tokens", "reasoning_tokens",
-                              "cost_usd_pico", "cost_usd", "unpriced_requests", "billed_to_client_cost_usd_pico"});
+  const bool tries = group == store::GroupBy::provider;
+  std::vector<std::string> header{"key", "requests", "errors", "input_uncached_tokens", "cache_read_tokens",
+                                  "cache_write_5m_tokens", "cache_write_1h_tokens", "output_tokens", "reasoning_tokens",
+                                  "cost_usd_pico", "cost_usd", "unpriced_requests", "billed_to_client_cost_usd_pico"};
+  if (tries) header.insert(header.end(), {"retried", "fell_back"});
+  std::string out = csv_line(header);
   const std::vector<store::UsageRow> lines = group == store::GroupBy::none ? std::vector{total} : rows;
   for (const store::UsageRow& r : lines) {
-    out += csv_line({group == store::GroupBy::none ? "total" : r.key, std::to_string(r.requests),
-                     std::to_string(r.errors), std::to_string(r.input_uncached_tokens),
-                     std::to_string(r.cache_read_tokens), std::to_string(r.cache_write_5m_tokens),
-                     std::to_string(r.cache_write_1h_tokens), std::to_string(r.output_tokens),
-                     std::to_string(r.reasoning_tokens), std::to_string(r.cost_usd_pico),
-                     usd_decimal_string(r.cost_usd_pico), std::to_string(r.unpriced_requests),
-                     std::to_string(r.billed_to_client_cost_usd_pico)});
+    std::vector<std::string> fields{group == store::GroupBy::none ? "total" : r.key, std::to_string(r.requests),
+                                    std::to_string(r.errors), std::to_string(r.input_uncached_tokens),
+                                    std::to_string(r.cache_read_tokens), std::to_string(r.cache_write_5m_tokens),
+                                    std::to_string(r.cache_write_1h_tokens), std::to_string(r.output_tokens),
+                                    std::to_string(r.reasoning_tokens), std::to_string(r.cost_usd_pico),
+                                    usd_decimal_string(r.cost_usd_pico), std::to_string(r.unpriced_requests),
+                                    std::to_string(r.billed_to_client_cost_usd_pico)};
+    if (tries) fields.insert(fields.end(), {std::to_string(r.retried), std::to_string(r.fell_back)});
+    out += csv_line(fields);
   }
   std::fputs(out.c_str(), stdout);
 }

@@ -34,7 +34,7 @@ std::string describe(const core::policy::RouteOverride& route) {
 
 // The target must name something the config knows: a provider, provider/model or a [models] name.
 void check_target(const core::config::Config& config, const std::string& target) {
-  if (config.model_map.count(target) > 0 || config.find_provider(target) != nullptr) return;
+  if (config.aliases.count(target) > 0 || config.find_provider(target) != nullptr) return;
   const size_t slash = target.find('/');
   if (slash != std::string::npos && config.find_provider(target.substr(0, slash)) != nullptr) return;
   std::string providers;

@@ -135,9 +135,20 @@ CREATE TABLE cap_state (
 );
 )sql";
 
-constexpr std::array<Migration, 2> k_migrations{{
+// Version 3: what a running server learnt about its upstreams (deployments cooling down, keys
+// benched), published for `llmgw providers`: one JSON document, replaced when it changes.
+constexpr std::string_view k_v3_routing_state = R"sql(
+CREATE TABLE routing_state (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  state TEXT NOT NULL,
+  updated_at_ms INTEGER NOT NULL
+);
+)sql";
+
+constexpr std::array<Migration, 3> k_migrations{{
     {1, "requests ledger", k_v1_requests},
     {2, "caps, rate limits, virtual keys", k_v2_policy},
+    {3, "routing state", k_v3_routing_state},
 }};
 
 void refuse_newer(const Db& db, int found, int latest) {

@@ -67,6 +67,34 @@ std::vector<LoggedRequest> read_logged(Statement& query) {
   return rows;
 }
 
+// Per provider: tries that failed and were followed by another, and requests that left it.
+constexpr std::string_view k_tries_sql = R"sql(
+SELECT a.provider,
+       SUM(a.n < (SELECT MAX(b.n) FROM attempts b WHERE b.request_id = a.request_id)),
+       SUM(a.n = 1 AND r.provider <> a.provider)
+FROM attempts a JOIN requests r ON r.id = a.request_id
+WHERE r.started_at_ms >= ?1 AND r.started_at_ms < ?2 AND (?3 = '' OR r.key_name = ?3)
+GROUP BY a.provider
+)sql";
+
+void add_tries(Db& db, const UsageFilter& filter, std::vector<UsageRow>& rows) {
+  Statement query = db.prepare(k_tries_sql);
+  query.bind_int64(1, filter.since_ms);
+  query.bind_int64(2, filter.until_ms);
+  query.bind_text(3, filter.key_name);
+  while (query.step()) {
+    const std::string provider = query.column_text(0);
+    auto row = std::find_if(rows.begin(), rows.end(), [&](const UsageRow& r) { return r.key == provider; });
+    if (row == rows.end()) { // every request that tried it was served elsewhere
+      rows.push_back(UsageRow{});
+      row = rows.end() - 1;
+      row->key = provider;
+    }
+    row->retried = query.column_int64(1);
+    row->fell_back = query.column_int64(2);
+  }
+}
+
 } // namespace
 
 std::string_view to_string(GroupBy group) {
@@ -95,6 +123,8 @@ void UsageRow::add(const UsageRow& other) {
   cost_usd_pico += other.cost_usd_pico;
   unpriced_requests += other.unpriced_requests;
   billed_to_client_cost_usd_pico += other.billed_to_client_cost_usd_pico;
+  retried += other.retried;
+  fell_back += other.fell_back;
 }
 
 std::vector<UsageRow> usage_report(Db& db, const UsageFilter& filter, GroupBy group) {
@@ -104,6 +134,7 @@ std::vector<UsageRow> usage_report(Db& db, const UsageFilter& filter, GroupBy gr
   query.bind_text(3, filter.key_name);
   std::vector<UsageRow> rows;
   while (query.step()) rows.push_back(read_usage_row(query));
+  if (group == GroupBy::provider) add_tries(db, filter, rows);
   return rows;
 }
 

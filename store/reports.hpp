@@ -39,12 +39,17 @@ struct UsageRow {
   int64_t cost_usd_pico = 0;
   int64_t unpriced_requests = 0;
   int64_t billed_to_client_cost_usd_pico = 0; // part of cost_usd_pico the client's own plan paid
+  // GroupBy::provider only: failed tries at this provider that another try followed (retries and
+  // fallbacks), and requests that began here and were served by another provider (fallbacks).
+  int64_t retried = 0;
+  int64_t fell_back = 0;
 
   // Add another row's sums into this one (the key is kept).
   void add(const UsageRow& other);
 };
 
 // Usage in the window grouped as asked. GroupBy::none gives exactly one row (zeros when empty).
+// By provider, a provider that only failed (every request fell back elsewhere) has a row too.
 // Ordered by cost descending then key; by day ascending for GroupBy::day.
 std::vector<UsageRow> usage_report(Db& db, const UsageFilter& filter, GroupBy group);
 

@@ -283,4 +283,18 @@ void publish_cap_reservations(Db& db, const std::map<int64_t, int64_t>& reserved
   transaction.commit();
 }
 
+std::string routing_state(Db& db) {
+  auto select = db.prepare("SELECT state FROM routing_state WHERE id = 1");
+  return select.step() ? select.column_text(0) : std::string("[]");
+}
+
+void publish_routing_state(Db& db, const std::string& state_json, int64_t now_ms) {
+  auto upsert = db.prepare(
+      "INSERT INTO routing_state (id, state, updated_at_ms) VALUES (1, ?1, ?2) "
+      "ON CONFLICT (id) DO UPDATE SET state = excluded.state, updated_at_ms = excluded.updated_at_ms");
+  upsert.bind_text(1, state_json);
+  upsert.bind_int64(2, now_ms);
+  upsert.run();
+}
+
 } // namespace llmgw::store

@@ -62,5 +62,9 @@ int64_t cap_spent(Db& db, const core::policy::CapRule& cap, int64_t now_ms);
 // Reservations held by requests in flight, as the running server last published them.
 std::map<int64_t, int64_t> cap_reservations(Db& db);
 void publish_cap_reservations(Db& db, const std::map<int64_t, int64_t>& reserved, int64_t now_ms);
+// The running server's routing state (JSON array of cool-downs and benched keys), "[]" when none
+// was published.
+std::string routing_state(Db& db);
+void publish_routing_state(Db& db, const std::string& state_json, int64_t now_ms);
 
 } // namespace llmgw::store

@@ -7,8 +7,9 @@
 namespace llmgw::store {
 
 SettingsWatcher::SettingsWatcher(const std::string& db_path, Apply apply, Reservations reservations,
-                                 std::chrono::milliseconds interval)
-    : m_db(db_path), m_apply(std::move(apply)), m_reservations(std::move(reservations)), m_interval(interval) {
+                                 RoutingState routing_state, std::chrono::milliseconds interval)
+    : m_db(db_path), m_apply(std::move(apply)), m_reservations(std::move(reservations)),
+      m_routing_state(std::move(routing_state)), m_interval(interval) {
   m_revision = settings_revision(m_db);
   m_apply(load_policy(m_db));
   m_thread = std::thread([this] { run(); });
@@ -52,6 +53,13 @@ void SettingsWatcher::poll_once() {
   if (reserved != m_published) {
     publish_cap_reservations(m_db, reserved, core::policy::now_ms());
     m_published = std::move(reserved);
+  }
+  if (m_routing_state) {
+    auto state = m_routing_state();
+    if (state != m_published_routing) {
+      publish_routing_state(m_db, state, core::policy::now_ms());
+      m_published_routing = std::move(state);
+    }
   }
 }
 

@@ -1,7 +1,8 @@
 #pragma once
 // Keeps a running server in step with the settings the CLI changes (caps, limits, keys): polls
 // the settings revision a few times a second on its own connection and thread, hands a changed
-// set to the server, and publishes the server's live cap reservations for `llmgw cap list`.
+// set to the server, and publishes the server's live cap reservations for `llmgw cap list` and
+// its routing state (cool-downs, benched keys) for `llmgw providers`.
 #include "core/policy/keys.hpp"
 #include "store/db.hpp"
 
@@ -19,9 +20,10 @@ class SettingsWatcher {
 public:
   using Apply = std::function<void(core::policy::PolicySettings)>;
   using Reservations = std::function<std::map<int64_t, int64_t>()>;
+  using RoutingState = std::function<std::string()>; // JSON
 
   // Reads the settings once and applies them before returning, then starts polling.
-  SettingsWatcher(const std::string& db_path, Apply apply, Reservations reservations,
+  SettingsWatcher(const std::string& db_path, Apply apply, Reservations reservations, RoutingState routing_state,
                   std::chrono::milliseconds interval = std::chrono::milliseconds(250));
   ~SettingsWatcher();
   SettingsWatcher(const SettingsWatcher&) = delete;
@@ -36,6 +38,8 @@ private:
   Db m_db;
   Apply m_apply;
   Reservations m_reservations;
+  RoutingState m_routing_state;
+  std::string m_published_routing;
   std::chrono::milliseconds m_interval;
   int64_t m_revision = -1;
   std::map<int64_t, int64_t> m_published;

@@ -131,12 +131,22 @@ void record_provider(Config& config, const ProviderConfig& provider, const Provi
   const std::string prefix = "providers." + provider.name + ".";
   config.set_origin(prefix + "kind", std::string(to_string(provider.kind)), origins.kind);
   config.set_origin(prefix + "base_url", provider.base_url, origins.base_url);
-  config.set_origin(prefix + "api_key_env", provider.api_key_env, origins.api_key_env);
-  if (provider.api_key_env.empty())
+  std::vector<std::string> envs{provider.api_key_env};
+  for (const auto& key : provider.more_keys) envs.push_back(key.env);
+  config.set_origin(prefix + "api_key_env", envs.size() == 1 ? provider.api_key_env : join(envs), origins.api_key_env);
+  if (provider.api_key_env.empty()) {
     config.set_origin(prefix + "key", "not needed", origins.api_key_env);
-  else
-    config.set_origin(prefix + "key", provider.api_key.empty() ? "not set" : "set",
-                      "env " + provider.api_key_env);
+  } else {
+    std::string state;
+    for (size_t i = 0; i < envs.size(); ++i)
+      state += std::string(i ? ", " : "") + (envs.size() > 1 ? envs[i] + " " : "") +
+               (provider.key_value(i).empty() ? "not set" : "set");
+    config.set_origin(prefix + "key", state, "env " + provider.api_key_env);
+  }
+  if (!provider.more_keys.empty())
+    config.set_origin(prefix + "key_strategy",
+                      provider.key_strategy == KeyStrategy::round_robin ? "round_robin" : "least_recent",
+                      origins.api_key_env);
   config.set_origin(prefix + "auth", provider.forward_client_auth ? "client" : "key", origins.auth);
   config.set_origin(prefix + "models", join(provider.models), origins.models);
   if (provider.kind == ProviderKind::openai || provider.kind == ProviderKind::openai_compatible ||
@@ -170,6 +180,15 @@ void record_defaults(Config& config) {
   config.set_origin("routing.attempts", std::to_string(config.routing.attempts), "default");
   config.set_origin("routing.backoff_ms", std::to_string(config.routing.backoff_ms), "default");
   config.set_origin("routing.max_retry_after_seconds", std::to_string(config.routing.max_retry_after_seconds), "default");
+  const RoutingConfig& routing = config.routing;
+  for (const auto& [name, value] : std::initializer_list<std::pair<const char*, int>>{
+           {"cooldown_failures", routing.cooldown_failures},
+           {"cooldown_window_seconds", routing.cooldown_window_seconds},
+           {"cooldown_seconds", routing.cooldown_seconds},
+           {"key_bench_seconds", routing.key_bench_seconds},
+           {"affinity_minutes", routing.affinity_minutes}})
+    config.set_origin("routing." + std::string(name), std::to_string(value), "default");
+  config.set_origin("routing.session_affinity", routing.session_affinity ? "true" : "false", "default");
 }
 
 std::string env_value(const char* name) {

@@ -15,6 +15,15 @@ enum class ProviderKind { openai, anthropic, openai_compatible, gemini, azure };
 
 std::string_view to_string(ProviderKind kind);
 
+// How a provider with several keys picks one for each request.
+enum class KeyStrategy { round_robin, least_recent };
+
+// One more key of a provider: the env var that holds it and its value (never printed).
+struct ProviderKey {
+  std::string env;
+  std::string value;
+};
+
 struct ProviderConfig {
   std::string name;     // table name in [providers.NAME]; also the "provider/" model prefix
   ProviderKind kind = ProviderKind::openai_compatible;
@@ -35,6 +44,40 @@ struct ProviderConfig {
   std::string api_version;
   // Azure: model name -> deployment name (default: the model name itself).
   std::map<std::string, std::string> deployments;
+  // api_key_env = ["A", "B", ...]: the keys after the first, tried in turn (key_strategy) and when
+  // one is refused (401/403) or out of quota.
+  std::vector<ProviderKey> more_keys;
+  KeyStrategy key_strategy = KeyStrategy::round_robin;
+
+  // Keys the provider has: 0 (none needed, or forwarding the client's) or 1 + more_keys.
+  size_t key_count() const { return forward_client_auth || api_key_env.empty() ? 0 : 1 + more_keys.size(); }
+  // Key number i (0-based; 0 is api_key) and the env var it came from.
+  const std::string& key_value(size_t i) const { return i == 0 ? api_key : more_keys[i - 1].value; }
+  const std::string& key_env(size_t i) const { return i == 0 ? api_key_env : more_keys[i - 1].env; }
+};
+
+// One entry of an alias or route rule: "provider/model", a [models] alias, or a provider name
+// (the requested model sent there); optionally its own key and a weight.
+struct Deployment {
+  Deployment() = default;
+  Deployment(std::string target_, int weight_ = 0) : target(std::move(target_)), weight(weight_) {} // NOLINT: implicit from a target
+
+  std::string target;
+  int weight = 0;      // > 0 on any entry of a list: the first try is drawn by weight
+  std::string key_env; // "" = the provider's keys
+  std::string key;     // resolved value of key_env
+};
+
+// [[routes]]: requests matching every condition given go to `to` (first matching rule wins).
+struct RouteRule {
+  std::string model;   // glob on the requested model ("" = any)
+  std::string agent;   // agent name ("" = any)
+  std::optional<bool> background; // Claude Code's small-model housekeeping calls
+  std::optional<bool> thinking;   // thinking / reasoning requested
+  std::optional<bool> tools;      // tools declared
+  int64_t min_prompt_tokens = 0;  // estimated prompt length at least this (0 = any)
+  std::vector<Deployment> to;
+  std::string origin;  // "config.toml:12"
 };
 
 struct ServerConfig {
@@ -62,6 +105,14 @@ struct RoutingConfig {
   int attempts = 2;                 // tries per deployment on a retryable failure (1 = no retry)
   int backoff_ms = 200;             // first wait; doubles per retry, with +-50% jitter
   int max_retry_after_seconds = 20; // honour an upstream retry-after up to this; longer: fall back
+  // Cool-downs: a deployment failing cooldown_failures times within cooldown_window_seconds is
+  // skipped for cooldown_seconds, then probed by the next request (0 failures = never).
+  int cooldown_failures = 3;
+  int cooldown_window_seconds = 60;
+  int cooldown_seconds = 30;
+  int key_bench_seconds = 600;   // a refused or exhausted key rests this long
+  bool session_affinity = true;  // an agent session stays on the deployment that served it
+  int affinity_minutes = 60;     // forgotten after this long without a request
 };
 
 // Where a value came from, for `llmgw config show`.
@@ -77,10 +128,10 @@ struct Config {
   RoutingConfig routing;
   std::vector<ProviderConfig> providers;
   std::string default_provider;                 // "" = none
-  std::map<std::string, std::string> model_map; // client model name -> "provider/model"
-  // Client model name -> further "provider/model" deployments tried in order when the first one
-  // fails ([models] name = ["first", "fallback", ...]).
-  std::map<std::string, std::vector<std::string>> fallbacks;
+  // [models]: a client model name (or alias such as "fast") -> its deployments, tried in order
+  // (or the first drawn by weight) when one fails.
+  std::map<std::string, std::vector<Deployment>> aliases;
+  std::vector<RouteRule> routes; // [[routes]], in file order
   std::vector<pricing::ModelPrice> price_overrides;
   std::string file_path;      // the config file read, "" when none existed
   std::string token_path;     // gateway token file: "token" next to the config file

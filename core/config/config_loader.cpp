@@ -139,15 +139,25 @@ void validate(Config& config) {
     config.set_origin("default_provider", config.default_provider,
                       config.inferred ? "inferred from the available providers" : "inferred: first provider");
   }
-  std::vector<std::pair<std::string, std::string>> targets(config.model_map.begin(), config.model_map.end());
-  for (const auto& [model, more] : config.fallbacks)
-    for (const auto& target : more) targets.emplace_back(model, target);
-  for (const auto& [model, target] : targets) {
-    const std::string provider = target.substr(0, target.find('/'));
-    if (!config.find_provider(provider))
-      throw Error(origin_of(config, "models." + model) + ": models." + model + " names unknown provider '" +
-                  provider + "'" + did_you_mean(provider, names) + " (configured: " + configured_names(config) +
-                  ")");
+  auto unknown = [&](const std::string& where, const std::string& what, const std::string& name) {
+    return Error(where + ": " + what + " names unknown provider '" + name + "'" + did_you_mean(name, names) +
+                 " (configured: " + configured_names(config) + ")");
+  };
+  for (const auto& [model, list] : config.aliases) {
+    for (const auto& deployment : list) {
+      const std::string provider = deployment.target.substr(0, deployment.target.find('/'));
+      if (!config.find_provider(provider)) throw unknown(origin_of(config, "models." + model), "models." + model, provider);
+    }
+  }
+  // A rule sends to "provider/model", a [models] alias, or a provider name.
+  for (size_t i = 0; i < config.routes.size(); ++i) {
+    for (const auto& deployment : config.routes[i].to) {
+      if (config.aliases.count(deployment.target) > 0) continue;
+      const std::string provider = deployment.target.substr(0, deployment.target.find('/'));
+      if (!config.find_provider(provider))
+        throw unknown(config.routes[i].origin, "routes[" + std::to_string(i) + "] target '" + deployment.target + "'",
+                      provider);
+    }
   }
 }
 

@@ -43,6 +43,18 @@ constexpr const char* k_starter = R"toml(## llmgw configuration, written by `llm
 # attempts = 2
 # backoff_ms = 200
 # max_retry_after_seconds = 20
+## A deployment failing cooldown_failures times within cooldown_window_seconds is skipped for
+## cooldown_seconds while another deployment of the model remains, then probed by the next
+## request (0 failures = never). `llmgw providers` shows what is cooling down.
+# cooldown_failures = 3
+# cooldown_window_seconds = 60
+# cooldown_seconds = 30
+## A provider key refused (401/403) or out of quota rests this long; the next key takes over.
+# key_bench_seconds = 600
+## Requests of one agent session stay on the deployment that served it (upstream prompt caches
+## keep working) while it is healthy; forgotten after affinity_minutes without a request.
+# session_affinity = true
+# affinity_minutes = 60
 
 [caps]
 ## Spend caps themselves are set with `llmgw cap set` (they live in the database, so a running
@@ -80,6 +92,10 @@ constexpr const char* k_starter = R"toml(## llmgw configuration, written by `llm
 # base_url = "https://api.openai.com/v1"
 # api_key_env = "OPENAI_API_KEY"
 # models = ["gpt-5", "gpt-5-mini", "gpt-5.1-codex"]
+## Several keys: api_key_env = ["OPENAI_API_KEY", "OPENAI_API_KEY_2"] takes them in turn
+## (key_strategy "round_robin") or the one unused longest ("least_recent"); a key refused
+## (401/403) or out of quota is benched and the next one used.
+# key_strategy = "round_robin"
 
 # [providers.gemini]
 # base_url = "https://generativelanguage.googleapis.com"
@@ -120,6 +136,23 @@ constexpr const char* k_starter = R"toml(## llmgw configuration, written by `llm
 # "sonnet-via-openrouter" = "openrouter/anthropic/claude-sonnet-4.5"
 ## A list is the first deployment, then fallbacks tried in order when it fails:
 # "deepseek-chat" = ["deepseek/deepseek-chat", "openrouter/deepseek/deepseek-chat"]
+## An entry may carry a weight (the first try is drawn by weight) and its own key:
+# "smart" = [{ to = "anthropic/claude-sonnet-4-5", weight = 3 },
+#            { to = "openrouter/anthropic/claude-sonnet-4.5", weight = 1, key_env = "OPENROUTER_WORK_KEY" }]
+
+## Route rules, first match wins, before [models]: every condition given must hold. model is a
+## glob on the requested model; agent as `llmgw usage --by agent` names it; background = Claude
+## Code's housekeeping calls (Haiku-class model, or a tool-less structured call); thinking =
+## thinking/reasoning asked for; tools = tools declared; min_prompt_tokens = estimated prompt
+## length. to = deployments, [models] names or provider names (the requested model sent there).
+# [[routes]]
+# agent = "claude-code"
+# background = true
+# to = ["ollama/qwen2.5-coder:7b"]
+#
+# [[routes]]
+# min_prompt_tokens = 150000
+# to = ["gemini/gemini-2.5-pro"]
 
 ## Price overrides in USD per million tokens; they replace the bundled price of the model.
 ## input and output are required; provider limits the entry to one provider.

@@ -12,14 +12,19 @@ namespace {
 
 using Keys = std::vector<std::string_view>;
 
-const Keys k_root_keys{"default_provider", "server", "caps", "routing", "providers", "models", "prices"};
-const Keys k_routing_keys{"attempts", "backoff_ms", "max_retry_after_seconds"};
+const Keys k_root_keys{"default_provider", "server", "caps", "routing", "providers", "models", "routes", "prices"};
+const Keys k_routing_keys{"attempts",          "backoff_ms",       "max_retry_after_seconds", "cooldown_failures",
+                          "cooldown_window_seconds", "cooldown_seconds", "key_bench_seconds",
+                          "session_affinity",  "affinity_minutes"};
+const Keys k_route_keys{"model", "agent", "background", "thinking", "tools", "min_prompt_tokens", "to"};
+const Keys k_deployment_keys{"to", "weight", "key_env"};
+const Keys k_key_strategies{"round_robin", "least_recent"};
 const Keys k_caps_keys{"unpriced", "hard"};
 const Keys k_unpriced_names{"refuse", "allow"};
 const Keys k_server_keys{"host", "port", "max_body_mb", "threads", "shutdown_grace_seconds",
                          "connect_timeout_seconds", "read_timeout_seconds"};
-const Keys k_provider_keys{"kind", "base_url", "api_key_env", "auth", "models", "responses_api", "api_version",
-                            "deployments"};
+const Keys k_provider_keys{"kind",          "base_url",    "api_key_env", "key_strategy", "auth", "models",
+                            "responses_api", "api_version", "deployments"};
 const Keys k_price_keys{"provider", "input", "output", "cache_read", "cache_write_5m",
                         "cache_write_1h", "max_input_tokens", "max_output_tokens"};
 const Keys k_kind_names{"openai", "anthropic", "openai_compatible", "gemini", "azure"};
@@ -89,6 +94,10 @@ public:
         }
       } else if (name == "models") {
         parse_models(expect_table(node, name));
+      } else if (name == "routes") {
+        const auto* rules = node.as_array();
+        if (rules == nullptr) wrong_type(node, name, "an array of tables ([[routes]])");
+        for (const auto& rule : *rules) parse_route(expect_table(rule, "routes item"));
       } else if (name == "prices") {
         for (const auto& [model, table] : in_file_order(expect_table(node, name))) {
           const std::string model_name(model->str());
@@ -193,18 +202,40 @@ private:
     }
   }
 
+  bool expect_bool(const toml::node& node, const std::string& key) const {
+    if (const auto* flag = node.as_boolean()) return flag->get();
+    wrong_type(node, key, "a boolean");
+  }
+
   void parse_routing(const toml::table& table) {
     RoutingConfig& routing = m_config.routing;
+    struct IntField {
+      std::string_view name;
+      int* value;
+      int64_t min, max;
+    };
+    const IntField fields[] = {
+        {"attempts", &routing.attempts, 1, 10},
+        {"backoff_ms", &routing.backoff_ms, 0, 60'000},
+        {"max_retry_after_seconds", &routing.max_retry_after_seconds, 0, 3600},
+        {"cooldown_failures", &routing.cooldown_failures, 0, 1000},
+        {"cooldown_window_seconds", &routing.cooldown_window_seconds, 1, 86'400},
+        {"cooldown_seconds", &routing.cooldown_seconds, 1, 86'400},
+        {"key_bench_seconds", &routing.key_bench_seconds, 1, 7 * 86'400},
+        {"affinity_minutes", &routing.affinity_minutes, 1, 7 * 24 * 60},
+    };
     for (const auto& [key_ptr, node_ptr] : in_file_order(table)) {
       const std::string field(key_ptr->str());
       const std::string dotted = "routing." + field;
-      int64_t value = 0;
-      if (field == "attempts") value = routing.attempts = static_cast<int>(expect_int(*node_ptr, dotted, 1, 10));
-      else if (field == "backoff_ms") value = routing.backoff_ms = static_cast<int>(expect_int(*node_ptr, dotted, 0, 60'000));
-      else if (field == "max_retry_after_seconds")
-        value = routing.max_retry_after_seconds = static_cast<int>(expect_int(*node_ptr, dotted, 0, 3600));
-      else unknown_key(*key_ptr, k_routing_keys, "in [routing]");
-      m_config.set_origin(dotted, std::to_string(value), where(node_ptr->source(), *key_ptr));
+      std::string shown;
+      if (field == "session_affinity") {
+        routing.session_affinity = expect_bool(*node_ptr, dotted);
+        shown = routing.session_affinity ? "true" : "false";
+      }
+      for (const auto& entry : fields)
+        if (entry.name == field) shown = std::to_string(*entry.value = static_cast<int>(expect_int(*node_ptr, dotted, entry.min, entry.max)));
+      if (shown.empty()) unknown_key(*key_ptr, k_routing_keys, "in [routing]");
+      m_config.set_origin(dotted, shown, where(node_ptr->source(), *key_ptr));
     }
   }
 
@@ -240,6 +271,7 @@ private:
       fail(table.source(), "provider '" + name + "' needs base_url (it is not a well-known provider)" +
                                detail::did_you_mean(name, well_known_names()));
     provider.api_key = provider.api_key_env.empty() ? "" : detail::env_value(provider.api_key_env.c_str());
+    if (provider.api_key_env.empty()) provider.more_keys.clear();
     detail::record_provider(m_config, provider, origins);
     m_config.providers.push_back(std::move(provider));
   }
@@ -264,8 +296,20 @@ private:
       provider.base_url = expect_base_url(node, dotted);
       origins.base_url = origin;
     } else if (field == "api_key_env") {
-      provider.api_key_env = expect_string(node, dotted);
+      // One env var, or a list of them: several keys for one provider.
+      std::vector<std::string> envs = node.is_array() ? expect_strings(node, dotted)
+                                                      : std::vector<std::string>{expect_string(node, dotted)};
+      if (envs.empty()) fail(node.source(), dotted + " must name at least one environment variable");
+      provider.api_key_env = envs.front();
+      provider.more_keys.clear();
+      for (size_t i = 1; i < envs.size(); ++i) provider.more_keys.push_back({envs[i], detail::env_value(envs[i].c_str())});
       origins.api_key_env = origin;
+    } else if (field == "key_strategy") {
+      const std::string strategy = expect_string(node, dotted);
+      if (strategy != "round_robin" && strategy != "least_recent")
+        fail(node.source(), dotted + " must be \"round_robin\" or \"least_recent\", not '" + strategy + "'" +
+                                detail::did_you_mean(strategy, k_key_strategies));
+      provider.key_strategy = strategy == "round_robin" ? KeyStrategy::round_robin : KeyStrategy::least_recent;
     } else if (field == "auth") {
       const std::string auth = expect_string(node, dotted);
       if (auth != "key" && auth != "client")
@@ -293,6 +337,46 @@ private:
     }
   }
 
+  // One deployment: "target" or { to = "target", weight = N, key_env = "VAR" }.
+  Deployment parse_deployment(const toml::node& node, const std::string& dotted) const {
+    Deployment deployment;
+    const auto* table = node.as_table();
+    if (table == nullptr) {
+      if (!node.is_string()) wrong_type(node, dotted, "a string or an inline table { to = ... }");
+      deployment.target = expect_string(node, dotted);
+    } else {
+      for (const auto& [key, value] : *table) {
+        const std::string field(key.str());
+        if (field == "to") deployment.target = expect_string(value, dotted + ".to");
+        else if (field == "weight") deployment.weight = static_cast<int>(expect_int(value, dotted + ".weight", 0, 1'000'000));
+        else if (field == "key_env") {
+          deployment.key_env = expect_string(value, dotted + ".key_env");
+          deployment.key = detail::env_value(deployment.key_env.c_str());
+        } else unknown_key(key, k_deployment_keys, "in " + dotted);
+      }
+      if (deployment.target.empty()) fail(node.source(), dotted + " needs to = \"provider/model\"");
+    }
+    if (deployment.target.empty()) fail(node.source(), dotted + " must not be empty");
+    return deployment;
+  }
+
+  // A string or a list of deployments; `shown` gets them for `llmgw config show`.
+  std::vector<Deployment> parse_deployments(const toml::node& node, const std::string& dotted, std::string& shown) const {
+    std::vector<Deployment> list;
+    if (const auto* array = node.as_array()) {
+      for (const auto& item : *array) list.push_back(parse_deployment(item, dotted + " item"));
+    } else {
+      list.push_back(parse_deployment(node, dotted));
+    }
+    if (list.empty()) fail(node.source(), dotted + " must name at least one deployment");
+    for (const auto& deployment : list) {
+      shown += (shown.empty() ? "" : ", ") + deployment.target;
+      if (deployment.weight > 0) shown += " (weight " + std::to_string(deployment.weight) + ")";
+      if (!deployment.key_env.empty()) shown += " (key " + deployment.key_env + ")";
+    }
+    return list;
+  }
+
   void parse_models(const toml::table& table) {
     for (const auto& [key_ptr, node_ptr] : in_file_order(table)) {
       const toml::key& key = *key_ptr;
@@ -300,22 +384,52 @@ private:
       const std::string model(key.str());
       const std::string dotted = "models." + model;
       // A string, or a list: the first deployment, then the fallbacks in order.
-      std::vector<std::string> targets;
-      if (node.is_array()) targets = expect_strings(node, dotted);
-      else targets.push_back(expect_string(node, dotted));
-      if (targets.empty()) fail(node.source(), dotted + " must name at least one 'provider/model'");
       std::string shown;
-      for (const std::string& target : targets) {
-        const size_t slash = target.find('/');
-        if (slash == std::string::npos || slash == 0 || slash + 1 == target.size())
-          fail(node.source(), dotted + " = '" + target + "' must have the form 'provider/model'");
-        shown += (shown.empty() ? "" : ", ") + target;
+      auto list = parse_deployments(node, dotted, shown);
+      for (const auto& deployment : list) {
+        const size_t slash = deployment.target.find('/');
+        if (slash == std::string::npos || slash == 0 || slash + 1 == deployment.target.size())
+          fail(node.source(), dotted + " = '" + deployment.target + "' must have the form 'provider/model'");
       }
-      m_config.model_map[model] = targets.front();
-      targets.erase(targets.begin());
-      if (!targets.empty()) m_config.fallbacks[model] = std::move(targets);
+      m_config.aliases[model] = std::move(list);
       m_config.set_origin(dotted, shown, where(node.source(), key));
     }
+  }
+
+  void parse_route(const toml::table& table) {
+    RouteRule rule;
+    rule.origin = where(table.source());
+    const std::string dotted = "routes[" + std::to_string(m_config.routes.size()) + "]";
+    std::string shown;
+    for (const auto& [key_ptr, node_ptr] : in_file_order(table)) {
+      const std::string field(key_ptr->str());
+      const toml::node& node = *node_ptr;
+      const std::string name = dotted + "." + field;
+      if (field == "model") rule.model = expect_string(node, name);
+      else if (field == "agent") rule.agent = expect_string(node, name);
+      else if (field == "background") rule.background = expect_bool(node, name);
+      else if (field == "thinking") rule.thinking = expect_bool(node, name);
+      else if (field == "tools") rule.tools = expect_bool(node, name);
+      else if (field == "min_prompt_tokens") rule.min_prompt_tokens = expect_int(node, name, 0, k_max_tokens);
+      else if (field == "to") rule.to = parse_deployments(node, name, shown);
+      else unknown_key(*key_ptr, k_route_keys, "in [[routes]]");
+    }
+    if (rule.to.empty()) fail(table.source(), dotted + " needs to = [\"provider/model\", ...] (where matching requests go)");
+    m_config.set_origin(dotted, describe(rule) + " -> " + shown, rule.origin);
+    m_config.routes.push_back(std::move(rule));
+  }
+
+  static std::string describe(const RouteRule& rule) {
+    std::string text = "model " + (rule.model.empty() ? std::string("*") : rule.model);
+    if (!rule.agent.empty()) text += ", agent " + rule.agent;
+    auto flag = [&](const char* name, const std::optional<bool>& value) {
+      if (value) text += std::string(", ") + (*value ? "" : "no ") + name;
+    };
+    flag("background", rule.background);
+    flag("thinking", rule.thinking);
+    flag("tools", rule.tools);
+    if (rule.min_prompt_tokens > 0) text += ", prompt >= " + std::to_string(rule.min_prompt_tokens) + " tokens";
+    return text;
   }
 
   void parse_price(const std::string& model, const toml::table& table) {

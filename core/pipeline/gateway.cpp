@@ -59,8 +59,46 @@ void set_error(httplib::Response& response, ApiFormat format, int status, const 
 } // namespace
 
 Gateway::Gateway(config::Config config, pricing::PriceTable prices, UsageSink& sink, GatewayOptions options)
-    : m_config(std::move(config)), m_prices(std::move(prices)), m_sink(sink), m_options(std::move(options)),
-      m_pool(http::UpstreamTimeouts{m_config.server.connect_timeout_seconds, m_config.server.read_timeout_seconds}) {}
+    : m_server(config.server),
+      m_live(std::make_shared<const LiveConfig>(LiveConfig{std::move(config), std::move(prices)})), m_sink(sink),
+      m_options(std::move(options)),
+      m_pool(http::UpstreamTimeouts{m_server.connect_timeout_seconds, m_server.read_timeout_seconds}) {}
+
+std::shared_ptr<const LiveConfig> Gateway::live() const {
+  std::lock_guard lock(m_live_mutex);
+  return m_live;
+}
+
+std::vector<std::string> Gateway::reload(config::Config config) {
+  std::vector<std::string> restart_only;
+  for (const auto& origin : config.origins) {
+    if (origin.key.rfind("server.", 0) != 0) continue;
+    const auto* running = live()->config.find_origin(origin.key);
+    if (running == nullptr || running->value != origin.value) restart_only.push_back(origin.key);
+  }
+  config.server = m_server; // what the process was started with stays
+  auto prices = pricing::PriceTable::with_overrides(config.price_overrides);
+  const bool allow_unpriced = config.caps.allow_unpriced;
+  auto next = std::make_shared<const LiveConfig>(LiveConfig{std::move(config), std::move(prices)});
+  {
+    std::lock_guard lock(m_live_mutex);
+    m_live = std::move(next);
+  }
+  std::lock_guard lock(m_keys_mutex);
+  m_budget.set_rules(m_caps, m_limits, allow_unpriced);
+  return restart_only;
+}
+
+std::string Gateway::health_json() const {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& entry : m_health.snapshot(policy::now_ms()))
+    out.push_back({{"kind", entry.kind},
+                   {"provider", entry.provider},
+                   {"name", entry.name},
+                   {"until_ms", entry.until_ms},
+                   {"reason", entry.reason}});
+  return out.dump();
+}
 
 Gateway::Credential Gateway::authenticate(const httplib::Request& request) const {
   std::string key = request.get_header_value("x-api-key");
@@ -89,10 +127,12 @@ Gateway::Credential Gateway::authenticate(const httplib::Request& request) const
 }
 
 void Gateway::apply_policy(policy::PolicySettings settings) {
-  m_budget.set_rules(std::move(settings.caps), std::move(settings.limits), m_config.caps.allow_unpriced);
   auto keys = std::make_shared<const policy::KeyRing>(settings.keys);
   auto overrides = std::make_shared<const std::vector<policy::RouteOverride>>(std::move(settings.overrides));
   std::lock_guard lock(m_keys_mutex);
+  m_caps = std::move(settings.caps);
+  m_limits = std::move(settings.limits);
+  m_budget.set_rules(m_caps, m_limits, live()->config.caps.allow_unpriced);
   m_keys = std::move(keys);
   m_overrides = std::move(overrides);
 }
@@ -131,7 +171,7 @@ void Gateway::install(httplib::Server& server) {
   // client's next request would be parsed from it.
   auto guarded = [this](httplib::Server::Handler handler) {
     return [this, handler = std::move(handler)](const httplib::Request& request, httplib::Response& response) {
-      if (!host_allowed(request, m_config.server.host))
+      if (!host_allowed(request, m_server.host))
         return set_error(response, format_of(request), 403,
                          "llmgw only answers requests addressed to a loopback host name");
       if (browser_origin(request))
@@ -186,12 +226,12 @@ void Gateway::install(httplib::Server& server) {
                                                                     httplib::Response& response) {
     if (!response.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
     std::string message;
-    int port = m_config.server.port;
+    int port = m_server.port;
     if (response.status == 404)
       message = "no route for " + request.method + " " + request.path + "; point Anthropic clients at http://127.0.0.1:" +
                 std::to_string(port) + " and OpenAI clients at http://127.0.0.1:" + std::to_string(port) + "/v1";
     else if (response.status == 413)
-      message = "request body is larger than the limit of " + std::to_string(m_config.server.max_body_bytes) +
+      message = "request body is larger than the limit of " + std::to_string(m_server.max_body_bytes) +
                 " bytes (server.max_body_mb in config.toml)";
     else
       message = "request failed with HTTP " + std::to_string(response.status);
@@ -210,11 +250,13 @@ void Gateway::handle_models(const httplib::Request& request, httplib::Response& 
   auto add = [&](const std::string& id, const std::string& owner) {
     if (seen.insert(id).second) models.emplace_back(id, owner);
   };
-  for (const auto& [name, target] : m_config.model_map) add(name, target.substr(0, target.find('/')));
-  for (const auto& provider : m_config.providers) {
+  const auto snapshot = live();
+  for (const auto& [name, list] : snapshot->config.aliases)
+    add(name, list.front().target.substr(0, list.front().target.find('/')));
+  for (const auto& provider : snapshot->config.providers) {
     for (const auto& model : provider.models) add(model, provider.name);
     std::string family = std::string(config::to_string(provider.kind));
-    for (const auto& price : m_prices.entries())
+    for (const auto& price : snapshot->prices.entries())
       if (price.provider == family && price.model.find('/') == std::string::npos) add(price.model, provider.name);
   }
   nlohmann::json data = nlohmann::json::array();

@@ -8,6 +8,7 @@
 #include "core/policy/keys.hpp"
 #include "core/pipeline/request_context.hpp"
 #include "core/pricing/price_table.hpp"
+#include "core/routing/health.hpp"
 #include "core/routing/router.hpp"
 
 #include <atomic>
@@ -30,6 +31,13 @@ struct ScannedObject;
 }
 namespace llmgw::core::pipeline {
 
+// The config in force and the price table built from it: replaced whole when config.toml changes;
+// each request holds the one it started with.
+struct LiveConfig {
+  config::Config config;
+  pricing::PriceTable prices;
+};
+
 struct GatewayOptions {
   std::string token;                                       // the gateway token clients send
   std::chrono::seconds keepalive_interval{15};              // SSE comment during upstream silence
@@ -49,7 +57,17 @@ public:
   // Requests currently being served.
   int in_flight() const { return m_in_flight.load(); }
 
-  const config::Config& config() const { return m_config; }
+  // The server settings (fixed for the life of the process: a reload cannot rebind).
+  const config::ServerConfig& server_config() const { return m_server; }
+  // The config and prices in force now.
+  std::shared_ptr<const LiveConfig> live() const;
+  // Put a new config in force for the requests that start from now on. Returns the settings it
+  // changes that only a restart applies (server.*), empty when none.
+  std::vector<std::string> reload(config::Config config);
+  // Cool-downs, benched keys and session pins learnt so far.
+  const routing::Health& health() const { return m_health; }
+  // Deployments cooling down and keys benched now, as JSON for `llmgw providers`.
+  std::string health_json() const;
 
   // Caps, rate limits and virtual keys as the CLI last set them (store/settings_watcher).
   void apply_policy(policy::PolicySettings settings);
@@ -83,6 +101,7 @@ private:
   struct Retry {
     bool wanted = false;
     int after_seconds = 0;
+    bool next_key = false; // the same deployment again, with another key, no wait
   };
   // Whether another try may follow a failure that asked to wait retry_after seconds (0: none).
   using MayRetry = std::function<bool(int retry_after_seconds)>;
@@ -91,7 +110,14 @@ private:
   // Select the deployment and build the request it gets (model spliced, its auth).
   httplib::Request prepare_upstream(const httplib::Request& request, const protocol::ScannedObject& scanned,
                                     RequestContext& context, const routing::RouteResult& deployment);
-  void note_attempt(RequestContext& context, int status, std::string error);
+  // Record an upstream try; unless the failure was a key's, it feeds cool-downs and session pins.
+  void note_attempt(RequestContext& context, int status, std::string error, bool judges_deployment = true);
+  // The order deployments are tried in: drawn by weight, the session's pin first, cooling ones
+  // skipped while another remains.
+  void order_deployments(std::vector<routing::RouteResult>& deployments, const RequestContext& context);
+  // A 401/403 or an exhausted quota on a provider key: bench the key. True when the request may
+  // go again at once with another key.
+  bool rotate_key(RequestContext& context, int status, std::string_view body, int retry_after_seconds);
   Retry relay_once(httplib::Response& response, RequestContext& context, httplib::Request upstream,
                    const MayRetry& may_retry);
   Retry relay_stream(httplib::Response& response, std::shared_ptr<RequestContext> context, httplib::Request upstream,
@@ -100,8 +126,12 @@ private:
                    Outcome outcome);
   void settle(RequestContext& context, const protocol::ResponseObserver* observer);
 
-  config::Config m_config;
-  pricing::PriceTable m_prices;
+  const config::ServerConfig m_server;
+  mutable std::mutex m_live_mutex;
+  std::shared_ptr<const LiveConfig> m_live;
+  routing::Health m_health;
+  std::vector<policy::CapRule> m_caps;   // as last applied, for a reload that changes caps.unpriced
+  std::vector<policy::RateRule> m_limits;
   UsageSink& m_sink;
   GatewayOptions m_options;
   http::UpstreamPool m_pool;

@@ -96,6 +96,28 @@ std::chrono::milliseconds retry_wait(const config::RoutingConfig& policy, int at
   return std::chrono::milliseconds(base == 0 ? 0 : jitter(random));
 }
 
+// A deployment can be called: it forwards the client's credentials, needs no key, or has one set.
+bool has_key(const routing::RouteResult& deployment) {
+  const auto& provider = *deployment.provider;
+  if (provider.forward_client_auth || !deployment.key.empty()) return true;
+  if (!deployment.key_env.empty()) return false; // its own key, unset
+  if (provider.api_key_env.empty()) return true;
+  for (size_t i = 0; i < provider.key_count(); ++i)
+    if (!provider.key_value(i).empty()) return true;
+  return false;
+}
+
+// Why a provider key should rest, "" when the answer says nothing about the key: refused (401,
+// 403), out of quota or credit, or rate limited (only worth it when another key can go instead).
+std::string key_trouble(int status, std::string_view body) {
+  if (status == 401 || status == 403) return "refused (HTTP " + std::to_string(status) + ")";
+  if (status == 402) return "out of credit (HTTP 402)";
+  for (std::string_view phrase : {"insufficient_quota", "exceeded your current quota", "credit balance is too low"})
+    if (body.find(phrase) != std::string_view::npos) return "out of quota (HTTP " + std::to_string(status) + ")";
+  if (status == 429) return "rate limited (HTTP 429)";
+  return "";
+}
+
 // Output a reservation assumes when neither the request nor the price table gives a limit.
 constexpr int64_t k_default_max_output_tokens = 32'000;
 
@@ -123,6 +145,8 @@ void Gateway::handle_api(const httplib::Request& request, httplib::Response& res
   auto context = std::make_shared<RequestContext>();
   context->started = std::chrono::steady_clock::now();
   context->endpoint = endpoint;
+  context->live = live();
+  const config::Config& config = context->live->config;
   RequestRecord& record = context->record;
   record.started_at_ms = unix_ms();
   record.endpoint = endpoint.path;
@@ -144,7 +168,7 @@ void Gateway::handle_api(const httplib::Request& request, httplib::Response& res
     record.project = credential.key->project;
     if (!credential.key->agent.empty()) record.agent = credential.key->agent;
   }
-  if (!token_ok && !any_client_auth(m_config))
+  if (!token_ok && !any_client_auth(config))
     return reply_error(response, *context, 401, "missing or wrong llmgw token; run `llmgw env` to get it",
                        Outcome::refused);
   auto scanned = protocol::scan_object(request.body);
@@ -167,30 +191,33 @@ void Gateway::handle_api(const httplib::Request& request, httplib::Response& res
                         : stream_member != nullptr && protocol::is_true(request.body, *stream_member);
 
   const std::string use = override_for(record.agent, *model);
-  auto deployments = use.empty() ? routing::route_all(m_config, *model, endpoint.format)
-                                 : routing::route_target(m_config, use, *model, endpoint.format);
+  routing::RequestTraits traits;
+  if (!config.routes.empty()) traits = routing::read_traits(request.body, *scanned, record.agent, *model);
+  auto deployments = use.empty() ? routing::route_all(config, *model, endpoint.format, traits)
+                                 : routing::route_target(config, use, *model, endpoint.format);
   const auto& route = deployments.front();
   if (route.provider == nullptr) return reply_error(response, *context, 404, route.error, Outcome::refused);
   if (!token_ok && !route.provider->forward_client_auth)
     return reply_error(response, *context, 401, "missing or wrong llmgw token; run `llmgw env` to get it",
                        Outcome::refused);
   const auto& provider = *route.provider;
-  if (!provider.forward_client_auth && provider.api_key.empty() && !provider.api_key_env.empty())
+  if (!has_key(route))
     return reply_error(response, *context, 500,
-                       "provider '" + provider.name + "' has no API key: set " + provider.api_key_env +
+                       "provider '" + provider.name + "' has no API key: set " +
+                           (route.key_env.empty() ? provider.api_key_env : route.key_env) +
                            " in the environment of `llmgw serve`",
                        Outcome::refused);
   // Fallbacks must be usable the same way: same kind of credentials, a key when one is needed.
   std::erase_if(deployments, [&](const routing::RouteResult& d) {
-    return d.provider->forward_client_auth != provider.forward_client_auth ||
-           (!d.provider->forward_client_auth && d.provider->api_key.empty() && !d.provider->api_key_env.empty());
+    return d.provider->forward_client_auth != provider.forward_client_auth || !has_key(d);
   });
-  select_deployment(*context, route);
+  order_deployments(deployments, *context);
+  select_deployment(*context, deployments.front());
   if (endpoint.count_tokens && context->translated) return count_tokens_locally(request, response, *context, *model);
   if (!admit(request, response, *context, request.body, *scanned)) return;
 
   // Retries within a deployment, then the next deployment, while no byte reached the client.
-  const auto& policy = m_config.routing;
+  const auto& policy = config.routing;
   for (size_t d = 0; d < deployments.size(); ++d) {
     const bool next_deployment = d + 1 < deployments.size();
     for (int attempt = 1; attempt <= policy.attempts; ++attempt) {
@@ -208,14 +235,36 @@ void Gateway::handle_api(const httplib::Request& request, httplib::Response& res
       const Retry retry = record.streamed ? relay_stream(response, context, std::move(upstream), may_retry)
                                           : relay_once(response, *context, std::move(upstream), may_retry);
       if (!retry.wanted) return;
+      if (retry.next_key) { // another key of the same provider: not a try of its own
+        --attempt;
+        continue;
+      }
       if (retry.after_seconds > policy.max_retry_after_seconds || !more_here) break; // next deployment
       std::this_thread::sleep_for(retry_wait(policy, attempt, retry.after_seconds));
     }
   }
 }
 
+void Gateway::order_deployments(std::vector<routing::RouteResult>& deployments, const RequestContext& context) {
+  const auto& rules = context.live->config.routing;
+  if (deployments.size() < 2) return;
+  thread_local std::minstd_rand random(std::random_device{}());
+  routing::weighted_order(deployments, std::uniform_real_distribution<double>(0.0, 1.0)(random));
+  const int64_t now = policy::now_ms();
+  if (rules.session_affinity && !context.record.session_id.empty()) {
+    const std::string pin = m_health.pinned(context.record.session_id + "\n" + context.record.requested_model, now);
+    auto it = std::find_if(deployments.begin(), deployments.end(), [&](const auto& d) { return d.id() == pin; });
+    if (it != deployments.end()) std::rotate(deployments.begin(), it, it + 1);
+  }
+  // Cooling deployments are skipped while another remains; with none left, all are tried anyway.
+  auto healthy = std::stable_partition(deployments.begin(), deployments.end(),
+                                       [&](const auto& d) { return !m_health.cooling(d.id(), now); });
+  if (healthy != deployments.begin()) deployments.erase(healthy, deployments.end());
+}
+
 void Gateway::select_deployment(RequestContext& context, const routing::RouteResult& deployment) {
   context.provider = deployment.provider;
+  context.deployment_id = deployment.id();
   context.record.provider = deployment.provider->name;
   context.record.billed_to_client = deployment.provider->forward_client_auth;
   context.record.served_model = deployment.upstream_model;
@@ -236,7 +285,22 @@ httplib::Request Gateway::prepare_upstream(const httplib::Request& request, cons
   upstream.method = "POST";
   upstream.path = upstream_path(provider, context.upstream_format, context.endpoint, model, record.streamed, query,
                                 !context.translated);
-  upstream.headers = upstream_headers(request.headers, provider);
+  context.key_index = SIZE_MAX;
+  context.api_key.clear();
+  if (!deployment.key.empty()) {
+    context.api_key = deployment.key;
+  } else if (provider.key_count() > 1) {
+    const int64_t now = policy::now_ms();
+    for (size_t tries = 0; tries < provider.key_count() && context.api_key.empty(); ++tries) {
+      context.key_index = m_health.pick_key(provider, now);
+      context.api_key = provider.key_value(context.key_index);
+      if (context.api_key.empty())
+        m_health.bench_key(provider, context.key_index, "not set", now, context.live->config.routing.key_bench_seconds);
+    }
+  } else if (!provider.forward_client_auth) {
+    context.api_key = provider.api_key;
+  }
+  upstream.headers = upstream_headers(request.headers, provider, context.api_key);
   context.hide_usage_chunk = false;
   if (!context.translated) {
     const bool want_usage = record.streamed && context.endpoint.format == protocol::ApiFormat::openai_chat;
@@ -257,7 +321,7 @@ httplib::Request Gateway::prepare_upstream(const httplib::Request& request, cons
     options.family = reasoning_family(provider.kind);
     options.openai_first_party =
         provider.kind == config::ProviderKind::openai || provider.kind == config::ProviderKind::azure;
-    const auto* price = m_prices.find(price_provider(provider), deployment.upstream_model);
+    const auto* price = context.live->prices.find(price_provider(provider), deployment.upstream_model);
     options.default_max_tokens =
         price != nullptr && price->max_output_tokens > 0 ? price->max_output_tokens : k_default_translated_max_tokens;
     upstream.body = translate::encode_upstream_request(context.upstream_format, context.decoded->request, options);
@@ -285,8 +349,18 @@ void Gateway::count_tokens_locally(const httplib::Request& request, httplib::Res
   settle(context, nullptr);
 }
 
-void Gateway::note_attempt(RequestContext& context, int status, std::string error) {
+void Gateway::note_attempt(RequestContext& context, int status, std::string error, bool judges_deployment) {
   const auto latency = ms_between(context.attempt_started, std::chrono::steady_clock::now());
+  const auto& rules = context.live->config.routing;
+  if (judges_deployment && (status == 0 || retryable(status))) {
+    m_health.failed(context.deployment_id, error.empty() ? "HTTP " + std::to_string(status) : error, policy::now_ms(),
+                    rules);
+  } else if (judges_deployment && status < 400) {
+    m_health.succeeded(context.deployment_id);
+    if (rules.session_affinity && !context.record.session_id.empty())
+      m_health.pin(context.record.session_id + "\n" + context.record.requested_model, context.deployment_id,
+                   policy::now_ms(), rules.affinity_minutes);
+  }
   context.record.attempts.push_back(
       {context.record.provider, context.record.served_model, status, latency, std::move(error)});
 }
@@ -307,6 +381,7 @@ Gateway::Retry Gateway::relay_once(httplib::Response& response, RequestContext& 
     return {};
   }
   const int after = retry_after_seconds(reply.headers);
+  if (rotate_key(context, reply.status, reply.body, after)) return Retry{true, 0, true};
   if (retryable(reply.status) && may_retry(after)) {
     note_attempt(context, reply.status, "HTTP " + std::to_string(reply.status));
     return Retry{true, after};
@@ -317,13 +392,13 @@ Gateway::Retry Gateway::relay_once(httplib::Response& response, RequestContext& 
   auto& record = context.record;
   record.http_status = reply.status;
   record.outcome = reply.status >= 400 ? Outcome::upstream_error : Outcome::ok;
-  record.error_message = redact(observer.error_message(), provider.api_key);
+  record.error_message = redact(observer.error_message(), context.api_key);
   record.upstream_request_id = first_header(reply.headers, {"request-id", "x-request-id"});
   response.status = reply.status;
   copy_response_headers(reply.headers, response);
   if (!context.budget_remaining.empty()) response.set_header("x-llmgw-budget-remaining-usd", context.budget_remaining);
   std::string type = reply.get_header_value("Content-Type");
-  std::string body = redact(std::move(reply.body), provider.api_key);
+  std::string body = redact(std::move(reply.body), context.api_key);
   if (context.translated) {
     try {
       body = translate_body(context, reply.status, body);
@@ -340,6 +415,23 @@ Gateway::Retry Gateway::relay_once(httplib::Response& response, RequestContext& 
   return {};
 }
 
+bool Gateway::rotate_key(RequestContext& context, int status, std::string_view body, int retry_after_seconds) {
+  if (context.key_index == SIZE_MAX || status < 400) return false;
+  const std::string trouble = key_trouble(status, body);
+  if (trouble.empty()) return false;
+  const auto& provider = *context.provider;
+  const auto& rules = context.live->config.routing;
+  // A rate-limited key rests until its retry-after (10 s when none); the others for key_bench_seconds.
+  const int rest = status == 429 && trouble.rfind("rate", 0) == 0 ? (retry_after_seconds > 0 ? retry_after_seconds : 10)
+                                                                  : rules.key_bench_seconds;
+  const std::string env = provider.key_env(context.key_index);
+  if (!m_health.bench_key(provider, context.key_index, trouble, policy::now_ms(), rest)) return false;
+  std::fprintf(stderr, "llmgw: provider '%s' key %s %s: benched for %ds, using the next key\n", provider.name.c_str(),
+               env.c_str(), trouble.c_str(), rest);
+  note_attempt(context, status, "key " + env + " " + trouble + ": next key", false); // the key's fault
+  return true;
+}
+
 std::string Gateway::translate_body(const RequestContext& context, int status, const std::string& body) const {
   if (status >= 400) return translate::translate_error(context.upstream_format, context.endpoint.format, status, body);
   return translate::translate_response(context.upstream_format, context.endpoint.format, body,
@@ -350,7 +442,7 @@ Gateway::Retry Gateway::relay_stream(httplib::Response& response, std::shared_pt
                                      httplib::Request upstream, const MayRetry& may_retry) {
   const auto& provider = *context->provider;
   StreamRelay::Guard guard;
-  if (m_config.caps.hard && context->reservation.active && context->price != nullptr) {
+  if (context->live->config.caps.hard && context->reservation.active && context->price != nullptr) {
     // Hard mode: the cost so far is the usage seen plus output estimated from the streamed text.
     guard = [this, context](const protocol::ResponseObserver& observer) {
       Usage live = observer.usage();
@@ -381,11 +473,15 @@ Gateway::Retry Gateway::relay_stream(httplib::Response& response, std::shared_pt
   }
   // Nothing has reached the client yet: a retryable status may still be retried elsewhere.
   const int after = retry_after_seconds(head.headers);
-  if (!head.event_stream && retryable(head.status) && may_retry(after)) {
-    relay->wait_body();
+  std::string body; // a whole answer (an error, or JSON to a stream request)
+  if (!head.event_stream) {
+    body = relay->wait_body();
     relay->finish();
-    note_attempt(*context, head.status, "HTTP " + std::to_string(head.status));
-    return Retry{true, after};
+    if (rotate_key(*context, head.status, body, after)) return Retry{true, 0, true};
+    if (retryable(head.status) && may_retry(after)) {
+      note_attempt(*context, head.status, "HTTP " + std::to_string(head.status));
+      return Retry{true, after};
+    }
   }
   note_attempt(*context, head.status, "");
   record.http_status = head.status;
@@ -397,11 +493,9 @@ Gateway::Retry Gateway::relay_stream(httplib::Response& response, std::shared_pt
   std::string type = first_header(head.headers, {"Content-Type"});
   if (!head.event_stream) {
     // An error status (or a JSON answer to a stream request) goes back whole, status intact.
-    std::string body = relay->wait_body();
-    relay->finish();
     record.outcome = head.status >= 400 ? Outcome::upstream_error : Outcome::ok;
-    record.error_message = redact(relay->observer().error_message(), provider.api_key);
-    body = redact(std::move(body), provider.api_key);
+    record.error_message = redact(relay->observer().error_message(), context->api_key);
+    body = redact(std::move(body), context->api_key);
     if (context->translated) {
       try {
         body = translate_body(*context, head.status, body);
@@ -439,7 +533,7 @@ Gateway::Retry Gateway::relay_stream(httplib::Response& response, std::shared_pt
         else if (relay->observer().saw_error()) rec.outcome = Outcome::upstream_error;
         else rec.outcome = Outcome::ok;
         rec.error_message = relay->stopped() ? "ended at a spend cap (caps.hard)"
-                                             : redact(relay->observer().error_message(), context->provider->api_key);
+                                             : redact(relay->observer().error_message(), context->api_key);
         settle(*context, &relay->observer());
       });
   return {};
@@ -454,7 +548,7 @@ bool Gateway::admit(const httplib::Request&, httplib::Response& response, Reques
   policy::Estimate estimate;
   estimate.input_tokens = static_cast<int64_t>(body.size() / 4) + 1; // ~4 bytes a token; JSON pads it
   const auto& provider = *context.provider;
-  if (const auto* price = m_prices.find(price_provider(provider), record.served_model)) {
+  if (const auto* price = context.live->prices.find(price_provider(provider), record.served_model)) {
     context.price = price;
     context.estimated_input_tokens = estimate.input_tokens;
     int64_t max_output = 0;
@@ -496,9 +590,9 @@ void Gateway::settle(RequestContext& context, const protocol::ResponseObserver* 
   }
   record.usage_source = record.usage.reported ? UsageSource::reported : UsageSource::missing;
   if (context.provider != nullptr) {
-    if (const auto* price = m_prices.find(price_provider(*context.provider), record.served_model)) {
+    if (const auto* price = context.live->prices.find(price_provider(*context.provider), record.served_model)) {
       record.cost_usd_pico = pricing::cost_usd_pico(*price, record.usage);
-      record.price_version = m_prices.version();
+      record.price_version = context.live->prices.version();
     } else if (is_local(*context.provider)) {
       record.price_version = "local"; // a model on this machine costs nothing
     } else {

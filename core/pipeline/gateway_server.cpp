@@ -45,7 +45,7 @@ void wait_while_busy(const Gateway& gateway, std::chrono::steady_clock::duration
 
 GatewayServer::GatewayServer(config::Config config, pricing::PriceTable prices, UsageSink& sink, GatewayOptions options)
     : m_gateway(std::move(config), std::move(prices), sink, std::move(options)) {
-  configure(m_server, m_gateway.config().server);
+  configure(m_server, m_gateway.server_config());
   m_gateway.install(m_server);
 }
 
@@ -54,7 +54,7 @@ GatewayServer::~GatewayServer() {
 }
 
 int GatewayServer::bind() {
-  const auto& server = m_gateway.config().server;
+  const auto& server = m_gateway.server_config();
   m_host = server.host;
   int port = server.port;
   if (port == 0) port = m_server.bind_to_any_port(server.host);

@@ -7,6 +7,7 @@
 #include "core/translate/translator.hpp"
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -21,8 +22,14 @@ struct Endpoint {
   std::string gemini_method;   // Gemini routes: "generateContent", "streamGenerateContent" or "countTokens"
 };
 
+struct LiveConfig;
+
 struct RequestContext {
   std::chrono::steady_clock::time_point started;
+  std::shared_ptr<const LiveConfig> live; // the config this request started with (providers point into it)
+  std::string deployment_id;              // "provider/model" of the current try
+  std::string api_key;                    // the provider key of the current try ("" = none / client's own)
+  size_t key_index = SIZE_MAX;            // which of the provider's keys, SIZE_MAX when not one of them
   Endpoint endpoint;
   const config::ProviderConfig* provider = nullptr;
   protocol::ApiFormat upstream_format = protocol::ApiFormat::openai_chat; // of the current deployment

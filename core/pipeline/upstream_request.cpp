@@ -71,7 +71,8 @@ std::optional<Edit> include_usage_edit(std::string_view body, const protocol::Sc
 
 } // namespace
 
-httplib::Headers upstream_headers(const httplib::Headers& client, const config::ProviderConfig& provider) {
+httplib::Headers upstream_headers(const httplib::Headers& client, const config::ProviderConfig& provider,
+                                  const std::string& api_key) {
   httplib::Headers out;
   const bool anthropic = provider.kind == config::ProviderKind::anthropic;
   for (const auto& [name, value] : client) {
@@ -81,13 +82,13 @@ httplib::Headers upstream_headers(const httplib::Headers& client, const config::
     if (!anthropic && name.size() > 10 && ::strncasecmp(name.c_str(), "anthropic-", 10) == 0) continue;
     out.emplace(name, value);
   }
-  if (!provider.forward_client_auth && !provider.api_key.empty()) {
+  if (!provider.forward_client_auth && !api_key.empty()) {
     switch (provider.kind) {
-    case config::ProviderKind::anthropic: out.emplace("x-api-key", provider.api_key); break;
-    case config::ProviderKind::gemini: out.emplace("x-goog-api-key", provider.api_key); break;
-    case config::ProviderKind::azure: out.emplace("api-key", provider.api_key); break;
+    case config::ProviderKind::anthropic: out.emplace("x-api-key", api_key); break;
+    case config::ProviderKind::gemini: out.emplace("x-goog-api-key", api_key); break;
+    case config::ProviderKind::azure: out.emplace("api-key", api_key); break;
     case config::ProviderKind::openai:
-    case config::ProviderKind::openai_compatible: out.emplace("Authorization", "Bearer " + provider.api_key); break;
+    case config::ProviderKind::openai_compatible: out.emplace("Authorization", "Bearer " + api_key); break;
     }
   }
   if (provider.kind == config::ProviderKind::anthropic && out.find("anthropic-version") == out.end())

@@ -11,9 +11,10 @@
 
 namespace llmgw::core::pipeline {
 
-// Upstream request headers for a provider; forwards the client's credentials only when the
-// provider is set to auth = "client".
-httplib::Headers upstream_headers(const httplib::Headers& client, const config::ProviderConfig& provider);
+// Upstream request headers for a provider with one of its keys (api_key); forwards the client's
+// credentials instead only when the provider is set to auth = "client".
+httplib::Headers upstream_headers(const httplib::Headers& client, const config::ProviderConfig& provider,
+                                  const std::string& api_key);
 
 // The model name a provider expects in the body (Azure: the deployment of the model).
 std::string wire_model(const config::ProviderConfig& provider, const std::string& model);

@@ -133,7 +133,7 @@ TEST_CASE("a mapped model changes only the model name in the body") {
     return anthropic_reply("claude-haiku-4-5-20251001", "ok", 5, 0, 0, 1);
   });
   auto config = fake_config(upstream);
-  config.model_map["fast"] = "anthropic/claude-haiku-4-5";
+  config.aliases["fast"] = {{"anthropic/claude-haiku-4-5"}};
   TestGateway gateway(config);
   auto client = gateway.client();
   std::string body = R"({"model": "fast", "max_tokens": 10, "messages": [{"role":"user","content":"é"}]})";

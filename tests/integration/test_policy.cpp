@@ -31,7 +31,7 @@ struct Watched {
       : watcher(
             gateway.db_path(),
             [&gateway](core::policy::PolicySettings settings) { gateway.server().gateway().apply_policy(std::move(settings)); },
-            [&gateway] { return gateway.server().gateway().reservations(); }, std::chrono::milliseconds(100)) {}
+            [&gateway] { return gateway.server().gateway().reservations(); }, {}, std::chrono::milliseconds(100)) {}
   store::SettingsWatcher watcher;
 };
 

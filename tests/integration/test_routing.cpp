@@ -118,8 +118,7 @@ TEST_CASE("a model with fallbacks moves to the next deployment, of another API t
   dead.name = "dead";
   dead.base_url = "http://127.0.0.1:1";
   config.providers.push_back(dead);
-  config.model_map["smart"] = "dead/claude-sonnet-4-5";
-  config.fallbacks["smart"] = {"openai/gpt-4.1", "anthropic/claude-sonnet-4-5"}; // openai: translated
+  config.aliases["smart"] = {{"dead/claude-sonnet-4-5"}, {"openai/gpt-4.1"}, {"anthropic/claude-sonnet-4-5"}}; // openai: translated
   TestGateway gateway(config);
   const std::string body = R"({"model":"smart","max_tokens":10,"messages":[]})";
   auto reply = gateway.client()->Post("/v1/messages", TestGateway::anthropic_auth(), body, "application/json");
@@ -156,8 +155,7 @@ TEST_CASE("a model with fallbacks moves to the next deployment, of another API t
     first.name = "first";
     first.base_url = slow.base_url();
     two.providers.push_back(first);
-    two.model_map["smart"] = "first/claude-sonnet-4-5";
-    two.fallbacks["smart"] = {"anthropic/claude-sonnet-4-5"};
+    two.aliases["smart"] = {{"first/claude-sonnet-4-5"}, {"anthropic/claude-sonnet-4-5"}};
     TestGateway moved(two);
     const auto started = std::chrono::steady_clock::now();
     auto ok = moved.client()->Post("/v1/messages", TestGateway::anthropic_auth(), body, "application/json");
@@ -207,7 +205,7 @@ TEST_CASE("llmgw use switches a running server's routing on its next request, an
   store::SettingsWatcher watcher(
       gateway.db_path(),
       [&](core::policy::PolicySettings settings) { gateway.server().gateway().apply_policy(std::move(settings)); },
-      [&] { return gateway.server().gateway().reservations(); }, std::chrono::milliseconds(100));
+      [&] { return gateway.server().gateway().reservations(); }, {}, std::chrono::milliseconds(100));
   auto client = gateway.client();
   auto send = [&] { return client->Post("/v1/messages", TestGateway::anthropic_auth(), k_messages, "application/json"); };
   REQUIRE(send()->status == 200);

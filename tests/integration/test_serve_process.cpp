@@ -1,5 +1,6 @@
 // The real `llmgw serve` process: SIGTERM/SIGINT drain open streams within the grace period,
-// flush the ledger and exit 0.
+// flush the ledger and exit 0; config.toml edits and SIGHUP reload it; `llmgw providers` sees
+// what it learnt.
 #include "tests/integration/stream_client.hpp"
 #include "tests/support/fake_upstream.hpp"
 #include "tests/support/shell.hpp"
@@ -25,7 +26,7 @@ namespace {
 // A child `llmgw serve` with its own XDG dirs; killed (by pid) if a test leaves it running.
 class ServeProcess {
 public:
-  ServeProcess(const TempDir& dir, const std::string& config_text) {
+  ServeProcess(const TempDir& dir, const std::string& config_text) : m_log_path(dir.file("serve.log")) {
     std::ofstream(dir.file("config.toml")) << config_text;
     int out[2];
     REQUIRE(::pipe(out) == 0);
@@ -34,6 +35,7 @@ public:
     if (m_pid == 0) {
       ::dup2(out[1], 1);
       ::close(out[0]);
+      if (FILE* log = std::fopen(dir.file("serve.log").c_str(), "w")) ::dup2(::fileno(log), 2);
       ::setenv("XDG_CONFIG_HOME", dir.file("config").c_str(), 1);
       ::setenv("XDG_DATA_HOME", dir.file("data").c_str(), 1);
       ::setenv("LLMGW_IT_KEY", "fake-key-for-tests", 1);
@@ -63,6 +65,13 @@ public:
   int port() const { return m_port; }
   const std::string& token() const { return m_token; }
   void signal(int number) const { ::kill(m_pid, number); }
+  // What the server wrote to stderr so far.
+  std::string log() const {
+    std::ifstream in(m_log_path);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  }
   // Exit code, or -1 when it did not exit within the timeout.
   int wait_exit(int timeout_ms) {
     for (int waited = 0; waited < timeout_ms; waited += 10) {
@@ -77,6 +86,7 @@ public:
   }
 
 private:
+  std::string m_log_path;
   pid_t m_pid = -1;
   FILE* m_stdout = nullptr;
   int m_port = 0;
@@ -275,4 +285,108 @@ TEST_CASE("llmgw cap, key and usage --check / --statusline against a running ser
   CHECK(keys.output.find("web") != std::string::npos);
   CHECK(llmgw_command(dir, serve.port(), "key revoke ci").exit_code == 0);
   CHECK(llmgw_command(dir, serve.port(), "key revoke ci").exit_code == 1);
+}
+
+TEST_CASE("config.toml edits and SIGHUP reach a running server; an invalid edit is refused and the old config stays") {
+  FakeUpstream first, second;
+  TempDir dir;
+  ServeProcess serve(dir, config_for(first, 5));
+  httplib::Client client("127.0.0.1", serve.port());
+  const httplib::Headers auth{{"x-api-key", serve.token()}, {"anthropic-version", "2023-06-01"}};
+  const std::string body = R"({"model":"claude-sonnet-4-5","max_tokens":5,"messages":[]})";
+  REQUIRE(client.Post("/v1/messages", auth, body, "application/json")->status == 200);
+  CHECK(first.calls() == 1);
+  auto write_config = [&](const std::string& text) {
+    const std::string temp = dir.file("config.toml.new");
+    std::ofstream(temp) << text;
+    std::rename(temp.c_str(), dir.file("config.toml").c_str()); // as editors save
+  };
+  // Wait up to 3 s for the server to say `needle` on stderr.
+  auto logged = [&](const std::string& needle, size_t count = 1) {
+    for (int i = 0; i < 300; ++i) {
+      const std::string log = serve.log();
+      size_t found = 0;
+      for (size_t at = log.find(needle); at != std::string::npos; at = log.find(needle, at + 1)) ++found;
+      if (found >= count) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+  };
+
+  // An edit: the model now goes to the second upstream, without a restart.
+  write_config(config_for(first, 5) + "[providers.second]\nkind = \"anthropic\"\nbase_url = \"" + second.base_url() +
+               "\"\napi_key_env = \"LLMGW_IT_KEY\"\n[models]\n\"claude-sonnet-4-5\" = \"second/claude-sonnet-4-5\"\n");
+  REQUIRE(logged("config file changed: config reloaded"));
+  REQUIRE(client.Post("/v1/messages", auth, body, "application/json")->status == 200);
+  CHECK(second.calls() == 1);
+  CHECK(first.calls() == 1);
+
+  // An invalid edit: refused with the reason, the running config stays in force.
+  write_config("[providers.second]\nkind = \"anthropic\"\nbase_url = \"" + second.base_url() + "\"\nbogus = 1\n");
+  REQUIRE(logged("config NOT reloaded, the running config stays"));
+  CHECK(serve.log().find("unknown key 'bogus'") != std::string::npos);
+  REQUIRE(client.Post("/v1/messages", auth, body, "application/json")->status == 200);
+  CHECK(second.calls() == 2);
+
+  // SIGHUP rereads the file: back to the first upstream once the file is valid again. A change
+  // of server.* is reported as needing a restart.
+  std::ofstream(dir.file("config.toml")) << "default_provider = \"anthropic\"\n[server]\nshutdown_grace_seconds = 7\n"
+                                             "[providers.anthropic]\nkind = \"anthropic\"\nbase_url = \""
+                                          << first.base_url() << "\"\napi_key_env = \"LLMGW_IT_KEY\"\n";
+  serve.signal(SIGHUP);
+  REQUIRE(logged("config reloaded", 2));
+  CHECK(logged("server.shutdown_grace_seconds changed: it takes effect after a restart"));
+  REQUIRE(client.Post("/v1/messages", auth, body, "application/json")->status == 200);
+  CHECK(first.calls() == 2);
+  CHECK(serve.log().find("fake-key-for-tests") == std::string::npos);
+  serve.signal(SIGTERM);
+  CHECK(serve.wait_exit(10000) == 0);
+}
+
+TEST_CASE("llmgw providers shows a deployment cooling down and a benched key of the running server") {
+  FakeUpstream flaky, healthy;
+  flaky.on("POST", "/v1/messages", [](const RecordedRequest&) { return anthropic_error(503, "api_error", "down"); });
+  healthy.on("POST", "/v1/messages", [](const RecordedRequest& request) {
+    auto key = request.headers.find("x-api-key");
+    if (key != request.headers.end() && key->second == "fake-key-for-tests")
+      return anthropic_error(401, "authentication_error", "invalid x-api-key");
+    return anthropic_reply("claude-sonnet-4-5", "ok", 10, 0, 0, 5);
+  });
+  TempDir dir;
+  std::ostringstream config;
+  config << "default_provider = \"anthropic\"\n[routing]\nattempts = 1\ncooldown_failures = 2\ncooldown_seconds = 60\n"
+         << "[providers.anthropic]\nkind = \"anthropic\"\nbase_url = \"" << healthy.base_url()
+         << "\"\napi_key_env = [\"LLMGW_IT_KEY\", \"LLMGW_IT_KEY_2\"]\n"
+         << "[providers.flaky]\nkind = \"anthropic\"\nbase_url = \"" << flaky.base_url()
+         << "\"\napi_key_env = \"LLMGW_IT_KEY_2\"\n[models]\nsmart = [\"flaky/claude-sonnet-4-5\", \"anthropic/claude-sonnet-4-5\"]\n";
+  ::setenv("LLMGW_IT_KEY_2", "second-fake-key", 1); // inherited by the server and the CLI
+  ServeProcess serve(dir, config.str());
+  httplib::Client client("127.0.0.1", serve.port());
+  const httplib::Headers auth{{"x-api-key", serve.token()}, {"anthropic-version", "2023-06-01"}};
+  const std::string body = R"({"model":"smart","max_tokens":5,"messages":[]})";
+  for (int i = 0; i < 2; ++i) REQUIRE(client.Post("/v1/messages", auth, body, "application/json")->status == 200);
+  CHECK(flaky.calls() == 2);
+  nlohmann::json providers;
+  for (int i = 0; i < 100; ++i) { // published by the server within a poll interval
+    providers = nlohmann::json::parse(llmgw_command(dir, serve.port(), "providers --json").output);
+    if (providers[0]["trouble"].size() == 1 && providers[1]["trouble"].size() == 1) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  REQUIRE(providers.size() == 2);
+  CHECK(providers[0]["key"] == "2 keys, 2 set");
+  REQUIRE(providers[0]["trouble"].size() == 1);
+  CHECK(providers[0]["trouble"][0]["kind"] == "key");
+  CHECK(providers[0]["trouble"][0]["name"] == "LLMGW_IT_KEY");
+  CHECK(providers[0]["trouble"][0]["reason"] == "refused (HTTP 401)");
+  REQUIRE(providers[1]["trouble"].size() == 1);
+  CHECK(providers[1]["trouble"][0]["kind"] == "deployment");
+  CHECK(providers[1]["trouble"][0]["name"] == "claude-sonnet-4-5");
+  CHECK(providers[1]["trouble"][0]["until_ms"].get<int64_t>() > core::policy::now_ms() + 50'000);
+  auto text = llmgw_command(dir, serve.port(), "providers").output;
+  INFO(text);
+  CHECK(text.find("claude-sonnet-4-5 cooling down until") != std::string::npos);
+  CHECK(text.find("key LLMGW_IT_KEY benched until") != std::string::npos);
+  CHECK(text.find("second-fake-key") == std::string::npos);
+  CHECK(text.find("fake-key-for-tests") == std::string::npos);
+  ::unsetenv("LLMGW_IT_KEY_2");
 }

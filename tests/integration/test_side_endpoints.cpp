@@ -35,7 +35,7 @@ TEST_CASE("Codex's WebSocket upgrade attempt gets a fast plain HTTP answer") {
 TEST_CASE("GET /v1/models answers in the Anthropic or OpenAI shape by the request's headers") {
   FakeUpstream upstream;
   auto config = fake_config(upstream);
-  config.model_map["fast"] = "anthropic/claude-haiku-4-5";
+  config.aliases["fast"] = {{"anthropic/claude-haiku-4-5"}};
   TestGateway gateway(config);
   auto client = gateway.client();
   auto anthropic = client->Get("/v1/models?limit=1000", TestGateway::anthropic_auth());

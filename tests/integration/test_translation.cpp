@@ -408,7 +408,7 @@ TEST_CASE("Azure: deployment URL with api-version and the api-key header") {
     return openai_chat_reply("gpt-4.1-2025-04-14", "from azure", 10, 0, 2);
   });
   auto config = translating_config(upstream);
-  config.model_map["gpt-4.1"] = "azure/gpt-4.1";
+  config.aliases["gpt-4.1"] = {{"azure/gpt-4.1"}};
   TestGateway gateway(config);
   auto client = gateway.client();
   const std::string body = R"({"model":"gpt-4.1","messages":[{"role":"user","content":"hi"}]})";

@@ -136,7 +136,7 @@ TEST_CASE("config: model map entries are checked against inferred providers") {
   const std::string path = dir.write("config.toml", "[models]\nfast = \"openai/gpt-5-mini\"\n");
   CHECK(load_error({path, {}, {}}) == path + ":2: models.fast names unknown provider 'openai' (configured: none)");
   env.set("OPENAI_API_KEY", "sk-test");
-  CHECK(load_config({path, {}, {}}).model_map.at("fast") == "openai/gpt-5-mini");
+  CHECK(load_config({path, {}, {}}).aliases.at("fast").front().target == "openai/gpt-5-mini");
 }
 
 TEST_CASE("config: --config wins over LLMGW_CONFIG, which wins over XDG") {

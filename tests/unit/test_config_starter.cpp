@@ -28,7 +28,7 @@ TEST_CASE("config: the starter config parses and yields the defaults") {
   CHECK(config.server.port == defaults.port);
   CHECK(config.server.max_body_bytes == defaults.max_body_bytes);
   CHECK(config.providers.empty());
-  CHECK(config.model_map.empty());
+  CHECK(config.aliases.empty());
   CHECK(config.price_overrides.empty());
   for (const auto& entry : config.origins) CHECK_MESSAGE(entry.origin == "default", entry.key);
 }
@@ -55,7 +55,11 @@ TEST_CASE("config: every example in the starter config is valid") {
     CHECK_MESSAGE(config.find_provider(name), name);
   CHECK(config.default_provider == "anthropic");
   CHECK(config.find_provider("deepseek")->api_key == "sk-deepseek-test");
-  CHECK(config.model_map.at("cheap") == "deepseek/deepseek-chat");
+  CHECK(config.aliases.at("cheap").front().target == "deepseek/deepseek-chat");
+  CHECK(config.aliases.at("smart").front().weight == 3);
+  REQUIRE(config.routes.size() == 2);
+  CHECK(config.routes[0].background == true);
+  CHECK(config.routes[1].min_prompt_tokens == 150000);
   REQUIRE(config.price_overrides.size() == 1);
   CHECK(config.price_overrides[0].base.cache_read == 28'000);
   CHECK(config.server.port == 8787);

@@ -104,7 +104,7 @@ TEST_CASE("config: model map values must name a configured provider") {
   const Config config = parse_config("[providers.openrouter]\n[models]\n"
                                      "\"sonnet\" = \"openrouter/anthropic/claude-sonnet-4.5\"\n",
                                      "cfg.toml");
-  CHECK(config.model_map.at("sonnet") == "openrouter/anthropic/claude-sonnet-4.5");
+  CHECK(config.aliases.at("sonnet").front().target == "openrouter/anthropic/claude-sonnet-4.5");
   CHECK(config.find_origin("models.sonnet")->origin == "cfg.toml:3");
   CHECK(parse_error("[providers.openai]\n[models]\nfast = \"gpt-5-mini\"\n") ==
         "cfg.toml:3: models.fast = 'gpt-5-mini' must have the form 'provider/model'");
@@ -198,4 +198,95 @@ TEST_CASE("config: providers keep the file's order and the first is the default"
   CHECK(config.providers[0].name == "zed");
   CHECK(config.default_provider == "zed");
   CHECK(config.find_origin("default_provider")->origin == "inferred: first provider");
+}
+
+TEST_CASE("config: several keys per provider, a key strategy, deployments with weights and keys") {
+  ScopedEnv env;
+  env.set("KEY_A", "value-a");
+  env.set("KEY_B", "value-b");
+  env.unset("KEY_C");
+  env.set("WORK_KEY", "value-work");
+  const Config config = parse_config("[providers.openai]\napi_key_env = [\"KEY_A\", \"KEY_B\", \"KEY_C\"]\n"
+                                     "key_strategy = \"least_recent\"\n[providers.anthropic]\n"
+                                     "[models]\nsmart = [{ to = \"anthropic/claude-sonnet-4-5\", weight = 3, "
+                                     "key_env = \"WORK_KEY\" }, \"openai/gpt-4.1\"]\n",
+                                     "cfg.toml");
+  const ProviderConfig* openai = config.find_provider("openai");
+  REQUIRE(openai);
+  CHECK(openai->key_count() == 3);
+  CHECK(openai->key_value(0) == "value-a");
+  CHECK(openai->key_env(1) == "KEY_B");
+  CHECK(openai->key_value(1) == "value-b");
+  CHECK(openai->key_value(2).empty());
+  CHECK(openai->key_strategy == KeyStrategy::least_recent);
+  CHECK(config.find_origin("providers.openai.key")->value == "KEY_A set, KEY_B set, KEY_C not set");
+  CHECK(config.find_origin("providers.openai.api_key_env")->value == "[KEY_A, KEY_B, KEY_C]");
+  const auto& smart = config.aliases.at("smart");
+  REQUIRE(smart.size() == 2);
+  CHECK(smart[0].target == "anthropic/claude-sonnet-4-5");
+  CHECK(smart[0].weight == 3);
+  CHECK(smart[0].key_env == "WORK_KEY");
+  CHECK(smart[0].key == "value-work");
+  CHECK(smart[1].target == "openai/gpt-4.1");
+  CHECK(config.find_origin("models.smart")->value ==
+        "anthropic/claude-sonnet-4-5 (weight 3) (key WORK_KEY), openai/gpt-4.1");
+  CHECK(config.find_origin("models.smart")->value.find("value-work") == std::string::npos);
+  CHECK(parse_error("[providers.openai]\nkey_strategy = \"round_robbin\"\n") ==
+        "cfg.toml:2: providers.openai.key_strategy must be \"round_robin\" or \"least_recent\", not 'round_robbin' "
+        "(did you mean 'round_robin'?)");
+  CHECK(parse_error("[providers.openai]\napi_key_env = []\n") ==
+        "cfg.toml:2: providers.openai.api_key_env must name at least one environment variable");
+  CHECK(parse_error("[providers.openai]\n[models]\nx = [{ to = \"openai/gpt-4.1\", wieght = 2 }]\n") ==
+        "cfg.toml:3: unknown key 'wieght' in models.x item (did you mean 'weight'?)");
+  CHECK(parse_error("[providers.openai]\n[models]\nx = [{ weight = 2 }]\n") ==
+        "cfg.toml:3: models.x item needs to = \"provider/model\"");
+}
+
+TEST_CASE("config: [routing] cool-down, key and affinity settings") {
+  const Config config = parse_config("[routing]\ncooldown_failures = 5\ncooldown_window_seconds = 30\n"
+                                     "cooldown_seconds = 120\nkey_bench_seconds = 900\nsession_affinity = false\n"
+                                     "affinity_minutes = 15\n",
+                                     "cfg.toml");
+  CHECK(config.routing.cooldown_failures == 5);
+  CHECK(config.routing.cooldown_window_seconds == 30);
+  CHECK(config.routing.cooldown_seconds == 120);
+  CHECK(config.routing.key_bench_seconds == 900);
+  CHECK_FALSE(config.routing.session_affinity);
+  CHECK(config.routing.affinity_minutes == 15);
+  CHECK(config.find_origin("routing.cooldown_seconds")->origin == "cfg.toml:4");
+  CHECK(parse_config("", "cfg.toml").find_origin("routing.cooldown_failures")->value == "3");
+  CHECK(parse_error("[routing]\ncooldown_secs = 1\n") ==
+        "cfg.toml:2: unknown key 'cooldown_secs' in [routing] (did you mean 'cooldown_seconds'?)");
+  CHECK(parse_error("[routing]\nsession_affinity = 1\n") ==
+        "cfg.toml:2: routing.session_affinity must be a boolean, not an integer");
+}
+
+TEST_CASE("config: [[routes]] rules with their conditions, checked against the providers") {
+  const Config config = parse_config("[providers.anthropic]\n[providers.ollama]\n[models]\nlocal = \"ollama/qwen3\"\n"
+                                     "[[routes]]\nagent = \"claude-code\"\nbackground = true\nto = \"local\"\n"
+                                     "[[routes]]\nmodel = \"claude-*\"\nmin_prompt_tokens = 100000\nthinking = false\n"
+                                     "tools = true\nto = [\"anthropic/claude-sonnet-4-5\", \"ollama\"]\n",
+                                     "cfg.toml");
+  REQUIRE(config.routes.size() == 2);
+  CHECK(config.routes[0].agent == "claude-code");
+  CHECK(config.routes[0].background == true);
+  CHECK_FALSE(config.routes[0].thinking.has_value());
+  CHECK(config.routes[0].to.front().target == "local");
+  CHECK(config.routes[0].origin == "cfg.toml:5");
+  CHECK(config.routes[1].model == "claude-*");
+  CHECK(config.routes[1].min_prompt_tokens == 100000);
+  CHECK(config.routes[1].thinking == false);
+  CHECK(config.routes[1].tools == true);
+  REQUIRE(config.routes[1].to.size() == 2);
+  CHECK(config.find_origin("routes[1]")->value ==
+        "model claude-*, no thinking, tools, prompt >= 100000 tokens -> anthropic/claude-sonnet-4-5, ollama");
+  CHECK(parse_error("[providers.anthropic]\n[[routes]]\nmodel = \"x\"\n") ==
+        "cfg.toml:2: routes[0] needs to = [\"provider/model\", ...] (where matching requests go)");
+  CHECK(parse_error("[providers.anthropic]\n[[routes]]\ntools = true\nto = \"antropic/x\"\n") ==
+        "cfg.toml:2: routes[0] target 'antropic/x' names unknown provider 'antropic' (did you mean 'anthropic'?) "
+        "(configured: anthropic)");
+  CHECK(parse_error("[[routes]]\nbackground = \"yes\"\nto = \"x\"\n") ==
+        "cfg.toml:2: routes[0].background must be a boolean, not a string");
+  CHECK(parse_error("[[routes]]\nagnet = \"codex\"\n") ==
+        "cfg.toml:2: unknown key 'agnet' in [[routes]] (did you mean 'agent'?)");
 }

@@ -10,9 +10,9 @@ namespace {
 
 config::Config two_providers() {
   config::Config config;
-  config::ProviderConfig openai{"openai", ProviderKind::openai, "https://api.openai.com/v1", "OPENAI_API_KEY", "k", false, {}, true, {}, {}};
-  config::ProviderConfig anthropic{"anthropic", ProviderKind::anthropic, "https://api.anthropic.com", "ANTHROPIC_API_KEY", "k", false, {}, false, {}, {}};
-  config::ProviderConfig deepseek{"deepseek", ProviderKind::openai_compatible, "https://api.deepseek.com/v1", "DEEPSEEK_API_KEY", "k", false, {"deepseek-chat"}, false, {}, {}};
+  config::ProviderConfig openai{"openai", ProviderKind::openai, "https://api.openai.com/v1", "OPENAI_API_KEY", "k", false, {}, true, {}, {}, {}, config::KeyStrategy::round_robin};
+  config::ProviderConfig anthropic{"anthropic", ProviderKind::anthropic, "https://api.anthropic.com", "ANTHROPIC_API_KEY", "k", false, {}, false, {}, {}, {}, config::KeyStrategy::round_robin};
+  config::ProviderConfig deepseek{"deepseek", ProviderKind::openai_compatible, "https://api.deepseek.com/v1", "DEEPSEEK_API_KEY", "k", false, {"deepseek-chat"}, false, {}, {}, {}, config::KeyStrategy::round_robin};
   config.providers = {openai, anthropic, deepseek};
   return config;
 }
@@ -21,7 +21,7 @@ config::Config two_providers() {
 
 TEST_CASE("routing: explicit prefix, map, claimed models, families, default") {
   auto config = two_providers();
-  config.model_map["fast"] = "deepseek/deepseek-chat";
+  config.aliases["fast"] = {{"deepseek/deepseek-chat"}};
   auto prefixed = routing::route(config, "deepseek/deepseek-reasoner", ApiFormat::openai_chat);
   REQUIRE(prefixed.provider != nullptr);
   CHECK(prefixed.provider->name == "deepseek");
@@ -64,4 +64,85 @@ TEST_CASE("routing: the upstream format follows the provider kind and its respon
   gemini.kind = config::ProviderKind::gemini;
   CHECK(routing::upstream_format(gemini, ApiFormat::anthropic) == ApiFormat::gemini);
   CHECK(routing::upstream_format(gemini, ApiFormat::gemini) == ApiFormat::gemini);
+}
+
+namespace {
+
+routing::RequestTraits traits_of(const std::string& body, const std::string& agent = "", const std::string& model = "m") {
+  auto scanned = protocol::scan_object(body);
+  REQUIRE(scanned);
+  return routing::read_traits(body, *scanned, agent, model);
+}
+
+} // namespace
+
+TEST_CASE("routing: request traits read from the body without parsing it") {
+  CHECK(traits_of(R"({"tools":[{"name":"x"}]})").tools);
+  CHECK_FALSE(traits_of(R"({"tools": [ ] })").tools);
+  CHECK_FALSE(traits_of(R"({"messages":[]})").tools);
+  CHECK(traits_of(R"({"thinking":{"type":"enabled","budget_tokens":1024}})").thinking);
+  CHECK(traits_of(R"({"thinking":{"type":"adaptive"}})").thinking);
+  CHECK_FALSE(traits_of(R"({"thinking":{"type":"disabled"}})").thinking);
+  CHECK(traits_of(R"({"reasoning_effort":"high"})").thinking);
+  CHECK_FALSE(traits_of(R"({"reasoning_effort":"none"})").thinking);
+  CHECK(traits_of(R"({"reasoning":{"effort":"medium"}})").thinking);
+  CHECK(traits_of(R"({"generationConfig":{"thinkingConfig":{"thinkingBudget":-1}}})").thinking);
+  CHECK_FALSE(traits_of(R"({"generationConfig":{"thinkingConfig":{"thinkingBudget":0}}})").thinking);
+  CHECK(traits_of(R"({"messages":[]})", "claude-code", "claude-haiku-4-5-20251001").background);
+  CHECK(traits_of(R"({"output_config":{"format":{"type":"json_schema"}},"tools":[]})", "claude-code", "claude-opus-4-1").background);
+  CHECK_FALSE(traits_of(R"({"messages":[]})", "claude-code", "claude-opus-4-1").background);
+  CHECK_FALSE(traits_of(R"({"messages":[]})", "codex", "claude-haiku-4-5").background);
+  CHECK(traits_of(std::string(R"({"x":")") + std::string(4000, 'a') + R"("})").prompt_tokens >= 1000);
+}
+
+TEST_CASE("routing: the first matching rule sends the request to its deployments, aliases and providers") {
+  auto config = two_providers();
+  config.aliases["cheap"] = {{"deepseek/deepseek-chat"}, {"openai/gpt-5-mini"}};
+  config::RouteRule background;
+  background.background = true;
+  background.to = {{"cheap"}};
+  config::RouteRule long_prompts;
+  long_prompts.model = "claude-*";
+  long_prompts.min_prompt_tokens = 100'000;
+  long_prompts.to = {{"openai/gpt-4.1", 2}, {"anthropic"}};
+  config.routes = {background, long_prompts};
+  routing::RequestTraits traits;
+  traits.background = true;
+  auto routed = routing::route_all(config, "claude-haiku-4-5", ApiFormat::anthropic, traits);
+  REQUIRE(routed.size() == 2);
+  CHECK(routed[0].id() == "deepseek/deepseek-chat");
+  CHECK(routed[1].id() == "openai/gpt-5-mini");
+  traits = {};
+  traits.prompt_tokens = 150'000;
+  routed = routing::route_all(config, "claude-sonnet-4-5", ApiFormat::anthropic, traits);
+  REQUIRE(routed.size() == 2);
+  CHECK(routed[0].id() == "openai/gpt-4.1");
+  CHECK(routed[0].weight == 2);
+  CHECK(routed[1].id() == "anthropic/claude-sonnet-4-5"); // a provider name: the requested model there
+  CHECK(routing::route_all(config, "gpt-4.1", ApiFormat::openai_chat, traits).front().id() == "openai/gpt-4.1");
+  traits.prompt_tokens = 10;
+  routed = routing::route_all(config, "claude-sonnet-4-5", ApiFormat::anthropic, traits);
+  REQUIRE(routed.size() == 1);
+  CHECK(routed[0].id() == "anthropic/claude-sonnet-4-5");
+}
+
+TEST_CASE("routing: weighted_order draws the first by weight and keeps the rest in order") {
+  auto config = two_providers();
+  std::vector<routing::RouteResult> list(3);
+  list[0].upstream_model = "a";
+  list[0].weight = 1;
+  list[1].upstream_model = "b";
+  list[1].weight = 3;
+  list[2].upstream_model = "c"; // no weight: never first while a weighted one exists
+  auto order = [&](double draw) {
+    auto copy = list;
+    routing::weighted_order(copy, draw);
+    return copy[0].upstream_model + copy[1].upstream_model + copy[2].upstream_model;
+  };
+  CHECK(order(0.0) == "abc");
+  CHECK(order(0.24) == "abc");
+  CHECK(order(0.25) == "bac");
+  CHECK(order(0.99) == "bac");
+  for (auto& entry : list) entry.weight = 0;
+  CHECK(order(0.9) == "abc"); // no weights: the list order
 }
