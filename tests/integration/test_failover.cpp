@@ -42,12 +42,6 @@ httplib::Result post(TestGateway& gateway, const std::string& body, httplib::Hea
   return gateway.client()->Post("/v1/messages", headers, body, "application/json");
 }
 
-std::vector<core::Attempt> attempts_of_row(TestGateway& gateway, int64_t id) {
-  store::Db db(gateway.db_path());
-  auto found = store::attempts_of(db, {id});
-  return found.count(id) ? found.at(id) : std::vector<core::Attempt>{};
-}
-
 } // namespace
 
 TEST_CASE("several keys: round robin, a 401 moves to the next key at once and benches the refused one") {
@@ -72,7 +66,7 @@ TEST_CASE("several keys: round robin, a 401 moves to the next key at once and be
   CHECK(header(requests[1], "x-api-key") == "key-two");
   auto rows = gateway.wait_rows(1);
   REQUIRE(rows.size() == 1);
-  auto attempts = attempts_of_row(gateway, rows[0].id);
+  auto attempts = gateway.attempts(rows[0].id);
   REQUIRE(attempts.size() == 2);
   CHECK(attempts[0].http_status == 401);
   CHECK(attempts[0].error == "key K1 refused (HTTP 401): next key");

@@ -34,11 +34,6 @@ FakeHandler failing_first(int failures, FakeResponse failure, FakeResponse succe
   return [=](const RecordedRequest&) { return ++*count <= failures ? failure : success; };
 }
 
-std::vector<core::Attempt> attempts_of_row(TestGateway& gateway, int64_t id) {
-  store::Db db(gateway.db_path());
-  auto found = store::attempts_of(db, {id});
-  return found.count(id) ? found.at(id) : std::vector<core::Attempt>{};
-}
 
 } // namespace
 
@@ -56,7 +51,7 @@ TEST_CASE("a 503 is retried with backoff and the client sees only the success; b
   REQUIRE(rows.size() == 1);
   CHECK(rows[0].record.outcome == core::Outcome::ok);
   CHECK(rows[0].record.usage.output_tokens == 5);
-  auto attempts = attempts_of_row(gateway, rows[0].id);
+  auto attempts = gateway.attempts(rows[0].id);
   REQUIRE(attempts.size() == 2);
   CHECK(attempts[0].http_status == 503);
   CHECK(attempts[0].error == "HTTP 503");
@@ -108,7 +103,7 @@ TEST_CASE("when every try fails the client gets the last upstream answer, status
   auto rows = gateway.wait_rows(1);
   REQUIRE(rows.size() == 1);
   CHECK(rows[0].record.outcome == core::Outcome::upstream_error);
-  CHECK(attempts_of_row(gateway, rows[0].id).size() == 3);
+  CHECK(gateway.attempts(rows[0].id).size() == 3);
 }
 
 TEST_CASE("a model with fallbacks moves to the next deployment, of another API too, when the first is unreachable") {
@@ -131,7 +126,7 @@ TEST_CASE("a model with fallbacks moves to the next deployment, of another API t
   REQUIRE(rows.size() == 1);
   CHECK(rows[0].record.provider == "openai");
   CHECK(rows[0].record.requested_model == "smart");
-  auto attempts = attempts_of_row(gateway, rows[0].id);
+  auto attempts = gateway.attempts(rows[0].id);
   REQUIRE(attempts.size() == 3); // dead twice (attempts = 2), then openai
   CHECK(attempts[0].provider == "dead");
   CHECK(attempts[0].http_status == 0);

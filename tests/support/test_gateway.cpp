@@ -62,6 +62,12 @@ std::vector<store::LoggedRequest> TestGateway::rows() {
   return store::recent_requests(db, 100000);
 }
 
+std::vector<core::Attempt> TestGateway::attempts(int64_t id) {
+  store::Db db(m_db_path);
+  auto found = store::attempts_of(db, {id});
+  return found.count(id) ? found.at(id) : std::vector<core::Attempt>{};
+}
+
 std::vector<store::LoggedRequest> TestGateway::wait_rows(size_t count, int timeout_ms) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   auto found = rows();

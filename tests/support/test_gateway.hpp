@@ -33,6 +33,8 @@ public:
   std::vector<store::LoggedRequest> rows();
   // Wait until `count` rows exist (streams settle after the client saw the last byte).
   std::vector<store::LoggedRequest> wait_rows(size_t count, int timeout_ms = 5000);
+  // The upstream tries of ledger row `id` (none when it took a single try).
+  std::vector<core::Attempt> attempts(int64_t id);
   core::pipeline::GatewayServer& server() { return *m_server; }
   const std::string& db_path() const { return m_db_path; }
 
