@@ -280,3 +280,29 @@ TEST_CASE("route rules send requests by trait: background calls, long prompts, t
   CHECK(tooled.calls() == 1); // an empty list is no tools
   CHECK(main.calls() == 3);
 }
+
+TEST_CASE("a try that times out is retried, and the attempts say why the first did not serve") {
+  FakeUpstream upstream;
+  auto calls = std::make_shared<std::atomic<int>>(0);
+  upstream.on("POST", "/v1/messages", [calls](const RecordedRequest&) {
+    auto reply = ok_reply();
+    if (++*calls == 1) reply.delay_before_headers_ms = 2500; // past the 1 s read timeout
+    return reply;
+  });
+  auto config = fake_config(upstream);
+  config.server.read_timeout_seconds = 1;
+  config.routing.backoff_ms = 10;
+  TestGateway gateway(config);
+  auto reply = post(gateway, k_messages);
+  REQUIRE(reply);
+  CHECK(reply->status == 200);
+  auto rows = gateway.wait_rows(1);
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].record.outcome == core::Outcome::ok);
+  auto attempts = gateway.attempts(rows[0].id);
+  REQUIRE(attempts.size() == 2);
+  CHECK(attempts[0].http_status == 0);
+  CHECK(attempts[0].error.find("cannot reach provider 'anthropic'") != std::string::npos);
+  CHECK(attempts[0].latency_ms >= 900);
+  CHECK(attempts[1].http_status == 200);
+}
