@@ -9,6 +9,10 @@ namespace llmgw::store {
 namespace {
 
 constexpr size_t k_max_batch_rows = 512;
+// Rows settled within this time of the first go into one transaction: under load a commit per
+// request would cost more than the request (WAL writes and file locks); a row still lands well
+// within a second, and flush() cuts the wait short.
+constexpr auto k_gather = std::chrono::milliseconds(2);
 // A busy database is retried without limit (another process holds the write lock and will
 // release it); other errors get a few attempts before the batch is given up.
 constexpr int k_max_error_attempts = 5;
@@ -31,7 +35,7 @@ void Ledger::record(core::RequestRecord record) {
     if (!m_stopped) {
       m_queue.push_back(std::move(record));
       ++m_queued_total;
-      m_wake.notify_one();
+      if (m_writer_idle) m_wake.notify_one(); // otherwise it is gathering and takes this row too
       return;
     }
   }
@@ -44,7 +48,10 @@ void Ledger::record(core::RequestRecord record) {
 void Ledger::flush() {
   std::unique_lock lock(m_mutex);
   const int64_t target = m_queued_total;
+  ++m_flush_waiters;
+  m_wake.notify_one();
   m_settled.wait(lock, [&] { return m_settled_total >= target; });
+  --m_flush_waiters;
 }
 
 void Ledger::stop() {
@@ -67,8 +74,11 @@ std::string Ledger::last_error() const {
 void Ledger::run_writer() {
   std::unique_lock lock(m_mutex);
   for (;;) {
+    m_writer_idle = true;
     m_wake.wait(lock, [&] { return !m_queue.empty() || m_stopping; });
+    m_writer_idle = false;
     if (m_queue.empty()) return; // stopping and drained
+    m_wake.wait_for(lock, k_gather, [&] { return m_stopping || m_flush_waiters > 0; });
     std::vector<core::RequestRecord> batch = take_batch(lock);
     lock.unlock();
     write_with_retry(batch);
@@ -95,6 +105,7 @@ void Ledger::write_with_retry(const std::vector<core::RequestRecord>& batch) {
     try {
       write_batch(batch);
       m_rows_written += static_cast<int64_t>(batch.size());
+      ++m_transactions;
       return;
     } catch (const BusyError& e) {
       std::lock_guard lock(m_mutex);

@@ -32,8 +32,10 @@ public:
   // Flush, then end the writer thread. Idempotent; the destructor calls it.
   void stop();
 
-  // Rows committed so far.
+  // Rows committed so far, and the transactions that committed them (rows settled within 10 ms
+  // of each other share one).
   int64_t rows_written() const { return m_rows_written.load(); }
+  int64_t transactions() const { return m_transactions.load(); }
   // Rows abandoned after repeated non-busy failures (disk full, I/O error); normally 0.
   int64_t rows_dropped() const { return m_rows_dropped.load(); }
   // The last write error seen ("" if none), for the server to report.
@@ -56,9 +58,12 @@ private:
   int64_t m_queued_total = 0;  // rows ever queued
   int64_t m_settled_total = 0; // rows committed or dropped
   bool m_stopping = false;
+  bool m_writer_idle = false;  // the writer waits for a first row (record() wakes it)
+  int m_flush_waiters = 0;     // flush() calls waiting (the writer stops gathering)
   bool m_stopped = false;
   std::string m_last_error;
   std::mutex m_late_mutex; // serialises synchronous writes after stop()
+  std::atomic<int64_t> m_transactions{0};
   std::atomic<int64_t> m_rows_written{0};
   std::atomic<int64_t> m_rows_dropped{0};
   std::thread m_writer;

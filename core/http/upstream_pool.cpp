@@ -25,18 +25,11 @@ UpstreamPool::Lease UpstreamPool::acquire(const std::string& origin) {
       return Lease(this, origin, std::move(client));
     }
   }
-  auto client = std::make_unique<httplib::Client>(origin);
-  client->set_tcp_nodelay(true);
-  client->set_keep_alive(true);
-  client->set_connection_timeout(m_timeouts.connect_seconds, 0);
-  client->set_read_timeout(m_timeouts.read_seconds, 0);
-  client->set_write_timeout(m_timeouts.read_seconds, 0);
-  // Bodies are relayed byte for byte; upstreams are asked for identity encoding anyway.
-  client->set_decompress(false);
+  auto client = std::make_unique<UpstreamClient>(origin, m_timeouts);
   return Lease(this, origin, std::move(client));
 }
 
-void UpstreamPool::give_back(const std::string& origin, std::unique_ptr<httplib::Client> client) {
+void UpstreamPool::give_back(const std::string& origin, std::unique_ptr<UpstreamClient> client) {
   std::lock_guard lock(m_mutex);
   auto& idle = m_idle[origin];
   if (idle.size() < k_max_idle_per_origin) idle.push_back(std::move(client));

@@ -1,7 +1,7 @@
 #pragma once
 // Keep-alive HTTP clients to upstreams, pooled per origin: a request borrows a client with its
 // open connection and returns it, so no request pays for connection (or TLS) setup twice.
-#include <httplib.h>
+#include "core/http/upstream_client.hpp"
 
 #include <memory>
 #include <mutex>
@@ -19,11 +19,6 @@ struct BaseUrl {
 };
 BaseUrl split_base_url(std::string_view url);
 
-struct UpstreamTimeouts {
-  int connect_seconds = 10;
-  int read_seconds = 600;
-};
-
 class UpstreamPool {
 public:
   explicit UpstreamPool(UpstreamTimeouts timeouts) : m_timeouts(timeouts) {}
@@ -31,31 +26,31 @@ public:
   // A borrowed client; goes back to the pool when destroyed unless discard() was called.
   class Lease {
   public:
-    Lease(UpstreamPool* pool, std::string origin, std::unique_ptr<httplib::Client> client)
+    Lease(UpstreamPool* pool, std::string origin, std::unique_ptr<UpstreamClient> client)
         : m_pool(pool), m_origin(std::move(origin)), m_client(std::move(client)) {}
     Lease(Lease&&) = default;
     Lease& operator=(Lease&&) = delete;
     Lease(const Lease&) = delete;
     ~Lease();
-    httplib::Client& client() { return *m_client; }
+    UpstreamClient& client() { return *m_client; }
     // Drop the client instead of returning it (its connection state is unknown).
     void discard() { m_client.reset(); }
 
   private:
     UpstreamPool* m_pool;
     std::string m_origin;
-    std::unique_ptr<httplib::Client> m_client;
+    std::unique_ptr<UpstreamClient> m_client;
   };
 
   Lease acquire(const std::string& origin);
 
 private:
-  void give_back(const std::string& origin, std::unique_ptr<httplib::Client> client);
+  void give_back(const std::string& origin, std::unique_ptr<UpstreamClient> client);
 
   static constexpr size_t k_max_idle_per_origin = 64;
   UpstreamTimeouts m_timeouts;
   std::mutex m_mutex;
-  std::unordered_map<std::string, std::vector<std::unique_ptr<httplib::Client>>> m_idle;
+  std::unordered_map<std::string, std::vector<std::unique_ptr<UpstreamClient>>> m_idle;
 };
 
 } // namespace llmgw::core::http

@@ -6,7 +6,10 @@
 #include "core/protocol/error_body.hpp"
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
+#include <string_view>
+#include <unordered_map>
 
 namespace llmgw::core::pipeline {
 namespace {
@@ -158,86 +161,116 @@ std::map<int64_t, int64_t> Gateway::reservations() {
   return reserved;
 }
 
-void Gateway::install(httplib::Server& server) {
-  server.set_pre_routing_handler([](const httplib::Request& request, httplib::Response&) {
-    // Responses go over loopback: compressing them costs time and buys nothing, so the client's
-    // Accept-Encoding is dropped before httplib picks an encoding. The Request is httplib's own
-    // non-const object, handed to us as const.
-    const_cast<httplib::Request&>(request).headers.erase("Accept-Encoding");
-    return httplib::Server::HandlerResponse::Unhandled;
-  });
-  // The Host and Origin guard runs inside each handler, after httplib has read the body: a refusal
-  // from the pre-routing hook would leave an unread body on a kept-alive connection, and the
-  // client's next request would be parsed from it.
-  auto guarded = [this](httplib::Server::Handler handler) {
-    return [this, handler = std::move(handler)](const httplib::Request& request, httplib::Response& response) {
-      if (!host_allowed(request, m_server.host))
-        return set_error(response, format_of(request), 403,
-                         "llmgw only answers requests addressed to a loopback host name");
-      if (browser_origin(request))
-        return set_error(response, format_of(request), 403,
-                         "llmgw refuses requests from web pages (Origin header present)");
-      handler(request, response);
+namespace {
+
+// The OpenAI and Anthropic endpoints by every path a client may use: clients given the base URL
+// with /v1 doubled or missing still land here (PROTOCOLS.md §0).
+const std::unordered_map<std::string, Endpoint>& api_routes() {
+  static const std::unordered_map<std::string, Endpoint> routes = [] {
+    const std::vector<Endpoint> endpoints{
+        {ApiFormat::openai_chat, "/v1/chat/completions", "/chat/completions", false, {}},
+        {ApiFormat::openai_responses, "/v1/responses", "/responses", false, {}},
+        {ApiFormat::anthropic, "/v1/messages", "/v1/messages", false, {}},
+        {ApiFormat::anthropic, "/v1/messages/count_tokens", "/v1/messages/count_tokens", true, {}},
     };
-  };
+    std::unordered_map<std::string, Endpoint> table;
+    for (const auto& endpoint : endpoints)
+      for (const auto& path : {endpoint.path, endpoint.path.substr(3), "/v1" + endpoint.path}) table.emplace(path, endpoint);
+    return table;
+  }();
+  return routes;
+}
 
-  const std::vector<Endpoint> endpoints{
-      {ApiFormat::openai_chat, "/v1/chat/completions", "/chat/completions", false, {}},
-      {ApiFormat::openai_responses, "/v1/responses", "/responses", false, {}},
-      {ApiFormat::anthropic, "/v1/messages", "/v1/messages", false, {}},
-      {ApiFormat::anthropic, "/v1/messages/count_tokens", "/v1/messages/count_tokens", true, {}},
-  };
-  for (const auto& endpoint : endpoints) {
-    auto handler = guarded([this, endpoint](const httplib::Request& request, httplib::Response& response) {
-      handle_api(request, response, endpoint);
-    });
-    // Clients given the base URL with /v1 doubled or missing still land here (PROTOCOLS.md §0).
-    std::string bare = endpoint.path.substr(3);
-    for (const auto& path : {endpoint.path, bare, "/v1" + endpoint.path}) server.Post(path, handler);
+// Gemini's own routes, as gemini-cli calls them (GOOGLE_GEMINI_BASE_URL): the model and the
+// method are in the path, /v1beta/models/{model}:{method} (or /v1/).
+struct GeminiRoute {
+  std::string model, method;
+};
+std::optional<GeminiRoute> gemini_route(std::string_view path) {
+  for (std::string_view prefix : {"/v1beta/models/", "/v1/models/"}) {
+    if (path.substr(0, prefix.size()) != prefix) continue;
+    std::string_view rest = path.substr(prefix.size());
+    size_t colon = rest.find(':');
+    if (colon == 0 || colon == std::string_view::npos || rest.substr(0, colon).find('/') != std::string_view::npos)
+      return std::nullopt;
+    std::string_view method = rest.substr(colon + 1);
+    if (method != "generateContent" && method != "streamGenerateContent" && method != "countTokens") return std::nullopt;
+    return GeminiRoute{std::string(rest.substr(0, colon)), std::string(method)};
   }
+  return std::nullopt;
+}
 
-  // Gemini's own routes, as gemini-cli calls them (GOOGLE_GEMINI_BASE_URL): the model and the
-  // method are in the path.
-  server.Post(R"(/(?:v1beta|v1)/models/([^/:]+):(generateContent|streamGenerateContent|countTokens))",
-              guarded([this](const httplib::Request& request, httplib::Response& response) {
-                const std::string method = request.matches[2];
-                const Endpoint endpoint{ApiFormat::gemini, "/v1beta/models:" + method, "", method == "countTokens",
-                                        method};
-                handle_api(request, response, endpoint, request.matches[1]);
-              }));
-  server.Get("/v1/models", guarded([this](const httplib::Request& request, httplib::Response& response) {
-    handle_models(request, response);
-  }));
-  server.Get("/healthz", guarded([this](const httplib::Request&, httplib::Response& response) {
-    nlohmann::json body{{"status", m_draining ? "draining" : "ok"}, {"version", LLMGW_VERSION}};
-    response.set_content(body.dump(), "application/json");
-  }));
-  // Claude Code's connectivity probe (HEAD; httplib routes HEAD to GET handlers).
-  server.Get("/api/hello", guarded([](const httplib::Request&, httplib::Response& response) {
-    response.set_content("", "text/plain");
-  }));
-  // Codex tries a WebSocket upgrade first and falls back to POST on a plain HTTP answer.
-  server.Get("/v1/responses", guarded([](const httplib::Request&, httplib::Response& response) {
-    set_error(response, ApiFormat::openai_responses, 405,
-              "llmgw does not serve the Responses API over WebSocket; use POST /v1/responses");
-  }));
+} // namespace
 
-  server.set_error_handler(httplib::Server::HandlerWithResponse([this](const httplib::Request& request,
-                                                                    httplib::Response& response) {
-    if (!response.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    std::string message;
-    int port = m_server.port;
-    if (response.status == 404)
-      message = "no route for " + request.method + " " + request.path + "; point Anthropic clients at http://127.0.0.1:" +
-                std::to_string(port) + " and OpenAI clients at http://127.0.0.1:" + std::to_string(port) + "/v1";
-    else if (response.status == 413)
-      message = "request body is larger than the limit of " + std::to_string(m_server.max_body_bytes) +
-                " bytes (server.max_body_mb in config.toml)";
-    else
-      message = "request failed with HTTP " + std::to_string(response.status);
-    set_error(response, format_of(request), response.status, message);
-    return httplib::Server::HandlerResponse::Handled;
-  }));
+void Gateway::handle(const httplib::Request& request, httplib::Response& response) {
+  const bool post = request.method == "POST";
+  const bool get = request.method == "GET" || request.method == "HEAD";
+  // The Host and Origin guard runs once a route matched (and the body was read).
+  auto guard = [&] {
+    if (!host_allowed(request, m_server.host)) {
+      set_error(response, format_of(request), 403, "llmgw only answers requests addressed to a loopback host name");
+      return false;
+    }
+    if (browser_origin(request)) {
+      set_error(response, format_of(request), 403, "llmgw refuses requests from web pages (Origin header present)");
+      return false;
+    }
+    return true;
+  };
+  if (post) {
+    const auto& routes = api_routes();
+    if (auto route = routes.find(request.path); route != routes.end()) {
+      if (guard()) handle_api(request, response, route->second);
+      return;
+    }
+    if (auto route = gemini_route(request.path)) {
+      const Endpoint endpoint{ApiFormat::gemini, "/v1beta/models:" + route->method, "", route->method == "countTokens",
+                              route->method};
+      if (guard()) handle_api(request, response, endpoint, route->model);
+      return;
+    }
+  } else if (get) {
+    if (request.path == "/v1/models") {
+      if (guard()) handle_models(request, response);
+      return;
+    }
+    if (request.path == "/healthz") {
+      if (!guard()) return;
+      nlohmann::json body{{"status", m_draining ? "draining" : "ok"}, {"version", LLMGW_VERSION}};
+      response.set_content(body.dump(), "application/json");
+      return;
+    }
+    // Claude Code's connectivity probe (HEAD).
+    if (request.path == "/api/hello") {
+      if (guard()) response.set_content("", "text/plain");
+      return;
+    }
+    // Codex tries a WebSocket upgrade first and falls back to POST on a plain HTTP answer.
+    if (request.path == "/v1/responses") {
+      if (guard())
+        set_error(response, ApiFormat::openai_responses, 405,
+                  "llmgw does not serve the Responses API over WebSocket; use POST /v1/responses");
+      return;
+    }
+  }
+  response.status = 404;
+  refuse(request, response);
+}
+
+void Gateway::refuse(const httplib::Request& request, httplib::Response& response) const {
+  std::string message;
+  int port = m_server.port;
+  if (response.status == 404)
+    message = "no route for " + request.method + " " + request.path + "; point Anthropic clients at http://127.0.0.1:" +
+              std::to_string(port) + " and OpenAI clients at http://127.0.0.1:" + std::to_string(port) + "/v1";
+  else if (response.status == 413)
+    message = "request body is larger than the limit of " + std::to_string(m_server.max_body_bytes) +
+              " bytes (server.max_body_mb in config.toml)";
+  else if (!response.reason.empty())
+    message = response.reason; // the HTTP server's own refusal
+  else
+    message = "request failed with HTTP " + std::to_string(response.status);
+  set_error(response, format_of(request), response.status, message);
 }
 
 void Gateway::handle_models(const httplib::Request& request, httplib::Response& response) {

@@ -1,6 +1,6 @@
 #pragma once
 // The request lifecycle (DESIGN.md §3): authenticate, attribute, parse, route, dispatch, relay,
-// settle. install() puts the routes on an httplib server; settle always runs, once per request.
+// settle. handle() routes a request the HTTP server read; settle always runs, once per request.
 #include "core/accounting/request_record.hpp"
 #include "core/config/config.hpp"
 #include "core/http/upstream_pool.hpp"
@@ -47,8 +47,11 @@ class Gateway {
 public:
   Gateway(config::Config config, pricing::PriceTable prices, UsageSink& sink, GatewayOptions options);
 
-  // Register every route, the Host/Origin guard and the error handler on the server.
-  void install(httplib::Server& server);
+  // Route a request (Host/Origin guard, endpoints, 404) and answer it.
+  void handle(const httplib::Request& request, httplib::Response& response);
+  // Give a refusal the HTTP server or a handler decided on (response.status set, no body) an
+  // error body in the caller's API format.
+  void refuse(const httplib::Request& request, httplib::Response& response) const;
 
   // Refuse new requests (503) from now on; open streams go on.
   void start_draining() { m_draining = true; }

@@ -1,19 +1,14 @@
 #pragma once
-// The gateway on an httplib server: thread pool, socket options, bind, listen thread, and the
-// drain-then-stop shutdown. `llmgw serve` and the integration tests both run it.
+// The gateway on llmgw's HTTP server (core/http/http_server.hpp): limits from [server], bind,
+// the accept thread, and the drain-then-stop shutdown. `llmgw serve` and the integration tests
+// both run it.
+#include "core/http/http_server.hpp"
 #include "core/pipeline/gateway.hpp"
 
 #include <memory>
 #include <thread>
 
 namespace llmgw::core::pipeline {
-
-// httplib listens with a backlog of 5: a burst of new connections (64 subagents starting at
-// once) would wait for SYN retransmits. listen() again on the bound socket raises it (Linux).
-class BackloggedServer : public httplib::Server {
-public:
-  void raise_backlog();
-};
 
 class GatewayServer {
 public:
@@ -34,10 +29,9 @@ public:
 
 private:
   Gateway m_gateway;
-  BackloggedServer m_server;
+  http::HttpServer m_server;
   std::thread m_listener;
   int m_port = 0;
-  std::string m_host;
 };
 
 } // namespace llmgw::core::pipeline

@@ -127,10 +127,13 @@ bool StreamRelay::pump(httplib::DataSink& sink) {
   std::unique_lock lock(m_mutex);
   // Wait in short slices so that a client that hangs up during upstream silence is noticed
   // (and the upstream, which keeps billing, cancelled) within a fraction of a second.
-  auto keepalive_at = std::chrono::steady_clock::now() + m_keepalive_interval;
+  // The first call waits only briefly, then lets the head go alone (a zero-length write).
+  auto keepalive_at = std::chrono::steady_clock::now() +
+                      (m_head_flushed ? std::chrono::duration_cast<std::chrono::milliseconds>(m_keepalive_interval)
+                                      : k_head_coalesce);
   auto ready = [&] { return !m_pending.empty() || m_done || m_aborted; };
   while (!ready() && std::chrono::steady_clock::now() < keepalive_at) {
-    m_cv.wait_for(lock, k_liveness_check, ready);
+    m_cv.wait_until(lock, std::min(keepalive_at, std::chrono::steady_clock::now() + k_liveness_check), ready);
     if (ready()) break;
     lock.unlock();
     bool alive = sink.is_writable();
@@ -156,6 +159,14 @@ bool StreamRelay::pump(httplib::DataSink& sink) {
     sink.done();
     return true;
   }
+  if (out.empty() && !done && !m_head_flushed) {
+    m_head_flushed = true;
+    if (sink.write(out.data(), 0)) return true;
+    m_client_gone = true;
+    cancel();
+    return false;
+  }
+  m_head_flushed = true;
   // An SSE comment during upstream silence keeps idle timeouts away and notices a gone client.
   if (out.empty() && !done) out = ": keepalive\n\n";
   if (!out.empty() && !write(sink, out)) return false;

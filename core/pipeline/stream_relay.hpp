@@ -79,6 +79,9 @@ private:
   bool write(httplib::DataSink& sink, const std::string& bytes);
 
   static constexpr std::chrono::milliseconds k_liveness_check{250};
+  // How long the first pump waits for an event to send with the response head (the HTTP server
+  // holds the head until the first write, so both leave in one segment).
+  static constexpr std::chrono::milliseconds k_head_coalesce{3};
   static constexpr size_t k_max_pending_bytes = 4 * 1024 * 1024;
   static constexpr size_t k_max_body_bytes = 64 * 1024 * 1024;
 
@@ -109,6 +112,7 @@ private:
   bool m_client_gone = false;
   bool m_final_queued = false;  // the final event is in m_pending or was already taken
   bool m_final_written = false; // touched only by the client side
+  bool m_head_flushed = false;  // touched only by the client side: something was written
   bool m_finished = false;
   std::optional<std::chrono::steady_clock::time_point> m_first_byte_at;
 };

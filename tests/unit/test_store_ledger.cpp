@@ -113,6 +113,24 @@ TEST_SUITE("store ledger") {
     CHECK(ledger.rows_written() == 300);
   }
 
+  TEST_CASE("rows recorded one at a time land without flush, gathered into few transactions") {
+    TempDir dir;
+    Ledger ledger(dir.file("llmgw.db"));
+    Db reader(dir.file("llmgw.db"));
+    // 200 requests settling 0.1 ms apart, as under load: without gathering, each would wake the
+    // writer and cost a commit of its own.
+    for (int i = 0; i < 200; ++i) {
+      ledger.record(sample_record());
+      std::this_thread::sleep_for(std::chrono::microseconds(100));
+    }
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+    while (count_rows(reader) < 200 && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    CHECK(count_rows(reader) == 200);
+    CHECK(ledger.transactions() >= 1);
+    CHECK(ledger.transactions() <= 12);
+  }
+
   TEST_CASE("stop commits queued rows and may be called twice") {
     TempDir dir;
     Ledger ledger(dir.file("llmgw.db"));

@@ -1,0 +1,257 @@
+#include "core/http/upstream_client.hpp"
+
+#include "core/http/wire.hpp"
+
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace llmgw::core::http {
+namespace {
+
+void set_timeout(int fd, int option, int seconds) {
+  timeval tv{};
+  tv.tv_sec = seconds;
+  ::setsockopt(fd, SOL_SOCKET, option, &tv, sizeof tv);
+}
+
+// Connects with a deadline: non-blocking connect, then poll for writability.
+int connect_to(const addrinfo& address, int timeout_seconds, httplib::Error& error) {
+  int fd = ::socket(address.ai_family, address.ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, address.ai_protocol);
+  if (fd < 0) return -1;
+  if (::connect(fd, address.ai_addr, address.ai_addrlen) != 0) {
+    if (errno != EINPROGRESS) {
+      ::close(fd);
+      return -1;
+    }
+    pollfd entry{fd, POLLOUT, 0};
+    int ready = ::poll(&entry, 1, timeout_seconds * 1000);
+    int failure = 0;
+    socklen_t size = sizeof failure;
+    if (ready <= 0 || ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &failure, &size) != 0 || failure != 0) {
+      if (ready == 0) error = httplib::Error::ConnectionTimeout;
+      ::close(fd);
+      return -1;
+    }
+  }
+  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+  int yes = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
+  return fd;
+}
+
+// Whether a kept-alive connection is still usable: the server may have closed it while idle.
+bool still_open(int fd) {
+  char byte;
+  ssize_t got = ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
+std::string request_head(const httplib::Request& request, const std::string& host_header) {
+  std::string head;
+  head.reserve(512);
+  head += request.method;
+  head += ' ';
+  head += request.path.empty() ? "/" : request.path;
+  head += " HTTP/1.1\r\nHost: ";
+  head += host_header;
+  head += "\r\n";
+  bool accept = false, agent = false;
+  for (const auto& [name, value] : request.headers) {
+    if (wire::iequals(name, "Host") || wire::iequals(name, "Content-Length") || wire::iequals(name, "Connection") ||
+        wire::iequals(name, "Transfer-Encoding"))
+      continue;
+    accept = accept || wire::iequals(name, "Accept");
+    agent = agent || wire::iequals(name, "User-Agent");
+    head += name;
+    head += ": ";
+    head += value;
+    head += "\r\n";
+  }
+  if (!accept) head += "Accept: */*\r\n";
+  if (!agent) head += "User-Agent: llmgw/" LLMGW_VERSION "\r\n";
+  if (!request.body.empty() || request.method == "POST" || request.method == "PUT" || request.method == "PATCH") {
+    head += "Content-Length: ";
+    head += std::to_string(request.body.size());
+    head += "\r\n";
+  }
+  head += "\r\n";
+  return head;
+}
+
+bool parse_status_line(std::string_view line, httplib::Response& response) {
+  line = wire::trim(line);
+  if (line.substr(0, 5) != "HTTP/" || line.size() < 12 || line[8] != ' ') return false;
+  auto code = wire::parse_decimal(line.substr(9, 3));
+  if (!code || *code < 100 || *code > 999) return false;
+  response.version.assign(line.substr(0, 8));
+  response.status = static_cast<int>(*code);
+  response.reason.assign(line.size() > 13 ? line.substr(13) : std::string_view());
+  return true;
+}
+
+} // namespace
+
+UpstreamClient::UpstreamClient(const std::string& origin, UpstreamTimeouts timeouts) : m_timeouts(timeouts) {
+  if (origin.rfind("http://", 0) != 0) {
+    m_tls = std::make_unique<httplib::Client>(origin);
+    m_tls->set_tcp_nodelay(true);
+    m_tls->set_keep_alive(true);
+    m_tls->set_connection_timeout(timeouts.connect_seconds, 0);
+    m_tls->set_read_timeout(timeouts.read_seconds, 0);
+    m_tls->set_write_timeout(timeouts.read_seconds, 0);
+    // Bodies are relayed byte for byte; upstreams are asked for identity encoding anyway.
+    m_tls->set_decompress(false);
+    return;
+  }
+  m_host_header = origin.substr(7);
+  std::string_view authority = m_host_header;
+  size_t colon = authority.rfind(':');
+  const bool bracketed = !authority.empty() && authority.front() == '[';
+  if (colon != std::string_view::npos && (!bracketed || colon > authority.find(']'))) {
+    m_port = static_cast<int>(wire::parse_decimal(authority.substr(colon + 1)).value_or(80));
+    authority = authority.substr(0, colon);
+  }
+  if (bracketed && authority.size() >= 2) authority = authority.substr(1, authority.size() - 2);
+  m_host = std::string(authority);
+}
+
+UpstreamClient::~UpstreamClient() { disconnect(); }
+
+void UpstreamClient::stop() {
+  if (m_tls) {
+    m_tls->stop();
+    return;
+  }
+  m_stopped = true;
+  std::lock_guard lock(m_fd_mutex);
+  if (m_fd >= 0) ::shutdown(m_fd, SHUT_RDWR);
+}
+
+void UpstreamClient::disconnect() {
+  std::lock_guard lock(m_fd_mutex);
+  if (m_fd >= 0) ::close(m_fd);
+  m_fd = -1;
+}
+
+bool UpstreamClient::connect(httplib::Error& error) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICSERV;
+  addrinfo* found = nullptr;
+  error = httplib::Error::Connection;
+  if (::getaddrinfo(m_host.c_str(), std::to_string(m_port).c_str(), &hints, &found) != 0) return false;
+  int fd = -1;
+  for (addrinfo* at = found; at != nullptr && fd < 0; at = at->ai_next) fd = connect_to(*at, m_timeouts.connect_seconds, error);
+  ::freeaddrinfo(found);
+  if (fd < 0) return false;
+  set_timeout(fd, SO_RCVTIMEO, m_timeouts.read_seconds);
+  set_timeout(fd, SO_SNDTIMEO, m_timeouts.read_seconds);
+  std::lock_guard lock(m_fd_mutex);
+  m_fd = fd;
+  if (m_stopped) ::shutdown(fd, SHUT_RDWR);
+  return true;
+}
+
+bool UpstreamClient::send(httplib::Request& request, httplib::Response& response, httplib::Error& error) {
+  if (m_tls) return m_tls->send(request, response, error);
+  error = httplib::Error::Success;
+  // A kept-alive connection the server closed while idle is replaced; a request whose write
+  // fails on a reused connection is sent once more on a fresh one (nothing reached the server).
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    if (m_stopped) {
+      error = httplib::Error::Canceled;
+      return false;
+    }
+    const bool reused = m_fd >= 0 && still_open(m_fd);
+    if (!reused) {
+      disconnect();
+      if (!connect(error)) return false;
+    }
+    bool retry = false;
+    if (exchange(request, response, error, retry)) return true;
+    disconnect();
+    if (!(retry && reused)) break;
+  }
+  if (m_stopped) error = httplib::Error::Canceled;
+  return false;
+}
+
+bool UpstreamClient::exchange(const httplib::Request& request, httplib::Response& response, httplib::Error& error,
+                              bool& retry) {
+  const std::string head = request_head(request, m_host_header);
+  iovec iov[2] = {{const_cast<char*>(head.data()), head.size()},
+                  {const_cast<char*>(request.body.data()), request.body.size()}};
+  if (!wire::send_all(m_fd, iov, 2)) {
+    error = httplib::Error::Write;
+    retry = true;
+    return false;
+  }
+  wire::SocketReader reader(m_fd);
+  std::string text;
+  // 1xx answers (100 Continue, 103 Early Hints) come before the real one.
+  do {
+    response.headers.clear();
+    if (reader.read_head(text) != wire::ReadResult::ok) {
+      error = httplib::Error::Read;
+      return false;
+    }
+    size_t line_end = text.find('\n');
+    if (!parse_status_line(std::string_view(text).substr(0, line_end), response) ||
+        (line_end != std::string::npos && !wire::parse_header_lines(std::string_view(text).substr(line_end + 1), response.headers))) {
+      error = httplib::Error::Read;
+      return false;
+    }
+  } while (response.status >= 100 && response.status < 200);
+  if (request.response_handler && !request.response_handler(response)) {
+    error = httplib::Error::Canceled;
+    return false;
+  }
+
+  uint64_t offset = 0, total = 0;
+  auto deliver = [&](const char* data, size_t size) {
+    if (!request.content_receiver) {
+      response.body.append(data, size);
+      return true;
+    }
+    bool more = request.content_receiver(data, size, offset, total);
+    offset += size;
+    if (!more) error = httplib::Error::Canceled;
+    return more;
+  };
+  bool keep = !wire::lists_token(response.get_header_value("Connection"), "close") &&
+              (response.version != "HTTP/1.0" || wire::lists_token(response.get_header_value("Connection"), "keep-alive"));
+  bool ok = true;
+  const bool no_body = request.method == "HEAD" || response.status == 204 || response.status == 304;
+  auto length = wire::parse_decimal(response.get_header_value("Content-Length"));
+  if (no_body) {
+  } else if (wire::lists_token(response.get_header_value("Transfer-Encoding"), "chunked")) {
+    ok = reader.read_chunked(deliver, SIZE_MAX) == wire::ReadResult::ok;
+  } else if (length) {
+    total = *length;
+    if (!request.content_receiver) {
+      response.body.reserve(*length);
+      ok = reader.read_exact(response.body, *length);
+    } else {
+      ok = reader.read_counted(*length, deliver);
+    }
+  } else {
+    keep = false; // the body ends when the connection does
+    ok = reader.read_to_end(deliver);
+  }
+  if (!ok) {
+    if (error == httplib::Error::Success) error = httplib::Error::Read;
+    return false;
+  }
+  if (!keep || !reader.empty()) disconnect();
+  return true;
+}
+
+} // namespace llmgw::core::http

@@ -1,0 +1,49 @@
+#pragma once
+// One keep-alive connection's worth of client for an upstream origin. https:// origins go
+// through httplib's client (OpenSSL); http:// origins (Ollama, vLLM, llama.cpp, a local proxy)
+// through llmgw's own HTTP/1.1 client: one sendmsg for head and body, one recv per arriving
+// piece, no poll() around each call, so a local model server sees the gateway add only the
+// loopback hops.
+#include <httplib.h>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+
+namespace llmgw::core::http {
+
+struct UpstreamTimeouts {
+  int connect_seconds = 10;
+  int read_seconds = 600;
+};
+
+class UpstreamClient {
+public:
+  UpstreamClient(const std::string& origin, UpstreamTimeouts timeouts);
+  ~UpstreamClient();
+  UpstreamClient(const UpstreamClient&) = delete;
+  UpstreamClient& operator=(const UpstreamClient&) = delete;
+
+  // As httplib::Client::send: request.path is the path and query; response_handler (head) and
+  // content_receiver (body pieces, as they arrive) are honoured, either returning false cancels.
+  // False when no full response arrived; error says why.
+  bool send(httplib::Request& request, httplib::Response& response, httplib::Error& error);
+  // From another thread: break a blocking connect, write or read at once.
+  void stop();
+
+private:
+  bool connect(httplib::Error& error);
+  void disconnect();
+  bool exchange(const httplib::Request& request, httplib::Response& response, httplib::Error& error, bool& retry);
+
+  std::unique_ptr<httplib::Client> m_tls;
+  std::string m_host, m_host_header;
+  int m_port = 80;
+  UpstreamTimeouts m_timeouts;
+  std::mutex m_fd_mutex; // guards closing m_fd against stop() shutting it down
+  int m_fd = -1;
+  std::atomic<bool> m_stopped{false};
+};
+
+} // namespace llmgw::core::http

@@ -1,0 +1,221 @@
+#include "core/http/wire.hpp"
+
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cerrno>
+
+namespace llmgw::core::http::wire {
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
+std::string_view trim(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r')) text.remove_suffix(1);
+  return text;
+}
+
+bool lists_token(std::string_view value, std::string_view token) {
+  while (!value.empty()) {
+    size_t comma = value.find(',');
+    if (iequals(trim(value.substr(0, comma)), token)) return true;
+    if (comma == std::string_view::npos) break;
+    value.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+std::optional<size_t> parse_decimal(std::string_view text) {
+  if (text.empty() || text.size() > 18) return std::nullopt;
+  size_t value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + static_cast<size_t>(c - '0');
+  }
+  return value;
+}
+
+bool send_all(int fd, iovec* iov, int count) {
+  while (count > 0 && iov->iov_len == 0) {
+    ++iov;
+    --count;
+  }
+  while (count > 0) {
+    msghdr message{};
+    message.msg_iov = iov;
+    message.msg_iovlen = static_cast<size_t>(count);
+    ssize_t sent = ::sendmsg(fd, &message, MSG_NOSIGNAL);
+    if (sent < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    auto left = static_cast<size_t>(sent);
+    while (count > 0 && left >= iov->iov_len) {
+      left -= iov->iov_len;
+      ++iov;
+      --count;
+    }
+    if (count > 0) {
+      iov->iov_base = static_cast<char*>(iov->iov_base) + left;
+      iov->iov_len -= left;
+    }
+  }
+  return true;
+}
+
+bool send_text(int fd, std::string_view text) {
+  iovec iov{const_cast<char*>(text.data()), text.size()};
+  return send_all(fd, &iov, 1);
+}
+
+bool parse_header_lines(std::string_view lines, httplib::Headers& headers) {
+  while (!lines.empty()) {
+    size_t next = lines.find('\n');
+    std::string_view line = lines.substr(0, next);
+    lines = next == std::string_view::npos ? std::string_view() : lines.substr(next + 1);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty()) break;
+    // A name is a token (no spaces before the colon); obsolete line folding is refused.
+    size_t colon = line.find(':');
+    if (colon == 0 || colon == std::string_view::npos || line.substr(0, colon).find_first_of(" \t") != std::string_view::npos)
+      return false;
+    headers.emplace(std::string(line.substr(0, colon)), std::string(trim(line.substr(colon + 1))));
+  }
+  return true;
+}
+
+bool SocketReader::fill() {
+  char chunk[k_read_chunk];
+  for (;;) {
+    ssize_t got = ::recv(m_fd, chunk, sizeof chunk, 0);
+    if (got > 0) {
+      m_in.append(chunk, static_cast<size_t>(got));
+      return true;
+    }
+    if (got < 0 && errno == EINTR) continue;
+    return false; // closed, reset, or the read timeout passed
+  }
+}
+
+ReadResult SocketReader::read_head(std::string& head) {
+  size_t scanned = 0;
+  for (;;) {
+    // Tolerate blank lines before a message (RFC 9112 §2.2).
+    size_t start = m_in.find_first_not_of("\r\n");
+    if (start == std::string::npos) {
+      m_in.clear();
+      scanned = 0;
+    } else if (start > 0) {
+      m_in.erase(0, start);
+      scanned = 0;
+    }
+    for (size_t at = m_in.find('\n', scanned); at != std::string::npos; at = m_in.find('\n', at + 1)) {
+      size_t end = at + 1 < m_in.size() && m_in[at + 1] == '\n'                               ? at + 2
+                   : at + 2 < m_in.size() && m_in[at + 1] == '\r' && m_in[at + 2] == '\n' ? at + 3
+                                                                                            : 0;
+      if (end == 0) continue;
+      head.assign(m_in, 0, at + 1);
+      m_in.erase(0, end);
+      return ReadResult::ok;
+    }
+    scanned = m_in.size() > 3 ? m_in.size() - 3 : 0;
+    if (m_in.size() > k_max_head_bytes) return ReadResult::too_large;
+    if (!fill()) return ReadResult::closed;
+  }
+}
+
+bool SocketReader::read_exact(std::string& out, size_t size) {
+  size_t have = std::min(size, m_in.size());
+  const size_t base = out.size();
+  out.append(m_in, 0, have);
+  m_in.erase(0, have);
+  if (have == size) return true;
+  out.resize(base + size);
+  while (have < size) {
+    ssize_t got = ::recv(m_fd, out.data() + base + have, size - have, 0);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) {
+      out.resize(base + have);
+      return false;
+    }
+    have += static_cast<size_t>(got);
+  }
+  return true;
+}
+
+bool SocketReader::read_counted(size_t size, const std::function<bool(const char*, size_t)>& deliver) {
+  while (size > 0) {
+    if (m_in.empty() && !fill()) return false;
+    const size_t take = std::min(size, m_in.size());
+    if (!deliver(m_in.data(), take)) return false;
+    m_in.erase(0, take);
+    size -= take;
+  }
+  return true;
+}
+
+bool SocketReader::read_line(std::string& line) {
+  size_t scanned = 0;
+  for (;;) {
+    size_t at = m_in.find('\n', scanned);
+    if (at != std::string::npos) {
+      line.assign(m_in, 0, at);
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      m_in.erase(0, at + 1);
+      return true;
+    }
+    scanned = m_in.size();
+    if (m_in.size() > k_max_head_bytes || !fill()) return false;
+  }
+}
+
+ReadResult SocketReader::read_chunked(const std::function<bool(const char*, size_t)>& deliver, size_t max_bytes) {
+  std::string line;
+  size_t total = 0;
+  for (;;) {
+    if (!read_line(line)) return ReadResult::closed;
+    std::string_view digits = trim(std::string_view(line).substr(0, line.find(';')));
+    if (digits.empty() || digits.size() > 15) return ReadResult::malformed;
+    size_t size = 0;
+    for (char c : digits) {
+      int value = c >= '0' && c <= '9'   ? c - '0'
+                  : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                  : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                         : -1;
+      if (value < 0) return ReadResult::malformed;
+      size = size * 16 + static_cast<size_t>(value);
+    }
+    if (size == 0) break;
+    total += size;
+    if (total > max_bytes) return ReadResult::too_large;
+    // Deliver what has arrived as it arrives: a streamed event must not wait for its chunk's end.
+    if (!read_counted(size, deliver)) return ReadResult::closed;
+    if (!read_line(line)) return ReadResult::closed;
+    if (!line.empty()) return ReadResult::malformed;
+  }
+  do { // trailer fields, ignored
+    if (!read_line(line)) return ReadResult::closed;
+  } while (!line.empty());
+  return ReadResult::ok;
+}
+
+bool SocketReader::read_to_end(const std::function<bool(const char*, size_t)>& deliver) {
+  for (;;) {
+    if (!m_in.empty()) {
+      if (!deliver(m_in.data(), m_in.size())) return false;
+      m_in.clear();
+    }
+    if (!fill()) return true;
+  }
+}
+
+} // namespace llmgw::core::http::wire
