@@ -123,6 +123,7 @@ ReadResult SocketReader::read_head(std::string& head) {
                    : at + 2 < m_in.size() && m_in[at + 1] == '\r' && m_in[at + 2] == '\n' ? at + 3
                                                                                             : 0;
       if (end == 0) continue;
+      if (end > k_max_head_bytes) return ReadResult::too_large;
       head.assign(m_in, 0, at + 1);
       m_in.erase(0, end);
       return ReadResult::ok;

@@ -73,6 +73,15 @@ std::string read_responses(int fd, int count) {
   return all;
 }
 
+// Sends text on a new connection and reads until the server closes it.
+std::string ask_and_close(int port, const std::string& text) {
+  int fd = connect_to(port);
+  send_text(fd, text);
+  std::string answer = read_to_close(fd);
+  ::close(fd);
+  return answer;
+}
+
 int count_of(const std::string& text, const std::string& part) {
   int count = 0;
   for (size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++count;
@@ -231,34 +240,22 @@ TEST_CASE("server: malformed requests and oversized heads are refused and the co
   FakeUpstream upstream;
   TestGateway gateway(fake_config(upstream));
   SUBCASE("a broken request line") {
-    int fd = connect_to(gateway.port());
-    send_text(fd, "this is not http\r\n\r\n");
-    std::string answer = read_to_close(fd);
-    ::close(fd);
+    std::string answer = ask_and_close(gateway.port(), "this is not http\r\n\r\n");
     CHECK(answer.rfind("HTTP/1.1 400 Bad Request\r\n", 0) == 0);
     CHECK(answer.find("Connection: close") != std::string::npos);
     CHECK(answer.find("malformed HTTP request") != std::string::npos);
   }
   SUBCASE("a header line without a colon") {
-    int fd = connect_to(gateway.port());
-    send_text(fd, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nno colon here\r\n\r\n");
-    std::string answer = read_to_close(fd);
-    ::close(fd);
+    std::string answer = ask_and_close(gateway.port(), "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nno colon here\r\n\r\n");
     CHECK(answer.rfind("HTTP/1.1 400 ", 0) == 0);
   }
   SUBCASE("a Content-Length that is not a number") {
-    int fd = connect_to(gateway.port());
-    send_text(fd, chat_head(gateway.port(), "Content-Length: 12abc\r\n"));
-    std::string answer = read_to_close(fd);
-    ::close(fd);
+    std::string answer = ask_and_close(gateway.port(), chat_head(gateway.port(), "Content-Length: 12abc\r\n"));
     CHECK(answer.rfind("HTTP/1.1 400 ", 0) == 0);
     CHECK(answer.find("\"error\"") != std::string::npos); // in the caller's (OpenAI) format
   }
   SUBCASE("a head over 64 KB") {
-    int fd = connect_to(gateway.port());
-    send_text(fd, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + std::string(70 * 1024, 'a') + "\r\n\r\n");
-    std::string answer = read_to_close(fd);
-    ::close(fd);
+    std::string answer = ask_and_close(gateway.port(), "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + std::string(70 * 1024, 'a') + "\r\n\r\n");
     CHECK(answer.rfind("HTTP/1.1 431 ", 0) == 0);
   }
   CHECK(upstream.calls() == 0);
@@ -272,18 +269,12 @@ TEST_CASE("server: HTTP/1.0, Connection close, HEAD and idle keep-alive follow t
   FakeUpstream upstream;
   TestGateway gateway(fake_config(upstream));
   SUBCASE("HTTP/1.0 without keep-alive is answered and closed") {
-    int fd = connect_to(gateway.port());
-    send_text(fd, "GET /healthz HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
-    std::string answer = read_to_close(fd);
-    ::close(fd);
+    std::string answer = ask_and_close(gateway.port(), "GET /healthz HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
     CHECK(answer.rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
     CHECK(answer.find("Connection: close\r\n") != std::string::npos);
   }
   SUBCASE("HEAD gets the head and no body") {
-    int fd = connect_to(gateway.port());
-    send_text(fd, "HEAD /api/hello HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
-    std::string answer = read_to_close(fd);
-    ::close(fd);
+    std::string answer = ask_and_close(gateway.port(), "HEAD /api/hello HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
     CHECK(answer.rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
     CHECK(answer.size() == answer.find("\r\n\r\n") + 4);
   }
@@ -359,7 +350,7 @@ TEST_CASE("client: a kept-alive connection the server closed is replaced, and 1x
 TEST_CASE("client: streamed pieces arrive as they are sent, and stop() breaks a silent read") {
   RawUpstream upstream([&](int) -> RawUpstream::Answer {
     return {"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
-            "e\r\ndata: first\n\n\r\n",
+            "d\r\ndata: first\n\n\r\n",
             false, 0}; // and then nothing: the stream stalls
   });
   core::http::UpstreamClient client(upstream.origin(), {2, 30});
