@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 
 namespace llmgw::store {
 namespace {
@@ -125,6 +126,7 @@ void Ledger::write_with_retry(const std::vector<core::RequestRecord>& batch) {
 
 void Ledger::write_batch(const std::vector<core::RequestRecord>& batch) {
   Transaction transaction(m_db);
+  std::map<SpendKey, int64_t> spend;
   for (const core::RequestRecord& record : batch) {
     m_insert.reset();
     bind_request(m_insert, record);
@@ -142,9 +144,12 @@ void Ledger::write_batch(const std::vector<core::RequestRecord>& batch) {
       m_insert_attempt.bind_text(7, attempt.error);
       m_insert_attempt.run();
     }
-    if (!counts_toward_caps(record)) continue;
+    if (counts_toward_caps(record)) spend[spend_key(record)] += record.cost_usd_pico;
+  }
+  // One upsert per spend bucket the batch touched, not one per row.
+  for (const auto& [key, cost] : spend) {
     m_add_spend.reset();
-    bind_spend(m_add_spend, record);
+    bind_spend(m_add_spend, key, cost);
     m_add_spend.run();
   }
   transaction.commit();

@@ -29,13 +29,17 @@ bool counts_toward_caps(const core::RequestRecord& record) {
   return !record.billed_to_client && record.cost_usd_pico != 0;
 }
 
-void bind_spend(Statement& add, const core::RequestRecord& r) {
-  add.bind_int64(1, r.started_at_ms / k_spend_bucket_ms);
-  add.bind_text(2, r.provider);
-  add.bind_text(3, r.agent);
-  add.bind_text(4, r.project);
-  add.bind_text(5, r.key_name);
-  add.bind_int64(6, r.cost_usd_pico);
+SpendKey spend_key(const core::RequestRecord& r) {
+  return {r.started_at_ms / k_spend_bucket_ms, r.provider, r.agent, r.project, r.key_name};
+}
+
+void bind_spend(Statement& add, const SpendKey& key, int64_t cost_usd_pico) {
+  add.bind_int64(1, std::get<0>(key));
+  add.bind_text(2, std::get<1>(key));
+  add.bind_text(3, std::get<2>(key));
+  add.bind_text(4, std::get<3>(key));
+  add.bind_text(5, std::get<4>(key));
+  add.bind_int64(6, cost_usd_pico);
 }
 
 void bind_request(Statement& insert, const core::RequestRecord& r) {

@@ -3,7 +3,9 @@
 #include "core/accounting/request_record.hpp"
 #include "store/db.hpp"
 
+#include <string>
 #include <string_view>
+#include <tuple>
 
 namespace llmgw::store {
 
@@ -18,7 +20,10 @@ extern const std::string_view k_add_spend_sql;
 constexpr int64_t k_spend_bucket_ms = 900'000;
 // True when a row's cost counts toward caps (and so goes into spend_buckets).
 bool counts_toward_caps(const core::RequestRecord& record);
-void bind_spend(Statement& add, const core::RequestRecord& record);
+// What a spend_buckets row is keyed by: bucket, provider, agent, project, key name.
+using SpendKey = std::tuple<int64_t, std::string, std::string, std::string, std::string>;
+SpendKey spend_key(const core::RequestRecord& record);
+void bind_spend(Statement& add, const SpendKey& key, int64_t cost_usd_pico);
 
 // One attempt of the request just inserted (parameters 1..7: request id, n, provider, model,
 // status, latency, error).

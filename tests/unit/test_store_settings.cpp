@@ -63,6 +63,7 @@ TEST_CASE("settings: spending per period and scope leaves out what the client's 
     row.key_name = "ci";
     row.project = "web";
     ledger.record(row);
+    ledger.record(row); // same bucket and scope: the writer adds both in one upsert
     auto plan = row;
     plan.billed_to_client = true;
     ledger.record(plan);
@@ -78,11 +79,11 @@ TEST_CASE("settings: spending per period and scope leaves out what the client's 
       if (r.period == period && r.scope == scope && r.value == value) total += r.cost_pico;
     return total;
   };
-  CHECK(sum(Period::day, Scope::global, "") == 3 * k_cent);
-  CHECK(sum(Period::month, Scope::project, "web") == 3 * k_cent);
-  CHECK(sum(Period::day, Scope::key, "ci") == 3 * k_cent);
-  CHECK(sum(Period::total, Scope::key, "ci") == 6 * k_cent);
-  CHECK(store::cap_spent(db, {1, Period::day, k_cent, Scope::key, "ci", 80}, now) == 3 * k_cent);
+  CHECK(sum(Period::day, Scope::global, "") == 6 * k_cent);
+  CHECK(sum(Period::month, Scope::project, "web") == 6 * k_cent);
+  CHECK(sum(Period::day, Scope::key, "ci") == 6 * k_cent);
+  CHECK(sum(Period::total, Scope::key, "ci") == 9 * k_cent);
+  CHECK(store::cap_spent(db, {1, Period::day, k_cent, Scope::key, "ci", 80}, now) == 6 * k_cent);
   CHECK(store::cap_spent(db, {1, Period::day, k_cent, Scope::agent, "codex", 80}, now) == 0);
   store::publish_cap_reservations(db, {{1, 42}}, now);
   CHECK(store::cap_reservations(db).at(1) == 42);
