@@ -64,11 +64,6 @@ const char* reason_phrase(int status) {
   }
 }
 
-void set_timeout(int fd, int option, int seconds) {
-  timeval tv{};
-  tv.tv_sec = seconds;
-  ::setsockopt(fd, SOL_SOCKET, option, &tv, sizeof tv);
-}
 
 // Whether the client is still there: a hang-up shows as POLLRDHUP, or as a readable socket
 // whose peek returns 0.
@@ -137,7 +132,7 @@ ReadResult read_request_body(int fd, wire::SocketReader& reader, httplib::Reques
 // the answer (closing with unread bytes would reset the connection and lose the answer).
 void discard_input(int fd) {
   ::shutdown(fd, SHUT_WR);
-  set_timeout(fd, SO_RCVTIMEO, 1);
+  wire::set_timeout(fd, SO_RCVTIMEO, 1);
   char sink[wire::k_read_chunk];
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
   while (std::chrono::steady_clock::now() < deadline && ::recv(fd, sink, sizeof sink, 0) > 0) {
@@ -187,14 +182,13 @@ std::string response_head(const httplib::Response& response, std::string_view fr
 
 // Runs a content provider until it calls done(); each write is one chunk in one sendmsg. The
 // response head goes out with the first write (a zero-length write sends it alone), so a stream's
-// head and first event reach the client in one segment. Returns whether the whole response went
-// out (the connection may then be reused).
-bool write_provided(int fd, httplib::Response& response, std::string head, bool chunked) {
+// head and first event reach the client in one segment. Every provider is sent chunked (the
+// gateway only streams). Returns whether the whole response went out.
+bool write_chunked(int fd, httplib::Response& response, std::string head) {
   bool ok = true, done = false;
   size_t offset = 0;
   auto send = [&](iovec* iov, int count) {
-    // iov[0] is reserved for the head while it has not been sent.
-    iov[0] = {head.data(), head.size()};
+    iov[0] = {head.data(), head.size()}; // empty once the head went out
     ok = wire::send_all(fd, iov, count);
     head.clear();
     return ok;
@@ -203,27 +197,23 @@ bool write_provided(int fd, httplib::Response& response, std::string head, bool 
   sink.write = [&](const char* data, size_t size) {
     if (!ok) return false;
     char prefix[24];
-    const bool framed = chunked && size > 0;
-    int prefix_size = framed ? std::snprintf(prefix, sizeof prefix, "%zx\r\n", size) : 0;
+    int prefix_size = size > 0 ? std::snprintf(prefix, sizeof prefix, "%zx\r\n", size) : 0;
     iovec iov[4] = {{},
                     {prefix, static_cast<size_t>(prefix_size)},
                     {const_cast<char*>(data), size},
-                    {const_cast<char*>("\r\n"), framed ? size_t{2} : size_t{0}}};
+                    {const_cast<char*>("\r\n"), size > 0 ? size_t{2} : size_t{0}}};
     offset += size;
     return send(iov, 4);
   };
   sink.done = [&] {
     if (done) return;
     done = true;
-    iovec iov[2] = {{}, {const_cast<char*>("0\r\n\r\n"), chunked ? size_t{5} : size_t{0}}};
+    iovec iov[2] = {{}, {const_cast<char*>("0\r\n\r\n"), 5}};
     if (ok) send(iov, 2);
   };
   sink.is_writable = [&] { return ok && peer_open(fd); };
-  while (ok && !done) {
-    const size_t length = response.content_length_ > 0 ? response.content_length_ - offset : 0;
-    if (!response.content_provider_(offset, length, sink)) ok = false;
-    if (!chunked && response.content_length_ > 0 && offset >= response.content_length_) done = true;
-  }
+  while (ok && !done)
+    if (!response.content_provider_(offset, 0, sink)) ok = false;
   response.content_provider_success_ = ok && done;
   return ok && done;
 }
@@ -233,15 +223,9 @@ bool write_response(int fd, const httplib::Request& request, httplib::Response& 
                     int keep_alive_seconds) {
   const bool head_only = request.method == "HEAD";
   if (response.content_provider_) {
-    const bool chunked = response.is_chunked_content_provider_;
-    const bool sized = !chunked && response.content_length_ > 0;
-    if (!chunked && !sized) keep_alive = false; // the body ends when the connection does
-    std::string framing = chunked  ? "Transfer-Encoding: chunked\r\n"
-                          : sized ? "Content-Length: " + std::to_string(response.content_length_) + "\r\n"
-                                  : "";
-    std::string head = response_head(response, framing, keep_alive, keep_alive_seconds);
+    std::string head = response_head(response, "Transfer-Encoding: chunked\r\n", keep_alive, keep_alive_seconds);
     if (head_only) return wire::send_text(fd, head) && keep_alive;
-    return write_provided(fd, response, std::move(head), chunked) && keep_alive;
+    return write_chunked(fd, response, std::move(head)) && keep_alive;
   }
   const std::string head = response_head(response, "Content-Length: " + std::to_string(response.body.size()) + "\r\n",
                                          keep_alive, keep_alive_seconds);
@@ -306,8 +290,8 @@ void HttpServer::serve() {
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
     // A kept-alive connection is closed after twice the advertised idle time, so a client that
     // reuses it at the last moment never races the close; a stalled request body is dropped then too.
-    set_timeout(fd, SO_RCVTIMEO, 2 * m_limits.keep_alive_seconds);
-    set_timeout(fd, SO_SNDTIMEO, m_limits.write_timeout_seconds);
+    wire::set_timeout(fd, SO_RCVTIMEO, 2 * m_limits.keep_alive_seconds);
+    wire::set_timeout(fd, SO_SNDTIMEO, m_limits.write_timeout_seconds);
     submit(fd);
   }
 }

@@ -8,7 +8,7 @@
 // max_threads and shrinks when idle. Sockets are blocking with kernel timeouts (SO_RCVTIMEO /
 // SO_SNDTIMEO), so a kept-alive connection waiting for its next request costs no CPU and a
 // request costs one recv and one sendmsg (head and body together). Streams use the chunked
-// content provider protocol of httplib::Response: one sendmsg per chunk.
+// content provider of httplib::Response (always sent chunked): one sendmsg per chunk.
 #include <httplib.h>
 
 #include <atomic>

@@ -1,5 +1,6 @@
 #include "core/http/upstream_client.hpp"
 
+#include "core/http/tcp_probe.hpp"
 #include "core/http/wire.hpp"
 
 #include <fcntl.h>
@@ -14,37 +15,6 @@
 
 namespace llmgw::core::http {
 namespace {
-
-void set_timeout(int fd, int option, int seconds) {
-  timeval tv{};
-  tv.tv_sec = seconds;
-  ::setsockopt(fd, SOL_SOCKET, option, &tv, sizeof tv);
-}
-
-// Connects with a deadline: non-blocking connect, then poll for writability.
-int connect_to(const addrinfo& address, int timeout_seconds, httplib::Error& error) {
-  int fd = ::socket(address.ai_family, address.ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, address.ai_protocol);
-  if (fd < 0) return -1;
-  if (::connect(fd, address.ai_addr, address.ai_addrlen) != 0) {
-    if (errno != EINPROGRESS) {
-      ::close(fd);
-      return -1;
-    }
-    pollfd entry{fd, POLLOUT, 0};
-    int ready = ::poll(&entry, 1, timeout_seconds * 1000);
-    int failure = 0;
-    socklen_t size = sizeof failure;
-    if (ready <= 0 || ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &failure, &size) != 0 || failure != 0) {
-      if (ready == 0) error = httplib::Error::ConnectionTimeout;
-      ::close(fd);
-      return -1;
-    }
-  }
-  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-  int yes = 1;
-  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
-  return fd;
-}
 
 // Whether a kept-alive connection is still usable: the server may have closed it while idle.
 bool still_open(int fd) {
@@ -111,15 +81,7 @@ UpstreamClient::UpstreamClient(const std::string& origin, UpstreamTimeouts timeo
     return;
   }
   m_host_header = origin.substr(7);
-  std::string_view authority = m_host_header;
-  size_t colon = authority.rfind(':');
-  const bool bracketed = !authority.empty() && authority.front() == '[';
-  if (colon != std::string_view::npos && (!bracketed || colon > authority.find(']'))) {
-    m_port = static_cast<int>(wire::parse_decimal(authority.substr(colon + 1)).value_or(80));
-    authority = authority.substr(0, colon);
-  }
-  if (bracketed && authority.size() >= 2) authority = authority.substr(1, authority.size() - 2);
-  m_host = std::string(authority);
+  m_target = split_origin(origin);
 }
 
 UpstreamClient::~UpstreamClient() { disconnect(); }
@@ -147,13 +109,21 @@ bool UpstreamClient::connect(httplib::Error& error) {
   hints.ai_flags = AI_NUMERICSERV;
   addrinfo* found = nullptr;
   error = httplib::Error::Connection;
-  if (::getaddrinfo(m_host.c_str(), std::to_string(m_port).c_str(), &hints, &found) != 0) return false;
+  if (::getaddrinfo(m_target.host.c_str(), m_target.port.c_str(), &hints, &found) != 0) return false;
   int fd = -1;
-  for (addrinfo* at = found; at != nullptr && fd < 0; at = at->ai_next) fd = connect_to(*at, m_timeouts.connect_seconds, error);
+  bool timed_out = false;
+  for (addrinfo* at = found; at != nullptr && fd < 0; at = at->ai_next)
+    fd = connect_within(*at, m_timeouts.connect_seconds * 1000, &timed_out);
   ::freeaddrinfo(found);
-  if (fd < 0) return false;
-  set_timeout(fd, SO_RCVTIMEO, m_timeouts.read_seconds);
-  set_timeout(fd, SO_SNDTIMEO, m_timeouts.read_seconds);
+  if (fd < 0) {
+    if (timed_out) error = httplib::Error::ConnectionTimeout;
+    return false;
+  }
+  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+  int yes = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
+  wire::set_timeout(fd, SO_RCVTIMEO, m_timeouts.read_seconds);
+  wire::set_timeout(fd, SO_SNDTIMEO, m_timeouts.read_seconds);
   std::lock_guard lock(m_fd_mutex);
   m_fd = fd;
   if (m_stopped) ::shutdown(fd, SHUT_RDWR);

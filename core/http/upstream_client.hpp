@@ -4,6 +4,8 @@
 // through llmgw's own HTTP/1.1 client: one sendmsg for head and body, one recv per arriving
 // piece, no poll() around each call, so a local model server sees the gateway add only the
 // loopback hops.
+#include "core/http/tcp_probe.hpp"
+
 #include <httplib.h>
 
 #include <atomic>
@@ -38,8 +40,8 @@ private:
   bool exchange(const httplib::Request& request, httplib::Response& response, httplib::Error& error, bool& retry);
 
   std::unique_ptr<httplib::Client> m_tls;
-  std::string m_host, m_host_header;
-  int m_port = 80;
+  HostPort m_target;        // where to connect
+  std::string m_host_header; // the origin's authority as written, for the Host header
   UpstreamTimeouts m_timeouts;
   std::mutex m_fd_mutex; // guards closing m_fd against stop() shutting it down
   int m_fd = -1;

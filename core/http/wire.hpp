@@ -18,6 +18,8 @@ constexpr size_t k_max_head_bytes = 64 * 1024;
 constexpr size_t k_read_chunk = 64 * 1024;
 
 bool iequals(std::string_view a, std::string_view b);
+// SO_RCVTIMEO / SO_SNDTIMEO in whole seconds.
+void set_timeout(int fd, int option, int seconds);
 // Whether a comma-separated header value (Connection, Transfer-Encoding, Expect) lists token.
 bool lists_token(std::string_view value, std::string_view token);
 std::string_view trim(std::string_view text);

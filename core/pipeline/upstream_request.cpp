@@ -1,5 +1,7 @@
 #include "core/pipeline/upstream_request.hpp"
 
+#include "core/http/wire.hpp"
+
 #include "core/http/upstream_pool.hpp"
 
 #include <algorithm>
@@ -11,9 +13,7 @@
 namespace llmgw::core::pipeline {
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && ::strncasecmp(a.data(), b.data(), a.size()) == 0;
-}
+using http::wire::iequals;
 
 // Never forwarded: hop-by-hop headers, what the HTTP client sets itself, and encodings
 // (llmgw reads every response, so upstreams must answer uncompressed).
