@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstddef>
+#include <iterator>
 #include <map>
 
 namespace llmgw::store {
@@ -73,6 +75,7 @@ std::string Ledger::last_error() const {
 }
 
 void Ledger::run_writer() {
+  std::vector<core::RequestRecord> batch;
   std::unique_lock lock(m_mutex);
   for (;;) {
     m_writer_idle = true;
@@ -80,24 +83,25 @@ void Ledger::run_writer() {
     m_writer_idle = false;
     if (m_queue.empty()) return; // stopping and drained
     m_wake.wait_for(lock, k_gather, [&] { return m_stopping || m_flush_waiters > 0; });
-    std::vector<core::RequestRecord> batch = take_batch(lock);
+    take_batch(batch);
     lock.unlock();
     write_with_retry(batch);
+    const auto written = static_cast<int64_t>(batch.size());
+    batch.clear(); // outside the lock; keeps its capacity for the queue it is swapped with next
     lock.lock();
-    m_settled_total += static_cast<int64_t>(batch.size());
+    m_settled_total += written;
     m_settled.notify_all();
   }
 }
 
-std::vector<core::RequestRecord> Ledger::take_batch(std::unique_lock<std::mutex>&) {
-  const size_t count = std::min(m_queue.size(), k_max_batch_rows);
-  std::vector<core::RequestRecord> batch;
-  batch.reserve(count);
-  for (size_t i = 0; i < count; ++i) {
-    batch.push_back(std::move(m_queue.front()));
-    m_queue.pop_front();
+void Ledger::take_batch(std::vector<core::RequestRecord>& batch) {
+  if (m_queue.size() <= k_max_batch_rows) {
+    batch.swap(m_queue);
+    return;
   }
-  return batch;
+  const auto end = m_queue.begin() + static_cast<std::ptrdiff_t>(k_max_batch_rows);
+  batch.assign(std::make_move_iterator(m_queue.begin()), std::make_move_iterator(end));
+  m_queue.erase(m_queue.begin(), end);
 }
 
 void Ledger::write_with_retry(const std::vector<core::RequestRecord>& batch) {
@@ -131,8 +135,10 @@ void Ledger::write_batch(const std::vector<core::RequestRecord>& batch) {
     m_insert.reset();
     bind_request(m_insert, record);
     m_insert.run();
+    // The attempts table holds the tries of requests that needed more than one; a single try is
+    // the row itself.
     const int64_t request_id = m_db.last_insert_rowid();
-    for (size_t n = 0; n < record.attempts.size(); ++n) {
+    for (size_t n = 0; record.attempts.size() > 1 && n < record.attempts.size(); ++n) {
       const core::Attempt& attempt = record.attempts[n];
       m_insert_attempt.reset();
       m_insert_attempt.bind_int64(1, request_id);

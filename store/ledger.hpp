@@ -6,7 +6,6 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -43,7 +42,8 @@ public:
 
 private:
   void run_writer();
-  std::vector<core::RequestRecord> take_batch(std::unique_lock<std::mutex>& lock);
+  // Moves the queued rows (at most k_max_batch_rows) into batch, an empty vector; call locked.
+  void take_batch(std::vector<core::RequestRecord>& batch);
   void write_with_retry(const std::vector<core::RequestRecord>& batch);
   void write_batch(const std::vector<core::RequestRecord>& batch);
 
@@ -54,7 +54,7 @@ private:
   mutable std::mutex m_mutex;
   std::condition_variable m_wake;    // the writer waits here for rows or stop
   std::condition_variable m_settled; // flush() waits here for progress
-  std::deque<core::RequestRecord> m_queue;
+  std::vector<core::RequestRecord> m_queue; // swapped out whole, so the lock is held for O(1)
   int64_t m_queued_total = 0;  // rows ever queued
   int64_t m_settled_total = 0; // rows committed or dropped
   bool m_stopping = false;

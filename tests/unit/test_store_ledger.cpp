@@ -100,6 +100,28 @@ TEST_SUITE("store ledger") {
     CHECK(count_rows(db, "SELECT COUNT(DISTINCT session_id) FROM requests") == k_threads * k_rows_per_thread);
   }
 
+  TEST_CASE("tries are kept for requests that needed more than one; a single try is the row itself") {
+    TempDir dir;
+    Ledger ledger(dir.file("llmgw.db"));
+    RequestRecord once = sample_record();
+    once.attempts = {{"openai", "gpt-4o", 200, 120, ""}};
+    RequestRecord twice = sample_record();
+    twice.attempts = {{"openai", "gpt-4o", 503, 40, "HTTP 503"}, {"anthropic", "claude-sonnet-4-5", 200, 300, ""}};
+    ledger.record(once);
+    ledger.record(twice);
+    ledger.flush();
+    Db db(dir.file("llmgw.db"));
+    CHECK(count_rows(db) == 2);
+    CHECK(count_rows(db, "SELECT COUNT(*) FROM attempts") == 2);
+    CHECK(count_rows(db, "SELECT COUNT(DISTINCT request_id) FROM attempts") == 1);
+    auto tries = llmgw::store::attempts_of(db, {count_rows(db, "SELECT MAX(id) FROM requests")});
+    REQUIRE(tries.size() == 1);
+    const auto& list = tries.begin()->second;
+    REQUIRE(list.size() == 2);
+    CHECK(list[0].error == "HTTP 503");
+    CHECK(list[1].provider == "anthropic");
+  }
+
   TEST_CASE("flush returns once rows queued before it are visible to other connections") {
     TempDir dir;
     Ledger ledger(dir.file("llmgw.db"));
