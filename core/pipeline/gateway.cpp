@@ -259,10 +259,14 @@ void Gateway::handle(const httplib::Request& request, httplib::Response& respons
 
 void Gateway::refuse(const httplib::Request& request, httplib::Response& response) const {
   std::string message;
-  int port = m_server.port;
-  if (response.status == 404)
-    message = "no route for " + request.method + " " + request.path + "; point Anthropic clients at http://127.0.0.1:" +
-              std::to_string(port) + " and OpenAI clients at http://127.0.0.1:" + std::to_string(port) + "/v1";
+  if (response.status == 404) {
+    // The address the client used, when it is a loopback one; else the configured one.
+    const std::string base = request.has_header("Host") && host_allowed(request, m_server.host)
+                                 ? request.get_header_value("Host")
+                                 : "127.0.0.1:" + std::to_string(m_server.port);
+    message = "no route for " + request.method + " " + request.path + "; point Anthropic clients at http://" + base +
+              " and OpenAI clients at http://" + base + "/v1";
+  }
   else if (response.status == 413)
     message = "request body is larger than the limit of " + std::to_string(m_server.max_body_bytes) +
               " bytes (server.max_body_mb in config.toml)";

@@ -509,8 +509,9 @@ Gateway::Retry Gateway::relay_stream(httplib::Response& response, std::shared_pt
     settle(*context, &relay->observer());
     return {};
   }
-  response.set_header("Cache-Control", "no-cache");
-  response.set_header("X-Accel-Buffering", "no");
+  // Keep a stream out of caches and proxy buffers; the provider's own values win when it sent them.
+  if (!response.has_header("Cache-Control")) response.set_header("Cache-Control", "no-cache");
+  if (!response.has_header("X-Accel-Buffering")) response.set_header("X-Accel-Buffering", "no");
   {
     std::lock_guard lock(m_streams_mutex);
     m_streams.insert(relay.get());

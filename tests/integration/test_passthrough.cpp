@@ -57,6 +57,7 @@ TEST_CASE("non-streaming chat reaches the provider untouched and leaves one pric
 TEST_CASE("a streamed chat that asked for usage is relayed byte for byte") {
   FakeUpstream upstream;
   auto reply = openai_chat_stream("gpt-4.1", {"Hel", "lo ", "wörld ✓"}, true, 12, 0, 3);
+  reply.headers.emplace("Cache-Control", "no-cache, must-revalidate"); // as OpenAI sends it
   upstream.on("POST", "/v1/chat/completions", [&](const RecordedRequest&) { return reply; });
   TestGateway gateway(fake_config(upstream));
   auto client = gateway.client();
@@ -64,6 +65,10 @@ TEST_CASE("a streamed chat that asked for usage is relayed byte for byte") {
   auto result = post_streaming(*client, "/v1/chat/completions", TestGateway::openai_auth(), body);
   CHECK(result.status == 200);
   CHECK(result.body == joined(reply.chunks));
+  // The provider's Cache-Control is relayed once, not doubled by the gateway's own.
+  CHECK(result.headers.count("Cache-Control") == 1);
+  CHECK(result.headers.find("Cache-Control")->second == "no-cache, must-revalidate");
+  CHECK(result.headers.count("X-Accel-Buffering") == 1);
   CHECK(upstream.last_request().body == body);
   auto rows = gateway.wait_rows(1);
   REQUIRE(rows.size() == 1);
