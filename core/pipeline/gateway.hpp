@@ -6,6 +6,7 @@
 #include "core/http/upstream_pool.hpp"
 #include "core/policy/budget.hpp"
 #include "core/policy/keys.hpp"
+#include "core/pipeline/reader_threads.hpp"
 #include "core/pipeline/request_context.hpp"
 #include "core/pricing/price_table.hpp"
 #include "core/routing/health.hpp"
@@ -138,6 +139,7 @@ private:
   UsageSink& m_sink;
   GatewayOptions m_options;
   http::UpstreamPool m_pool;
+  ReaderThreads m_readers; // read streamed answers; outlives no relay (each finishes before a request ends)
   std::atomic<bool> m_draining{false};
   std::atomic<int> m_in_flight{0};
   policy::Budget m_budget;

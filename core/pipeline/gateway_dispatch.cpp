@@ -455,7 +455,7 @@ Gateway::Retry Gateway::relay_stream(httplib::Response& response, std::shared_pt
   if (context->translated)
     translator = std::make_unique<translate::StreamTranslator>(context->upstream_format, context->endpoint.format,
                                                                context->decoded->response);
-  auto relay = std::make_shared<StreamRelay>(m_pool.acquire(http::split_base_url(provider.base_url).origin),
+  auto relay = std::make_shared<StreamRelay>(m_readers, m_pool.acquire(http::split_base_url(provider.base_url).origin),
                                              std::move(upstream),
                                              StreamRelay::Formats{context->upstream_format, context->endpoint.format},
                                              context->hide_usage_chunk, m_options.keepalive_interval, std::move(guard),

@@ -4,12 +4,12 @@
 
 namespace llmgw::core::pipeline {
 
-StreamRelay::StreamRelay(http::UpstreamPool::Lease lease, httplib::Request request, Formats formats,
-                         bool hide_usage_chunk, std::chrono::seconds keepalive_interval, Guard guard,
+StreamRelay::StreamRelay(ReaderThreads& readers, http::UpstreamPool::Lease lease, httplib::Request request,
+                         Formats formats, bool hide_usage_chunk, std::chrono::seconds keepalive_interval, Guard guard,
                          std::unique_ptr<translate::StreamTranslator> translator)
     : m_lease(std::move(lease)), m_request(std::move(request)), m_client_format(formats.client),
       m_hide_usage_chunk(hide_usage_chunk), m_keepalive_interval(keepalive_interval), m_guard(std::move(guard)),
-      m_observer(formats.upstream), m_translator(std::move(translator)) {}
+      m_readers(readers), m_observer(formats.upstream), m_translator(std::move(translator)) {}
 
 StreamRelay::~StreamRelay() { finish(); }
 
@@ -18,7 +18,8 @@ void StreamRelay::start() {
   m_request.content_receiver = [this](const char* data, size_t size, uint64_t, uint64_t) {
     return on_data(data, size);
   };
-  m_thread = std::thread([this] { run(); });
+  m_readers.run([this] { run(); });
+  m_started = true;
 }
 
 void StreamRelay::run() {
@@ -32,7 +33,7 @@ void StreamRelay::run() {
   }
   on_upstream_end(ok);
   m_done = true;
-  m_cv.notify_all();
+  m_cv.notify_all(); // the last use of this object on the reader thread: finish() may free it next
 }
 
 bool StreamRelay::on_head(const httplib::Response& response) {
@@ -189,7 +190,10 @@ void StreamRelay::finish() {
   if (m_finished) return;
   m_finished = true;
   cancel();
-  if (m_thread.joinable()) m_thread.join();
+  if (m_started) {
+    std::unique_lock lock(m_mutex);
+    m_cv.wait(lock, [&] { return m_done; });
+  }
   if (m_cancelled) m_lease.discard();
 }
 

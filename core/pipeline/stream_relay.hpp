@@ -1,9 +1,10 @@
 #pragma once
-// Relays one streamed upstream response to the client. The upstream is read on its own thread
-// (so the real status is known before the client's status line is written, DESIGN.md §3); SSE
+// Relays one streamed upstream response to the client. The upstream is read on a thread of its
+// own from ReaderThreads (so the real status is known before the client's status line is written, DESIGN.md §3); SSE
 // blocks are observed for usage and handed over through a small bounded buffer.
 #include "core/http/sse_parser.hpp"
 #include "core/http/upstream_pool.hpp"
+#include "core/pipeline/reader_threads.hpp"
 #include "core/protocol/response_observer.hpp"
 #include "core/translate/translator.hpp"
 
@@ -14,7 +15,6 @@
 #include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 
 namespace llmgw::core::pipeline {
 
@@ -38,14 +38,14 @@ public:
     protocol::ApiFormat upstream;
     protocol::ApiFormat client;
   };
-  StreamRelay(http::UpstreamPool::Lease lease, httplib::Request request, Formats formats, bool hide_usage_chunk,
-              std::chrono::seconds keepalive_interval, Guard guard = nullptr,
+  StreamRelay(ReaderThreads& readers, http::UpstreamPool::Lease lease, httplib::Request request, Formats formats,
+              bool hide_usage_chunk, std::chrono::seconds keepalive_interval, Guard guard = nullptr,
               std::unique_ptr<translate::StreamTranslator> translator = nullptr);
   ~StreamRelay();
   StreamRelay(const StreamRelay&) = delete;
   StreamRelay& operator=(const StreamRelay&) = delete;
 
-  // Start reading the upstream on a new thread.
+  // Start reading the upstream on one of readers' threads.
   void start();
   // Block until the upstream's status and headers are known (or the connection failed).
   const Head& wait_head();
@@ -54,7 +54,7 @@ public:
   // One step of the client's chunked content provider: waits for data (sending a keep-alive
   // comment after a silence) and writes it. False when the client has gone away.
   bool pump(httplib::DataSink& sink);
-  // Stop the upstream if it still runs and join the thread. Safe to call twice.
+  // Stop the upstream if it still runs and wait until its reading ended. Safe to call twice.
   void finish();
   // Shutdown deadline passed: end the client's stream now with an in-band error.
   void abort();
@@ -91,7 +91,8 @@ private:
   bool m_hide_usage_chunk;
   std::chrono::seconds m_keepalive_interval;
   Guard m_guard;
-  std::thread m_thread;
+  ReaderThreads& m_readers;
+  bool m_started = false;
 
   // Touched only by the upstream thread until m_done, then only by the client side.
   http::SseParser m_parser;
