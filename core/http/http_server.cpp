@@ -372,7 +372,10 @@ void HttpServer::serve_connection(int fd) {
       m_handler(request, response);
       if (response.status == -1) response.status = 200;
     } catch (const std::exception&) {
+      // What the handler left to run once the answer is written (its releaser) still runs.
+      auto after_reply = std::move(response.content_provider_resource_releaser_);
       response = httplib::Response();
+      response.content_provider_resource_releaser_ = std::move(after_reply);
       response.status = 500;
     }
     if (response.status >= 400 && response.body.empty() && !response.content_provider_) m_refusal(request, response);

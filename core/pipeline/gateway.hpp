@@ -122,13 +122,17 @@ private:
   // A 401/403 or an exhausted quota on a provider key: bench the key. True when the request may
   // go again at once with another key.
   bool rotate_key(RequestContext& context, int status, std::string_view body, int retry_after_seconds);
-  Retry relay_once(httplib::Response& response, RequestContext& context, httplib::Request upstream,
+  Retry relay_once(httplib::Response& response, const std::shared_ptr<RequestContext>& shared, httplib::Request upstream,
                    const MayRetry& may_retry);
   Retry relay_stream(httplib::Response& response, std::shared_ptr<RequestContext> context, httplib::Request upstream,
                      const MayRetry& may_retry);
   void reply_error(httplib::Response& response, RequestContext& context, int status, const std::string& message,
                    Outcome outcome);
   void settle(RequestContext& context, const protocol::ResponseObserver* observer);
+  // settle() once the server has written response (its releaser runs when the server is done with
+  // it), so pricing, the cap reservation and the hand-over to the ledger stay off the client's wait.
+  void settle_after_reply(httplib::Response& response, std::shared_ptr<RequestContext> context,
+                          protocol::ResponseObserver observer);
 
   const config::ServerConfig m_server;
   mutable std::mutex m_live_mutex;

@@ -233,7 +233,7 @@ void Gateway::handle_api(const httplib::Request& request, httplib::Response& res
         return reply_error(response, *context, 400, error.what(), Outcome::bad_request);
       }
       const Retry retry = record.streamed ? relay_stream(response, context, std::move(upstream), may_retry)
-                                          : relay_once(response, *context, std::move(upstream), may_retry);
+                                          : relay_once(response, context, std::move(upstream), may_retry);
       if (!retry.wanted) return;
       if (retry.next_key) { // another key of the same provider: not a try of its own
         --attempt;
@@ -365,8 +365,9 @@ void Gateway::note_attempt(RequestContext& context, int status, std::string erro
       {context.record.provider, context.record.served_model, status, latency, std::move(error)});
 }
 
-Gateway::Retry Gateway::relay_once(httplib::Response& response, RequestContext& context, httplib::Request upstream,
-                                   const MayRetry& may_retry) {
+Gateway::Retry Gateway::relay_once(httplib::Response& response, const std::shared_ptr<RequestContext>& shared,
+                                   httplib::Request upstream, const MayRetry& may_retry) {
+  RequestContext& context = *shared;
   const auto& provider = *context.provider;
   auto lease = m_pool.acquire(http::split_base_url(provider.base_url).origin);
   httplib::Response reply;
@@ -411,8 +412,16 @@ Gateway::Retry Gateway::relay_once(httplib::Response& response, RequestContext& 
   }
   response.set_content(std::move(body), type.empty() ? "application/json" : type);
   record.ttfb_ms = context.elapsed_ms();
-  settle(context, &observer);
+  settle_after_reply(response, shared, std::move(observer));
   return {};
+}
+
+void Gateway::settle_after_reply(httplib::Response& response, std::shared_ptr<RequestContext> context,
+                                 protocol::ResponseObserver observer) {
+  auto seen = std::make_shared<const protocol::ResponseObserver>(std::move(observer));
+  response.content_provider_resource_releaser_ = [this, context = std::move(context), seen](bool) {
+    settle(*context, seen.get());
+  };
 }
 
 bool Gateway::rotate_key(RequestContext& context, int status, std::string_view body, int retry_after_seconds) {

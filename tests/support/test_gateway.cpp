@@ -1,5 +1,6 @@
 #include "tests/support/test_gateway.hpp"
 
+#include <chrono>
 #include <thread>
 
 namespace llmgw::test {
@@ -57,6 +58,12 @@ httplib::Headers TestGateway::anthropic_auth() {
 httplib::Headers TestGateway::openai_auth() { return {{"Authorization", std::string("Bearer ") + k_test_token}}; }
 
 std::vector<store::LoggedRequest> TestGateway::rows() {
+  // A request settles just after its answer is written: wait briefly for the ones still in flight
+  // (an open stream keeps one there; the bound keeps that from stalling the caller), then for the
+  // ledger to commit what they queued.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
+  while (m_server->gateway().in_flight() > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
   m_ledger->flush();
   store::Db db(m_db_path);
   return store::recent_requests(db, 100000);
