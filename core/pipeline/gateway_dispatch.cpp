@@ -418,10 +418,8 @@ Gateway::Retry Gateway::relay_once(httplib::Response& response, const std::share
 
 void Gateway::settle_after_reply(httplib::Response& response, std::shared_ptr<RequestContext> context,
                                  protocol::ResponseObserver observer) {
-  auto seen = std::make_shared<const protocol::ResponseObserver>(std::move(observer));
-  response.content_provider_resource_releaser_ = [this, context = std::move(context), seen](bool) {
-    settle(*context, seen.get());
-  };
+  response.content_provider_resource_releaser_ = [this, context = std::move(context),
+                                                  seen = std::move(observer)](bool) { settle(*context, &seen); };
 }
 
 bool Gateway::rotate_key(RequestContext& context, int status, std::string_view body, int retry_after_seconds) {
@@ -515,7 +513,7 @@ Gateway::Retry Gateway::relay_stream(httplib::Response& response, std::shared_pt
     }
     response.set_content(std::move(body), type.empty() ? "application/json" : type);
     record.ttfb_ms = context->elapsed_ms();
-    settle(*context, &relay->observer());
+    settle_after_reply(response, context, relay->observer());
     return {};
   }
   // Keep a stream out of caches and proxy buffers; the provider's own values win when it sent them.
