@@ -24,8 +24,6 @@ namespace {
 
 using wire::ReadResult;
 
-constexpr auto k_idle_worker_lifetime = std::chrono::seconds(60);
-
 const char* reason_phrase(int status) {
   switch (status) {
   case 100: return "Continue";
@@ -237,7 +235,7 @@ bool write_response(int fd, const httplib::Request& request, httplib::Response& 
 } // namespace
 
 HttpServer::HttpServer(ServerLimits limits, Handler handler, Handler refusal)
-    : m_limits(limits), m_handler(std::move(handler)), m_refusal(std::move(refusal)) {}
+    : m_limits(limits), m_handler(std::move(handler)), m_refusal(std::move(refusal)), m_threads(limits.max_threads) {}
 
 HttpServer::~HttpServer() {
   stop();
@@ -302,36 +300,14 @@ void HttpServer::submit(int fd) {
     ::close(fd);
     return;
   }
-  m_queue.push_back(fd);
-  // Idle workers not yet woken still count in m_idle: start a thread unless enough of them are
-  // there for every queued connection (a busy worker may keep its connection open for long).
-  if (m_queue.size() <= static_cast<size_t>(m_idle)) {
-    m_work.notify_one();
-  } else if (m_threads < m_limits.max_threads) {
-    ++m_threads;
-    std::thread([this] { worker(); }).detach();
+  m_open.insert(fd);
+  try {
+    m_threads.run([this, fd] { serve_connection(fd); });
+  } catch (const std::exception&) {
+    // No thread for it (out of memory or threads): drop the connection, keep serving the others.
+    m_open.erase(fd);
+    ::close(fd);
   }
-}
-
-void HttpServer::worker() {
-  std::unique_lock lock(m_mutex);
-  for (;;) {
-    if (m_queue.empty() && !m_stopping) {
-      ++m_idle;
-      bool woken = m_work.wait_for(lock, k_idle_worker_lifetime, [&] { return !m_queue.empty() || m_stopping; });
-      --m_idle;
-      if (!woken) break; // idle for long: give the thread back
-    }
-    if (m_stopping) break;
-    int fd = m_queue.front();
-    m_queue.pop_front();
-    m_open.insert(fd);
-    lock.unlock();
-    serve_connection(fd);
-    lock.lock();
-  }
-  --m_threads;
-  m_finished.notify_all();
 }
 
 void HttpServer::forget(int fd) {
@@ -385,16 +361,17 @@ void HttpServer::serve_connection(int fd) {
 }
 
 void HttpServer::stop() {
-  std::unique_lock lock(m_mutex);
-  if (!m_stopping.exchange(true)) {
-    int listener = m_listen.load();
-    if (listener >= 0) ::shutdown(listener, SHUT_RDWR); // wakes accept()
+  {
+    std::lock_guard lock(m_mutex);
+    if (!m_stopping.exchange(true)) {
+      int listener = m_listen.load();
+      if (listener >= 0) ::shutdown(listener, SHUT_RDWR); // wakes accept()
+    }
+    // Wakes a thread waiting for a connection's next request; a connection still queued for a
+    // thread is closed as soon as one takes it.
+    for (int fd : m_open) ::shutdown(fd, SHUT_RDWR);
   }
-  for (int fd : m_queue) ::close(fd);
-  m_queue.clear();
-  for (int fd : m_open) ::shutdown(fd, SHUT_RDWR); // wakes a thread waiting for the next request
-  m_work.notify_all();
-  m_finished.wait(lock, [&] { return m_threads == 0; });
+  m_threads.stop();
 }
 
 } // namespace llmgw::core::http

@@ -4,17 +4,17 @@
 // httplib's costs a poll() before every read and write, splits every response into a head and a
 // body send, wakes each idle keep-alive connection every 10 ms and reads bodies 4 KB at a time.
 //
-// Model: one thread per open connection, taken from a pool that grows on demand up to
+// Model: one thread per open connection, taken from a ThreadPool that grows on demand up to
 // max_threads and shrinks when idle. Sockets are blocking with kernel timeouts (SO_RCVTIMEO /
 // SO_SNDTIMEO), so a kept-alive connection waiting for its next request costs no CPU and a
 // request costs one recv and one sendmsg (head and body together). Streams use the chunked
 // content provider of httplib::Response (always sent chunked): one sendmsg per chunk.
+#include "core/http/thread_pool.hpp"
+
 #include <httplib.h>
 
 #include <atomic>
-#include <condition_variable>
 #include <cstddef>
-#include <deque>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -51,7 +51,6 @@ public:
 
 private:
   void submit(int fd);
-  void worker();
   void serve_connection(int fd);
   void forget(int fd);
 
@@ -61,11 +60,8 @@ private:
   std::atomic<bool> m_stopping{false};
 
   std::mutex m_mutex;
-  std::condition_variable m_work;     // a connection is queued, or stopping
-  std::condition_variable m_finished; // a worker thread ended
-  std::deque<int> m_queue;            // accepted, waiting for a worker
-  std::unordered_set<int> m_open;     // being served (stop() shuts them down)
-  int m_threads = 0, m_idle = 0;
+  std::unordered_set<int> m_open; // accepted and not yet closed (stop() shuts them down)
+  ThreadPool m_threads;           // declared last: it ends first, while the rest is still there
 };
 
 } // namespace llmgw::core::http

@@ -3,10 +3,10 @@
 // settle. handle() routes a request the HTTP server read; settle always runs, once per request.
 #include "core/accounting/request_record.hpp"
 #include "core/config/config.hpp"
+#include "core/http/thread_pool.hpp"
 #include "core/http/upstream_pool.hpp"
 #include "core/policy/budget.hpp"
 #include "core/policy/keys.hpp"
-#include "core/pipeline/reader_threads.hpp"
 #include "core/pipeline/request_context.hpp"
 #include "core/pricing/price_table.hpp"
 #include "core/routing/health.hpp"
@@ -143,7 +143,7 @@ private:
   UsageSink& m_sink;
   GatewayOptions m_options;
   http::UpstreamPool m_pool;
-  ReaderThreads m_readers; // read streamed answers; outlives no relay (each finishes before a request ends)
+  http::ThreadPool m_readers; // read streamed answers; outlives no relay (each finishes before a request ends)
   std::atomic<bool> m_draining{false};
   std::atomic<int> m_in_flight{0};
   policy::Budget m_budget;

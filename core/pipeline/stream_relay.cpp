@@ -4,7 +4,7 @@
 
 namespace llmgw::core::pipeline {
 
-StreamRelay::StreamRelay(ReaderThreads& readers, http::UpstreamPool::Lease lease, httplib::Request request,
+StreamRelay::StreamRelay(http::ThreadPool& readers, http::UpstreamPool::Lease lease, httplib::Request request,
                          Formats formats, bool hide_usage_chunk, std::chrono::seconds keepalive_interval, Guard guard,
                          std::unique_ptr<translate::StreamTranslator> translator)
     : m_lease(std::move(lease)), m_request(std::move(request)), m_client_format(formats.client),

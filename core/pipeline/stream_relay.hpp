@@ -1,10 +1,10 @@
 #pragma once
 // Relays one streamed upstream response to the client. The upstream is read on a thread of its
-// own from ReaderThreads (so the real status is known before the client's status line is written, DESIGN.md §3); SSE
-// blocks are observed for usage and handed over through a small bounded buffer.
+// own from a ThreadPool (so the real status is known before the client's status line is written,
+// DESIGN.md §3); SSE blocks are observed for usage and handed over through a small bounded buffer.
 #include "core/http/sse_parser.hpp"
+#include "core/http/thread_pool.hpp"
 #include "core/http/upstream_pool.hpp"
-#include "core/pipeline/reader_threads.hpp"
 #include "core/protocol/response_observer.hpp"
 #include "core/translate/translator.hpp"
 
@@ -38,7 +38,7 @@ public:
     protocol::ApiFormat upstream;
     protocol::ApiFormat client;
   };
-  StreamRelay(ReaderThreads& readers, http::UpstreamPool::Lease lease, httplib::Request request, Formats formats,
+  StreamRelay(http::ThreadPool& readers, http::UpstreamPool::Lease lease, httplib::Request request, Formats formats,
               bool hide_usage_chunk, std::chrono::seconds keepalive_interval, Guard guard = nullptr,
               std::unique_ptr<translate::StreamTranslator> translator = nullptr);
   ~StreamRelay();
@@ -91,7 +91,7 @@ private:
   bool m_hide_usage_chunk;
   std::chrono::seconds m_keepalive_interval;
   Guard m_guard;
-  ReaderThreads& m_readers;
+  http::ThreadPool& m_readers;
   bool m_started = false;
 
   // Touched only by the upstream thread until m_done, then only by the client side.

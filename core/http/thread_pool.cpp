@@ -1,18 +1,18 @@
-#include "core/pipeline/reader_threads.hpp"
+#include "core/http/thread_pool.hpp"
 
+#include <stdexcept>
 #include <thread>
 
-namespace llmgw::core::pipeline {
+namespace llmgw::core::http {
 
-ReaderThreads::~ReaderThreads() {
-  std::unique_lock lock(m_mutex);
-  m_stopping = true;
-  m_ready.notify_all();
-  m_ended.wait(lock, [&] { return m_threads == 0; });
-}
+ThreadPool::ThreadPool(int max_threads, std::chrono::milliseconds idle_lifetime)
+    : m_max_threads(max_threads < 1 ? 1 : max_threads), m_idle_lifetime(idle_lifetime) {}
 
-void ReaderThreads::run(std::function<void()> task) {
+ThreadPool::~ThreadPool() { stop(); }
+
+void ThreadPool::run(std::function<void()> task) {
   std::lock_guard lock(m_mutex);
+  if (m_stopping) throw std::logic_error("thread pool: run() after stop()");
   m_tasks.push_back(std::move(task));
   // Idle threads not yet woken still count in m_idle: start a thread unless enough of them are
   // there for every queued task.
@@ -20,6 +20,7 @@ void ReaderThreads::run(std::function<void()> task) {
     m_ready.notify_one();
     return;
   }
+  if (m_threads >= m_max_threads) return; // taken by the next thread that comes free
   ++m_threads;
   try {
     std::thread([this] { work(); }).detach();
@@ -30,18 +31,25 @@ void ReaderThreads::run(std::function<void()> task) {
   }
 }
 
-int ReaderThreads::threads() const {
+void ThreadPool::stop() {
+  std::unique_lock lock(m_mutex);
+  m_stopping = true;
+  m_ready.notify_all();
+  m_ended.wait(lock, [&] { return m_threads == 0; });
+}
+
+int ThreadPool::threads() const {
   std::lock_guard lock(m_mutex);
   return m_threads;
 }
 
-void ReaderThreads::work() {
+void ThreadPool::work() {
   std::unique_lock lock(m_mutex);
   for (;;) {
     if (m_tasks.empty()) {
       if (m_stopping) break;
       ++m_idle;
-      const bool woken = m_ready.wait_for(lock, k_idle_lifetime, [&] { return !m_tasks.empty() || m_stopping; });
+      const bool woken = m_ready.wait_for(lock, m_idle_lifetime, [&] { return !m_tasks.empty() || m_stopping; });
       --m_idle;
       if (!woken) break; // idle for long: give the thread back
       continue;
@@ -57,4 +65,4 @@ void ReaderThreads::work() {
   m_ended.notify_all();
 }
 
-} // namespace llmgw::core::pipeline
+} // namespace llmgw::core::http

@@ -1,4 +1,4 @@
-#include "core/pipeline/reader_threads.hpp"
+#include "core/http/thread_pool.hpp"
 
 #include <doctest/doctest.h>
 
@@ -7,9 +7,10 @@
 #include <condition_variable>
 #include <mutex>
 #include <set>
+#include <stdexcept>
 #include <thread>
 
-using llmgw::core::pipeline::ReaderThreads;
+using llmgw::core::http::ThreadPool;
 
 namespace {
 
@@ -34,11 +35,11 @@ private:
 
 } // namespace
 
-TEST_SUITE("pipeline reader threads") {
-  TEST_CASE("streams one after another reuse one thread") {
+TEST_SUITE("http thread pool") {
+  TEST_CASE("tasks one after another reuse one thread") {
     std::mutex mutex;
     std::set<std::thread::id> seen;
-    ReaderThreads readers;
+    ThreadPool readers;
     for (int i = 0; i < 20; ++i) {
       Gate done;
       readers.run([&] {
@@ -57,10 +58,10 @@ TEST_SUITE("pipeline reader threads") {
     CHECK(readers.threads() <= 2);
   }
 
-  TEST_CASE("a stream that blocks does not hold up the others") {
+  TEST_CASE("a task that blocks does not hold up the others") {
     Gate release, second_ran; // declared first: the pool's end waits for the tasks that use them
     std::atomic<bool> first_done{false};
-    ReaderThreads readers;
+    ThreadPool readers;
     readers.run([&] {
       release.wait();
       first_done = true;
@@ -76,7 +77,7 @@ TEST_SUITE("pipeline reader threads") {
     std::atomic<bool> finished{false};
     Gate started;
     {
-      ReaderThreads readers;
+      ThreadPool readers;
       readers.run([&] {
         started.open();
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -85,5 +86,54 @@ TEST_SUITE("pipeline reader threads") {
       REQUIRE(started.wait());
     }
     CHECK(finished.load());
+  }
+
+  TEST_CASE("at max_threads a task waits for a thread to come free") {
+    Gate release, third_ran;
+    std::atomic<int> ran{0};
+    ThreadPool pool(2);
+    for (int i = 0; i < 2; ++i)
+      pool.run([&] {
+        ++ran;
+        release.wait();
+      });
+    pool.run([&] {
+      ++ran;
+      third_ran.open();
+    });
+    for (int spin = 0; spin < 500 && ran.load() < 2; ++spin) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    CHECK(ran.load() == 2); // the third is queued, not on a third thread
+    CHECK(pool.threads() == 2);
+    release.open();
+    CHECK(third_ran.wait());
+    CHECK(pool.threads() == 2);
+  }
+
+  TEST_CASE("stop runs what is queued, then refuses new tasks") {
+    Gate release;
+    std::atomic<int> ran{0};
+    ThreadPool pool(1);
+    pool.run([&] { release.wait(); });
+    pool.run([&] { ++ran; });
+    pool.run([&] { ++ran; });
+    std::thread stopper([&] { pool.stop(); });
+    release.open();
+    stopper.join();
+    CHECK(ran.load() == 2);
+    CHECK(pool.threads() == 0);
+    CHECK_THROWS_AS(pool.run([] {}), std::logic_error);
+  }
+
+  TEST_CASE("an idle thread ends after its lifetime") {
+    ThreadPool pool(4, std::chrono::milliseconds(30));
+    Gate done;
+    pool.run([&] { done.open(); });
+    REQUIRE(done.wait());
+    for (int spin = 0; spin < 500 && pool.threads() > 0; ++spin) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    CHECK(pool.threads() == 0);
+    Gate again;
+    pool.run([&] { again.open(); }); // a new thread starts for the next task
+    CHECK(again.wait());
   }
 }
