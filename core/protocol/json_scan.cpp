@@ -39,7 +39,7 @@ size_t skip_value(std::string_view s, size_t i) {
     while (j < s.size() && !is_space(s[j]) && s[j] != ',' && s[j] != '}' && s[j] != ']') ++j;
     return j == i ? std::string_view::npos : j;
   }
-  std::vector<char> stack{c};
+  std::string stack(1, c); // open brackets; a short string does not allocate
   ++i;
   while (i < s.size() && !stack.empty()) {
     char d = s[i];
@@ -58,6 +58,34 @@ size_t skip_value(std::string_view s, size_t i) {
   return stack.empty() ? i : std::string_view::npos;
 }
 
+// Calls on_member(key, value_begin, value_end) for each member of the object whose '{' is at
+// body[i], in order. Returns the index just past the closing '}', or npos when the text is not
+// one object there (unbalanced brackets, unterminated strings, a missing ':' or ',').
+template <class OnMember> size_t walk_object(std::string_view body, size_t i, OnMember&& on_member) {
+  if (i >= body.size() || body[i] != '{') return std::string_view::npos;
+  i = skip_space(body, i + 1);
+  if (i < body.size() && body[i] == '}') return i + 1;
+  while (i < body.size()) {
+    if (body[i] != '"') return std::string_view::npos;
+    size_t key_end = skip_string(body, i);
+    if (key_end == std::string_view::npos) return key_end;
+    std::string_view key = body.substr(i + 1, key_end - i - 2);
+    i = skip_space(body, key_end);
+    if (i >= body.size() || body[i] != ':') return std::string_view::npos;
+    i = skip_space(body, i + 1);
+    size_t value_end = skip_value(body, i);
+    if (value_end == std::string_view::npos) return value_end;
+    on_member(key, i, value_end);
+    i = skip_space(body, value_end);
+    if (i < body.size() && body[i] == ',') {
+      i = skip_space(body, i + 1);
+      continue;
+    }
+    return i < body.size() && body[i] == '}' ? i + 1 : std::string_view::npos;
+  }
+  return std::string_view::npos;
+}
+
 } // namespace
 
 const TopLevelMember* ScannedObject::find(std::string_view key) const {
@@ -68,31 +96,28 @@ const TopLevelMember* ScannedObject::find(std::string_view key) const {
 
 std::optional<ScannedObject> scan_object(std::string_view body) {
   ScannedObject out;
-  size_t i = skip_space(body, 0);
-  if (i >= body.size() || body[i] != '{') return std::nullopt;
-  out.open_brace = i;
-  i = skip_space(body, i + 1);
-  if (i < body.size() && body[i] == '}') return skip_space(body, i + 1) == body.size() ? std::optional(out) : std::nullopt;
-  while (i < body.size()) {
-    if (body[i] != '"') return std::nullopt;
-    size_t key_end = skip_string(body, i);
-    if (key_end == std::string_view::npos) return std::nullopt;
-    std::string_view key = body.substr(i + 1, key_end - i - 2);
-    i = skip_space(body, key_end);
-    if (i >= body.size() || body[i] != ':') return std::nullopt;
-    i = skip_space(body, i + 1);
-    size_t value_end = skip_value(body, i);
-    if (value_end == std::string_view::npos) return std::nullopt;
-    out.members.push_back({key, i, value_end});
-    i = skip_space(body, value_end);
-    if (i < body.size() && body[i] == ',') {
-      i = skip_space(body, i + 1);
-      continue;
-    }
-    if (i < body.size() && body[i] == '}') return skip_space(body, i + 1) == body.size() ? std::optional(out) : std::nullopt;
-    return std::nullopt;
-  }
-  return std::nullopt;
+  out.open_brace = skip_space(body, 0);
+  size_t end = walk_object(body, out.open_brace, [&](std::string_view key, size_t begin, size_t value_end) {
+    out.members.push_back({key, begin, value_end});
+  });
+  if (end == std::string_view::npos || skip_space(body, end) != body.size()) return std::nullopt;
+  return out;
+}
+
+std::string_view member_text(std::string_view object, std::string_view key) {
+  std::string_view found;
+  size_t end = walk_object(object, skip_space(object, 0), [&](std::string_view name, size_t begin, size_t value_end) {
+    if (name == key) found = object.substr(begin, value_end - begin);
+  });
+  return end == std::string_view::npos ? std::string_view{} : found;
+}
+
+std::string_view first_element(std::string_view array) {
+  size_t i = skip_space(array, 0);
+  if (i >= array.size() || array[i] != '[') return {};
+  i = skip_space(array, i + 1);
+  size_t end = i < array.size() && array[i] != ']' ? skip_value(array, i) : std::string_view::npos;
+  return end == std::string_view::npos ? std::string_view{} : array.substr(i, end - i);
 }
 
 std::optional<std::string> string_value(std::string_view body, const TopLevelMember& member) {

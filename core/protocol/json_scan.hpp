@@ -25,6 +25,13 @@ struct ScannedObject {
 // be one (unbalanced brackets, unterminated strings, trailing garbage, not an object).
 std::optional<ScannedObject> scan_object(std::string_view body);
 
+// The raw text of the value of member `key` (compared as written, escapes and all) of the object
+// `object` holds, the last one when the key repeats (as a parser keeps it); empty when there is
+// no such member or the text is not one object. Nothing is allocated.
+std::string_view member_text(std::string_view object, std::string_view key);
+// The raw text of the first element of the array `array` holds; empty when there is none.
+std::string_view first_element(std::string_view array);
+
 // The value of a member as text: a JSON string's unescaped content, or nullopt if not a string.
 std::optional<std::string> string_value(std::string_view body, const TopLevelMember& member);
 // True when the member's value is the literal `true`.

@@ -72,24 +72,6 @@ const json& member(const json& object, const char* key) {
 
 bool has_non_null(const json& object, const char* key) { return !member(object, key).is_null(); }
 
-// A response body reduced to the members accounting reads. The top level is scanned without
-// building a document and only those members are parsed, so a long completion (or a large
-// tool call) is not turned into a JSON tree on the request path.
-json accounting_members(std::string_view body) {
-  auto scanned = scan_object(body);
-  if (!scanned) return parse(body);
-  static constexpr std::array<std::string_view, 6> k_wanted{"usage", "x_groq", "model", "modelVersion",
-                                                            "usageMetadata", "error"};
-  json doc = json::object();
-  for (const auto& field : scanned->members) {
-    for (std::string_view wanted : k_wanted) {
-      if (field.key != wanted) continue;
-      doc[std::string(wanted)] = parse(body.substr(field.value_begin, field.value_end - field.value_begin));
-    }
-  }
-  return doc;
-}
-
 } // namespace
 
 void ResponseObserver::take_model(const nlohmann::json& holder, const char* key) {
@@ -108,29 +90,51 @@ void ResponseObserver::take_error(const nlohmann::json& error) {
   if (m_error_message.size() > k_max_error_chars) m_error_message.resize(k_max_error_chars);
 }
 
+void ResponseObserver::take_model(std::string_view value) {
+  if (value.size() < 2 || value.front() != '"') return;
+  if (value.find('\\') == std::string_view::npos) {
+    if (value.size() > 2) m_model.assign(value.substr(1, value.size() - 2));
+    return;
+  }
+  json parsed = parse(value);
+  if (parsed.is_string() && !parsed.get_ref<const std::string&>().empty()) m_model = parsed.get<std::string>();
+}
+
+// A whole body is read in place: its top level is scanned and only the usage object's counts,
+// the model name and an error are looked at, so a long completion (or a large tool call) is
+// never turned into a JSON tree on the request path.
 void ResponseObserver::observe_body(std::string_view body) {
-  json doc = accounting_members(body);
   // Gemini has been seen wrapping error bodies in a one-element array.
-  if (doc.is_array() && !doc.empty()) doc = json(doc.front());
-  if (!doc.is_object()) return;
-  if (has_non_null(doc, "error")) take_error(doc["error"]);
+  std::string_view object = body;
+  if (std::string_view element = first_element(body); !element.empty()) object = element;
+  const auto scanned = scan_object(object);
+  if (!scanned) return;
+  // The last member of a repeated name, as a parser keeps it.
+  auto member = [&](std::string_view key) {
+    std::string_view value;
+    for (const auto& field : scanned->members)
+      if (field.key == key) value = object.substr(field.value_begin, field.value_end - field.value_begin);
+    return value;
+  };
+  auto is_object = [](std::string_view value) { return !value.empty() && value.front() == '{'; };
+  if (std::string_view error = member("error"); !error.empty() && error != "null") take_error(parse(error));
   switch (m_format) {
   case ApiFormat::openai_chat:
   case ApiFormat::openai_responses: {
     // Groq puts usage under x_groq.usage.
-    const json& usage = member(doc, "usage");
-    if (usage.is_object()) m_usage = usage_from_openai(usage);
-    else if (member(member(doc, "x_groq"), "usage").is_object()) m_usage = usage_from_openai(doc["x_groq"]["usage"]);
-    take_model(doc, "model");
+    std::string_view usage = member("usage");
+    if (!is_object(usage)) usage = member_text(member("x_groq"), "usage");
+    if (is_object(usage)) m_usage = usage_from_openai(JsonText{usage});
+    take_model(member("model"));
     break;
   }
   case ApiFormat::anthropic:
-    if (member(doc, "usage").is_object()) m_usage = usage_from_anthropic(doc["usage"]);
-    take_model(doc, "model");
+    if (std::string_view usage = member("usage"); is_object(usage)) m_usage = usage_from_anthropic(JsonText{usage});
+    take_model(member("model"));
     break;
   case ApiFormat::gemini:
-    if (member(doc, "usageMetadata").is_object()) m_usage = usage_from_gemini(doc["usageMetadata"]);
-    take_model(doc, "modelVersion");
+    if (std::string_view usage = member("usageMetadata"); is_object(usage)) m_usage = usage_from_gemini(JsonText{usage});
+    take_model(member("modelVersion"));
     break;
   }
   m_complete = !m_saw_error;

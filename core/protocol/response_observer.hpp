@@ -14,6 +14,15 @@ namespace llmgw::core::protocol {
 Usage usage_from_openai(const nlohmann::json& usage); // Chat and Responses; DeepSeek hit/miss too
 Usage usage_from_anthropic(const nlohmann::json& usage);
 Usage usage_from_gemini(const nlohmann::json& usage_metadata);
+// The same, read in place from the JSON text of the usage object without building a document (a
+// whole response body's usage, on the request path). Members are matched as written, without
+// unescaping their names.
+struct JsonText {
+  std::string_view text;
+};
+Usage usage_from_openai(JsonText usage);
+Usage usage_from_anthropic(JsonText usage);
+Usage usage_from_gemini(JsonText usage_metadata);
 // Overlay the non-null fields of an Anthropic usage object onto usage: message_delta counts are
 // cumulative and overwrite, never add (§3.5). usage_from_anthropic is this onto an empty Usage.
 void overlay_anthropic_usage(Usage& usage, const nlohmann::json& fields);
@@ -51,6 +60,7 @@ private:
   EventInfo observe_responses(std::string_view name, std::string_view data);
   EventInfo observe_gemini(std::string_view data);
   void take_model(const nlohmann::json& holder, const char* key);
+  void take_model(std::string_view json_string); // the raw text of a model member's value
   void take_error(const nlohmann::json& error);
 
   ApiFormat m_format;

@@ -1,87 +1,148 @@
 // Usage normalisation of each wire format into the canonical three disjoint input parts plus
 // output (PROTOCOLS.md §1.4, §2.3, §3.4, §5.5, §6.4). Parse leniently: every field is optional.
+#include "core/protocol/json_scan.hpp"
 #include "core/protocol/response_observer.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdint>
+#include <cstdlib>
 #include <limits>
 #include <optional>
+#include <string>
 
 namespace llmgw::core::protocol {
 namespace {
 
 using nlohmann::json;
 
-const json& member(const json& object, const char* key) {
-  static const json k_null;
-  if (!object.is_object()) return k_null;
-  auto it = object.find(key);
-  return it == object.end() ? k_null : *it;
+int64_t clamp_count(double v) {
+  if (!(v > 0)) return 0; // also NaN
+  if (v >= 9.0e18) return std::numeric_limits<int64_t>::max();
+  return static_cast<int64_t>(v);
 }
 
-// A non-negative token count, or nullopt when absent, null or not a number.
-std::optional<int64_t> member_count(const json& object, const char* key) {
-  const json& value = member(object, key);
-  if (value.is_number_unsigned()) {
-    auto v = value.get<uint64_t>();
-    return static_cast<int64_t>(std::min<uint64_t>(v, std::numeric_limits<int64_t>::max()));
+// Usage members read from a parsed document.
+class DomFields {
+public:
+  explicit DomFields(const json& value) : m_value(&value) {}
+  bool is_object() const { return m_value->is_object(); }
+  DomFields object(const char* key) const { return DomFields(member(key)); }
+  // A non-negative token count, or nullopt when absent, null or not a number.
+  std::optional<int64_t> count(const char* key) const {
+    const json& value = member(key);
+    if (value.is_number_unsigned())
+      return static_cast<int64_t>(std::min<uint64_t>(value.get<uint64_t>(), std::numeric_limits<int64_t>::max()));
+    if (value.is_number_integer()) return std::max<int64_t>(value.get<int64_t>(), 0);
+    if (value.is_number_float()) return clamp_count(value.get<double>());
+    return std::nullopt;
   }
-  if (value.is_number_integer()) return std::max<int64_t>(value.get<int64_t>(), 0);
-  if (value.is_number_float()) {
-    double v = value.get<double>();
-    if (!(v > 0)) return 0; // also NaN
-    if (v >= 9.0e18) return std::numeric_limits<int64_t>::max();
-    return static_cast<int64_t>(v);
+
+private:
+  const json& member(const char* key) const {
+    static const json k_null;
+    if (!m_value->is_object()) return k_null;
+    auto it = m_value->find(key);
+    return it == m_value->end() ? k_null : *it;
   }
-  return std::nullopt;
+  const json* m_value;
+};
+
+// Whether text is one JSON number (RFC 8259 §6); sets is_integer when it has no fraction or exponent.
+bool json_number(std::string_view text, bool& is_integer) {
+  size_t i = 0;
+  auto digits = [&] {
+    size_t start = i;
+    while (i < text.size() && text[i] >= '0' && text[i] <= '9') ++i;
+    return i > start;
+  };
+  if (i < text.size() && text[i] == '-') ++i;
+  if (i < text.size() && text[i] == '0') ++i;
+  else if (!digits()) return false;
+  is_integer = true;
+  if (i < text.size() && text[i] == '.') {
+    ++i;
+    if (!digits()) return false;
+    is_integer = false;
+  }
+  if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
+    ++i;
+    if (i < text.size() && (text[i] == '+' || text[i] == '-')) ++i;
+    if (!digits()) return false;
+    is_integer = false;
+  }
+  return i == text.size();
 }
 
-int64_t count(const json& object, const char* key) { return member_count(object, key).value_or(0); }
+// The same members read in place from the JSON text of the usage object, without building a
+// document: a whole response body's usage is read this way on the request path. Counts follow
+// DomFields exactly (negative as 0, fractions cut, beyond int64 clamped).
+class TextFields {
+public:
+  explicit TextFields(std::string_view value) : m_value(value) {}
+  bool is_object() const { return !m_value.empty() && m_value.front() == '{'; }
+  TextFields object(const char* key) const { return TextFields(member(key)); }
+  std::optional<int64_t> count(const char* key) const {
+    std::string_view text = member(key);
+    bool is_integer = false;
+    if (!json_number(text, is_integer)) return std::nullopt;
+    if (is_integer && text.front() == '-') return 0;
+    uint64_t value = 0;
+    if (is_integer && std::from_chars(text.data(), text.data() + text.size(), value).ec == std::errc())
+      return static_cast<int64_t>(std::min<uint64_t>(value, std::numeric_limits<int64_t>::max()));
+    // A fraction, an exponent, or an integer beyond 64 bits (a parser reads that as a double).
+    return clamp_count(std::strtod(std::string(text).c_str(), nullptr));
+  }
+
+private:
+  std::string_view member(const char* key) const { return is_object() ? member_text(m_value, key) : std::string_view{}; }
+  std::string_view m_value;
+};
+
+template <class Fields> int64_t count(const Fields& object, const char* key) { return object.count(key).value_or(0); }
 
 // The first of two alternative members that is an object (Chat vs Responses spellings).
-const json& either(const json& object, const char* first, const char* second) {
-  const json& a = member(object, first);
-  return a.is_object() ? a : member(object, second);
+template <class Fields> Fields either(const Fields& object, const char* first, const char* second) {
+  Fields a = object.object(first);
+  return a.is_object() ? a : object.object(second);
 }
 
-} // namespace
-
-Usage usage_from_openai(const nlohmann::json& usage) {
+template <class Fields> Usage openai_usage(const Fields& usage) {
   Usage out;
   if (!usage.is_object()) return out;
   out.reported = true;
   // Chat says prompt/completion, Responses says input/output; both are inclusive of cache.
-  int64_t prompt = member_count(usage, "prompt_tokens").value_or(count(usage, "input_tokens"));
-  const json& in_details = either(usage, "prompt_tokens_details", "input_tokens_details");
+  int64_t prompt = usage.count("prompt_tokens").value_or(count(usage, "input_tokens"));
+  const Fields in_details = either(usage, "prompt_tokens_details", "input_tokens_details");
   int64_t cached = count(in_details, "cached_tokens");
   int64_t written = count(in_details, "cache_write_tokens");
   std::optional<int64_t> uncached;
   // DeepSeek reports its context cache as hit/miss counts at the top level (api-docs.deepseek.com,
   // "Context Caching"); prompt_tokens = hit + miss.
-  if (auto hit = member_count(usage, "prompt_cache_hit_tokens")) {
+  if (auto hit = usage.count("prompt_cache_hit_tokens")) {
     cached = *hit;
-    uncached = member_count(usage, "prompt_cache_miss_tokens");
+    uncached = usage.count("prompt_cache_miss_tokens");
   }
   out.cache_read_tokens = cached;
   out.cache_write_5m_tokens = written; // OpenAI's cache write has one TTL, priced as the 5m rate
   out.input_uncached_tokens = uncached.value_or(std::max<int64_t>(prompt - cached - written, 0));
-  out.output_tokens = member_count(usage, "completion_tokens").value_or(count(usage, "output_tokens"));
-  const json& out_details = either(usage, "completion_tokens_details", "output_tokens_details");
+  out.output_tokens = usage.count("completion_tokens").value_or(count(usage, "output_tokens"));
+  const Fields out_details = either(usage, "completion_tokens_details", "output_tokens_details");
   out.reasoning_tokens = count(out_details, "reasoning_tokens");
   return out;
 }
 
-void overlay_anthropic_usage(Usage& usage, const nlohmann::json& fields) {
+template <class Fields> void anthropic_overlay(Usage& usage, const Fields& fields) {
   if (!fields.is_object()) return;
   usage.reported = true;
-  if (auto v = member_count(fields, "input_tokens")) usage.input_uncached_tokens = *v;
-  if (auto v = member_count(fields, "cache_read_input_tokens")) usage.cache_read_tokens = *v;
-  const json& split = member(fields, "cache_creation");
-  auto split_5m = member_count(split, "ephemeral_5m_input_tokens");
-  auto split_1h = member_count(split, "ephemeral_1h_input_tokens");
-  if (auto total = member_count(fields, "cache_creation_input_tokens")) {
+  if (auto v = fields.count("input_tokens")) usage.input_uncached_tokens = *v;
+  if (auto v = fields.count("cache_read_input_tokens")) usage.cache_read_tokens = *v;
+  const Fields split = fields.object("cache_creation");
+  auto split_5m = split.count("ephemeral_5m_input_tokens");
+  auto split_1h = split.count("ephemeral_1h_input_tokens");
+  if (auto total = fields.count("cache_creation_input_tokens")) {
     // Without the TTL split every write is a 5-minute write (the default TTL, §7.2).
     int64_t one_hour = std::min(split_1h.value_or(0), *total);
     usage.cache_write_1h_tokens = one_hour;
@@ -90,17 +151,11 @@ void overlay_anthropic_usage(Usage& usage, const nlohmann::json& fields) {
     if (split_5m) usage.cache_write_5m_tokens = *split_5m;
     if (split_1h) usage.cache_write_1h_tokens = *split_1h;
   }
-  if (auto v = member_count(fields, "output_tokens")) usage.output_tokens = *v;
-  if (auto v = member_count(member(fields, "output_tokens_details"), "thinking_tokens")) usage.reasoning_tokens = *v;
+  if (auto v = fields.count("output_tokens")) usage.output_tokens = *v;
+  if (auto v = fields.object("output_tokens_details").count("thinking_tokens")) usage.reasoning_tokens = *v;
 }
 
-Usage usage_from_anthropic(const nlohmann::json& usage) {
-  Usage out;
-  overlay_anthropic_usage(out, usage);
-  return out;
-}
-
-Usage usage_from_gemini(const nlohmann::json& usage_metadata) {
+template <class Fields> Usage gemini_usage(const Fields& usage_metadata) {
   Usage out;
   if (!usage_metadata.is_object()) return out;
   out.reported = true;
@@ -115,5 +170,27 @@ Usage usage_from_gemini(const nlohmann::json& usage_metadata) {
   out.reasoning_tokens = thoughts;
   return out;
 }
+
+} // namespace
+
+Usage usage_from_openai(const nlohmann::json& usage) { return openai_usage(DomFields(usage)); }
+Usage usage_from_openai(JsonText usage) { return openai_usage(TextFields(usage.text)); }
+
+void overlay_anthropic_usage(Usage& usage, const nlohmann::json& fields) { anthropic_overlay(usage, DomFields(fields)); }
+
+Usage usage_from_anthropic(const nlohmann::json& usage) {
+  Usage out;
+  anthropic_overlay(out, DomFields(usage));
+  return out;
+}
+
+Usage usage_from_anthropic(JsonText usage) {
+  Usage out;
+  anthropic_overlay(out, TextFields(usage.text));
+  return out;
+}
+
+Usage usage_from_gemini(const nlohmann::json& usage_metadata) { return gemini_usage(DomFields(usage_metadata)); }
+Usage usage_from_gemini(JsonText usage_metadata) { return gemini_usage(TextFields(usage_metadata.text)); }
 
 } // namespace llmgw::core::protocol

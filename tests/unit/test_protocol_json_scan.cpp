@@ -81,3 +81,22 @@ TEST_CASE("redact: removes every occurrence of a secret") {
   CHECK(pipeline::redact("key sk-1 and sk-1", "sk-1") == "key [redacted] and [redacted]");
   CHECK(pipeline::redact("nothing", "") == "nothing");
 }
+
+TEST_CASE("json scan: a member's raw value and an array's first element, in place") {
+  using llmgw::core::protocol::first_element;
+  using llmgw::core::protocol::member_text;
+  const std::string object = R"( {"a": {"b": [1, {"c": "}"}]}, "d" : "x\"y" , "a2":null, "d":7} )";
+  CHECK(member_text(object, "a") == R"({"b": [1, {"c": "}"}]})");
+  CHECK(member_text(object, "d") == "7"); // the last of a repeated name
+  CHECK(member_text(object, "a2") == "null");
+  CHECK(member_text(object, "b").empty()); // nested, not a member
+  CHECK(member_text(object, "c").empty());
+  CHECK(member_text(R"({"a":1,})", "a").empty()); // not one object
+  CHECK(member_text(R"({"a":1)", "a").empty());
+  CHECK(member_text("[1]", "a").empty());
+  CHECK(member_text("", "a").empty());
+  CHECK(first_element(R"( [ {"e":1} , 2 ] )") == R"({"e":1})");
+  CHECK(first_element("[]").empty());
+  CHECK(first_element(R"({"e":1})").empty());
+  CHECK(first_element(R"([ "unterminated )").empty());
+}
