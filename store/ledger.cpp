@@ -13,11 +13,9 @@ namespace {
 
 constexpr size_t k_max_batch_rows = 512;
 // Rows settled within this time of the first go into one transaction: under load a commit per
-// request would cost more than the request (WAL page writes and file locks), and the writer shares
-// the cores with the requests; a row still lands well within a second, and flush() cuts the wait
-// short. At 15,000 requests/s, 2 ms made 500 commits a second (a tenth of llmgw's CPU went to the
-// writer); 10 ms makes 100.
-constexpr auto k_gather = std::chrono::milliseconds(10);
+// request would cost more than the request (WAL writes and file locks); a row still lands well
+// within a second, and flush() cuts the wait short.
+constexpr auto k_gather = std::chrono::milliseconds(2);
 // A busy database is retried without limit (another process holds the write lock and will
 // release it); other errors get a few attempts before the batch is given up.
 constexpr int k_max_error_attempts = 5;
