@@ -112,6 +112,15 @@ std::string_view member_text(std::string_view object, std::string_view key) {
   return end == std::string_view::npos ? std::string_view{} : found;
 }
 
+size_t object_members(std::string_view object, TopLevelMember* out, size_t capacity) {
+  size_t count = 0;
+  size_t end = walk_object(object, skip_space(object, 0), [&](std::string_view key, size_t begin, size_t value_end) {
+    if (count < capacity) out[count] = {key, begin, value_end};
+    ++count;
+  });
+  return end == std::string_view::npos ? SIZE_MAX : count;
+}
+
 std::string_view first_element(std::string_view array) {
   size_t i = skip_space(array, 0);
   if (i >= array.size() || array[i] != '[') return {};

@@ -1,6 +1,7 @@
 #pragma once
 // A fast scan of a JSON object's top-level members, without building a document. The request
 // path uses it so that passthrough never parses or re-serializes a large body it does not change.
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,6 +30,10 @@ std::optional<ScannedObject> scan_object(std::string_view body);
 // `object` holds, the last one when the key repeats (as a parser keeps it); empty when there is
 // no such member or the text is not one object. Nothing is allocated.
 std::string_view member_text(std::string_view object, std::string_view key);
+// Fills out with up to capacity members of the object `object` holds, in order, and returns how
+// many it has (more than capacity: only the first capacity were filled); SIZE_MAX when the text is
+// not one object. Nothing is allocated.
+size_t object_members(std::string_view object, TopLevelMember* out, size_t capacity);
 // The raw text of the first element of the array `array` holds; empty when there is none.
 std::string_view first_element(std::string_view array);
 

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstdint>
 #include <cstdlib>
@@ -77,12 +78,16 @@ bool json_number(std::string_view text, bool& is_integer) {
 }
 
 // The same members read in place from the JSON text of the usage object, without building a
-// document: a whole response body's usage is read this way on the request path. Counts follow
-// DomFields exactly (negative as 0, fractions cut, beyond int64 clamped).
+// document: a whole response body's usage is read this way on the request path. The object is
+// walked once, when the reader is made. Counts follow DomFields exactly (negative as 0, fractions
+// cut, beyond int64 clamped, a repeated member: the last).
 class TextFields {
 public:
-  explicit TextFields(std::string_view value) : m_value(value) {}
-  bool is_object() const { return !m_value.empty() && m_value.front() == '{'; }
+  explicit TextFields(std::string_view value) : m_value(value) {
+    if (m_value.empty() || m_value.front() != '{') return;
+    m_count = object_members(m_value, m_members.data(), m_members.size());
+  }
+  bool is_object() const { return m_count != SIZE_MAX; }
   TextFields object(const char* key) const { return TextFields(member(key)); }
   std::optional<int64_t> count(const char* key) const {
     std::string_view text = member(key);
@@ -97,8 +102,16 @@ public:
   }
 
 private:
-  std::string_view member(const char* key) const { return is_object() ? member_text(m_value, key) : std::string_view{}; }
+  std::string_view member(std::string_view key) const {
+    if (!is_object()) return {};
+    if (m_count > m_members.size()) return member_text(m_value, key); // more members than kept
+    for (size_t i = m_count; i-- > 0;)
+      if (m_members[i].key == key) return m_value.substr(m_members[i].value_begin, m_members[i].value_end - m_members[i].value_begin);
+    return {};
+  }
   std::string_view m_value;
+  std::array<TopLevelMember, 16> m_members{};
+  size_t m_count = SIZE_MAX;
 };
 
 template <class Fields> int64_t count(const Fields& object, const char* key) { return object.count(key).value_or(0); }

@@ -329,6 +329,10 @@ TEST_CASE("usage read in place equals usage read from a parsed document") {
       R"({"prompt_tokens":012,"completion_tokens":1.,"input_tokens":-,"output_tokens":.5,"promptTokenCount":true})",
       R"({"prompt_tokens_details":"none","completion_tokens_details":[1,2],"cache_creation":null})",
       R"({})",
+      // More members than the in-place reader keeps at hand (16): found all the same.
+      R"({"a1":1,"a2":2,"a3":3,"a4":4,"a5":5,"a6":6,"a7":7,"a8":8,"a9":9,"a10":10,"a11":11,"a12":12,"a13":13,
+          "a14":14,"a15":15,"a16":16,"a17":17,"prompt_tokens":40,"completion_tokens":6,"input_tokens":3,"output_tokens":2,
+          "prompt_tokens_details":{"cached_tokens":8},"promptTokenCount":9,"prompt_tokens":41})",
   };
   for (const char* text : usages) {
     CAPTURE(text);
