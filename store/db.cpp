@@ -49,6 +49,11 @@ void Statement::bind_text(int index, std::string_view value) {
   if (rc != SQLITE_OK) throw_sqlite(rc, m_db_path, "bind", sqlite3_errstr(rc));
 }
 
+void Statement::bind_text_in_place(int index, std::string_view value) {
+  const int rc = sqlite3_bind_text64(m_stmt.get(), index, value.data(), value.size(), SQLITE_STATIC, SQLITE_UTF8);
+  if (rc != SQLITE_OK) throw_sqlite(rc, m_db_path, "bind", sqlite3_errstr(rc));
+}
+
 void Statement::bind_null(int index) {
   const int rc = sqlite3_bind_null(m_stmt.get(), index);
   if (rc != SQLITE_OK) throw_sqlite(rc, m_db_path, "bind", sqlite3_errstr(rc));

@@ -30,6 +30,9 @@ public:
   // Bind a parameter; throw Error on a bad index.
   void bind_int64(int index, int64_t value);
   void bind_text(int index, std::string_view value);
+  // Binds without a copy: value must stay as it is until the next step() or reset() is done with
+  // (the ledger's rows, bound and inserted one after another).
+  void bind_text_in_place(int index, std::string_view value);
   void bind_null(int index);
 
   // Advance: true when a row is ready, false when done. Throws BusyError or Error (after

@@ -46,15 +46,15 @@ void bind_request(Statement& insert, const core::RequestRecord& r) {
   insert.bind_int64(1, r.started_at_ms);
   insert.bind_int64(2, r.duration_ms);
   insert.bind_int64(3, r.ttfb_ms);
-  insert.bind_text(4, r.agent);
-  insert.bind_text(5, r.session_id);
-  insert.bind_text(6, r.endpoint);
-  insert.bind_text(7, r.provider);
-  insert.bind_text(8, r.requested_model);
-  insert.bind_text(9, r.served_model);
+  insert.bind_text_in_place(4, r.agent);
+  insert.bind_text_in_place(5, r.session_id);
+  insert.bind_text_in_place(6, r.endpoint);
+  insert.bind_text_in_place(7, r.provider);
+  insert.bind_text_in_place(8, r.requested_model);
+  insert.bind_text_in_place(9, r.served_model);
   insert.bind_int64(10, r.streamed ? 1 : 0);
   insert.bind_int64(11, r.http_status);
-  insert.bind_text(12, core::to_string(r.outcome));
+  insert.bind_text_in_place(12, core::to_string(r.outcome));
   insert.bind_int64(13, r.usage.input_uncached_tokens);
   insert.bind_int64(14, r.usage.cache_read_tokens);
   insert.bind_int64(15, r.usage.cache_write_5m_tokens);
@@ -62,14 +62,14 @@ void bind_request(Statement& insert, const core::RequestRecord& r) {
   insert.bind_int64(17, r.usage.output_tokens);
   insert.bind_int64(18, r.usage.reasoning_tokens);
   insert.bind_int64(19, r.cost_usd_pico);
-  insert.bind_text(20, r.price_version);
-  insert.bind_text(21, core::to_string(r.usage_source));
+  insert.bind_text_in_place(20, r.price_version);
+  insert.bind_text_in_place(21, core::to_string(r.usage_source));
   insert.bind_int64(22, r.unpriced ? 1 : 0);
   insert.bind_int64(23, r.billed_to_client ? 1 : 0);
-  insert.bind_text(24, r.upstream_request_id);
-  insert.bind_text(25, r.error_message);
-  insert.bind_text(26, r.key_name);
-  insert.bind_text(27, r.project);
+  insert.bind_text_in_place(24, r.upstream_request_id);
+  insert.bind_text_in_place(25, r.error_message);
+  insert.bind_text_in_place(26, r.key_name);
+  insert.bind_text_in_place(27, r.project);
 }
 
 core::RequestRecord read_request(const Statement& row, int first_column) {

@@ -29,7 +29,8 @@ void bind_spend(Statement& add, const SpendKey& key, int64_t cost_usd_pico);
 // status, latency, error).
 extern const std::string_view k_insert_attempt_sql;
 
-// Bind every field of a record to a statement prepared from k_insert_request_sql.
+// Bind every field of a record to a statement prepared from k_insert_request_sql. Text is bound in
+// place, without a copy: the record must outlive the statement's next step.
 void bind_request(Statement& insert, const core::RequestRecord& record);
 
 // Read a record from the current row, whose columns from `first_column` on are k_request_columns.
