@@ -396,9 +396,9 @@ Gateway::Retry Gateway::relay_once(httplib::Response& response, const std::share
   record.error_message = redact(observer.error_message(), context.api_key);
   record.upstream_request_id = first_header(reply.headers, {"request-id", "x-request-id"});
   response.status = reply.status;
-  copy_response_headers(reply.headers, response);
-  if (!context.budget_remaining.empty()) response.set_header("x-llmgw-budget-remaining-usd", context.budget_remaining);
   std::string type = reply.get_header_value("Content-Type");
+  move_response_headers(std::move(reply.headers), response);
+  if (!context.budget_remaining.empty()) response.set_header("x-llmgw-budget-remaining-usd", context.budget_remaining);
   std::string body = redact(std::move(reply.body), context.api_key);
   if (context.translated) {
     try {

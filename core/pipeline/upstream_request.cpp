@@ -159,6 +159,11 @@ void copy_response_headers(const httplib::Headers& upstream, httplib::Response& 
     if (!listed(k_dropped_response, name)) response.headers.emplace(name, value);
 }
 
+void move_response_headers(httplib::Headers&& upstream, httplib::Response& response) {
+  std::erase_if(upstream, [](const auto& header) { return listed(k_dropped_response, header.first); });
+  response.headers.merge(upstream); // moves the nodes: nothing is allocated or copied
+}
+
 RewrittenBody rewrite_body(std::string_view body, const protocol::ScannedObject& scanned,
                            std::string_view upstream_model, bool force_include_usage) {
   std::vector<Edit> edits;

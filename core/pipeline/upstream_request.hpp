@@ -26,6 +26,8 @@ std::string upstream_path(const config::ProviderConfig& provider, protocol::ApiF
 
 // Copy the upstream response headers a client may use (request ids, rate limits, retry-after).
 void copy_response_headers(const httplib::Headers& upstream, httplib::Response& response);
+// The same, taking the headers' nodes instead of copying them (upstream is left empty).
+void move_response_headers(httplib::Headers&& upstream, httplib::Response& response);
 
 struct RewrittenBody {
   std::string body;

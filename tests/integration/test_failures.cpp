@@ -38,6 +38,8 @@ TEST_CASE("an upstream error reaches the client with its status, body and retry-
   FakeUpstream upstream;
   auto error = anthropic_error(429, "rate_limit_error", "Number of request tokens has exceeded your limit");
   error.headers.emplace("retry-after", "7");
+  error.headers.emplace("anthropic-ratelimit-requests-remaining", "0");
+  error.headers.emplace("set-cookie", "session=upstream"); // never relayed
   upstream.on("POST", "/v1/messages", [&](const RecordedRequest&) { return error; });
   auto config = fake_config(upstream);
   config.routing.attempts = 1; // retries are test_routing.cpp's subject; here the answer passes through
@@ -49,6 +51,9 @@ TEST_CASE("an upstream error reaches the client with its status, body and retry-
     CHECK(result.status == 429);
     CHECK(result.body == error.body);
     CHECK(result.headers.find("retry-after")->second == "7");
+    CHECK(result.headers.count("anthropic-ratelimit-requests-remaining") == 1);
+    CHECK(result.headers.count("set-cookie") == 0);
+    CHECK(result.headers.count("Content-Type") == 1);
   }
   auto rows = gateway.wait_rows(2);
   REQUIRE(rows.size() == 2);
