@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
-#include <iterator>
 #include <map>
 
 namespace llmgw::store {
@@ -83,28 +82,23 @@ void Ledger::run_writer() {
     m_writer_idle = false;
     if (m_queue.empty()) return; // stopping and drained
     m_wake.wait_for(lock, k_gather, [&] { return m_stopping || m_flush_waiters > 0; });
-    take_batch(batch);
+    // Take everything queued in O(1), whatever the backlog (a database busy for a while), and
+    // write it in transactions of at most k_max_batch_rows.
+    batch.swap(m_queue);
     lock.unlock();
-    write_with_retry(batch);
-    const auto written = static_cast<int64_t>(batch.size());
+    for (size_t at = 0; at < batch.size(); at += k_max_batch_rows) {
+      const size_t count = std::min(k_max_batch_rows, batch.size() - at);
+      write_with_retry(std::span<const core::RequestRecord>(batch).subspan(at, count));
+      std::lock_guard settled(m_mutex);
+      m_settled_total += static_cast<int64_t>(count);
+      m_settled.notify_all();
+    }
     batch.clear(); // outside the lock; keeps its capacity for the queue it is swapped with next
     lock.lock();
-    m_settled_total += written;
-    m_settled.notify_all();
   }
 }
 
-void Ledger::take_batch(std::vector<core::RequestRecord>& batch) {
-  if (m_queue.size() <= k_max_batch_rows) {
-    batch.swap(m_queue);
-    return;
-  }
-  const auto end = m_queue.begin() + static_cast<std::ptrdiff_t>(k_max_batch_rows);
-  batch.assign(std::make_move_iterator(m_queue.begin()), std::make_move_iterator(end));
-  m_queue.erase(m_queue.begin(), end);
-}
-
-void Ledger::write_with_retry(const std::vector<core::RequestRecord>& batch) {
+void Ledger::write_with_retry(std::span<const core::RequestRecord> batch) {
   auto backoff = k_first_backoff;
   for (int failures = 0;;) {
     try {
@@ -128,7 +122,7 @@ void Ledger::write_with_retry(const std::vector<core::RequestRecord>& batch) {
   }
 }
 
-void Ledger::write_batch(const std::vector<core::RequestRecord>& batch) {
+void Ledger::write_batch(std::span<const core::RequestRecord> batch) {
   Transaction transaction(m_db);
   std::map<SpendKey, int64_t> spend;
   for (const core::RequestRecord& record : batch) {

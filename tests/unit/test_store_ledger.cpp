@@ -200,4 +200,31 @@ TEST_SUITE("store ledger") {
     CHECK(ledger.rows_dropped() == 0);
     CHECK(count_rows(blocker) == 51);
   }
+
+  TEST_CASE("a backlog larger than one transaction lands whole and in order, 512 rows at the most per transaction") {
+    TempDir dir;
+    const std::string path = dir.file("llmgw.db");
+    Ledger ledger(path, llmgw::store::DbOptions{20, true});
+    Db blocker(path);
+    auto transaction = std::make_unique<llmgw::store::Transaction>(blocker);
+    constexpr int k_rows = 1300;
+    for (int i = 0; i < k_rows; ++i) {
+      RequestRecord record = sample_record();
+      record.started_at_ms = 1000 + i;
+      ledger.record(std::move(record));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100)); // the writer waits on the lock
+    CHECK(ledger.rows_written() == 0);
+    transaction.reset(); // rolled back: the lock is gone
+    ledger.flush();
+    CHECK(ledger.rows_written() == k_rows);
+    CHECK(ledger.rows_dropped() == 0);
+    CHECK(ledger.transactions() >= (k_rows + 511) / 512);
+    Statement rows = blocker.prepare("SELECT started_at_ms FROM requests ORDER BY id");
+    int64_t expected = 1000;
+    bool in_order = true;
+    while (rows.step()) in_order = in_order && rows.column_int64(0) == expected++;
+    CHECK(in_order);
+    CHECK(expected == 1000 + k_rows);
+  }
 }
