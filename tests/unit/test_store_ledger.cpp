@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <memory>
 #include <thread>
 #include <vector>
 
@@ -28,6 +29,16 @@ int64_t count_rows(const std::string& path) {
   Db db(path);
   return count_rows(db);
 }
+
+// A ledger whose database another connection holds a write transaction on. The ledger's busy
+// timeout is far shorter than the lock is held, which forces its own retry loop.
+struct BlockedLedger {
+  TempDir dir;
+  const std::string path = dir.file("llmgw.db");
+  Ledger ledger{path, llmgw::store::DbOptions{20, true}};
+  Db blocker{path};
+  std::unique_ptr<llmgw::store::Transaction> transaction = std::make_unique<llmgw::store::Transaction>(blocker);
+};
 
 } // namespace
 
@@ -178,12 +189,8 @@ TEST_SUITE("store ledger") {
   }
 
   TEST_CASE("rows land after another connection's long write transaction commits") {
-    TempDir dir;
-    const std::string path = dir.file("llmgw.db");
-    // A busy timeout far shorter than the lock is held forces the ledger's own retry loop.
-    Ledger ledger(path, llmgw::store::DbOptions{20, true});
-    Db blocker(path);
-    auto transaction = std::make_unique<llmgw::store::Transaction>(blocker);
+    BlockedLedger blocked;
+    auto& [dir, path, ledger, blocker, transaction] = blocked;
     blocker.exec("INSERT INTO requests (started_at_ms) VALUES (1)");
 
     const auto before = std::chrono::steady_clock::now();
@@ -202,11 +209,8 @@ TEST_SUITE("store ledger") {
   }
 
   TEST_CASE("a backlog larger than one transaction lands whole and in order, 512 rows at the most per transaction") {
-    TempDir dir;
-    const std::string path = dir.file("llmgw.db");
-    Ledger ledger(path, llmgw::store::DbOptions{20, true});
-    Db blocker(path);
-    auto transaction = std::make_unique<llmgw::store::Transaction>(blocker);
+    BlockedLedger blocked;
+    auto& [dir, path, ledger, blocker, transaction] = blocked;
     constexpr int k_rows = 1300;
     for (int i = 0; i < k_rows; ++i) {
       RequestRecord record = sample_record();
