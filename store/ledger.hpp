@@ -43,7 +43,6 @@ public:
 
 private:
   void run_writer();
-  // Moves the queued rows (at most k_max_batch_rows) into batch, an empty vector; call locked.
   void write_with_retry(std::span<const core::RequestRecord> rows);
   void write_batch(std::span<const core::RequestRecord> rows);
 

@@ -2,7 +2,6 @@
 
 #include "core/protocol/json_scan.hpp"
 
-#include <array>
 #include <nlohmann/json.hpp>
 
 namespace llmgw::core::protocol {
@@ -90,16 +89,6 @@ void ResponseObserver::take_error(const nlohmann::json& error) {
   if (m_error_message.size() > k_max_error_chars) m_error_message.resize(k_max_error_chars);
 }
 
-void ResponseObserver::take_model(std::string_view value) {
-  if (value.size() < 2 || value.front() != '"') return;
-  if (value.find('\\') == std::string_view::npos) {
-    if (value.size() > 2) m_model.assign(value.substr(1, value.size() - 2));
-    return;
-  }
-  json parsed = parse(value);
-  if (parsed.is_string() && !parsed.get_ref<const std::string&>().empty()) m_model = parsed.get<std::string>();
-}
-
 // A whole body is read in place: its top level is scanned and only the usage object's counts,
 // the model name and an error are looked at, so a long completion (or a large tool call) is
 // never turned into a JSON tree on the request path.
@@ -110,11 +99,20 @@ void ResponseObserver::observe_body(std::string_view body) {
   const auto scanned = scan_object(object);
   if (!scanned) return;
   // The last member of a repeated name, as a parser keeps it.
-  auto member = [&](std::string_view key) {
-    std::string_view value;
+  auto last = [&](std::string_view key) {
+    const TopLevelMember* found = nullptr;
     for (const auto& field : scanned->members)
-      if (field.key == key) value = object.substr(field.value_begin, field.value_end - field.value_begin);
-    return value;
+      if (field.key == key) found = &field;
+    return found;
+  };
+  auto member = [&](std::string_view key) {
+    const TopLevelMember* found = last(key);
+    return found ? object.substr(found->value_begin, found->value_end - found->value_begin) : std::string_view{};
+  };
+  auto take_model = [&](std::string_view key) {
+    const TopLevelMember* found = last(key);
+    if (!found) return;
+    if (auto name = string_value(object, *found); name && !name->empty()) m_model = std::move(*name);
   };
   auto is_object = [](std::string_view value) { return !value.empty() && value.front() == '{'; };
   if (std::string_view error = member("error"); !error.empty() && error != "null") take_error(parse(error));
@@ -125,16 +123,16 @@ void ResponseObserver::observe_body(std::string_view body) {
     std::string_view usage = member("usage");
     if (!is_object(usage)) usage = member_text(member("x_groq"), "usage");
     if (is_object(usage)) m_usage = usage_from_openai(JsonText{usage});
-    take_model(member("model"));
+    take_model("model");
     break;
   }
   case ApiFormat::anthropic:
     if (std::string_view usage = member("usage"); is_object(usage)) m_usage = usage_from_anthropic(JsonText{usage});
-    take_model(member("model"));
+    take_model("model");
     break;
   case ApiFormat::gemini:
     if (std::string_view usage = member("usageMetadata"); is_object(usage)) m_usage = usage_from_gemini(JsonText{usage});
-    take_model(member("modelVersion"));
+    take_model("modelVersion");
     break;
   }
   m_complete = !m_saw_error;

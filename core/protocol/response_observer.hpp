@@ -60,7 +60,6 @@ private:
   EventInfo observe_responses(std::string_view name, std::string_view data);
   EventInfo observe_gemini(std::string_view data);
   void take_model(const nlohmann::json& holder, const char* key);
-  void take_model(std::string_view json_string); // the raw text of a model member's value
   void take_error(const nlohmann::json& error);
 
   ApiFormat m_format;
