@@ -68,6 +68,30 @@ bool parse_status_line(std::string_view line, httplib::Response& response) {
 
 } // namespace
 
+const char* describe(httplib::Error error) {
+  using httplib::Error;
+  switch (error) {
+  case Error::Success: return "no error";
+  case Error::Connection: return "connection failed (refused, reset or no route)";
+  case Error::BindIPAddress: return "cannot bind the local address";
+  case Error::Read: return "the connection broke or timed out while reading the answer";
+  case Error::Write: return "the connection broke or timed out while sending the request";
+  case Error::ExceedRedirectCount: return "too many redirects";
+  case Error::Canceled: return "cancelled";
+  case Error::SSLConnection: return "TLS handshake failed";
+  case Error::SSLLoadingCerts:
+    return "cannot load the trusted CA certificates (system store, SSL_CERT_FILE or SSL_CERT_DIR)";
+  case Error::SSLServerVerification:
+    return "the provider's TLS certificate failed verification (not signed by a trusted CA, expired, or issued for "
+           "another host name; SSL_CERT_FILE or SSL_CERT_DIR add a CA)";
+  case Error::UnsupportedMultipartBoundaryChars: return "unsupported multipart boundary";
+  case Error::Compression: return "cannot decompress the answer";
+  case Error::ConnectionTimeout: return "connection timed out";
+  case Error::Unknown: break;
+  }
+  return "unknown transport error";
+}
+
 UpstreamClient::UpstreamClient(const std::string& origin, UpstreamTimeouts timeouts) : m_timeouts(timeouts) {
   if (origin.rfind("http://", 0) != 0) {
     m_tls = std::make_unique<httplib::Client>(origin);
@@ -78,6 +102,9 @@ UpstreamClient::UpstreamClient(const std::string& origin, UpstreamTimeouts timeo
     m_tls->set_write_timeout(timeouts.read_seconds, 0);
     // Bodies are relayed byte for byte; upstreams are asked for identity encoding anyway.
     m_tls->set_decompress(false);
+    // The provider's certificate is checked against the system's CAs (and SSL_CERT_FILE /
+    // SSL_CERT_DIR) and its host name; httplib does so by default, and it stays so.
+    m_tls->enable_server_certificate_verification(true);
     return;
   }
   m_host_header = origin.substr(7);

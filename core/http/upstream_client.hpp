@@ -20,6 +20,10 @@ struct UpstreamTimeouts {
   int read_seconds = 600;
 };
 
+// What a failed upstream exchange means, in words for an error message or a log line
+// ("the provider's TLS certificate is not trusted ...") instead of httplib's enumerator name.
+const char* describe(httplib::Error error);
+
 class UpstreamClient {
 public:
   UpstreamClient(const std::string& origin, UpstreamTimeouts timeouts);

@@ -375,7 +375,7 @@ Gateway::Retry Gateway::relay_once(httplib::Response& response, const std::share
   if (!lease.client().send(upstream, reply, error)) {
     lease.discard();
     const std::string why = "cannot reach provider '" + provider.name + "' at " + provider.base_url + ": " +
-                            httplib::to_string(error);
+                            http::describe(error);
     note_attempt(context, 0, why);
     if (may_retry(0)) return Retry{true, 0};
     reply_error(response, context, 502, why, Outcome::unreachable);

@@ -28,7 +28,7 @@ void StreamRelay::run() {
   bool ok = m_lease.client().send(m_request, response, error);
   std::lock_guard lock(m_mutex);
   if (!m_head_ready) {
-    m_head.error = httplib::to_string(error);
+    m_head.error = http::describe(error);
     m_head_ready = true;
   }
   on_upstream_end(ok);

@@ -83,43 +83,50 @@ void answer_exception(const httplib::Request&, httplib::Response& res, std::exce
 
 }  // namespace
 
-void FakeServer::raise_backlog() {
-  // listen() on a listening socket only updates its backlog (Linux).
-  if (svr_sock_ != INVALID_SOCKET) ::listen(svr_sock_, SOMAXCONN);
-}
 
-FakeUpstream::FakeUpstream(int port) {
+FakeUpstream::FakeUpstream(int port, const TestCertificates* tls) : m_tls(tls != nullptr) {
   // httplib sends without MSG_NOSIGNAL: a write to a vanished client must fail, not kill us.
   std::signal(SIGPIPE, SIG_IGN);
-  m_server.new_task_queue = [] { return new httplib::ThreadPool(k_worker_threads); };
-  m_server.set_tcp_nodelay(true);
-  m_server.set_keep_alive_max_count(1000000);
-  m_server.set_exception_handler(answer_exception);
+  auto bind = [&](auto server) {
+    if (!server->is_valid()) throw std::runtime_error("fake upstream: invalid TLS certificate or key");
+    m_port = port == 0 ? server->bind_to_any_port(k_host) : (server->bind_to_port(k_host, port) ? port : -1);
+    if (m_port <= 0)
+      throw std::runtime_error("fake upstream: cannot bind " + std::string(k_host) + ":" + std::to_string(port));
+    server->raise_backlog();
+    m_server = std::move(server);
+  };
+  if (tls != nullptr)
+    bind(std::make_unique<BacklogServer<httplib::SSLServer>>(tls->server.get(), tls->server_key.get()));
+  else
+    bind(std::make_unique<BacklogServer<httplib::Server>>());
+  m_server->new_task_queue = [] { return new httplib::ThreadPool(k_worker_threads); };
+  m_server->set_tcp_nodelay(true);
+  m_server->set_keep_alive_max_count(1000000);
+  m_server->set_exception_handler(answer_exception);
   auto serve_any = [this](const httplib::Request& req, httplib::Response& res) { serve(req, res); };
-  m_server.Get(".*", serve_any);
-  m_server.Post(".*", serve_any);
-  m_server.Put(".*", serve_any);
-  m_server.Patch(".*", serve_any);
-  m_server.Delete(".*", serve_any);
-  m_server.Options(".*", serve_any);
+  m_server->Get(".*", serve_any);
+  m_server->Post(".*", serve_any);
+  m_server->Put(".*", serve_any);
+  m_server->Patch(".*", serve_any);
+  m_server->Delete(".*", serve_any);
+  m_server->Options(".*", serve_any);
   install_default_handlers();
-  m_port = port == 0 ? m_server.bind_to_any_port(k_host) : (m_server.bind_to_port(k_host, port) ? port : -1);
-  if (m_port <= 0) throw std::runtime_error("fake upstream: cannot bind " + std::string(k_host) + ":" + std::to_string(port));
-  m_server.raise_backlog();
-  m_thread = std::thread([this] { m_server.listen_after_bind(); });
+  m_thread = std::thread([this] { m_server->listen_after_bind(); });
   // stop() is a no-op until the accept loop runs, so wait for it before anyone can destroy us.
-  while (!m_server.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  while (!m_server->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
 }
 
 FakeUpstream::~FakeUpstream() {
   m_stopping = true;
-  m_server.stop();
+  m_server->stop();
   if (m_thread.joinable()) m_thread.join();
 }
 
 int FakeUpstream::port() const { return m_port; }
 
-std::string FakeUpstream::base_url() const { return "http://" + std::string(k_host) + ":" + std::to_string(m_port); }
+std::string FakeUpstream::base_url() const {
+  return (m_tls ? "https://" : "http://") + std::string(k_host) + ":" + std::to_string(m_port);
+}
 
 void FakeUpstream::on(const std::string& method, const std::string& path, FakeHandler handler) {
   std::lock_guard<std::mutex> lock(m_mutex);
@@ -158,7 +165,7 @@ int FakeUpstream::open_streams() const { return m_open_streams.load(); }
 bool FakeUpstream::saw_disconnect() const { return m_saw_disconnect.load(); }
 
 RecordedRequest FakeUpstream::record(const httplib::Request& req) {
-  RecordedRequest recorded{req.method, req.path, query_of(req), req.body, wire_headers(req.headers)};
+  RecordedRequest recorded{req.method, req.path, query_of(req), req.body, wire_headers(req.headers), req.remote_port};
   RequestObserver observer;
   {
     std::lock_guard<std::mutex> lock(m_mutex);

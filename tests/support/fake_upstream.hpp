@@ -1,7 +1,9 @@
 #pragma once
-// An in-process fake LLM provider (httplib server on 127.0.0.1) for integration tests, the
-// end-to-end tests and the benchmark: records requests, serves canned replies and streams,
-// stalls, cuts streams and notices clients that went away.
+// An in-process fake LLM provider (httplib server on 127.0.0.1, plain HTTP or TLS) for
+// integration tests, the end-to-end tests and the benchmark: records requests, serves canned
+// replies and streams, stalls, cuts streams and notices clients that went away.
+#include "tests/support/test_certificates.hpp"
+
 #include <httplib.h>
 
 #include <atomic>
@@ -20,6 +22,7 @@ namespace llmgw::test {
 struct RecordedRequest {
   std::string method, path, query /*raw "a=b&c"*/, body;
   httplib::Headers headers;
+  int remote_port = 0; // the client's end of the connection it came on
 };
 
 // What the fake answers; chunks turn the reply into a chunked stream.
@@ -41,25 +44,31 @@ using FakeHandler = std::function<FakeResponse(const RecordedRequest&)>;
 // Called for every request before its handler (e.g. to log it); called on a server thread.
 using RequestObserver = std::function<void(const RecordedRequest&)>;
 
-// httplib::Server with access to its listening socket: httplib 0.11 listens with a backlog of 5,
-// so a burst of connections waits a 1 s SYN retransmit unless the backlog is raised.
-class FakeServer : public httplib::Server {
+// httplib::Server (or SSLServer) with access to its listening socket: httplib 0.11 listens with a
+// backlog of 5, so a burst of connections waits a 1 s SYN retransmit unless the backlog is raised.
+template <class Base>
+class BacklogServer : public Base {
 public:
-  // Re-listens with the system's maximum backlog; call after binding.
-  void raise_backlog();
+  using Base::Base;
+  // Re-listens with the system's maximum backlog (listen() on a listening socket only updates
+  // it, on Linux); call after binding.
+  void raise_backlog() {
+    if (this->svr_sock_ != INVALID_SOCKET) ::listen(this->svr_sock_, SOMAXCONN);
+  }
 };
 
 class FakeUpstream {
 public:
   // Binds 127.0.0.1:port (0 = ephemeral) and serves on its own thread with the default provider
-  // handlers installed. Throws std::runtime_error when the port cannot be bound.
-  explicit FakeUpstream(int port = 0);
+  // handlers installed; with tls, serves HTTPS with its server certificate. Throws
+  // std::runtime_error when the port cannot be bound.
+  explicit FakeUpstream(int port = 0, const TestCertificates* tls = nullptr);
   // Stops serving (interrupting stalls) and joins the server thread.
   ~FakeUpstream();
   FakeUpstream(const FakeUpstream&) = delete;
   FakeUpstream& operator=(const FakeUpstream&) = delete;
 
-  // The bound port and "http://127.0.0.1:PORT".
+  // The bound port and "http://127.0.0.1:PORT" ("https://" with TLS).
   int port() const;
   std::string base_url() const;
 
@@ -95,7 +104,8 @@ private:
   bool sleep_unless_gone(int ms, int fd);
   bool peer_gone(int fd) const;
 
-  FakeServer m_server;
+  std::unique_ptr<httplib::Server> m_server;
+  bool m_tls = false;
   std::thread m_thread;
   int m_port = 0;
   mutable std::mutex m_mutex;
