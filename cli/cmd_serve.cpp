@@ -94,7 +94,7 @@ void run_serve(const GlobalOptions& options, const ServeFlags& flags) {
 } // namespace
 
 void register_serve(CLI::App& app, GlobalOptions& options) {
-  auto* cmd = app.add_subcommand("serve", "Run the gateway (127.0.0.1:8787 by default)");
+  auto* cmd = app.add_subcommand("serve", "run the gateway (127.0.0.1:8787 by default)");
   auto flags = std::make_shared<ServeFlags>();
   cmd->add_option("--host", flags->host, "address to bind (default 127.0.0.1)");
   cmd->add_option("--port", flags->port, "port to listen on (default 8787; 0 picks a free one)");
