@@ -4,6 +4,7 @@
 #include "cli/config_reloader.hpp"
 #include "core/config/config.hpp"
 #include "core/error.hpp"
+#include "core/http/proxy.hpp"
 #include "core/pipeline/gateway_server.hpp"
 #include "store/ledger.hpp"
 #include "store/settings.hpp"
@@ -11,6 +12,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <pthread.h>
 
 namespace llmgw::cli {
@@ -34,6 +36,14 @@ void print_banner(const core::config::Config& config, int port, const std::strin
                       : provider.api_key_env + (provider.api_key.empty() ? " (NOT SET)" : " (set)");
     std::fprintf(stderr, "provider %s%s: %s, key: %s\n", provider.name.c_str(),
                  provider.name == config.default_provider ? " (default)" : "", provider.base_url.c_str(), key.c_str());
+  }
+  // The proxy's address only: credentials in the URL are never printed.
+  if (const char* url = core::http::https_proxy_url([](const char* name) { return std::getenv(name); })) {
+    if (auto proxy = core::http::parse_proxy_url(url))
+      std::fprintf(stderr, "https providers through proxy %s:%d%s (no_proxy exempts hosts)\n", proxy->host.c_str(),
+                   proxy->port, proxy->user.empty() ? "" : " with credentials");
+    else
+      std::fprintf(stderr, "warning: https_proxy is not an http:// proxy URL; https providers are reached directly\n");
   }
   std::string base = "http://" + config.server.host + ":" + std::to_string(port);
   std::fprintf(stderr, "Anthropic clients (Claude Code): ANTHROPIC_BASE_URL=%s\n", base.c_str());

@@ -1,5 +1,6 @@
 #include "core/http/upstream_client.hpp"
 
+#include "core/http/proxy.hpp"
 #include "core/http/tcp_probe.hpp"
 #include "core/http/wire.hpp"
 
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 
 namespace llmgw::core::http {
 namespace {
@@ -105,6 +107,12 @@ UpstreamClient::UpstreamClient(const std::string& origin, UpstreamTimeouts timeo
     // The provider's certificate is checked against the system's CAs (and SSL_CERT_FILE /
     // SSL_CERT_DIR) and its host name; httplib does so by default, and it stays so.
     m_tls->enable_server_certificate_verification(true);
+    // Through the user's proxy (https_proxy, no_proxy) as the agent itself would go.
+    const auto proxy = https_proxy_for(split_origin(origin).host, [](const char* name) { return std::getenv(name); });
+    if (proxy) {
+      m_tls->set_proxy(proxy->host, proxy->port);
+      if (!proxy->user.empty()) m_tls->set_proxy_basic_auth(proxy->user, proxy->password);
+    }
     return;
   }
   m_host_header = origin.substr(7);

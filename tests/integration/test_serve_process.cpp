@@ -1,6 +1,6 @@
 // The real `llmgw serve` process: SIGTERM/SIGINT drain open streams within the grace period,
 // flush the ledger and exit 0; config.toml edits and SIGHUP reload it; `llmgw providers` sees
-// what it learnt.
+// what it learnt; the start-up banner names the https proxy.
 #include "tests/integration/stream_client.hpp"
 #include "tests/support/fake_upstream.hpp"
 #include "tests/support/shell.hpp"
@@ -17,6 +17,8 @@
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
+#include <utility>
+#include <vector>
 
 using namespace llmgw;
 using namespace llmgw::test;
@@ -26,7 +28,10 @@ namespace {
 // A child `llmgw serve` with its own XDG dirs; killed (by pid) if a test leaves it running.
 class ServeProcess {
 public:
-  ServeProcess(const TempDir& dir, const std::string& config_text) : m_log_path(dir.file("serve.log")) {
+  // environment: extra variables for the child (name, value).
+  ServeProcess(const TempDir& dir, const std::string& config_text,
+               const std::vector<std::pair<std::string, std::string>>& environment = {})
+      : m_log_path(dir.file("serve.log")) {
     std::ofstream(dir.file("config.toml")) << config_text;
     int out[2];
     REQUIRE(::pipe(out) == 0);
@@ -39,6 +44,7 @@ public:
       ::setenv("XDG_CONFIG_HOME", dir.file("config").c_str(), 1);
       ::setenv("XDG_DATA_HOME", dir.file("data").c_str(), 1);
       ::setenv("LLMGW_IT_KEY", "fake-key-for-tests", 1);
+      for (const auto& [name, value] : environment) ::setenv(name.c_str(), value.c_str(), 1);
       std::string config = dir.file("config.toml"), db = dir.file("llmgw.db");
       ::execl(LLMGW_BINARY, "llmgw", "--config", config.c_str(), "--db", db.c_str(), "serve", "--port", "0",
               static_cast<char*>(nullptr));
@@ -389,4 +395,22 @@ TEST_CASE("llmgw providers shows a deployment cooling down and a benched key of 
   CHECK(text.find("second-fake-key") == std::string::npos);
   CHECK(text.find("fake-key-for-tests") == std::string::npos);
   ::unsetenv("LLMGW_IT_KEY_2");
+}
+
+TEST_CASE("llmgw serve names the https proxy it uses, never its credentials, and warns about one it cannot use") {
+  FakeUpstream upstream;
+  {
+    TempDir dir;
+    ServeProcess serve(dir, config_for(upstream, 1),
+                       {{"https_proxy", "http://me:proxy-secret@127.0.0.1:3128"}, {"HTTPS_PROXY", ""}});
+    const std::string log = serve.log();
+    CHECK(log.find("https providers through proxy 127.0.0.1:3128 with credentials") != std::string::npos);
+    CHECK(log.find("proxy-secret") == std::string::npos);
+    CHECK(log.find("me:") == std::string::npos);
+  }
+  {
+    TempDir dir;
+    ServeProcess serve(dir, config_for(upstream, 1), {{"https_proxy", "socks5://127.0.0.1:1080"}});
+    CHECK(serve.log().find("warning: https_proxy is not an http:// proxy URL") != std::string::npos);
+  }
 }

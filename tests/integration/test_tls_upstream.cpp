@@ -1,16 +1,23 @@
 // Real providers are HTTPS. A fake provider behind TLS (its own throwaway CA, trusted through
 // SSL_CERT_FILE the way OpenSSL reads it): answers relay byte for byte, one TLS connection
-// serves request after request, a certificate nobody vouches for is refused, and a client that
-// hangs up mid-stream cancels the TLS stream upstream.
+// serves request after request, a certificate nobody vouches for is refused, a client that
+// hangs up mid-stream cancels the TLS stream upstream, and https_proxy is followed through a
+// CONNECT tunnel (no_proxy exempts).
 #include "tests/integration/stream_client.hpp"
 #include "tests/support/test_certificates.hpp"
 #include "tests/support/test_gateway.hpp"
 
 #include <doctest/doctest.h>
+#include <netinet/in.h>
 #include <nlohmann/json.hpp>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <fstream>
+#include <list>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <thread>
@@ -20,25 +27,154 @@ using namespace llmgw::test;
 
 namespace {
 
+// Sets (or, with nullopt, unsets) an environment variable for this scope.
+class ScopedEnv {
+public:
+  ScopedEnv(const char* name, const std::optional<std::string>& value) : m_name(name) {
+    if (const char* old = std::getenv(name)) m_previous = old;
+    if (value) ::setenv(name, value->c_str(), 1);
+    else ::unsetenv(name);
+  }
+  ~ScopedEnv() {
+    if (m_previous) ::setenv(m_name, m_previous->c_str(), 1);
+    else ::unsetenv(m_name);
+  }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+private:
+  const char* m_name;
+  std::optional<std::string> m_previous;
+};
+
+// No https proxy for this scope, whatever the environment the tests run in sets.
+struct DirectConnections {
+  ScopedEnv lower{"https_proxy", std::nullopt};
+  ScopedEnv upper{"HTTPS_PROXY", std::nullopt};
+};
+
 // Points OpenSSL's default trust store at one CA certificate for this scope.
 class TrustedCa {
 public:
-  explicit TrustedCa(const std::string& pem) : m_path(m_dir.file("ca.pem")) {
-    std::ofstream(m_path) << pem;
-    if (const char* old = std::getenv("SSL_CERT_FILE")) m_previous = old;
-    ::setenv("SSL_CERT_FILE", m_path.c_str(), 1);
-  }
-  ~TrustedCa() {
-    if (m_previous) ::setenv("SSL_CERT_FILE", m_previous->c_str(), 1);
-    else ::unsetenv("SSL_CERT_FILE");
-  }
-  TrustedCa(const TrustedCa&) = delete;
-  TrustedCa& operator=(const TrustedCa&) = delete;
+  explicit TrustedCa(const std::string& pem) : m_path(m_dir.file("ca.pem")) { std::ofstream(m_path) << pem; }
 
 private:
   TempDir m_dir;
   std::string m_path;
-  std::optional<std::string> m_previous;
+  ScopedEnv m_env{"SSL_CERT_FILE", m_path};
+};
+
+// A minimal HTTP CONNECT proxy on 127.0.0.1: reads the CONNECT head, opens the tunnel to the
+// target (loopback only) and copies bytes both ways until either side closes.
+class ConnectProxy {
+public:
+  ConnectProxy() {
+    m_listen = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t size = sizeof address;
+    REQUIRE(::bind(m_listen, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+    REQUIRE(::listen(m_listen, SOMAXCONN) == 0);
+    ::getsockname(m_listen, reinterpret_cast<sockaddr*>(&address), &size);
+    m_port = ntohs(address.sin_port);
+    m_acceptor = std::thread([this] { accept_loop(); });
+  }
+  ~ConnectProxy() {
+    ::shutdown(m_listen, SHUT_RDWR);
+    m_acceptor.join();
+    ::close(m_listen);
+    {
+      std::lock_guard lock(m_mutex);
+      for (int fd : m_open) ::shutdown(fd, SHUT_RDWR);
+    }
+    for (auto& tunnel : m_tunnels) tunnel.join();
+  }
+  ConnectProxy(const ConnectProxy&) = delete;
+  ConnectProxy& operator=(const ConnectProxy&) = delete;
+
+  int port() const { return m_port; }
+  // Each tunnel's request line and Proxy-Authorization value ("" when none), in order.
+  std::vector<std::pair<std::string, std::string>> tunnels() const {
+    std::lock_guard lock(m_mutex);
+    return m_seen;
+  }
+
+private:
+  void accept_loop() {
+    for (;;) {
+      const int fd = ::accept4(m_listen, nullptr, nullptr, SOCK_CLOEXEC);
+      if (fd < 0) return;
+      std::lock_guard lock(m_mutex);
+      m_open.insert(fd);
+      m_tunnels.emplace_back([this, fd] { tunnel(fd); });
+    }
+  }
+
+  void tunnel(int client) {
+    std::string head;
+    char buffer[16384];
+    while (head.find("\r\n\r\n") == std::string::npos) {
+      const ssize_t n = ::recv(client, buffer, sizeof buffer, 0);
+      if (n <= 0) return forget(client, -1);
+      head.append(buffer, static_cast<size_t>(n));
+    }
+    const std::string line = head.substr(0, head.find("\r\n"));
+    std::string authorization;
+    if (size_t at = head.find("\r\nProxy-Authorization: "); at != std::string::npos) {
+      at += 23;
+      authorization = head.substr(at, head.find("\r\n", at) - at);
+    }
+    {
+      std::lock_guard lock(m_mutex);
+      m_seen.emplace_back(line, authorization);
+    }
+    const size_t colon = line.rfind(':'), space = line.rfind(' ');
+    const int target_port = std::atoi(line.substr(colon + 1, space - colon - 1).c_str());
+    const int upstream = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in target{};
+    target.sin_family = AF_INET;
+    target.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    target.sin_port = htons(static_cast<uint16_t>(target_port));
+    if (line.rfind("CONNECT 127.0.0.1:", 0) != 0 ||
+        ::connect(upstream, reinterpret_cast<sockaddr*>(&target), sizeof target) != 0) {
+      const std::string refused = "HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n";
+      ::send(client, refused.data(), refused.size(), MSG_NOSIGNAL);
+      return forget(client, upstream);
+    }
+    {
+      std::lock_guard lock(m_mutex);
+      m_open.insert(upstream);
+    }
+    const std::string established = "HTTP/1.1 200 Connection established\r\n\r\n";
+    ::send(client, established.data(), established.size(), MSG_NOSIGNAL);
+    pollfd both[2] = {{client, POLLIN, 0}, {upstream, POLLIN, 0}};
+    for (bool open = true; open && ::poll(both, 2, -1) > 0;) {
+      for (int side = 0; side < 2 && open; ++side) {
+        if (both[side].revents == 0) continue;
+        const ssize_t n = ::recv(both[side].fd, buffer, sizeof buffer, 0);
+        open = n > 0 && ::send(both[1 - side].fd, buffer, static_cast<size_t>(n), MSG_NOSIGNAL) == n;
+      }
+    }
+    forget(client, upstream);
+  }
+
+  void forget(int client, int upstream) {
+    std::lock_guard lock(m_mutex);
+    for (int fd : {client, upstream}) {
+      if (fd < 0) continue;
+      m_open.erase(fd);
+      ::close(fd);
+    }
+  }
+
+  int m_listen = -1;
+  int m_port = 0;
+  std::thread m_acceptor;
+  mutable std::mutex m_mutex;
+  std::set<int> m_open;
+  std::list<std::thread> m_tunnels;
+  std::vector<std::pair<std::string, std::string>> m_seen;
 };
 
 const std::string k_chat = R"({"model":"gpt-4.1","messages":[{"role":"user","content":"hi"}]})";
@@ -50,6 +186,7 @@ const std::string k_stream =
 TEST_CASE("an https provider: answers relayed byte for byte over one kept-alive TLS connection") {
   const TestCertificates certificates = make_test_certificates();
   TrustedCa trust(certificates.ca_pem);
+  DirectConnections direct;
   FakeUpstream upstream(0, &certificates);
   REQUIRE(upstream.base_url().rfind("https://127.0.0.1:", 0) == 0);
   const auto reply = openai_chat_reply("gpt-4.1", "hello over TLS", 21, 0, 4);
@@ -97,6 +234,7 @@ TEST_CASE("an https provider whose certificate no trusted CA signed is refused w
   const TestCertificates certificates = make_test_certificates();
   const TestCertificates stranger = make_test_certificates();
   TrustedCa trust(stranger.ca_pem); // trusts some other CA, not the one that signed the provider's
+  DirectConnections direct;
   FakeUpstream upstream(0, &certificates);
   TestGateway gateway(fake_config(upstream));
   auto client = gateway.client();
@@ -122,6 +260,7 @@ TEST_CASE("an https provider whose certificate no trusted CA signed is refused w
 TEST_CASE("a client that hangs up mid-stream cancels an https provider's stream") {
   const TestCertificates certificates = make_test_certificates();
   TrustedCa trust(certificates.ca_pem);
+  DirectConnections direct;
   FakeUpstream upstream(0, &certificates);
   std::vector<std::string> pieces(50, "token ");
   auto slow = anthropic_stream("claude-sonnet-4-5", pieces, 77, 0, 0, 50);
@@ -144,4 +283,42 @@ TEST_CASE("a client that hangs up mid-stream cancels an https provider's stream"
   auto again = client->Post("/v1/chat/completions", TestGateway::openai_auth(), k_chat, "application/json");
   REQUIRE(again);
   CHECK(again->status == 200);
+}
+
+TEST_CASE("an https provider is reached through https_proxy in a CONNECT tunnel unless no_proxy exempts it") {
+  const TestCertificates certificates = make_test_certificates();
+  TrustedCa trust(certificates.ca_pem);
+  FakeUpstream upstream(0, &certificates);
+  const auto reply = openai_chat_reply("gpt-4.1", "hello through the proxy", 9, 0, 3);
+  upstream.on("POST", "/v1/chat/completions", [&](const RecordedRequest&) { return reply; });
+  ConnectProxy proxy;
+  ScopedEnv lower_no_proxy("no_proxy", std::nullopt), upper_no_proxy("NO_PROXY", std::nullopt);
+  ScopedEnv upper("HTTPS_PROXY", std::nullopt);
+  const std::string target = "127.0.0.1:" + std::to_string(upstream.port());
+  {
+    ScopedEnv lower("https_proxy", "http://llmgw:s%40cret@127.0.0.1:" + std::to_string(proxy.port()));
+    TestGateway gateway(fake_config(upstream));
+    auto client = gateway.client();
+    for (int i = 0; i < 2; ++i) {
+      auto response = client->Post("/v1/chat/completions", TestGateway::openai_auth(), k_chat, "application/json");
+      REQUIRE(response);
+      CHECK(response->status == 200);
+      CHECK(response->body == reply.body); // TLS end to end through the tunnel: the CA check still held
+    }
+    const auto tunnels = proxy.tunnels();
+    REQUIRE(tunnels.size() == 1); // the kept-alive tunnel served both requests
+    CHECK(tunnels[0].first == "CONNECT " + target + " HTTP/1.1");
+    CHECK(tunnels[0].second == "Basic bGxtZ3c6c0BjcmV0"); // llmgw:s@cret, percent-decoded
+    CHECK(upstream.calls() == 2);
+  }
+  {
+    ScopedEnv lower("https_proxy", "http://127.0.0.1:" + std::to_string(proxy.port()));
+    ScopedEnv exempt("NO_PROXY", "example.com, 127.0.0.1");
+    TestGateway gateway(fake_config(upstream));
+    auto response = gateway.client()->Post("/v1/chat/completions", TestGateway::openai_auth(), k_chat, "application/json");
+    REQUIRE(response);
+    CHECK(response->status == 200);
+    CHECK(proxy.tunnels().size() == 1); // went direct
+    CHECK(upstream.calls() == 3);
+  }
 }
