@@ -5,6 +5,7 @@
 #include "cli/format.hpp"
 #include "cli/time_range.hpp"
 #include "core/config/config.hpp"
+#include "core/http/proxy.hpp"
 #include "core/http/tcp_probe.hpp"
 #include "core/http/upstream_pool.hpp"
 #include "core/policy/budget.hpp"
@@ -14,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
+#include <cstdlib>
 #include <future>
 #include <map>
 
@@ -21,6 +23,17 @@ namespace llmgw::cli {
 namespace {
 
 constexpr int k_probe_timeout_ms = 1500;
+
+// Whether the provider's first hop accepts a connection: the https proxy when one is in force
+// for its host (as `serve` would go), else the provider itself.
+bool first_hop_accepts(const std::string& origin) {
+  if (origin.rfind("https://", 0) == 0) {
+    const auto proxy = core::http::https_proxy_for(core::http::split_origin(origin).host,
+                                                   [](const char* name) { return std::getenv(name); });
+    if (proxy) return core::http::tcp_accepts(proxy->host, std::to_string(proxy->port), k_probe_timeout_ms);
+  }
+  return core::http::origin_accepts(origin, k_probe_timeout_ms);
+}
 
 std::string key_state(const core::config::ProviderConfig& provider) {
   if (provider.forward_client_auth) return "client's own";
@@ -79,8 +92,8 @@ void run_providers(bool json, const GlobalOptions& options) {
   const auto config = core::config::load_config({options.config_path, std::nullopt, std::nullopt});
   std::vector<std::future<bool>> probes;
   for (const auto& provider : config.providers)
-    probes.push_back(std::async(std::launch::async, core::http::origin_accepts,
-                                core::http::split_base_url(provider.base_url).origin, k_probe_timeout_ms));
+    probes.push_back(
+        std::async(std::launch::async, first_hop_accepts, core::http::split_base_url(provider.base_url).origin));
   std::map<std::string, store::UsageRow> today;
   std::map<std::string, std::vector<Trouble>> trouble;
   {

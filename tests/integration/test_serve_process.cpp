@@ -414,3 +414,23 @@ TEST_CASE("llmgw serve names the https proxy it uses, never its credentials, and
     CHECK(serve.log().find("warning: https_proxy is not an http:// proxy URL") != std::string::npos);
   }
 }
+
+TEST_CASE("llmgw providers probes an https provider through the https proxy in force") {
+  FakeUpstream upstream; // something that accepts connections, for the TCP probe
+  TempDir dir;
+  std::ofstream(dir.file("config.toml")) << "default_provider = \"tls\"\n[providers.tls]\nkind = \"openai\"\n"
+                                         << "base_url = \"https://127.0.0.1:" << upstream.port() << "/v1\"\n"
+                                         << "api_key_env = \"LLMGW_IT_KEY\"\n";
+  auto reachable = [&](const std::string& environment) {
+    auto listed = run_shell("env -u https_proxy -u HTTPS_PROXY -u no_proxy -u NO_PROXY " + environment +
+                            " XDG_CONFIG_HOME=" + dir.file("config") + " XDG_DATA_HOME=" + dir.file("data") + " " +
+                            LLMGW_BINARY + " --config " + dir.file("config.toml") + " --db " + dir.file("llmgw.db") +
+                            " providers --json");
+    INFO(listed.output);
+    REQUIRE(listed.exit_code == 0);
+    return nlohmann::json::parse(listed.output).at(0).at("reachable").get<bool>();
+  };
+  CHECK(reachable(""));
+  CHECK_FALSE(reachable("https_proxy=http://127.0.0.1:1")); // the proxy is down: so is the provider
+  CHECK(reachable("https_proxy=http://127.0.0.1:1 no_proxy=127.0.0.1"));
+}
