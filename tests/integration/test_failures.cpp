@@ -1,6 +1,7 @@
 // Every failure path answers in the caller's API format with the right status and still leaves
 // one ledger row: upstream errors, unreachable and stalled upstreams, cut streams, clients that
 // hang up, malformed and oversized bodies, missing tokens, browsers and foreign Host names.
+#include "tests/integration/hangup_scenario.hpp"
 #include "tests/integration/stream_client.hpp"
 #include "tests/support/test_gateway.hpp"
 
@@ -136,24 +137,8 @@ TEST_CASE("an upstream that cuts the stream ends the client's stream cleanly and
 
 TEST_CASE("a client that hangs up mid-stream cancels the upstream and records client_closed") {
   FakeUpstream upstream;
-  std::vector<std::string> pieces(50, "token ");
-  auto slow = anthropic_stream("claude-sonnet-4-5", pieces, 77, 0, 0, 50);
-  slow.delay_between_chunks_ms = 50;
-  upstream.on("POST", "/v1/messages", [&](const RecordedRequest&) { return slow; });
   TestGateway gateway(fake_config(upstream));
-  auto client = gateway.client();
-  int chunks = 0;
-  auto result = post_streaming(*client, "/v1/messages", TestGateway::anthropic_auth(),
-                               R"({"model":"claude-sonnet-4-5","max_tokens":5,"stream":true,"messages":[]})",
-                               [&](const std::string&) { return ++chunks < 3; });
-  CHECK(result.status == 200);
-  auto rows = gateway.wait_rows(1);
-  REQUIRE(rows.size() == 1);
-  CHECK(rows[0].record.outcome == core::Outcome::client_closed);
-  CHECK(rows[0].record.usage.input_uncached_tokens == 77);
-  CHECK(rows[0].record.duration_ms < 2000);
-  for (int i = 0; i < 200 && !upstream.saw_disconnect(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  CHECK(upstream.saw_disconnect());
+  check_hangup_cancels_upstream(upstream, gateway);
 }
 
 TEST_CASE("malformed JSON gets 400 in the caller's format") {

@@ -3,6 +3,7 @@
 // serves request after request, a certificate nobody vouches for is refused, a client that
 // hangs up mid-stream cancels the TLS stream upstream, and https_proxy is followed through a
 // CONNECT tunnel (no_proxy exempts).
+#include "tests/integration/hangup_scenario.hpp"
 #include "tests/integration/stream_client.hpp"
 #include "tests/support/test_certificates.hpp"
 #include "tests/support/test_gateway.hpp"
@@ -262,23 +263,9 @@ TEST_CASE("a client that hangs up mid-stream cancels an https provider's stream"
   TrustedCa trust(certificates.ca_pem);
   DirectConnections direct;
   FakeUpstream upstream(0, &certificates);
-  std::vector<std::string> pieces(50, "token ");
-  auto slow = anthropic_stream("claude-sonnet-4-5", pieces, 77, 0, 0, 50);
-  slow.delay_between_chunks_ms = 50;
-  upstream.on("POST", "/v1/messages", [&](const RecordedRequest&) { return slow; });
   TestGateway gateway(fake_config(upstream));
+  check_hangup_cancels_upstream(upstream, gateway);
   auto client = gateway.client();
-  int chunks = 0;
-  auto result = post_streaming(*client, "/v1/messages", TestGateway::anthropic_auth(), k_stream,
-                               [&](const std::string&) { return ++chunks < 3; });
-  CHECK(result.status == 200);
-  auto rows = gateway.wait_rows(1);
-  REQUIRE(rows.size() == 1);
-  CHECK(rows[0].record.outcome == core::Outcome::client_closed);
-  CHECK(rows[0].record.usage.input_uncached_tokens == 77);
-  CHECK(rows[0].record.duration_ms < 2000);
-  for (int i = 0; i < 200 && !upstream.saw_disconnect(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  CHECK(upstream.saw_disconnect());
   // The next request still goes through (on a new TLS connection).
   auto again = client->Post("/v1/chat/completions", TestGateway::openai_auth(), k_chat, "application/json");
   REQUIRE(again);
