@@ -15,7 +15,6 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
-#include <cstdlib>
 #include <future>
 #include <map>
 
@@ -27,11 +26,8 @@ constexpr int k_probe_timeout_ms = 1500;
 // Whether the provider's first hop accepts a connection: the https proxy when one is in force
 // for its host (as `serve` would go), else the provider itself.
 bool first_hop_accepts(const std::string& origin) {
-  if (origin.rfind("https://", 0) == 0) {
-    const auto proxy = core::http::https_proxy_for(core::http::split_origin(origin).host,
-                                                   [](const char* name) { return std::getenv(name); });
-    if (proxy) return core::http::tcp_accepts(proxy->host, std::to_string(proxy->port), k_probe_timeout_ms);
-  }
+  if (const auto proxy = core::http::proxy_for_origin(origin))
+    return core::http::tcp_accepts(proxy->host, std::to_string(proxy->port), k_probe_timeout_ms);
   return core::http::origin_accepts(origin, k_probe_timeout_ms);
 }
 

@@ -12,7 +12,6 @@
 
 #include <csignal>
 #include <cstdio>
-#include <cstdlib>
 #include <pthread.h>
 
 namespace llmgw::cli {
@@ -38,7 +37,7 @@ void print_banner(const core::config::Config& config, int port, const std::strin
                  provider.name == config.default_provider ? " (default)" : "", provider.base_url.c_str(), key.c_str());
   }
   // The proxy's address only: credentials in the URL are never printed.
-  if (const char* url = core::http::https_proxy_url([](const char* name) { return std::getenv(name); })) {
+  if (const char* url = core::http::https_proxy_url()) {
     if (auto proxy = core::http::parse_proxy_url(url))
       std::fprintf(stderr, "https providers through proxy %s:%d%s (no_proxy exempts hosts)\n", proxy->host.c_str(),
                    proxy->port, proxy->user.empty() ? "" : " with credentials");

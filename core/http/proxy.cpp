@@ -1,9 +1,13 @@
 #include "core/http/proxy.hpp"
 
 #include "core/http/tcp_probe.hpp"
+#include "core/http/wire.hpp"
+
+#include <httplib.h>
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <string_view>
 
 namespace llmgw::core::http {
@@ -11,26 +15,6 @@ namespace {
 
 std::string lower(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
-  return text;
-}
-
-std::string percent_decode(std::string_view text) {
-  std::string out;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() && std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
-        std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
-      out += static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16));
-      i += 2;
-    } else {
-      out += text[i];
-    }
-  }
-  return out;
-}
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
   return text;
 }
 
@@ -42,11 +26,13 @@ const char* first_set(const EnvLookup& env, const char* lower_name, const char* 
 
 } // namespace
 
+const char* process_env(const char* name) { return std::getenv(name); }
+
 std::optional<ProxySetting> parse_proxy_url(const std::string& url) {
-  std::string rest(trim(url));
+  std::string rest(wire::trim(url));
   if (rest.empty()) return std::nullopt;
   if (const size_t scheme_end = rest.find("://"); scheme_end != std::string::npos) {
-    if (lower(rest.substr(0, scheme_end)) != "http") return std::nullopt;
+    if (!wire::iequals(std::string_view(rest).substr(0, scheme_end), "http")) return std::nullopt;
     rest = rest.substr(scheme_end + 3);
   }
   rest = rest.substr(0, rest.find('/')); // a trailing "/" or path means nothing for a proxy
@@ -54,8 +40,8 @@ std::optional<ProxySetting> parse_proxy_url(const std::string& url) {
   if (const size_t at = rest.rfind('@'); at != std::string::npos) {
     const std::string userinfo = rest.substr(0, at);
     const size_t colon = userinfo.find(':');
-    proxy.user = percent_decode(userinfo.substr(0, colon));
-    if (colon != std::string::npos) proxy.password = percent_decode(userinfo.substr(colon + 1));
+    proxy.user = httplib::detail::decode_url(userinfo.substr(0, colon), false);
+    if (colon != std::string::npos) proxy.password = httplib::detail::decode_url(userinfo.substr(colon + 1), false);
     rest = rest.substr(at + 1);
   }
   const HostPort target = split_origin("http://" + rest);
@@ -74,7 +60,7 @@ bool no_proxy_matches(const std::string& list, const std::string& host) {
   size_t start = 0;
   while (start <= list.size()) {
     const size_t end = std::min(list.find(',', start), list.size());
-    std::string entry = lower(std::string(trim(std::string_view(list).substr(start, end - start))));
+    std::string entry = lower(std::string(wire::trim(std::string_view(list).substr(start, end - start))));
     start = end + 1;
     if (entry.empty()) continue;
     if (entry == "*") return true;
@@ -99,6 +85,11 @@ std::optional<ProxySetting> https_proxy_for(const std::string& host, const EnvLo
   if (const char* exempt = first_set(env, "no_proxy", "NO_PROXY"); exempt != nullptr && no_proxy_matches(exempt, host))
     return std::nullopt;
   return parse_proxy_url(url);
+}
+
+std::optional<ProxySetting> proxy_for_origin(const std::string& origin, const EnvLookup& env) {
+  if (origin.rfind("https://", 0) != 0) return std::nullopt;
+  return https_proxy_for(split_origin(origin).host, env);
 }
 
 } // namespace llmgw::core::http

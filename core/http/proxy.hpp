@@ -16,6 +16,8 @@ struct ProxySetting {
 
 // Reads an environment variable; nullptr when unset.
 using EnvLookup = std::function<const char*(const char*)>;
+// This process's environment (std::getenv).
+const char* process_env(const char* name);
 
 // "http://user:pw@proxy:3128", "proxy:3128" or "http://[::1]:3128"; nullopt when empty or not
 // an http:// proxy (https:// and socks proxies are not supported).
@@ -27,9 +29,13 @@ std::optional<ProxySetting> parse_proxy_url(const std::string& url);
 bool no_proxy_matches(const std::string& list, const std::string& host);
 
 // The proxy URL in force for https origins (https_proxy, else HTTPS_PROXY), or nullptr.
-const char* https_proxy_url(const EnvLookup& env);
+const char* https_proxy_url(const EnvLookup& env = process_env);
 
 // The proxy to reach an https host through, or nullopt for a direct connection.
-std::optional<ProxySetting> https_proxy_for(const std::string& host, const EnvLookup& env);
+std::optional<ProxySetting> https_proxy_for(const std::string& host, const EnvLookup& env = process_env);
+
+// The same for an origin ("https://api.openai.com"): http:// origins (local model servers) are
+// always reached directly.
+std::optional<ProxySetting> proxy_for_origin(const std::string& origin, const EnvLookup& env = process_env);
 
 } // namespace llmgw::core::http

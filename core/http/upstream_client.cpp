@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdlib>
 
 namespace llmgw::core::http {
 namespace {
@@ -108,8 +107,7 @@ UpstreamClient::UpstreamClient(const std::string& origin, UpstreamTimeouts timeo
     // SSL_CERT_DIR) and its host name; httplib does so by default, and it stays so.
     m_tls->enable_server_certificate_verification(true);
     // Through the user's proxy (https_proxy, no_proxy) as the agent itself would go.
-    const auto proxy = https_proxy_for(split_origin(origin).host, [](const char* name) { return std::getenv(name); });
-    if (proxy) {
+    if (const auto proxy = proxy_for_origin(origin)) {
       m_tls->set_proxy(proxy->host, proxy->port);
       if (!proxy->user.empty()) m_tls->set_proxy_basic_auth(proxy->user, proxy->password);
     }

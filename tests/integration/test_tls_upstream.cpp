@@ -5,6 +5,7 @@
 // CONNECT tunnel (no_proxy exempts).
 #include "tests/integration/hangup_scenario.hpp"
 #include "tests/integration/stream_client.hpp"
+#include "tests/support/scoped_env.hpp"
 #include "tests/support/test_certificates.hpp"
 #include "tests/support/test_gateway.hpp"
 
@@ -19,7 +20,6 @@
 #include <fstream>
 #include <list>
 #include <mutex>
-#include <optional>
 #include <set>
 #include <thread>
 
@@ -28,41 +28,27 @@ using namespace llmgw::test;
 
 namespace {
 
-// Sets (or, with nullopt, unsets) an environment variable for this scope.
-class ScopedEnv {
-public:
-  ScopedEnv(const char* name, const std::optional<std::string>& value) : m_name(name) {
-    if (const char* old = std::getenv(name)) m_previous = old;
-    if (value) ::setenv(name, value->c_str(), 1);
-    else ::unsetenv(name);
-  }
-  ~ScopedEnv() {
-    if (m_previous) ::setenv(m_name, m_previous->c_str(), 1);
-    else ::unsetenv(m_name);
-  }
-  ScopedEnv(const ScopedEnv&) = delete;
-  ScopedEnv& operator=(const ScopedEnv&) = delete;
-
-private:
-  const char* m_name;
-  std::optional<std::string> m_previous;
-};
-
 // No https proxy for this scope, whatever the environment the tests run in sets.
 struct DirectConnections {
-  ScopedEnv lower{"https_proxy", std::nullopt};
-  ScopedEnv upper{"HTTPS_PROXY", std::nullopt};
+  DirectConnections() {
+    env.unset("https_proxy");
+    env.unset("HTTPS_PROXY");
+  }
+  ScopedEnv env;
 };
 
 // Points OpenSSL's default trust store at one CA certificate for this scope.
 class TrustedCa {
 public:
-  explicit TrustedCa(const std::string& pem) : m_path(m_dir.file("ca.pem")) { std::ofstream(m_path) << pem; }
+  explicit TrustedCa(const std::string& pem) : m_path(m_dir.file("ca.pem")) {
+    std::ofstream(m_path) << pem;
+    m_env.set("SSL_CERT_FILE", m_path);
+  }
 
 private:
   TempDir m_dir;
   std::string m_path;
-  ScopedEnv m_env{"SSL_CERT_FILE", m_path};
+  ScopedEnv m_env;
 };
 
 // A minimal HTTP CONNECT proxy on 127.0.0.1: reads the CONNECT head, opens the tunnel to the
@@ -279,11 +265,11 @@ TEST_CASE("an https provider is reached through https_proxy in a CONNECT tunnel 
   const auto reply = openai_chat_reply("gpt-4.1", "hello through the proxy", 9, 0, 3);
   upstream.on("POST", "/v1/chat/completions", [&](const RecordedRequest&) { return reply; });
   ConnectProxy proxy;
-  ScopedEnv lower_no_proxy("no_proxy", std::nullopt), upper_no_proxy("NO_PROXY", std::nullopt);
-  ScopedEnv upper("HTTPS_PROXY", std::nullopt);
+  ScopedEnv env;
+  for (const char* name : {"no_proxy", "NO_PROXY", "HTTPS_PROXY"}) env.unset(name);
   const std::string target = "127.0.0.1:" + std::to_string(upstream.port());
   {
-    ScopedEnv lower("https_proxy", "http://llmgw:s%40cret@127.0.0.1:" + std::to_string(proxy.port()));
+    env.set("https_proxy", "http://llmgw:s%40cret@127.0.0.1:" + std::to_string(proxy.port()));
     TestGateway gateway(fake_config(upstream));
     auto client = gateway.client();
     for (int i = 0; i < 2; ++i) {
@@ -299,8 +285,8 @@ TEST_CASE("an https provider is reached through https_proxy in a CONNECT tunnel 
     CHECK(upstream.calls() == 2);
   }
   {
-    ScopedEnv lower("https_proxy", "http://127.0.0.1:" + std::to_string(proxy.port()));
-    ScopedEnv exempt("NO_PROXY", "example.com, 127.0.0.1");
+    env.set("https_proxy", "http://127.0.0.1:" + std::to_string(proxy.port()));
+    env.set("NO_PROXY", "example.com, 127.0.0.1");
     TestGateway gateway(fake_config(upstream));
     auto response = gateway.client()->Post("/v1/chat/completions", TestGateway::openai_auth(), k_chat, "application/json");
     REQUIRE(response);
