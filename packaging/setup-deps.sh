@@ -17,7 +17,7 @@ done
 packages=(build-essential cmake pkg-config ccache libcpp-httplib-dev libcli11-dev nlohmann-json3-dev
           libsqlite3-dev libtomlplusplus-dev doctest-dev libssl-dev sqlite3)
 if ((with_tests)); then
-  packages+=(nginx-light wrk)
+  packages+=(nginx-light wrk clang-format)
   # A working node (e.g. from NodeSource, which bundles npm) must not be replaced by Debian's.
   node --version >/dev/null 2>&1 || packages+=(nodejs)
   npm --version >/dev/null 2>&1 || packages+=(npm)

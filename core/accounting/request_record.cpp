@@ -6,7 +6,7 @@
 namespace llmgw::core {
 namespace {
 
-constexpr std::array<std::pair<Outcome, std::string_view>, 8> k_outcomes{{
+constexpr std::array<std::pair<Outcome, std::string_view>, 10> k_outcomes{{
     {Outcome::ok, "ok"},
     {Outcome::upstream_error, "upstream_error"},
     {Outcome::client_closed, "client_closed"},
@@ -15,6 +15,8 @@ constexpr std::array<std::pair<Outcome, std::string_view>, 8> k_outcomes{{
     {Outcome::refused, "refused"},
     {Outcome::bad_request, "bad_request"},
     {Outcome::capped, "capped"},
+    {Outcome::shutdown, "shutdown"},
+    {Outcome::internal_error, "internal_error"},
 }};
 
 constexpr std::array<std::pair<UsageSource, std::string_view>, 3> k_sources{{

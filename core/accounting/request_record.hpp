@@ -19,6 +19,8 @@ enum class Outcome {
   refused,        // llmgw refused the request (auth, Host/Origin, cap, unknown model)
   bad_request,    // the client's request was malformed (bad JSON, body too large)
   capped,         // llmgw ended a running stream at a spend cap (caps.hard)
+  shutdown,       // llmgw ended a running stream because it was shutting down
+  internal_error, // llmgw failed on its own (a bug): the client got a 500 in its format
 };
 
 enum class UsageSource { reported, estimated, missing };

@@ -84,6 +84,7 @@ struct ServerConfig {
   std::string host = "127.0.0.1";
   int port = 8787;
   int64_t max_body_bytes = 32 * 1024 * 1024;
+  int64_t max_response_bytes = 64 * 1024 * 1024; // largest upstream answer read whole (server.max_response_mb)
   int threads = 0;                  // 0 = automatic (enough for many open streams)
   int shutdown_grace_seconds = 10;  // how long open streams may finish on SIGINT/SIGTERM
   int connect_timeout_seconds = 10; // to upstreams

@@ -1,15 +1,22 @@
 #pragma once
-// One per request: what the stages learn about it, passed from authenticate to settle.
+// One per request: what the stages learn about it, passed from authenticate to settle, and the
+// Settlement that ends it.
 #include "core/accounting/request_record.hpp"
 #include "core/config/config.hpp"
+#include "core/pipeline/settlement.hpp"
 #include "core/policy/budget.hpp"
+#include "core/policy/keys.hpp"
 #include "core/protocol/api_format.hpp"
+#include "core/protocol/json_scan.hpp"
+#include "core/routing/router.hpp"
 #include "core/translate/translator.hpp"
 
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace llmgw::core::pipeline {
 
@@ -27,22 +34,35 @@ struct LiveConfig;
 struct RequestContext {
   std::chrono::steady_clock::time_point started;
   std::shared_ptr<const LiveConfig> live; // the config this request started with (providers point into it)
-  std::string deployment_id;              // "provider/model" of the current try
-  std::string api_key;                    // the provider key of the current try ("" = none / client's own)
-  size_t key_index = SIZE_MAX;            // which of the provider's keys, SIZE_MAX when not one of them
   Endpoint endpoint;
+  std::string path_model; // the model a Gemini route names in its path
+
+  // authenticate
+  bool token_ok = false;                  // the gateway token or a virtual key
+  std::optional<policy::VirtualKey> key;  // the virtual key presented, if any
+  // parse
+  std::optional<protocol::ScannedObject> scanned;
+  std::string model; // as requested
+  // route
+  std::vector<routing::RouteResult> deployments; // in the order they are tried
+  // The current try
+  std::string deployment_id;              // "provider/model"
+  std::string api_key;                    // the provider key ("" = none / the client's own)
   const config::ProviderConfig* provider = nullptr;
-  protocol::ApiFormat upstream_format = protocol::ApiFormat::openai_chat; // of the current deployment
+  protocol::ApiFormat upstream_format = protocol::ApiFormat::openai_chat;
   bool translated = false; // the current deployment speaks another format than the client
   // The client's request in neutral form, decoded once when a deployment needs translation.
   std::shared_ptr<const translate::DecodedRequest> decoded;
   bool hide_usage_chunk = false; // llmgw asked for stream usage the client did not request
-  policy::Reservation reservation; // held under the caps that apply, released in settle
+  // admit
+  policy::Reservation reservation; // held under the caps that apply, released by the settlement
   const pricing::ModelPrice* price = nullptr; // set when admission priced the request
   int64_t estimated_input_tokens = 0;
-  std::chrono::steady_clock::time_point attempt_started; // of the current upstream try
-  std::string budget_remaining;    // USD left under the tightest cap past its warn threshold
+  std::string budget_remaining; // USD left under the tightest cap past its warn threshold
+
   RequestRecord record;
+  // Declared last so that it is destroyed first, while everything it settles is still there.
+  Settlement settlement;
 
   int64_t elapsed_ms() const {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();

@@ -514,6 +514,31 @@ scenario_codex() {
   stop_fake
   phase_done
 
+  # The built-in provider (openai_base_url) first tries a WebSocket upgrade on GET /v1/responses;
+  # llmgw answers 426 and Codex falls back to POST at once (on a 405 it retried with backoff:
+  # 7.5-9.2 s a run instead of ~2 s). The key comes from `codex login --with-api-key`.
+  phase builtin_provider
+  start_fake
+  start_gateway "$work/codex_builtin.db"
+  mkdir -p "$work/codex-home-builtin"
+  printf 'model = "gpt-4.1"\nopenai_base_url = "%s/v1"\n' "$gateway_url" >"$work/codex-home-builtin/config.toml"
+  printf '%s\n' "$token" | env -i HOME="$work/home" PATH="$PATH" CODEX_HOME="$work/codex-home-builtin" \
+    "$e2e_dir/node_modules/.bin/codex" login --with-api-key >"$work/codex_login.out" 2>&1 ||
+    fail "codex login --with-api-key failed: $(cat "$work/codex_login.out")"
+  local builtin_started=$SECONDS
+  run_client codex_builtin CODEX_HOME="$work/codex-home-builtin" -- \
+    "$e2e_dir/node_modules/.bin/codex" exec --skip-git-repo-check --disable plugins \
+    --disable unbounded_connection_retries -c analytics.enabled=false \
+    --sandbox danger-full-access --color never --output-last-message "$work/codex_builtin.last" "say hi"
+  local builtin_seconds=$((SECONDS - builtin_started))
+  check_output_contains "$work/codex_builtin.last" "E2E-OK"
+  ((builtin_seconds <= 6)) || fail "codex with its built-in provider took ${builtin_seconds}s through llmgw"
+  stop_gateway
+  check_ledger "$work/codex_builtin.db" --count 1 \
+    --field agent=codex --field provider=openai --field endpoint=/v1/responses --field outcome=ok
+  stop_fake
+  phase_done
+
   # Codex takes its provider only from config: `llmgw run` names one with -c arguments.
   phase llmgw_run
   start_fake

@@ -166,7 +166,11 @@ TEST_CASE("a stream longer than the grace period is ended cleanly and the proces
   CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(6));
   CHECK(serve.wait_exit(5000) == 0);
   store::Db db(dir.file("llmgw.db"));
-  CHECK(store::recent_requests(db, 10).size() == 1);
+  auto rows = store::recent_requests(db, 10);
+  REQUIRE(rows.size() == 1);
+  // Ended by the shutdown, not delivered whole: never recorded as ok.
+  CHECK(rows[0].record.outcome == core::Outcome::shutdown);
+  CHECK(rows[0].record.error_message == "ended by llmgw shutting down");
 }
 
 namespace {

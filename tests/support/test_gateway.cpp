@@ -30,10 +30,21 @@ core::config::Config fake_config(const FakeUpstream& upstream) {
 
 TestGateway::TestGateway(core::config::Config config, std::chrono::seconds keepalive)
     : m_db_path(m_dir.file("llmgw.db")) {
+  start(std::move(config), core::pipeline::GatewayOptions{k_test_token, keepalive});
+}
+
+TestGateway::TestGateway(core::config::Config config, core::dispatch::Upstream& upstream)
+    : m_db_path(m_dir.file("llmgw.db")) {
+  core::pipeline::GatewayOptions options{k_test_token};
+  options.upstream = &upstream;
+  start(std::move(config), std::move(options));
+}
+
+void TestGateway::start(core::config::Config config, core::pipeline::GatewayOptions options) {
   m_ledger = std::make_unique<store::Ledger>(m_db_path);
   auto prices = core::pricing::PriceTable::with_overrides(config.price_overrides);
-  m_server = std::make_unique<core::pipeline::GatewayServer>(
-      std::move(config), std::move(prices), *m_ledger, core::pipeline::GatewayOptions{k_test_token, keepalive});
+  m_server = std::make_unique<core::pipeline::GatewayServer>(std::move(config), std::move(prices), *m_ledger,
+                                                             std::move(options));
   m_port = m_server->bind();
   m_server->start();
 }

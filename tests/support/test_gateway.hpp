@@ -21,6 +21,8 @@ core::config::Config fake_config(const FakeUpstream& upstream);
 class TestGateway {
 public:
   explicit TestGateway(core::config::Config config, std::chrono::seconds keepalive = std::chrono::seconds(15));
+  // With another upstream in place of the pooled HTTP one (a fake that throws, say).
+  TestGateway(core::config::Config config, core::dispatch::Upstream& upstream);
   ~TestGateway();
 
   int port() const { return m_port; }
@@ -39,6 +41,8 @@ public:
   const std::string& db_path() const { return m_db_path; }
 
 private:
+  void start(core::config::Config config, core::pipeline::GatewayOptions options);
+
   TempDir m_dir;
   std::string m_db_path;
   std::unique_ptr<store::Ledger> m_ledger;

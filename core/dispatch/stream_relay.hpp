@@ -16,7 +16,7 @@
 #include <optional>
 #include <string>
 
-namespace llmgw::core::pipeline {
+namespace llmgw::core::dispatch {
 
 class StreamRelay {
 public:
@@ -26,6 +26,7 @@ public:
     httplib::Headers headers;
     bool event_stream = false; // 2xx text/event-stream: relay block by block
     std::string error;         // transport error when not connected
+    bool too_large = false;    // a whole answer longer than max_body_bytes (not read)
   };
 
   // Asked after each batch of events with what the stream has shown so far; a message ends the
@@ -38,9 +39,18 @@ public:
     protocol::ApiFormat upstream;
     protocol::ApiFormat client;
   };
-  StreamRelay(http::ThreadPool& readers, http::UpstreamPool::Lease lease, httplib::Request request, Formats formats,
-              bool hide_usage_chunk, std::chrono::seconds keepalive_interval, Guard guard = nullptr,
-              std::unique_ptr<translate::StreamTranslator> translator = nullptr);
+  // How the relay reads and rewrites what it relays.
+  struct Settings {
+    Formats formats;
+    bool hide_usage_chunk = false;            // drop the usage-only Chat chunk llmgw asked for
+    std::chrono::seconds keepalive_interval{15};
+    size_t max_body_bytes = 64u * 1024 * 1024; // a whole (non-stream) answer read past this fails
+    std::string secret;                       // the provider key: never relayed, even if echoed
+    Guard guard;
+    std::unique_ptr<translate::StreamTranslator> translator;
+  };
+  StreamRelay(http::ThreadPool& readers, http::UpstreamPool::Lease lease, httplib::Request request,
+              Settings settings);
   ~StreamRelay();
   StreamRelay(const StreamRelay&) = delete;
   StreamRelay& operator=(const StreamRelay&) = delete;
@@ -49,7 +59,7 @@ public:
   void start();
   // Block until the upstream's status and headers are known (or the connection failed).
   const Head& wait_head();
-  // For heads that are not relayed as a stream: the whole response body.
+  // For heads that are not relayed as a stream: the whole response body (empty when too large).
   std::string wait_body();
   // One step of the client's chunked content provider: waits for data (sending a keep-alive
   // comment after a silence) and writes it. False when the client has gone away.
@@ -59,6 +69,8 @@ public:
   // Shutdown deadline passed: end the client's stream now with an in-band error.
   void abort();
 
+  // The head as the reader saw it; complete once wait_body() returned.
+  const Head& head() const { return m_head; }
   const protocol::ResponseObserver& observer() const { return m_observer; }
   bool client_gone() const { return m_client_gone; }
   // The protocol's final event reached the client (it may hang up right after, as Codex does).
@@ -67,6 +79,8 @@ public:
   bool cut() const { return m_cut; }
   // The guard ended the stream (a spend cap in hard mode).
   bool stopped() const { return m_stopped; }
+  // The stream was ended by abort() (llmgw shutting down).
+  bool aborted() const { return m_abort_written; }
   // Milliseconds from `since` to the first byte written to the client, if any was.
   std::optional<std::chrono::steady_clock::time_point> first_byte_at() const { return m_first_byte_at; }
 
@@ -77,19 +91,24 @@ private:
   void on_upstream_end(bool transport_ok);
   void cancel();
   bool write(httplib::DataSink& sink, const std::string& bytes);
+  // Observe and (translate or) copy one upstream event into out.
+  void relay_event(const http::SseEvent& event, std::string& out, bool at_end);
+  // End the client's stream with an in-band error (called with m_mutex held or before sharing).
+  void fail_stream(std::string& out, int status, const std::string& message);
 
   static constexpr std::chrono::milliseconds k_liveness_check{250};
   // How long the first pump waits for an event to send with the response head (the HTTP server
   // holds the head until the first write, so both leave in one segment).
   static constexpr std::chrono::milliseconds k_head_coalesce{3};
   static constexpr size_t k_max_pending_bytes = 4 * 1024 * 1024;
-  static constexpr size_t k_max_body_bytes = 64 * 1024 * 1024;
 
   http::UpstreamPool::Lease m_lease;
   httplib::Request m_request;
   protocol::ApiFormat m_client_format;
   bool m_hide_usage_chunk;
   std::chrono::seconds m_keepalive_interval;
+  size_t m_max_body_bytes;
+  std::string m_secret;
   Guard m_guard;
   http::ThreadPool& m_readers;
   bool m_started = false;
@@ -115,7 +134,8 @@ private:
   bool m_final_written = false; // touched only by the client side
   bool m_head_flushed = false;  // touched only by the client side: something was written
   bool m_finished = false;
+  bool m_abort_written = false; // touched only by the client side
   std::optional<std::chrono::steady_clock::time_point> m_first_byte_at;
 };
 
-} // namespace llmgw::core::pipeline
+} // namespace llmgw::core::dispatch

@@ -1,15 +1,19 @@
-#include "core/pipeline/stream_relay.hpp"
+#include "core/dispatch/stream_relay.hpp"
 
+#include "core/http/wire.hpp"
+#include "core/policy/redaction.hpp"
 #include "core/protocol/error_body.hpp"
 
-namespace llmgw::core::pipeline {
+#include <exception>
+
+namespace llmgw::core::dispatch {
 
 StreamRelay::StreamRelay(http::ThreadPool& readers, http::UpstreamPool::Lease lease, httplib::Request request,
-                         Formats formats, bool hide_usage_chunk, std::chrono::seconds keepalive_interval, Guard guard,
-                         std::unique_ptr<translate::StreamTranslator> translator)
-    : m_lease(std::move(lease)), m_request(std::move(request)), m_client_format(formats.client),
-      m_hide_usage_chunk(hide_usage_chunk), m_keepalive_interval(keepalive_interval), m_guard(std::move(guard)),
-      m_readers(readers), m_observer(formats.upstream), m_translator(std::move(translator)) {}
+                         Settings settings)
+    : m_lease(std::move(lease)), m_request(std::move(request)), m_client_format(settings.formats.client),
+      m_hide_usage_chunk(settings.hide_usage_chunk), m_keepalive_interval(settings.keepalive_interval),
+      m_max_body_bytes(settings.max_body_bytes), m_secret(std::move(settings.secret)), m_guard(std::move(settings.guard)),
+      m_readers(readers), m_observer(settings.formats.upstream), m_translator(std::move(settings.translator)) {}
 
 StreamRelay::~StreamRelay() { finish(); }
 
@@ -25,7 +29,13 @@ void StreamRelay::start() {
 void StreamRelay::run() {
   httplib::Response response;
   httplib::Error error = httplib::Error::Success;
-  bool ok = m_lease.client().send(m_request, response, error);
+  bool ok = false;
+  try {
+    ok = m_lease.client().send(m_request, response, error);
+  } catch (const std::exception&) {
+    // Nothing may escape a reader thread; the client's side sees a broken upstream.
+    error = httplib::Error::Unknown;
+  }
   std::lock_guard lock(m_mutex);
   if (!m_head_ready) {
     m_head.error = http::describe(error);
@@ -43,27 +53,57 @@ bool StreamRelay::on_head(const httplib::Response& response) {
   m_head.headers = response.headers;
   auto type = response.get_header_value("Content-Type");
   m_head.event_stream = response.status < 300 && type.rfind("text/event-stream", 0) == 0;
+  // A whole answer announced past the limit is not read at all.
+  const auto length = http::wire::parse_decimal(response.get_header_value("Content-Length"));
+  if (!m_head.event_stream && response.has_header("Content-Length") && (!length || *length > m_max_body_bytes))
+    m_head.too_large = true;
   m_head_ready = true;
   m_cv.notify_all();
-  return !m_cancelled;
+  return !m_cancelled && !m_head.too_large;
+}
+
+void StreamRelay::relay_event(const http::SseEvent& event, std::string& out, bool at_end) {
+  auto info = m_observer.observe_event(event);
+  if (m_translator) m_translator->feed(event, out);
+  else if ((!at_end || m_observer.complete()) && !(m_hide_usage_chunk && info.usage_only_chunk)) out.append(event.raw);
+}
+
+void StreamRelay::fail_stream(std::string& out, int status, const std::string& message) {
+  m_cut = true;
+  out += protocol::stream_error_event(m_client_format, status, message);
+  if (m_translator) m_translator.reset(); // nothing more is translated after the error
 }
 
 bool StreamRelay::on_data(const char* data, size_t size) {
   if (!m_head.event_stream) {
     std::lock_guard lock(m_mutex);
-    if (m_body.size() + size > k_max_body_bytes) return false;
+    if (m_body.size() + size > m_max_body_bytes) {
+      m_head.too_large = true;
+      return false;
+    }
     m_body.append(data, size);
     return !m_cancelled;
   }
   std::string out;
-  m_parser.feed(std::string_view(data, size), [&](const http::SseEvent& event) {
-    auto info = m_observer.observe_event(event);
-    if (m_translator) m_translator->feed(event, out);
-    else if (!(m_hide_usage_chunk && info.usage_only_chunk)) out.append(event.raw);
-  });
-  std::optional<std::string> stop = m_guard && !m_observer.complete() ? m_guard(m_observer) : std::nullopt;
+  bool broken = false;
+  try {
+    m_parser.feed(std::string_view(data, size), [&](const http::SseEvent& event) { relay_event(event, out, false); });
+  } catch (const std::exception& error) {
+    // An event the translator cannot make sense of ends the stream with an error in the client's
+    // format instead of leaving it hanging (or taking the reader thread down).
+    fail_stream(out, 502, std::string("provider stream could not be translated: ") + error.what());
+    broken = true;
+  }
+  policy::redact_in_place(out, m_secret);
+  std::optional<std::string> stop =
+      m_guard && !broken && !m_observer.complete() ? m_guard(m_observer) : std::nullopt;
   std::unique_lock lock(m_mutex);
   m_pending += out;
+  if (broken) {
+    m_cancelled = true;
+    m_cv.notify_all();
+    return false;
+  }
   if (stop) {
     // End the client's stream here, in its own format; returning false cancels the upstream read.
     m_pending += protocol::stream_error_event(m_client_format, 402, *stop);
@@ -82,23 +122,22 @@ bool StreamRelay::on_data(const char* data, size_t size) {
 // Called with m_mutex held. Decides whether the stream ended cleanly and, if it did not, ends
 // the client's stream in its own format (a partial upstream block is never forwarded).
 void StreamRelay::on_upstream_end(bool transport_ok) {
+  (void)transport_ok; // a stream is judged by its events: a clean close before the final one is a cut too
   if (!m_head.event_stream || m_cancelled) return;
   std::string tail;
-  m_parser.finish([&](const http::SseEvent& event) {
-    auto info = m_observer.observe_event(event);
-    if (m_translator) m_translator->feed(event, tail);
-    else if (m_observer.complete() && !(m_hide_usage_chunk && info.usage_only_chunk)) tail.append(event.raw);
-  });
-  const bool finished = m_observer.complete() || m_observer.saw_error();
-  if (m_translator && finished) m_translator->finish(tail);
-  m_pending += tail;
-  m_final_queued = m_final_queued || (m_translator ? m_translator->ended() : m_observer.complete());
-  if (!finished) {
-    m_cut = true;
-    (void)transport_ok;
-    m_pending += protocol::stream_error_event(m_client_format, 502,
-                                              "upstream stream ended before the response was complete");
+  try {
+    m_parser.finish([&](const http::SseEvent& event) { relay_event(event, tail, true); });
+    const bool finished = m_observer.complete() || m_observer.saw_error();
+    if (m_translator && finished) m_translator->finish(tail);
+    m_final_queued = m_final_queued || (m_translator ? m_translator->ended() : m_observer.complete());
+    // A translated stream must end with the client format's final event or an error event.
+    if (!finished || (m_translator && !m_translator->ended() && !m_observer.saw_error()))
+      fail_stream(tail, 502, "upstream stream ended before the response was complete");
+  } catch (const std::exception& error) {
+    fail_stream(tail, 502, std::string("provider stream could not be translated: ") + error.what());
   }
+  policy::redact_in_place(tail, m_secret);
+  m_pending += tail;
 }
 
 const StreamRelay::Head& StreamRelay::wait_head() {
@@ -110,7 +149,6 @@ const StreamRelay::Head& StreamRelay::wait_head() {
 std::string StreamRelay::wait_body() {
   std::unique_lock lock(m_mutex);
   m_cv.wait(lock, [&] { return m_done; });
-  if (!m_head.event_stream) m_observer.observe_body(m_body);
   return std::move(m_body);
 }
 
@@ -154,6 +192,7 @@ bool StreamRelay::pump(httplib::DataSink& sink) {
   lock.unlock();
   m_cv.notify_all();
   if (aborted) {
+    m_abort_written = true;
     out += protocol::stream_error_event(m_client_format, 503, "llmgw is shutting down");
     if (!write(sink, out)) return false;
     cancel();
@@ -205,4 +244,4 @@ void StreamRelay::abort() {
   m_cv.notify_all();
 }
 
-} // namespace llmgw::core::pipeline
+} // namespace llmgw::core::dispatch

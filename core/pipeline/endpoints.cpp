@@ -1,0 +1,198 @@
+// The routes llmgw answers, in one table, and the guards every one of them passes first: the
+// Host and Origin checks (no browser, no DNS rebinding). API routes go down the request path
+// (pipeline.cpp); the side endpoints are answered here.
+#include "core/http/wire.hpp"
+#include "core/pipeline/gateway.hpp"
+#include "core/pipeline/stages.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <set>
+#include <string_view>
+#include <unordered_map>
+
+namespace llmgw::core::pipeline {
+namespace {
+
+using protocol::ApiFormat;
+using http::wire::iequals;
+
+bool starts_with(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
+
+// The caller's API, judged from the path, for errors raised before a handler runs.
+ApiFormat format_of(const httplib::Request& request) {
+  std::string_view path = request.path;
+  if (path.find("/messages") != std::string_view::npos) return ApiFormat::anthropic;
+  if (path.find("/responses") != std::string_view::npos) return ApiFormat::openai_responses;
+  if (starts_with(path, "/v1beta")) return ApiFormat::gemini;
+  if (request.has_header("anthropic-version")) return ApiFormat::anthropic;
+  return ApiFormat::openai_chat;
+}
+
+// Loopback names only (host names are case-insensitive): a page elsewhere that rebinds its DNS
+// name to 127.0.0.1 still sends its own name as Host, so this stops DNS rebinding. The HTTP server
+// already refused a request with no Host or two of them.
+bool host_allowed(const httplib::Request& request, const std::string& bound_host) {
+  if (!request.has_header("Host")) return request.version == "HTTP/1.0";
+  std::string_view host = request.get_header_value("Host");
+  if (!host.empty() && host.front() == '[') host = host.substr(0, host.find(']') + 1);
+  else host = host.substr(0, host.find(':'));
+  for (std::string_view loopback : {"127.0.0.1", "localhost", "[::1]", "::1"})
+    if (iequals(host, loopback)) return true;
+  return iequals(host, bound_host);
+}
+
+// Any Origin means a browser (a page, a sandboxed frame's "null", an extension's
+// chrome-extension://, in any letter case); agents, SDKs and Node's fetch send none.
+bool browser_origin(const httplib::Request& request) { return request.has_header("Origin"); }
+
+// An API route: the format it speaks; Gemini's carry the model and the method in the path.
+struct ApiRoute {
+  Endpoint endpoint;
+  std::string path_model;
+};
+
+// The OpenAI and Anthropic endpoints by every path a client may use: clients given the base URL
+// with /v1 doubled or missing still land here (PROTOCOLS.md §0).
+const std::unordered_map<std::string, Endpoint>& api_table() {
+  static const std::unordered_map<std::string, Endpoint> routes = [] {
+    const std::vector<Endpoint> endpoints{
+        {ApiFormat::openai_chat, "/v1/chat/completions", "/chat/completions", false, {}},
+        {ApiFormat::openai_responses, "/v1/responses", "/responses", false, {}},
+        {ApiFormat::anthropic, "/v1/messages", "/v1/messages", false, {}},
+        {ApiFormat::anthropic, "/v1/messages/count_tokens", "/v1/messages/count_tokens", true, {}},
+    };
+    std::unordered_map<std::string, Endpoint> table;
+    for (const auto& endpoint : endpoints)
+      for (const auto& path : {endpoint.path, endpoint.path.substr(3), "/v1" + endpoint.path}) table.emplace(path, endpoint);
+    return table;
+  }();
+  return routes;
+}
+
+// Gemini's own routes, as gemini-cli calls them (GOOGLE_GEMINI_BASE_URL): the model and the
+// method are in the path, /v1beta/models/{model}:{method} (or /v1/).
+std::optional<ApiRoute> gemini_route(std::string_view path) {
+  for (std::string_view prefix : {"/v1beta/models/", "/v1/models/"}) {
+    if (path.substr(0, prefix.size()) != prefix) continue;
+    std::string_view rest = path.substr(prefix.size());
+    size_t colon = rest.find(':');
+    if (colon == 0 || colon == std::string_view::npos || rest.substr(0, colon).find('/') != std::string_view::npos)
+      return std::nullopt;
+    std::string_view method = rest.substr(colon + 1);
+    if (method != "generateContent" && method != "streamGenerateContent" && method != "countTokens") return std::nullopt;
+    const std::string name(method);
+    return ApiRoute{{ApiFormat::gemini, "/v1beta/models:" + name, "", method == "countTokens", name},
+                    std::string(rest.substr(0, colon))};
+  }
+  return std::nullopt;
+}
+
+std::optional<ApiRoute> api_route(const httplib::Request& request) {
+  if (request.method != "POST") return std::nullopt;
+  const auto& table = api_table();
+  if (auto found = table.find(request.path); found != table.end()) return ApiRoute{found->second, {}};
+  return gemini_route(request.path);
+}
+
+// The side endpoints (GET and HEAD).
+enum class Side { models, healthz, hello, responses_socket };
+std::optional<Side> side_route(const httplib::Request& request) {
+  if (request.method != "GET" && request.method != "HEAD") return std::nullopt;
+  static const std::unordered_map<std::string, Side> k_side{
+      {"/v1/models", Side::models},
+      {"/healthz", Side::healthz},
+      {"/api/hello", Side::hello},       // Claude Code's connectivity probe (HEAD)
+      {"/v1/responses", Side::responses_socket}, // Codex tries a WebSocket first
+  };
+  if (auto found = k_side.find(request.path); found != k_side.end()) return found->second;
+  return std::nullopt;
+}
+
+} // namespace
+
+void Gateway::handle(const httplib::Request& request, httplib::Response& response) {
+  const auto api = api_route(request);
+  const auto side = api ? std::nullopt : side_route(request);
+  if (!api && !side) {
+    response.status = 404;
+    return refuse(request, response);
+  }
+  // The Host and Origin guard runs once a route matched (and the body was read).
+  if (!host_allowed(request, m_services.server.host))
+    return write_error(response, format_of(request), 403, "llmgw only answers requests addressed to a loopback host name");
+  if (browser_origin(request))
+    return write_error(response, format_of(request), 403, "llmgw refuses requests from web pages (Origin header present)");
+  if (api) return serve_api(m_services, request, response, api->endpoint, api->path_model);
+  switch (*side) {
+  case Side::models: return handle_models(request, response);
+  case Side::healthz: {
+    nlohmann::json body{{"status", m_services.draining ? "draining" : "ok"}, {"version", LLMGW_VERSION}};
+    return response.set_content(body.dump(), "application/json");
+  }
+  case Side::hello: return response.set_content("", "text/plain");
+  case Side::responses_socket:
+    // 426 makes Codex fall back to HTTP at once; a 405 has it retry with backoff for seconds.
+    response.set_header("Upgrade", "websocket");
+    return write_error(response, ApiFormat::openai_responses, 426,
+                       "llmgw does not serve the Responses API over WebSocket; use POST /v1/responses");
+  }
+}
+
+void Gateway::refuse(const httplib::Request& request, httplib::Response& response) const {
+  const auto& server = m_services.server;
+  std::string message;
+  if (response.status == 404) {
+    // The address the client used, when it is a loopback one; else the configured one.
+    const std::string base = request.has_header("Host") && host_allowed(request, server.host)
+                                 ? request.get_header_value("Host")
+                                 : "127.0.0.1:" + std::to_string(server.port);
+    message = "no route for " + request.method + " " + request.path + "; point Anthropic clients at http://" + base +
+              " and OpenAI clients at http://" + base + "/v1";
+  } else if (response.status == 413) {
+    message = "request body is larger than the limit of " + std::to_string(server.max_body_bytes) +
+              " bytes (server.max_body_mb in config.toml)";
+  } else if (!response.reason.empty()) {
+    message = response.reason; // the HTTP server's own refusal
+  } else {
+    message = "request failed with HTTP " + std::to_string(response.status);
+  }
+  write_error(response, format_of(request), response.status, message);
+}
+
+void Gateway::handle_models(const httplib::Request& request, httplib::Response& response) {
+  if (!find_credential(m_services, request).valid)
+    return write_error(response, format_of(request), 401, "missing or wrong llmgw token; run `llmgw env` to get it");
+  std::vector<std::pair<std::string, std::string>> models; // id, owner
+  std::set<std::string> seen;
+  auto add = [&](const std::string& id, const std::string& owner) {
+    if (seen.insert(id).second) models.emplace_back(id, owner);
+  };
+  const auto snapshot = live();
+  for (const auto& [name, list] : snapshot->config.aliases)
+    add(name, list.front().target.substr(0, list.front().target.find('/')));
+  for (const auto& provider : snapshot->config.providers) {
+    for (const auto& model : provider.models) add(model, provider.name);
+    std::string family = std::string(config::to_string(provider.kind));
+    for (const auto& price : snapshot->prices.entries())
+      if (price.provider == family && price.model.find('/') == std::string::npos) add(price.model, provider.name);
+  }
+  nlohmann::json data = nlohmann::json::array();
+  const bool anthropic = request.has_header("anthropic-version");
+  for (const auto& [id, owner] : models) {
+    if (anthropic)
+      data.push_back({{"type", "model"}, {"id", id}, {"display_name", id}, {"created_at", "2025-01-01T00:00:00Z"}});
+    else
+      data.push_back({{"id", id}, {"object", "model"}, {"created", 0}, {"owned_by", owner}});
+  }
+  nlohmann::json body;
+  if (anthropic)
+    body = {{"data", data}, {"has_more", false}, {"first_id", models.empty() ? "" : models.front().first},
+            {"last_id", models.empty() ? "" : models.back().first}};
+  else
+    body = {{"object", "list"}, {"data", data}};
+  response.set_content(body.dump(), "application/json");
+}
+
+} // namespace llmgw::core::pipeline

@@ -1,0 +1,82 @@
+#include "core/pipeline/settlement.hpp"
+
+#include "core/pipeline/provider_facts.hpp"
+#include "core/pipeline/request_context.hpp"
+#include "core/pipeline/services.hpp"
+
+#include <cstdio>
+#include <exception>
+
+namespace llmgw::core::pipeline {
+
+Settlement::Settlement(Services& services, RequestContext& context) : m_services(&services), m_context(&context) {
+  ++services.in_flight;
+}
+
+Settlement::Settlement(Settlement&& other) noexcept
+    : m_services(std::exchange(other.m_services, nullptr)), m_context(std::exchange(other.m_context, nullptr)) {}
+
+Settlement& Settlement::operator=(Settlement&& other) noexcept {
+  if (this != &other) {
+    settle(nullptr);
+    m_services = std::exchange(other.m_services, nullptr);
+    m_context = std::exchange(other.m_context, nullptr);
+  }
+  return *this;
+}
+
+Settlement::~Settlement() {
+  if (!pending()) return;
+  auto& record = m_context->record;
+  // Nothing settled this request: whatever ended it (an exception, a response dropped before it
+  // was written) was llmgw's fault, and the row says so.
+  if (record.http_status == 0) {
+    record.outcome = Outcome::internal_error;
+    record.error_message = "llmgw ended the request without an answer (internal error)";
+  }
+  settle(nullptr);
+}
+
+void Settlement::settle(const protocol::ResponseObserver* observer) noexcept {
+  if (!pending()) return;
+  try {
+    settle_now(observer);
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "llmgw: error: settling a request failed: %s\n", error.what());
+  } catch (...) {
+    std::fprintf(stderr, "llmgw: error: settling a request failed\n");
+  }
+  // Whatever happened above, the request is no longer in flight.
+  --m_services->in_flight;
+  m_context = nullptr;
+  m_services = nullptr;
+}
+
+void Settlement::settle_now(const protocol::ResponseObserver* observer) {
+  auto& context = *m_context;
+  auto& record = context.record;
+  if (record.attempts.size() <= 1) record.attempts.clear(); // the row itself describes a single try
+  record.duration_ms = context.elapsed_ms();
+  if (observer != nullptr) {
+    record.usage = observer->usage();
+    if (!observer->served_model().empty()) record.served_model = observer->served_model();
+  }
+  record.usage_source = record.usage.reported ? UsageSource::reported : UsageSource::missing;
+  if (context.provider != nullptr) {
+    if (const auto* price = context.live->prices.find(price_provider(*context.provider), record.served_model)) {
+      record.cost_usd_pico = pricing::cost_usd_pico(*price, record.usage);
+      record.price_version = context.live->prices.version();
+    } else if (is_local(*context.provider)) {
+      record.price_version = "local"; // a model on this machine costs nothing
+    } else {
+      record.unpriced = true;
+    }
+  }
+  // The reservation is released even when handing the row over fails.
+  m_services->budget.settle(context.reservation, {record.provider, record.agent, record.project, record.key_name},
+                            record.billed_to_client ? 0 : record.cost_usd_pico, record.usage.total_tokens(),
+                            record.started_at_ms, m_services->clock().now_ms());
+  m_services->sink.record(std::move(record));
+}
+
+} // namespace llmgw::core::pipeline
