@@ -35,7 +35,8 @@ ApiFormat format_of(const httplib::Request& request) {
 // already refused a request with no Host or two of them.
 bool host_allowed(const httplib::Request& request, const std::string& bound_host) {
   if (!request.has_header("Host")) return request.version == "HTTP/1.0";
-  std::string_view host = request.get_header_value("Host");
+  const std::string header = request.get_header_value("Host"); // returned by value: keep it alive
+  std::string_view host = header;
   if (!host.empty() && host.front() == '[') host = host.substr(0, host.find(']') + 1);
   else host = host.substr(0, host.find(':'));
   for (std::string_view loopback : {"127.0.0.1", "localhost", "[::1]", "::1"})

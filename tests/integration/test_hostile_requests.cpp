@@ -186,10 +186,11 @@ TEST_CASE("a provider key echoed back is redacted from whole bodies, SSE events 
 
 TEST_CASE("a translated answer that cannot be translated is a 502 upstream_error, streamed or not") {
   FakeUpstream upstream;
-  // A 200 JSON answer that is no Chat completion, to a translated (Anthropic client) request.
+  // A 200 answer that is no JSON object, to a translated (Anthropic client) request; for the stream
+  // request it is a whole JSON answer too (not an event stream), taking the same path.
   upstream.on("POST", "/v1/chat/completions", [](const RecordedRequest&) {
     FakeResponse reply;
-    reply.body = R"({"choices":"not a list"})";
+    reply.body = R"(["not", "an", "object"])";
     return reply;
   });
   auto config = fake_config(upstream);
@@ -225,7 +226,7 @@ TEST_CASE("Codex's WebSocket attempt gets 426 so that it falls back to HTTP at o
         std::string::npos);
 }
 
-TEST_CASE("browsers are refused whatever their Origin looks like; loopback Host names in any case pass") {
+TEST_CASE("browsers are refused whatever their Origin looks like, and loopback Host names pass in any letter case") {
   FakeUpstream upstream;
   TestGateway gateway(fake_config(upstream));
   auto client = gateway.client();
