@@ -51,7 +51,8 @@ std::string describe_scope(policy::Scope scope, const std::string& value) {
 
 void run_cap_set(const CapSetArgs& args, const GlobalOptions& options) {
   const auto amount = policy::parse_usd(args.amount);
-  if (!amount || *amount <= 0) throw Error("cap amount '" + args.amount + "' must be a positive USD amount, e.g. 5 or 12.50");
+  if (!amount || *amount <= 0)
+    throw Error("cap amount '" + args.amount + "' must be a positive USD amount, e.g. 5 or 12.50");
   policy::CapRule cap;
   cap.period = args.week ? policy::Period::week : args.month ? policy::Period::month : policy::Period::day;
   cap.limit_pico = *amount;

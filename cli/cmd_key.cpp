@@ -55,11 +55,12 @@ void run_key_list(bool all, const GlobalOptions& options) {
   for (const char* header : {"name", "token", "project", "agent", "models", "created", "state"})
     table.add_column(header, Align::left);
   for (const auto& stored : keys) {
-    std::string state = stored.revoked_at_ms ? "revoked " + format_local_datetime(*stored.revoked_at_ms).substr(0, 16)
-                                             : "active";
+    std::string state =
+        stored.revoked_at_ms ? "revoked " + format_local_datetime(*stored.revoked_at_ms).substr(0, 16) : "active";
     if (stored.for_run) state += " (run)";
     table.add_row({stored.key.name, stored.token_hint, stored.key.project.empty() ? "-" : stored.key.project,
-                   stored.key.agent.empty() ? "-" : stored.key.agent, stored.key.models.empty() ? "any" : stored.key.models,
+                   stored.key.agent.empty() ? "-" : stored.key.agent,
+                   stored.key.models.empty() ? "any" : stored.key.models,
                    format_local_datetime(stored.created_at_ms).substr(0, 16), state});
   }
   std::fputs(table.render().c_str(), stdout);
@@ -75,7 +76,8 @@ void register_key(CLI::App& app, GlobalOptions& options) {
   auto* create = key->add_subcommand("create", "create a key and print its token once");
   create->add_option("NAME", args->name, "a name for the key, e.g. aider or client-x")->required();
   create->add_option("--project", args->project, "attribute the key's requests to this project");
-  create->add_option("--agent", args->agent, "attribute the key's requests to this agent (default: from the user agent)");
+  create->add_option("--agent", args->agent,
+                     "attribute the key's requests to this agent (default: from the user agent)");
   create->add_option("--models", args->models, "allowed models, comma-separated globs (e.g. 'claude-*,gpt-5*')");
   create->add_option("--cap-day", args->cap_day, "daily spend cap for this key in USD");
   create->callback([args, &options] { run_key_create(*args, options); });

@@ -94,8 +94,11 @@ std::string json_line(const store::LoggedRequest& logged, const AttemptMap* atte
     out["attempts"] = nlohmann::ordered_json::array();
     if (auto found = attempts->find(logged.id); found != attempts->end())
       for (const core::Attempt& a : found->second)
-        out["attempts"].push_back({{"provider", a.provider}, {"model", a.model}, {"http_status", a.http_status},
-                                   {"latency_ms", a.latency_ms}, {"error", a.error}});
+        out["attempts"].push_back({{"provider", a.provider},
+                                   {"model", a.model},
+                                   {"http_status", a.http_status},
+                                   {"latency_ms", a.latency_ms},
+                                   {"error", a.error}});
   }
   return out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
@@ -162,8 +165,7 @@ void run_log(const LogArgs& args, const GlobalOptions& options) {
 void register_log(CLI::App& app, GlobalOptions& options) {
   auto args = std::make_shared<LogArgs>();
   CLI::App* cmd = app.add_subcommand("log", "show recent requests, one line each");
-  cmd->add_option("-n,--count", args->count, "how many recent requests (default 20)")
-      ->check(CLI::Range(0, 1'000'000));
+  cmd->add_option("-n,--count", args->count, "how many recent requests (default 20)")->check(CLI::Range(0, 1'000'000));
   cmd->add_flag("-f,--follow", args->follow, "keep printing new requests as they land (Ctrl-C to stop)");
   cmd->add_flag("--json", args->json, "one JSON object per line");
   cmd->add_flag("--attempts", args->attempts, "show each upstream try of requests that were retried or fell back");

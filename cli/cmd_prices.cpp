@@ -57,7 +57,9 @@ pricing::PriceTable effective_table(const GlobalOptions& options) {
   return pricing::PriceTable::with_overrides(std::move(config.price_overrides));
 }
 
-nlohmann::ordered_json rate_json(int64_t rate) { return rate < 0 ? nlohmann::ordered_json() : nlohmann::ordered_json(rate); }
+nlohmann::ordered_json rate_json(int64_t rate) {
+  return rate < 0 ? nlohmann::ordered_json() : nlohmann::ordered_json(rate);
+}
 
 nlohmann::ordered_json rates_json(const pricing::Rates& rates) {
   return {{"input", rate_json(rates.input)},

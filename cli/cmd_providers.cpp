@@ -7,6 +7,7 @@
 #include "core/config/config.hpp"
 #include "core/http/proxy.hpp"
 #include "core/http/tcp_probe.hpp"
+#include "core/protocol/json_scan.hpp"
 #include "core/http/upstream_pool.hpp"
 #include "core/policy/budget.hpp"
 #include "store/reports.hpp"
@@ -55,7 +56,7 @@ struct Trouble {
 
 std::map<std::string, std::vector<Trouble>> routing_trouble(store::Db& db, int64_t now) {
   std::map<std::string, std::vector<Trouble>> out;
-  const auto state = nlohmann::json::parse(store::routing_state(db), nullptr, false);
+  const auto state = core::protocol::parse_json(store::routing_state(db));
   if (!state.is_array()) return out;
   for (const auto& entry : state) {
     if (!entry.is_object() || entry.value("until_ms", int64_t{0}) <= now) continue;
@@ -68,7 +69,8 @@ std::map<std::string, std::vector<Trouble>> routing_trouble(store::Db& db, int64
 nlohmann::ordered_json troubles_json(const std::vector<Trouble>& troubles) {
   auto out = nlohmann::ordered_json::array();
   for (const auto& trouble : troubles)
-    out.push_back({{"kind", trouble.kind}, {"name", trouble.name}, {"until_ms", trouble.until_ms}, {"reason", trouble.reason}});
+    out.push_back(
+        {{"kind", trouble.kind}, {"name", trouble.name}, {"until_ms", trouble.until_ms}, {"reason", trouble.reason}});
   return out;
 }
 
@@ -142,7 +144,8 @@ void run_providers(bool json, const GlobalOptions& options) {
 
 void register_providers(CLI::App& app, GlobalOptions& options) {
   auto json = std::make_shared<bool>(false);
-  auto* cmd = app.add_subcommand("providers", "each provider: keys, reachable now, cool-downs and benched keys, today's requests and spend");
+  auto* cmd = app.add_subcommand(
+      "providers", "each provider: keys, reachable now, cool-downs and benched keys, today's requests and spend");
   cmd->add_flag("--json", *json, "print JSON");
   cmd->callback([json, &options] { run_providers(*json, options); });
 }

@@ -61,7 +61,8 @@ std::vector<std::string> agent_argv(const RunArgs& args, const std::string& kind
   if (kind == "codex") {
     for (const std::string& setting :
          {std::string("model_provider=\"llmgw\""), std::string("model_providers.llmgw.name=\"llmgw\""),
-          "model_providers.llmgw.base_url=\"" + base + "/v1\"", std::string("model_providers.llmgw.env_key=\"LLMGW_API_KEY\""),
+          "model_providers.llmgw.base_url=\"" + base + "/v1\"",
+          std::string("model_providers.llmgw.env_key=\"LLMGW_API_KEY\""),
           std::string("model_providers.llmgw.wire_api=\"responses\"")}) {
       argv.push_back("-c");
       argv.push_back(setting);
@@ -78,8 +79,10 @@ void set_agent_env(const core::config::Config& config, const std::string& kind, 
     if (!provider.api_key_env.empty()) ::unsetenv(provider.api_key_env.c_str());
   ::setenv("ANTHROPIC_BASE_URL", base.c_str(), 1);
   ::setenv("ANTHROPIC_AUTH_TOKEN", token.c_str(), 1);
-  if (kind == "claude") ::unsetenv("ANTHROPIC_API_KEY"); // it would take precedence and prompt
-  else ::setenv("ANTHROPIC_API_KEY", token.c_str(), 1);
+  if (kind == "claude")
+    ::unsetenv("ANTHROPIC_API_KEY"); // it would take precedence and prompt
+  else
+    ::setenv("ANTHROPIC_API_KEY", token.c_str(), 1);
   const std::string openai = base + "/v1";
   ::setenv("OPENAI_BASE_URL", openai.c_str(), 1);
   ::setenv("OPENAI_API_BASE", openai.c_str(), 1); // aider / litellm
@@ -95,7 +98,8 @@ int run_agent(const std::vector<std::string>& argv) {
   for (const auto& arg : argv) pointers.push_back(const_cast<char*>(arg.c_str()));
   pointers.push_back(nullptr);
   // Ctrl-C reaches the agent (same process group); the run waits for it to end and reports.
-  struct sigaction ignore{}, old_int{}, old_quit{};
+  struct sigaction ignore {
+  }, old_int{}, old_quit{};
   ignore.sa_handler = SIG_IGN;
   ::sigaction(SIGINT, &ignore, &old_int);
   ::sigaction(SIGQUIT, &ignore, &old_quit);
@@ -109,8 +113,7 @@ int run_agent(const std::vector<std::string>& argv) {
     std::_Exit(127);
   }
   int status = 0;
-  while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
-  }
+  while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {}
   ::sigaction(SIGINT, &old_int, nullptr);
   ::sigaction(SIGQUIT, &old_quit, nullptr);
   if (WIFEXITED(status)) return WEXITSTATUS(status);
@@ -144,8 +147,7 @@ void run_run(const RunArgs& args, const GlobalOptions& options) {
     if (!cap || *cap <= 0) throw Error("--cap '" + args.cap + "' must be a positive USD amount");
   }
   const std::string kind = agent_kind(args.command.front());
-  const std::string project =
-      args.project.empty() ? std::filesystem::current_path().filename().string() : args.project;
+  const std::string project = args.project.empty() ? std::filesystem::current_path().filename().string() : args.project;
   std::string stamp = format_local_datetime(now_ms());
   for (char& c : stamp)
     if (c == ' ' || c == ':') c = c == ' ' ? 'T' : '-';

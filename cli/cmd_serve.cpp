@@ -20,19 +20,47 @@ namespace {
 struct ServeFlags {
   std::optional<std::string> host;
   std::optional<int> port;
+  bool allow_remote = false;
 };
+
+std::string origin_of(const core::config::Config& config, std::string_view key) {
+  const auto* origin = config.find_origin(key);
+  return origin ? origin->origin : "default";
+}
+
+// The gateway spends the user's provider keys: an address other machines reach is refused
+// unless server.allow_remote says it is meant (then print_banner warns).
+void check_listen_address(const core::config::Config& config) {
+  const std::string& host = config.server.host;
+  if (is_loopback_host(host) || config.server.allow_remote) return;
+  throw Error("refusing to listen on '" + host + "' (server.host from " + origin_of(config, "server.host") +
+              "): it is not a loopback address, so other machines could reach the gateway and spend your "
+              "provider keys; listen on 127.0.0.1, or set server.allow_remote = true in config.toml (or pass "
+              "--allow-remote) to expose it on purpose");
+}
+
+void warn_if_remote(const core::config::Config& config) {
+  if (is_loopback_host(config.server.host)) return;
+  std::fprintf(stderr,
+               "llmgw: warning: listening on '%s', which other machines can reach (server.allow_remote from %s): "
+               "anyone who reaches it with the gateway token or a virtual key spends your provider keys\n",
+               config.server.host.c_str(), origin_of(config, "server.allow_remote").c_str());
+}
 
 void print_banner(const core::config::Config& config, int port, const std::string& db_path) {
   std::fprintf(stderr, "llmgw %s\n", LLMGW_VERSION);
-  if (config.file_path.empty()) std::fprintf(stderr, "config: none found, providers inferred from the environment\n");
-  else std::fprintf(stderr, "config: %s\n", config.file_path.c_str());
+  if (config.file_path.empty())
+    std::fprintf(stderr, "config: none found, providers inferred from the environment\n");
+  else
+    std::fprintf(stderr, "config: %s\n", config.file_path.c_str());
   std::fprintf(stderr, "ledger: %s\n", db_path.c_str());
   if (config.providers.empty())
     std::fprintf(stderr, "providers: none - set OPENAI_API_KEY or ANTHROPIC_API_KEY, or run `llmgw init`\n");
   for (const auto& provider : config.providers) {
     std::string key = provider.forward_client_auth ? "the client's own credentials"
-                      : provider.api_key_env.empty() ? "no key needed"
-                      : provider.api_key_env + (provider.api_key.empty() ? " (NOT SET)" : " (set)");
+                      : provider.api_key_env.empty()
+                          ? "no key needed"
+                          : provider.api_key_env + (provider.api_key.empty() ? " (NOT SET)" : " (set)");
     std::fprintf(stderr, "provider %s%s: %s, key: %s\n", provider.name.c_str(),
                  provider.name == config.default_provider ? " (default)" : "", provider.base_url.c_str(), key.c_str());
   }
@@ -44,6 +72,7 @@ void print_banner(const core::config::Config& config, int port, const std::strin
     else
       std::fprintf(stderr, "warning: https_proxy is not an http:// proxy URL; https providers are reached directly\n");
   }
+  warn_if_remote(config);
   std::string base = "http://" + config.server.host + ":" + std::to_string(port);
   std::fprintf(stderr, "Anthropic clients (Claude Code): ANTHROPIC_BASE_URL=%s\n", base.c_str());
   std::fprintf(stderr, "OpenAI clients (Codex, SDKs):    OPENAI_BASE_URL=%s/v1\n", base.c_str());
@@ -62,8 +91,9 @@ void run_serve(const GlobalOptions& options, const ServeFlags& flags) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
-  const core::config::Overrides overrides{options.config_path, flags.host, flags.port};
+  const core::config::Overrides overrides{options.config_path, flags.host, flags.port, flags.allow_remote};
   auto config = core::config::load_config(overrides);
+  check_listen_address(config); // before anything is created or opened
   auto token = core::config::ensure_token(config.token_path);
   auto prices = core::pricing::PriceTable::with_overrides(config.price_overrides);
   std::string db_path = resolve_db_path(options);
@@ -107,6 +137,8 @@ void register_serve(CLI::App& app, GlobalOptions& options) {
   auto flags = std::make_shared<ServeFlags>();
   cmd->add_option("--host", flags->host, "address to bind (default 127.0.0.1)");
   cmd->add_option("--port", flags->port, "port to listen on (default 8787; 0 picks a free one)");
+  cmd->add_flag("--allow-remote", flags->allow_remote,
+                "allow a --host other machines can reach (0.0.0.0, a LAN address); same as server.allow_remote");
   cmd->callback([&options, flags] { run_serve(options, *flags); });
 }
 

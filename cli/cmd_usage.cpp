@@ -31,8 +31,8 @@ struct UsageArgs {
 };
 
 const std::map<std::string, store::GroupBy> k_group_names{
-    {"none", store::GroupBy::none},   {"model", store::GroupBy::model}, {"provider", store::GroupBy::provider},
-    {"agent", store::GroupBy::agent}, {"day", store::GroupBy::day},     {"session", store::GroupBy::session},
+    {"none", store::GroupBy::none},   {"model", store::GroupBy::model},     {"provider", store::GroupBy::provider},
+    {"agent", store::GroupBy::agent}, {"day", store::GroupBy::day},         {"session", store::GroupBy::session},
     {"key", store::GroupBy::key},     {"project", store::GroupBy::project},
 };
 
@@ -139,17 +139,17 @@ void print_text(const Window& window, const std::vector<store::UsageRow>& rows, 
 
 nlohmann::ordered_json row_json(const store::UsageRow& row, store::GroupBy group) {
   nlohmann::ordered_json out = {{"requests", row.requests},
-          {"errors", row.errors},
-          {"input_uncached_tokens", row.input_uncached_tokens},
-          {"cache_read_tokens", row.cache_read_tokens},
-          {"cache_write_5m_tokens", row.cache_write_5m_tokens},
-          {"cache_write_1h_tokens", row.cache_write_1h_tokens},
-          {"output_tokens", row.output_tokens},
-          {"reasoning_tokens", row.reasoning_tokens},
-          {"cost_usd_pico", row.cost_usd_pico},
-          {"cost_usd", usd_decimal_string(row.cost_usd_pico)},
-          {"unpriced_requests", row.unpriced_requests},
-          {"billed_to_client_cost_usd_pico", row.billed_to_client_cost_usd_pico}};
+                                {"errors", row.errors},
+                                {"input_uncached_tokens", row.input_uncached_tokens},
+                                {"cache_read_tokens", row.cache_read_tokens},
+                                {"cache_write_5m_tokens", row.cache_write_5m_tokens},
+                                {"cache_write_1h_tokens", row.cache_write_1h_tokens},
+                                {"output_tokens", row.output_tokens},
+                                {"reasoning_tokens", row.reasoning_tokens},
+                                {"cost_usd_pico", row.cost_usd_pico},
+                                {"cost_usd", usd_decimal_string(row.cost_usd_pico)},
+                                {"unpriced_requests", row.unpriced_requests},
+                                {"billed_to_client_cost_usd_pico", row.billed_to_client_cost_usd_pico}};
   if (group == store::GroupBy::provider) {
     out["retried"] = row.retried;
     out["fell_back"] = row.fell_back;
@@ -176,19 +176,35 @@ void print_json(const Window& window, const std::vector<store::UsageRow>& rows, 
 
 void print_csv(const std::vector<store::UsageRow>& rows, const store::UsageRow& total, store::GroupBy group) {
   const bool tries = group == store::GroupBy::provider;
-  std::vector<std::string> header{"key", "requests", "errors", "input_uncached_tokens", "cache_read_tokens",
-                                  "cache_write_5m_tokens", "cache_write_1h_tokens", "output_tokens", "reasoning_tokens",
-                                  "cost_usd_pico", "cost_usd", "unpriced_requests", "billed_to_client_cost_usd_pico"};
+  std::vector<std::string> header{"key",
+                                  "requests",
+                                  "errors",
+                                  "input_uncached_tokens",
+                                  "cache_read_tokens",
+                                  "cache_write_5m_tokens",
+                                  "cache_write_1h_tokens",
+                                  "output_tokens",
+                                  "reasoning_tokens",
+                                  "cost_usd_pico",
+                                  "cost_usd",
+                                  "unpriced_requests",
+                                  "billed_to_client_cost_usd_pico"};
   if (tries) header.insert(header.end(), {"retried", "fell_back"});
   std::string out = csv_line(header);
   const std::vector<store::UsageRow> lines = group == store::GroupBy::none ? std::vector{total} : rows;
   for (const store::UsageRow& r : lines) {
-    std::vector<std::string> fields{group == store::GroupBy::none ? "total" : r.key, std::to_string(r.requests),
-                                    std::to_string(r.errors), std::to_string(r.input_uncached_tokens),
-                                    std::to_string(r.cache_read_tokens), std::to_string(r.cache_write_5m_tokens),
-                                    std::to_string(r.cache_write_1h_tokens), std::to_string(r.output_tokens),
-                                    std::to_string(r.reasoning_tokens), std::to_string(r.cost_usd_pico),
-                                    usd_decimal_string(r.cost_usd_pico), std::to_string(r.unpriced_requests),
+    std::vector<std::string> fields{group == store::GroupBy::none ? "total" : r.key,
+                                    std::to_string(r.requests),
+                                    std::to_string(r.errors),
+                                    std::to_string(r.input_uncached_tokens),
+                                    std::to_string(r.cache_read_tokens),
+                                    std::to_string(r.cache_write_5m_tokens),
+                                    std::to_string(r.cache_write_1h_tokens),
+                                    std::to_string(r.output_tokens),
+                                    std::to_string(r.reasoning_tokens),
+                                    std::to_string(r.cost_usd_pico),
+                                    usd_decimal_string(r.cost_usd_pico),
+                                    std::to_string(r.unpriced_requests),
                                     std::to_string(r.billed_to_client_cost_usd_pico)};
     if (tries) fields.insert(fields.end(), {std::to_string(r.retried), std::to_string(r.fell_back)});
     out += csv_line(fields);
@@ -210,7 +226,8 @@ void run_check(store::Db& db) {
     warned = warned || status.warning();
     std::printf("%s %s: %s of %s used (%d%%, warn at %d%%)\n", status.warning() ? "WARN" : "ok  ",
                 cap_label(status).c_str(), core::policy::format_usd(status.spent + status.reserved).c_str(),
-                core::policy::format_usd(status.rule.limit_pico).c_str(), status.used_percent(), status.rule.warn_percent);
+                core::policy::format_usd(status.rule.limit_pico).c_str(), status.used_percent(),
+                status.rule.warn_percent);
   }
   if (warned) throw ExitCode{1};
 }
@@ -267,8 +284,7 @@ void register_usage(CLI::App& app, GlobalOptions& options) {
   auto* json = cmd->add_flag("--json", args->json, "print JSON (integers; cost also as a decimal string)");
   cmd->add_flag("--csv", args->csv, "print CSV with a header line")->excludes(json);
   auto* check = cmd->add_flag("--check", args->check, "exit 1 when any cap is at or past its warn threshold");
-  cmd->add_flag("--statusline", args->statusline, "one short line: today's spend and the budget left")
-      ->excludes(check);
+  cmd->add_flag("--statusline", args->statusline, "one short line: today's spend and the budget left")->excludes(check);
   cmd->callback([args, &options] { run_usage(*args, options); });
 }
 

@@ -26,7 +26,7 @@ bool is_agent_name(const std::string& name) {
 }
 
 std::string describe(const core::policy::RouteOverride& route) {
-  std::string scope = !route.agent.empty() ? "agent " + route.agent
+  std::string scope = !route.agent.empty()       ? "agent " + route.agent
                       : route.model_glob.empty() ? std::string("all requests")
                                                  : "models matching '" + route.model_glob + "'";
   return scope + " -> " + route.target;
@@ -61,8 +61,10 @@ void run_use(const UseArgs& args, const GlobalOptions& options) {
   check_target(config, args.target);
   core::policy::RouteOverride route;
   route.target = args.target;
-  if (is_agent_name(args.for_what)) route.agent = args.for_what;
-  else route.model_glob = args.for_what;
+  if (is_agent_name(args.for_what))
+    route.agent = args.for_what;
+  else
+    route.model_glob = args.for_what;
   store::set_override(db, route);
   std::printf("%s (a running server applies it to its next request)\n", describe(route).c_str());
 }
@@ -73,7 +75,8 @@ void register_use(CLI::App& app, GlobalOptions& options) {
   auto args = std::make_shared<UseArgs>();
   auto* use = app.add_subcommand("use", "send requests to a provider, deployment or [models] name, live (no restart)");
   use->add_option("TARGET", args->target, "provider, PROVIDER/MODEL, or a name under [models]");
-  use->add_option("--for", args->for_what, "only models matching this glob (e.g. 'claude-*'), or one agent (e.g. codex)");
+  use->add_option("--for", args->for_what,
+                  "only models matching this glob (e.g. 'claude-*'), or one agent (e.g. codex)");
   auto* show = use->add_flag("--show", args->show, "print the overrides in force");
   auto* clear = use->add_flag("--clear", args->clear, "remove every override: route as config.toml says");
   show->excludes(clear);

@@ -2,6 +2,7 @@
 // Options every subcommand shares, and the registration functions of each subcommand.
 #include <CLI/CLI.hpp>
 #include <string>
+#include <string_view>
 
 namespace llmgw::cli {
 
@@ -16,6 +17,10 @@ std::string resolve_db_path(const GlobalOptions& options);
 // "http://127.0.0.1:8787": the URL clients dial for a server bound to host:port (a wildcard
 // listen address is reached through loopback).
 std::string gateway_base_url(const std::string& host, int port);
+
+// True for a listen address only this machine reaches: 127.0.0.0/8, ::1 (bracketed or not) and
+// "localhost". A wildcard (0.0.0.0, ::), any other address and any other host name are false.
+bool is_loopback_host(std::string_view host);
 
 void register_serve(CLI::App& app, GlobalOptions& options);
 void register_usage(CLI::App& app, GlobalOptions& options);

@@ -26,9 +26,8 @@ std::string zero_padded(uint64_t value, int digits) {
 
 size_t display_width(std::string_view text) {
   // Count UTF-8 code points: every byte that is not a continuation byte (10xxxxxx).
-  return static_cast<size_t>(std::count_if(text.begin(), text.end(), [](char c) {
-    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  }));
+  return static_cast<size_t>(
+      std::count_if(text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
 std::string digits_with_commas(uint64_t value) {
@@ -62,9 +61,7 @@ std::string usd_decimal_string(int64_t usd_pico) {
   return (usd_pico < 0 ? "-" : "") + std::to_string(value / scale) + "." + fraction;
 }
 
-std::string format_count(int64_t value) {
-  return (value < 0 ? "-" : "") + digits_with_commas(magnitude(value));
-}
+std::string format_count(int64_t value) { return (value < 0 ? "-" : "") + digits_with_commas(magnitude(value)); }
 
 std::string format_duration_ms(int64_t ms) {
   if (ms < 0) return "-";
@@ -74,7 +71,8 @@ std::string format_duration_ms(int64_t ms) {
     return std::to_string(tenths / 10) + "." + std::to_string(tenths % 10) + "s";
   }
   const int64_t seconds = ms / 1000;
-  if (seconds < 3600) return std::to_string(seconds / 60) + "m" + zero_padded(static_cast<uint64_t>(seconds % 60), 2) + "s";
+  if (seconds < 3600)
+    return std::to_string(seconds / 60) + "m" + zero_padded(static_cast<uint64_t>(seconds % 60), 2) + "s";
   return std::to_string(seconds / 3600) + "h" + zero_padded(static_cast<uint64_t>(seconds / 60 % 60), 2) + "m";
 }
 

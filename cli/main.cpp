@@ -11,7 +11,8 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("llmgw ") + LLMGW_VERSION);
   app.require_subcommand(1);
   GlobalOptions options;
-  app.add_option("--config", options.config_path, "config file (default: $LLMGW_CONFIG or ~/.config/llmgw/config.toml)");
+  app.add_option("--config", options.config_path,
+                 "config file (default: $LLMGW_CONFIG or ~/.config/llmgw/config.toml)");
   app.add_option("--db", options.db_path, "database file (default: $LLMGW_DB or ~/.local/share/llmgw/llmgw.db)");
   register_serve(app, options);
   register_usage(app, options);

@@ -59,8 +59,7 @@ bool read_offset(std::string_view text, size_t& pos, Fields& f) {
   if (text[pos] != '+' && text[pos] != '-') return false;
   const int sign = text[pos++] == '-' ? -1 : 1;
   int hours = 0, minutes = 0;
-  if (!read_number(text, pos, 2, hours) || !expect(text, pos, ':') || !read_number(text, pos, 2, minutes))
-    return false;
+  if (!read_number(text, pos, 2, hours) || !expect(text, pos, ':') || !read_number(text, pos, 2, minutes)) return false;
   f.offset_minutes = sign * (hours * 60 + minutes);
   return pos == text.size() && hours < 24 && minutes < 60;
 }
@@ -95,8 +94,8 @@ int64_t parse_time_arg(std::string_view text, bool end_of_day) {
                 "' (expected YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS] or with Z / +HH:MM)");
   }
   if (f.has_offset) {
-    const int64_t seconds = days_from_civil(f.year, f.month, f.day) * 86400 + f.hour * 3600 + f.minute * 60 +
-                            f.second - f.offset_minutes * 60;
+    const int64_t seconds = days_from_civil(f.year, f.month, f.day) * 86400 + f.hour * 3600 + f.minute * 60 + f.second -
+                            f.offset_minutes * 60;
     return seconds * 1000;
   }
   std::tm tm{};

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what llmgw needs on Debian 12: the build dependencies and, with --test, what the tests
-# and the benchmark use (nginx, wrk, node/npm and the e2e npm packages). Idempotent: installs only
+# and the benchmark use (clang with libFuzzer for the fuzzers, nginx, wrk, node/npm and the e2e
+# npm packages). Idempotent: installs only
 # what is missing, runs `apt-get update` at most once, uses sudo only when not root. Works without
 # a tty (CI=true).
 set -euo pipefail
@@ -17,7 +18,8 @@ done
 packages=(build-essential cmake pkg-config ccache libcpp-httplib-dev libcli11-dev nlohmann-json3-dev
           libsqlite3-dev libtomlplusplus-dev doctest-dev libssl-dev sqlite3)
 if ((with_tests)); then
-  packages+=(nginx-light wrk clang-format)
+  # libFuzzer ships in compiler-rt (libclang-rt-dev), which clang only recommends.
+  packages+=(clang libclang-rt-dev clang-format nginx-light wrk)
   # A working node (e.g. from NodeSource, which bundles npm) must not be replaced by Debian's.
   node --version >/dev/null 2>&1 || packages+=(nodejs)
   npm --version >/dev/null 2>&1 || packages+=(npm)

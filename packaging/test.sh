@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The one test command: installs missing dependencies, builds everything in build-ci with
-# AddressSanitizer/UBSan and -Werror, runs every test through ctest and exits with its status
-# (the ctest summary is the last thing printed).
+# AddressSanitizer/UBSan and -Werror and the fuzzers in build-fuzz (clang, libFuzzer), runs every
+# test through ctest, each fuzzer included, and exits with its status (the ctest summary is the
+# last thing printed). LLMGW_FUZZ_SECONDS sets how long each fuzzer runs (default 30; 0: replay
+# the seed corpus only).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,9 +18,16 @@ export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"
 # -g1 instead of -g: line tables only (no local variables, nobody runs a debugger on CI), which
 # keeps function:file:line, inlined frames included, in sanitizer stack traces and makes the
 # compile much cheaper. Debug info never changes code generation, so the warnings are the same.
+# ctest also runs the fuzzers of build-fuzz (built below), one test "fuzz: <target>" each.
 cmake -S . -B build-ci -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLLMGW_SANITIZE=ON -DLLMGW_WERROR=ON -DLLMGW_TESTS=ON \
-  "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG"
+  "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG" "-DLLMGW_FUZZ_DIR=$PWD/build-fuzz"
 cmake --build build-ci -j"$(nproc)"
+
+# The fuzzers: only the translation code, the protocol helpers and the SSE parser, built by clang
+# with libFuzzer, ASan and UBSan (-O1: fuzzing wants many cheap runs more than fast code).
+cmake -S . -B build-fuzz -DCMAKE_CXX_COMPILER=clang++ -DLLMGW_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DLLMGW_WERROR=ON "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -gline-tables-only -DNDEBUG"
+cmake --build build-fuzz -j"$(nproc)"
 
 status=0
 ctest --test-dir build-ci --output-on-failure -j2 || status=$?

@@ -1,11 +1,12 @@
 #include "store/db.hpp"
 
+#include "core/config/private_files.hpp"
 #include "store/migrations.hpp"
 
 #include <sqlite3.h>
 
-#include <filesystem>
-#include <system_error>
+#include <fcntl.h>
+#include <unistd.h>
 
 namespace llmgw::store {
 namespace {
@@ -15,28 +16,31 @@ bool is_busy(int code) {
   return primary == SQLITE_BUSY || primary == SQLITE_LOCKED;
 }
 
-[[noreturn]] void throw_sqlite(int code, const std::string& path, std::string_view what,
-                               const char* sqlite_message) {
+[[noreturn]] void throw_sqlite(int code, const std::string& path, std::string_view what, const char* sqlite_message) {
   std::string message = path + ": " + std::string(what) + ": " + sqlite_message;
   if (is_busy(code)) throw BusyError(message);
   throw Error(message);
 }
 
-void create_parent_directories(const std::string& path) {
+// The database holds the ledger and hashed virtual keys: only this user may read it. SQLite
+// creates a database 0644 (less the umask) and gives its -wal and -shm files the database's mode,
+// so the file is created 0600 before SQLite opens it. The directory is created 0700.
+void prepare_private_file(const std::string& path) {
   if (path.empty() || path == ":memory:") return;
-  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
-  if (parent.empty()) return;
-  std::error_code ec;
-  std::filesystem::create_directories(parent, ec);
-  if (ec) throw Error(path + ": cannot create directory '" + parent.string() + "': " + ec.message());
+  try {
+    core::config::secure_file_location(path);
+  } catch (const Error& e) {
+    throw Error(path + ": " + e.what());
+  }
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd >= 0) ::close(fd); // else SQLite says why it cannot open the file
 }
 
 } // namespace
 
 void Statement::Finalizer::operator()(sqlite3_stmt* stmt) const { sqlite3_finalize(stmt); }
 
-Statement::Statement(sqlite3_stmt* stmt, std::string db_path)
-    : m_stmt(stmt), m_db_path(std::move(db_path)) {}
+Statement::Statement(sqlite3_stmt* stmt, std::string db_path) : m_stmt(stmt), m_db_path(std::move(db_path)) {}
 
 void Statement::bind_int64(int index, int64_t value) {
   const int rc = sqlite3_bind_int64(m_stmt.get(), index, value);
@@ -44,8 +48,7 @@ void Statement::bind_int64(int index, int64_t value) {
 }
 
 void Statement::bind_text(int index, std::string_view value) {
-  const int rc = sqlite3_bind_text64(m_stmt.get(), index, value.data(), value.size(), SQLITE_TRANSIENT,
-                                     SQLITE_UTF8);
+  const int rc = sqlite3_bind_text64(m_stmt.get(), index, value.data(), value.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
   if (rc != SQLITE_OK) throw_sqlite(rc, m_db_path, "bind", sqlite3_errstr(rc));
 }
 
@@ -70,8 +73,7 @@ bool Statement::step() {
 }
 
 void Statement::run() {
-  while (step()) {
-  }
+  while (step()) {}
   sqlite3_reset(m_stmt.get());
 }
 
@@ -89,24 +91,27 @@ std::string Statement::column_text(int column) const {
   return std::string(reinterpret_cast<const char*>(text), static_cast<size_t>(bytes));
 }
 
-bool Statement::column_is_null(int column) const {
-  return sqlite3_column_type(m_stmt.get(), column) == SQLITE_NULL;
-}
+bool Statement::column_is_null(int column) const { return sqlite3_column_type(m_stmt.get(), column) == SQLITE_NULL; }
 
 void Db::Closer::operator()(sqlite3* db) const { sqlite3_close_v2(db); }
 
 Db::Db(const std::string& path, DbOptions options) : m_path(path) {
-  create_parent_directories(path);
+  prepare_private_file(path);
   sqlite3* raw = nullptr;
   const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
   const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
   m_db.reset(raw); // the handle must be closed even when open failed
   if (rc != SQLITE_OK) {
-    throw Error(path + ": cannot open database: " +
-                (raw != nullptr ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
+    throw Error(path + ": cannot open database: " + (raw != nullptr ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
   }
   sqlite3_extended_result_codes(raw, 1);
   configure(options.busy_timeout_ms);
+  // -wal and -shm files that an older llmgw left readable by others (new ones take the mode of
+  // the database) while another connection keeps them.
+  if (path != ":memory:") {
+    core::config::restrict_to_owner(path + "-wal");
+    core::config::restrict_to_owner(path + "-shm");
+  }
   if (options.migrate) migrate(*this, migrations());
 }
 

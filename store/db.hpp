@@ -62,8 +62,9 @@ struct DbOptions {
   bool migrate = true;        // bring the schema to the latest version on open
 };
 
-// One connection. Opening creates parent directories, turns on WAL, busy timeout,
-// synchronous=NORMAL and foreign keys, then migrates (see migrations.hpp). Move-only.
+// One connection. Opening creates parent directories (0700) and the file (0600; an existing
+// one, its -wal and -shm and an "llmgw" directory lose group and other access), turns on WAL,
+// busy timeout, synchronous=NORMAL and foreign keys, then migrates (see migrations.hpp). Move-only.
 class Db {
 public:
   explicit Db(const std::string& path, DbOptions options = {});

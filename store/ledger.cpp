@@ -24,8 +24,8 @@ constexpr std::chrono::milliseconds k_max_backoff{500};
 } // namespace
 
 Ledger::Ledger(const std::string& db_path, DbOptions options)
-    : m_db(db_path, options), m_insert(m_db.prepare(k_insert_request_sql)),
-      m_add_spend(m_db.prepare(k_add_spend_sql)), m_insert_attempt(m_db.prepare(k_insert_attempt_sql)) {
+    : m_db(db_path, options), m_insert(m_db.prepare(k_insert_request_sql)), m_add_spend(m_db.prepare(k_add_spend_sql)),
+      m_insert_attempt(m_db.prepare(k_insert_attempt_sql)) {
   m_writer = std::thread([this] { run_writer(); });
 }
 

@@ -51,14 +51,14 @@ private:
   Statement m_add_spend;
   Statement m_insert_attempt;
   mutable std::mutex m_mutex;
-  std::condition_variable m_wake;    // the writer waits here for rows or stop
-  std::condition_variable m_settled; // flush() waits here for progress
+  std::condition_variable m_wake;           // the writer waits here for rows or stop
+  std::condition_variable m_settled;        // flush() waits here for progress
   std::vector<core::RequestRecord> m_queue; // swapped out whole, so the lock is held for O(1)
-  int64_t m_queued_total = 0;  // rows ever queued
-  int64_t m_settled_total = 0; // rows committed or dropped
+  int64_t m_queued_total = 0;               // rows ever queued
+  int64_t m_settled_total = 0;              // rows committed or dropped
   bool m_stopping = false;
-  bool m_writer_idle = false;  // the writer waits for a first row (record() wakes it)
-  int m_flush_waiters = 0;     // flush() calls waiting (the writer stops gathering)
+  bool m_writer_idle = false; // the writer waits for a first row (record() wakes it)
+  int m_flush_waiters = 0;    // flush() calls waiting (the writer stops gathering)
   bool m_stopped = false;
   std::string m_last_error;
   std::mutex m_late_mutex; // serialises synchronous writes after stop()

@@ -153,8 +153,8 @@ constexpr std::array<Migration, 3> k_migrations{{
 
 void refuse_newer(const Db& db, int found, int latest) {
   if (found > latest) {
-    throw Error(db.path() + ": database schema version " + std::to_string(found) +
-                " is newer than this llmgw (" + std::to_string(latest) + "); upgrade llmgw");
+    throw Error(db.path() + ": database schema version " + std::to_string(found) + " is newer than this llmgw (" +
+                std::to_string(latest) + "); upgrade llmgw");
   }
 }
 
@@ -179,8 +179,8 @@ void migrate(Db& db, std::span<const Migration> steps) {
     try {
       db.exec(std::string(step.sql));
     } catch (const Error& e) {
-      throw Error("migration to schema version " + std::to_string(step.version) + " (" +
-                  std::string(step.description) + ") failed: " + e.what());
+      throw Error("migration to schema version " + std::to_string(step.version) + " (" + std::string(step.description) +
+                  ") failed: " + e.what());
     }
   }
   db.exec("PRAGMA user_version = " + std::to_string(latest));

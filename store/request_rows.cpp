@@ -20,10 +20,10 @@ const std::string_view k_insert_attempt_sql =
     "INSERT INTO attempts (request_id, n, provider, model, http_status, latency_ms, error) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 
-const std::string_view k_add_spend_sql =
-    "INSERT INTO spend_buckets (bucket, provider, agent, project, key_name, cost_usd_pico) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
-    "ON CONFLICT (bucket, provider, agent, project, key_name) DO UPDATE SET "
-    "cost_usd_pico = cost_usd_pico + excluded.cost_usd_pico";
+const std::string_view k_add_spend_sql = "INSERT INTO spend_buckets (bucket, provider, agent, project, key_name, "
+                                         "cost_usd_pico) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+                                         "ON CONFLICT (bucket, provider, agent, project, key_name) DO UPDATE SET "
+                                         "cost_usd_pico = cost_usd_pico + excluded.cost_usd_pico";
 
 bool counts_toward_caps(const core::RequestRecord& record) {
   return !record.billed_to_client && record.cost_usd_pico != 0;

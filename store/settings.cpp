@@ -46,10 +46,10 @@ std::vector<CapRule> list_caps(Db& db) {
 }
 
 int64_t upsert_cap(Db& db, const CapRule& cap) {
-  auto upsert = db.prepare(
-      "INSERT INTO caps (period, scope, value, limit_pico, warn_percent, created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
-      "ON CONFLICT (period, scope, value) DO UPDATE SET limit_pico = excluded.limit_pico, "
-      "warn_percent = excluded.warn_percent RETURNING id");
+  auto upsert = db.prepare("INSERT INTO caps (period, scope, value, limit_pico, warn_percent, created_at_ms) VALUES "
+                           "(?1, ?2, ?3, ?4, ?5, ?6) "
+                           "ON CONFLICT (period, scope, value) DO UPDATE SET limit_pico = excluded.limit_pico, "
+                           "warn_percent = excluded.warn_percent RETURNING id");
   upsert.bind_text(1, core::policy::to_string(cap.period));
   upsert.bind_text(2, core::policy::to_string(cap.scope));
   upsert.bind_text(3, cap.value);
@@ -72,8 +72,8 @@ bool remove_cap(Db& db, int64_t id) {
 }
 
 std::vector<RateRule> list_rate_limits(Db& db) {
-  auto select = db.prepare(
-      "SELECT id, scope, value, requests_per_minute, tokens_per_minute FROM rate_limits ORDER BY id");
+  auto select =
+      db.prepare("SELECT id, scope, value, requests_per_minute, tokens_per_minute FROM rate_limits ORDER BY id");
   std::vector<RateRule> rules;
   while (select.step()) {
     RateRule rule;
@@ -88,11 +88,11 @@ std::vector<RateRule> list_rate_limits(Db& db) {
 }
 
 int64_t upsert_rate_limit(Db& db, const RateRule& rule) {
-  auto upsert = db.prepare(
-      "INSERT INTO rate_limits (scope, value, requests_per_minute, tokens_per_minute, created_at_ms) "
-      "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (scope, value) DO UPDATE SET "
-      "requests_per_minute = excluded.requests_per_minute, tokens_per_minute = excluded.tokens_per_minute "
-      "RETURNING id");
+  auto upsert =
+      db.prepare("INSERT INTO rate_limits (scope, value, requests_per_minute, tokens_per_minute, created_at_ms) "
+                 "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (scope, value) DO UPDATE SET "
+                 "requests_per_minute = excluded.requests_per_minute, tokens_per_minute = excluded.tokens_per_minute "
+                 "RETURNING id");
   upsert.bind_text(1, core::policy::to_string(rule.scope));
   upsert.bind_text(2, rule.value);
   upsert.bind_int64(3, rule.requests_per_minute);
@@ -135,7 +135,8 @@ int64_t insert_key(Db& db, const core::policy::VirtualKey& key, const std::strin
   Transaction transaction(db);
   auto taken = db.prepare("SELECT 1 FROM virtual_keys WHERE name = ?1 AND revoked_at_ms IS NULL");
   taken.bind_text(1, key.name);
-  if (taken.step()) throw Error("a key named '" + key.name + "' already exists (revoke it first, or pick another name)");
+  if (taken.step())
+    throw Error("a key named '" + key.name + "' already exists (revoke it first, or pick another name)");
   taken.reset();
   auto insert = db.prepare(
       "INSERT INTO virtual_keys (name, token_hash, token_hint, project, agent, models, for_run, created_at_ms) "
@@ -155,8 +156,8 @@ int64_t insert_key(Db& db, const core::policy::VirtualKey& key, const std::strin
 }
 
 bool revoke_key(Db& db, const std::string& name) {
-  auto revoke = db.prepare(
-      "UPDATE virtual_keys SET revoked_at_ms = ?2 WHERE name = ?1 AND revoked_at_ms IS NULL RETURNING id");
+  auto revoke =
+      db.prepare("UPDATE virtual_keys SET revoked_at_ms = ?2 WHERE name = ?1 AND revoked_at_ms IS NULL RETURNING id");
   revoke.bind_text(1, name);
   revoke.bind_int64(2, core::policy::now_ms());
   return touched_a_row(revoke);
@@ -176,8 +177,8 @@ int64_t set_override(Db& db, const core::policy::RouteOverride& route) {
   remove.bind_text(1, route.model_glob);
   remove.bind_text(2, route.agent);
   remove.run();
-  auto insert = db.prepare(
-      "INSERT INTO route_overrides (target, match_model, match_agent, created_at_ms) VALUES (?1, ?2, ?3, ?4) RETURNING id");
+  auto insert = db.prepare("INSERT INTO route_overrides (target, match_model, match_agent, created_at_ms) VALUES (?1, "
+                           "?2, ?3, ?4) RETURNING id");
   insert.bind_text(1, route.target);
   insert.bind_text(2, route.model_glob);
   insert.bind_text(3, route.agent);
@@ -220,9 +221,8 @@ std::pair<int64_t, int64_t> bucket_range(Period period, int64_t now_ms) {
 
 std::vector<core::policy::SpentRow> spent_rows(Db& db, int64_t now_ms) {
   std::vector<core::policy::SpentRow> rows;
-  auto select = db.prepare(
-      "SELECT provider, agent, project, key_name, SUM(cost_usd_pico) FROM spend_buckets "
-      "WHERE bucket >= ?1 AND bucket < ?2 GROUP BY provider, agent, project, key_name");
+  auto select = db.prepare("SELECT provider, agent, project, key_name, SUM(cost_usd_pico) FROM spend_buckets "
+                           "WHERE bucket >= ?1 AND bucket < ?2 GROUP BY provider, agent, project, key_name");
   for (Period period : {Period::day, Period::week, Period::month}) {
     const auto [first, end] = bucket_range(period, now_ms);
     select.reset();
@@ -240,17 +240,18 @@ std::vector<core::policy::SpentRow> spent_rows(Db& db, int64_t now_ms) {
     }
   }
   // All-time totals are kept per key only (the caps `llmgw run --cap` makes).
-  auto totals = db.prepare("SELECT key_name, SUM(cost_usd_pico) FROM spend_buckets WHERE key_name != '' GROUP BY key_name");
+  auto totals =
+      db.prepare("SELECT key_name, SUM(cost_usd_pico) FROM spend_buckets WHERE key_name != '' GROUP BY key_name");
   while (totals.step()) rows.push_back({Period::total, Scope::key, totals.column_text(0), totals.column_int64(1)});
   return rows;
 }
 
 int64_t cap_spent(Db& db, const CapRule& cap, int64_t now_ms) {
   const auto [first, end] = bucket_range(cap.period, now_ms);
-  auto select = db.prepare(
-      "SELECT COALESCE(SUM(cost_usd_pico), 0) FROM spend_buckets WHERE bucket >= ?1 AND bucket < ?2 "
-      "AND CASE ?3 WHEN 'provider' THEN provider = ?4 WHEN 'agent' THEN agent = ?4 "
-      "WHEN 'project' THEN project = ?4 WHEN 'key' THEN key_name = ?4 ELSE 1 END");
+  auto select =
+      db.prepare("SELECT COALESCE(SUM(cost_usd_pico), 0) FROM spend_buckets WHERE bucket >= ?1 AND bucket < ?2 "
+                 "AND CASE ?3 WHEN 'provider' THEN provider = ?4 WHEN 'agent' THEN agent = ?4 "
+                 "WHEN 'project' THEN project = ?4 WHEN 'key' THEN key_name = ?4 ELSE 1 END");
   select.bind_int64(1, first);
   select.bind_int64(2, end);
   select.bind_text(3, core::policy::to_string(cap.scope));
@@ -289,9 +290,9 @@ std::string routing_state(Db& db) {
 }
 
 void publish_routing_state(Db& db, const std::string& state_json, int64_t now_ms) {
-  auto upsert = db.prepare(
-      "INSERT INTO routing_state (id, state, updated_at_ms) VALUES (1, ?1, ?2) "
-      "ON CONFLICT (id) DO UPDATE SET state = excluded.state, updated_at_ms = excluded.updated_at_ms");
+  auto upsert =
+      db.prepare("INSERT INTO routing_state (id, state, updated_at_ms) VALUES (1, ?1, ?2) "
+                 "ON CONFLICT (id) DO UPDATE SET state = excluded.state, updated_at_ms = excluded.updated_at_ms");
   upsert.bind_text(1, state_json);
   upsert.bind_int64(2, now_ms);
   upsert.run();

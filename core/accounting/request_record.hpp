@@ -62,7 +62,7 @@ struct RequestRecord {
   bool unpriced = false;
   bool billed_to_client = false; // the client's own key or plan paid; cost is the API equivalent
   std::string upstream_request_id;
-  std::string error_message; // short, never contains a secret
+  std::string error_message;     // short, never contains a secret
   std::vector<Attempt> attempts; // every upstream try, kept only when there was more than one
 };
 

@@ -1,5 +1,6 @@
 #include "core/config/config.hpp"
 #include "core/config/config_detail.hpp"
+#include "core/config/config_keys.hpp"
 
 #include <algorithm>
 #include <array>
@@ -160,35 +161,8 @@ void record_provider(Config& config, const ProviderConfig& provider, const Provi
   }
 }
 
-std::string server_value(const ServerConfig& server, std::string_view field) {
-  if (field == "host") return server.host;
-  if (field == "port") return std::to_string(server.port);
-  if (field == "max_body_mb") return std::to_string(server.max_body_bytes / (1024 * 1024));
-  if (field == "threads") return std::to_string(server.threads);
-  if (field == "shutdown_grace_seconds") return std::to_string(server.shutdown_grace_seconds);
-  if (field == "connect_timeout_seconds") return std::to_string(server.connect_timeout_seconds);
-  return std::to_string(server.read_timeout_seconds);
-}
-
 void record_defaults(Config& config) {
-  for (std::string_view field : {"host", "port", "max_body_mb", "threads", "shutdown_grace_seconds",
-                                 "connect_timeout_seconds", "read_timeout_seconds"})
-    config.set_origin("server." + std::string(field), server_value(config.server, field), "default");
-  config.set_origin("default_provider", config.default_provider, "default");
-  config.set_origin("caps.unpriced", config.caps.allow_unpriced ? "allow" : "refuse", "default");
-  config.set_origin("caps.hard", config.caps.hard ? "true" : "false", "default");
-  config.set_origin("routing.attempts", std::to_string(config.routing.attempts), "default");
-  config.set_origin("routing.backoff_ms", std::to_string(config.routing.backoff_ms), "default");
-  config.set_origin("routing.max_retry_after_seconds", std::to_string(config.routing.max_retry_after_seconds), "default");
-  const RoutingConfig& routing = config.routing;
-  for (const auto& [name, value] : std::initializer_list<std::pair<const char*, int>>{
-           {"cooldown_failures", routing.cooldown_failures},
-           {"cooldown_window_seconds", routing.cooldown_window_seconds},
-           {"cooldown_seconds", routing.cooldown_seconds},
-           {"key_bench_seconds", routing.key_bench_seconds},
-           {"affinity_minutes", routing.affinity_minutes}})
-    config.set_origin("routing." + std::string(name), std::to_string(value), "default");
-  config.set_origin("routing.session_affinity", routing.session_affinity ? "true" : "false", "default");
+  for (const auto& key : config_keys()) apply_key(config, key, key.default_value(), "default");
 }
 
 std::string env_value(const char* name) {
@@ -199,8 +173,7 @@ std::string env_value(const char* name) {
 std::optional<int64_t> parse_int(std::string_view text, int64_t min, int64_t max) {
   int64_t value = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || value < min || value > max)
-    return std::nullopt;
+  if (ec != std::errc() || end != text.data() + text.size() || value < min || value > max) return std::nullopt;
   return value;
 }
 

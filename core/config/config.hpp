@@ -25,7 +25,7 @@ struct ProviderKey {
 };
 
 struct ProviderConfig {
-  std::string name;     // table name in [providers.NAME]; also the "provider/" model prefix
+  std::string name; // table name in [providers.NAME]; also the "provider/" model prefix
   ProviderKind kind = ProviderKind::openai_compatible;
   // OpenAI kinds: the base as OPENAI_BASE_URL has it, with /v1 ("https://api.openai.com/v1").
   // Anthropic: as ANTHROPIC_BASE_URL has it, without /v1 ("https://api.anthropic.com").
@@ -60,7 +60,8 @@ struct ProviderConfig {
 // (the requested model sent there); optionally its own key and a weight.
 struct Deployment {
   Deployment() = default;
-  Deployment(std::string target_, int weight_ = 0) : target(std::move(target_)), weight(weight_) {} // NOLINT: implicit from a target
+  Deployment(std::string target_, int weight_ = 0)
+      : target(std::move(target_)), weight(weight_) {} // NOLINT: implicit from a target
 
   std::string target;
   int weight = 0;      // > 0 on any entry of a list: the first try is drawn by weight
@@ -70,14 +71,14 @@ struct Deployment {
 
 // [[routes]]: requests matching every condition given go to `to` (first matching rule wins).
 struct RouteRule {
-  std::string model;   // glob on the requested model ("" = any)
-  std::string agent;   // agent name ("" = any)
+  std::string model;              // glob on the requested model ("" = any)
+  std::string agent;              // agent name ("" = any)
   std::optional<bool> background; // Claude Code's small-model housekeeping calls
   std::optional<bool> thinking;   // thinking / reasoning requested
   std::optional<bool> tools;      // tools declared
   int64_t min_prompt_tokens = 0;  // estimated prompt length at least this (0 = any)
   std::vector<Deployment> to;
-  std::string origin;  // "config.toml:12"
+  std::string origin; // "config.toml:12"
 };
 
 struct ServerConfig {
@@ -85,10 +86,13 @@ struct ServerConfig {
   int port = 8787;
   int64_t max_body_bytes = 32 * 1024 * 1024;
   int64_t max_response_bytes = 64 * 1024 * 1024; // largest upstream answer read whole (server.max_response_mb)
-  int threads = 0;                  // 0 = automatic (enough for many open streams)
-  int shutdown_grace_seconds = 10;  // how long open streams may finish on SIGINT/SIGTERM
-  int connect_timeout_seconds = 10; // to upstreams
-  int read_timeout_seconds = 600;   // upstream silence tolerated within a response
+  int threads = 0;                               // 0 = automatic (enough for many open streams)
+  int shutdown_grace_seconds = 10;               // how long open streams may finish on SIGINT/SIGTERM
+  int connect_timeout_seconds = 10;              // to upstreams
+  int read_timeout_seconds = 600;                // upstream silence tolerated within a response
+  // Listening on an address other machines reach (0.0.0.0, a LAN address, a host name) is refused
+  // unless this is set; then `llmgw serve` warns at start.
+  bool allow_remote = false;
 };
 
 // [caps]: how spend caps treat what they cannot price.
@@ -111,9 +115,9 @@ struct RoutingConfig {
   int cooldown_failures = 3;
   int cooldown_window_seconds = 60;
   int cooldown_seconds = 30;
-  int key_bench_seconds = 600;   // a refused or exhausted key rests this long
-  bool session_affinity = true;  // an agent session stays on the deployment that served it
-  int affinity_minutes = 60;     // forgotten after this long without a request
+  int key_bench_seconds = 600;  // a refused or exhausted key rests this long
+  bool session_affinity = true; // an agent session stays on the deployment that served it
+  int affinity_minutes = 60;    // forgotten after this long without a request
 };
 
 // Where a value came from, for `llmgw config show`.
@@ -128,15 +132,15 @@ struct Config {
   CapsConfig caps;
   RoutingConfig routing;
   std::vector<ProviderConfig> providers;
-  std::string default_provider;                 // "" = none
+  std::string default_provider; // "" = none
   // [models]: a client model name (or alias such as "fast") -> its deployments, tried in order
   // (or the first drawn by weight) when one fails.
   std::map<std::string, std::vector<Deployment>> aliases;
   std::vector<RouteRule> routes; // [[routes]], in file order
   std::vector<pricing::ModelPrice> price_overrides;
-  std::string file_path;      // the config file read, "" when none existed
-  std::string token_path;     // gateway token file: "token" next to the config file
-  bool inferred = false;      // no file, or one without providers: providers inferred from the environment
+  std::string file_path;  // the config file read, "" when none existed
+  std::string token_path; // gateway token file: "token" next to the config file
+  bool inferred = false;  // no file, or one without providers: providers inferred from the environment
   std::vector<ValueOrigin> origins;
 
   const ProviderConfig* find_provider(std::string_view name) const;
@@ -158,6 +162,7 @@ struct Overrides {
   std::string config_path;
   std::optional<std::string> host;
   std::optional<int> port;
+  bool allow_remote = false; // --allow-remote given
 };
 
 // The config file to read: --config, else LLMGW_CONFIG, else the XDG default.
@@ -177,7 +182,8 @@ void write_config_file(const std::string& path, const std::string& text, bool ov
 // The commented starter file `llmgw init` writes.
 std::string starter_config();
 
-// Read the gateway token, creating it (0600, random 256 bits) if missing. Returns the token.
+// Read the gateway token, creating it (0600, random 192 bits) if missing; an existing token file
+// readable by others is made 0600. Returns the token.
 std::string ensure_token(const std::string& token_path);
 
 } // namespace llmgw::core::config

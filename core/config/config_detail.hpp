@@ -41,11 +41,8 @@ struct ProviderOrigins {
 // Records every field of a provider under "providers.NAME.*" (the key only as set / not set).
 void record_provider(Config& config, const ProviderConfig& provider, const ProviderOrigins& origins);
 
-// Records "default" as the origin of every server value and of default_provider.
+// Sets every key of config_keys() to its built-in default, with "default" as its origin.
 void record_defaults(Config& config);
-
-// The printable value of a server setting, for origins.
-std::string server_value(const ServerConfig& server, std::string_view field);
 
 // Value of an environment variable, "" when unset.
 std::string env_value(const char* name);
@@ -62,9 +59,6 @@ Config parse_file_layer(const std::string& toml_text, const std::string& path);
 // Cross-checks after all layers: default_provider and model map targets name configured
 // providers; picks a default provider when none was set. Errors start with the value's origin.
 void validate(Config& config);
-
-// Creates `dir` and its missing parents with mode 0700. Throws Error.
-void make_private_dirs(const std::string& dir);
 
 // Writes `text` to a temp file beside `path` with `mode`, then moves it into place: replacing
 // an existing file when `replace`, else only if none exists (returns false if one did).

@@ -1,6 +1,7 @@
 // load_config: the file (or inference), then LLMGW_* env vars, then flags, then cross-checks.
 #include "core/config/config.hpp"
 #include "core/config/config_detail.hpp"
+#include "core/config/config_keys.hpp"
 #include "core/error.hpp"
 #include "core/http/tcp_probe.hpp"
 
@@ -23,78 +24,39 @@ void add_inferred(Config& config, std::string_view name, const std::string& orig
 // No providers configured: use the ones the environment makes usable.
 void infer_providers(Config& config) {
   config.inferred = true;
-  if (!detail::env_value("OPENAI_API_KEY").empty())
-    add_inferred(config, "openai", "inferred from OPENAI_API_KEY");
+  if (!detail::env_value("OPENAI_API_KEY").empty()) add_inferred(config, "openai", "inferred from OPENAI_API_KEY");
   if (!detail::env_value("ANTHROPIC_API_KEY").empty())
     add_inferred(config, "anthropic", "inferred from ANTHROPIC_API_KEY");
-  if (!detail::env_value("GEMINI_API_KEY").empty())
-    add_inferred(config, "gemini", "inferred from GEMINI_API_KEY");
+  if (!detail::env_value("GEMINI_API_KEY").empty()) add_inferred(config, "gemini", "inferred from GEMINI_API_KEY");
   // LLMGW_NO_PROBE=1 keeps tests independent of whatever runs on the machine.
   if (detail::env_value("LLMGW_NO_PROBE") != "1" &&
       http::tcp_accepts("127.0.0.1", std::to_string(k_ollama_port), k_probe_timeout_ms))
     add_inferred(config, "ollama", "inferred from a server on 127.0.0.1:11434");
 }
 
-int parse_port(const std::string& text, const std::string& origin) {
-  const auto port = detail::parse_int(text, 0, 65535);
-  if (!port) throw Error(origin + ": port '" + text + "' is out of range (0-65535, 0 picks a free port)");
-  return static_cast<int>(*port);
-}
-
-struct IntEnv {
-  const char* variable;
-  std::string_view field;
-  int64_t min, max;
-};
-
-// Integer server settings that LLMGW_* variables may set (the port is handled on its own).
-constexpr IntEnv k_int_env[] = {
-    {"LLMGW_MAX_BODY_MB", "max_body_mb", 1, 4096},
-    {"LLMGW_THREADS", "threads", 0, 1024},
-    {"LLMGW_READ_TIMEOUT_SECONDS", "read_timeout_seconds", 1, 86400},
-};
-
-void set_server_int(ServerConfig& server, std::string_view field, int64_t value) {
-  if (field == "max_body_mb") server.max_body_bytes = value * 1024 * 1024;
-  else if (field == "threads") server.threads = static_cast<int>(value);
-  else server.read_timeout_seconds = static_cast<int>(value);
-}
-
+// LLMGW_* variables: every key of the table that names one; an empty variable counts as unset.
 void apply_env(Config& config) {
-  if (std::string host = detail::env_value("LLMGW_HOST"); !host.empty()) {
-    config.server.host = host;
-    config.set_origin("server.host", host, "env LLMGW_HOST");
-  }
-  if (std::string port = detail::env_value("LLMGW_PORT"); !port.empty()) {
-    config.server.port = parse_port(port, "env LLMGW_PORT");
-    config.set_origin("server.port", port, "env LLMGW_PORT");
-  }
-  for (const auto& entry : k_int_env) {
-    const std::string text = detail::env_value(entry.variable);
+  for (const auto& key : config_keys()) {
+    if (key.env.empty()) continue;
+    const std::string variable(key.env);
+    const std::string text = detail::env_value(variable.c_str());
     if (text.empty()) continue;
-    const auto value = detail::parse_int(text, entry.min, entry.max);
-    if (!value)
-      throw Error("env " + std::string(entry.variable) + ": '" + text + "' must be an integer from " +
-                  std::to_string(entry.min) + " to " + std::to_string(entry.max));
-    set_server_int(config.server, entry.field, *value);
-    config.set_origin("server." + std::string(entry.field), text, "env " + std::string(entry.variable));
+    const std::string origin = "env " + variable;
+    apply_key(config, key, parse_key_text(key, text, origin), origin);
   }
-  if (std::string provider = detail::env_value("LLMGW_DEFAULT_PROVIDER"); !provider.empty()) {
-    config.default_provider = provider;
-    config.set_origin("default_provider", provider, "env LLMGW_DEFAULT_PROVIDER");
-  }
+}
+
+// A command-line value for the key `dotted`, which has a flag in the table.
+void apply_flag(Config& config, std::string_view dotted, const std::string& text) {
+  const ConfigKey& key = *find_config_key(dotted);
+  const std::string origin = "flag " + std::string(key.flag);
+  apply_key(config, key, parse_key_text(key, text, origin), origin);
 }
 
 void apply_overrides(Config& config, const Overrides& overrides) {
-  if (overrides.host) {
-    if (overrides.host->empty()) throw Error("flag --host: the host must not be empty");
-    config.server.host = *overrides.host;
-    config.set_origin("server.host", *overrides.host, "flag --host");
-  }
-  if (overrides.port) {
-    config.server.port = parse_port(std::to_string(*overrides.port), "flag --port");
-    config.set_origin("server.port", std::to_string(*overrides.port), "flag --port");
-  }
+  if (overrides.host) apply_flag(config, "server.host", *overrides.host);
+  if (overrides.port) apply_flag(config, "server.port", std::to_string(*overrides.port));
+  if (overrides.allow_remote) apply_flag(config, "server.allow_remote", "true");
 }
 
 std::string read_file(const std::string& path) {
@@ -146,7 +108,8 @@ void validate(Config& config) {
   for (const auto& [model, list] : config.aliases) {
     for (const auto& deployment : list) {
       const std::string provider = deployment.target.substr(0, deployment.target.find('/'));
-      if (!config.find_provider(provider)) throw unknown(origin_of(config, "models." + model), "models." + model, provider);
+      if (!config.find_provider(provider))
+        throw unknown(origin_of(config, "models." + model), "models." + model, provider);
     }
   }
   // A rule sends to "provider/model", a [models] alias, or a provider name.

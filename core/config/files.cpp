@@ -1,5 +1,6 @@
 #include "core/config/config.hpp"
 #include "core/config/config_detail.hpp"
+#include "core/config/private_files.hpp"
 #include "core/error.hpp"
 
 #include <atomic>
@@ -73,8 +74,6 @@ bool publish_no_clobber(const std::string& temp, const std::string& path) {
 
 } // namespace
 
-namespace detail {
-
 void make_private_dirs(const std::string& dir) {
   std::filesystem::path prefix;
   for (const auto& part : std::filesystem::path(dir)) {
@@ -84,6 +83,25 @@ void make_private_dirs(const std::string& dir) {
   }
   if (!std::filesystem::is_directory(dir)) throw Error("not a directory: " + dir);
 }
+
+void restrict_to_owner(const std::string& path) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0 || info.st_uid != ::geteuid()) return;
+  const mode_t mode = info.st_mode & 07777;
+  // A failing chmod (a filesystem without modes) must not stop llmgw: the mode is best effort.
+  if ((mode & 077) != 0) (void)::chmod(path.c_str(), mode & ~mode_t{077});
+}
+
+void secure_file_location(const std::string& path) {
+  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) {
+    make_private_dirs(parent.string());
+    if (parent.filename() == "llmgw") restrict_to_owner(parent.string());
+  }
+  restrict_to_owner(path);
+}
+
+namespace detail {
 
 bool publish_file(const std::string& path, const std::string& text, unsigned mode, bool replace) {
   const std::string parent = std::filesystem::path(path).parent_path().string();

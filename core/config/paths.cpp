@@ -32,13 +32,9 @@ std::string default_config_path() {
   return xdg_dir("XDG_CONFIG_HOME", ".config") + "/llmgw/config.toml";
 }
 
-std::string default_db_path() {
-  return xdg_dir("XDG_DATA_HOME", ".local/share") + "/llmgw/llmgw.db";
-}
+std::string default_db_path() { return xdg_dir("XDG_DATA_HOME", ".local/share") + "/llmgw/llmgw.db"; }
 
-std::string default_token_path() {
-  return token_path_for(default_config_path());
-}
+std::string default_token_path() { return token_path_for(default_config_path()); }
 
 std::string token_path_for(const std::string& config_path) {
   return (std::filesystem::path(config_path).parent_path() / "token").string();

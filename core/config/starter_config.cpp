@@ -1,69 +1,38 @@
 // The starter config.toml `llmgw init` writes. Prose lines start with "##"; example settings
 // start with "# " so that uncommenting them gives a valid file (a unit test does exactly that).
+// The scalar keys come from config_keys(); the tables with structure are written out below.
 #include "core/config/config.hpp"
+#include "core/config/config_keys.hpp"
+
+#include <algorithm>
+#include <string>
+#include <vector>
 
 namespace llmgw::core::config {
 namespace {
 
-constexpr const char* k_starter = R"toml(## llmgw configuration, written by `llmgw init`.
-##
-## Every setting is commented out and shows its built-in default: remove the "# " to change it.
-## Precedence, lowest first: built-in defaults, this file, LLMGW_* environment variables
-## (LLMGW_HOST, LLMGW_PORT, LLMGW_DEFAULT_PROVIDER, LLMGW_MAX_BODY_MB, LLMGW_THREADS,
-## LLMGW_READ_TIMEOUT_SECONDS), command-line flags (--host, --port).
-## `llmgw config show` prints every value and where it came from.
-##
-## Without any [providers.*] table llmgw infers them from the environment: `openai` when
-## OPENAI_API_KEY is set, `anthropic` when ANTHROPIC_API_KEY is set, `ollama` when a server
-## answers on 127.0.0.1:11434.
+// Said before the keys: how the file works (the variables and flags it lists come from the table).
+constexpr std::string_view k_title = "llmgw configuration, written by `llmgw init`.";
+constexpr std::string_view k_how =
+    "Every setting is commented out and shows its built-in default: remove the \"# \" to change it.";
+constexpr std::string_view k_inference =
+    "Without any [providers.*] table llmgw infers them from the environment: `openai` when OPENAI_API_KEY "
+    "is set, `anthropic` when ANTHROPIC_API_KEY is set, `ollama` when a server answers on 127.0.0.1:11434.";
 
-## Provider for model names that no provider lists and no [models] entry maps.
-## Default: anthropic if configured, else openai, else ollama, else the first provider.
-# default_provider = "anthropic"
+// Prose said once before the keys of a section.
+struct SectionIntro {
+  std::string_view section;
+  std::string_view text;
+};
+constexpr SectionIntro k_section_intros[] = {
+    {"routing", "A try that fails before anything reached the client (connection error, timeout, 408, 429, "
+                "5xx, 529) is retried, then the next deployment of the model's [models] list takes over."},
+    {"caps", "Spend caps themselves are set with `llmgw cap set`: they live in the database, so a running "
+             "server picks them up at once."},
+};
 
-[server]
-## Address to listen on. Keep 127.0.0.1: the gateway is meant for this machine only.
-# host = "127.0.0.1"
-# port = 8787
-## Largest request body accepted, in MiB.
-# max_body_mb = 32
-## Worker threads; 0 = automatic (enough for many concurrently open streams).
-# threads = 0
-## On Ctrl-C or SIGTERM, open streams get this long to finish.
-# shutdown_grace_seconds = 10
-## Timeouts towards providers: connecting, and silence within a response.
-# connect_timeout_seconds = 10
-# read_timeout_seconds = 600
-
-[routing]
-## A connection error, timeout, 408, 429, 5xx or 529 is retried while nothing reached the client:
-## this many tries per deployment, waiting backoff_ms (doubled each retry, +-50% jitter) or the
-## provider's retry-after up to max_retry_after_seconds (a longer one moves to the next
-## deployment of the model's [models] list at once).
-# attempts = 2
-# backoff_ms = 200
-# max_retry_after_seconds = 20
-## A deployment failing cooldown_failures times within cooldown_window_seconds is skipped for
-## cooldown_seconds while another deployment of the model remains, then probed by the next
-## request (0 failures = never). `llmgw providers` shows what is cooling down.
-# cooldown_failures = 3
-# cooldown_window_seconds = 60
-# cooldown_seconds = 30
-## A provider key refused (401/403) or out of quota rests this long; the next key takes over.
-# key_bench_seconds = 600
-## Requests of one agent session stay on the deployment that served it (upstream prompt caches
-## keep working) while it is healthy; forgotten after affinity_minutes without a request.
-# session_affinity = true
-# affinity_minutes = 60
-
-[caps]
-## Spend caps themselves are set with `llmgw cap set` (they live in the database, so a running
-## server picks them up at once). A model with no price cannot be bounded by a cap: "refuse"
-## it (402) while a cap applies, or "allow" it.
-# unpriced = "refuse"
-## Hard mode: end a running stream cleanly once its cost so far would take a cap past its limit.
-# hard = false
-
+// The tables with structure, as examples to uncomment.
+constexpr const char* k_structured = R"toml(
 ## Providers. Keys never go in this file: api_key_env names the environment variable that
 ## holds the key. Well-known names (openai, anthropic, gemini, openrouter, deepseek, groq,
 ## mistral, ollama, vllm, llamacpp) need no other field; azure and any other name need base_url.
@@ -168,10 +137,64 @@ constexpr const char* k_starter = R"toml(## llmgw configuration, written by `llm
 # max_output_tokens = 8192
 )toml";
 
+constexpr size_t k_width = 98; // "## " prose lines wrap before this column
+
+// One paragraph as "## " comment lines, wrapped before k_width.
+std::string prose(std::string_view paragraph) {
+  std::string out, line = "##";
+  for (size_t at = 0; at < paragraph.size();) {
+    const size_t end = std::min(paragraph.find(' ', at), paragraph.size());
+    const std::string_view word = paragraph.substr(at, end - at);
+    if (line.size() > 2 && line.size() + 1 + word.size() > k_width) {
+      out += line + "\n";
+      line = "##";
+    }
+    line += " " + std::string(word);
+    at = end + 1;
+  }
+  return out + line + "\n";
+}
+
+// "LLMGW_HOST, LLMGW_PORT, ..." or "--host, --port, ...": the env vars or flags of the table.
+std::string listed(std::string_view ConfigKey::*column) {
+  std::string out;
+  for (const auto& key : config_keys())
+    if (!(key.*column).empty()) out += (out.empty() ? "" : ", ") + std::string(key.*column);
+  return out;
+}
+
+std::string precedence() {
+  return "Precedence, lowest first: built-in defaults, this file, LLMGW_* environment variables (" +
+         listed(&ConfigKey::env) + "), flags of `llmgw serve` (" + listed(&ConfigKey::flag) +
+         "). `llmgw config show` prints every value and where it came from.";
+}
+
+// The keys of `section`, each with its doc and its default (or example) commented out.
+std::string section_keys(std::string_view section) {
+  std::string out;
+  if (!section.empty()) out += "\n[" + std::string(section) + "]\n";
+  for (const auto& intro : k_section_intros)
+    if (intro.section == section) out += prose(intro.text);
+  for (const auto& key : config_keys()) {
+    if (key.section != section) continue;
+    const KeyValue value = key.example.empty() ? key.default_value() : KeyValue{0, false, std::string(key.example)};
+    out += prose(key.doc) + "# " + std::string(key.name) + " = " + toml_key_value(key, value) + "\n";
+  }
+  return out;
+}
+
 } // namespace
 
 std::string starter_config() {
-  return k_starter;
+  std::string out =
+      prose(k_title) + "##\n" + prose(std::string(k_how) + " " + precedence()) + "##\n" + prose(k_inference) + "\n";
+  out += section_keys("");
+  std::vector<std::string_view> sections;
+  for (const auto& key : config_keys())
+    if (!key.section.empty() && std::find(sections.begin(), sections.end(), key.section) == sections.end())
+      sections.push_back(key.section);
+  for (auto section : sections) out += section_keys(section);
+  return out + k_structured;
 }
 
 } // namespace llmgw::core::config

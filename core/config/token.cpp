@@ -1,5 +1,6 @@
 #include "core/config/config.hpp"
 #include "core/config/config_detail.hpp"
+#include "core/config/private_files.hpp"
 #include "core/error.hpp"
 
 #include <array>
@@ -48,6 +49,8 @@ std::string generate_token() {
 } // namespace
 
 std::string ensure_token(const std::string& token_path) {
+  // A token that an older llmgw or the user left readable by others is made private before use.
+  secure_file_location(token_path);
   if (auto existing = read_token(token_path)) return *existing;
   const bool file_exists = std::ifstream(token_path).good(); // present but blank: replace it
   const std::string token = generate_token();

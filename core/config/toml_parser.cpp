@@ -1,6 +1,7 @@
 // The config.toml layer. The only translation unit that includes toml++ (it is heavy to compile).
 #include "core/config/config.hpp"
 #include "core/config/config_detail.hpp"
+#include "core/config/config_keys.hpp"
 #include "core/error.hpp"
 
 #include <algorithm>
@@ -12,21 +13,14 @@ namespace {
 
 using Keys = std::vector<std::string_view>;
 
-const Keys k_root_keys{"default_provider", "server", "caps", "routing", "providers", "models", "routes", "prices"};
-const Keys k_routing_keys{"attempts",          "backoff_ms",       "max_retry_after_seconds", "cooldown_failures",
-                          "cooldown_window_seconds", "cooldown_seconds", "key_bench_seconds",
-                          "session_affinity",  "affinity_minutes"};
+const Keys k_structured_roots{"providers", "models", "routes", "prices"};
 const Keys k_route_keys{"model", "agent", "background", "thinking", "tools", "min_prompt_tokens", "to"};
 const Keys k_deployment_keys{"to", "weight", "key_env"};
 const Keys k_key_strategies{"round_robin", "least_recent"};
-const Keys k_caps_keys{"unpriced", "hard"};
-const Keys k_unpriced_names{"refuse", "allow"};
-const Keys k_server_keys{"host", "port", "max_body_mb", "threads", "shutdown_grace_seconds",
-                         "connect_timeout_seconds", "read_timeout_seconds"};
-const Keys k_provider_keys{"kind",          "base_url",    "api_key_env", "key_strategy", "auth", "models",
-                            "responses_api", "api_version", "deployments"};
-const Keys k_price_keys{"provider", "input", "output", "cache_read", "cache_write_5m",
-                        "cache_write_1h", "max_input_tokens", "max_output_tokens"};
+const Keys k_provider_keys{"kind",   "base_url",      "api_key_env", "key_strategy", "auth",
+                           "models", "responses_api", "api_version", "deployments"};
+const Keys k_price_keys{"provider",       "input",          "output",           "cache_read",
+                        "cache_write_5m", "cache_write_1h", "max_input_tokens", "max_output_tokens"};
 const Keys k_kind_names{"openai", "anthropic", "openai_compatible", "gemini", "azure"};
 const Keys k_auth_names{"key", "client"};
 
@@ -45,10 +39,21 @@ std::string_view type_name(const toml::node& node) {
   }
 }
 
+// Every name allowed at the top level: the table's top-level keys and sections, then the tables
+// with structure.
+Keys root_keys() {
+  Keys names = config_key_names("");
+  for (const auto& key : config_keys())
+    if (!key.section.empty() && std::find(names.begin(), names.end(), key.section) == names.end())
+      names.push_back(key.section);
+  names.insert(names.end(), k_structured_roots.begin(), k_structured_roots.end());
+  return names;
+}
+
 Keys well_known_names() {
   Keys names;
-  for (std::string_view name : {"openai", "anthropic", "openrouter", "deepseek", "groq", "mistral",
-                                "ollama", "vllm", "llamacpp"})
+  for (std::string_view name :
+       {"openai", "anthropic", "openrouter", "deepseek", "groq", "mistral", "ollama", "vllm", "llamacpp"})
     names.push_back(name);
   return names;
 }
@@ -78,15 +83,10 @@ public:
       const toml::key& key = *key_ptr;
       const toml::node& node = *node_ptr;
       const std::string name(key.str());
-      if (name == "default_provider") {
-        m_config.default_provider = expect_string(node, name);
-        m_config.set_origin(name, m_config.default_provider, where(node.source(), key));
-      } else if (name == "server") {
-        parse_server(expect_table(node, name));
-      } else if (name == "routing") {
-        parse_routing(expect_table(node, name));
-      } else if (name == "caps") {
-        parse_caps(expect_table(node, name));
+      if (const ConfigKey* scalar = find_config_key(name); scalar && scalar->section.empty()) {
+        apply_key(m_config, *scalar, read_value(*scalar, node), where(node.source(), key));
+      } else if (!name.empty() && !config_key_names(name).empty()) { // [server], [routing], [caps]
+        parse_scalar_section(name, expect_table(node, name));
       } else if (name == "providers") {
         for (const auto& [provider, table] : in_file_order(expect_table(node, name))) {
           const std::string provider_name(provider->str());
@@ -104,7 +104,7 @@ public:
           parse_price(model_name, expect_table(*table, "prices." + model_name));
         }
       } else {
-        unknown_key(key, k_root_keys, "at the top level");
+        unknown_key(key, root_keys(), "at the top level");
       }
     }
   }
@@ -122,8 +122,8 @@ private:
     throw Error(where(region) + ": " + message);
   }
   [[noreturn]] void unknown_key(const toml::key& key, const Keys& allowed, const std::string& section) const {
-    fail(key.source(), "unknown key '" + std::string(key.str()) + "' " + section +
-                           detail::did_you_mean(key.str(), allowed));
+    fail(key.source(),
+         "unknown key '" + std::string(key.str()) + "' " + section + detail::did_you_mean(key.str(), allowed));
   }
   [[noreturn]] void wrong_type(const toml::node& node, const std::string& key, std::string_view wanted) const {
     fail(node.source(), key + " must be " + std::string(wanted) + ", not " + std::string(type_name(node)));
@@ -141,8 +141,8 @@ private:
     const auto* value = node.as_integer();
     if (!value) wrong_type(node, key, "an integer");
     if (value->get() < min || value->get() > max)
-      fail(node.source(), key + " " + std::to_string(value->get()) + " is out of range (" +
-                              std::to_string(min) + "-" + std::to_string(max) + ")");
+      fail(node.source(), key + " " + std::to_string(value->get()) + " is out of range (" + std::to_string(min) + "-" +
+                              std::to_string(max) + ")");
     return value->get();
   }
   std::vector<std::string> expect_strings(const toml::node& node, const std::string& key) const {
@@ -173,90 +173,48 @@ private:
     return url;
   }
 
-  void parse_server(const toml::table& table) {
-    ServerConfig& server = m_config.server;
-    for (const auto& [key_ptr, node_ptr] : in_file_order(table)) {
-      const toml::key& key = *key_ptr;
-      const toml::node& node = *node_ptr;
-      const std::string field(key.str());
-      const std::string dotted = "server." + field;
-      if (field == "host") {
-        server.host = expect_string(node, dotted);
-        if (server.host.empty()) fail(node.source(), "server.host must not be empty");
-      } else if (field == "port") {
-        server.port = static_cast<int>(expect_int(node, dotted, 0, 65535));
-      } else if (field == "max_body_mb") {
-        server.max_body_bytes = expect_int(node, dotted, 1, 4096) * 1024 * 1024;
-      } else if (field == "threads") {
-        server.threads = static_cast<int>(expect_int(node, dotted, 0, 1024));
-      } else if (field == "shutdown_grace_seconds") {
-        server.shutdown_grace_seconds = static_cast<int>(expect_int(node, dotted, 0, 3600));
-      } else if (field == "connect_timeout_seconds") {
-        server.connect_timeout_seconds = static_cast<int>(expect_int(node, dotted, 1, 600));
-      } else if (field == "read_timeout_seconds") {
-        server.read_timeout_seconds = static_cast<int>(expect_int(node, dotted, 1, 86400));
-      } else {
-        unknown_key(key, k_server_keys, "in [server]");
-      }
-      m_config.set_origin(dotted, detail::server_value(server, field), where(node.source(), key));
-    }
-  }
-
   bool expect_bool(const toml::node& node, const std::string& key) const {
     if (const auto* flag = node.as_boolean()) return flag->get();
     wrong_type(node, key, "a boolean");
   }
 
-  void parse_routing(const toml::table& table) {
-    RoutingConfig& routing = m_config.routing;
-    struct IntField {
-      std::string_view name;
-      int* value;
-      int64_t min, max;
-    };
-    const IntField fields[] = {
-        {"attempts", &routing.attempts, 1, 10},
-        {"backoff_ms", &routing.backoff_ms, 0, 60'000},
-        {"max_retry_after_seconds", &routing.max_retry_after_seconds, 0, 3600},
-        {"cooldown_failures", &routing.cooldown_failures, 0, 1000},
-        {"cooldown_window_seconds", &routing.cooldown_window_seconds, 1, 86'400},
-        {"cooldown_seconds", &routing.cooldown_seconds, 1, 86'400},
-        {"key_bench_seconds", &routing.key_bench_seconds, 1, 7 * 86'400},
-        {"affinity_minutes", &routing.affinity_minutes, 1, 7 * 24 * 60},
-    };
+  // [server], [routing], [caps]: every key is a row of config_keys().
+  void parse_scalar_section(const std::string& section, const toml::table& table) {
     for (const auto& [key_ptr, node_ptr] : in_file_order(table)) {
-      const std::string field(key_ptr->str());
-      const std::string dotted = "routing." + field;
-      std::string shown;
-      if (field == "session_affinity") {
-        routing.session_affinity = expect_bool(*node_ptr, dotted);
-        shown = routing.session_affinity ? "true" : "false";
-      }
-      for (const auto& entry : fields)
-        if (entry.name == field) shown = std::to_string(*entry.value = static_cast<int>(expect_int(*node_ptr, dotted, entry.min, entry.max)));
-      if (shown.empty()) unknown_key(*key_ptr, k_routing_keys, "in [routing]");
-      m_config.set_origin(dotted, shown, where(node_ptr->source(), *key_ptr));
+      const ConfigKey* key = find_config_key(section + "." + std::string(key_ptr->str()));
+      if (key == nullptr) unknown_key(*key_ptr, config_key_names(section), "in [" + section + "]");
+      apply_key(m_config, *key, read_value(*key, *node_ptr), where(node_ptr->source(), *key_ptr));
     }
   }
 
-  void parse_caps(const toml::table& table) {
-    for (const auto& [key_ptr, node_ptr] : in_file_order(table)) {
-      const std::string field(key_ptr->str());
-      if (field == "hard") {
-        const auto* flag = node_ptr->as_boolean();
-        if (flag == nullptr) wrong_type(*node_ptr, "caps.hard", "a boolean");
-        m_config.caps.hard = flag->get();
-        m_config.set_origin("caps.hard", m_config.caps.hard ? "true" : "false", where(node_ptr->source(), *key_ptr));
-        continue;
-      }
-      if (field != "unpriced") unknown_key(*key_ptr, k_caps_keys, "in [caps]");
-      const std::string value = expect_string(*node_ptr, "caps.unpriced");
-      if (value != "refuse" && value != "allow")
-        fail(node_ptr->source(), "caps.unpriced must be \"refuse\" or \"allow\", not '" + value + "'" +
-                                     detail::did_you_mean(value, k_unpriced_names));
-      m_config.caps.allow_unpriced = value == "allow";
-      m_config.set_origin("caps.unpriced", value, where(node_ptr->source(), *key_ptr));
+  // The node as a value of `key`: its type, range or words checked.
+  KeyValue read_value(const ConfigKey& key, const toml::node& node) const {
+    const std::string dotted = key.dotted();
+    const KeyShape& shape = key.shape;
+    switch (shape.type) {
+    case KeyType::integer: return KeyValue{expect_int(node, dotted, shape.min, shape.max), false, {}};
+    case KeyType::boolean: return KeyValue{0, expect_bool(node, dotted), {}};
+    case KeyType::text: return KeyValue{0, false, expect_text(key, node)};
+    case KeyType::choice: return KeyValue{0, false, expect_choice(key, node)};
     }
+    fail(node.source(), dotted + " has a type llmgw cannot read");
+  }
+
+  std::string expect_text(const ConfigKey& key, const toml::node& node) const {
+    const std::string dotted = key.dotted();
+    std::string text = expect_string(node, dotted);
+    if (static_cast<int64_t>(text.size()) < key.shape.min) fail(node.source(), dotted + " must not be empty");
+    return text;
+  }
+
+  std::string expect_choice(const ConfigKey& key, const toml::node& node) const {
+    const std::string dotted = key.dotted();
+    std::string word = expect_string(node, dotted);
+    const auto& words = key.shape.choices;
+    if (std::find(words.begin(), words.end(), word) == words.end())
+      fail(node.source(), dotted + " must be " + describe_choices(key) + ", not '" + word + "'" +
+                              detail::did_you_mean(word, Keys(words.begin(), words.end())));
+    return word;
   }
 
   void parse_provider(const std::string& name, const toml::table& table) {
@@ -276,8 +234,8 @@ private:
     m_config.providers.push_back(std::move(provider));
   }
 
-  void apply_provider_field(ProviderConfig& provider, detail::ProviderOrigins& origins,
-                            const toml::key& key, const toml::node& node) {
+  void apply_provider_field(ProviderConfig& provider, detail::ProviderOrigins& origins, const toml::key& key,
+                            const toml::node& node) {
     const std::string field(key.str());
     const std::string dotted = "providers." + provider.name + "." + field;
     const std::string origin = where(node.source(), key);
@@ -297,12 +255,13 @@ private:
       origins.base_url = origin;
     } else if (field == "api_key_env") {
       // One env var, or a list of them: several keys for one provider.
-      std::vector<std::string> envs = node.is_array() ? expect_strings(node, dotted)
-                                                      : std::vector<std::string>{expect_string(node, dotted)};
+      std::vector<std::string> envs =
+          node.is_array() ? expect_strings(node, dotted) : std::vector<std::string>{expect_string(node, dotted)};
       if (envs.empty()) fail(node.source(), dotted + " must name at least one environment variable");
       provider.api_key_env = envs.front();
       provider.more_keys.clear();
-      for (size_t i = 1; i < envs.size(); ++i) provider.more_keys.push_back({envs[i], detail::env_value(envs[i].c_str())});
+      for (size_t i = 1; i < envs.size(); ++i)
+        provider.more_keys.push_back({envs[i], detail::env_value(envs[i].c_str())});
       origins.api_key_env = origin;
     } else if (field == "key_strategy") {
       const std::string strategy = expect_string(node, dotted);
@@ -313,8 +272,8 @@ private:
     } else if (field == "auth") {
       const std::string auth = expect_string(node, dotted);
       if (auth != "key" && auth != "client")
-        fail(node.source(), dotted + " must be \"key\" or \"client\", not '" + auth + "'" +
-                                detail::did_you_mean(auth, k_auth_names));
+        fail(node.source(),
+             dotted + " must be \"key\" or \"client\", not '" + auth + "'" + detail::did_you_mean(auth, k_auth_names));
       provider.forward_client_auth = auth == "client";
       origins.auth = origin;
     } else if (field == "models") {
@@ -330,7 +289,8 @@ private:
       origins.api_version = origin;
     } else if (field == "deployments") {
       for (const auto& [model, deployment] : expect_table(node, dotted))
-        provider.deployments[std::string(model.str())] = expect_string(deployment, dotted + "." + std::string(model.str()));
+        provider.deployments[std::string(model.str())] =
+            expect_string(deployment, dotted + "." + std::string(model.str()));
       origins.deployments = origin;
     } else {
       unknown_key(key, k_provider_keys, "in [providers." + provider.name + "]");
@@ -347,12 +307,15 @@ private:
     } else {
       for (const auto& [key, value] : *table) {
         const std::string field(key.str());
-        if (field == "to") deployment.target = expect_string(value, dotted + ".to");
-        else if (field == "weight") deployment.weight = static_cast<int>(expect_int(value, dotted + ".weight", 0, 1'000'000));
+        if (field == "to")
+          deployment.target = expect_string(value, dotted + ".to");
+        else if (field == "weight")
+          deployment.weight = static_cast<int>(expect_int(value, dotted + ".weight", 0, 1'000'000));
         else if (field == "key_env") {
           deployment.key_env = expect_string(value, dotted + ".key_env");
           deployment.key = detail::env_value(deployment.key_env.c_str());
-        } else unknown_key(key, k_deployment_keys, "in " + dotted);
+        } else
+          unknown_key(key, k_deployment_keys, "in " + dotted);
       }
       if (deployment.target.empty()) fail(node.source(), dotted + " needs to = \"provider/model\"");
     }
@@ -361,7 +324,8 @@ private:
   }
 
   // A string or a list of deployments; `shown` gets them for `llmgw config show`.
-  std::vector<Deployment> parse_deployments(const toml::node& node, const std::string& dotted, std::string& shown) const {
+  std::vector<Deployment> parse_deployments(const toml::node& node, const std::string& dotted,
+                                            std::string& shown) const {
     std::vector<Deployment> list;
     if (const auto* array = node.as_array()) {
       for (const auto& item : *array) list.push_back(parse_deployment(item, dotted + " item"));
@@ -405,16 +369,25 @@ private:
       const std::string field(key_ptr->str());
       const toml::node& node = *node_ptr;
       const std::string name = dotted + "." + field;
-      if (field == "model") rule.model = expect_string(node, name);
-      else if (field == "agent") rule.agent = expect_string(node, name);
-      else if (field == "background") rule.background = expect_bool(node, name);
-      else if (field == "thinking") rule.thinking = expect_bool(node, name);
-      else if (field == "tools") rule.tools = expect_bool(node, name);
-      else if (field == "min_prompt_tokens") rule.min_prompt_tokens = expect_int(node, name, 0, k_max_tokens);
-      else if (field == "to") rule.to = parse_deployments(node, name, shown);
-      else unknown_key(*key_ptr, k_route_keys, "in [[routes]]");
+      if (field == "model")
+        rule.model = expect_string(node, name);
+      else if (field == "agent")
+        rule.agent = expect_string(node, name);
+      else if (field == "background")
+        rule.background = expect_bool(node, name);
+      else if (field == "thinking")
+        rule.thinking = expect_bool(node, name);
+      else if (field == "tools")
+        rule.tools = expect_bool(node, name);
+      else if (field == "min_prompt_tokens")
+        rule.min_prompt_tokens = expect_int(node, name, 0, k_max_tokens);
+      else if (field == "to")
+        rule.to = parse_deployments(node, name, shown);
+      else
+        unknown_key(*key_ptr, k_route_keys, "in [[routes]]");
     }
-    if (rule.to.empty()) fail(table.source(), dotted + " needs to = [\"provider/model\", ...] (where matching requests go)");
+    if (rule.to.empty())
+      fail(table.source(), dotted + " needs to = [\"provider/model\", ...] (where matching requests go)");
     m_config.set_origin(dotted, describe(rule) + " -> " + shown, rule.origin);
     m_config.routes.push_back(std::move(rule));
   }

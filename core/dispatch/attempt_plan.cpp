@@ -13,7 +13,13 @@ constexpr int k_max_key_switches = 16;
 
 bool retryable(int status) {
   switch (status) {
-  case 408: case 429: case 500: case 502: case 503: case 504: case 529: return true;
+  case 408:
+  case 429:
+  case 500:
+  case 502:
+  case 503:
+  case 504:
+  case 529: return true;
   default: return false;
   }
 }

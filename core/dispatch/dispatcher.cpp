@@ -1,5 +1,7 @@
 #include "core/dispatch/dispatcher.hpp"
 
+#include "core/providers/provider.hpp"
+
 #include <charconv>
 #include <cstdio>
 #include <random>
@@ -24,15 +26,6 @@ std::string failure_text(const routing::RouteResult& deployment, const Answer& a
 
 } // namespace
 
-std::string key_trouble(int status, std::string_view body) {
-  if (status == 401 || status == 403) return "refused (HTTP " + std::to_string(status) + ")";
-  if (status == 402) return "out of credit (HTTP 402)";
-  for (std::string_view phrase : {"insufficient_quota", "exceeded your current quota", "credit balance is too low"})
-    if (body.find(phrase) != std::string_view::npos) return "out of quota (HTTP " + std::to_string(status) + ")";
-  if (status == 429) return "rate limited (HTTP 429)";
-  return "";
-}
-
 int retry_after_seconds(const httplib::Headers& headers) {
   auto it = headers.find("retry-after");
   if (it == headers.end()) return 0;
@@ -54,8 +47,8 @@ Dispatched Dispatcher::run(const std::vector<routing::RouteResult>& deployments,
     Answer answer = m_upstream.exchange(std::move(prepared.exchange));
     const int64_t latency = ms_since(started);
     TryOutcome outcome{answer.connected, answer.status, retry_after_seconds(answer.headers), false};
-    outcome.next_key = bench_key(deployment, prepared.key_index, answer, outcome.retry_after_seconds, policy,
-                                 out.attempts, latency);
+    outcome.next_key =
+        bench_key(deployment, prepared.key_index, answer, outcome.retry_after_seconds, policy, out.attempts, latency);
     const Step next = plan.next(outcome);
     if (next.kind == Step::Kind::deliver) {
       judge(deployment, answer, policy, pin);
@@ -67,8 +60,8 @@ Dispatched Dispatcher::run(const std::vector<routing::RouteResult>& deployments,
     }
     if (!outcome.next_key) {
       judge(deployment, answer, policy, pin);
-      out.attempts.push_back(
-          {deployment.provider->name, deployment.upstream_model, answer.status, latency, failure_text(deployment, answer)});
+      out.attempts.push_back({deployment.provider->name, deployment.upstream_model, answer.status, latency,
+                              failure_text(deployment, answer)});
     }
     if (answer.stream) answer.stream->finish(); // never: only 2xx answers stream, and those are delivered
     step = next;
@@ -79,9 +72,9 @@ bool Dispatcher::bench_key(const routing::RouteResult& deployment, size_t key_in
                            int retry_after, const config::RoutingConfig& policy, std::vector<Attempt>& attempts,
                            int64_t latency_ms) {
   if (key_index == SIZE_MAX || !answer.connected || answer.status < 400) return false;
-  const std::string trouble = key_trouble(answer.status, answer.body);
-  if (trouble.empty()) return false;
   const auto& provider = *deployment.provider;
+  const std::string trouble = providers::adapter_for(provider.kind).key_trouble(answer.status, answer.body);
+  if (trouble.empty()) return false;
   // A rate-limited key rests until its retry-after (10 s when none); the others for key_bench_seconds.
   const bool rate_limited = answer.status == 429 && trouble.rfind("rate", 0) == 0;
   const int rest = rate_limited ? (retry_after > 0 ? retry_after : 10) : policy.key_bench_seconds;
@@ -90,12 +83,13 @@ bool Dispatcher::bench_key(const routing::RouteResult& deployment, size_t key_in
   std::fprintf(stderr, "llmgw: provider '%s' key %s %s: benched for %ds, using the next key\n", provider.name.c_str(),
                env.c_str(), trouble.c_str(), rest);
   // The key's fault, not the deployment's: no cool-down.
-  attempts.push_back({provider.name, deployment.upstream_model, answer.status, latency_ms, "key " + env + " " + trouble + ": next key"});
+  attempts.push_back({provider.name, deployment.upstream_model, answer.status, latency_ms,
+                      "key " + env + " " + trouble + ": next key"});
   return true;
 }
 
-void Dispatcher::judge(const routing::RouteResult& deployment, const Answer& answer, const config::RoutingConfig& policy,
-                       const std::string& pin) {
+void Dispatcher::judge(const routing::RouteResult& deployment, const Answer& answer,
+                       const config::RoutingConfig& policy, const std::string& pin) {
   const std::string id = deployment.id();
   if (!answer.connected || retryable(answer.status)) {
     m_health.failed(id, failure_text(deployment, answer), m_clock.now_ms(), policy);

@@ -29,16 +29,13 @@ struct Dispatched {
   std::vector<Attempt> attempts; // every try, in order
 };
 
-// Why a provider key should rest, "" when the answer says nothing about the key: refused (401,
-// 403), out of credit or quota, or rate limited (only worth it when another key can go instead).
-std::string key_trouble(int status, std::string_view body);
-
 // retry-after in seconds (delta form); 0 when absent or an HTTP date.
 int retry_after_seconds(const httplib::Headers& headers);
 
 class Dispatcher {
 public:
-  Dispatcher(Upstream& upstream, Clock& clock, routing::Health& health) : m_upstream(upstream), m_clock(clock), m_health(health) {}
+  Dispatcher(Upstream& upstream, Clock& clock, routing::Health& health)
+      : m_upstream(upstream), m_clock(clock), m_health(health) {}
 
   using Prepare = std::function<PreparedTry(const routing::RouteResult&)>;
   // Try `deployments` in order under `policy`. `pin`: the session-and-model key a success pins to

@@ -12,8 +12,9 @@ StreamRelay::StreamRelay(http::ThreadPool& readers, http::UpstreamPool::Lease le
                          Settings settings)
     : m_lease(std::move(lease)), m_request(std::move(request)), m_client_format(settings.formats.client),
       m_hide_usage_chunk(settings.hide_usage_chunk), m_keepalive_interval(settings.keepalive_interval),
-      m_max_body_bytes(settings.max_body_bytes), m_secret(std::move(settings.secret)), m_guard(std::move(settings.guard)),
-      m_readers(readers), m_observer(settings.formats.upstream), m_translator(std::move(settings.translator)) {}
+      m_max_body_bytes(settings.max_body_bytes), m_secret(std::move(settings.secret)),
+      m_guard(std::move(settings.guard)), m_readers(readers), m_observer(settings.formats.upstream),
+      m_translator(std::move(settings.translator)) {}
 
 StreamRelay::~StreamRelay() { finish(); }
 
@@ -64,8 +65,10 @@ bool StreamRelay::on_head(const httplib::Response& response) {
 
 void StreamRelay::relay_event(const http::SseEvent& event, std::string& out, bool at_end) {
   auto info = m_observer.observe_event(event);
-  if (m_translator) m_translator->feed(event, out);
-  else if ((!at_end || m_observer.complete()) && !(m_hide_usage_chunk && info.usage_only_chunk)) out.append(event.raw);
+  if (m_translator)
+    m_translator->feed(event, out);
+  else if ((!at_end || m_observer.complete()) && !(m_hide_usage_chunk && info.usage_only_chunk))
+    out.append(event.raw);
 }
 
 void StreamRelay::fail_stream(std::string& out, int status, const std::string& message) {
@@ -95,8 +98,7 @@ bool StreamRelay::on_data(const char* data, size_t size) {
     broken = true;
   }
   policy::redact_in_place(out, m_secret);
-  std::optional<std::string> stop =
-      m_guard && !broken && !m_observer.complete() ? m_guard(m_observer) : std::nullopt;
+  std::optional<std::string> stop = m_guard && !broken && !m_observer.complete() ? m_guard(m_observer) : std::nullopt;
   std::unique_lock lock(m_mutex);
   m_pending += out;
   if (broken) {
@@ -167,9 +169,9 @@ bool StreamRelay::pump(httplib::DataSink& sink) {
   // Wait in short slices so that a client that hangs up during upstream silence is noticed
   // (and the upstream, which keeps billing, cancelled) within a fraction of a second.
   // The first call waits only briefly, then lets the head go alone (a zero-length write).
-  auto keepalive_at = std::chrono::steady_clock::now() +
-                      (m_head_flushed ? std::chrono::duration_cast<std::chrono::milliseconds>(m_keepalive_interval)
-                                      : k_head_coalesce);
+  auto keepalive_at =
+      std::chrono::steady_clock::now() +
+      (m_head_flushed ? std::chrono::duration_cast<std::chrono::milliseconds>(m_keepalive_interval) : k_head_coalesce);
   auto ready = [&] { return !m_pending.empty() || m_done || m_aborted; };
   while (!ready() && std::chrono::steady_clock::now() < keepalive_at) {
     m_cv.wait_until(lock, std::min(keepalive_at, std::chrono::steady_clock::now() + k_liveness_check), ready);

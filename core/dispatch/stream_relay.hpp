@@ -42,15 +42,14 @@ public:
   // How the relay reads and rewrites what it relays.
   struct Settings {
     Formats formats;
-    bool hide_usage_chunk = false;            // drop the usage-only Chat chunk llmgw asked for
+    bool hide_usage_chunk = false; // drop the usage-only Chat chunk llmgw asked for
     std::chrono::seconds keepalive_interval{15};
     size_t max_body_bytes = 64u * 1024 * 1024; // a whole (non-stream) answer read past this fails
-    std::string secret;                       // the provider key: never relayed, even if echoed
+    std::string secret;                        // the provider key: never relayed, even if echoed
     Guard guard;
     std::unique_ptr<translate::StreamTranslator> translator;
   };
-  StreamRelay(http::ThreadPool& readers, http::UpstreamPool::Lease lease, httplib::Request request,
-              Settings settings);
+  StreamRelay(http::ThreadPool& readers, http::UpstreamPool::Lease lease, httplib::Request request, Settings settings);
   ~StreamRelay();
   StreamRelay(const StreamRelay&) = delete;
   StreamRelay& operator=(const StreamRelay&) = delete;

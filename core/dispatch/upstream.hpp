@@ -16,12 +16,12 @@ namespace llmgw::core::dispatch {
 
 // What a provider answered, read as far as the dispatcher needs before deciding on another try.
 struct Answer {
-  bool connected = false;  // false: no HTTP answer (see error)
-  std::string error;       // in words, when not connected
+  bool connected = false; // false: no HTTP answer (see error)
+  std::string error;      // in words, when not connected
   int status = 0;
   httplib::Headers headers;
-  std::string body;        // the whole body of an answer that is not an event stream
-  bool too_large = false;  // that body was longer than the limit and was not read
+  std::string body;       // the whole body of an answer that is not an event stream
+  bool too_large = false; // that body was longer than the limit and was not read
   // A 2xx event stream, still being read: relayed to the client as it arrives.
   std::shared_ptr<StreamRelay> stream;
 };

@@ -4,11 +4,18 @@
 // httplib's costs a poll() before every read and write, splits every response into a head and a
 // body send, wakes each idle keep-alive connection every 10 ms and reads bodies 4 KB at a time.
 //
-// Model: one thread per open connection, taken from a ThreadPool that grows on demand up to
-// max_threads and shrinks when idle. Sockets are blocking with kernel timeouts (SO_RCVTIMEO /
-// SO_SNDTIMEO), so a kept-alive connection waiting for its next request costs no CPU and a
-// request costs one recv and one sendmsg (head and body together). Streams use the chunked
-// content provider of httplib::Response (always sent chunked): one sendmsg per chunk.
+// Model: a connection holds a thread only while a request is being answered. Between requests
+// the ConnectionPoller (connection_poller.hpp, on the thread that calls serve()) watches it with
+// epoll, reads its next head without blocking and hands it to a thread from a ThreadPool (up to
+// max_threads, growing on demand, shrinking when idle) once the head is whole; so idle and
+// slowly-sending clients cost no thread, and a head must arrive within head_timeout_seconds. The
+// thread reads the body (within body_timeout_seconds), runs the handler, writes the answer in one
+// sendmsg (head and body together), and waits next_request_wait_ms on its own for the next
+// request before giving the connection back to the poller, so back-to-back requests on a
+// kept-alive connection cost one blocking recv each, as with a thread per connection. Streams
+// use the chunked content provider of httplib::Response (always sent chunked): one sendmsg per
+// chunk; a stream keeps its thread to its end.
+#include "core/http/connection_poller.hpp"
 #include "core/http/thread_pool.hpp"
 
 #include <httplib.h>
@@ -16,17 +23,19 @@
 #include <atomic>
 #include <cstddef>
 #include <functional>
-#include <mutex>
+#include <memory>
 #include <string>
-#include <unordered_set>
 
 namespace llmgw::core::http {
 
 struct ServerLimits {
   size_t max_body_bytes = 32u * 1024 * 1024;
-  int max_threads = 128;         // connections served at once; more wait to be picked up
-  int keep_alive_seconds = 5;    // advertised in Keep-Alive; the server waits twice that
-  int write_timeout_seconds = 60;
+  int max_threads = 128;          // requests answered at once; more wait for a thread
+  int keep_alive_seconds = 5;     // advertised in Keep-Alive; an idle connection is closed after twice that
+  int head_timeout_seconds = 10;  // a request head arrives whole within this of the accept (or of its first byte)
+  int body_timeout_seconds = 60;  // a request body arrives whole within this of its head, however it trickles
+  int write_timeout_seconds = 60; // a client that reads nothing for this long is dropped
+  int next_request_wait_ms = 50;  // a thread's own wait for a kept-alive connection's next request
 };
 
 class HttpServer {
@@ -41,27 +50,28 @@ public:
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  // Listen on host:port (0 = a free port). Returns the port, or -1 when it cannot.
+  // Listen on host:port (0 = a free port). Returns the port, or -1 when it cannot. Raises the
+  // process's open-file limit to its hard limit, so thousands of connections fit.
   int bind(const std::string& host, int port);
-  // Accept connections until stop(). Call once, after bind().
+  // Accept and watch connections until stop(). Call once, after bind().
   void serve();
   // Stop accepting, close every connection (a request being answered finishes first) and wait
-  // for the connection threads to end.
+  // for serve() to return and for the connection threads to end.
   void stop();
 
 private:
-  void submit(int fd);
-  void serve_connection(int fd);
-  void forget(int fd);
+  void prepare_socket(int fd) const;
+  void dispatch(std::unique_ptr<Connection> connection);
+  void serve_connection(std::unique_ptr<Connection> connection);
+  bool answer(Connection& connection, wire::ReadResult read, const std::string& head);
+  wire::Fill await_next_request(Connection& connection);
 
   ServerLimits m_limits;
   Handler m_handler, m_refusal;
   std::atomic<int> m_listen{-1};
   std::atomic<bool> m_stopping{false};
-
-  std::mutex m_mutex;
-  std::unordered_set<int> m_open; // accepted and not yet closed (stop() shuts them down)
-  ThreadPool m_threads;           // declared last: it ends first, while the rest is still there
+  ConnectionPoller m_poller; // before m_threads: the threads hand connections back to it
+  ThreadPool m_threads;      // declared last: it ends first, while the rest is still there
 };
 
 } // namespace llmgw::core::http

@@ -64,8 +64,10 @@ bool no_proxy_matches(const std::string& list, const std::string& host) {
     start = end + 1;
     if (entry.empty()) continue;
     if (entry == "*") return true;
-    if (entry.front() == '[') entry = entry.substr(1, entry.find(']') - 1); // [::1]:443
-    else if (std::count(entry.begin(), entry.end(), ':') == 1) entry = entry.substr(0, entry.find(':'));
+    if (entry.front() == '[')
+      entry = entry.substr(1, entry.find(']') - 1); // [::1]:443
+    else if (std::count(entry.begin(), entry.end(), ':') == 1)
+      entry = entry.substr(0, entry.find(':'));
     if (entry.rfind("*.", 0) == 0) entry = entry.substr(1);
     if (entry.front() == '.') entry = entry.substr(1);
     if (entry.empty()) continue;

@@ -81,8 +81,10 @@ size_t SseParser::scan(std::string_view buf, const Callback& on_block, bool firs
     }
     size_t next = end + 1;
     if (buf[end] == '\r') {
-      if (next == buf.size()) m_skip_lf = true;
-      else if (buf[next] == '\n') ++next;
+      if (next == buf.size())
+        m_skip_lf = true;
+      else if (buf[next] == '\n')
+        ++next;
     }
     size_t begin = line;
     if (m_at_start) {
@@ -132,8 +134,10 @@ void SseParser::dispatch(std::string_view block, const Callback& on_block) {
   event.raw = block;
   event.event = block.substr(m_event.offset, m_event.size);
   event.has_data = m_data_lines > 0;
-  if (m_data_lines == 1) event.data = block.substr(m_data.offset, m_data.size);
-  else if (m_data_lines > 1) event.data = m_joined;
+  if (m_data_lines == 1)
+    event.data = block.substr(m_data.offset, m_data.size);
+  else if (m_data_lines > 1)
+    event.data = m_joined;
   on_block(event);
   reset_block();
 }

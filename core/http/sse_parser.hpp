@@ -50,8 +50,8 @@ private:
   Span m_data;             // the only "data:" value while there is just one
   std::string m_joined;    // "data:" values joined with '\n' once there are two or more
   int m_data_lines = 0;
-  bool m_skip_lf = false;  // last byte was CR: a following LF belongs to it
-  bool m_at_start = true;  // BOM is stripped only at the very start
+  bool m_skip_lf = false; // last byte was CR: a following LF belongs to it
+  bool m_at_start = true; // BOM is stripped only at the very start
 };
 
 } // namespace llmgw::core::http

@@ -1,8 +1,8 @@
 #pragma once
 // Threads started on demand and kept between tasks: the server's connection threads (one per
-// open connection) and the readers of upstream streams (one per open stream) both come from one.
-// A task never waits behind a busy thread while fewer than max_threads run: the pool grows
-// instead, so a long stream or a kept-alive connection never holds up another. A thread idle for
+// request being answered) and the readers of upstream streams (one per open stream) both come
+// from one. A task never waits behind a busy thread while fewer than max_threads run: the pool
+// grows instead, so a long stream never holds up another. A thread idle for
 // a minute ends, so an idle gateway holds only the threads it needed recently.
 #include <chrono>
 #include <condition_variable>

@@ -208,7 +208,8 @@ bool UpstreamClient::exchange(const httplib::Request& request, httplib::Response
     }
     size_t line_end = text.find('\n');
     if (!parse_status_line(std::string_view(text).substr(0, line_end), response) ||
-        (line_end != std::string::npos && !wire::parse_header_lines(std::string_view(text).substr(line_end + 1), response.headers))) {
+        (line_end != std::string::npos &&
+         !wire::parse_header_lines(std::string_view(text).substr(line_end + 1), response.headers))) {
       error = httplib::Error::Read;
       return false;
     }
@@ -229,8 +230,9 @@ bool UpstreamClient::exchange(const httplib::Request& request, httplib::Response
     if (!more) error = httplib::Error::Canceled;
     return more;
   };
-  bool keep = !wire::lists_token(response.get_header_value("Connection"), "close") &&
-              (response.version != "HTTP/1.0" || wire::lists_token(response.get_header_value("Connection"), "keep-alive"));
+  bool keep =
+      !wire::lists_token(response.get_header_value("Connection"), "close") &&
+      (response.version != "HTTP/1.0" || wire::lists_token(response.get_header_value("Connection"), "keep-alive"));
   bool ok = true;
   const bool no_body = request.method == "HEAD" || response.status == 204 || response.status == 304;
   auto length = wire::parse_decimal(response.get_header_value("Content-Length"));

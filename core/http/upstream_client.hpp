@@ -44,7 +44,7 @@ private:
   bool exchange(const httplib::Request& request, httplib::Response& response, httplib::Error& error, bool& retry);
 
   std::unique_ptr<httplib::Client> m_tls;
-  HostPort m_target;        // where to connect
+  HostPort m_target;         // where to connect
   std::string m_host_header; // the origin's authority as written, for the Host header
   UpstreamTimeouts m_timeouts;
   std::mutex m_fd_mutex; // guards closing m_fd against stop() shutting it down

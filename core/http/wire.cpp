@@ -12,9 +12,12 @@ bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && ::strncasecmp(a.data(), b.data(), a.size()) == 0;
 }
 
-void set_timeout(int fd, int option, int seconds) {
+void set_timeout(int fd, int option, int seconds) { set_timeout_ms(fd, option, seconds * 1000); }
+
+void set_timeout_ms(int fd, int option, int milliseconds) {
   timeval tv{};
-  tv.tv_sec = seconds;
+  tv.tv_sec = milliseconds / 1000;
+  tv.tv_usec = (milliseconds % 1000) * 1000;
   ::setsockopt(fd, SOL_SOCKET, option, &tv, sizeof tv);
 }
 
@@ -86,50 +89,80 @@ bool parse_header_lines(std::string_view lines, httplib::Headers& headers) {
     if (line.empty()) break;
     // A name is a token (no spaces before the colon); obsolete line folding is refused.
     size_t colon = line.find(':');
-    if (colon == 0 || colon == std::string_view::npos || line.substr(0, colon).find_first_of(" \t") != std::string_view::npos)
+    if (colon == 0 || colon == std::string_view::npos ||
+        line.substr(0, colon).find_first_of(" \t") != std::string_view::npos)
       return false;
     headers.emplace(std::string(line.substr(0, colon)), std::string(trim(line.substr(colon + 1))));
   }
   return true;
 }
 
-bool SocketReader::fill() {
+Fill SocketReader::receive(int flags) {
   char chunk[k_read_chunk];
   for (;;) {
-    ssize_t got = ::recv(m_fd, chunk, sizeof chunk, 0);
+    ssize_t got = ::recv(m_fd, chunk, sizeof chunk, flags);
     if (got > 0) {
       m_in.append(chunk, static_cast<size_t>(got));
-      return true;
+      return Fill::data;
     }
     if (got < 0 && errno == EINTR) continue;
-    return false; // closed, reset, or the read timeout passed
+    return got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) ? Fill::timeout : Fill::closed;
   }
 }
 
-ReadResult SocketReader::read_head(std::string& head) {
-  size_t scanned = 0;
+// After a socket timeout: whether a deadline is set and still ahead.
+bool SocketReader::wait_again() const { return m_deadline && std::chrono::steady_clock::now() < *m_deadline; }
+
+bool SocketReader::fill() {
+  // A peer trickling bytes never lets the socket time out: the deadline is checked before each read.
+  if (m_deadline && std::chrono::steady_clock::now() >= *m_deadline) return false;
   for (;;) {
-    // Tolerate blank lines before a message (RFC 9112 §2.2).
-    size_t start = m_in.find_first_not_of("\r\n");
-    if (start == std::string::npos) {
-      m_in.clear();
-      scanned = 0;
-    } else if (start > 0) {
-      m_in.erase(0, start);
-      scanned = 0;
-    }
-    for (size_t at = m_in.find('\n', scanned); at != std::string::npos; at = m_in.find('\n', at + 1)) {
-      size_t end = at + 1 < m_in.size() && m_in[at + 1] == '\n'                               ? at + 2
-                   : at + 2 < m_in.size() && m_in[at + 1] == '\r' && m_in[at + 2] == '\n' ? at + 3
-                                                                                            : 0;
-      if (end == 0) continue;
-      if (end > k_max_head_bytes) return ReadResult::too_large;
-      head.assign(m_in, 0, at + 1);
-      m_in.erase(0, end);
-      return ReadResult::ok;
-    }
-    scanned = m_in.size() > 3 ? m_in.size() - 3 : 0;
-    if (m_in.size() > k_max_head_bytes) return ReadResult::too_large;
+    Fill got = receive();
+    if (got == Fill::data) return true;
+    if (got == Fill::closed || !wait_again()) return false;
+  }
+}
+
+size_t SocketReader::find_head_end() {
+  // Tolerate blank lines before a message (RFC 9112 §2.2).
+  size_t start = m_in.find_first_not_of("\r\n");
+  if (start != 0) {
+    m_in.erase(0, start == std::string::npos ? m_in.size() : start);
+    m_head_scanned = 0;
+  }
+  for (size_t at = m_in.find('\n', m_head_scanned); at != std::string::npos; at = m_in.find('\n', at + 1)) {
+    size_t end = at + 1 < m_in.size() && m_in[at + 1] == '\n'                           ? at + 2
+                 : at + 2 < m_in.size() && m_in[at + 1] == '\r' && m_in[at + 2] == '\n' ? at + 3
+                                                                                        : 0;
+    if (end == 0) continue;
+    m_head_scanned = at;
+    return end;
+  }
+  // The last bytes may be the start of the blank line: look at them again next time.
+  m_head_scanned = m_in.size() > 3 ? m_in.size() - 3 : 0;
+  return 0;
+}
+
+ReadResult SocketReader::head_state() {
+  size_t end = find_head_end();
+  if (end > k_max_head_bytes || (end == 0 && m_in.size() > k_max_head_bytes)) return ReadResult::too_large;
+  return end == 0 ? ReadResult::incomplete : ReadResult::ok;
+}
+
+ReadResult SocketReader::take_head(std::string& head) {
+  ReadResult state = head_state();
+  if (state != ReadResult::ok) return state;
+  size_t end = find_head_end(); // found again at once: the scan resumes at the head's last line
+  head.assign(m_in, 0, m_in[end - 2] == '\r' ? end - 2 : end - 1);
+  m_in.erase(0, end);
+  m_head_scanned = 0;
+  return ReadResult::ok;
+}
+
+ReadResult SocketReader::read_head(std::string& head) {
+  for (;;) {
+    ReadResult state = take_head(head);
+    if (state != ReadResult::incomplete) return state;
     if (!fill()) return ReadResult::closed;
   }
 }
@@ -142,8 +175,10 @@ bool SocketReader::read_exact(std::string& out, size_t size) {
   if (have == size) return true;
   out.resize(base + size);
   while (have < size) {
-    ssize_t got = ::recv(m_fd, out.data() + base + have, size - have, 0);
-    if (got < 0 && errno == EINTR) continue;
+    ssize_t got = m_deadline && std::chrono::steady_clock::now() >= *m_deadline
+                      ? 0
+                      : ::recv(m_fd, out.data() + base + have, size - have, 0);
+    if (got < 0 && (errno == EINTR || ((errno == EAGAIN || errno == EWOULDBLOCK) && wait_again()))) continue;
     if (got <= 0) {
       out.resize(base + have);
       return false;

@@ -6,6 +6,7 @@
 
 #include <sys/uio.h>
 
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <optional>
@@ -18,8 +19,9 @@ constexpr size_t k_max_head_bytes = 64 * 1024;
 constexpr size_t k_read_chunk = 64 * 1024;
 
 bool iequals(std::string_view a, std::string_view b);
-// SO_RCVTIMEO / SO_SNDTIMEO in whole seconds.
+// SO_RCVTIMEO / SO_SNDTIMEO in whole seconds, or in milliseconds.
 void set_timeout(int fd, int option, int seconds);
+void set_timeout_ms(int fd, int option, int milliseconds);
 // Whether a comma-separated header value (Connection, Transfer-Encoding, Expect) lists token.
 bool lists_token(std::string_view value, std::string_view token);
 std::string_view trim(std::string_view text);
@@ -33,7 +35,11 @@ bool send_text(int fd, std::string_view text);
 // Parses "Name: value" lines (after the start line) into headers; false on a malformed line.
 bool parse_header_lines(std::string_view lines, httplib::Headers& headers);
 
-enum class ReadResult { ok, closed, too_large, malformed };
+// incomplete: only from take_head and head_state (the head has not all arrived yet).
+enum class ReadResult { ok, closed, too_large, malformed, incomplete };
+// What one recv() gave: bytes, nothing before the socket's timeout (or at once, non-blocking),
+// or the end (EOF, reset, error).
+enum class Fill { data, timeout, closed };
 
 // Bytes read from a socket and not yet consumed.
 class SocketReader {
@@ -43,6 +49,12 @@ public:
   // Reads until the buffer holds a whole head (start line, headers, blank line); head gets it
   // (without the blank line) and it is consumed. closed: EOF, error or timeout first.
   ReadResult read_head(std::string& head);
+  // Takes a whole head from the buffer as read_head does, reading nothing: incomplete when the
+  // buffer does not hold one yet. Scanning resumes where the last call stopped, so a head that
+  // arrives a byte at a time costs linear time.
+  ReadResult take_head(std::string& head);
+  // Whether the buffer holds a whole head (ok), too much for one (too_large), or not yet.
+  ReadResult head_state();
   // Reads exactly size bytes into out (appended), buffered ones first.
   bool read_exact(std::string& out, size_t size);
   // Reads size bytes, giving each piece to deliver as it arrives.
@@ -54,14 +66,26 @@ public:
   bool read_to_end(const std::function<bool(const char*, size_t)>& deliver);
 
   bool empty() const { return m_in.empty(); }
-  // One more recv() into the buffer; false on EOF, error or timeout.
+  // One more recv() into the buffer; false on EOF, error or timeout (with a deadline set, a
+  // socket timeout before it is waited out again).
   bool fill();
+  // Exactly one recv() into the buffer, with recv's flags (MSG_DONTWAIT for the poller).
+  Fill receive(int flags = 0);
+
+  // Reads give up at deadline, however the bytes trickle in; the socket's timeout then only
+  // sets how often a silent peer is checked. Without one (the default) a socket timeout ends a read.
+  void set_deadline(std::chrono::steady_clock::time_point deadline) { m_deadline = deadline; }
+  void clear_deadline() { m_deadline.reset(); }
 
 private:
   bool read_line(std::string& line);
+  size_t find_head_end();
+  bool wait_again() const;
 
   int m_fd;
   std::string m_in;
+  size_t m_head_scanned = 0; // m_in before this holds no head's end (reset when a head is taken)
+  std::optional<std::chrono::steady_clock::time_point> m_deadline;
 };
 
 } // namespace llmgw::core::http::wire

@@ -35,7 +35,8 @@ Verdict admit(Services& services, const httplib::Request& request, RequestContex
     context.price = price;
     context.estimated_input_tokens = estimate.input_tokens;
     int64_t max_output = requested_max_output(body, *context.scanned);
-    if (max_output == 0) max_output = price->max_output_tokens > 0 ? price->max_output_tokens : k_default_max_output_tokens;
+    if (max_output == 0)
+      max_output = price->max_output_tokens > 0 ? price->max_output_tokens : k_default_max_output_tokens;
     Usage worst;
     worst.input_uncached_tokens = estimate.input_tokens;
     worst.output_tokens = max_output;

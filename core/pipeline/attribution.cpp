@@ -52,7 +52,7 @@ std::string session_from_body(std::string_view body, const protocol::ScannedObje
   const auto* user_id = inner ? inner->find("user_id") : nullptr;
   const auto text = user_id ? protocol::string_value(object, *user_id) : std::nullopt;
   if (!text || text->empty() || text->front() != '{') return "";
-  const auto parsed = nlohmann::json::parse(*text, nullptr, false);
+  const auto parsed = protocol::parse_json(*text);
   if (!parsed.is_object()) return "";
   const auto session = parsed.find("session_id");
   return session != parsed.end() && session->is_string() ? session->get<std::string>() : "";

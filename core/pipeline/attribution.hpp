@@ -10,9 +10,9 @@ namespace llmgw::core::pipeline {
 // Client header lookup, so attribution does not depend on the HTTP library.
 struct HeaderView {
   std::string_view user_agent;
-  std::string_view originator;         // Codex: "codex_exec" / "codex_cli_rs"
-  std::string_view claude_session;     // x-claude-code-session-id
-  std::string_view generic_session;    // session-id / session_id (Codex)
+  std::string_view originator;      // Codex: "codex_exec" / "codex_cli_rs"
+  std::string_view claude_session;  // x-claude-code-session-id
+  std::string_view generic_session; // session-id / session_id (Codex)
 };
 
 // One of: claude-code, codex, aider, opencode, gemini-cli, openai-sdk, anthropic-sdk, ai-sdk,

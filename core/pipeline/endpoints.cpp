@@ -15,8 +15,8 @@
 namespace llmgw::core::pipeline {
 namespace {
 
-using protocol::ApiFormat;
 using http::wire::iequals;
+using protocol::ApiFormat;
 
 bool starts_with(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
 
@@ -37,8 +37,10 @@ bool host_allowed(const httplib::Request& request, const std::string& bound_host
   if (!request.has_header("Host")) return request.version == "HTTP/1.0";
   const std::string header = request.get_header_value("Host"); // returned by value: keep it alive
   std::string_view host = header;
-  if (!host.empty() && host.front() == '[') host = host.substr(0, host.find(']') + 1);
-  else host = host.substr(0, host.find(':'));
+  if (!host.empty() && host.front() == '[')
+    host = host.substr(0, host.find(']') + 1);
+  else
+    host = host.substr(0, host.find(':'));
   for (std::string_view loopback : {"127.0.0.1", "localhost", "[::1]", "::1"})
     if (iequals(host, loopback)) return true;
   return iequals(host, bound_host);
@@ -66,7 +68,8 @@ const std::unordered_map<std::string, Endpoint>& api_table() {
     };
     std::unordered_map<std::string, Endpoint> table;
     for (const auto& endpoint : endpoints)
-      for (const auto& path : {endpoint.path, endpoint.path.substr(3), "/v1" + endpoint.path}) table.emplace(path, endpoint);
+      for (const auto& path : {endpoint.path, endpoint.path.substr(3), "/v1" + endpoint.path})
+        table.emplace(path, endpoint);
     return table;
   }();
   return routes;
@@ -82,7 +85,8 @@ std::optional<ApiRoute> gemini_route(std::string_view path) {
     if (colon == 0 || colon == std::string_view::npos || rest.substr(0, colon).find('/') != std::string_view::npos)
       return std::nullopt;
     std::string_view method = rest.substr(colon + 1);
-    if (method != "generateContent" && method != "streamGenerateContent" && method != "countTokens") return std::nullopt;
+    if (method != "generateContent" && method != "streamGenerateContent" && method != "countTokens")
+      return std::nullopt;
     const std::string name(method);
     return ApiRoute{{ApiFormat::gemini, "/v1beta/models:" + name, "", method == "countTokens", name},
                     std::string(rest.substr(0, colon))};
@@ -104,7 +108,7 @@ std::optional<Side> side_route(const httplib::Request& request) {
   static const std::unordered_map<std::string, Side> k_side{
       {"/v1/models", Side::models},
       {"/healthz", Side::healthz},
-      {"/api/hello", Side::hello},       // Claude Code's connectivity probe (HEAD)
+      {"/api/hello", Side::hello},               // Claude Code's connectivity probe (HEAD)
       {"/v1/responses", Side::responses_socket}, // Codex tries a WebSocket first
   };
   if (auto found = k_side.find(request.path); found != k_side.end()) return found->second;
@@ -122,9 +126,11 @@ void Gateway::handle(const httplib::Request& request, httplib::Response& respons
   }
   // The Host and Origin guard runs once a route matched (and the body was read).
   if (!host_allowed(request, m_services.server.host))
-    return write_error(response, format_of(request), 403, "llmgw only answers requests addressed to a loopback host name");
+    return write_error(response, format_of(request), 403,
+                       "llmgw only answers requests addressed to a loopback host name");
   if (browser_origin(request))
-    return write_error(response, format_of(request), 403, "llmgw refuses requests from web pages (Origin header present)");
+    return write_error(response, format_of(request), 403,
+                       "llmgw refuses requests from web pages (Origin header present)");
   if (api) return serve_api(m_services, request, response, api->endpoint, api->path_model);
   switch (*side) {
   case Side::models: return handle_models(request, response);
@@ -189,7 +195,9 @@ void Gateway::handle_models(const httplib::Request& request, httplib::Response& 
   }
   nlohmann::json body;
   if (anthropic)
-    body = {{"data", data}, {"has_more", false}, {"first_id", models.empty() ? "" : models.front().first},
+    body = {{"data", data},
+            {"has_more", false},
+            {"first_id", models.empty() ? "" : models.front().first},
             {"last_id", models.empty() ? "" : models.back().first}};
   else
     body = {{"object", "list"}, {"data", data}};

@@ -26,9 +26,12 @@ void wait_while_busy(const Gateway& gateway, std::chrono::steady_clock::duration
 
 GatewayServer::GatewayServer(config::Config config, pricing::PriceTable prices, UsageSink& sink, GatewayOptions options)
     : m_gateway(std::move(config), std::move(prices), sink, std::move(options)),
-      m_server(limits(m_gateway.server_config()),
-               [this](const httplib::Request& request, httplib::Response& response) { m_gateway.handle(request, response); },
-               [this](const httplib::Request& request, httplib::Response& response) { m_gateway.refuse(request, response); }) {}
+      m_server(
+          limits(m_gateway.server_config()),
+          [this](const httplib::Request& request, httplib::Response& response) { m_gateway.handle(request, response); },
+          [this](const httplib::Request& request, httplib::Response& response) {
+            m_gateway.refuse(request, response);
+          }) {}
 
 GatewayServer::~GatewayServer() {
   if (m_listener.joinable()) drain_and_stop(0);

@@ -1,32 +1,19 @@
 #include "core/pipeline/provider_facts.hpp"
 
-#include "core/http/upstream_pool.hpp"
+#include "core/providers/provider.hpp"
 
 namespace llmgw::core::pipeline {
 
 bool is_local(const config::ProviderConfig& provider) {
-  if (provider.kind != config::ProviderKind::openai_compatible) return false;
-  auto origin = http::split_base_url(provider.base_url).origin;
-  for (const char* host : {"://127.0.0.1", "://localhost", "://[::1]"})
-    if (origin.find(host) != std::string::npos) return true;
-  return false;
+  return providers::adapter_for(provider.kind).is_local(provider);
 }
 
 std::string price_provider(const config::ProviderConfig& provider) {
-  if (provider.kind == config::ProviderKind::openai_compatible) return provider.name;
-  if (provider.kind == config::ProviderKind::azure) return "openai";
-  return std::string(config::to_string(provider.kind));
+  return std::string(providers::adapter_for(provider.kind).price_family(provider));
 }
 
 translate::Issuer reasoning_family(config::ProviderKind kind) {
-  switch (kind) {
-  case config::ProviderKind::anthropic: return translate::Issuer::anthropic;
-  case config::ProviderKind::gemini: return translate::Issuer::gemini;
-  case config::ProviderKind::openai:
-  case config::ProviderKind::azure: return translate::Issuer::openai;
-  case config::ProviderKind::openai_compatible: break;
-  }
-  return translate::Issuer::none;
+  return providers::adapter_for(kind).reasoning_issuer();
 }
 
 bool has_key(const routing::RouteResult& deployment) {

@@ -1,5 +1,5 @@
 #pragma once
-// Provider-kind facts the stages ask about (to move into core/providers/ adapters).
+// Provider-kind facts the stages ask about, answered by the kind's adapter (core/providers/).
 #include "core/config/config.hpp"
 #include "core/routing/router.hpp"
 #include "core/translate/translator.hpp"

@@ -5,6 +5,7 @@
 #include "core/pipeline/stages.hpp"
 #include "core/pipeline/upstream_request.hpp"
 #include "core/policy/redaction.hpp"
+#include "core/providers/provider.hpp"
 #include "core/protocol/response_observer.hpp"
 
 #include <nlohmann/json.hpp>
@@ -72,8 +73,7 @@ std::string upstream_body(const httplib::Request& request, RequestContext& conte
   translate::RequestOptions options;
   options.model = model;
   options.family = reasoning_family(provider.kind);
-  options.openai_first_party =
-      provider.kind == config::ProviderKind::openai || provider.kind == config::ProviderKind::azure;
+  options.openai_first_party = providers::adapter_for(provider.kind).openai_first_party();
   const auto* price = context.live->prices.find(price_provider(provider), deployment.upstream_model);
   options.default_max_tokens =
       price != nullptr && price->max_output_tokens > 0 ? price->max_output_tokens : k_default_translated_max_tokens;
@@ -93,7 +93,8 @@ dispatch::StreamRelay::Guard hard_cap_guard(Services& services, const std::share
 }
 
 dispatch::PreparedTry prepare_try(Services& services, const httplib::Request& request,
-                                  const std::shared_ptr<RequestContext>& shared, const routing::RouteResult& deployment) {
+                                  const std::shared_ptr<RequestContext>& shared,
+                                  const routing::RouteResult& deployment) {
   RequestContext& context = *shared;
   select_deployment(context, deployment);
   const auto& provider = *deployment.provider;
@@ -149,7 +150,8 @@ void deliver_whole(Services& services, httplib::Response& response, const std::s
                          {502,
                           "provider '" + provider.name + "' answered with more than " +
                               megabytes(services.server.max_response_bytes) + " (server.max_response_mb)",
-                          Outcome::upstream_error, {}});
+                          Outcome::upstream_error,
+                          {}});
   protocol::ResponseObserver observer(context.upstream_format);
   observer.observe_body(answer.body);
   std::string body = std::move(answer.body);
@@ -163,8 +165,9 @@ void deliver_whole(Services& services, httplib::Response& response, const std::s
                                                  context.decoded->response);
     } catch (const translate::TranslateError& bad) {
       record.http_status = answer.status;
-      return reply_locally(response, context,
-                           {502, "provider '" + provider.name + "' answered: " + bad.what(), Outcome::upstream_error, {}});
+      return reply_locally(
+          response, context,
+          {502, "provider '" + provider.name + "' answered: " + bad.what(), Outcome::upstream_error, {}});
     }
     type = "application/json";
   }
@@ -254,8 +257,7 @@ void dispatch_and_relay(Services& services, const httplib::Request& request, htt
   context->record.attempts = std::move(tried.attempts);
   auto& answer = tried.answer;
   if (!answer.connected)
-    return reply_locally(response, *context,
-                         {502, context->record.attempts.back().error, Outcome::unreachable, {}});
+    return reply_locally(response, *context, {502, context->record.attempts.back().error, Outcome::unreachable, {}});
   if (answer.stream) return deliver_stream(services, response, context, std::move(answer));
   deliver_whole(services, response, context, std::move(answer));
 }

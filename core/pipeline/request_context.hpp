@@ -23,7 +23,7 @@ namespace llmgw::core::pipeline {
 // An inbound API route: the format it speaks and the path suffix appended to a provider's base.
 struct Endpoint {
   protocol::ApiFormat format;
-  std::string path;           // canonical path recorded in the ledger, e.g. "/v1/messages"
+  std::string path;            // canonical path recorded in the ledger, e.g. "/v1/messages"
   std::string upstream_suffix; // appended to the provider's base URL path, e.g. "/v1/messages"
   bool count_tokens = false;   // a token-counting endpoint (answered locally when not passed through)
   std::string gemini_method;   // Gemini routes: "generateContent", "streamGenerateContent" or "countTokens"
@@ -38,16 +38,16 @@ struct RequestContext {
   std::string path_model; // the model a Gemini route names in its path
 
   // authenticate
-  bool token_ok = false;                  // the gateway token or a virtual key
-  std::optional<policy::VirtualKey> key;  // the virtual key presented, if any
+  bool token_ok = false;                 // the gateway token or a virtual key
+  std::optional<policy::VirtualKey> key; // the virtual key presented, if any
   // parse
   std::optional<protocol::ScannedObject> scanned;
   std::string model; // as requested
   // route
   std::vector<routing::RouteResult> deployments; // in the order they are tried
   // The current try
-  std::string deployment_id;              // "provider/model"
-  std::string api_key;                    // the provider key ("" = none / the client's own)
+  std::string deployment_id; // "provider/model"
+  std::string api_key;       // the provider key ("" = none / the client's own)
   const config::ProviderConfig* provider = nullptr;
   protocol::ApiFormat upstream_format = protocol::ApiFormat::openai_chat;
   bool translated = false; // the current deployment speaks another format than the client
@@ -55,7 +55,7 @@ struct RequestContext {
   std::shared_ptr<const translate::DecodedRequest> decoded;
   bool hide_usage_chunk = false; // llmgw asked for stream usage the client did not request
   // admit
-  policy::Reservation reservation; // held under the caps that apply, released by the settlement
+  policy::Reservation reservation;            // held under the caps that apply, released by the settlement
   const pricing::ModelPrice* price = nullptr; // set when admission priced the request
   int64_t estimated_input_tokens = 0;
   std::string budget_remaining; // USD left under the tightest cap past its warn threshold

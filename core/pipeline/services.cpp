@@ -2,7 +2,8 @@
 
 namespace llmgw::core::pipeline {
 
-Services::Services(config::Config config, pricing::PriceTable prices, UsageSink& usage_sink, GatewayOptions gateway_options)
+Services::Services(config::Config config, pricing::PriceTable prices, UsageSink& usage_sink,
+                   GatewayOptions gateway_options)
     : server(config.server), options(std::move(gateway_options)), sink(usage_sink),
       m_live(std::make_shared<const LiveConfig>(LiveConfig{std::move(config), std::move(prices)})) {
   if (options.upstream == nullptr)
@@ -34,8 +35,10 @@ void Services::set_policy(Policy next) {
 
 void Services::track(dispatch::StreamRelay* relay, bool open) {
   std::lock_guard lock(m_streams_mutex);
-  if (open) m_streams.insert(relay);
-  else m_streams.erase(relay);
+  if (open)
+    m_streams.insert(relay);
+  else
+    m_streams.erase(relay);
 }
 
 void Services::abort_streams() {

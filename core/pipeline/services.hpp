@@ -29,8 +29,8 @@ struct LiveConfig {
 };
 
 struct GatewayOptions {
-  std::string token;                                  // the gateway token clients send
-  std::chrono::seconds keepalive_interval{15};        // SSE comment during upstream silence
+  std::string token;                           // the gateway token clients send
+  std::chrono::seconds keepalive_interval{15}; // SSE comment during upstream silence
   // Test seams: another upstream (fakes that count, fail or throw) and another clock (no sleeps).
   // Null: the pooled HTTP upstream and the system clock.
   dispatch::Upstream* upstream = nullptr;

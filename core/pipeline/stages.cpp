@@ -4,6 +4,7 @@
 #include "core/http/wire.hpp"
 #include "core/pipeline/attribution.hpp"
 #include "core/pipeline/provider_facts.hpp"
+#include "core/providers/request_safety.hpp"
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
@@ -13,8 +14,6 @@ namespace llmgw::core::pipeline {
 namespace {
 
 const char* const k_bad_token = "missing or wrong llmgw token; run `llmgw env` to get it";
-// Longest model name llmgw passes on; real ones are under 100 bytes.
-constexpr size_t k_max_model_bytes = 256;
 
 std::string first_header(const httplib::Headers& headers, std::initializer_list<const char*> names) {
   for (const char* name : names)
@@ -45,7 +44,7 @@ const protocol::TopLevelMember* repeated_member(const protocol::ScannedObject& s
   std::vector<std::string> names;
   if (escaped) {
     for (const auto& member : members) {
-      const auto name = nlohmann::json::parse("\"" + std::string(member.key) + "\"", nullptr, false);
+      const auto name = protocol::parse_json("\"" + std::string(member.key) + "\"");
       names.push_back(name.is_string() ? name.get<std::string>() : std::string(member.key));
     }
   }
@@ -53,16 +52,6 @@ const protocol::TopLevelMember* repeated_member(const protocol::ScannedObject& s
     for (size_t j = 0; j < i; ++j)
       if (escaped ? names[i] == names[j] : members[i].key == members[j].key) return &members[i];
   return nullptr;
-}
-
-// Why a model name cannot go to a provider (it ends up in paths and headers), "" when it can.
-std::string model_name_problem(std::string_view model) {
-  if (model.empty()) return "the model name is empty";
-  if (model.size() > k_max_model_bytes)
-    return "the model name is longer than " + std::to_string(k_max_model_bytes) + " bytes";
-  for (unsigned char c : model)
-    if (c < 0x20 || c == 0x7f) return "the model name contains a control character";
-  return "";
 }
 
 // The order deployments are tried in: drawn by weight, the session's pin first, cooling ones
@@ -157,29 +146,38 @@ Verdict authenticate(Services& services, const httplib::Request& request, Reques
 Verdict parse(Services&, const httplib::Request& request, RequestContext& context) {
   auto& record = context.record;
   const auto& endpoint = context.endpoint;
-  context.scanned = protocol::scan_object(request.body);
-  if (!context.scanned) return LocalReply{400, "request body is not a valid JSON object", Outcome::bad_request, {}};
+  protocol::ScanFailure failure{};
+  context.scanned = protocol::scan_object(request.body, &failure);
+  if (!context.scanned)
+    return LocalReply{400,
+                      failure == protocol::ScanFailure::too_deep ? protocol::too_deep_message("request body")
+                                                                 : "request body is not a valid JSON object",
+                      Outcome::bad_request,
+                      {}};
   const auto& scanned = *context.scanned;
   if (const auto* twice = repeated_member(scanned))
     return LocalReply{400,
                       "request body has the member \"" + std::string(twice->key) +
                           "\" more than once; send each member once",
-                      Outcome::bad_request, {}};
+                      Outcome::bad_request,
+                      {}};
   if (record.session_id.empty()) record.session_id = session_from_body(request.body, scanned);
   // Gemini names the model in the path; the others in the body.
   const auto* model_member = scanned.find("model");
   auto model = endpoint.format == protocol::ApiFormat::gemini ? std::optional<std::string>(context.path_model)
-               : model_member ? protocol::string_value(request.body, *model_member) : std::nullopt;
+               : model_member                                 ? protocol::string_value(request.body, *model_member)
+                                                              : std::nullopt;
   if (!model) return LocalReply{400, "request body has no \"model\" string", Outcome::bad_request, {}};
-  if (const auto problem = model_name_problem(*model); !problem.empty())
-    return LocalReply{400, problem, Outcome::bad_request, {}};
+  // The name goes into upstream paths and headers: no control characters, no runaway length.
+  if (auto problem = providers::check_model_name(*model)) return LocalReply{400, *problem, Outcome::bad_request, {}};
   context.model = *model;
   record.requested_model = *model;
   if (context.key && !policy::models_allow(context.key->models, *model))
     return LocalReply{403,
                       "llmgw key '" + context.key->name + "' may not use model '" + *model +
                           "' (allowed: " + context.key->models + ")",
-                      Outcome::refused, {}};
+                      Outcome::refused,
+                      {}};
   const auto* stream_member = scanned.find("stream");
   record.streamed = endpoint.format == protocol::ApiFormat::gemini
                         ? endpoint.gemini_method == "streamGenerateContent"
@@ -192,7 +190,8 @@ Verdict route(Services& services, const httplib::Request& request, RequestContex
   const auto& model = context.model;
   const std::string use = override_for(services, context.record.agent, model);
   routing::RequestTraits traits;
-  if (!config.routes.empty()) traits = routing::read_traits(request.body, *context.scanned, context.record.agent, model);
+  if (!config.routes.empty())
+    traits = routing::read_traits(request.body, *context.scanned, context.record.agent, model);
   auto deployments = use.empty() ? routing::route_all(config, model, context.endpoint.format, traits)
                                  : routing::route_target(config, use, model, context.endpoint.format);
   const auto& first = deployments.front();
@@ -205,7 +204,8 @@ Verdict route(Services& services, const httplib::Request& request, RequestContex
                       "provider '" + provider.name + "' has no API key: set " +
                           (first.key_env.empty() ? provider.api_key_env : first.key_env) +
                           " in the environment of `llmgw serve`",
-                      Outcome::refused, {}};
+                      Outcome::refused,
+                      {}};
   // Fallbacks must be usable the same way: same kind of credentials, a key when one is needed.
   const bool client_auth = provider.forward_client_auth;
   std::erase_if(deployments, [&](const routing::RouteResult& d) {

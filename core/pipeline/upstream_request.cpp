@@ -1,13 +1,12 @@
 #include "core/pipeline/upstream_request.hpp"
 
 #include "core/http/wire.hpp"
-
-#include "core/http/upstream_pool.hpp"
+#include "core/providers/provider.hpp"
+#include "core/providers/request_safety.hpp"
 
 #include <algorithm>
 #include <array>
 #include <nlohmann/json.hpp>
-#include <strings.h>
 #include <vector>
 
 namespace llmgw::core::pipeline {
@@ -18,15 +17,14 @@ using http::wire::iequals;
 // Never forwarded: hop-by-hop headers, what the HTTP client sets itself, and encodings
 // (llmgw reads every response, so upstreams must answer uncompressed).
 constexpr std::array<std::string_view, 14> k_dropped_request{
-    "host", "connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "upgrade",
-    "content-length", "accept-encoding", "origin", "cookie", "proxy-authorization", "trailer",
-    "expect"};
+    "host",           "connection",      "keep-alive", "proxy-connection", "transfer-encoding",   "te",      "upgrade",
+    "content-length", "accept-encoding", "origin",     "cookie",           "proxy-authorization", "trailer", "expect"};
 
 constexpr std::array<std::string_view, 4> k_credentials{"authorization", "x-api-key", "x-goog-api-key", "api-key"};
 
-constexpr std::array<std::string_view, 9> k_dropped_response{
-    "connection", "keep-alive", "transfer-encoding", "content-length", "content-encoding",
-    "content-type", "set-cookie", "alt-svc", "server"};
+constexpr std::array<std::string_view, 9> k_dropped_response{"connection",     "keep-alive",       "transfer-encoding",
+                                                             "content-length", "content-encoding", "content-type",
+                                                             "set-cookie",     "alt-svc",          "server"};
 
 template <size_t N> bool listed(const std::array<std::string_view, N>& names, std::string_view name) {
   return std::any_of(names.begin(), names.end(), [&](std::string_view n) { return iequals(n, name); });
@@ -61,97 +59,48 @@ std::optional<Edit> include_usage_edit(std::string_view body, const protocol::Sc
     size_t at = scanned.open_brace + 1;
     return Edit{at, at, R"("stream_options":{"include_usage":true},)"};
   }
-  auto value = nlohmann::json::parse(body.substr(options->value_begin, options->value_end - options->value_begin),
-                                     nullptr, false);
+  auto value = protocol::parse_json(body.substr(options->value_begin, options->value_end - options->value_begin));
   if (!value.is_object()) value = nlohmann::json::object();
-  if (value.value("include_usage", false)) return std::nullopt;
+  // Anything but a JSON true ("yes", 1, null) is not a request for usage: it becomes true, and
+  // the usage chunk stays hidden from the client as when it did not ask.
+  auto asked = value.find("include_usage");
+  if (asked != value.end() && asked->is_boolean() && asked->get<bool>()) return std::nullopt;
   value["include_usage"] = true;
-  return Edit{options->value_begin, options->value_end, value.dump()};
+  return Edit{options->value_begin, options->value_end,
+              value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
 }
 
 } // namespace
 
 httplib::Headers upstream_headers(const httplib::Headers& client, const config::ProviderConfig& provider,
                                   const std::string& api_key) {
+  const auto& adapter = providers::adapter_for(provider.kind);
   httplib::Headers out;
-  const bool anthropic = provider.kind == config::ProviderKind::anthropic;
   for (const auto& [name, value] : client) {
     if (listed(k_dropped_request, name)) continue;
     if (listed(k_credentials, name) && !provider.forward_client_auth) continue;
-    // anthropic-version / anthropic-beta mean nothing to other providers (a translated request).
-    if (!anthropic && name.size() > 10 && ::strncasecmp(name.c_str(), "anthropic-", 10) == 0) continue;
+    if (!adapter.forwards_header(name)) continue;
+    // A CR, LF or NUL would end the header early at the provider and start another header (or
+    // request) there. No client sends one: the header is dropped, the request goes on.
+    if (!providers::safe_header_name(name) || !providers::safe_header_value(value)) continue;
     out.emplace(name, value);
   }
-  if (!provider.forward_client_auth && !api_key.empty()) {
-    switch (provider.kind) {
-    case config::ProviderKind::anthropic: out.emplace("x-api-key", api_key); break;
-    case config::ProviderKind::gemini: out.emplace("x-goog-api-key", api_key); break;
-    case config::ProviderKind::azure: out.emplace("api-key", api_key); break;
-    case config::ProviderKind::openai:
-    case config::ProviderKind::openai_compatible: out.emplace("Authorization", "Bearer " + api_key); break;
-    }
-  }
-  if (provider.kind == config::ProviderKind::anthropic && out.find("anthropic-version") == out.end())
-    out.emplace("anthropic-version", "2023-06-01");
+  if (!provider.forward_client_auth && !api_key.empty() && providers::safe_header_value(api_key))
+    adapter.add_auth(out, api_key);
+  adapter.add_required_headers(out);
   if (out.find("content-type") == out.end()) out.emplace("Content-Type", "application/json");
   return out;
 }
 
 std::string wire_model(const config::ProviderConfig& provider, const std::string& model) {
-  if (provider.kind != config::ProviderKind::azure) return model;
-  auto it = provider.deployments.find(model);
-  return it == provider.deployments.end() ? model : it->second;
+  return providers::adapter_for(provider.kind).wire_model(provider, model);
 }
-
-namespace {
-
-// The client's query without a Gemini ?key= (it carries the llmgw token, not the provider's key).
-std::string query_without_key(std::string_view query) {
-  if (query.empty()) return {};
-  std::string out;
-  size_t at = 1; // past '?'
-  while (at <= query.size()) {
-    size_t end = query.find('&', at);
-    if (end == std::string_view::npos) end = query.size();
-    auto param = query.substr(at, end - at);
-    if (!param.empty() && param.substr(0, 4) != "key=") out += (out.empty() ? "?" : "&") + std::string(param);
-    at = end + 1;
-  }
-  return out;
-}
-
-bool ends_with(std::string_view text, std::string_view suffix) {
-  return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
-}
-
-} // namespace
 
 std::string upstream_path(const config::ProviderConfig& provider, protocol::ApiFormat format, const Endpoint& endpoint,
                           const std::string& model, bool stream, std::string_view client_query, bool passthrough) {
-  using protocol::ApiFormat;
-  const std::string prefix = http::split_base_url(provider.base_url).path_prefix;
-  const std::string query = passthrough ? std::string(client_query) : std::string();
-  switch (format) {
-  case ApiFormat::anthropic:
-    return prefix + (endpoint.count_tokens ? "/v1/messages/count_tokens" : "/v1/messages") + query;
-  case ApiFormat::gemini: {
-    const char* method = endpoint.count_tokens ? "countTokens" : stream ? "streamGenerateContent" : "generateContent";
-    std::string gemini_query = query_without_key(query);
-    // Without alt=sse Gemini streams one JSON array instead of events (PROTOCOLS.md §6.1).
-    if (stream && gemini_query.find("alt=sse") == std::string::npos) gemini_query += gemini_query.empty() ? "?alt=sse" : "&alt=sse";
-    const bool versioned = ends_with(prefix, "/v1beta") || ends_with(prefix, "/v1");
-    return prefix + (versioned ? "" : "/v1beta") + "/models/" + model + ":" + method + gemini_query;
-  }
-  case ApiFormat::openai_chat:
-  case ApiFormat::openai_responses: break;
-  }
-  const char* suffix = format == ApiFormat::openai_chat ? "/chat/completions" : "/responses";
-  if (provider.kind == config::ProviderKind::azure && !provider.api_version.empty()) {
-    const std::string version = "?api-version=" + provider.api_version;
-    if (format == ApiFormat::openai_responses) return prefix + suffix + version;
-    return prefix + "/deployments/" + wire_model(provider, model) + suffix + version;
-  }
-  return prefix + suffix + query;
+  const providers::PathRequest request{format, model, stream, endpoint.count_tokens,
+                                       passthrough ? client_query : std::string_view()};
+  return providers::adapter_for(provider.kind).path(provider, request);
 }
 
 void copy_response_headers(const httplib::Headers& upstream, httplib::Response& response) {

@@ -12,15 +12,17 @@
 namespace llmgw::core::pipeline {
 
 // Upstream request headers for a provider with one of its keys (api_key); forwards the client's
-// credentials instead only when the provider is set to auth = "client".
+// credentials instead only when the provider is set to auth = "client". A client header whose
+// name or value holds a control character (CR, LF, NUL...) is dropped.
 httplib::Headers upstream_headers(const httplib::Headers& client, const config::ProviderConfig& provider,
                                   const std::string& api_key);
 
 // The model name a provider expects in the body (Azure: the deployment of the model).
 std::string wire_model(const config::ProviderConfig& provider, const std::string& model);
 
-// Path and query of a request to a provider spoken to in `format`. A passed-through request keeps
-// the client's query (minus a Gemini ?key=); Azure with an api_version uses deployment URLs.
+// Path and query of a request to a provider spoken to in `format`, for the wire model `model`
+// (percent-encoded where it enters the path). A passed-through request keeps the client's query
+// minus its key= parameters; Azure with an api_version uses deployment URLs. See providers::Adapter.
 std::string upstream_path(const config::ProviderConfig& provider, protocol::ApiFormat format, const Endpoint& endpoint,
                           const std::string& model, bool stream, std::string_view client_query, bool passthrough);
 
@@ -35,7 +37,8 @@ struct RewrittenBody {
 };
 
 // Replace the model when it differs from the requested one and, for streamed Chat Completions,
-// make sure stream_options.include_usage is true. Untouched bytes are copied as they are.
+// make sure stream_options.include_usage is true. Untouched bytes are copied as they are. Never
+// throws, whatever JSON the client sent.
 RewrittenBody rewrite_body(std::string_view body, const protocol::ScannedObject& scanned,
                            std::string_view upstream_model, bool force_include_usage);
 

@@ -110,7 +110,8 @@ std::optional<int64_t> parse_usd(std::string_view text) {
   int64_t units = 0;
   if (!whole.empty()) {
     auto [end, ec] = std::from_chars(whole.data(), whole.data() + whole.size(), units);
-    if (ec != std::errc() || end != whole.data() + whole.size() || units < 0 || units > 1'000'000'000) return std::nullopt;
+    if (ec != std::errc() || end != whole.data() + whole.size() || units < 0 || units > 1'000'000'000)
+      return std::nullopt;
   }
   int64_t part = 0;
   if (!fraction.empty()) {
@@ -151,7 +152,8 @@ bool Budget::active() const {
 
 bool Budget::applies(const Subject& subject) const {
   std::lock_guard lock(m_mutex);
-  return std::any_of(m_caps.begin(), m_caps.end(), [&](const CapRule& c) { return covers(c.scope, c.value, subject); }) ||
+  return std::any_of(m_caps.begin(), m_caps.end(),
+                     [&](const CapRule& c) { return covers(c.scope, c.value, subject); }) ||
          std::any_of(m_limits.begin(), m_limits.end(),
                      [&](const RateRule& r) { return covers(r.scope, r.value, subject); });
 }
@@ -181,7 +183,8 @@ std::optional<Decision> Budget::check_rates(const Subject& subject, const Estima
       window.tokens -= entries.front().tokens;
       entries.pop_front();
     }
-    const bool too_many = rule.requests_per_minute > 0 && static_cast<int64_t>(entries.size()) >= rule.requests_per_minute;
+    const bool too_many =
+        rule.requests_per_minute > 0 && static_cast<int64_t>(entries.size()) >= rule.requests_per_minute;
     const bool too_large = rule.tokens_per_minute > 0 && !entries.empty() &&
                            window.tokens + estimate.input_tokens > rule.tokens_per_minute;
     if (!too_many && !too_large) continue;
@@ -191,10 +194,11 @@ std::optional<Decision> Budget::check_rates(const Subject& subject, const Estima
     const int64_t wait_ms = entries.front().at_ms + k_window_ms - now_ms;
     refused.retry_after_seconds = static_cast<int>(std::max<int64_t>(1, (wait_ms + 999) / 1000));
     std::string who = std::string(to_string(rule.scope)) + " " + rule.value;
-    refused.message = too_many ? "llmgw rate limit for " + who + ": " + std::to_string(rule.requests_per_minute) +
-                                     " requests per minute; retry in " + std::to_string(refused.retry_after_seconds) + " s"
-                               : "llmgw rate limit for " + who + ": " + std::to_string(rule.tokens_per_minute) +
-                                     " tokens per minute; retry in " + std::to_string(refused.retry_after_seconds) + " s";
+    refused.message = too_many
+                          ? "llmgw rate limit for " + who + ": " + std::to_string(rule.requests_per_minute) +
+                                " requests per minute; retry in " + std::to_string(refused.retry_after_seconds) + " s"
+                          : "llmgw rate limit for " + who + ": " + std::to_string(rule.tokens_per_minute) +
+                                " tokens per minute; retry in " + std::to_string(refused.retry_after_seconds) + " s";
     refused.message += " (change it with `llmgw limit set`)";
     return refused;
   }
@@ -226,7 +230,8 @@ Decision Budget::admit(const Subject& subject, const Estimate& estimate, int64_t
     decision.status = 402;
     decision.message = "llmgw " + std::string(period_word(cap->period)) + " spend cap of " +
                        format_usd(cap->limit_pico) + " " + scope_phrase(*cap) + " reached: " + format_usd(used) +
-                       " spent, " + format_usd(held) + " reserved by requests in flight, and this request may cost up to " +
+                       " spent, " + format_usd(held) +
+                       " reserved by requests in flight, and this request may cost up to " +
                        format_usd(estimate.cost_pico) + ". Raise it with `llmgw cap set" + cap_flags(*cap) + " " +
                        usd_argument(std::max(cap->limit_pico * 2, used + held + estimate.cost_pico)) + "`";
     return decision;
@@ -247,8 +252,9 @@ Decision Budget::admit(const Subject& subject, const Estimate& estimate, int64_t
     if (first || warned->second != period_start) {
       warned->second = period_start;
       decision.warning = std::string(period_word(cap->period)) + " cap of " + format_usd(cap->limit_pico) + " " +
-                         scope_phrase(*cap) + " is " + std::to_string(used * 100 / std::max<int64_t>(1, cap->limit_pico)) +
-                         "% used (" + format_usd(remaining) + " left)";
+                         scope_phrase(*cap) + " is " +
+                         std::to_string(used * 100 / std::max<int64_t>(1, cap->limit_pico)) + "% used (" +
+                         format_usd(remaining) + " left)";
     }
   }
   for (const RateRule& rule : m_limits) {
@@ -271,8 +277,8 @@ std::optional<std::string> Budget::over_cap(const Reservation& reservation, int6
     if (used <= cap->limit_pico) continue;
     return "llmgw ended this response at the " + std::string(period_word(cap->period)) + " spend cap of " +
            format_usd(cap->limit_pico) + " " + scope_phrase(*cap) + ": it had cost about " + format_usd(live_cost) +
-           " so far. Raise the cap with `llmgw cap set" + cap_flags(*cap) + " " +
-           usd_argument(cap->limit_pico * 2) + "`";
+           " so far. Raise the cap with `llmgw cap set" + cap_flags(*cap) + " " + usd_argument(cap->limit_pico * 2) +
+           "`";
   }
   return std::nullopt;
 }

@@ -73,19 +73,19 @@ struct Reservation {
 
 struct Decision {
   bool admitted = true;
-  int status = 200;               // 402 (cap) or 429 (rate limit) when refused
-  std::string message;            // why, with the command to change it
-  int retry_after_seconds = 0;    // for 429
+  int status = 200;                      // 402 (cap) or 429 (rate limit) when refused
+  std::string message;                   // why, with the command to change it
+  int retry_after_seconds = 0;           // for 429
   std::optional<int64_t> remaining_pico; // set when a cap is past its warn threshold
-  std::string warning;            // non-empty once per cap and period when it crosses warn
+  std::string warning;                   // non-empty once per cap and period when it crosses warn
   Reservation reservation;
 };
 
 // The worst-case input of a request: what admission reserves.
 struct Estimate {
-  int64_t cost_pico = 0;       // reservation
-  int64_t input_tokens = 0;    // for tokens-per-minute
-  bool unpriced = false;       // the model has no price: cost unknown
+  int64_t cost_pico = 0;    // reservation
+  int64_t input_tokens = 0; // for tokens-per-minute
+  bool unpriced = false;    // the model has no price: cost unknown
 };
 
 class Budget {
@@ -105,8 +105,8 @@ public:
   // Hard mode: the message to end a running stream with when its cost so far (live_cost) in place
   // of its hold would take a cap it is under past the limit; nullopt while it fits.
   std::optional<std::string> over_cap(const Reservation& reservation, int64_t live_cost);
-  void settle(Reservation& reservation, const Subject& subject, int64_t cost_pico, int64_t tokens,
-              int64_t started_ms, int64_t now_ms);
+  void settle(Reservation& reservation, const Subject& subject, int64_t cost_pico, int64_t tokens, int64_t started_ms,
+              int64_t now_ms);
 
   struct CapState {
     CapRule rule;
@@ -144,9 +144,9 @@ private:
   bool m_allow_unpriced = false;
   bool m_active = false;
   PeriodSums m_sums[4];
-  std::map<int64_t, int64_t> m_reserved;           // cap id -> pico-USD held by requests in flight
-  std::map<int64_t, int64_t> m_warned_period;      // cap id -> period start last warned about
-  std::map<int64_t, Window> m_windows; // rate rule id -> last minute
+  std::map<int64_t, int64_t> m_reserved;      // cap id -> pico-USD held by requests in flight
+  std::map<int64_t, int64_t> m_warned_period; // cap id -> period start last warned about
+  std::map<int64_t, Window> m_windows;        // rate rule id -> last minute
   uint64_t m_sequence = 0;
 };
 

@@ -32,8 +32,8 @@ struct RouteOverride {
 struct PolicySettings {
   std::vector<CapRule> caps;
   std::vector<RateRule> limits;
-  std::vector<VirtualKey> keys;             // active keys only
-  std::vector<RouteOverride> overrides;     // newest first: the first match wins
+  std::vector<VirtualKey> keys;         // active keys only
+  std::vector<RouteOverride> overrides; // newest first: the first match wins
 };
 
 // Lowercase hex SHA-256 of text (OpenSSL).

@@ -22,9 +22,7 @@ struct Limits {
 };
 
 // Anthropic's fixed multipliers of the input price (docs.anthropic.com pricing, §7.2).
-Rates claude_rates(int64_t input, int64_t output) {
-  return Rates{input, output, input / 10, input * 5 / 4, input * 2};
-}
+Rates claude_rates(int64_t input, int64_t output) { return Rates{input, output, input / 10, input * 5 / 4, input * 2}; }
 
 void add(std::vector<ModelPrice>& out, std::initializer_list<const char*> keys, const char* provider, Rates base,
          Limits limits, int64_t tier_threshold = 0, Rates tier = {}) {
@@ -59,10 +57,8 @@ void add_openai(std::vector<ModelPrice>& out) {
   add(out, {"gpt-5.1", "gpt-5.1-codex"}, "openai", {1'250'000, 10'000'000, 125'000}, gpt5);
   add(out, {"gpt-5.2"}, "openai", {1'750'000, 14'000'000, 175'000}, gpt5);
   // GPT-5.4+: the whole request moves to the higher rates once the prompt exceeds 272k.
-  add(out, {"gpt-5.4"}, "openai", {2'500'000, 15'000'000, 250'000}, gpt54, k_272k,
-      {5'000'000, 22'500'000, 500'000});
-  add(out, {"gpt-5.5"}, "openai", {5'000'000, 30'000'000, 500'000}, gpt54, k_272k,
-      {10'000'000, 45'000'000, 1'000'000});
+  add(out, {"gpt-5.4"}, "openai", {2'500'000, 15'000'000, 250'000}, gpt54, k_272k, {5'000'000, 22'500'000, 500'000});
+  add(out, {"gpt-5.5"}, "openai", {5'000'000, 30'000'000, 500'000}, gpt54, k_272k, {10'000'000, 45'000'000, 1'000'000});
   // First OpenAI model with a cache-write price ($6.25/M, billed as the 5m write); the cache
   // read rate is derived.
   add(out, {"gpt-5.6"}, "openai", {5'000'000, 30'000'000, 500'000, 6'250'000}, {});

@@ -87,7 +87,8 @@ const ModelPrice* PriceTable::find_listed(std::string_view provider, std::string
     if (const ModelPrice* found = find_exact(provider, undated)) return found;
   }
   // Longest listed prefix ending at a '-': "claude-sonnet-4-5-latest" -> "claude-sonnet-4-5".
-  for (size_t dash = undated.rfind('-'); dash != std::string_view::npos && dash > 0; dash = undated.rfind('-', dash - 1)) {
+  for (size_t dash = undated.rfind('-'); dash != std::string_view::npos && dash > 0;
+       dash = undated.rfind('-', dash - 1)) {
     if (const ModelPrice* found = find_exact(provider, undated.substr(0, dash))) return found;
   }
   return nullptr;

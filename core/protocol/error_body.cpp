@@ -44,30 +44,27 @@ std::string_view error_type(ApiFormat format, int status) {
 std::string error_body(ApiFormat format, int status, std::string_view message) {
   switch (format) {
   case ApiFormat::anthropic:
-    return R"({"type":"error","error":{"type":")" + std::string(anthropic_type(status)) +
-           R"(","message":)" + json_quote(message) + "}}";
+    return R"({"type":"error","error":{"type":")" + std::string(anthropic_type(status)) + R"(","message":)" +
+           json_quote(message) + "}}";
   case ApiFormat::gemini:
-    return R"({"error":{"code":)" + std::to_string(status) + R"(,"message":)" + json_quote(message) +
-           R"(,"status":")" + std::string(status >= 500 ? "INTERNAL" : "INVALID_ARGUMENT") + R"("}})";
+    return R"({"error":{"code":)" + std::to_string(status) + R"(,"message":)" + json_quote(message) + R"(,"status":")" +
+           std::string(status >= 500 ? "INTERNAL" : "INVALID_ARGUMENT") + R"("}})";
   case ApiFormat::openai_chat:
-  case ApiFormat::openai_responses:
-    break;
+  case ApiFormat::openai_responses: break;
   }
   return R"({"error":)" + openai_error_object(status, message) + "}";
 }
 
 std::string stream_error_event(ApiFormat format, int status, std::string_view message) {
   switch (format) {
-  case ApiFormat::anthropic:
-    return "event: error\ndata: " + error_body(format, status, message) + "\n\n";
+  case ApiFormat::anthropic: return "event: error\ndata: " + error_body(format, status, message) + "\n\n";
   case ApiFormat::openai_responses:
     // Codex treats response.failed as the end of the turn and reports error.message.
     return "event: response.failed\ndata: {\"type\":\"response.failed\",\"response\":{\"status\":\"failed\","
-           "\"error\":{\"code\":\"" + std::string(openai_type(status)) + "\",\"message\":" +
-           json_quote(message) + "}}}\n\n";
+           "\"error\":{\"code\":\"" +
+           std::string(openai_type(status)) + "\",\"message\":" + json_quote(message) + "}}}\n\n";
   case ApiFormat::gemini:
-  case ApiFormat::openai_chat:
-    break;
+  case ApiFormat::openai_chat: break;
   }
   return "data: " + error_body(format, status, message) + "\n\n";
 }

@@ -1,5 +1,6 @@
 #include "core/protocol/json_scan.hpp"
 
+#include <array>
 #include <charconv>
 #include <cstring>
 #include <nlohmann/json.hpp>
@@ -29,61 +30,70 @@ size_t skip_string(std::string_view s, size_t i) {
   return std::string_view::npos;
 }
 
-// Index just past the value starting at s[i], or npos. Nested containers are skipped by depth.
-size_t skip_value(std::string_view s, size_t i) {
-  if (i >= s.size()) return std::string_view::npos;
+// What skip_value and walk_object return instead of an index: the text is not a value there, or
+// it opens more arrays and objects than allowed. Both are larger than any real index.
+constexpr size_t k_malformed = std::string_view::npos;
+constexpr size_t k_too_deep = std::string_view::npos - 1;
+
+bool failed(size_t end) { return end >= k_too_deep; }
+
+// Index just past the value starting at s[i], or a failure. Nested containers are skipped by
+// depth: at most `room` may be open at once (the open brackets live in a fixed array).
+size_t skip_value(std::string_view s, size_t i, size_t room) {
+  if (i >= s.size()) return k_malformed;
   char c = s[i];
   if (c == '"') return skip_string(s, i);
   if (c != '{' && c != '[') {
     size_t j = i;
     while (j < s.size() && !is_space(s[j]) && s[j] != ',' && s[j] != '}' && s[j] != ']') ++j;
-    return j == i ? std::string_view::npos : j;
+    return j == i ? k_malformed : j;
   }
-  std::string stack(1, c); // open brackets; a short string does not allocate
-  ++i;
-  while (i < s.size() && !stack.empty()) {
+  std::array<char, k_max_json_depth> stack; // open brackets, stack[0..depth)
+  size_t depth = 0;
+  for (; i < s.size(); ++i) {
     char d = s[i];
     if (d == '"') {
       i = skip_string(s, i);
-      if (i == std::string_view::npos) return i;
-      continue;
+      if (i == std::string_view::npos) return k_malformed;
+      --i; // the loop steps past the closing quote
+    } else if (d == '{' || d == '[') {
+      if (depth == room || depth == stack.size()) return k_too_deep;
+      stack[depth++] = d;
+    } else if (d == '}' || d == ']') {
+      if ((d == '}') != (stack[depth - 1] == '{')) return k_malformed;
+      if (--depth == 0) return i + 1;
     }
-    if (d == '{' || d == '[') stack.push_back(d);
-    else if (d == '}' || d == ']') {
-      if ((d == '}') != (stack.back() == '{')) return std::string_view::npos;
-      stack.pop_back();
-    }
-    ++i;
   }
-  return stack.empty() ? i : std::string_view::npos;
+  return k_malformed;
 }
 
 // Calls on_member(key, value_begin, value_end) for each member of the object whose '{' is at
-// body[i], in order. Returns the index just past the closing '}', or npos when the text is not
-// one object there (unbalanced brackets, unterminated strings, a missing ':' or ',').
+// body[i], in order. Returns the index just past the closing '}', or a failure: k_malformed when
+// the text is not one object there (unbalanced brackets, unterminated strings, a missing ':' or
+// ','), k_too_deep when a member's value nests deeper than k_max_json_depth with the object.
 template <class OnMember> size_t walk_object(std::string_view body, size_t i, OnMember&& on_member) {
-  if (i >= body.size() || body[i] != '{') return std::string_view::npos;
+  if (i >= body.size() || body[i] != '{') return k_malformed;
   i = skip_space(body, i + 1);
   if (i < body.size() && body[i] == '}') return i + 1;
   while (i < body.size()) {
-    if (body[i] != '"') return std::string_view::npos;
+    if (body[i] != '"') return k_malformed;
     size_t key_end = skip_string(body, i);
-    if (key_end == std::string_view::npos) return key_end;
+    if (key_end == std::string_view::npos) return k_malformed;
     std::string_view key = body.substr(i + 1, key_end - i - 2);
     i = skip_space(body, key_end);
-    if (i >= body.size() || body[i] != ':') return std::string_view::npos;
+    if (i >= body.size() || body[i] != ':') return k_malformed;
     i = skip_space(body, i + 1);
-    size_t value_end = skip_value(body, i);
-    if (value_end == std::string_view::npos) return value_end;
+    size_t value_end = skip_value(body, i, k_max_json_depth - 1);
+    if (failed(value_end)) return value_end;
     on_member(key, i, value_end);
     i = skip_space(body, value_end);
     if (i < body.size() && body[i] == ',') {
       i = skip_space(body, i + 1);
       continue;
     }
-    return i < body.size() && body[i] == '}' ? i + 1 : std::string_view::npos;
+    return i < body.size() && body[i] == '}' ? i + 1 : k_malformed;
   }
-  return std::string_view::npos;
+  return k_malformed;
 }
 
 } // namespace
@@ -94,14 +104,47 @@ const TopLevelMember* ScannedObject::find(std::string_view key) const {
   return nullptr;
 }
 
-std::optional<ScannedObject> scan_object(std::string_view body) {
+std::string too_deep_message(std::string_view what) {
+  return std::string(what) + " nests JSON deeper than " + std::to_string(k_max_json_depth) + " levels";
+}
+
+bool nests_too_deep(std::string_view text) {
+  size_t depth = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    switch (text[i]) {
+    case '"':
+      i = skip_string(text, i);
+      if (i == std::string_view::npos) return false; // an unterminated string: brackets end here
+      --i;
+      break;
+    case '[':
+    case '{':
+      if (++depth > k_max_json_depth) return true;
+      break;
+    case ']':
+    case '}':
+      if (depth > 0) --depth;
+      break;
+    default: break;
+    }
+  }
+  return false;
+}
+
+nlohmann::json parse_json(std::string_view text) {
+  if (nests_too_deep(text)) return nlohmann::json(nlohmann::json::value_t::discarded);
+  return nlohmann::json::parse(text, nullptr, false);
+}
+
+std::optional<ScannedObject> scan_object(std::string_view body, ScanFailure* failure) {
   ScannedObject out;
   out.open_brace = skip_space(body, 0);
   size_t end = walk_object(body, out.open_brace, [&](std::string_view key, size_t begin, size_t value_end) {
     out.members.push_back({key, begin, value_end});
   });
-  if (end == std::string_view::npos || skip_space(body, end) != body.size()) return std::nullopt;
-  return out;
+  if (!failed(end) && skip_space(body, end) == body.size()) return out;
+  if (failure != nullptr) *failure = end == k_too_deep ? ScanFailure::too_deep : ScanFailure::malformed;
+  return std::nullopt;
 }
 
 std::string_view member_text(std::string_view object, std::string_view key) {
@@ -109,7 +152,7 @@ std::string_view member_text(std::string_view object, std::string_view key) {
   size_t end = walk_object(object, skip_space(object, 0), [&](std::string_view name, size_t begin, size_t value_end) {
     if (name == key) found = object.substr(begin, value_end - begin);
   });
-  return end == std::string_view::npos ? std::string_view{} : found;
+  return failed(end) ? std::string_view{} : found;
 }
 
 size_t object_members(std::string_view object, TopLevelMember* out, size_t capacity) {
@@ -118,22 +161,22 @@ size_t object_members(std::string_view object, TopLevelMember* out, size_t capac
     if (count < capacity) out[count] = {key, begin, value_end};
     ++count;
   });
-  return end == std::string_view::npos ? SIZE_MAX : count;
+  return failed(end) ? SIZE_MAX : count;
 }
 
 std::string_view first_element(std::string_view array) {
   size_t i = skip_space(array, 0);
   if (i >= array.size() || array[i] != '[') return {};
   i = skip_space(array, i + 1);
-  size_t end = i < array.size() && array[i] != ']' ? skip_value(array, i) : std::string_view::npos;
-  return end == std::string_view::npos ? std::string_view{} : array.substr(i, end - i);
+  size_t end = i < array.size() && array[i] != ']' ? skip_value(array, i, k_max_json_depth - 1) : k_malformed;
+  return failed(end) ? std::string_view{} : array.substr(i, end - i);
 }
 
 std::optional<std::string> string_value(std::string_view body, const TopLevelMember& member) {
   std::string_view raw = body.substr(member.value_begin, member.value_end - member.value_begin);
   if (raw.size() < 2 || raw.front() != '"') return std::nullopt;
   if (raw.find('\\') == std::string_view::npos) return std::string(raw.substr(1, raw.size() - 2));
-  auto parsed = nlohmann::json::parse(raw, nullptr, false);
+  auto parsed = parse_json(raw);
   if (!parsed.is_string()) return std::nullopt;
   return parsed.get<std::string>();
 }

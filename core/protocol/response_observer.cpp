@@ -60,7 +60,8 @@ int64_t delta_text_bytes(std::string_view data) {
   return 0;
 }
 
-json parse(std::string_view text) { return json::parse(text.begin(), text.end(), nullptr, false); }
+// Upstream text nested too deep reads like malformed text: discarded.
+json parse(std::string_view text) { return parse_json(text); }
 
 const json& member(const json& object, const char* key) {
   static const json k_null;
@@ -83,9 +84,12 @@ void ResponseObserver::take_model(const nlohmann::json& holder, const char* key)
 void ResponseObserver::take_error(const nlohmann::json& error) {
   m_saw_error = true;
   const json& message = member(error, "message");
-  if (message.is_string()) m_error_message = message.get<std::string>();
-  else if (error.is_string()) m_error_message = error.get<std::string>();
-  else m_error_message = error.dump();
+  if (message.is_string())
+    m_error_message = message.get<std::string>();
+  else if (error.is_string())
+    m_error_message = error.get<std::string>();
+  else
+    m_error_message = error.dump();
   if (m_error_message.size() > k_max_error_chars) m_error_message.resize(k_max_error_chars);
 }
 
@@ -131,7 +135,8 @@ void ResponseObserver::observe_body(std::string_view body) {
     take_model("model");
     break;
   case ApiFormat::gemini:
-    if (std::string_view usage = member("usageMetadata"); is_object(usage)) m_usage = usage_from_gemini(JsonText{usage});
+    if (std::string_view usage = member("usageMetadata"); is_object(usage))
+      m_usage = usage_from_gemini(JsonText{usage});
     take_model("modelVersion");
     break;
   }

@@ -10,7 +10,6 @@
 #include <charconv>
 #include <cstdint>
 #include <cstdlib>
-#include <limits>
 #include <optional>
 #include <string>
 
@@ -19,9 +18,14 @@ namespace {
 
 using nlohmann::json;
 
+// The largest token count believed, far beyond any context window. A provider that reports more
+// (broken, or hostile) is clamped to it, so that sums of counts (Usage::total_tokens, Gemini's
+// candidates plus thoughts) and costs (tokens times pico-USD rates) stay far from int64 overflow.
+constexpr int64_t k_max_count = 1'000'000'000;
+
 int64_t clamp_count(double v) {
   if (!(v > 0)) return 0; // also NaN
-  if (v >= 9.0e18) return std::numeric_limits<int64_t>::max();
+  if (v >= static_cast<double>(k_max_count)) return k_max_count;
   return static_cast<int64_t>(v);
 }
 
@@ -34,9 +38,8 @@ public:
   // A non-negative token count, or nullopt when absent, null or not a number.
   std::optional<int64_t> count(const char* key) const {
     const json& value = member(key);
-    if (value.is_number_unsigned())
-      return static_cast<int64_t>(std::min<uint64_t>(value.get<uint64_t>(), std::numeric_limits<int64_t>::max()));
-    if (value.is_number_integer()) return std::max<int64_t>(value.get<int64_t>(), 0);
+    if (value.is_number_unsigned()) return static_cast<int64_t>(std::min<uint64_t>(value.get<uint64_t>(), k_max_count));
+    if (value.is_number_integer()) return std::clamp<int64_t>(value.get<int64_t>(), 0, k_max_count);
     if (value.is_number_float()) return clamp_count(value.get<double>());
     return std::nullopt;
   }
@@ -60,8 +63,10 @@ bool json_number(std::string_view text, bool& is_integer) {
     return i > start;
   };
   if (i < text.size() && text[i] == '-') ++i;
-  if (i < text.size() && text[i] == '0') ++i;
-  else if (!digits()) return false;
+  if (i < text.size() && text[i] == '0')
+    ++i;
+  else if (!digits())
+    return false;
   is_integer = true;
   if (i < text.size() && text[i] == '.') {
     ++i;
@@ -80,7 +85,7 @@ bool json_number(std::string_view text, bool& is_integer) {
 // The same members read in place from the JSON text of the usage object, without building a
 // document: a whole response body's usage is read this way on the request path. The object is
 // walked once, when the reader is made. Counts follow DomFields exactly (negative as 0, fractions
-// cut, beyond int64 clamped, a repeated member: the last).
+// cut, beyond k_max_count clamped, a repeated member: the last).
 class TextFields {
 public:
   explicit TextFields(std::string_view value) : m_value(value) {
@@ -96,7 +101,7 @@ public:
     if (is_integer && text.front() == '-') return 0;
     uint64_t value = 0;
     if (is_integer && std::from_chars(text.data(), text.data() + text.size(), value).ec == std::errc())
-      return static_cast<int64_t>(std::min<uint64_t>(value, std::numeric_limits<int64_t>::max()));
+      return static_cast<int64_t>(std::min<uint64_t>(value, k_max_count));
     // A fraction, an exponent, or an integer beyond 64 bits (a parser reads that as a double).
     return clamp_count(std::strtod(std::string(text).c_str(), nullptr));
   }
@@ -106,7 +111,8 @@ private:
     if (!is_object()) return {};
     if (m_count > m_members.size()) return member_text(m_value, key); // more members than kept
     for (size_t i = m_count; i-- > 0;)
-      if (m_members[i].key == key) return m_value.substr(m_members[i].value_begin, m_members[i].value_end - m_members[i].value_begin);
+      if (m_members[i].key == key)
+        return m_value.substr(m_members[i].value_begin, m_members[i].value_end - m_members[i].value_begin);
     return {};
   }
   std::string_view m_value;
@@ -189,7 +195,9 @@ template <class Fields> Usage gemini_usage(const Fields& usage_metadata) {
 Usage usage_from_openai(const nlohmann::json& usage) { return openai_usage(DomFields(usage)); }
 Usage usage_from_openai(JsonText usage) { return openai_usage(TextFields(usage.text)); }
 
-void overlay_anthropic_usage(Usage& usage, const nlohmann::json& fields) { anthropic_overlay(usage, DomFields(fields)); }
+void overlay_anthropic_usage(Usage& usage, const nlohmann::json& fields) {
+  anthropic_overlay(usage, DomFields(fields));
+}
 
 Usage usage_from_anthropic(const nlohmann::json& usage) {
   Usage out;

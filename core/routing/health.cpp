@@ -64,7 +64,8 @@ size_t Health::pick_key(const config::ProviderConfig& provider, int64_t now_ms) 
     if (chosen != count) entry.next = (chosen + 1) % count;
   } else {
     for (size_t i = 0; i < count; ++i)
-      if (entry.keys[i].benched_until <= now_ms && (chosen == count || entry.keys[i].last_used < entry.keys[chosen].last_used))
+      if (entry.keys[i].benched_until <= now_ms &&
+          (chosen == count || entry.keys[i].last_used < entry.keys[chosen].last_used))
         chosen = i;
   }
   if (chosen == count) { // every key rests: the one back soonest
@@ -100,9 +101,8 @@ void Health::pin(const std::string& session, const std::string& deployment, int6
   if (m_pins.size() >= k_max_pins && m_pins.count(session) == 0) {
     std::erase_if(m_pins, [&](const auto& entry) { return entry.second.at_ms + m_pin_ttl_ms <= now_ms; });
     if (m_pins.size() >= k_max_pins)
-      m_pins.erase(std::min_element(m_pins.begin(), m_pins.end(), [](const auto& a, const auto& b) {
-        return a.second.at_ms < b.second.at_ms;
-      }));
+      m_pins.erase(std::min_element(m_pins.begin(), m_pins.end(),
+                                    [](const auto& a, const auto& b) { return a.second.at_ms < b.second.at_ms; }));
   }
   m_pins[session] = Pin{deployment, now_ms};
 }

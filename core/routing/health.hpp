@@ -16,7 +16,7 @@ namespace llmgw::core::routing {
 
 // One line of the published state (`llmgw providers`).
 struct HealthEntry {
-  std::string kind;     // "deployment" or "key"
+  std::string kind; // "deployment" or "key"
   std::string provider;
   std::string name;     // the deployment's model, or the key's env var
   int64_t until_ms = 0; // cooling down / benched until (unix ms)

@@ -1,6 +1,7 @@
 #include "core/routing/router.hpp"
 
 #include "core/policy/keys.hpp"
+#include "core/providers/provider.hpp"
 
 #include <algorithm>
 
@@ -41,6 +42,32 @@ RouteResult from_entry(const Config& config, const config::Deployment& entry) {
   return result;
 }
 
+// The provider of the model's family: claude-* Anthropic; gpt-*, o1... OpenAI, else Azure (it
+// serves OpenAI's models); gemini-* Gemini.
+const ProviderConfig* family_provider(const Config& config, std::string_view model) {
+  if (starts_with(model, "claude-")) return first_of_kind(config, ProviderKind::anthropic, "anthropic");
+  if (is_openai_family(model)) {
+    if (const auto* openai = first_of_kind(config, ProviderKind::openai, "openai")) return openai;
+    return first_of_kind(config, ProviderKind::azure, "azure");
+  }
+  if (starts_with(model, "gemini-")) return first_of_kind(config, ProviderKind::gemini, "gemini");
+  return nullptr;
+}
+
+// The provider for models nothing else routes: default_provider when the user set it (file, env,
+// or a Config built in code), else a lone provider whose kind serves any model name (a local
+// server, Azure deployments). An inferred default is not a promise to serve every model: a name
+// it does not know gets the 404 that says what to configure.
+const ProviderConfig* default_for_unknown(const Config& config) {
+  const auto* origin = config.find_origin("default_provider");
+  const bool inferred =
+      origin != nullptr && origin->origin.rfind("inferred", 0) == 0 && origin->value == config.default_provider;
+  if (!inferred) return config.find_provider(config.default_provider);
+  if (config.providers.size() == 1 && providers::adapter_for(config.providers.front().kind).serves_any_model())
+    return &config.providers.front();
+  return nullptr;
+}
+
 RouteResult resolve(const Config& config, std::string_view model) {
   if (auto slash = model.find('/'); slash != std::string_view::npos) {
     if (const auto* provider = config.find_provider(model.substr(0, slash)))
@@ -53,15 +80,16 @@ RouteResult resolve(const Config& config, std::string_view model) {
   for (const auto& provider : config.providers)
     for (const auto& claimed : provider.models)
       if (claimed == model) return found(&provider, model);
-  const ProviderConfig* family = nullptr;
-  if (starts_with(model, "claude-")) family = first_of_kind(config, ProviderKind::anthropic, "anthropic");
-  else if (is_openai_family(model)) family = first_of_kind(config, ProviderKind::openai, "openai");
-  else if (starts_with(model, "gemini-")) family = first_of_kind(config, ProviderKind::gemini, "gemini");
-  if (family != nullptr) return found(family, model);
-  if (const auto* fallback = config.find_provider(config.default_provider)) return found(fallback, model);
-  return RouteResult{nullptr, {}, "no provider serves model '" + std::string(model) +
-                     "': map it under [models] in config.toml (\"" + std::string(model) +
-                     "\" = \"PROVIDER/MODEL\"), send it as PROVIDER/MODEL, or set default_provider", 0, {}, {}};
+  if (const auto* family = family_provider(config, model)) return found(family, model);
+  if (const auto* fallback = default_for_unknown(config)) return found(fallback, model);
+  return RouteResult{nullptr,
+                     {},
+                     "no provider serves model '" + std::string(model) + "': map it under [models] in config.toml (\"" +
+                         std::string(model) +
+                         "\" = \"PROVIDER/MODEL\"), send it as PROVIDER/MODEL, or set default_provider",
+                     0,
+                     {},
+                     {}};
 }
 
 // The text of a member's value with leading whitespace skipped.
@@ -109,7 +137,8 @@ RequestTraits read_traits(std::string_view body, const protocol::ScannedObject& 
     traits.thinking = is_object(value_text(body, *reasoning)) && has_no(value_text(body, *reasoning), {"\"none\""});
   if (const auto* generation = scanned.find("generationConfig")) {
     const auto text = value_text(body, *generation);
-    traits.thinking = text.find("thinkingConfig") != std::string_view::npos && has_no(text, {"\"thinkingBudget\":0", "\"thinkingBudget\": 0"});
+    traits.thinking = text.find("thinkingConfig") != std::string_view::npos &&
+                      has_no(text, {"\"thinkingBudget\":0", "\"thinkingBudget\": 0"});
   }
   // Claude Code's housekeeping (titles, summaries) goes to its Haiku-class model, or to the main
   // model as a tool-less structured-output call.
@@ -121,17 +150,7 @@ RequestTraits read_traits(std::string_view body, const protocol::ScannedObject& 
 }
 
 protocol::ApiFormat upstream_format(const ProviderConfig& provider, protocol::ApiFormat client) {
-  using protocol::ApiFormat;
-  switch (provider.kind) {
-  case ProviderKind::anthropic: return ApiFormat::anthropic;
-  case ProviderKind::gemini: return ApiFormat::gemini;
-  case ProviderKind::openai:
-  case ProviderKind::openai_compatible:
-  case ProviderKind::azure:
-    if (client == ApiFormat::openai_responses && provider.responses_api) return client;
-    return ApiFormat::openai_chat;
-  }
-  return ApiFormat::openai_chat;
+  return providers::adapter_for(provider.kind).upstream_format(provider, client);
 }
 
 RouteResult route(const Config& config, std::string_view requested_model, protocol::ApiFormat format) {
@@ -140,7 +159,8 @@ RouteResult route(const Config& config, std::string_view requested_model, protoc
   return resolve(config, requested_model);
 }
 
-const config::RouteRule* match_rule(const Config& config, std::string_view requested_model, const RequestTraits& traits) {
+const config::RouteRule* match_rule(const Config& config, std::string_view requested_model,
+                                    const RequestTraits& traits) {
   for (const auto& rule : config.routes) {
     if (!rule.model.empty() && !policy::glob_match(rule.model, requested_model)) continue;
     if (!rule.agent.empty() && rule.agent != traits.agent) continue;

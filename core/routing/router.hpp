@@ -1,6 +1,8 @@
 #pragma once
 // Chooses the deployments for a requested model (route rules, explicit prefix, [models] aliases,
-// claimed models, family rules, default provider) and the format each is spoken to in.
+// claimed models, family rules, default provider) and the format each is spoken to in. The
+// default provider takes unknown models only when the user set it (an inferred one does not),
+// or when it is the lone provider and its kind serves any model name (providers::Adapter).
 #include "core/config/config.hpp"
 #include "core/protocol/api_format.hpp"
 #include "core/protocol/json_scan.hpp"
@@ -38,7 +40,8 @@ RequestTraits read_traits(std::string_view body, const protocol::ScannedObject& 
                           std::string_view model);
 
 // The format requests to this provider are sent in for a client speaking `client`: the client's own
-// when the provider speaks it (passthrough), else the provider's native one (translated).
+// when the provider speaks it (passthrough), else the provider's native one (translated). Forwards
+// to the kind's adapter.
 protocol::ApiFormat upstream_format(const config::ProviderConfig& provider, protocol::ApiFormat client);
 
 // Resolve `requested_model` to one provider, ignoring fallbacks and rules. Never throws.

@@ -1,5 +1,6 @@
 // Anthropic Messages codec: non-streaming responses and errors (PROTOCOLS.md §3.3, §3.4, §3.8,
 // §5.3-§5.5). Requests are in anthropic_request_*.cpp, streams in anthropic_stream_*.cpp.
+#include "core/protocol/json_scan.hpp"
 #include "core/protocol/response_observer.hpp"
 #include "core/translate/anthropic_internal.hpp"
 #include "core/translate/codec.hpp"
@@ -82,7 +83,7 @@ json encode_response(const Response& response, const ResponseOptions& options) {
 Error decode_error(int status, std::string_view body) {
   Error error;
   error.status = status;
-  const json parsed = json::parse(body, nullptr, false);
+  const json parsed = protocol::parse_json(body);
   const json& inner = member(parsed, "error");
   if (inner.is_object()) {
     error.type = string_member(inner, "type");
@@ -100,8 +101,8 @@ Error decode_error(int status, std::string_view body) {
 
 std::string encode_error(const Error& error) {
   std::string type = is_error_type(error.type) ? error.type : std::string(error_type_for_status(error.status));
-  std::string message = error.message.empty() ? "upstream error (status " + std::to_string(error.status) + ")"
-                                              : error.message;
+  std::string message =
+      error.message.empty() ? "upstream error (status " + std::to_string(error.status) + ")" : error.message;
   if (is_context_overflow(error)) {
     type = "invalid_request_error";
     message = overflow_message(message);

@@ -1,5 +1,6 @@
 // Helpers shared by the Anthropic Messages codec: content blocks, stop reasons, usage, ids,
 // signatures and error types (PROTOCOLS.md §3).
+#include "core/protocol/json_scan.hpp"
 #include "core/translate/anthropic_internal.hpp"
 #include "core/translate/reasoning_state.hpp"
 
@@ -59,8 +60,8 @@ std::optional<Part> decode_tool_result(const json& block, const std::string& whe
   } else if (content.is_array()) {
     for (size_t i = 0; i < content.size(); ++i) {
       auto inner = decode_block(content[i], where + ".content[" + std::to_string(i) + "]");
-      if (inner && (inner->kind == Part::Kind::text || inner->kind == Part::Kind::image ||
-                    inner->kind == Part::Kind::document))
+      if (inner &&
+          (inner->kind == Part::Kind::text || inner->kind == Part::Kind::image || inner->kind == Part::Kind::document))
         part.content.push_back(std::move(*inner));
     }
   } else if (!content.is_null()) {
@@ -94,18 +95,6 @@ std::optional<Part> decode_reasoning(const json& block, bool redacted) {
 
 } // namespace
 
-const json& member(const json& object, const char* key) {
-  static const json k_null;
-  if (!object.is_object()) return k_null;
-  auto it = object.find(key);
-  return it == object.end() ? k_null : *it;
-}
-
-std::string string_member(const json& object, const char* key) {
-  const json& value = member(object, key);
-  return value.is_string() ? value.get<std::string>() : std::string();
-}
-
 std::string dump(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
 
 StopReason stop_from_wire(std::string_view stop_reason) {
@@ -132,7 +121,7 @@ json usage_json(const Usage& usage) {
 std::string random_id(std::string_view prefix) {
   thread_local std::mt19937_64 generator{std::random_device{}()};
   static constexpr std::array<char, 16> k_hex{'0', '1', '2', '3', '4', '5', '6', '7',
-                                             '8', '9', 'a', 'b', 'c', 'd', 'e', 'f'};
+                                              '8', '9', 'a', 'b', 'c', 'd', 'e', 'f'};
   std::string id(prefix);
   for (int i = 0; i < 24; ++i) id += k_hex[generator() % 16];
   return id;
@@ -141,7 +130,7 @@ std::string random_id(std::string_view prefix) {
 json tool_input(const Part& part) {
   if (part.custom) return json{{"input", part.text}};
   if (is_blank(part.arguments)) return json::object();
-  json parsed = json::parse(part.arguments, nullptr, false);
+  json parsed = protocol::parse_json(part.arguments);
   // Anthropic requires an object; keep what the model wrote rather than losing it.
   if (parsed.is_discarded() || !parsed.is_object()) return json{{"_raw", part.arguments}};
   return parsed;

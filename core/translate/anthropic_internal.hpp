@@ -2,6 +2,7 @@
 // Private helpers shared by the files of the Anthropic Messages codec (anthropic*.cpp); not part
 // of the codec interface (codec.hpp).
 #include "core/translate/ir.hpp"
+#include "core/translate/json_access.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -13,11 +14,6 @@
 namespace llmgw::core::translate::anthropic::detail {
 
 using nlohmann::json;
-
-// A member of an object, or null when absent or when `object` is not an object.
-const json& member(const json& object, const char* key);
-// A string member, or "" when absent or not a string.
-std::string string_member(const json& object, const char* key);
 
 // Compact JSON text; invalid UTF-8 is replaced rather than thrown on (stream fragments).
 std::string dump(const json& value);

@@ -53,8 +53,7 @@ std::optional<json> media_block(const Part& part) {
 json result_content(const std::vector<Part>& content) {
   json blocks = json::array();
   for (const auto& inner : content) {
-    std::optional<json> block =
-        inner.kind == Part::Kind::text ? text_block(inner.text) : media_block(inner);
+    std::optional<json> block = inner.kind == Part::Kind::text ? text_block(inner.text) : media_block(inner);
     if (block) blocks.push_back(std::move(*block));
   }
   if (blocks.size() == 1 && blocks[0]["type"] == "text") return blocks[0]["text"];
@@ -106,8 +105,10 @@ public:
 
   json build() {
     for (size_t i = 0; i < m_messages.size(); ++i) {
-      if (m_messages[i].role == Role::assistant) add_assistant(i);
-      else add_user(i);
+      if (m_messages[i].role == Role::assistant)
+        add_assistant(i);
+      else
+        add_user(i);
     }
     trim_final_assistant();
     if (m_turns.empty() || m_turns.front().role != Role::user)
@@ -139,7 +140,8 @@ private:
       case Part::Kind::redacted_thinking: block = reasoning_block(part); break;
       case Part::Kind::tool_call:
         calls.emplace_back(&part, unique_id(part.id));
-        block = json{{"type", "tool_use"}, {"id", calls.back().second}, {"name", part.name}, {"input", tool_input(part)}};
+        block =
+            json{{"type", "tool_use"}, {"id", calls.back().second}, {"name", part.name}, {"input", tool_input(part)}};
         break;
       default: break; // assistant turns carry no images or results
       }

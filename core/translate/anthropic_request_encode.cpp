@@ -35,9 +35,8 @@ json encode_system(const std::vector<std::string>& system) {
 // input_schema must be an object schema; a custom (freeform) tool takes one string.
 json input_schema(const Tool& tool) {
   if (tool.custom)
-    return json{{"type", "object"},
-                {"properties", {{"input", {{"type", "string"}}}}},
-                {"required", json::array({"input"})}};
+    return json{
+        {"type", "object"}, {"properties", {{"input", {{"type", "string"}}}}}, {"required", json::array({"input"})}};
   json schema = tool.parameters;
   if (!schema.is_object() || schema.empty() || (schema.contains("type") && schema["type"] != "object"))
     return json{{"type", "object"}, {"properties", json::object()}};
@@ -113,8 +112,8 @@ bool encode_thinking(const Request& request, json& body) {
   if (!tool_turn_starts_with_thinking(body["messages"])) return false;
   const auto& reasoning = request.reasoning;
   const bool explicit_budget = reasoning.budget_tokens.value_or(0) > 0;
-  int64_t budget = std::max(explicit_budget ? *reasoning.budget_tokens : budget_for_effort(reasoning.effort),
-                            k_min_budget_tokens);
+  int64_t budget =
+      std::max(explicit_budget ? *reasoning.budget_tokens : budget_for_effort(reasoning.effort), k_min_budget_tokens);
   // A budget the client chose may use all but one token; a derived one leaves room for the answer.
   const int64_t max_tokens = body["max_tokens"].get<int64_t>();
   const int64_t ceiling = max_tokens - (explicit_budget ? 1 : k_answer_room_tokens);
@@ -131,8 +130,10 @@ bool encode_thinking(const Request& request, json& body) {
 // Sent only with thinking off (thinking requires temperature 1 and no top_k). Newer Claude models
 // refuse temperature and top_p together; OpenAI's temperature range is 0-2, Anthropic's 0-1.
 void encode_sampling(const Request& request, json& body) {
-  if (request.temperature) body["temperature"] = std::clamp(*request.temperature, 0.0, 1.0);
-  else if (request.top_p) body["top_p"] = *request.top_p;
+  if (request.temperature)
+    body["temperature"] = std::clamp(*request.temperature, 0.0, 1.0);
+  else if (request.top_p)
+    body["top_p"] = *request.top_p;
   if (request.top_k) body["top_k"] = *request.top_k;
 }
 

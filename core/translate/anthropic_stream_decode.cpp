@@ -1,5 +1,6 @@
 // Anthropic Messages stream (an Anthropic upstream) -> neutral stream events (PROTOCOLS.md §3.5).
 // Block numbers are Anthropic's content-block indexes.
+#include "core/protocol/json_scan.hpp"
 #include "core/protocol/response_observer.hpp"
 #include "core/translate/anthropic_internal.hpp"
 #include "core/translate/codec.hpp"
@@ -15,17 +16,24 @@ class Decoder final : public StreamDecoder {
 public:
   void on_event(const http::SseEvent& event, std::vector<StreamEvent>& out) override {
     if (m_done || !event.has_data) return;
-    const json data = json::parse(event.data, nullptr, false);
+    const json data = protocol::parse_json(event.data);
     if (!data.is_object()) return;
     // The SDK dispatches on the event name; providers that omit it still say the type.
     const std::string name = event.event.empty() ? string_member(data, "type") : std::string(event.event);
-    if (name == "message_start") on_message_start(member(data, "message"), out);
-    else if (name == "content_block_start") on_block_start(data, out);
-    else if (name == "content_block_delta") on_block_delta(data, out);
-    else if (name == "content_block_stop") on_block_stop(data, out);
-    else if (name == "message_delta") on_message_delta(data);
-    else if (name == "message_stop") finish(out);
-    else if (name == "error") on_error(member(data, "error"), out);
+    if (name == "message_start")
+      on_message_start(member(data, "message"), out);
+    else if (name == "content_block_start")
+      on_block_start(data, out);
+    else if (name == "content_block_delta")
+      on_block_delta(data, out);
+    else if (name == "content_block_stop")
+      on_block_stop(data, out);
+    else if (name == "message_delta")
+      on_message_delta(data);
+    else if (name == "message_stop")
+      finish(out);
+    else if (name == "error")
+      on_error(member(data, "error"), out);
     // ping and unknown events carry nothing
   }
 
@@ -66,12 +74,18 @@ private:
     const int index = member(data, "index").is_number_integer() ? data["index"].get<int>() : 0;
     StreamEvent event = event_of(StreamEvent::Type::block_start, index);
     Part& part = event.part;
-    if (type == "text") part.kind = Part::Kind::text;
-    else if (type == "thinking") part.kind = Part::Kind::thinking;
-    else if (type == "redacted_thinking") part.kind = Part::Kind::redacted_thinking;
-    else if (type == "tool_use") part.kind = Part::Kind::tool_call;
-    else return; // server_tool_use, web_search_tool_result...: Anthropic-side artefacts
-    if (part.kind == Part::Kind::thinking || part.kind == Part::Kind::redacted_thinking) part.issuer = Issuer::anthropic;
+    if (type == "text")
+      part.kind = Part::Kind::text;
+    else if (type == "thinking")
+      part.kind = Part::Kind::thinking;
+    else if (type == "redacted_thinking")
+      part.kind = Part::Kind::redacted_thinking;
+    else if (type == "tool_use")
+      part.kind = Part::Kind::tool_call;
+    else
+      return; // server_tool_use, web_search_tool_result...: Anthropic-side artefacts
+    if (part.kind == Part::Kind::thinking || part.kind == Part::Kind::redacted_thinking)
+      part.issuer = Issuer::anthropic;
     part.id = string_member(block, "id");
     part.name = string_member(block, "name");
     m_blocks[index] = part.kind;
@@ -101,10 +115,14 @@ private:
     if (!m_blocks.count(index)) return;
     const json& delta = member(data, "delta");
     const std::string type = string_member(delta, "type");
-    if (type == "text_delta") emit_delta(index, string_member(delta, "text"), {}, out);
-    else if (type == "thinking_delta") emit_delta(index, string_member(delta, "thinking"), {}, out);
-    else if (type == "signature_delta") emit_delta(index, {}, string_member(delta, "signature"), out);
-    else if (type == "input_json_delta") emit_delta(index, string_member(delta, "partial_json"), {}, out);
+    if (type == "text_delta")
+      emit_delta(index, string_member(delta, "text"), {}, out);
+    else if (type == "thinking_delta")
+      emit_delta(index, string_member(delta, "thinking"), {}, out);
+    else if (type == "signature_delta")
+      emit_delta(index, {}, string_member(delta, "signature"), out);
+    else if (type == "input_json_delta")
+      emit_delta(index, string_member(delta, "partial_json"), {}, out);
     // citations_delta: no neutral form
   }
 

@@ -118,7 +118,9 @@ private:
     case Open::none:
     case Open::text_pending:
     case Open::skipped: m_open = Open::none; return;
-    case Open::thinking: block_delta({{"type", "signature_delta"}, {"signature", client_signature(m_part)}}, out); break;
+    case Open::thinking:
+      block_delta({{"type", "signature_delta"}, {"signature", client_signature(m_part)}}, out);
+      break;
     case Open::redacted: block_start({{"type", "redacted_thinking"}, {"data", client_signature(m_part)}}, out); break;
     case Open::custom_tool:
       block_delta({{"type", "input_json_delta"}, {"partial_json", m_custom_started ? "\"}" : "{\"input\":\"\"}"}}, out);
@@ -150,8 +152,8 @@ private:
   bool m_ended = false;
   bool m_saw_tool_call = false;
   Open m_open = Open::none;
-  int m_index = 0;      // Anthropic index of the open block, or of the next one
-  Part m_part;          // the open block: kind, id, name, issuer, signature so far
+  int m_index = 0; // Anthropic index of the open block, or of the next one
+  Part m_part;     // the open block: kind, id, name, issuer, signature so far
   bool m_custom_started = false;
   Usage m_start_usage;
 };

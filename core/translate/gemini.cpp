@@ -1,5 +1,6 @@
 // Gemini generateContent (Google AI Studio) codec: non-streaming responses and errors
 // (PROTOCOLS.md §6.3, §6.4). Requests are in gemini_request_*.cpp, streams in gemini_stream.cpp.
+#include "core/protocol/json_scan.hpp"
 #include "core/protocol/response_observer.hpp"
 #include "core/translate/codec.hpp"
 #include "core/translate/error_kinds.hpp"
@@ -40,7 +41,7 @@ Response decode_response(const nlohmann::json& body) {
   const json& candidate = candidates[0];
   const json& parts = member(member(candidate, "content"), "parts");
   bool has_call = false;
-  for (const auto& part : parts.is_array() ? parts : json::array()) {
+  for (const auto& part : elements(parts)) {
     if (member(part, "functionCall").is_object()) {
       Part call = decode_function_call(part, fresh_call_id());
       remember_call_signature(call);
@@ -71,7 +72,7 @@ nlohmann::json encode_response(const Response& response, const ResponseOptions& 
 Error decode_error(int status, std::string_view body) {
   Error out;
   out.status = status;
-  auto parsed = json::parse(body, nullptr, false);
+  auto parsed = protocol::parse_json(body);
   // Gemini sometimes wraps the error object in a one-element array.
   const json& root = parsed.is_array() && !parsed.empty() ? parsed[0] : parsed;
   const json& error = member(root, "error");

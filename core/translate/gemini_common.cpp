@@ -1,6 +1,7 @@
 // Helpers shared by the Gemini codec files (see gemini_internal.hpp).
 #include "core/translate/gemini_internal.hpp"
 
+#include "core/protocol/json_scan.hpp"
 #include "core/translate/reasoning_state.hpp"
 
 #include <algorithm>
@@ -9,18 +10,6 @@
 #include <random>
 
 namespace llmgw::core::translate::gemini::detail {
-
-const json& member(const json& object, const char* key) {
-  static const json k_null;
-  if (!object.is_object()) return k_null;
-  auto it = object.find(key);
-  return it == object.end() ? k_null : *it;
-}
-
-std::string string_member(const json& object, const char* key) {
-  const json& value = member(object, key);
-  return value.is_string() ? value.get<std::string>() : std::string();
-}
 
 StopReason stop_from_finish_reason(std::string_view reason, bool has_tool_call) {
   if (reason == "MAX_TOKENS") return StopReason::max_tokens;
@@ -63,7 +52,7 @@ std::string fresh_call_id() {
 }
 
 json arguments_object(const std::string& arguments) {
-  auto parsed = json::parse(arguments, nullptr, false);
+  auto parsed = protocol::parse_json(arguments);
   return parsed.is_object() ? parsed : json::object();
 }
 

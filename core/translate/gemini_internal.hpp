@@ -2,6 +2,7 @@
 // Private helpers shared by the Gemini codec files (gemini*.cpp): JSON access, the finish-reason
 // and usage mappings, output parts, tool-call ids and schema sanitising (PROTOCOLS.md §6).
 #include "core/translate/ir.hpp"
+#include "core/translate/json_access.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -12,11 +13,6 @@
 namespace llmgw::core::translate::gemini::detail {
 
 using nlohmann::json;
-
-// The member `key` of object, or null when object is not an object or lacks it.
-const json& member(const json& object, const char* key);
-// The member as a string, or "" when it is not a string.
-std::string string_member(const json& object, const char* key);
 
 // A Gemini finishReason in neutral terms; STOP on a turn with function calls is tool_use (§5.10 16).
 StopReason stop_from_finish_reason(std::string_view reason, bool has_tool_call);

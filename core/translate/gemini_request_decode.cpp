@@ -23,18 +23,6 @@ std::string upper(std::string text) {
   return text;
 }
 
-std::optional<int64_t> int_member(const json& object, const char* key) {
-  const json& value = member(object, key);
-  if (!value.is_number()) return std::nullopt;
-  return value.get<int64_t>();
-}
-
-std::optional<double> double_member(const json& object, const char* key) {
-  const json& value = member(object, key);
-  if (!value.is_number()) return std::nullopt;
-  return value.get<double>();
-}
-
 // Function calls older models send without ids get "call_<name>_<n>" from their position in the
 // request (stable as the history grows), and each id-less functionResponse takes the id of the
 // first unanswered call of its name, so call and result stay paired for other providers.
@@ -85,7 +73,7 @@ Part decode_function_response(const json& part, CallIds& ids) {
   read_function_result(member(response, "response"), out);
   // Gemini 3 multimodal function responses carry images in functionResponse.parts.
   const json& parts = member(response, "parts");
-  for (const auto& inner : parts.is_array() ? parts : json::array())
+  for (const auto& inner : elements(parts))
     if (auto media = decode_basic_part(inner)) out.content.push_back(std::move(*media));
   return out;
 }
@@ -100,7 +88,7 @@ Message decode_content(const json& content, size_t index, CallIds& ids) {
   if (!parts.is_array() && !parts.is_null()) throw TranslateError(where + ".parts must be an array");
   Message message;
   message.role = role == "model" ? Role::assistant : Role::user;
-  for (const auto& part : parts.is_array() ? parts : json::array()) {
+  for (const auto& part : elements(parts)) {
     if (member(part, "functionCall").is_object()) {
       Part call = decode_function_call(part, "");
       ids.assign(call);
@@ -117,15 +105,15 @@ Message decode_content(const json& content, size_t index, CallIds& ids) {
 void decode_system(const json& instruction, Request& out) {
   if (instruction.is_string()) out.system.push_back(instruction.get<std::string>());
   const json& parts = member(instruction, "parts");
-  for (const auto& part : parts.is_array() ? parts : json::array())
+  for (const auto& part : elements(parts))
     if (std::string text = string_member(part, "text"); !text.empty()) out.system.push_back(text);
 }
 
 void decode_tools(const json& body, Request& out) {
   const json& tools = member(body, "tools");
-  for (const auto& tool : tools.is_array() ? tools : json::array()) {
+  for (const auto& tool : elements(tools)) {
     const json& declarations = member(tool, "functionDeclarations");
-    for (const auto& declaration : declarations.is_array() ? declarations : json::array()) {
+    for (const auto& declaration : elements(declarations)) {
       Tool decoded;
       decoded.name = string_member(declaration, "name");
       decoded.description = string_member(declaration, "description");
@@ -159,7 +147,7 @@ void decode_thinking(const json& thinking, Reasoning& out) {
     out.enabled = true;
     out.effort = level;
   }
-  if (auto budget = int_member(thinking, "thinkingBudget")) {
+  if (auto budget = integer_member(thinking, "thinkingBudget")) {
     out.enabled = *budget != 0;
     if (*budget > 0) out.budget_tokens = *budget;
   }
@@ -178,13 +166,13 @@ void decode_response_format(const json& config, Request& out) {
 }
 
 void decode_generation_config(const json& config, Request& out) {
-  out.max_output_tokens = int_member(config, "maxOutputTokens");
-  out.temperature = double_member(config, "temperature");
-  out.top_p = double_member(config, "topP");
-  out.top_k = int_member(config, "topK");
+  out.max_output_tokens = integer_member(config, "maxOutputTokens");
+  out.temperature = number_member(config, "temperature");
+  out.top_p = number_member(config, "topP");
+  out.top_k = integer_member(config, "topK");
   const json& stop = member(config, "stopSequences");
   if (stop.is_string()) out.stop.push_back(stop.get<std::string>());
-  for (const auto& sequence : stop.is_array() ? stop : json::array())
+  for (const auto& sequence : elements(stop))
     if (sequence.is_string()) out.stop.push_back(sequence.get<std::string>());
   decode_thinking(member(config, "thinkingConfig"), out.reasoning);
   decode_response_format(config, out);

@@ -152,7 +152,8 @@ json function_declaration(const Tool& tool) {
       tool.custom ? json{{"type", "object"}, {"properties", {{"input", {{"type", "string"}}}}}, {"required", {"input"}}}
                   : sanitise_schema(tool.parameters);
   const json& properties = member(parameters, "properties");
-  bool empty_object = parameters.value("type", "object") == "object" && (!properties.is_object() || properties.empty());
+  const std::string type = string_member(parameters, "type");
+  bool empty_object = (type.empty() || type == "object") && (!properties.is_object() || properties.empty());
   if (!empty_object) out["parameters"] = std::move(parameters);
   return out;
 }

@@ -13,6 +13,11 @@ namespace {
 
 // Nested $ref expansions along one path; deeper (recursive schemas) becomes a plain object.
 constexpr int k_max_ref_depth = 8;
+// How much one schema may grow through $refs, in bytes of the definitions inlined. A definition
+// whose properties all refer back to it would otherwise expand to (its properties)^k_max_ref_depth
+// copies: ten properties, 10^8 copies from a request of a few hundred bytes. Past this budget a
+// $ref becomes a plain object too.
+constexpr size_t k_max_inlined_bytes = 256 * 1024;
 
 const std::set<std::string> k_copied = {"title",         "description",   "nullable",  "maxItems",  "minItems",
                                         "minProperties", "maxProperties", "minLength", "maxLength", "pattern",
@@ -34,14 +39,28 @@ const json* resolve_ref(const json& root, const std::string& ref) {
   }
 }
 
-json sanitise_node(const json& node, const json& root, int depth);
+// One schema being sanitised: its root, which local $refs point into, and the inlining budget left.
+struct Walk {
+  const json& root;
+  size_t inline_bytes_left = k_max_inlined_bytes;
+
+  // Takes the size of a definition about to be inlined from the budget; false when it does not fit.
+  bool afford(const json& target) {
+    const size_t size = dump(target).size();
+    if (size > inline_bytes_left) return false;
+    inline_bytes_left -= size;
+    return true;
+  }
+};
+
+json sanitise_node(const json& node, Walk& walk, int depth);
 
 // The referenced schema with the referring node's own keywords (description, ...) laid over it.
-json inline_reference(const json& node, const json& target, const json& root, int depth) {
+json inline_reference(const json& node, const json& target, Walk& walk, int depth) {
   json merged = target;
   for (const auto& [key, value] : node.items())
     if (key != "$ref" && key != "allOf") merged[key] = value;
-  return sanitise_node(merged, root, depth + 1);
+  return sanitise_node(merged, walk, depth + 1);
 }
 
 // "type": "string" | ["string", "null"] | ["string", "integer"]. Gemini has no null type.
@@ -91,11 +110,11 @@ void copy_enum(const json& node, json& out) {
   out["enum"] = kept;
 }
 
-void copy_properties(const json& node, json& out, const json& root, int depth) {
+void copy_properties(const json& node, json& out, Walk& walk, int depth) {
   const json& properties = member(node, "properties");
   if (!properties.is_object()) return;
   out["properties"] = json::object();
-  for (const auto& [name, schema] : properties.items()) out["properties"][name] = sanitise_node(schema, root, depth);
+  for (const auto& [name, schema] : properties.items()) out["properties"][name] = sanitise_node(schema, walk, depth);
   json required = json::array();
   for (const auto& name : member(node, "required"))
     if (name.is_string() && properties.contains(name.get<std::string>())) required.push_back(name);
@@ -104,7 +123,7 @@ void copy_properties(const json& node, json& out, const json& root, int depth) {
 
 // anyOf (or oneOf, its nearest kept relative) without its {"type":"null"} members, which become
 // nullable; a single remaining member is folded into the node.
-void copy_any_of(const json& node, json& out, const json& root, int depth) {
+void copy_any_of(const json& node, json& out, Walk& walk, int depth) {
   const json* options = &member(node, "anyOf");
   if (!options->is_array()) options = &member(node, "oneOf");
   if (!options->is_array()) return;
@@ -114,7 +133,7 @@ void copy_any_of(const json& node, json& out, const json& root, int depth) {
       out["nullable"] = true;
       continue;
     }
-    kept.push_back(sanitise_node(option, root, depth));
+    kept.push_back(sanitise_node(option, walk, depth));
   }
   if (kept.size() == 1 && !out.contains("type")) {
     for (const auto& [key, value] : kept.front().items())
@@ -124,20 +143,20 @@ void copy_any_of(const json& node, json& out, const json& root, int depth) {
   }
 }
 
-void copy_items(const json& node, json& out, const json& root, int depth) {
+void copy_items(const json& node, json& out, Walk& walk, int depth) {
   const json& items = member(node, "items");
-  if (items.is_object()) out["items"] = sanitise_node(items, root, depth);
+  if (items.is_object()) out["items"] = sanitise_node(items, walk, depth);
   // Gemini rejects an array without items ("items: missing field"); strings are the safest guess.
-  if (out.value("type", "") == "array" && !out.contains("items")) out["items"] = {{"type", "string"}};
+  if (string_member(out, "type") == "array" && !out.contains("items")) out["items"] = {{"type", "string"}};
 }
 
-json sanitise_node(const json& node, const json& root, int depth) {
+json sanitise_node(const json& node, Walk& walk, int depth) {
   if (!node.is_object()) return json::object();
   const json& all_of = member(node, "allOf");
   const json* target = nullptr;
   if (const json& ref = member(node, "$ref"); ref.is_string()) {
-    target = resolve_ref(root, ref.get<std::string>());
-    if (target == nullptr || depth >= k_max_ref_depth) {
+    target = resolve_ref(walk.root, ref.get<std::string>());
+    if (target == nullptr || depth >= k_max_ref_depth || !walk.afford(*target)) {
       json out{{"type", "object"}};
       if (node.contains("description")) out["description"] = node["description"];
       return out;
@@ -145,7 +164,7 @@ json sanitise_node(const json& node, const json& root, int depth) {
   } else if (all_of.is_array() && all_of.size() == 1 && all_of[0].is_object()) {
     target = &all_of[0]; // pydantic wraps a described $ref as allOf: [{$ref}]
   }
-  if (target != nullptr) return inline_reference(node, *target, root, depth);
+  if (target != nullptr) return inline_reference(node, *target, walk, depth);
 
   json out = json::object();
   copy_type(node, out);
@@ -153,15 +172,18 @@ json sanitise_node(const json& node, const json& root, int depth) {
     if (k_copied.count(key) != 0 && !out.contains(key)) out[key] = value;
   copy_format(node, out);
   copy_enum(node, out);
-  copy_properties(node, out, root, depth);
-  copy_any_of(node, out, root, depth);
-  copy_items(node, out, root, depth);
+  copy_properties(node, out, walk, depth);
+  copy_any_of(node, out, walk, depth);
+  copy_items(node, out, walk, depth);
   return out;
 }
 
 } // namespace
 
-json sanitise_schema(const json& schema) { return sanitise_node(schema, schema, 0); }
+json sanitise_schema(const json& schema) {
+  Walk walk{schema};
+  return sanitise_node(schema, walk, 0);
+}
 
 json lowercase_schema_types(const json& schema) {
   if (schema.is_array()) {

@@ -1,6 +1,7 @@
 // Gemini streamGenerateContent?alt=sse in both directions (PROTOCOLS.md §6.3, §8): every SSE
 // block is `data: <GenerateContentResponse>` with only the new parts, no event names and no final
 // marker; the stream ends when the connection closes after a chunk with a finishReason.
+#include "core/protocol/json_scan.hpp"
 #include "core/protocol/response_observer.hpp"
 #include "core/translate/codec.hpp"
 #include "core/translate/gemini_internal.hpp"
@@ -21,7 +22,7 @@ class Decoder final : public StreamDecoder {
 public:
   void on_event(const http::SseEvent& event, std::vector<StreamEvent>& out) override {
     if (m_done || !event.has_data) return;
-    auto chunk = json::parse(event.data, nullptr, false);
+    auto chunk = protocol::parse_json(event.data);
     if (chunk.is_array() && !chunk.empty()) chunk = chunk[0]; // [{"error": {...}}]
     if (!chunk.is_object()) return;
     if (chunk.contains("error")) return fail(chunk["error"], out);
@@ -34,7 +35,7 @@ public:
       return;
     }
     const json& parts = member(member(candidates[0], "content"), "parts");
-    for (const auto& part : parts.is_array() ? parts : json::array()) on_part(part, out);
+    for (const auto& part : elements(parts)) on_part(part, out);
     if (std::string reason = string_member(candidates[0], "finishReason"); !reason.empty()) m_finish_reason = reason;
   }
 

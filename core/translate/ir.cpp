@@ -71,9 +71,12 @@ std::string_view to_string(Issuer issuer) {
 }
 
 json to_json(const Usage& usage) {
-  return json{{"input_uncached", usage.input_uncached_tokens}, {"cache_read", usage.cache_read_tokens},
-              {"cache_write_5m", usage.cache_write_5m_tokens},  {"cache_write_1h", usage.cache_write_1h_tokens},
-              {"output", usage.output_tokens},                  {"reasoning", usage.reasoning_tokens},
+  return json{{"input_uncached", usage.input_uncached_tokens},
+              {"cache_read", usage.cache_read_tokens},
+              {"cache_write_5m", usage.cache_write_5m_tokens},
+              {"cache_write_1h", usage.cache_write_1h_tokens},
+              {"output", usage.output_tokens},
+              {"reasoning", usage.reasoning_tokens},
               {"reported", usage.reported}};
 }
 
@@ -141,8 +144,11 @@ json to_json(const Request& request) {
 json to_json(const Response& response) {
   json parts = json::array();
   for (const auto& part : response.parts) parts.push_back(to_json(part));
-  json out{{"id", response.id}, {"model", response.model}, {"parts", parts},
-           {"stop", to_string(response.stop)}, {"usage", to_json(response.usage)}};
+  json out{{"id", response.id},
+           {"model", response.model},
+           {"parts", parts},
+           {"stop", to_string(response.stop)},
+           {"usage", to_json(response.usage)}};
   put(out, "stop_sequence", response.stop_sequence);
   return out;
 }

@@ -60,7 +60,7 @@ struct Tool {
   std::string name;
   std::string description;
   nlohmann::json parameters = nlohmann::json::object(); // JSON Schema of the arguments object
-  bool custom = false; // Responses custom (freeform) tool: takes one string
+  bool custom = false;                                  // Responses custom (freeform) tool: takes one string
 };
 
 struct ToolChoice {
@@ -110,8 +110,8 @@ struct Response {
 // (Claude Code auto-compacts only when it reads "prompt is too long" and the like).
 struct Error {
   int status = 500;
-  std::string type;    // the provider's error type or status name when it gave one, else ""
-  std::string code;    // the provider's error code when it gave one, else ""
+  std::string type; // the provider's error type or status name when it gave one, else ""
+  std::string code; // the provider's error code when it gave one, else ""
   std::string message;
 };
 
@@ -120,32 +120,32 @@ struct Error {
 struct StreamEvent {
   enum class Type { start, block_start, block_delta, block_stop, finish, error };
   Type type = Type::start;
-  int block = 0;                // block_*: the block's number (decoder's own numbering)
-  Part part;                    // block_start: kind, id, name, issuer, custom (no content yet)
-  std::string delta;            // block_delta: text, thinking text or a fragment of arguments JSON
-  std::string signature;        // block_delta: (part of) the block's signature
-  std::string id;               // start: the response id
-  std::string model;            // start: the model that serves
-  Usage usage;                  // start: input usage when known; finish: the final usage
+  int block = 0;                          // block_*: the block's number (decoder's own numbering)
+  Part part;                              // block_start: kind, id, name, issuer, custom (no content yet)
+  std::string delta;                      // block_delta: text, thinking text or a fragment of arguments JSON
+  std::string signature;                  // block_delta: (part of) the block's signature
+  std::string id;                         // start: the response id
+  std::string model;                      // start: the model that serves
+  Usage usage;                            // start: input usage when known; finish: the final usage
   StopReason stop = StopReason::end_turn; // finish
-  std::string stop_sequence;    // finish
-  Error error;                  // error
+  std::string stop_sequence;              // finish
+  Error error;                            // error
 };
 
 // Options for encoding a request for an upstream provider.
 struct RequestOptions {
-  std::string model;               // the upstream model name
-  Issuer family = Issuer::none;    // whose reasoning state may be replayed
-  bool openai_first_party = false; // api.openai.com / Azure: max_completion_tokens, developer role
-  bool stream_usage = true;        // Chat: add stream_options.include_usage when streaming
+  std::string model;                  // the upstream model name
+  Issuer family = Issuer::none;       // whose reasoning state may be replayed
+  bool openai_first_party = false;    // api.openai.com / Azure: max_completion_tokens, developer role
+  bool stream_usage = true;           // Chat: add stream_options.include_usage when streaming
   int64_t default_max_tokens = 32000; // Anthropic requires max_tokens
-  bool auto_cache = true;          // Anthropic: add cache_control breakpoints to translated requests
+  bool auto_cache = true;             // Anthropic: add cache_control breakpoints to translated requests
 };
 
 // Options for encoding a response (or stream) for the client.
 struct ResponseOptions {
-  std::string model;               // echo the model name the client asked for
-  bool include_usage = false;      // Chat stream: the client asked for the usage chunk
+  std::string model;                  // echo the model name the client asked for
+  bool include_usage = false;         // Chat stream: the client asked for the usage chunk
   std::set<std::string> custom_tools; // Responses: tool names that were custom (freeform) tools
 };
 

@@ -5,6 +5,7 @@
 #include "core/translate/openai_chat_shared.hpp"
 #include "core/translate/reasoning_state.hpp"
 
+#include "core/protocol/json_scan.hpp"
 #include "core/protocol/response_observer.hpp"
 
 namespace llmgw::core::translate::openai_chat {
@@ -22,7 +23,7 @@ void add_part(std::vector<Part>& parts, Part::Kind kind, std::string text) {
 
 void add_tool_calls(const json& message, std::vector<Part>& parts) {
   const json& calls = member(message, "tool_calls");
-  for (const auto& call : calls.is_array() ? calls : json::array()) {
+  for (const auto& call : elements(calls)) {
     Part part = decode_tool_call(call);
     if (part.id.empty()) part.id = make_id("call_");
     // Other clients' formats have no slot for it; the Gemini encoders look it up by call id.
@@ -65,9 +66,12 @@ json encode_response(const Response& response, const ResponseOptions& options) {
   std::string thinking;
   json calls = json::array();
   for (const auto& part : response.parts) {
-    if (part.kind == Part::Kind::text) text += part.text;
-    else if (part.kind == Part::Kind::thinking) thinking += part.text;
-    else if (part.kind == Part::Kind::tool_call) calls.push_back(encode_tool_call(part));
+    if (part.kind == Part::Kind::text)
+      text += part.text;
+    else if (part.kind == Part::Kind::thinking)
+      thinking += part.text;
+    else if (part.kind == Part::Kind::tool_call)
+      calls.push_back(encode_tool_call(part));
   }
   json message{{"role", "assistant"}, {"content", text.empty() ? json(nullptr) : json(text)}, {"refusal", nullptr}};
   if (!calls.empty()) message["tool_calls"] = calls;
@@ -86,7 +90,7 @@ json encode_response(const Response& response, const ResponseOptions& options) {
 }
 
 Error decode_error(int status, std::string_view body) {
-  auto parsed = json::parse(body, nullptr, false);
+  auto parsed = protocol::parse_json(body);
   if (!parsed.is_discarded() && !parsed.is_null()) return decode_error_json(status, parsed);
   // Not JSON (a proxy's HTML page, plain text): the text is the message.
   auto begin = body.find_first_not_of(" \t\r\n");

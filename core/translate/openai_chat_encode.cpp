@@ -47,9 +47,12 @@ public:
     for (const auto& part : message.parts)
       if (part.kind == Part::Kind::tool_result) tool_result(part, parts);
     for (const auto& part : message.parts) {
-      if (part.kind == Part::Kind::text && !part.text.empty()) parts.push_back(text_part(part.text));
-      else if (part.kind == Part::Kind::image) parts.push_back(image_part(part));
-      else if (part.kind == Part::Kind::document) parts.push_back(document_part(part, m_options));
+      if (part.kind == Part::Kind::text && !part.text.empty())
+        parts.push_back(text_part(part.text));
+      else if (part.kind == Part::Kind::image)
+        parts.push_back(image_part(part));
+      else if (part.kind == Part::Kind::document)
+        parts.push_back(document_part(part, m_options));
     }
     if (parts.empty()) return;
     close_calls();
@@ -61,8 +64,10 @@ public:
     std::string text;
     json calls = json::array();
     for (const auto& part : message.parts) {
-      if (part.kind == Part::Kind::text) text += part.text;
-      else if (part.kind == Part::Kind::tool_call) calls.push_back(tool_call(part));
+      if (part.kind == Part::Kind::text)
+        text += part.text;
+      else if (part.kind == Part::Kind::tool_call)
+        calls.push_back(tool_call(part));
       // thinking / redacted_thinking: Chat has no standard field to replay them in, and
       // deepseek-reasoner documents a 400 for reasoning_content in input messages: dropped.
     }
@@ -84,8 +89,10 @@ public:
       json kept = json::array();
       for (const auto& call : message["tool_calls"])
         if (!m_unanswered.count(call["id"].get<std::string>())) kept.push_back(call);
-      if (kept.empty()) message.erase("tool_calls");
-      else message["tool_calls"] = kept;
+      if (kept.empty())
+        message.erase("tool_calls");
+      else
+        message["tool_calls"] = kept;
       if (kept.empty() && message["content"].is_null())
         m_messages.erase(m_messages.begin() + static_cast<long>(*m_open_call)); // nothing left of it
     }
@@ -111,7 +118,8 @@ private:
     std::string text;
     bool has_image = false;
     for (const auto& part : result.content) {
-      if (part.kind == Part::Kind::text) text += (text.empty() ? "" : "\n") + part.text;
+      if (part.kind == Part::Kind::text)
+        text += (text.empty() ? "" : "\n") + part.text;
       else if (part.kind == Part::Kind::image) {
         user_parts.push_back(image_part(part));
         has_image = true;
@@ -141,8 +149,10 @@ json encode_messages(const Request& request, const RequestOptions& options) {
   if (!system.empty()) messages.push_back({{"role", "system"}, {"content", system}});
   MessageEncoder encoder(messages, options);
   for (const auto& message : request.messages) {
-    if (message.role == Role::user) encoder.user(message);
-    else encoder.assistant(message);
+    if (message.role == Role::user)
+      encoder.user(message);
+    else
+      encoder.assistant(message);
   }
   encoder.close_calls();
   return messages;
@@ -153,9 +163,7 @@ json encode_tool(const Tool& tool) {
   if (!tool.description.empty()) function["description"] = tool.description;
   // A custom (freeform) tool becomes a function taking its text as {"input": ...} (§5.9).
   function["parameters"] =
-      tool.custom ? json{{"type", "object"},
-                         {"properties", {{"input", {{"type", "string"}}}}},
-                         {"required", {"input"}}}
+      tool.custom ? json{{"type", "object"}, {"properties", {{"input", {{"type", "string"}}}}}, {"required", {"input"}}}
                   : tool.parameters;
   return json{{"type", "function"}, {"function", function}};
 }

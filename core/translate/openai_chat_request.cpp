@@ -68,8 +68,10 @@ void decode_content(const json& content, std::vector<Part>& out, const std::stri
   if (!content.is_array()) fail(at + ".content is neither a string nor an array");
   for (const auto& part : content) {
     auto type = string_member(part, "type");
-    if (type == "text") add_text(out, string_member(part, "text"));
-    else if (type == "refusal") add_text(out, string_member(part, "refusal"));
+    if (type == "text")
+      add_text(out, string_member(part, "text"));
+    else if (type == "refusal")
+      add_text(out, string_member(part, "refusal"));
     else if (type == "image_url") {
       if (auto image = decode_image(part)) out.push_back(std::move(*image));
     } else if (type == "file") {
@@ -198,9 +200,12 @@ ToolChoice decode_tool_choice(const json& choice) {
   ToolChoice out;
   if (choice.is_string()) {
     auto mode = choice.get<std::string>();
-    if (mode == "auto") out.mode = ToolChoice::Mode::automatic;
-    else if (mode == "required" || mode == "any") out.mode = ToolChoice::Mode::any;
-    else if (mode == "none") out.mode = ToolChoice::Mode::none;
+    if (mode == "auto")
+      out.mode = ToolChoice::Mode::automatic;
+    else if (mode == "required" || mode == "any")
+      out.mode = ToolChoice::Mode::any;
+    else if (mode == "none")
+      out.mode = ToolChoice::Mode::none;
     return out;
   }
   auto type = string_member(choice, "type");
@@ -228,23 +233,6 @@ void decode_tools(const json& body, Request& request) {
     request.parallel_tool_calls = parallel.get<bool>();
 }
 
-// A count a client sent: integers as they are, whole-valued floats too; nothing out of range.
-std::optional<int64_t> integer_member(const json& body, const char* key) {
-  const json& value = member(body, key);
-  if (value.is_number_unsigned()) return static_cast<int64_t>(std::min<uint64_t>(value.get<uint64_t>(), INT64_MAX));
-  if (value.is_number_integer()) return value.get<int64_t>();
-  if (!value.is_number_float()) return std::nullopt;
-  double number = value.get<double>();
-  if (!(number >= -9.0e18 && number <= 9.0e18)) return std::nullopt; // also NaN
-  return static_cast<int64_t>(number);
-}
-
-std::optional<double> number_member(const json& body, const char* key) {
-  const json& value = member(body, key);
-  if (!value.is_number()) return std::nullopt;
-  return value.get<double>();
-}
-
 // reasoning_effort, or OpenRouter's reasoning {effort, max_tokens, enabled}. "none" and "minimal"
 // ask for (next to) no reasoning: thinking stays off for providers that budget it, and the effort
 // is kept for OpenAI upstreams.
@@ -268,7 +256,7 @@ void decode_sampling(const json& body, Request& request) {
   request.top_k = integer_member(body, "top_k"); // vLLM / OpenRouter extension
   const json& stop = member(body, "stop");
   if (stop.is_string() && !stop.get<std::string>().empty()) request.stop.push_back(stop.get<std::string>());
-  for (const auto& item : stop.is_array() ? stop : json::array())
+  for (const auto& item : elements(stop))
     if (item.is_string() && !item.get<std::string>().empty()) request.stop.push_back(item.get<std::string>());
   request.reasoning = decode_reasoning(body);
 }

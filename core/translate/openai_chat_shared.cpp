@@ -51,18 +51,6 @@ std::string detail_text(const json& detail) {
 
 } // namespace
 
-const json& member(const json& object, const char* key) {
-  static const json k_null;
-  if (!object.is_object()) return k_null;
-  auto it = object.find(key);
-  return it == object.end() ? k_null : *it;
-}
-
-std::string string_member(const json& object, const char* key) {
-  const json& value = member(object, key);
-  return value.is_string() ? value.get<std::string>() : std::string();
-}
-
 std::string content_text(const json& content, std::string_view separator) {
   if (content.is_string()) return content.get<std::string>();
   std::string out;
@@ -106,8 +94,10 @@ Part decode_tool_call(const json& call) {
   part.name = string_member(function, "name");
   const json& arguments = member(function, "arguments");
   // Some compat clients send the arguments as an object rather than its JSON text.
-  if (arguments.is_string()) part.arguments = arguments.get<std::string>();
-  else if (arguments.is_object()) part.arguments = dump(arguments);
+  if (arguments.is_string())
+    part.arguments = arguments.get<std::string>();
+  else if (arguments.is_object())
+    part.arguments = dump(arguments);
   if (part.arguments.empty()) part.arguments = "{}";
   if (auto signature = gemini_call_signature(call); !signature.empty()) {
     part.signature = signature;
@@ -122,9 +112,8 @@ std::string call_arguments(const Part& call) {
 }
 
 json encode_tool_call(const Part& call) {
-  return json{{"id", call.id},
-              {"type", "function"},
-              {"function", {{"name", call.name}, {"arguments", call_arguments(call)}}}};
+  return json{
+      {"id", call.id}, {"type", "function"}, {"function", {{"name", call.name}, {"arguments", call_arguments(call)}}}};
 }
 
 StopReason stop_from_finish(std::string_view finish_reason, bool saw_tool_calls) {
@@ -175,9 +164,12 @@ json encode_error_object(const Error& error) {
   std::string type = is_chat_type(error.type) ? error.type : std::string(type_for_status(error.status));
   if (overflow) type = "invalid_request_error";
   json code; // null unless known: clients read it (context_length_exceeded, rate_limit_exceeded)
-  if (overflow) code = "context_length_exceeded";
-  else if (!error.code.empty()) code = error.code;
-  else if (error.status == 429 || error.status == 402) code = type_for_status(error.status);
+  if (overflow)
+    code = "context_length_exceeded";
+  else if (!error.code.empty())
+    code = error.code;
+  else if (error.status == 429 || error.status == 402)
+    code = type_for_status(error.status);
   return json{{"message", error.message}, {"type", type}, {"param", nullptr}, {"code", code}};
 }
 
@@ -188,10 +180,14 @@ Error decode_error_json(int status, const json& body) {
   out.status = status;
   const json& error = member(body, "error");
   const json& holder = error.is_object() ? error : body;
-  if (body.is_string()) out.message = body.get<std::string>();
-  else if (error.is_string()) out.message = error.get<std::string>();
-  else if (holder.contains("message")) out.message = content_text(holder["message"]);
-  else if (body.contains("detail")) out.message = detail_text(body["detail"]);
+  if (body.is_string())
+    out.message = body.get<std::string>();
+  else if (error.is_string())
+    out.message = error.get<std::string>();
+  else if (holder.contains("message"))
+    out.message = content_text(holder["message"]);
+  else if (body.contains("detail"))
+    out.message = detail_text(body["detail"]);
   out.type = string_member(holder, "type");
   if (out.type.empty()) out.type = string_member(holder, "status"); // Gemini: "INVALID_ARGUMENT"
   out.code = string_member(holder, "code"); // numeric codes (vLLM, Gemini) only repeat the status

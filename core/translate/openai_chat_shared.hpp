@@ -2,6 +2,7 @@
 // Private helpers shared by the OpenAI Chat Completions codec files (openai_chat*.cpp): field
 // access that tolerates compat servers, tool calls, finish reasons, usage and error objects.
 #include "core/translate/ir.hpp"
+#include "core/translate/json_access.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -9,11 +10,6 @@
 #include <string_view>
 
 namespace llmgw::core::translate::openai_chat {
-
-// The member of an object, or a null value when object is not an object or has no such key.
-const nlohmann::json& member(const nlohmann::json& object, const char* key);
-// A string member's value, or "" when absent or not a string.
-std::string string_member(const nlohmann::json& object, const char* key);
 
 // The text of a Chat content value: a string, or the text (and refusal) parts of an array joined.
 std::string content_text(const nlohmann::json& content, std::string_view separator = "");

@@ -6,6 +6,7 @@
 #include "core/translate/openai_chat_shared.hpp"
 #include "core/translate/reasoning_state.hpp"
 
+#include "core/protocol/json_scan.hpp"
 #include "core/protocol/response_observer.hpp"
 
 #include <optional>
@@ -43,7 +44,7 @@ public:
     if (m_done || !event.has_data) return;
     auto data = trim(event.data);
     if (data == "[DONE]") return finish(out);
-    auto chunk = json::parse(data, nullptr, false);
+    auto chunk = protocol::parse_json(data);
     if (chunk.is_discarded() || !chunk.is_object()) return; // nothing usable in it
     if (!member(chunk, "error").is_null() || event.event == "error") return fail(chunk, out);
     const json& choices = member(chunk, "choices");
@@ -54,7 +55,7 @@ public:
     // Keep the last usage seen: some servers repeat it (cumulative) or send it with finish_reason.
     const json& usage = member(chunk, "usage").is_object() ? chunk["usage"] : member(member(chunk, "x_groq"), "usage");
     if (usage.is_object()) m_usage = protocol::usage_from_openai(usage);
-    for (const auto& choice : choices.is_array() ? choices : json::array()) {
+    for (const auto& choice : elements(choices)) {
       const json& index = member(choice, "index");
       if (index.is_null() || index == 0) on_choice(choice, out);
     }
@@ -88,7 +89,7 @@ private:
     add_text(m_text, Part::Kind::text, content_text(member(delta, "content")), out);
     add_text(m_text, Part::Kind::text, string_member(delta, "refusal"), out);
     const json& calls = member(delta, "tool_calls");
-    for (const auto& fragment : calls.is_array() ? calls : json::array()) on_tool_fragment(fragment, out);
+    for (const auto& fragment : elements(calls)) on_tool_fragment(fragment, out);
     if (auto finish = string_member(choice, "finish_reason"); !finish.empty()) m_finish_reason = finish;
   }
 
@@ -111,8 +112,8 @@ private:
     if (call == nullptr) call = open_call(fragment, out);
     if (call->block < 0) return; // a late fragment of a call already closed by text
     // Only a call's first fragment says its type; custom calls stream custom.input.
-    const json& arguments = call->custom ? member(member(fragment, "custom"), "input")
-                                         : member(member(fragment, "function"), "arguments");
+    const json& arguments =
+        call->custom ? member(member(fragment, "custom"), "input") : member(member(fragment, "function"), "arguments");
     // Some servers send the arguments as an object rather than its JSON text.
     std::string piece = arguments.is_string() ? arguments.get<std::string>() : "";
     if (arguments.is_object()) piece = dump(arguments);

@@ -63,8 +63,10 @@ private:
     case Part::Kind::thinking: return write_delta({{"reasoning_content", delta}}, out);
     case Part::Kind::tool_call:
       // A freeform input is only JSON once wrapped: sent whole when the block ends.
-      if (m_custom) m_custom_input += delta;
-      else write_arguments(delta, out);
+      if (m_custom)
+        m_custom_input += delta;
+      else
+        write_arguments(delta, out);
       return;
     default: return;
     }
@@ -100,10 +102,8 @@ private:
   }
 
   json chunk(json delta, json finish_reason) const {
-    json choice{{"index", 0},
-                {"delta", std::move(delta)},
-                {"finish_reason", std::move(finish_reason)},
-                {"logprobs", nullptr}};
+    json choice{
+        {"index", 0}, {"delta", std::move(delta)}, {"finish_reason", std::move(finish_reason)}, {"logprobs", nullptr}};
     return json{{"id", m_id},
                 {"object", "chat.completion.chunk"},
                 {"created", m_created},

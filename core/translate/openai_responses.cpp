@@ -1,6 +1,7 @@
 // OpenAI Responses API codec (what Codex CLI speaks): non-streaming response bodies and errors.
 // Requests live in openai_responses_request.cpp (client side) and openai_responses_upstream.cpp,
 // streams in openai_responses_stream_*.cpp.
+#include "core/protocol/json_scan.hpp"
 #include "core/protocol/response_observer.hpp"
 #include "core/translate/codec.hpp"
 #include "core/translate/openai_responses_common.hpp"
@@ -11,8 +12,8 @@ namespace {
 using namespace detail;
 
 StopReason stop_of(const json& body, bool has_tool_calls) {
-  if (str(body, "status") == "incomplete") {
-    std::string reason = str(member(body, "incomplete_details"), "reason");
+  if (string_member(body, "status") == "incomplete") {
+    std::string reason = string_member(member(body, "incomplete_details"), "reason");
     return reason == "content_filter" ? StopReason::refusal : StopReason::max_tokens;
   }
   return has_tool_calls ? StopReason::tool_use : StopReason::end_turn;
@@ -30,8 +31,10 @@ public:
       return;
     }
     flush_text();
-    if (part.kind == Part::Kind::tool_call) add_call(part);
-    else if (part.kind == Part::Kind::thinking || part.kind == Part::Kind::redacted_thinking) add_reasoning(part);
+    if (part.kind == Part::Kind::tool_call)
+      add_call(part);
+    else if (part.kind == Part::Kind::thinking || part.kind == Part::Kind::redacted_thinking)
+      add_reasoning(part);
   }
 
   json finish() {
@@ -71,8 +74,8 @@ private:
 Response decode_response(const json& body) {
   if (!body.is_object()) throw TranslateError("response body must be a JSON object");
   Response response;
-  response.id = str(body, "id");
-  response.model = str(body, "model");
+  response.id = string_member(body, "id");
+  response.model = string_member(body, "model");
   bool has_tool_calls = false;
   if (const json& output = member(body, "output"); output.is_array()) {
     for (const auto& item : output) {
@@ -108,12 +111,12 @@ json encode_response(const Response& response, const ResponseOptions& options) {
 Error decode_error(int status, std::string_view body) {
   Error error;
   error.status = status;
-  auto parsed = json::parse(body, nullptr, false);
+  auto parsed = protocol::parse_json(body);
   // {"error": {...}} from the HTTP API; {"type": "error", "code", "message"} as a stream event.
   const json& nested = member(parsed, "error");
   const json& fields = nested.is_object() ? nested : parsed;
-  error.message = nested.is_string() ? nested.get<std::string>() : str(fields, "message");
-  error.type = str(fields, "type") == "error" ? std::string() : str(fields, "type");
+  error.message = nested.is_string() ? nested.get<std::string>() : string_member(fields, "message");
+  error.type = string_member(fields, "type") == "error" ? std::string() : string_member(fields, "type");
   const json& code = member(fields, "code");
   error.code = code.is_string() ? code.get<std::string>() : code.is_number() ? code.dump() : std::string();
   if (error.message.empty()) {
@@ -125,8 +128,9 @@ Error decode_error(int status, std::string_view body) {
 }
 
 std::string encode_error(const Error& error) {
-  json body{{"error",
-             {{"message", error.message}, {"type", error_type(error)}, {"param", nullptr}, {"code", error_code(error)}}}};
+  json body{
+      {"error",
+       {{"message", error.message}, {"type", error_type(error)}, {"param", nullptr}, {"code", error_code(error)}}}};
   return dump(body);
 }
 

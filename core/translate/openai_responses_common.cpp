@@ -1,6 +1,7 @@
 // Helpers shared by the OpenAI Responses codec (see openai_responses_common.hpp).
 #include "core/translate/openai_responses_common.hpp"
 
+#include "core/protocol/json_scan.hpp"
 #include "core/translate/error_kinds.hpp"
 #include "core/translate/reasoning_state.hpp"
 
@@ -10,18 +11,6 @@
 #include <random>
 
 namespace llmgw::core::translate::openai_responses::detail {
-
-std::string str(const json& object, const char* key) {
-  const json& value = member(object, key);
-  return value.is_string() ? value.get<std::string>() : std::string();
-}
-
-const json& member(const json& object, const char* key) {
-  static const json k_null;
-  if (!object.is_object()) return k_null;
-  auto it = object.find(key);
-  return it == object.end() ? k_null : *it;
-}
 
 std::string new_id(std::string_view prefix) {
   thread_local std::mt19937_64 engine{std::random_device{}()};
@@ -35,8 +24,7 @@ std::string new_id(std::string_view prefix) {
 }
 
 int64_t now_seconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 std::string dump(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
@@ -66,7 +54,7 @@ std::string reasoning_text(const json& item) {
     const json& list = member(item, key);
     if (!list.is_array()) continue;
     for (const auto& entry : list) {
-      std::string piece = str(entry, "text");
+      std::string piece = string_member(entry, "text");
       if (piece.empty()) continue;
       if (!text.empty()) text += "\n\n";
       text += piece;
@@ -82,8 +70,8 @@ Part thinking_from_reasoning(const json& item) {
   Part part;
   part.kind = Part::Kind::thinking;
   part.text = reasoning_text(item);
-  part.reasoning_id = str(item, "id");
-  std::string encrypted = str(item, "encrypted_content");
+  part.reasoning_id = string_member(item, "id");
+  std::string encrypted = string_member(item, "encrypted_content");
   if (encrypted.empty()) return part;
   auto state = unwrap_signature(encrypted, Issuer::openai);
   part.issuer = state.issuer;
@@ -101,9 +89,9 @@ void add_message_parts(const json& item, std::vector<Part>& parts) {
   const json& content = member(item, "content");
   if (!content.is_array()) return;
   for (const auto& entry : content) {
-    std::string type = str(entry, "type");
+    std::string type = string_member(entry, "type");
     Part part;
-    part.text = type == "refusal" ? str(entry, "refusal") : str(entry, "text");
+    part.text = type == "refusal" ? string_member(entry, "refusal") : string_member(entry, "text");
     if ((type == "output_text" || type == "refusal" || type == "text") && !part.text.empty())
       parts.push_back(std::move(part));
   }
@@ -112,15 +100,17 @@ void add_message_parts(const json& item, std::vector<Part>& parts) {
 Part tool_call_part(const json& item, bool custom) {
   Part part;
   part.kind = Part::Kind::tool_call;
-  part.id = str(item, "call_id");
-  if (part.id.empty()) part.id = str(item, "id");
-  part.name = str(item, "name");
+  part.id = string_member(item, "call_id");
+  if (part.id.empty()) part.id = string_member(item, "id");
+  part.name = string_member(item, "name");
   part.custom = custom;
   if (custom) {
-    part.text = str(item, "input");
+    part.text = string_member(item, "input");
   } else {
     const json& arguments = member(item, "arguments");
-    part.arguments = arguments.is_string() ? arguments.get<std::string>() : arguments.is_object() ? dump(arguments) : "";
+    part.arguments = arguments.is_string()   ? arguments.get<std::string>()
+                     : arguments.is_object() ? dump(arguments)
+                                             : "";
     if (part.arguments.empty()) part.arguments = "{}";
   }
   return part;
@@ -130,11 +120,15 @@ Part tool_call_part(const json& item, bool custom) {
 
 std::vector<Part> parts_from_output_item(const json& item) {
   std::vector<Part> parts;
-  std::string type = str(item, "type");
-  if (type == "message") add_message_parts(item, parts);
-  else if (type == "function_call") parts.push_back(tool_call_part(item, false));
-  else if (type == "custom_tool_call") parts.push_back(tool_call_part(item, true));
-  else if (type == "reasoning") parts.push_back(thinking_from_reasoning(item));
+  std::string type = string_member(item, "type");
+  if (type == "message")
+    add_message_parts(item, parts);
+  else if (type == "function_call")
+    parts.push_back(tool_call_part(item, false));
+  else if (type == "custom_tool_call")
+    parts.push_back(tool_call_part(item, true));
+  else if (type == "reasoning")
+    parts.push_back(thinking_from_reasoning(item));
   return parts;
 }
 
@@ -147,7 +141,7 @@ std::string encrypted_content(Part::Kind kind, Issuer issuer, const std::string&
 
 std::string custom_input(const Part& part) {
   if (part.custom) return part.text;
-  auto arguments = json::parse(part.arguments, nullptr, false);
+  auto arguments = protocol::parse_json(part.arguments);
   if (arguments.is_object()) {
     if (const json& input = member(arguments, "input"); input.is_string()) return input.get<std::string>();
     // Some models rename the one parameter; a lone string member is still the input.
@@ -170,8 +164,8 @@ json function_call_item(const std::string& id, const std::string& call_id, const
 
 json custom_call_item(const std::string& id, const std::string& call_id, const std::string& name,
                       const std::string& input, const char* status) {
-  return {{"id", id}, {"type", "custom_tool_call"}, {"call_id", call_id},
-          {"name", name}, {"input", input},         {"status", status}};
+  return {{"id", id},        {"type", "custom_tool_call"}, {"call_id", call_id}, {"name", name}, {"input", input},
+          {"status", status}};
 }
 
 json reasoning_item(const std::string& id, const std::string& summary, const std::string& encrypted) {
@@ -204,9 +198,9 @@ std::string type_for_status(int status) {
 }
 
 bool is_openai_type(const std::string& type) {
-  static const char* const k_types[] = {"invalid_request_error", "authentication_error", "permission_error",
-                                        "not_found_error",       "rate_limit_exceeded",  "insufficient_quota",
-                                        "server_error",          "requests",             "tokens"};
+  static const char* const k_types[] = {
+      "invalid_request_error", "authentication_error", "permission_error", "not_found_error", "rate_limit_exceeded",
+      "insufficient_quota",    "server_error",         "requests",         "tokens"};
   return std::find(std::begin(k_types), std::end(k_types), type) != std::end(k_types);
 }
 

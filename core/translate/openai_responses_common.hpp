@@ -2,6 +2,7 @@
 // Private helpers shared by the OpenAI Responses codec files (openai_responses*.cpp): JSON access,
 // generated ids, output items, usage and error shapes (PROTOCOLS.md §2).
 #include "core/translate/ir.hpp"
+#include "core/translate/json_access.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -17,11 +18,6 @@ using nlohmann::json;
 // Redacted Anthropic thinking has no Responses item of its own: it travels as a reasoning item
 // whose wrapped encrypted_content starts with this marker, so a replay restores its kind.
 inline constexpr std::string_view k_redacted_marker = "redacted:";
-
-// The member `key` of an object when it is a string, else "".
-std::string str(const json& object, const char* key);
-// The member `key` of an object, or a null json when absent (or object is not an object).
-const json& member(const json& object, const char* key);
 
 // A fresh id such as "resp_" + 24 hex digits (unique per process, not predictable).
 std::string new_id(std::string_view prefix);

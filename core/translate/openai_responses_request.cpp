@@ -19,7 +19,7 @@ Part image_part(const json& entry) {
   Part part;
   part.kind = Part::Kind::image;
   const json& source = member(entry, "image_url");
-  std::string url = source.is_string() ? source.get<std::string>() : str(source, "url");
+  std::string url = source.is_string() ? source.get<std::string>() : string_member(source, "url");
   if (!parse_data_url(url, part.media_type, part.data)) part.url = url;
   return part;
 }
@@ -27,12 +27,12 @@ Part image_part(const json& entry) {
 Part file_part(const json& entry) {
   Part part;
   part.kind = Part::Kind::document;
-  std::string file_data = str(entry, "file_data");
+  std::string file_data = string_member(entry, "file_data");
   if (!parse_data_url(file_data, part.media_type, part.data) && !file_data.empty()) {
     part.media_type = "application/pdf"; // bare base64: PDF is the one file type models take
     part.data = file_data;
   }
-  if (part.data.empty()) part.url = str(entry, "file_url");
+  if (part.data.empty()) part.url = string_member(entry, "file_url");
   return part;
 }
 
@@ -45,8 +45,8 @@ std::vector<Part> content_parts(const json& content) {
   }
   if (!content.is_array()) throw TranslateError("message content must be a string or an array");
   for (const auto& entry : content) {
-    std::string type = str(entry, "type");
-    std::string text = type == "refusal" ? str(entry, "refusal") : str(entry, "text");
+    std::string type = string_member(entry, "type");
+    std::string text = type == "refusal" ? string_member(entry, "refusal") : string_member(entry, "text");
     if (type == "input_text" || type == "output_text" || type == "text" || type == "refusal") {
       if (!text.empty()) parts.push_back(text_part(std::move(text)));
     } else if (type == "input_image") {
@@ -67,12 +67,16 @@ public:
 
   void read(const json& item) {
     if (!item.is_object()) throw TranslateError("input items must be objects");
-    std::string type = str(item, "type");
+    std::string type = string_member(item, "type");
     if (type.empty() && item.contains("role")) type = "message";
-    if (type == "message") read_message(item);
-    else if (type == "function_call" || type == "custom_tool_call") read_call(item);
-    else if (type == "function_call_output" || type == "custom_tool_call_output") read_output(item);
-    else if (type == "reasoning") assistant().parts.push_back(thinking_from_reasoning(item));
+    if (type == "message")
+      read_message(item);
+    else if (type == "function_call" || type == "custom_tool_call")
+      read_call(item);
+    else if (type == "function_call_output" || type == "custom_tool_call_output")
+      read_output(item);
+    else if (type == "reasoning")
+      assistant().parts.push_back(thinking_from_reasoning(item));
     // local_shell_call, web_search_call, additional_tools, item_reference...: no neutral form.
   }
 
@@ -92,7 +96,7 @@ private:
   }
 
   void read_message(const json& item) {
-    std::string role = str(item, "role");
+    std::string role = string_member(item, "role");
     auto parts = content_parts(member(item, "content"));
     if (role == "developer" || role == "system") {
       for (auto& part : parts)
@@ -115,7 +119,7 @@ private:
   void read_output(const json& item) {
     Part part;
     part.kind = Part::Kind::tool_result;
-    part.id = str(item, "call_id");
+    part.id = string_member(item, "call_id");
     if (auto it = m_call_names.find(part.id); it != m_call_names.end()) part.name = it->second;
     const json& output = member(item, "output");
     if (!output.is_null()) part.content = content_parts(output);
@@ -129,9 +133,9 @@ private:
 // A custom tool's one string argument, described by its grammar so other models can follow it.
 json custom_parameters(const json& format) {
   std::string description = "The whole input of the tool, as plain text.";
-  if (str(format, "type") == "grammar") {
-    description = "The whole input of the tool, as plain text that follows this " + str(format, "syntax") +
-                  " grammar:\n" + str(format, "definition");
+  if (string_member(format, "type") == "grammar") {
+    description = "The whole input of the tool, as plain text that follows this " + string_member(format, "syntax") +
+                  " grammar:\n" + string_member(format, "definition");
   }
   return {{"type", "object"},
           {"properties", {{"input", {{"type", "string"}, {"description", description}}}}},
@@ -143,16 +147,19 @@ void read_tools(const json& tools, Request& request) {
   if (!tools.is_array()) throw TranslateError("tools must be an array");
   for (const auto& entry : tools) {
     if (!entry.is_object()) throw TranslateError("tools must be objects");
-    std::string type = str(entry, "type");
+    std::string type = string_member(entry, "type");
     if (type != "function" && type != "custom") continue; // hosted tools: web_search, local_shell...
     Tool tool;
-    tool.name = str(entry, "name");
-    tool.description = str(entry, "description");
+    tool.name = string_member(entry, "name");
+    tool.description = string_member(entry, "description");
     tool.custom = type == "custom";
     const json& parameters = member(entry, "parameters");
-    if (tool.custom) tool.parameters = custom_parameters(member(entry, "format"));
-    else if (parameters.is_object() && !parameters.empty()) tool.parameters = parameters;
-    else tool.parameters = {{"type", "object"}, {"properties", json::object()}};
+    if (tool.custom)
+      tool.parameters = custom_parameters(member(entry, "format"));
+    else if (parameters.is_object() && !parameters.empty())
+      tool.parameters = parameters;
+    else
+      tool.parameters = {{"type", "object"}, {"properties", json::object()}};
     request.tools.push_back(std::move(tool));
   }
 }
@@ -161,19 +168,22 @@ ToolChoice read_tool_choice(const json& choice) {
   ToolChoice out;
   if (choice.is_string()) {
     std::string mode = choice.get<std::string>();
-    if (mode == "auto") out.mode = ToolChoice::Mode::automatic;
-    else if (mode == "required") out.mode = ToolChoice::Mode::any;
-    else if (mode == "none") out.mode = ToolChoice::Mode::none;
-  } else if (std::string type = str(choice, "type"); type == "function" || type == "custom") {
+    if (mode == "auto")
+      out.mode = ToolChoice::Mode::automatic;
+    else if (mode == "required")
+      out.mode = ToolChoice::Mode::any;
+    else if (mode == "none")
+      out.mode = ToolChoice::Mode::none;
+  } else if (std::string type = string_member(choice, "type"); type == "function" || type == "custom") {
     out.mode = ToolChoice::Mode::tool;
-    out.name = str(choice, "name");
+    out.name = string_member(choice, "name");
   }
   return out;
 }
 
 void read_reasoning(const json& reasoning, Request& request) {
   if (!reasoning.is_object()) return;
-  request.reasoning.effort = str(reasoning, "effort");
+  request.reasoning.effort = string_member(reasoning, "effort");
   const std::string& effort = request.reasoning.effort;
   request.reasoning.enabled = effort != "none" && effort != "minimal";
 }
@@ -181,17 +191,18 @@ void read_reasoning(const json& reasoning, Request& request) {
 // text.format (Responses) -> response_format (Chat's shape, the neutral one).
 json read_text_format(const json& text) {
   const json& format = member(text, "format");
-  std::string type = str(format, "type");
+  std::string type = string_member(format, "type");
   if (type == "json_object") return {{"type", "json_object"}};
   if (type != "json_schema") return nullptr;
-  json schema{{"name", str(format, "name")}, {"schema", member(format, "schema")}};
+  json schema{{"name", string_member(format, "name")}, {"schema", member(format, "schema")}};
   if (member(format, "strict").is_boolean()) schema["strict"] = format["strict"];
-  if (!str(format, "description").empty()) schema["description"] = format["description"];
+  if (!string_member(format, "description").empty()) schema["description"] = format["description"];
   return {{"type", "json_schema"}, {"json_schema", schema}};
 }
 
 void read_sampling(const json& body, Request& request) {
-  if (const json& v = member(body, "max_output_tokens"); v.is_number_integer()) request.max_output_tokens = v.get<int64_t>();
+  if (const json& v = member(body, "max_output_tokens"); v.is_number_integer())
+    request.max_output_tokens = v.get<int64_t>();
   if (const json& v = member(body, "temperature"); v.is_number()) request.temperature = v.get<double>();
   if (const json& v = member(body, "top_p"); v.is_number()) request.top_p = v.get<double>();
   if (const json& v = member(body, "parallel_tool_calls"); v.is_boolean()) request.parallel_tool_calls = v.get<bool>();
@@ -203,8 +214,8 @@ void read_sampling(const json& body, Request& request) {
 Request decode_request(const json& body) {
   if (!body.is_object()) throw TranslateError("request body must be a JSON object");
   Request request;
-  request.model = str(body, "model");
-  if (std::string instructions = str(body, "instructions"); !instructions.empty())
+  request.model = string_member(body, "model");
+  if (std::string instructions = string_member(body, "instructions"); !instructions.empty())
     request.system.push_back(std::move(instructions));
   const json& input = member(body, "input");
   if (input.is_string()) {
@@ -220,8 +231,8 @@ Request decode_request(const json& body) {
   read_sampling(body, request);
   read_reasoning(member(body, "reasoning"), request);
   request.response_format = read_text_format(member(body, "text"));
-  request.user = str(body, "user");
-  if (request.user.empty()) request.user = str(body, "safety_identifier");
+  request.user = string_member(body, "user");
+  if (request.user.empty()) request.user = string_member(body, "safety_identifier");
   return request;
 }
 

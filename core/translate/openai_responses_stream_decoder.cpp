@@ -1,5 +1,6 @@
 // Responses API stream (PROTOCOLS.md §2.4) -> neutral stream events. Blocks follow output items:
 // one per function/custom tool call and reasoning item, one per (message item, content part).
+#include "core/protocol/json_scan.hpp"
 #include "core/protocol/response_observer.hpp"
 #include "core/translate/codec.hpp"
 #include "core/translate/openai_responses_common.hpp"
@@ -16,9 +17,9 @@ class Decoder final : public StreamDecoder {
 public:
   void on_event(const http::SseEvent& event, std::vector<StreamEvent>& out) override {
     if (m_ended || !event.has_data) return;
-    auto data = json::parse(event.data, nullptr, false);
+    auto data = protocol::parse_json(event.data);
     if (!data.is_object()) return; // a stray "[DONE]" from a compatible server, or garbage
-    std::string type = str(data, "type");
+    std::string type = string_member(data, "type");
     if (type.empty()) type = std::string(event.event);
     dispatch(type, data, out);
   }
@@ -29,10 +30,10 @@ public:
 private:
   struct Item {
     std::string type;
-    int block = -1;                // the call's or reasoning's block
-    std::map<int64_t, int> texts;  // message: content index -> text block
+    int block = -1;               // the call's or reasoning's block
+    std::map<int64_t, int> texts; // message: content index -> text block
     bool got_delta = false;
-    std::string last_part;         // reasoning: the summary/content part of the last delta
+    std::string last_part; // reasoning: the summary/content part of the last delta
   };
 
   void dispatch(const std::string& type, const json& data, std::vector<StreamEvent>& out) {
@@ -66,8 +67,8 @@ private:
     m_started = true;
     StreamEvent start;
     start.type = Type::start;
-    start.id = str(response, "id");
-    start.model = str(response, "model");
+    start.id = string_member(response, "id");
+    start.model = string_member(response, "model");
     out.push_back(std::move(start));
   }
 
@@ -101,8 +102,10 @@ private:
   // The item an event is about: by output_index, else by item_id.
   Item* find_item(const json& data) {
     int64_t index = -1;
-    if (const json& v = member(data, "output_index"); v.is_number_integer()) index = v.get<int64_t>();
-    else if (auto it = m_index_of.find(str(data, "item_id")); it != m_index_of.end()) index = it->second;
+    if (const json& v = member(data, "output_index"); v.is_number_integer())
+      index = v.get<int64_t>();
+    else if (auto it = m_index_of.find(string_member(data, "item_id")); it != m_index_of.end())
+      index = it->second;
     auto it = m_items.find(index);
     return it == m_items.end() ? nullptr : &it->second;
   }
@@ -112,15 +115,15 @@ private:
     if (state.type == "function_call" || state.type == "custom_tool_call") {
       Part part;
       part.kind = Part::Kind::tool_call;
-      part.id = str(item, "call_id");
-      part.name = str(item, "name");
+      part.id = string_member(item, "call_id");
+      part.name = string_member(item, "name");
       part.custom = state.type == "custom_tool_call";
       state.block = open_block(std::move(part), out);
     } else if (state.type == "reasoning") {
       Part part;
       part.kind = Part::Kind::thinking;
       part.issuer = Issuer::openai;
-      part.reasoning_id = str(item, "id");
+      part.reasoning_id = string_member(item, "id");
       state.block = open_block(std::move(part), out);
     }
   }
@@ -130,8 +133,8 @@ private:
     int64_t index = member(data, "output_index").is_number_integer() ? data["output_index"].get<int64_t>()
                                                                      : static_cast<int64_t>(m_items.size());
     Item& state = m_items[index];
-    state.type = str(item, "type");
-    m_index_of[str(item, "id")] = index;
+    state.type = string_member(item, "type");
+    m_index_of[string_member(item, "id")] = index;
     open_item(item, state, out);
     return state;
   }
@@ -147,21 +150,21 @@ private:
     auto it = item->texts.find(part);
     if (it == item->texts.end()) it = item->texts.emplace(part, open_block(Part{}, out)).first;
     item->got_delta = true;
-    delta(it->second, str(data, "delta"), {}, out);
+    delta(it->second, string_member(data, "delta"), {}, out);
   }
 
   void call_delta(const json& data, std::vector<StreamEvent>& out) {
     Item* item = find_item(data);
     if (item == nullptr || item->block < 0) return;
     item->got_delta = true;
-    delta(item->block, str(data, "delta"), {}, out);
+    delta(item->block, string_member(data, "delta"), {}, out);
   }
 
   // Summary parts (and raw reasoning parts) of one item become one thinking text, blank-line separated.
   void reasoning_delta(const json& data, const std::string& part, std::vector<StreamEvent>& out) {
     Item* item = find_item(data);
     if (item == nullptr || item->block < 0) return;
-    std::string text = str(data, "delta");
+    std::string text = string_member(data, "delta");
     if (text.empty()) return;
     if (item->got_delta && part != item->last_part) text.insert(0, "\n\n");
     item->got_delta = true;
@@ -191,7 +194,7 @@ private:
         const Part& part = parts.front();
         delta(state->block, part.kind == Part::Kind::tool_call && !part.custom ? part.arguments : part.text, {}, out);
       }
-      if (state->type == "reasoning") delta(state->block, {}, str(item, "encrypted_content"), out);
+      if (state->type == "reasoning") delta(state->block, {}, string_member(item, "encrypted_content"), out);
       stop(state->block, out);
       state->block = -1;
     }
@@ -222,10 +225,11 @@ private:
     event.type = Type::finish;
     event.stop = m_saw_tool_call ? StopReason::tool_use : StopReason::end_turn;
     if (incomplete) {
-      std::string reason = str(member(response, "incomplete_details"), "reason");
+      std::string reason = string_member(member(response, "incomplete_details"), "reason");
       event.stop = reason == "content_filter" ? StopReason::refusal : StopReason::max_tokens;
     }
-    if (const json& usage = member(response, "usage"); usage.is_object()) event.usage = protocol::usage_from_openai(usage);
+    if (const json& usage = member(response, "usage"); usage.is_object())
+      event.usage = protocol::usage_from_openai(usage);
     out.push_back(std::move(event));
     m_ended = true;
   }
@@ -234,9 +238,9 @@ private:
     ensure_start(json(), out);
     StreamEvent event;
     event.type = Type::error;
-    event.error.code = str(error, "code");
-    event.error.type = str(error, "type");
-    event.error.message = str(error, "message");
+    event.error.code = string_member(error, "code");
+    event.error.type = string_member(error, "type");
+    event.error.message = string_member(error, "message");
     if (event.error.message.empty()) event.error.message = "response failed";
     event.error.status = status_for_code(event.error.code.empty() ? event.error.type : event.error.code);
     if (usage.is_object()) event.usage = protocol::usage_from_openai(usage);

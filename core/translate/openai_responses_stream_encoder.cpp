@@ -63,9 +63,9 @@ private:
   }
 
   json response(const char* status) const {
-    return {{"id", m_id},           {"object", "response"},     {"created_at", m_created},
-            {"status", status},     {"model", m_model},         {"output", m_output},
-            {"error", nullptr},     {"incomplete_details", nullptr}, {"usage", nullptr}};
+    return {{"id", m_id},       {"object", "response"}, {"created_at", m_created}, {"status", status},
+            {"model", m_model}, {"output", m_output},   {"error", nullptr},        {"incomplete_details", nullptr},
+            {"usage", nullptr}};
   }
 
   void start(const StreamEvent& event, std::string& out) {
@@ -136,8 +136,12 @@ private:
       emit("response.output_text.delta",
            about({{"content_index", 0}, {"delta", event.delta}, {"logprobs", json::array()}}), out);
       break;
-    case ItemKind::function_call: emit("response.function_call_arguments.delta", about({{"delta", event.delta}}), out); break;
-    case ItemKind::custom_raw: emit("response.custom_tool_call_input.delta", about({{"delta", event.delta}}), out); break;
+    case ItemKind::function_call:
+      emit("response.function_call_arguments.delta", about({{"delta", event.delta}}), out);
+      break;
+    case ItemKind::custom_raw:
+      emit("response.custom_tool_call_input.delta", about({{"delta", event.delta}}), out);
+      break;
     case ItemKind::reasoning:
       if (!m_item.summary_open)
         emit("response.reasoning_summary_part.added", about({{"summary_index", 0}, {"part", summary_part("")}}), out);
@@ -189,7 +193,8 @@ private:
   json stop_reasoning(std::string& out) {
     if (m_item.summary_open) {
       emit("response.reasoning_summary_text.done", about({{"summary_index", 0}, {"text", m_item.text}}), out);
-      emit("response.reasoning_summary_part.done", about({{"summary_index", 0}, {"part", summary_part(m_item.text)}}), out);
+      emit("response.reasoning_summary_part.done", about({{"summary_index", 0}, {"part", summary_part(m_item.text)}}),
+           out);
     }
     return reasoning_item(m_item.id, m_item.text, encrypted_content(m_item.part_kind, m_item.issuer, m_item.signature));
   }

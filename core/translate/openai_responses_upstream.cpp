@@ -71,8 +71,10 @@ public:
 
   json write(const std::vector<Message>& messages) {
     for (const auto& message : messages) {
-      if (message.role == Role::user) write_user(message);
-      else write_assistant(message);
+      if (message.role == Role::user)
+        write_user(message);
+      else
+        write_assistant(message);
     }
     return m_items;
   }
@@ -83,8 +85,10 @@ private:
   void write_user(const Message& message) {
     json content = json::array();
     for (const auto& part : message.parts) {
-      if (part.kind == Part::Kind::tool_result) write_output(part);
-      else if (json item = input_part(part); !item.is_null()) content.push_back(item);
+      if (part.kind == Part::Kind::tool_result)
+        write_output(part);
+      else if (json item = input_part(part); !item.is_null())
+        content.push_back(item);
     }
     if (!content.empty()) m_items.push_back({{"type", "message"}, {"role", "user"}, {"content", content}});
   }
@@ -109,8 +113,10 @@ private:
         continue;
       }
       flush();
-      if (part.kind == Part::Kind::tool_call) write_call(part);
-      else if (part.kind == Part::Kind::thinking) write_reasoning(part);
+      if (part.kind == Part::Kind::tool_call)
+        write_call(part);
+      else if (part.kind == Part::Kind::thinking)
+        write_reasoning(part);
     }
     flush();
   }
@@ -118,10 +124,12 @@ private:
   void write_call(const Part& call) {
     if (!m_paired.count(call.id)) return;
     if (m_custom_calls.count(call.id)) {
-      m_items.push_back({{"type", "custom_tool_call"}, {"call_id", call.id}, {"name", call.name}, {"input", custom_input(call)}});
+      m_items.push_back(
+          {{"type", "custom_tool_call"}, {"call_id", call.id}, {"name", call.name}, {"input", custom_input(call)}});
       return;
     }
-    m_items.push_back({{"type", "function_call"}, {"call_id", call.id}, {"name", call.name}, {"arguments", call.arguments}});
+    m_items.push_back(
+        {{"type", "function_call"}, {"call_id", call.id}, {"name", call.name}, {"arguments", call.arguments}});
   }
 
   // Only OpenAI's own encrypted reasoning goes back (store:false makes it the only way to replay).
@@ -191,7 +199,7 @@ void write_reasoning_fields(const Request& request, bool replayed, json& body) {
 }
 
 json text_format(const json& response_format) {
-  std::string type = str(response_format, "type");
+  std::string type = string_member(response_format, "type");
   if (type == "json_object") return {{"format", {{"type", "json_object"}}}};
   if (type != "json_schema") return nullptr;
   json format = member(response_format, "json_schema");

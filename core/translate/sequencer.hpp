@@ -39,8 +39,8 @@ private:
   bool m_ended = false;
   bool m_saw_tool_call = false;
   bool m_has_open = false;
-  int m_open = 0;          // decoder number of the open block
-  int m_next_index = 0;    // encoder number the next opened block gets
+  int m_open = 0;       // decoder number of the open block
+  int m_next_index = 0; // encoder number the next opened block gets
   int m_arrivals = 0;
   std::map<int, Pending> m_waiting; // decoder number -> a block not yet opened
   std::map<int, bool> m_done;       // decoder numbers already emitted and closed

@@ -1,21 +1,46 @@
 #include "core/translate/translator.hpp"
 
+#include "core/protocol/json_scan.hpp"
+#include "core/translate/json_access.hpp"
 #include "core/translate/reasoning_state.hpp"
 
 #include <algorithm>
 
 namespace llmgw::core::translate {
 
-using protocol::ApiFormat;
 using nlohmann::json;
+using protocol::ApiFormat;
 
 namespace {
 
-json parse_object(std::string_view body, const char* what) {
-  auto parsed = json::parse(body, nullptr, false);
-  if (parsed.is_discarded() || !parsed.is_object()) throw TranslateError(std::string(what) + " is not a JSON object");
-  return parsed;
+// What a client's stream gets when the upstream's ended without its final event.
+constexpr std::string_view k_cut_message = "upstream stream ended before the response was complete";
+
+// Runs one step of a translation. The codecs read documents only through json_access.hpp, so a
+// nlohmann::json exception means a type check was missed: the client still gets a clear error
+// instead of a bare 500. Fuzz builds let it through, for the fuzzers to report the missed check.
+template <class Step> auto guarded(std::string_view what, Step&& step) -> decltype(step()) {
+#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+  (void)what;
+  return step();
+#else
+  try {
+    return step();
+  } catch (const json::exception& error) {
+    throw TranslateError(std::string(what) + " could not be translated: " + error.what());
+  }
+#endif
 }
+
+json parse_object(std::string_view body, const char* what) {
+  auto parsed = protocol::parse_json(body);
+  if (parsed.is_object()) return parsed;
+  if (protocol::nests_too_deep(body)) throw TranslateError(protocol::too_deep_message(what));
+  throw TranslateError(std::string(what) + " is not a JSON object");
+}
+
+// Compact JSON text; invalid UTF-8 is replaced rather than thrown on.
+std::string dump(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
 
 int64_t text_bytes(const Part& part) {
   int64_t bytes = static_cast<int64_t>(part.text.size() + part.arguments.size() + part.name.size());
@@ -37,20 +62,20 @@ bool strip_anthropic(json& body) {
   bool changed = false;
   bool last_assistant_lost_thinking = false;
   for (auto& message : *messages) {
+    if (!message.is_object()) continue;
     auto content = message.find("content");
     if (content == message.end() || !content->is_array()) continue;
     const auto before = content->size();
     content->erase(std::remove_if(content->begin(), content->end(),
                                   [](const json& block) {
-                                    if (!block.is_object()) return false;
-                                    const std::string type = block.value("type", "");
-                                    return (type == "thinking" && wrapped(block.value("signature", json()))) ||
-                                           (type == "redacted_thinking" && wrapped(block.value("data", json())));
+                                    const std::string type = string_member(block, "type");
+                                    return (type == "thinking" && wrapped(member(block, "signature"))) ||
+                                           (type == "redacted_thinking" && wrapped(member(block, "data")));
                                   }),
                    content->end());
     const bool lost = content->size() != before;
     changed = changed || lost;
-    if (message.value("role", "") == "assistant") last_assistant_lost_thinking = lost;
+    if (string_member(message, "role") == "assistant") last_assistant_lost_thinking = lost;
     if (content->empty()) content->push_back({{"type", "text"}, {"text", "."}});
   }
   if (last_assistant_lost_thinking) body.erase("thinking");
@@ -64,8 +89,8 @@ bool strip_responses(json& body) {
   const auto before = input->size();
   input->erase(std::remove_if(input->begin(), input->end(),
                               [](const json& item) {
-                                return item.is_object() && item.value("type", "") == "reasoning" &&
-                                       wrapped(item.value("encrypted_content", json()));
+                                return string_member(item, "type") == "reasoning" &&
+                                       wrapped(member(item, "encrypted_content"));
                               }),
                input->end());
   return input->size() != before;
@@ -75,7 +100,7 @@ bool strip_responses(json& body) {
 
 DecodedRequest decode_client_request(ApiFormat client, std::string_view body, std::string_view model) {
   DecodedRequest decoded;
-  decoded.request = decode_request(client, parse_object(body, "request body"));
+  decoded.request = guarded("request body", [&] { return decode_request(client, parse_object(body, "request body")); });
   if (!model.empty()) decoded.request.model = std::string(model);
   decoded.response.model = decoded.request.model;
   decoded.response.include_usage = decoded.request.include_usage;
@@ -85,17 +110,19 @@ DecodedRequest decode_client_request(ApiFormat client, std::string_view body, st
 }
 
 std::string encode_upstream_request(ApiFormat upstream, const Request& request, const RequestOptions& options) {
-  return encode_request(upstream, request, options).dump();
+  return guarded("request", [&] { return dump(encode_request(upstream, request, options)); });
 }
 
 std::string translate_response(ApiFormat upstream, ApiFormat client, std::string_view body,
                                const ResponseOptions& options) {
-  const auto response = decode_response(upstream, parse_object(body, "the provider's response"));
-  return encode_response(client, response, options).dump();
+  return guarded("the provider's response", [&] {
+    const auto response = decode_response(upstream, parse_object(body, "the provider's response"));
+    return dump(encode_response(client, response, options));
+  });
 }
 
 std::string translate_error(ApiFormat upstream, ApiFormat client, int status, std::string_view body) {
-  return encode_error(client, decode_error(upstream, status, body));
+  return guarded("the provider's error", [&] { return encode_error(client, decode_error(upstream, status, body)); });
 }
 
 int64_t estimate_input_tokens(const Request& request) {
@@ -104,18 +131,20 @@ int64_t estimate_input_tokens(const Request& request) {
   for (const auto& message : request.messages)
     for (const auto& part : message.parts) bytes += text_bytes(part) + 12; // a few tokens of framing
   for (const auto& tool : request.tools)
-    bytes += static_cast<int64_t>(tool.name.size() + tool.description.size() + tool.parameters.dump().size());
+    bytes += static_cast<int64_t>(tool.name.size() + tool.description.size() + dump(tool.parameters).size());
   return (bytes + 3) / 4;
 }
 
 std::optional<std::string> strip_foreign_reasoning(ApiFormat format, std::string_view body) {
   if (format != ApiFormat::anthropic && format != ApiFormat::openai_responses) return std::nullopt;
   if (!contains_wrapped_signature(body)) return std::nullopt;
-  auto parsed = json::parse(body, nullptr, false);
+  auto parsed = protocol::parse_json(body);
   if (!parsed.is_object()) return std::nullopt;
-  const bool changed = format == ApiFormat::anthropic ? strip_anthropic(parsed) : strip_responses(parsed);
-  if (!changed) return std::nullopt;
-  return parsed.dump();
+  return guarded("request body", [&]() -> std::optional<std::string> {
+    const bool changed = format == ApiFormat::anthropic ? strip_anthropic(parsed) : strip_responses(parsed);
+    if (!changed) return std::nullopt;
+    return dump(parsed);
+  });
 }
 
 StreamTranslator::StreamTranslator(ApiFormat upstream, ApiFormat client, ResponseOptions options)
@@ -128,16 +157,41 @@ void StreamTranslator::encode(std::vector<StreamEvent>& events, std::string& out
   for (const auto& event : m_ordered) m_encoder->on(event, out);
 }
 
+void StreamTranslator::fail(int status, std::string_view message, std::string& out) {
+  StreamEvent error;
+  error.type = StreamEvent::Type::error;
+  error.error.status = status;
+  error.error.message = std::string(message);
+  m_decoded.clear();
+  m_decoded.push_back(std::move(error));
+  encode(m_decoded, out);
+}
+
 void StreamTranslator::feed(const http::SseEvent& event, std::string& out) {
   if (m_sequencer.ended()) return;
-  m_decoder->on_event(event, m_decoded);
-  encode(m_decoded, out);
+  try {
+    guarded("the provider's stream", [&] {
+      m_decoder->on_event(event, m_decoded);
+      encode(m_decoded, out);
+    });
+  } catch (const TranslateError& error) {
+    fail(502, error.what(), out);
+  }
 }
 
 void StreamTranslator::finish(std::string& out) {
   if (m_sequencer.ended()) return;
-  m_decoder->on_end(m_decoded);
-  encode(m_decoded, out);
+  try {
+    guarded("the provider's stream", [&] {
+      m_decoder->on_end(m_decoded);
+      encode(m_decoded, out);
+    });
+  } catch (const TranslateError& error) {
+    fail(502, error.what(), out);
+  }
+  // The decoder saw no final event (or the observer that judged the stream finished read one the
+  // decoder could not use): the client's stream must still end, and an error is the honest end.
+  if (!m_sequencer.ended()) fail(502, k_cut_message, out);
 }
 
 } // namespace llmgw::core::translate

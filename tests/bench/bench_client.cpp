@@ -23,14 +23,16 @@ double micros_since(Clock::time_point start) {
 
 std::string host_line(int port) { return "Host: 127.0.0.1:" + std::to_string(port) + "\r\n"; }
 
-}  // namespace
+} // namespace
 
 std::string make_post(int port, const std::string& path, const std::string& extra_headers, const std::string& body) {
   return "POST " + path + " HTTP/1.1\r\n" + host_line(port) + extra_headers +
          "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
 }
 
-std::string make_get(int port, const std::string& path) { return "GET " + path + " HTTP/1.1\r\n" + host_line(port) + "\r\n"; }
+std::string make_get(int port, const std::string& path) {
+  return "GET " + path + " HTTP/1.1\r\n" + host_line(port) + "\r\n";
+}
 
 Connection::Connection(int port, int timeout_ms) : m_port(port), m_timeout_ms(timeout_ms) {}
 
@@ -119,13 +121,14 @@ Exchange Connection::run(const std::string& request, bool stop_at_first_byte) {
       have_head = true;
       result.status = head.status;
     }
-    if (have_head && !have_first_byte && (m_buffer.size() > head.body_begin || (!head.chunked && head.content_length <= 0))) {
+    if (have_head && !have_first_byte &&
+        (m_buffer.size() > head.body_begin || (!head.chunked && head.content_length <= 0))) {
       have_first_byte = true;
       result.first_byte_us = micros_since(start);
       if (stop_at_first_byte) {
         result.ok = true;
         result.total_us = result.first_byte_us;
-        return result;  // the caller closes the connection
+        return result; // the caller closes the connection
       }
     }
     if (have_head) {
@@ -139,8 +142,10 @@ Exchange Connection::run(const std::string& request, bool stop_at_first_byte) {
       if (end != k_npos) {
         result.total_us = micros_since(start);
         result.ok = true;
-        if (head.close) close();
-        else m_buffer.erase(0, end);
+        if (head.close)
+          close();
+        else
+          m_buffer.erase(0, end);
         return result;
       }
     }
@@ -152,4 +157,4 @@ Exchange Connection::run(const std::string& request, bool stop_at_first_byte) {
   }
 }
 
-}  // namespace llmgw::bench
+} // namespace llmgw::bench

@@ -9,9 +9,9 @@ namespace llmgw::bench {
 struct Exchange {
   bool ok = false;
   int status = 0;
-  double total_us = 0;        // to the last body byte
-  double first_byte_us = 0;   // to the first body byte (chunk framing counts)
-  std::string error;          // why ok is false
+  double total_us = 0;      // to the last body byte
+  double first_byte_us = 0; // to the first body byte (chunk framing counts)
+  std::string error;        // why ok is false
 };
 
 // Builds the bytes of a POST with a JSON body; extra_headers are complete "Name: value\r\n" lines.
@@ -50,4 +50,4 @@ private:
   std::string m_buffer;
 };
 
-}  // namespace llmgw::bench
+} // namespace llmgw::bench

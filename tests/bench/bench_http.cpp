@@ -43,12 +43,15 @@ void parse_header(std::string_view line, MessageHead& head) {
   const size_t colon = line.find(':');
   if (colon == k_npos) return;
   const std::string_view name = line.substr(0, colon), value = trim(line.substr(colon + 1));
-  if (equals_nocase(name, "content-length")) head.content_length = std::atoll(std::string(value).c_str());
-  else if (equals_nocase(name, "transfer-encoding")) head.chunked = contains_nocase(value, "chunked");
-  else if (equals_nocase(name, "connection")) head.close = contains_nocase(value, "close");
+  if (equals_nocase(name, "content-length"))
+    head.content_length = std::atoll(std::string(value).c_str());
+  else if (equals_nocase(name, "transfer-encoding"))
+    head.chunked = contains_nocase(value, "chunked");
+  else if (equals_nocase(name, "connection"))
+    head.close = contains_nocase(value, "close");
 }
 
-}  // namespace
+} // namespace
 
 bool parse_head(std::string_view buffer, bool is_response, MessageHead& head) {
   const size_t end = buffer.find("\r\n\r\n");
@@ -61,8 +64,10 @@ bool parse_head(std::string_view buffer, bool is_response, MessageHead& head) {
     size_t line_end = buffer.find("\r\n", line_begin);
     if (line_end == k_npos || line_end > end) line_end = end;
     const std::string_view line = buffer.substr(line_begin, line_end - line_begin);
-    if (first) parse_start_line(line, is_response, head);
-    else parse_header(line, head);
+    if (first)
+      parse_start_line(line, is_response, head);
+    else
+      parse_header(line, head);
     first = false;
     line_begin = line_end + 2;
   }
@@ -94,4 +99,4 @@ size_t body_end(std::string_view buffer, const MessageHead& head, bool& malforme
   return buffer.size() >= head.body_begin + length ? head.body_begin + length : k_npos;
 }
 
-}  // namespace llmgw::bench
+} // namespace llmgw::bench

@@ -11,12 +11,12 @@ inline constexpr size_t k_npos = std::string::npos;
 
 // The head of one message: what framing needs, nothing else.
 struct MessageHead {
-  size_t body_begin = 0;          // offset of the first body byte in the buffer
-  int status = 0;                 // responses only
-  long long content_length = -1;  // -1 when absent
+  size_t body_begin = 0;         // offset of the first body byte in the buffer
+  int status = 0;                // responses only
+  long long content_length = -1; // -1 when absent
   bool chunked = false;
-  bool close = false;             // "Connection: close" or HTTP/1.0
-  std::string_view method, path;  // requests only; views into the buffer
+  bool close = false;            // "Connection: close" or HTTP/1.0
+  std::string_view method, path; // requests only; views into the buffer
 };
 
 // Parses the head at the start of buffer; false while "\r\n\r\n" has not arrived yet.
@@ -29,4 +29,4 @@ size_t chunked_body_end(std::string_view buffer, size_t begin, bool& malformed);
 // Offset just past the body of the message whose head is given, or k_npos while incomplete.
 size_t body_end(std::string_view buffer, const MessageHead& head, bool& malformed);
 
-}  // namespace llmgw::bench
+} // namespace llmgw::bench

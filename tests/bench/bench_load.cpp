@@ -27,8 +27,8 @@ struct WorkerSamples {
   std::string first_error;
 };
 
-void work(Connection& connection, const std::string& request, const SliceLimits& limits,
-          Clock::time_point deadline, std::atomic<long>& budget, WorkerSamples& out) {
+void work(Connection& connection, const std::string& request, const SliceLimits& limits, Clock::time_point deadline,
+          std::atomic<long>& budget, WorkerSamples& out) {
   while (Clock::now() < deadline && budget.fetch_sub(1) > 0) {
     const Exchange result = connection.exchange(request);
     if (result.ok && result.status == 200) {
@@ -36,14 +36,13 @@ void work(Connection& connection, const std::string& request, const SliceLimits&
       out.first_byte_us.push_back(result.first_byte_us);
     } else {
       ++out.errors;
-      if (out.first_error.empty())
-        out.first_error = result.ok ? "HTTP " + std::to_string(result.status) : result.error;
+      if (out.first_error.empty()) out.first_error = result.ok ? "HTTP " + std::to_string(result.status) : result.error;
     }
     if (limits.pause_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(limits.pause_ms));
   }
 }
 
-}  // namespace
+} // namespace
 
 Stats summarize(std::vector<double> values) {
   Stats stats;
@@ -87,7 +86,8 @@ void LoadGroup::run(const std::string& request, const SliceLimits& limits, Measu
   std::vector<WorkerSamples> samples(m_connections.size());
   const double cpu_before = m_watched_pid > 0 ? cpu_us(m_watched_pid) : -1;
   const auto start = Clock::now();
-  const auto deadline = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(limits.max_seconds));
+  const auto deadline =
+      start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(limits.max_seconds));
   std::vector<std::thread> workers;
   for (size_t i = 1; i < m_connections.size(); ++i)
     workers.emplace_back(work, std::ref(*m_connections[i]), std::cref(request), std::cref(limits), deadline,
@@ -105,4 +105,4 @@ void LoadGroup::run(const std::string& request, const SliceLimits& limits, Measu
   }
 }
 
-}  // namespace llmgw::bench
+} // namespace llmgw::bench

@@ -24,8 +24,8 @@ struct Measurement {
   std::vector<double> total_us, first_byte_us;
   long errors = 0;
   std::string first_error;
-  double seconds = 0;   // wall time spent in measured slices
-  double cpu_us = -1;   // CPU the target process used during them; -1 when not watched
+  double seconds = 0; // wall time spent in measured slices
+  double cpu_us = -1; // CPU the target process used during them; -1 when not watched
   // Successful requests per second of measured wall time.
   double requests_per_second() const;
   // Target CPU per successful request in microseconds, or -1.
@@ -36,7 +36,7 @@ struct Measurement {
 struct SliceLimits {
   long max_requests = 1000;
   double max_seconds = 1.0;
-  int pause_ms = 0;  // idle time between a worker's requests (0 = back to back)
+  int pause_ms = 0; // idle time between a worker's requests (0 = back to back)
 };
 
 class LoadGroup {
@@ -55,4 +55,4 @@ private:
   pid_t m_watched_pid;
 };
 
-}  // namespace llmgw::bench
+} // namespace llmgw::bench

@@ -47,14 +47,22 @@ Options parse_options(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     const bool has_value = i + 1 < argc;
-    if (arg == "--llmgw" && has_value) options.llmgw = argv[++i];
-    else if (arg == "--nginx" && has_value) options.nginx = argv[++i];
-    else if (arg == "--no-nginx") options.nginx.clear();
-    else if (arg == "--json" && has_value) options.json = argv[++i];
-    else if (arg == "--quick") options.quick = true;
-    else if (arg == "--caps") options.caps = true;
-    else if (arg == "--only" && has_value) options.only = argv[++i];
-    else throw std::invalid_argument("unknown or incomplete option '" + arg + "'");
+    if (arg == "--llmgw" && has_value)
+      options.llmgw = argv[++i];
+    else if (arg == "--nginx" && has_value)
+      options.nginx = argv[++i];
+    else if (arg == "--no-nginx")
+      options.nginx.clear();
+    else if (arg == "--json" && has_value)
+      options.json = argv[++i];
+    else if (arg == "--quick")
+      options.quick = true;
+    else if (arg == "--caps")
+      options.caps = true;
+    else if (arg == "--only" && has_value)
+      options.only = argv[++i];
+    else
+      throw std::invalid_argument("unknown or incomplete option '" + arg + "'");
   }
   if (options.llmgw.empty()) throw std::invalid_argument("--llmgw PATH is required");
   if (::access(options.llmgw.c_str(), X_OK) != 0) throw std::invalid_argument("cannot execute '" + options.llmgw + "'");
@@ -86,14 +94,15 @@ std::vector<ScenarioSpec> scenario_specs(bool quick) {
   std::vector<ScenarioSpec> specs;
   for (int concurrency : {1, 8, 64})
     specs.push_back({"small non-streaming", concurrency, "/v1/chat/completions", small, false, rounds,
-                     SliceLimits{quick ? 50 : 2000, 0.3, 0}, SliceLimits{quick ? 150 : 10000000, quick ? 2.0 : 0.75, 0}});
+                     SliceLimits{quick ? 50 : 2000, 0.3, 0},
+                     SliceLimits{quick ? 150 : 10000000, quick ? 2.0 : 0.75, 0}});
   for (int concurrency : {1, 8})
     specs.push_back({"streaming", concurrency, "/v1/chat/completions", stream, true, rounds,
                      SliceLimits{quick ? 20 : 100, 0.5, 0}, SliceLimits{quick ? 60 : 125, 5.0, 0}});
-  specs.push_back({"500 KB request body", 1, "/v1/chat/completions", large, false, rounds, SliceLimits{quick ? 3 : 10, 1.0, 0},
-                   SliceLimits{quick ? 20 : 50, 5.0, 0}});
-  specs.push_back({"sparse (20 ms apart)", 1, "/v1/chat/completions", small, false, quick ? 1 : 2, SliceLimits{3, 1.0, 20},
-                   SliceLimits{quick ? 15 : 50, 3.0, 20}});
+  specs.push_back({"500 KB request body", 1, "/v1/chat/completions", large, false, rounds,
+                   SliceLimits{quick ? 3 : 10, 1.0, 0}, SliceLimits{quick ? 20 : 50, 5.0, 0}});
+  specs.push_back({"sparse (20 ms apart)", 1, "/v1/chat/completions", small, false, quick ? 1 : 2,
+                   SliceLimits{3, 1.0, 20}, SliceLimits{quick ? 15 : 50, 3.0, 20}});
   return specs;
 }
 
@@ -138,15 +147,19 @@ struct Memory {
 };
 
 void add_checks(Report& report, double startup_ms, const Memory& memory) {
-  report.checks.push_back(check("added p50, small requests, concurrency 8", added_ms(report, "small non-streaming", 8, false), 0.3, "ms"));
-  report.checks.push_back(check("added p99, small requests, concurrency 8", added_ms(report, "small non-streaming", 8, true), 2.0, "ms"));
-  report.checks.push_back(check("added TTFB p50, streaming, concurrency 1", added_ms(report, "streaming", 1, false), 0.5, "ms"));
-  report.checks.push_back(check("added p50, 500 KB request body", added_ms(report, "500 KB request body", 1, false), 2.0, "ms"));
+  report.checks.push_back(
+      check("added p50, small requests, concurrency 8", added_ms(report, "small non-streaming", 8, false), 0.3, "ms"));
+  report.checks.push_back(
+      check("added p99, small requests, concurrency 8", added_ms(report, "small non-streaming", 8, true), 2.0, "ms"));
+  report.checks.push_back(
+      check("added TTFB p50, streaming, concurrency 1", added_ms(report, "streaming", 1, false), 0.5, "ms"));
+  report.checks.push_back(
+      check("added p50, 500 KB request body", added_ms(report, "500 KB request body", 1, false), 2.0, "ms"));
   report.checks.push_back(check("idle RSS after start", if_measured(memory.idle_kib / k_kib_per_mb), 15, "MB"));
-  report.checks.push_back(check("RSS with 64 open streams",
-                                memory.streams.opened == k_open_streams ? if_measured(memory.streams.rss_kib / k_kib_per_mb)
-                                                                        : std::nullopt,
-                                60, "MB"));
+  report.checks.push_back(
+      check("RSS with 64 open streams",
+            memory.streams.opened == k_open_streams ? if_measured(memory.streams.rss_kib / k_kib_per_mb) : std::nullopt,
+            60, "MB"));
   report.checks.push_back(check("start to first served request (median)", if_measured(startup_ms), 50, "ms"));
 }
 
@@ -157,14 +170,14 @@ std::vector<std::string> problems(const Report& report, const Memory& memory, bo
     for (const auto& target : row.targets) {
       if (target.latency.count == 0) found.push_back(row.name + " via " + target.target + ": no successful request");
       if (target.errors > 0)
-        found.push_back(row.name + " (concurrency " + std::to_string(row.concurrency) + ") via " + target.target + ": " +
-                        std::to_string(target.errors) + " failed request(s), first: " + target.first_error);
+        found.push_back(row.name + " (concurrency " + std::to_string(row.concurrency) + ") via " + target.target +
+                        ": " + std::to_string(target.errors) + " failed request(s), first: " + target.first_error);
     }
   for (const auto& item : report.checks)
     if (!item.measured && !partial) found.push_back("not measured: " + item.name);
   if (memory.streams.opened != k_open_streams)
-    found.push_back("only " + std::to_string(memory.streams.opened) + " of 64 streams opened through llmgw, first error: " +
-                    memory.streams.first_error);
+    found.push_back("only " + std::to_string(memory.streams.opened) +
+                    " of 64 streams opened through llmgw, first error: " + memory.streams.first_error);
   return found;
 }
 
@@ -183,17 +196,19 @@ void add_facts(Report& report, const Facts& facts) {
   report.facts.push_back({"start to first served request, ms (samples)", samples});
   report.facts.push_back({"llmgw RSS idle after start", mb(facts.memory.idle_kib)});
   report.facts.push_back({"llmgw RSS idle after the load scenarios", mb(facts.memory.after_load_kib)});
-  report.facts.push_back({"llmgw RSS with 64 open streams", mb(facts.memory.streams.rss_kib) + " (" +
-                                                                std::to_string(facts.memory.streams.opened) + " opened in " +
-                                                                fixed(facts.memory.streams.open_ms, 1) + " ms)"});
+  report.facts.push_back({"llmgw RSS with 64 open streams",
+                          mb(facts.memory.streams.rss_kib) + " (" + std::to_string(facts.memory.streams.opened) +
+                              " opened in " + fixed(facts.memory.streams.open_ms, 1) + " ms)"});
   report.facts.push_back({"64 client disconnects -> upstream streams cancelled",
-                          facts.memory.streams.cancel_ms < 0 ? "not within 2 s (the upstream was silent)"
-                                                       : "in " + fixed(facts.memory.streams.cancel_ms, 1) + " ms"});
+                          facts.memory.streams.cancel_ms < 0
+                              ? "not within 2 s (the upstream was silent)"
+                              : "in " + fixed(facts.memory.streams.cancel_ms, 1) + " ms"});
   report.facts.push_back({"load average before / after (1, 5, 15 min)", facts.load_before + " / " + load_average()});
   if (const ScenarioRow* row = find_row(report, "small non-streaming", 64)) {
     std::string connects;
     for (const auto& target : row->targets)
-      connects += (connects.empty() ? "" : ", ") + target.target + " " + (target.connect_ms < 0 ? "failed" : fixed(target.connect_ms, 1));
+      connects += (connects.empty() ? "" : ", ") + target.target + " " +
+                  (target.connect_ms < 0 ? "failed" : fixed(target.connect_ms, 1));
     report.facts.push_back({"64 connections opened at once, ms", connects});
   }
   report.facts.push_back({"CPU while 64 keep-alive connections sit idle (% of a core)", facts.idle_cpu});
@@ -229,7 +244,8 @@ int run(const Options& options) {
     nginx = start_nginx(options.nginx, dir.path(), upstream.port());
     targets.push_back({"nginx", nginx->port, nginx->process.pid(), "Authorization: Bearer bench-nginx\r\n"});
   } else {
-    report.notes.push_back("nginx not measured (" + (options.nginx.empty() ? std::string("--no-nginx") : options.nginx + " missing") + ")");
+    report.notes.push_back("nginx not measured (" +
+                           (options.nginx.empty() ? std::string("--no-nginx") : options.nginx + " missing") + ")");
   }
   targets.push_back({"llmgw", gateway.port, gateway.process.pid(), "Authorization: Bearer " + gateway.token + "\r\n"});
 
@@ -261,8 +277,8 @@ int run(const Options& options) {
   return found.empty() ? 0 : 1;
 }
 
-}  // namespace
-}  // namespace llmgw::bench
+} // namespace
+} // namespace llmgw::bench
 
 int main(int argc, char** argv) {
   if (argc == 2 && (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0)) {

@@ -46,7 +46,7 @@ std::vector<char*> pointers(std::vector<std::string>& texts) {
 // Runs in the forked child of a multithreaded parent: async-signal-safe calls only.
 [[noreturn]] void exec_child(char* const* argv, char* const* envp, int stdout_fd, int stderr_fd, pid_t parent) {
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-  if (::getppid() != parent) ::_exit(127);  // the parent died before prctl took effect
+  if (::getppid() != parent) ::_exit(127); // the parent died before prctl took effect
   ::dup2(stdout_fd, STDOUT_FILENO);
   ::dup2(stderr_fd, STDERR_FILENO);
   const int null_fd = ::open("/dev/null", O_RDONLY);
@@ -58,7 +58,7 @@ std::vector<char*> pointers(std::vector<std::string>& texts) {
   ::_exit(127);
 }
 
-}  // namespace
+} // namespace
 
 ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
                            const std::string& stderr_path) {
@@ -208,4 +208,4 @@ std::string read_file(const std::string& path) {
   return text.str();
 }
 
-}  // namespace llmgw::bench
+} // namespace llmgw::bench

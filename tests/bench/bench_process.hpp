@@ -46,10 +46,9 @@ int free_port();
 // True once something accepts a TCP connection on 127.0.0.1:port, polling until timeout.
 bool wait_for_port(int port, std::chrono::milliseconds timeout);
 
-
 // Writes text to path; throws std::runtime_error on failure.
 void write_file(const std::string& path, const std::string& text);
 // The whole file, or "" when unreadable.
 std::string read_file(const std::string& path);
 
-}  // namespace llmgw::bench
+} // namespace llmgw::bench

@@ -15,17 +15,17 @@ struct TargetRow {
   std::string target;
   Stats latency, first_byte;
   double requests_per_second = 0;
-  double cpu_us_per_request = -1;  // -1 when the target process was not watched
+  double cpu_us_per_request = -1; // -1 when the target process was not watched
   long errors = 0;
   std::string first_error;
-  double connect_ms = -1;  // opening all `concurrency` connections at once, before the warm-up
+  double connect_ms = -1; // opening all `concurrency` connections at once, before the warm-up
 };
 
 // One scenario at one concurrency; "added" compares llmgw with direct.
 struct ScenarioRow {
   std::string name;
   int concurrency = 1;
-  bool time_to_first_byte = false;  // compare first-byte times instead of full latency
+  bool time_to_first_byte = false; // compare first-byte times instead of full latency
   std::vector<TargetRow> targets;
   // The row for target, or nullptr.
   const TargetRow* find(const std::string& target) const;
@@ -44,10 +44,10 @@ struct Check {
 };
 
 struct Report {
-  std::string mode;  // "full" or "quick"
+  std::string mode; // "full" or "quick"
   std::vector<ScenarioRow> scenarios;
   std::vector<Check> checks;
-  std::vector<std::pair<std::string, std::string>> facts;  // label, value
+  std::vector<std::pair<std::string, std::string>> facts; // label, value
   std::vector<std::string> notes;
 };
 
@@ -56,4 +56,4 @@ void print_markdown(const Report& report, std::FILE* out);
 // Writes the report as JSON to path; throws std::runtime_error when it cannot.
 void write_json(const Report& report, const std::string& path);
 
-}  // namespace llmgw::bench
+} // namespace llmgw::bench

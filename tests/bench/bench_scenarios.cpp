@@ -26,7 +26,7 @@ TargetRow to_row(const std::string& name, const Measurement& measurement) {
   return row;
 }
 
-}  // namespace
+} // namespace
 
 std::string chat_body(const std::string& text, bool stream) {
   return R"({"model":"gpt-4.1","messages":[{"role":"user","content":")" + text + "\"}]" +
@@ -88,7 +88,7 @@ StreamHold hold_streams(const Target& target, int count, BenchUpstream& upstream
   // only add SYN retransmits here.
   const auto start = Clock::now();
   for (auto& connection : connections) {
-    std::string ignored;  // a failed connect shows up as the stream's error below
+    std::string ignored; // a failed connect shows up as the stream's error below
     connection->connect(ignored);
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
@@ -97,8 +97,10 @@ StreamHold hold_streams(const Target& target, int count, BenchUpstream& upstream
   for (auto& opener : openers) opener.join();
   hold.open_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
   for (const auto& result : results) {
-    if (result.ok && result.status == 200) ++hold.opened;
-    else if (hold.first_error.empty()) hold.first_error = result.ok ? "HTTP " + std::to_string(result.status) : result.error;
+    if (result.ok && result.status == 200)
+      ++hold.opened;
+    else if (hold.first_error.empty())
+      hold.first_error = result.ok ? "HTTP " + std::to_string(result.status) : result.error;
   }
   for (int sample = 0; sample < 5; ++sample) {
     hold.rss_kib = std::max(hold.rss_kib, rss_kib(target.pid));
@@ -107,11 +109,13 @@ StreamHold hold_streams(const Target& target, int count, BenchUpstream& upstream
   const auto closed_at = Clock::now();
   for (auto& connection : connections) connection->close();
   const auto deadline = closed_at + std::chrono::milliseconds(k_cancel_wait_ms);
-  while (upstream.stalled_streams() > 0 && Clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  if (upstream.stalled_streams() == 0) hold.cancel_ms = std::chrono::duration<double, std::milli>(Clock::now() - closed_at).count();
+  while (upstream.stalled_streams() > 0 && Clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  if (upstream.stalled_streams() == 0)
+    hold.cancel_ms = std::chrono::duration<double, std::milli>(Clock::now() - closed_at).count();
   // Whatever the gateway did, let the streams finish so it can stop without a drain wait.
   upstream.end_stalls();
   return hold;
 }
 
-}  // namespace llmgw::bench
+} // namespace llmgw::bench

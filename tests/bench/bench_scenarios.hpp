@@ -13,10 +13,10 @@ namespace llmgw::bench {
 
 // A server under test.
 struct Target {
-  std::string name;        // "direct", "nginx", "llmgw"
+  std::string name; // "direct", "nginx", "llmgw"
   int port = 0;
-  pid_t pid = -1;          // whose CPU is charged; -1 = not watched
-  std::string headers;     // extra request header lines ("Name: value\r\n")
+  pid_t pid = -1;      // whose CPU is charged; -1 = not watched
+  std::string headers; // extra request header lines ("Name: value\r\n")
 };
 
 struct ScenarioSpec {
@@ -25,7 +25,7 @@ struct ScenarioSpec {
   std::string path = "/v1/chat/completions";
   std::string body;
   bool time_to_first_byte = false;
-  int rounds = 4;          // measured slices per target
+  int rounds = 4; // measured slices per target
   SliceLimits warmup, slice;
 };
 
@@ -41,11 +41,11 @@ double idle_cpu_percent(const Target& target, int count, double seconds);
 
 // What holding many open streams through the gateway looked like.
 struct StreamHold {
-  int opened = 0;               // streams that delivered their first byte
-  long rss_kib = -1;            // gateway VmRSS while they were all open (max of a few samples)
-  double cancel_ms = -1;        // client close -> upstream streams all gone; -1 = not within the limit
-  double open_ms = 0;           // from the first request to the last first byte
-  std::string first_error;      // why a stream did not open
+  int opened = 0;          // streams that delivered their first byte
+  long rss_kib = -1;       // gateway VmRSS while they were all open (max of a few samples)
+  double cancel_ms = -1;   // client close -> upstream streams all gone; -1 = not within the limit
+  double open_ms = 0;      // from the first request to the last first byte
+  std::string first_error; // why a stream did not open
 };
 
 // Opens count stalled streams through target, samples the RSS of target.pid, then closes them,
@@ -53,4 +53,4 @@ struct StreamHold {
 // ends the stalls (upstream.end_stalls()).
 StreamHold hold_streams(const Target& target, int count, BenchUpstream& upstream);
 
-}  // namespace llmgw::bench
+} // namespace llmgw::bench

@@ -42,4 +42,4 @@ struct RunningNginx {
 // Starts nginx (binary) with a generated config under dir/nginx. Throws std::runtime_error.
 RunningNginx start_nginx(const std::string& binary, const std::string& dir, int upstream_port);
 
-}  // namespace llmgw::bench
+} // namespace llmgw::bench

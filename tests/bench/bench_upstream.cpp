@@ -118,11 +118,12 @@ bool ends_with(std::string_view text, std::string_view suffix) {
   return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
 }
 
-}  // namespace
+} // namespace
 
 BenchUpstream::BenchUpstream(int stall_ms) : m_stall_ms(stall_ms) {
-  (void)replies();  // build the canned bytes before the first request is timed
-  if (::pipe2(m_wake_fds, O_CLOEXEC) != 0) throw std::runtime_error("bench upstream: pipe: " + std::string(std::strerror(errno)));
+  (void)replies(); // build the canned bytes before the first request is timed
+  if (::pipe2(m_wake_fds, O_CLOEXEC) != 0)
+    throw std::runtime_error("bench upstream: pipe: " + std::string(std::strerror(errno)));
   m_listen_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -165,7 +166,7 @@ void BenchUpstream::accept_loop() {
     const int fd = ::accept4(m_listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
-      return;  // shut down
+      return; // shut down
     }
     int yes = 1;
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
@@ -188,8 +189,10 @@ void BenchUpstream::reap_finished() {
   {
     std::lock_guard lock(m_mutex);
     for (auto it = m_connections.begin(); it != m_connections.end();) {
-      if ((*it)->done) finished.splice(finished.end(), m_connections, it++);
-      else ++it;
+      if ((*it)->done)
+        finished.splice(finished.end(), m_connections, it++);
+      else
+        ++it;
     }
   }
   for (auto& connection : finished) {
@@ -249,10 +252,10 @@ bool BenchUpstream::stall(int fd) {
     pollfd watch[2] = {{fd, POLLRDHUP, 0}, {m_wake_fds[0], POLLIN, 0}};
     const int ready = ::poll(watch, 2, static_cast<int>(left.count()));
     peer_open = ready <= 0 || (watch[0].revents & (POLLRDHUP | POLLHUP | POLLERR)) == 0;
-    if (peer_open && ready > 0) break;  // end_stalls(), or the client sent something
+    if (peer_open && ready > 0) break; // end_stalls(), or the client sent something
   }
   --m_stalled;
   return peer_open && !m_stopping;
 }
 
-}  // namespace llmgw::bench
+} // namespace llmgw::bench

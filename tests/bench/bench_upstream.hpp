@@ -54,7 +54,7 @@ private:
   void reap_finished();
 
   int m_listen_fd = -1;
-  int m_wake_fds[2] = {-1, -1};  // a pipe made readable by end_stalls()
+  int m_wake_fds[2] = {-1, -1}; // a pipe made readable by end_stalls()
   int m_port = 0;
   int m_stall_ms;
   std::atomic<bool> m_stopping{false};
@@ -65,4 +65,4 @@ private:
   std::thread m_acceptor;
 };
 
-}  // namespace llmgw::bench
+} // namespace llmgw::bench

@@ -26,10 +26,10 @@ int main(int argc, char** argv) {
   const std::string body =
       R"({"model":"claude-sonnet-4-5","max_tokens":100,"messages":[{"role":"user","content":"hi"}]})";
   for (int i = 0; i < std::atoi(argv[1]); ++i) {
-    auto reply = client.Post("/v1/messages",
-                             httplib::Headers{{"Authorization", std::string("Bearer ") + token},
-                                              {"anthropic-version", "2023-06-01"}},
-                             body, "application/json");
+    auto reply = client.Post(
+        "/v1/messages",
+        httplib::Headers{{"Authorization", std::string("Bearer ") + token}, {"anthropic-version", "2023-06-01"}}, body,
+        "application/json");
     std::printf("status %d\n", reply ? reply->status : 0);
   }
   return std::atoi(argv[2]);

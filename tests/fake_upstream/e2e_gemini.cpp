@@ -33,25 +33,42 @@ using Names = std::set<std::string>;
 
 // Field names of the REST resources (ai.google.dev/api/generate-content, /caching#Content,
 // /caching#Tool, /caching#Schema). Protobuf JSON also takes the snake_case spelling.
-const Names k_request_fields{"model", "contents", "tools", "toolConfig", "safetySettings", "systemInstruction",
-                             "generationConfig", "cachedContent"};
+const Names k_request_fields{
+    "model",        "contents", "tools", "toolConfig", "safetySettings", "systemInstruction", "generationConfig",
+    "cachedContent"};
 const Names k_content_fields{"role", "parts"};
-const Names k_part_fields{"text", "inlineData", "fileData", "functionCall", "functionResponse", "executableCode",
-                          "codeExecutionResult", "thought", "thoughtSignature", "videoMetadata", "partMetadata",
-                          "mediaResolution"};
-const Names k_tool_fields{"functionDeclarations", "googleSearch", "googleSearchRetrieval", "codeExecution",
-                          "urlContext", "computerUse", "fileSearch", "googleMaps"};
-const Names k_declaration_fields{"name", "description", "parameters", "parametersJsonSchema", "response",
-                                 "responseJsonSchema", "behavior"};
-const Names k_schema_fields{"type", "format", "title", "description", "nullable", "enum", "maxItems", "minItems",
-                            "properties", "required", "minProperties", "maxProperties", "minLength", "maxLength",
-                            "pattern", "example", "anyOf", "propertyOrdering", "default", "items", "minimum",
-                            "maximum"};
-const Names k_generation_fields{"stopSequences", "responseMimeType", "responseSchema", "responseJsonSchema",
-                                "responseModalities", "candidateCount", "maxOutputTokens", "temperature", "topP",
-                                "topK", "seed", "presencePenalty", "frequencyPenalty", "responseLogprobs",
-                                "logprobs", "enableEnhancedCivicAnswers", "speechConfig", "thinkingConfig",
-                                "imageConfig", "mediaResolution"};
+const Names k_part_fields{"text",           "inlineData",          "fileData", "functionCall",     "functionResponse",
+                          "executableCode", "codeExecutionResult", "thought",  "thoughtSignature", "videoMetadata",
+                          "partMetadata",   "mediaResolution"};
+const Names k_tool_fields{"functionDeclarations", "googleSearch", "googleSearchRetrieval",
+                          "codeExecution",        "urlContext",   "computerUse",
+                          "fileSearch",           "googleMaps"};
+const Names k_declaration_fields{"name",     "description",        "parameters", "parametersJsonSchema",
+                                 "response", "responseJsonSchema", "behavior"};
+const Names k_schema_fields{"type",      "format",    "title",      "description", "nullable",      "enum",
+                            "maxItems",  "minItems",  "properties", "required",    "minProperties", "maxProperties",
+                            "minLength", "maxLength", "pattern",    "example",     "anyOf",         "propertyOrdering",
+                            "default",   "items",     "minimum",    "maximum"};
+const Names k_generation_fields{"stopSequences",
+                                "responseMimeType",
+                                "responseSchema",
+                                "responseJsonSchema",
+                                "responseModalities",
+                                "candidateCount",
+                                "maxOutputTokens",
+                                "temperature",
+                                "topP",
+                                "topK",
+                                "seed",
+                                "presencePenalty",
+                                "frequencyPenalty",
+                                "responseLogprobs",
+                                "logprobs",
+                                "enableEnhancedCivicAnswers",
+                                "speechConfig",
+                                "thinkingConfig",
+                                "imageConfig",
+                                "mediaResolution"};
 const Names k_thinking_fields{"includeThoughts", "thinkingBudget", "thinkingLevel"};
 
 // "system_instruction" -> "systemInstruction".
@@ -156,13 +173,12 @@ std::optional<FakeResponse> signature_problem(const json& content, size_t index)
       return invalid("Function call is missing a thought_signature in functionCall parts. This is required for tools "
                      "to work correctly, and missing thought_signature may lead to degraded model performance. "
                      "Additional data, function call `default_api:" +
-                     member(part, "functionCall", "function_call")->value("name", std::string()) +
-                     "` , position " + std::to_string(index + 1) +
+                     member(part, "functionCall", "function_call")->value("name", std::string()) + "` , position " +
+                     std::to_string(index + 1) +
                      ". Please refer to https://ai.google.dev/gemini-api/docs/thought-signatures for more details.");
     const std::string value = signature->get<std::string>();
-    if (value != k_e2e_gemini_signature && value != k_skip_signature)
-      return invalid("Corrupted thought signature.");
-    return std::nullopt;  // only the first call of a turn is checked
+    if (value != k_e2e_gemini_signature && value != k_skip_signature) return invalid("Corrupted thought signature.");
+    return std::nullopt; // only the first call of a turn is checked
   }
   return std::nullopt;
 }
@@ -171,7 +187,7 @@ std::optional<FakeResponse> contents_problem(const json& body) {
   const json* contents = member(body, "contents", "contents");
   if (contents == nullptr || !contents->is_array() || contents->empty())
     return invalid("* GenerateContentRequest.contents: contents is not specified\n");
-  size_t calls_open = 0;  // functionCall parts of the previous model turn
+  size_t calls_open = 0; // functionCall parts of the previous model turn
   for (size_t i = 0; i < contents->size(); ++i) {
     const json& content = (*contents)[i];
     const std::string at = "contents[" + std::to_string(i) + "]";
@@ -179,7 +195,8 @@ std::optional<FakeResponse> contents_problem(const json& body) {
     const json parts = parts_of(content);
     if (parts.empty()) return invalid("* GenerateContentRequest." + at + ".parts: contents.parts must not be empty.\n");
     for (size_t p = 0; p < parts.size(); ++p)
-      if (auto problem = unknown_fields(parts[p], k_part_fields, at + ".parts[" + std::to_string(p) + "]")) return problem;
+      if (auto problem = unknown_fields(parts[p], k_part_fields, at + ".parts[" + std::to_string(p) + "]"))
+        return problem;
     const std::string role = content.value("role", "user");
     if (role != "user" && role != "model") return invalid("Please use a valid role: user, model.");
     size_t responses = 0, calls = 0;
@@ -220,8 +237,7 @@ std::optional<FakeResponse> request_problem(const RecordedRequest& request, cons
     return gemini_error(403, "PERMISSION_DENIED",
                         "Method doesn't allow unregistered callers (callers without established identity). Please "
                         "use API Key or other form of API consumer identity to call this API.");
-  if (!body.is_object())
-    return invalid("Invalid JSON payload received. Unexpected token.");
+  if (!body.is_object()) return invalid("Invalid JSON payload received. Unexpected token.");
   if (auto problem = unknown_fields(body, k_request_fields, "")) return problem;
   if (auto problem = contents_problem(body)) return problem;
   if (auto problem = tools_problem(body)) return problem;
@@ -276,7 +292,7 @@ FakeResponse gemini_e2e(const RecordedRequest& request, const std::string& model
   return stream ? gemini_text_stream(model, text_pieces(), usage) : gemini_text_reply(model, k_e2e_text, usage);
 }
 
-}  // namespace
+} // namespace
 
 void install_gemini_handlers(FakeUpstream& upstream, bool tool_call) {
   for (const char* model : k_e2e_gemini_models) {
@@ -288,4 +304,4 @@ void install_gemini_handlers(FakeUpstream& upstream, bool tool_call) {
   }
 }
 
-}  // namespace llmgw::test::e2e
+} // namespace llmgw::test::e2e

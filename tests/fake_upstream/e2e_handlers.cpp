@@ -36,7 +36,6 @@ bool is_shell_tool(const std::string& name) { return name == "Bash" || name == "
 
 namespace {
 
-
 // A schema "type" as lowercase text ("ARRAY" in Gemini's OpenAPI schemas is "array").
 std::string type_of(const json& schema) {
   std::string type = schema.is_object() && schema.contains("type") && schema["type"].is_string()
@@ -46,7 +45,7 @@ std::string type_of(const json& schema) {
   return type;
 }
 
-}  // namespace
+} // namespace
 
 std::string shell_arguments(const json& parameters) {
   const json props = parameters.is_object() && parameters.contains("properties") && parameters["properties"].is_object()
@@ -58,7 +57,7 @@ std::string shell_arguments(const json& parameters) {
   return json{{"command", k_e2e_command}}.dump();
 }
 
-}  // namespace e2e
+} // namespace e2e
 
 namespace {
 
@@ -90,10 +89,25 @@ std::string string_at(const json& object, const char* key) {
 // in the next turn (docs.anthropic.com, tool use; the messages below are the API's own).
 // Without betas (which enable more), the API refuses fields it does not know.
 std::optional<FakeResponse> anthropic_problem(const RecordedRequest& request, const json& body) {
-  static const std::set<std::string> k_fields{
-      "model", "messages", "max_tokens", "system", "metadata", "stop_sequences", "stream", "temperature", "top_p",
-      "top_k", "tools", "tool_choice", "thinking", "service_tier", "container", "mcp_servers", "context_management",
-      "output_config", "inference_geo"};
+  static const std::set<std::string> k_fields{"model",
+                                              "messages",
+                                              "max_tokens",
+                                              "system",
+                                              "metadata",
+                                              "stop_sequences",
+                                              "stream",
+                                              "temperature",
+                                              "top_p",
+                                              "top_k",
+                                              "tools",
+                                              "tool_choice",
+                                              "thinking",
+                                              "service_tier",
+                                              "container",
+                                              "mcp_servers",
+                                              "context_management",
+                                              "output_config",
+                                              "inference_geo"};
   if (request.headers.find("anthropic-beta") == request.headers.end())
     for (const auto& [name, value] : body.items())
       if (!k_fields.count(name))
@@ -102,11 +116,11 @@ std::optional<FakeResponse> anthropic_problem(const RecordedRequest& request, co
   if (!body.contains("messages") || !body["messages"].is_array())
     return anthropic_error(400, "invalid_request_error", "messages: Field required");
   const json messages = body["messages"];
-  std::set<std::string> open_calls;  // tool_use ids of the last assistant turn, not yet answered
+  std::set<std::string> open_calls; // tool_use ids of the last assistant turn, not yet answered
   size_t open_at = 0;
   for (size_t i = 0; i < messages.size(); ++i) {
     const std::string role = string_at(messages[i], "role");
-    if (role == "system") continue;  // Claude Code's per-turn system messages sit between turns
+    if (role == "system") continue; // Claude Code's per-turn system messages sit between turns
     const json content = array_at(messages[i], "content");
     if (role == "assistant") {
       if (!open_calls.empty()) break;
@@ -128,12 +142,12 @@ std::optional<FakeResponse> anthropic_problem(const RecordedRequest& request, co
     if (!open_calls.empty()) break;
   }
   if (!open_calls.empty() && open_at + 1 < messages.size())
-    return anthropic_error(400, "invalid_request_error",
-                           "messages." + std::to_string(open_at + 1) +
-                               ": `tool_use` ids were found without `tool_result` blocks immediately after: " +
-                               *open_calls.begin() +
-                               ". Each `tool_use` block must have a corresponding `tool_result` block in the next "
-                               "message.");
+    return anthropic_error(
+        400, "invalid_request_error",
+        "messages." + std::to_string(open_at + 1) +
+            ": `tool_use` ids were found without `tool_result` blocks immediately after: " + *open_calls.begin() +
+            ". Each `tool_use` block must have a corresponding `tool_result` block in the next "
+            "message.");
   return std::nullopt;
 }
 
@@ -183,10 +197,11 @@ std::optional<FakeResponse> responses_problem(const json& body) {
   for (const auto& item : array_at(body, "input")) {
     const std::string type = string_at(item, "type");
     if (type == "function_call" || type == "custom_tool_call") calls.insert(string_at(item, "call_id"));
-    if ((type == "function_call_output" || type == "custom_tool_call_output") && !calls.count(string_at(item, "call_id")))
-      return openai_error(400, "invalid_request_error",
-                          "No tool call found for function call output with call_id " + string_at(item, "call_id") + ".",
-                          "");
+    if ((type == "function_call_output" || type == "custom_tool_call_output") &&
+        !calls.count(string_at(item, "call_id")))
+      return openai_error(
+          400, "invalid_request_error",
+          "No tool call found for function call output with call_id " + string_at(item, "call_id") + ".", "");
   }
   return std::nullopt;
 }
@@ -212,7 +227,8 @@ json pick_responses_tool(const json& body) {
 
 FakeResponse responses_e2e(const RecordedRequest& request, bool tool_call) {
   const json body = parse(request);
-  if (!body.is_object()) return openai_error(400, "invalid_request_error", "We could not parse the JSON body of your request.", "");
+  if (!body.is_object())
+    return openai_error(400, "invalid_request_error", "We could not parse the JSON body of your request.", "");
   if (auto problem = responses_problem(body)) return *problem;
   const std::string model = model_of(body);
   const bool stream = is_true(body, "/stream");
@@ -253,8 +269,9 @@ std::optional<FakeResponse> chat_tools_problem(const json& body) {
       return chat_invalid("Missing required parameter: '" + at + ".function'.", at + ".function",
                           "missing_required_parameter");
     if (!valid_tool_name(string_at(tools[i]["function"], "name"), "_-", false))
-      return chat_invalid("Invalid '" + at + ".function.name': string does not match pattern. Expected a string that "
-                          "matches the pattern '^[a-zA-Z0-9_-]+$'.",
+      return chat_invalid("Invalid '" + at +
+                              ".function.name': string does not match pattern. Expected a string that "
+                              "matches the pattern '^[a-zA-Z0-9_-]+$'.",
                           at + ".function.name", "invalid_value");
   }
   return std::nullopt;
@@ -267,12 +284,41 @@ std::optional<FakeResponse> chat_tools_problem(const json& body) {
 std::optional<FakeResponse> chat_problem(const json& body) {
   static const std::set<std::string> k_roles{"system", "developer", "user", "assistant", "tool", "function"};
   // api.openai.com refuses parameters it does not know (a leaked field of another format).
-  static const std::set<std::string> k_fields{
-      "model", "messages", "audio", "frequency_penalty", "function_call", "functions", "logit_bias", "logprobs",
-      "max_completion_tokens", "max_tokens", "metadata", "modalities", "n", "parallel_tool_calls", "prediction",
-      "presence_penalty", "prompt_cache_key", "prompt_cache_retention", "reasoning_effort", "response_format",
-      "safety_identifier", "seed", "service_tier", "stop", "store", "stream", "stream_options", "temperature",
-      "tool_choice", "tools", "top_logprobs", "top_p", "user", "verbosity", "web_search_options"};
+  static const std::set<std::string> k_fields{"model",
+                                              "messages",
+                                              "audio",
+                                              "frequency_penalty",
+                                              "function_call",
+                                              "functions",
+                                              "logit_bias",
+                                              "logprobs",
+                                              "max_completion_tokens",
+                                              "max_tokens",
+                                              "metadata",
+                                              "modalities",
+                                              "n",
+                                              "parallel_tool_calls",
+                                              "prediction",
+                                              "presence_penalty",
+                                              "prompt_cache_key",
+                                              "prompt_cache_retention",
+                                              "reasoning_effort",
+                                              "response_format",
+                                              "safety_identifier",
+                                              "seed",
+                                              "service_tier",
+                                              "stop",
+                                              "store",
+                                              "stream",
+                                              "stream_options",
+                                              "temperature",
+                                              "tool_choice",
+                                              "tools",
+                                              "top_logprobs",
+                                              "top_p",
+                                              "user",
+                                              "verbosity",
+                                              "web_search_options"};
   for (const auto& [name, value] : body.items())
     if (!k_fields.count(name)) return chat_invalid("Unrecognized request argument supplied: " + name, "", "");
   if (!body.contains("messages") || !body["messages"].is_array() || body["messages"].empty())
@@ -285,8 +331,10 @@ std::optional<FakeResponse> chat_problem(const json& body) {
   for (const char* field : {"user", "safety_identifier"}) {
     const std::string id = string_at(body, field);
     if (id.size() > 64)
-      return chat_invalid("Invalid '" + std::string(field) + "': string too long. Expected a string with maximum length 64, "
-                          "but got a string with length " + std::to_string(id.size()) + " instead.",
+      return chat_invalid("Invalid '" + std::string(field) +
+                              "': string too long. Expected a string with maximum length 64, "
+                              "but got a string with length " +
+                              std::to_string(id.size()) + " instead.",
                           field, "string_above_max_length");
   }
   if (auto problem = chat_tools_problem(body)) return problem;
@@ -296,8 +344,9 @@ std::optional<FakeResponse> chat_problem(const json& body) {
     const std::string role = string_at(messages[i], "role");
     const std::string at = "messages[" + std::to_string(i) + "]";
     if (!k_roles.count(role))
-      return chat_invalid("Invalid value: '" + role + "'. Supported values are: 'system', 'assistant', 'user', "
-                          "'function', 'tool', and 'developer'.",
+      return chat_invalid("Invalid value: '" + role +
+                              "'. Supported values are: 'system', 'assistant', 'user', "
+                              "'function', 'tool', and 'developer'.",
                           at + ".role", "invalid_value");
     if (role == "tool") {
       if (unanswered.erase(string_at(messages[i], "tool_call_id")) == 0)
@@ -338,7 +387,8 @@ json pick_chat_tool(const json& body) {
 
 FakeResponse chat_e2e(const RecordedRequest& request, bool tool_call) {
   const json body = parse(request);
-  if (!body.is_object()) return openai_error(400, "invalid_request_error", "We could not parse the JSON body of your request.", "");
+  if (!body.is_object())
+    return openai_error(400, "invalid_request_error", "We could not parse the JSON body of your request.", "");
   if (auto problem = chat_problem(body)) return *problem;
   const std::string model = model_of(body);
   const bool stream = is_true(body, "/stream"), include_usage = is_true(body, "/stream_options/include_usage");
@@ -354,7 +404,7 @@ FakeResponse chat_e2e(const RecordedRequest& request, bool tool_call) {
                 : openai_chat_reply(model, k_e2e_text, in, cached, out);
 }
 
-}  // namespace
+} // namespace
 
 void install_e2e_handlers(FakeUpstream& upstream, bool tool_call) {
   upstream.on("POST", "/v1/chat/completions", [tool_call](const RecordedRequest& r) { return chat_e2e(r, tool_call); });
@@ -363,4 +413,4 @@ void install_e2e_handlers(FakeUpstream& upstream, bool tool_call) {
   e2e::install_gemini_handlers(upstream, tool_call);
 }
 
-}  // namespace llmgw::test
+} // namespace llmgw::test

@@ -41,4 +41,4 @@ inline constexpr const char* k_e2e_gemini_models[] = {"gemini-2.5-flash", "gemin
 // Without it every reply is the text. Requests a real provider would refuse get its 400.
 void install_e2e_handlers(FakeUpstream& upstream, bool tool_call);
 
-}  // namespace llmgw::test
+} // namespace llmgw::test

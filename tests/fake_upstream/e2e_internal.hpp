@@ -28,4 +28,4 @@ std::string shell_arguments(const json& parameters);
 // Adds POST /v1beta/models/MODEL:generateContent and :streamGenerateContent for the e2e models.
 void install_gemini_handlers(FakeUpstream& upstream, bool tool_call);
 
-}  // namespace llmgw::test::e2e
+} // namespace llmgw::test::e2e

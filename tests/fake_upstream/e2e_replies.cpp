@@ -15,17 +15,15 @@ json chat_usage(int prompt_tokens, int cached_tokens, int completion_tokens) {
           {"total_tokens", prompt_tokens + completion_tokens},
           {"prompt_tokens_details", {{"cached_tokens", cached_tokens}, {"audio_tokens", 0}}},
           {"completion_tokens_details",
-           {{"reasoning_tokens", 0}, {"audio_tokens", 0}, {"accepted_prediction_tokens", 0},
+           {{"reasoning_tokens", 0},
+            {"audio_tokens", 0},
+            {"accepted_prediction_tokens", 0},
             {"rejected_prediction_tokens", 0}}}};
 }
 
 json chat_chunk(const std::string& id, const std::string& model, long long created, const json& choices) {
-  return {{"id", id},
-          {"object", "chat.completion.chunk"},
-          {"created", created},
-          {"model", model},
-          {"service_tier", "default"},
-          {"system_fingerprint", "fp_fake"},
+  return {{"id", id},          {"object", "chat.completion.chunk"}, {"created", created},
+          {"model", model},    {"service_tier", "default"},         {"system_fingerprint", "fp_fake"},
           {"choices", choices}};
 }
 
@@ -98,25 +96,29 @@ FakeResponse gemini_sse(std::vector<std::string> chunks) {
   return reply;
 }
 
-}  // namespace
+} // namespace
 
 FakeResponse openai_chat_tool_call_reply(const std::string& model, const std::string& name,
-                                         const std::string& arguments_json, int prompt_tokens,
-                                         int cached_tokens, int completion_tokens) {
+                                         const std::string& arguments_json, int prompt_tokens, int cached_tokens,
+                                         int completion_tokens) {
   const json call = {{"id", wire::next_id("call_")},
                      {"type", "function"},
                      {"function", {{"name", name}, {"arguments", arguments_json}}}};
-  const json message = {{"role", "assistant"},    {"content", nullptr}, {"tool_calls", json::array({call})},
-                        {"refusal", nullptr},     {"annotations", json::array()}};
-  const json body = {{"id", wire::next_id("chatcmpl-")},
-                     {"object", "chat.completion"},
-                     {"created", wire::now_seconds()},
-                     {"model", model},
-                     {"choices", json::array({{{"index", 0}, {"message", message}, {"logprobs", nullptr},
-                                               {"finish_reason", "tool_calls"}}})},
-                     {"usage", chat_usage(prompt_tokens, cached_tokens, completion_tokens)},
-                     {"service_tier", "default"},
-                     {"system_fingerprint", "fp_fake"}};
+  const json message = {{"role", "assistant"},
+                        {"content", nullptr},
+                        {"tool_calls", json::array({call})},
+                        {"refusal", nullptr},
+                        {"annotations", json::array()}};
+  const json body = {
+      {"id", wire::next_id("chatcmpl-")},
+      {"object", "chat.completion"},
+      {"created", wire::now_seconds()},
+      {"model", model},
+      {"choices",
+       json::array({{{"index", 0}, {"message", message}, {"logprobs", nullptr}, {"finish_reason", "tool_calls"}}})},
+      {"usage", chat_usage(prompt_tokens, cached_tokens, completion_tokens)},
+      {"service_tier", "default"},
+      {"system_fingerprint", "fp_fake"}};
   FakeResponse reply;
   reply.body = body.dump();
   reply.headers.emplace("x-request-id", wire::next_id("req_"));
@@ -124,8 +126,8 @@ FakeResponse openai_chat_tool_call_reply(const std::string& model, const std::st
 }
 
 FakeResponse openai_chat_tool_call_stream(const std::string& model, const std::string& name,
-                                          const std::string& arguments_json, bool include_usage,
-                                          int prompt_tokens, int cached_tokens, int completion_tokens) {
+                                          const std::string& arguments_json, bool include_usage, int prompt_tokens,
+                                          int cached_tokens, int completion_tokens) {
   const std::string id = wire::next_id("chatcmpl-");
   const long long created = wire::now_seconds();
   std::vector<std::string> chunks;
@@ -168,16 +170,15 @@ FakeResponse gemini_text_stream(const std::string& model, const std::vector<std:
   for (size_t i = 0; i < pieces.size(); ++i) {
     const bool last = i + 1 == pieces.size();
     GeminiUsage so_far = usage;
-    if (!last) so_far.candidates_tokens = 1;  // cumulative counts: the last record has the totals
+    if (!last) so_far.candidates_tokens = 1; // cumulative counts: the last record has the totals
     const json parts = json::array({{{"text", pieces[i]}}});
     chunks.push_back(gemini_record(gemini_response(model, response_id, parts, last ? "STOP" : "", so_far)));
   }
   return gemini_sse(std::move(chunks));
 }
 
-FakeResponse gemini_function_call_reply(const std::string& model, const std::string& name,
-                                        const std::string& args_json, const std::string& thought_signature,
-                                        const GeminiUsage& usage) {
+FakeResponse gemini_function_call_reply(const std::string& model, const std::string& name, const std::string& args_json,
+                                        const std::string& thought_signature, const GeminiUsage& usage) {
   const json parts = json::array({function_call_part(name, args_json, thought_signature)});
   return gemini_json(200, gemini_response(model, wire::next_id("gresp"), parts, "STOP", usage));
 }
@@ -193,4 +194,4 @@ FakeResponse gemini_error(int code, const std::string& status, const std::string
   return gemini_json(code, {{"error", {{"code", code}, {"message", message}, {"status", status}}}});
 }
 
-}  // namespace llmgw::test
+} // namespace llmgw::test

@@ -10,14 +10,14 @@ namespace llmgw::test {
 
 // OpenAI Chat Completions: one tool call (message.content null, finish_reason "tool_calls").
 FakeResponse openai_chat_tool_call_reply(const std::string& model, const std::string& name,
-                                         const std::string& arguments_json, int prompt_tokens,
-                                         int cached_tokens, int completion_tokens);
+                                         const std::string& arguments_json, int prompt_tokens, int cached_tokens,
+                                         int completion_tokens);
 // OpenAI Chat Completions stream of one tool call, as the API sends it: the first delta carries
 // role, index 0, id, type and name with empty arguments; then the arguments in two fragments; a
 // finish chunk ("tool_calls"); the usage chunk (choices: []) only if include_usage; data: [DONE].
 FakeResponse openai_chat_tool_call_stream(const std::string& model, const std::string& name,
-                                          const std::string& arguments_json, bool include_usage,
-                                          int prompt_tokens, int cached_tokens, int completion_tokens);
+                                          const std::string& arguments_json, bool include_usage, int prompt_tokens,
+                                          int cached_tokens, int completion_tokens);
 
 // Gemini usageMetadata counts: prompt includes cached; candidates exclude thoughts.
 struct GeminiUsage {
@@ -37,9 +37,8 @@ FakeResponse gemini_text_stream(const std::string& model, const std::vector<std:
                                 const GeminiUsage& usage);
 // Gemini generateContent whose only part is a functionCall {name, args} carrying
 // thoughtSignature; finishReason "STOP" (Gemini does not say anything else on a call turn).
-FakeResponse gemini_function_call_reply(const std::string& model, const std::string& name,
-                                        const std::string& args_json, const std::string& thought_signature,
-                                        const GeminiUsage& usage);
+FakeResponse gemini_function_call_reply(const std::string& model, const std::string& name, const std::string& args_json,
+                                        const std::string& thought_signature, const GeminiUsage& usage);
 // The same as one SSE record (function calls arrive whole, never in fragments).
 FakeResponse gemini_function_call_stream(const std::string& model, const std::string& name,
                                          const std::string& args_json, const std::string& thought_signature,
@@ -47,4 +46,4 @@ FakeResponse gemini_function_call_stream(const std::string& model, const std::st
 // Gemini error body {"error":{"code","message","status"}}.
 FakeResponse gemini_error(int code, const std::string& status, const std::string& message);
 
-}  // namespace llmgw::test
+} // namespace llmgw::test

@@ -45,10 +45,14 @@ Options parse_options(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     const bool has_value = i + 1 < argc;
-    if (arg == "--port" && has_value) options.port = std::stoi(argv[++i]);
-    else if (arg == "--log" && has_value) options.log_path = argv[++i];
-    else if (arg == "--tool-call") options.tool_call = true;
-    else throw std::invalid_argument("unknown or incomplete option '" + arg + "'");
+    if (arg == "--port" && has_value)
+      options.port = std::stoi(argv[++i]);
+    else if (arg == "--log" && has_value)
+      options.log_path = argv[++i];
+    else if (arg == "--tool-call")
+      options.tool_call = true;
+    else
+      throw std::invalid_argument("unknown or incomplete option '" + arg + "'");
   }
   return options;
 }
@@ -67,8 +71,11 @@ std::string log_line(const RecordedRequest& request) {
   }
   const auto now = std::chrono::system_clock::now().time_since_epoch();
   const nlohmann::json line = {{"time_ms", std::chrono::duration_cast<std::chrono::milliseconds>(now).count()},
-                               {"method", request.method}, {"path", request.path}, {"query", request.query},
-                               {"headers", headers}, {"body", request.body}};
+                               {"method", request.method},
+                               {"path", request.path},
+                               {"query", request.query},
+                               {"headers", headers},
+                               {"body", request.body}};
   return line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
@@ -101,7 +108,7 @@ void wait_for_stop() {
     }
     if (poll(&in, 1, 100) <= 0) continue;
     char buffer[256];
-    if (read(STDIN_FILENO, buffer, sizeof buffer) <= 0) return;  // EOF (or a dead stdin)
+    if (read(STDIN_FILENO, buffer, sizeof buffer) <= 0) return; // EOF (or a dead stdin)
   }
 }
 
@@ -114,7 +121,7 @@ void install_signal_handlers() {
   std::signal(SIGPIPE, SIG_IGN);
 }
 
-}  // namespace
+} // namespace
 
 int main(int argc, char** argv) {
   try {

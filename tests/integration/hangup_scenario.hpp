@@ -31,7 +31,8 @@ inline void check_hangup_cancels_upstream(FakeUpstream& upstream, TestGateway& g
   CHECK(rows[0].record.outcome == core::Outcome::client_closed);
   CHECK(rows[0].record.usage.input_uncached_tokens == 77);
   CHECK(rows[0].record.duration_ms < 2000);
-  for (int i = 0; i < 200 && !upstream.saw_disconnect(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  for (int i = 0; i < 200 && !upstream.saw_disconnect(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   CHECK(upstream.saw_disconnect());
 }
 

@@ -47,7 +47,8 @@ httplib::Result post(TestGateway& gateway, const std::string& body, httplib::Hea
 TEST_CASE("several keys: round robin, a 401 moves to the next key at once and benches the refused one") {
   FakeUpstream upstream;
   upstream.on("POST", "/v1/messages", [](const RecordedRequest& request) {
-    if (header(request, "x-api-key") == "key-one") return anthropic_error(401, "authentication_error", "invalid x-api-key");
+    if (header(request, "x-api-key") == "key-one")
+      return anthropic_error(401, "authentication_error", "invalid x-api-key");
     return ok_reply();
   });
   auto config = fake_config(upstream);
@@ -110,8 +111,9 @@ TEST_CASE("an out-of-quota key is benched; when every key is refused the client 
   }
   SUBCASE("all refused") {
     FakeUpstream upstream;
-    upstream.on("POST", "/v1/messages",
-                [](const RecordedRequest&) { return anthropic_error(401, "authentication_error", "invalid x-api-key"); });
+    upstream.on("POST", "/v1/messages", [](const RecordedRequest&) {
+      return anthropic_error(401, "authentication_error", "invalid x-api-key");
+    });
     auto config = fake_config(upstream);
     config.providers[1].api_key = "key-one";
     config.providers[1].more_keys = {{"K2", "key-two"}, {"K3", "key-three"}};
@@ -185,12 +187,10 @@ TEST_CASE("weights spread a model's requests; a session stays on its deployment 
   FakeUpstream a, b;
   auto a_down = std::make_shared<std::atomic<bool>>(false);
   auto b_down = std::make_shared<std::atomic<bool>>(false);
-  a.on("POST", "/v1/messages", [a_down](const RecordedRequest&) {
-    return *a_down ? anthropic_error(503, "api_error", "down") : ok_reply();
-  });
-  b.on("POST", "/v1/messages", [b_down](const RecordedRequest&) {
-    return *b_down ? anthropic_error(503, "api_error", "down") : ok_reply();
-  });
+  a.on("POST", "/v1/messages",
+       [a_down](const RecordedRequest&) { return *a_down ? anthropic_error(503, "api_error", "down") : ok_reply(); });
+  b.on("POST", "/v1/messages",
+       [b_down](const RecordedRequest&) { return *b_down ? anthropic_error(503, "api_error", "down") : ok_reply(); });
   auto config = fake_config(a);
   config.providers.push_back(anthropic_at("a", a));
   config.providers.push_back(anthropic_at("b", b));
@@ -253,22 +253,30 @@ TEST_CASE("route rules send requests by trait: background calls, long prompts, t
   TestGateway gateway(config);
   const httplib::Headers claude_code{{"User-Agent", "claude-cli/2.1.330 (external, cli)"}};
 
-  REQUIRE(post(gateway, R"({"model":"claude-haiku-4-5-20251001","max_tokens":10,"messages":[]})", claude_code)->status == 200);
+  REQUIRE(
+      post(gateway, R"({"model":"claude-haiku-4-5-20251001","max_tokens":10,"messages":[]})", claude_code)->status ==
+      200);
   CHECK(cheap.calls() == 1);
   CHECK(nlohmann::json::parse(cheap.last_request().body)["model"] == "claude-haiku-4-5");
   // Not Claude Code: a Haiku model is not a background call.
   REQUIRE(post(gateway, R"({"model":"claude-haiku-4-5-20251001","max_tokens":10,"messages":[]})")->status == 200);
   CHECK(main.calls() == 1);
 
-  const std::string long_body = R"({"model":"claude-sonnet-4-5","max_tokens":10,"messages":[{"role":"user","content":")" +
-                                std::string(9000, 'x') + R"("}]})";
+  const std::string long_body =
+      R"({"model":"claude-sonnet-4-5","max_tokens":10,"messages":[{"role":"user","content":")" +
+      std::string(9000, 'x') + R"("}]})";
   REQUIRE(post(gateway, long_body)->status == 200);
   CHECK(big.calls() == 1);
   CHECK(nlohmann::json::parse(big.last_request().body)["model"] == "claude-sonnet-4-5");
 
-  REQUIRE(post(gateway, R"({"model":"claude-sonnet-4-5","max_tokens":2000,"thinking":{"type":"enabled","budget_tokens":1024},"messages":[]})")->status == 200);
+  REQUIRE(
+      post(
+          gateway,
+          R"({"model":"claude-sonnet-4-5","max_tokens":2000,"thinking":{"type":"enabled","budget_tokens":1024},"messages":[]})")
+          ->status == 200);
   CHECK(deep.calls() == 1);
-  REQUIRE(post(gateway, R"({"model":"claude-sonnet-4-5","max_tokens":10,"thinking":{"type":"disabled"},"messages":[]})")->status == 200);
+  REQUIRE(post(gateway, R"({"model":"claude-sonnet-4-5","max_tokens":10,"thinking":{"type":"disabled"},"messages":[]})")
+              ->status == 200);
   CHECK(deep.calls() == 1);
   CHECK(main.calls() == 2);
 
@@ -276,7 +284,9 @@ TEST_CASE("route rules send requests by trait: background calls, long prompts, t
       R"({"model":"claude-sonnet-4-5","max_tokens":10,"tools":[{"name":"Read","input_schema":{"type":"object"}}],"messages":[]})";
   REQUIRE(post(gateway, with_tools, claude_code)->status == 200);
   CHECK(tooled.calls() == 1);
-  REQUIRE(post(gateway, R"({"model":"claude-sonnet-4-5","max_tokens":10,"tools":[],"messages":[]})", claude_code)->status == 200);
+  REQUIRE(
+      post(gateway, R"({"model":"claude-sonnet-4-5","max_tokens":10,"tools":[],"messages":[]})", claude_code)->status ==
+      200);
   CHECK(tooled.calls() == 1); // an empty list is no tools
   CHECK(main.calls() == 3);
 }

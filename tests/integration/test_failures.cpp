@@ -47,7 +47,8 @@ TEST_CASE("an upstream error reaches the client with its status, body and retry-
   TestGateway gateway(config);
   auto client = gateway.client();
   for (bool stream : {false, true}) {
-    std::string body = stream ? R"({"model":"claude-sonnet-4-5","max_tokens":5,"stream":true,"messages":[]})" : k_messages;
+    std::string body =
+        stream ? R"({"model":"claude-sonnet-4-5","max_tokens":5,"stream":true,"messages":[]})" : k_messages;
     auto result = post_streaming(*client, "/v1/messages", TestGateway::anthropic_auth(), body);
     CHECK(result.status == 429);
     CHECK(result.body == error.body);
@@ -145,7 +146,8 @@ TEST_CASE("malformed JSON gets 400 in the caller's format") {
   FakeUpstream upstream;
   TestGateway gateway(fake_config(upstream));
   auto client = gateway.client();
-  auto anthropic = client->Post("/v1/messages", TestGateway::anthropic_auth(), R"({"model": "x", )", "application/json");
+  auto anthropic =
+      client->Post("/v1/messages", TestGateway::anthropic_auth(), R"({"model": "x", )", "application/json");
   REQUIRE(anthropic);
   CHECK(anthropic->status == 400);
   CHECK(nlohmann::json::parse(anthropic->body)["error"]["type"] == "invalid_request_error");
@@ -153,13 +155,38 @@ TEST_CASE("malformed JSON gets 400 in the caller's format") {
   REQUIRE(openai);
   CHECK(openai->status == 400);
   CHECK(nlohmann::json::parse(openai->body)["error"]["type"] == "invalid_request_error");
-  auto no_model = client->Post("/v1/chat/completions", TestGateway::openai_auth(), R"({"messages":[]})", "application/json");
+  auto no_model =
+      client->Post("/v1/chat/completions", TestGateway::openai_auth(), R"({"messages":[]})", "application/json");
   REQUIRE(no_model);
   CHECK(no_model->status == 400);
   CHECK(upstream.calls() == 0);
   auto rows = gateway.rows();
   REQUIRE(rows.size() == 3);
   CHECK(rows[0].record.outcome == core::Outcome::bad_request);
+}
+
+TEST_CASE("a body nested deeper than 128 levels gets 400 naming the limit, passed through or translated") {
+  FakeUpstream upstream;
+  TestGateway gateway(fake_config(upstream));
+  auto client = gateway.client();
+  // 100,000 '[' in a tool schema (200 KB) once overflowed the stack where a translated body was
+  // serialised, and where a passed-through one carrying a wrapped signature was re-serialised.
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  for (std::string model : {"claude-sonnet-4-5", "gpt-4.1"}) {
+    CAPTURE(model);
+    const std::string body = R"({"model":")" + model +
+                             R"(","max_tokens":5,"messages":[{"role":"assistant","content":[)"
+                             R"({"type":"thinking","thinking":"t","signature":"llmgw1.openai.abc"}]}],)"
+                             R"("tools":[{"name":"t","input_schema":{"type":"object","properties":{"x":)" +
+                             deep + "}}}]}";
+    auto response = client->Post("/v1/messages", TestGateway::anthropic_auth(), body, "application/json");
+    REQUIRE(response);
+    CHECK(response->status == 400);
+    const auto error = nlohmann::json::parse(response->body)["error"];
+    CHECK(error["type"] == "invalid_request_error");
+    CHECK(error["message"] == "request body nests JSON deeper than 128 levels");
+  }
+  CHECK(upstream.calls() == 0);
 }
 
 TEST_CASE("a body over the configured limit gets 413 in the caller's format") {
@@ -269,7 +296,8 @@ TEST_CASE("a client that hangs up while the upstream is silent is noticed within
   REQUIRE(rows.size() == 1);
   CHECK(rows[0].record.outcome == core::Outcome::client_closed);
   CHECK(std::chrono::steady_clock::now() - started < std::chrono::milliseconds(2500));
-  for (int i = 0; i < 200 && !upstream.saw_disconnect(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  for (int i = 0; i < 200 && !upstream.saw_disconnect(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   CHECK(upstream.saw_disconnect());
 }
 

@@ -34,8 +34,7 @@ FakeResponse three_chunks(int delay_ms) {
 }
 
 // Polls condition for up to two seconds.
-template <class Condition>
-bool eventually(Condition condition) {
+template <class Condition> bool eventually(Condition condition) {
   const auto until = Clock::now() + std::chrono::seconds(2);
   while (Clock::now() < until) {
     if (condition()) return true;
@@ -44,7 +43,7 @@ bool eventually(Condition condition) {
   return condition();
 }
 
-}  // namespace
+} // namespace
 
 TEST_CASE("a bare fake upstream answers chat completions like OpenAI and records the request") {
   FakeUpstream upstream;
@@ -151,7 +150,7 @@ TEST_CASE("a client that goes away during a stall is noticed and the stream is c
   std::string received;
   auto res = client_for(upstream).Get("/stall", [&](const char* data, size_t size) {
     received.append(data, size);
-    return received.size() < 27;  // cancel (close the socket) after the third chunk
+    return received.size() < 27; // cancel (close the socket) after the third chunk
   });
   CHECK_FALSE(res);
   CHECK(eventually([&] { return upstream.saw_disconnect(); }));
@@ -203,8 +202,10 @@ TEST_CASE("the default messages handler streams Anthropic events with event: lin
   CHECK(res->get_header_value("Content-Type").rfind("text/event-stream", 0) == 0);
   CHECK(res->body.rfind("event: message_start\ndata: {\"type\":\"message_start\"", 0) == 0);
   CHECK(res->body.find("event: content_block_delta") != std::string::npos);
-  CHECK(res->body.find(R"("usage":{"input_tokens":12,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":5})") !=
-        std::string::npos);
+  CHECK(
+      res->body.find(
+          R"("usage":{"input_tokens":12,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":5})") !=
+      std::string::npos);
   CHECK(res->body.size() > res->body.rfind("event: message_stop"));
 }
 

@@ -120,10 +120,9 @@ TEST_CASE("a model checked against a key's allow list is the model the provider 
   FakeUpstream upstream;
   TestGateway gateway(fake_config(upstream));
   auto client = gateway.client();
-  for (const std::string body :
-       {R"({"model":"gpt-4.1-mini","messages":[],"model":"gpt-5"})",
-        R"({"model":"gpt-4.1-mini","messages":[],"mod\u0065l":"gpt-5"})",
-        R"({"stream":false,"model":"gpt-4.1","stream":true,"messages":[]})"}) {
+  for (const std::string body : {R"({"model":"gpt-4.1-mini","messages":[],"model":"gpt-5"})",
+                                 R"({"model":"gpt-4.1-mini","messages":[],"mod\u0065l":"gpt-5"})",
+                                 R"({"stream":false,"model":"gpt-4.1","stream":true,"messages":[]})"}) {
     auto result = client->Post("/v1/chat/completions", TestGateway::openai_auth(), body, "application/json");
     REQUIRE(result);
     CHECK(result->status == 400);
@@ -157,7 +156,8 @@ TEST_CASE("a provider key echoed back is redacted from whole bodies, SSE events 
     reply.headers.emplace("x-echo-key", "Bearer " + key);
     if (request.body.find("\"stream\":true") == std::string::npos) {
       reply.status = 401;
-      reply.body = R"({"error":{"message":"Incorrect API key provided: )" + key + R"(","type":"invalid_request_error"}})";
+      reply.body =
+          R"({"error":{"message":"Incorrect API key provided: )" + key + R"(","type":"invalid_request_error"}})";
       return reply;
     }
     reply.content_type = "text/event-stream";
@@ -177,7 +177,8 @@ TEST_CASE("a provider key echoed back is redacted from whole bodies, SSE events 
     CHECK(result.headers.find("x-echo-key")->second == "Bearer [redacted]");
   }
   // The same through a translated stream (an Anthropic client on the OpenAI provider).
-  const std::string translated = R"({"model":"gpt-4.1","max_tokens":5,"stream":true,"messages":[{"role":"user","content":"hi"}]})";
+  const std::string translated =
+      R"({"model":"gpt-4.1","max_tokens":5,"stream":true,"messages":[{"role":"user","content":"hi"}]})";
   auto result = post_streaming(*client, "/v1/messages", TestGateway::anthropic_auth(), translated);
   CHECK(result.body.find(key) == std::string::npos);
   auto rows = gateway.wait_rows(3);
@@ -198,8 +199,8 @@ TEST_CASE("a translated answer that cannot be translated is a 502 upstream_error
   TestGateway gateway(config);
   auto client = gateway.client();
   for (bool stream : {false, true}) {
-    const std::string body = std::string(R"({"model":"gpt-4.1","max_tokens":5,)") + (stream ? R"("stream":true,)" : "") +
-                             R"("messages":[{"role":"user","content":"hi"}]})";
+    const std::string body = std::string(R"({"model":"gpt-4.1","max_tokens":5,)") +
+                             (stream ? R"("stream":true,)" : "") + R"("messages":[{"role":"user","content":"hi"}]})";
     auto result = post_streaming(*client, "/v1/messages", TestGateway::anthropic_auth(), body);
     CHECK(result.status == 502);
     CHECK(nlohmann::json::parse(result.body)["type"] == "error");
@@ -230,7 +231,8 @@ TEST_CASE("browsers are refused whatever their Origin looks like, and loopback H
   FakeUpstream upstream;
   TestGateway gateway(fake_config(upstream));
   auto client = gateway.client();
-  for (const char* origin : {"HTTP://evil.example", "chrome-extension://abcdef", "null", "vscode-webview://x", "file://"}) {
+  for (const char* origin :
+       {"HTTP://evil.example", "chrome-extension://abcdef", "null", "vscode-webview://x", "file://"}) {
     auto headers = TestGateway::openai_auth();
     headers.emplace("Origin", origin);
     auto result = client->Post("/v1/chat/completions", headers, k_chat, "application/json");

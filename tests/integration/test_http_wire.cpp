@@ -2,6 +2,7 @@
 // connection rules real clients and model servers use, spoken over raw sockets so each byte on
 // the wire is the test's choice.
 #include "core/http/upstream_client.hpp"
+#include "tests/integration/raw_socket.hpp"
 #include "tests/support/test_gateway.hpp"
 
 #include <doctest/doctest.h>
@@ -23,70 +24,6 @@ using namespace llmgw::test;
 namespace {
 
 const std::string k_chat = R"({"model":"gpt-4.1","messages":[{"role":"user","content":"hi"}]})";
-
-int connect_to(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<uint16_t>(port));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
-  timeval tv{5, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  return fd;
-}
-
-void send_text(int fd, const std::string& text) {
-  REQUIRE(::send(fd, text.data(), text.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(text.size()));
-}
-
-// Reads until the peer closes (or 5 s pass).
-std::string read_to_close(int fd) {
-  std::string all;
-  char buffer[65536];
-  for (ssize_t got; (got = ::recv(fd, buffer, sizeof buffer, 0)) > 0;) all.append(buffer, static_cast<size_t>(got));
-  return all;
-}
-
-// Reads until text holds `count` whole responses with Content-Length bodies.
-std::string read_responses(int fd, int count) {
-  std::string all;
-  char buffer[65536];
-  auto complete = [&] {
-    size_t at = 0;
-    for (int i = 0; i < count; ++i) {
-      size_t head_end = all.find("\r\n\r\n", at);
-      if (head_end == std::string::npos) return false;
-      size_t length_at = all.find("Content-Length: ", at);
-      if (length_at == std::string::npos || length_at > head_end) return false;
-      size_t length = std::stoul(all.substr(length_at + 16));
-      at = head_end + 4 + length;
-      if (all.size() < at) return false;
-    }
-    return true;
-  };
-  while (!complete()) {
-    ssize_t got = ::recv(fd, buffer, sizeof buffer, 0);
-    if (got <= 0) break;
-    all.append(buffer, static_cast<size_t>(got));
-  }
-  return all;
-}
-
-// Sends text on a new connection and reads until the server closes it.
-std::string ask_and_close(int port, const std::string& text) {
-  int fd = connect_to(port);
-  send_text(fd, text);
-  std::string answer = read_to_close(fd);
-  ::close(fd);
-  return answer;
-}
-
-int count_of(const std::string& text, const std::string& part) {
-  int count = 0;
-  for (size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++count;
-  return count;
-}
 
 std::string chat_head(int port, const std::string& extra) {
   return "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
@@ -152,7 +89,8 @@ private:
         in.append(buffer, static_cast<size_t>(got));
       }
       size_t length_at = in.find("Content-Length: ");
-      size_t length = length_at != std::string::npos && length_at < head_end ? std::stoul(in.substr(length_at + 16)) : 0;
+      size_t length =
+          length_at != std::string::npos && length_at < head_end ? std::stoul(in.substr(length_at + 16)) : 0;
       while (in.size() < head_end + 4 + length) {
         ssize_t got = ::recv(fd, buffer, sizeof buffer, 0);
         if (got <= 0) return;
@@ -224,7 +162,8 @@ TEST_CASE("server: Expect 100-continue gets 100 Continue before the body is sent
   FakeUpstream upstream;
   TestGateway gateway(fake_config(upstream));
   int fd = connect_to(gateway.port());
-  send_text(fd, chat_head(gateway.port(), "Content-Length: " + std::to_string(k_chat.size()) + "\r\nExpect: 100-continue\r\n"));
+  send_text(fd, chat_head(gateway.port(),
+                          "Content-Length: " + std::to_string(k_chat.size()) + "\r\nExpect: 100-continue\r\n"));
   char buffer[256];
   ssize_t got = ::recv(fd, buffer, sizeof buffer, 0);
   REQUIRE(got > 0);
@@ -246,7 +185,8 @@ TEST_CASE("server: malformed requests and oversized heads are refused and the co
     CHECK(answer.find("malformed HTTP request") != std::string::npos);
   }
   SUBCASE("a header line without a colon") {
-    std::string answer = ask_and_close(gateway.port(), "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nno colon here\r\n\r\n");
+    std::string answer =
+        ask_and_close(gateway.port(), "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nno colon here\r\n\r\n");
     CHECK(answer.rfind("HTTP/1.1 400 ", 0) == 0);
   }
   SUBCASE("a Content-Length that is not a number") {
@@ -255,7 +195,9 @@ TEST_CASE("server: malformed requests and oversized heads are refused and the co
     CHECK(answer.find("\"error\"") != std::string::npos); // in the caller's (OpenAI) format
   }
   SUBCASE("a head over 64 KB") {
-    std::string answer = ask_and_close(gateway.port(), "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + std::string(70 * 1024, 'a') + "\r\n\r\n");
+    std::string answer =
+        ask_and_close(gateway.port(),
+                      "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + std::string(70 * 1024, 'a') + "\r\n\r\n");
     CHECK(answer.rfind("HTTP/1.1 431 ", 0) == 0);
   }
   CHECK(upstream.calls() == 0);
@@ -263,6 +205,51 @@ TEST_CASE("server: malformed requests and oversized heads are refused and the co
   auto health = gateway.client()->Get("/healthz");
   REQUIRE(health);
   CHECK(health->status == 200);
+}
+
+TEST_CASE("http server: ambiguous framing and a missing or repeated Host are refused and the connection closed") {
+  FakeUpstream upstream;
+  TestGateway gateway(fake_config(upstream));
+  const std::string health = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  // Each refused request is followed by a request that must never be answered: the connection
+  // is closed after the refusal, so nothing after it can be read as a request of its own.
+  auto refused_and_closed = [&](const std::string& request) {
+    int fd = connect_to(gateway.port(), 3000);
+    send_text(fd, request + health);
+    std::string answer = read_to_close(fd);
+    ::close(fd);
+    CHECK(answer.rfind("HTTP/1.1 400 Bad Request\r\n", 0) == 0);
+    CHECK(answer.find("Connection: close\r\n") != std::string::npos);
+    CHECK(count_of(answer, "HTTP/1.1 ") == 1);
+    return answer;
+  };
+  SUBCASE("Content-Length and Transfer-Encoding together (a smuggled request in the body)") {
+    char size[16];
+    std::snprintf(size, sizeof size, "%zx", k_chat.size());
+    const std::string chunked = std::string(size) + "\r\n" + k_chat + "\r\n0\r\n\r\n";
+    std::string answer =
+        refused_and_closed(chat_head(gateway.port(), "Content-Length: 4\r\nTransfer-Encoding: chunked\r\n") + chunked);
+    CHECK(answer.find("Content-Length and Transfer-Encoding") != std::string::npos);
+  }
+  SUBCASE("the same in lower case") {
+    refused_and_closed(chat_head(gateway.port(), "transfer-encoding: chunked\r\ncontent-length: 5\r\n") + "0\r\n\r\n");
+  }
+  SUBCASE("a Transfer-Encoding other than chunked") {
+    refused_and_closed(chat_head(gateway.port(), "Transfer-Encoding: gzip, chunked\r\n") + "0\r\n\r\n");
+  }
+  SUBCASE("HTTP/1.1 without Host") {
+    std::string answer = refused_and_closed("GET /healthz HTTP/1.1\r\nAccept: */*\r\n\r\n");
+    CHECK(answer.find("without a Host header") != std::string::npos);
+  }
+  SUBCASE("two Host headers, whatever their case") {
+    std::string answer = refused_and_closed("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nhost: evil.example\r\n\r\n");
+    CHECK(answer.find("more than one Host header") != std::string::npos);
+  }
+  SUBCASE("HTTP/1.0 may leave Host out") {
+    std::string answer = ask_and_close(gateway.port(), "GET /healthz HTTP/1.0\r\n\r\n");
+    CHECK(answer.rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
+  }
+  CHECK(upstream.calls() == 0);
 }
 
 TEST_CASE("server: HTTP/1.0, Connection close, HEAD and idle keep-alive follow the rules") {
@@ -274,7 +261,8 @@ TEST_CASE("server: HTTP/1.0, Connection close, HEAD and idle keep-alive follow t
     CHECK(answer.find("Connection: close\r\n") != std::string::npos);
   }
   SUBCASE("HEAD gets the head and no body") {
-    std::string answer = ask_and_close(gateway.port(), "HEAD /api/hello HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+    std::string answer =
+        ask_and_close(gateway.port(), "HEAD /api/hello HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
     CHECK(answer.rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
     CHECK(answer.size() == answer.find("\r\n\r\n") + 4);
   }

@@ -109,7 +109,8 @@ TEST_CASE("an Anthropic stream keeps its query, betas and bytes") {
   upstream.on("POST", "/v1/messages", [&](const RecordedRequest&) { return reply; });
   TestGateway gateway(fake_config(upstream));
   auto client = gateway.client();
-  std::string body = R"({"model":"claude-sonnet-4-5","max_tokens":128000,"stream":true,"context_management":{"edits":[]},"messages":[{"role":"user","content":"hi"}]})";
+  std::string body =
+      R"({"model":"claude-sonnet-4-5","max_tokens":128000,"stream":true,"context_management":{"edits":[]},"messages":[{"role":"user","content":"hi"}]})";
   auto headers = TestGateway::anthropic_auth();
   headers.emplace("anthropic-beta", "claude-code-20250219,interleaved-thinking-2025-05-14");
   headers.emplace("Accept", "application/json");
@@ -134,9 +135,8 @@ TEST_CASE("an Anthropic stream keeps its query, betas and bytes") {
 
 TEST_CASE("a mapped model changes only the model name in the body") {
   FakeUpstream upstream;
-  upstream.on("POST", "/v1/messages", [&](const RecordedRequest&) {
-    return anthropic_reply("claude-haiku-4-5-20251001", "ok", 5, 0, 0, 1);
-  });
+  upstream.on("POST", "/v1/messages",
+              [&](const RecordedRequest&) { return anthropic_reply("claude-haiku-4-5-20251001", "ok", 5, 0, 0, 1); });
   auto config = fake_config(upstream);
   config.aliases["fast"] = {{"anthropic/claude-haiku-4-5"}};
   TestGateway gateway(config);
@@ -170,9 +170,9 @@ TEST_CASE("count_tokens and the beta query pass through to Anthropic") {
   FakeUpstream upstream;
   TestGateway gateway(fake_config(upstream));
   auto client = gateway.client();
-  auto response = client->Post("/v1/messages/count_tokens?beta=true", TestGateway::anthropic_auth(),
-                               R"({"model":"claude-sonnet-4-5","messages":[{"role":"user","content":"hi"}]})",
-                               "application/json");
+  auto response =
+      client->Post("/v1/messages/count_tokens?beta=true", TestGateway::anthropic_auth(),
+                   R"({"model":"claude-sonnet-4-5","messages":[{"role":"user","content":"hi"}]})", "application/json");
   REQUIRE(response);
   CHECK(response->status == 200);
   CHECK(nlohmann::json::parse(response->body).contains("input_tokens"));
@@ -187,8 +187,8 @@ TEST_CASE("a provider set to the client's own credentials forwards them and mark
   TestGateway gateway(config);
   auto client = gateway.client();
   httplib::Headers headers{{"Authorization", "Bearer client-own-oauth-token"}, {"anthropic-version", "2023-06-01"}};
-  auto response = client->Post("/v1/messages", headers,
-                               R"({"model":"claude-sonnet-4-5","max_tokens":5,"messages":[]})", "application/json");
+  auto response = client->Post("/v1/messages", headers, R"({"model":"claude-sonnet-4-5","max_tokens":5,"messages":[]})",
+                               "application/json");
   REQUIRE(response);
   CHECK(response->status == 200);
   CHECK(upstream.last_request().headers.find("Authorization")->second == "Bearer client-own-oauth-token");
@@ -197,8 +197,8 @@ TEST_CASE("a provider set to the client's own credentials forwards them and mark
   CHECK(rows[0].record.billed_to_client);
   CHECK(rows[0].record.cost_usd_pico > 0);
   // Other providers still need the gateway token.
-  auto refused = client->Post("/v1/chat/completions", headers, R"({"model":"gpt-4.1","messages":[]})",
-                              "application/json");
+  auto refused =
+      client->Post("/v1/chat/completions", headers, R"({"model":"gpt-4.1","messages":[]})", "application/json");
   REQUIRE(refused);
   CHECK(refused->status == 401);
 }
@@ -213,7 +213,8 @@ TEST_CASE("many concurrent requests each leave exactly one row") {
       auto client = gateway.client();
       for (int i = 0; i < 25; ++i) {
         bool stream = i % 2 == 0;
-        std::string body = std::string(R"({"model":"gpt-4.1","messages":[],"stream":)") + (stream ? "true" : "false") + "}";
+        std::string body =
+            std::string(R"({"model":"gpt-4.1","messages":[],"stream":)") + (stream ? "true" : "false") + "}";
         auto result = post_streaming(*client, "/v1/chat/completions", TestGateway::openai_auth(), body);
         if (result.status == 200) ++ok;
       }

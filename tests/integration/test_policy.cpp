@@ -30,7 +30,9 @@ struct Watched {
   explicit Watched(TestGateway& gateway)
       : watcher(
             gateway.db_path(),
-            [&gateway](core::policy::PolicySettings settings) { gateway.server().gateway().apply_policy(std::move(settings)); },
+            [&gateway](core::policy::PolicySettings settings) {
+              gateway.server().gateway().apply_policy(std::move(settings));
+            },
             [&gateway] { return gateway.server().gateway().reservations(); }, {}, std::chrono::milliseconds(100)) {}
   store::SettingsWatcher watcher;
 };
@@ -55,12 +57,12 @@ bool holds_nothing(TestGateway& gateway) {
 
 } // namespace
 
-TEST_CASE("200 concurrent requests against a small cap: recorded cost never exceeds it, refused ones reach no upstream") {
+TEST_CASE(
+    "200 concurrent requests against a small cap: recorded cost never exceeds it, refused ones reach no upstream") {
   FakeUpstream upstream;
   // Real cost close to the reservation: 20 input + 100 output tokens = $0.00156 each.
-  upstream.on("POST", "/v1/messages", [](const RecordedRequest&) {
-    return anthropic_reply("claude-sonnet-4-5", "ok", 20, 0, 0, 100);
-  });
+  upstream.on("POST", "/v1/messages",
+              [](const RecordedRequest&) { return anthropic_reply("claude-sonnet-4-5", "ok", 20, 0, 0, 100); });
   TestGateway gateway(fake_config(upstream));
   const int64_t cap = 1 * k_cent;
   gateway.server().gateway().apply_policy({{{1, Period::day, cap, Scope::global, "", 80}}, {}, {}, {}});
@@ -71,9 +73,12 @@ TEST_CASE("200 concurrent requests against a small cap: recorded cost never exce
       auto client = gateway.client();
       for (int i = 0; i < 4; ++i) {
         auto reply = client->Post("/v1/messages", TestGateway::anthropic_auth(), k_messages, "application/json");
-        if (reply && reply->status == 200) ++ok;
-        else if (reply && reply->status == 402) ++refused;
-        else ++other;
+        if (reply && reply->status == 200)
+          ++ok;
+        else if (reply && reply->status == 402)
+          ++refused;
+        else
+          ++other;
       }
     });
   }
@@ -128,16 +133,15 @@ TEST_CASE("a refusal at the cap is in the caller's format, not retryable, and sa
   CHECK(client->Post("/v1/messages", TestGateway::anthropic_auth(), k_messages, "application/json")->status == 200);
 }
 
-TEST_CASE("reservations are released on every outcome: success, upstream error, client hang-up, upstream cut, unreachable") {
+TEST_CASE(
+    "reservations are released on every outcome: success, upstream error, client hang-up, upstream cut, unreachable") {
   FakeUpstream upstream;
   TestGateway gateway(fake_config(upstream));
   gateway.server().gateway().apply_policy({{{1, Period::day, 100 * k_cent, Scope::global, "", 80}}, {}, {}, {}});
   auto client = gateway.client();
   auto auth = TestGateway::anthropic_auth();
 
-  SUBCASE("success") {
-    CHECK(client->Post("/v1/messages", auth, k_messages, "application/json")->status == 200);
-  }
+  SUBCASE("success") { CHECK(client->Post("/v1/messages", auth, k_messages, "application/json")->status == 200); }
   SUBCASE("upstream error") {
     upstream.on("POST", "/v1/messages",
                 [](const RecordedRequest&) { return anthropic_error(500, "api_error", "boom"); });
@@ -276,8 +280,8 @@ TEST_CASE("hard mode ends a running stream cleanly once its cost crosses the cap
   FakeUpstream upstream;
   // Far more output than max_tokens promised (a provider ignoring it, or a low input estimate):
   // 60 pieces of 2,000 characters, ~30,000 output tokens, ~$0.45 at $15 / Mtok.
-  auto long_stream = anthropic_stream("claude-sonnet-4-5", std::vector<std::string>(60, std::string(2000, 'x')), 10, 0,
-                                      0, 30000);
+  auto long_stream =
+      anthropic_stream("claude-sonnet-4-5", std::vector<std::string>(60, std::string(2000, 'x')), 10, 0, 0, 30000);
   long_stream.delay_between_chunks_ms = 5;
   upstream.on("POST", "/v1/messages", [&](const RecordedRequest&) { return long_stream; });
   auto config = fake_config(upstream);

@@ -34,7 +34,6 @@ FakeHandler failing_first(int failures, FakeResponse failure, FakeResponse succe
   return [=](const RecordedRequest&) { return ++*count <= failures ? failure : success; };
 }
 
-
 } // namespace
 
 TEST_CASE("a 503 is retried with backoff and the client sees only the success; both tries are recorded") {
@@ -113,7 +112,8 @@ TEST_CASE("a model with fallbacks moves to the next deployment, of another API t
   dead.name = "dead";
   dead.base_url = "http://127.0.0.1:1";
   config.providers.push_back(dead);
-  config.aliases["smart"] = {{"dead/claude-sonnet-4-5"}, {"openai/gpt-4.1"}, {"anthropic/claude-sonnet-4-5"}}; // openai: translated
+  config.aliases["smart"] = {
+      {"dead/claude-sonnet-4-5"}, {"openai/gpt-4.1"}, {"anthropic/claude-sonnet-4-5"}}; // openai: translated
   TestGateway gateway(config);
   const std::string body = R"({"model":"smart","max_tokens":10,"messages":[]})";
   auto reply = gateway.client()->Post("/v1/messages", TestGateway::anthropic_auth(), body, "application/json");
@@ -134,7 +134,8 @@ TEST_CASE("a model with fallbacks moves to the next deployment, of another API t
   CHECK(attempts[2].provider == "openai");
   CHECK(attempts[2].http_status == 200);
   // `llmgw log --attempts` shows them under the request.
-  const auto [exit_code, output] = run_shell(std::string(LLMGW_BINARY) + " --db " + gateway.db_path() + " log --attempts");
+  const auto [exit_code, output] =
+      run_shell(std::string(LLMGW_BINARY) + " --db " + gateway.db_path() + " log --attempts");
   CHECK(exit_code == 0);
   CHECK(output.find("try 1: dead/claude-sonnet-4-5  no answer") != std::string::npos);
   CHECK(output.find("try 3: openai/gpt-4.1  HTTP 200") != std::string::npos);
@@ -202,7 +203,9 @@ TEST_CASE("llmgw use switches a running server's routing on its next request, an
       [&](core::policy::PolicySettings settings) { gateway.server().gateway().apply_policy(std::move(settings)); },
       [&] { return gateway.server().gateway().reservations(); }, {}, std::chrono::milliseconds(100));
   auto client = gateway.client();
-  auto send = [&] { return client->Post("/v1/messages", TestGateway::anthropic_auth(), k_messages, "application/json"); };
+  auto send = [&] {
+    return client->Post("/v1/messages", TestGateway::anthropic_auth(), k_messages, "application/json");
+  };
   REQUIRE(send()->status == 200);
   CHECK(main_upstream.calls() == 1);
   auto use = [&](const std::string& args) {
@@ -212,7 +215,8 @@ TEST_CASE("llmgw use switches a running server's routing on its next request, an
   // The CLI checks targets against a config: give it one naming the same providers.
   const std::string config_path = gateway.db_path() + ".toml";
   std::FILE* file = std::fopen(config_path.c_str(), "w");
-  std::fprintf(file, "[providers.anthropic]\nbase_url = \"%s\"\n[providers.other]\nkind = \"anthropic\"\nbase_url = \"%s\"\n",
+  std::fprintf(file,
+               "[providers.anthropic]\nbase_url = \"%s\"\n[providers.other]\nkind = \"anthropic\"\nbase_url = \"%s\"\n",
                main_upstream.base_url().c_str(), other_upstream.base_url().c_str());
   std::fclose(file);
   auto bad = use("--config " + config_path + " use nowhere");

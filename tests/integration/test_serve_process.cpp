@@ -1,6 +1,7 @@
 // The real `llmgw serve` process: SIGTERM/SIGINT drain open streams within the grace period,
 // flush the ledger and exit 0; config.toml edits and SIGHUP reload it; `llmgw providers` sees
-// what it learnt; the start-up banner names the https proxy.
+// what it learnt; the start-up banner names the https proxy; it refuses to listen where other
+// machines reach it unless told to; its files are private.
 #include "tests/integration/stream_client.hpp"
 #include "tests/support/fake_upstream.hpp"
 #include "tests/support/shell.hpp"
@@ -14,6 +15,7 @@
 #include <doctest/doctest.h>
 #include <fstream>
 #include <sstream>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -28,9 +30,10 @@ namespace {
 // A child `llmgw serve` with its own XDG dirs; killed (by pid) if a test leaves it running.
 class ServeProcess {
 public:
-  // environment: extra variables for the child (name, value).
+  // environment: extra variables for the child (name, value); serve_args: after `serve --port 0`.
   ServeProcess(const TempDir& dir, const std::string& config_text,
-               const std::vector<std::pair<std::string, std::string>>& environment = {})
+               const std::vector<std::pair<std::string, std::string>>& environment = {},
+               const std::vector<std::string>& serve_args = {})
       : m_log_path(dir.file("serve.log")) {
     std::ofstream(dir.file("config.toml")) << config_text;
     int out[2];
@@ -45,9 +48,13 @@ public:
       ::setenv("XDG_DATA_HOME", dir.file("data").c_str(), 1);
       ::setenv("LLMGW_IT_KEY", "fake-key-for-tests", 1);
       for (const auto& [name, value] : environment) ::setenv(name.c_str(), value.c_str(), 1);
-      std::string config = dir.file("config.toml"), db = dir.file("llmgw.db");
-      ::execl(LLMGW_BINARY, "llmgw", "--config", config.c_str(), "--db", db.c_str(), "serve", "--port", "0",
-              static_cast<char*>(nullptr));
+      std::vector<std::string> args{
+          "llmgw", "--config", dir.file("config.toml"), "--db", dir.file("llmgw.db"), "serve", "--port", "0"};
+      args.insert(args.end(), serve_args.begin(), serve_args.end());
+      std::vector<char*> argv;
+      for (auto& arg : args) argv.push_back(arg.data());
+      argv.push_back(nullptr);
+      ::execv(LLMGW_BINARY, argv.data());
       ::_exit(127);
     }
     ::close(out[1]);
@@ -184,7 +191,8 @@ CommandResult llmgw_command(const TempDir& dir, int port, const std::string& arg
 
 } // namespace
 
-TEST_CASE("llmgw run: the agent gets its own key and no provider key, its exit code passes through, the cost is printed") {
+TEST_CASE(
+    "llmgw run: the agent gets its own key and no provider key, its exit code passes through, the cost is printed") {
   FakeUpstream upstream;
   upstream.on("POST", "/v1/messages", [](const RecordedRequest&) {
     return anthropic_reply("claude-sonnet-4-5", "ok", 1000, 0, 0, 100); // $0.003 + $0.0015
@@ -224,13 +232,16 @@ TEST_CASE("llmgw run: the agent gets its own key and no provider key, its exit c
 TEST_CASE("llmgw providers: key state, reachability and today's traffic per provider") {
   FakeUpstream upstream;
   TempDir dir;
-  std::string config = config_for(upstream, 5) +
-                       "[providers.gone]\nkind = \"anthropic\"\nbase_url = \"http://127.0.0.1:1\"\napi_key_env = \"LLMGW_UNSET_KEY\"\n";
+  std::string config =
+      config_for(upstream, 5) +
+      "[providers.gone]\nkind = \"anthropic\"\nbase_url = \"http://127.0.0.1:1\"\napi_key_env = \"LLMGW_UNSET_KEY\"\n";
   ServeProcess serve(dir, config);
   httplib::Client client("127.0.0.1", serve.port());
   httplib::Headers auth{{"x-api-key", serve.token()}, {"anthropic-version", "2023-06-01"}};
-  REQUIRE(client.Post("/v1/messages", auth, R"({"model":"claude-sonnet-4-5","max_tokens":5,"messages":[]})",
-                      "application/json")->status == 200);
+  REQUIRE(client
+              .Post("/v1/messages", auth, R"({"model":"claude-sonnet-4-5","max_tokens":5,"messages":[]})",
+                    "application/json")
+              ->status == 200);
   auto listed = llmgw_command(dir, serve.port(), "providers --json");
   INFO(listed.output);
   REQUIRE(listed.exit_code == 0);
@@ -341,8 +352,8 @@ TEST_CASE("config.toml edits and SIGHUP reach a running server; an invalid edit 
   // SIGHUP rereads the file: back to the first upstream once the file is valid again. A change
   // of server.* is reported as needing a restart.
   std::ofstream(dir.file("config.toml")) << "default_provider = \"anthropic\"\n[server]\nshutdown_grace_seconds = 7\n"
-                                             "[providers.anthropic]\nkind = \"anthropic\"\nbase_url = \""
-                                          << first.base_url() << "\"\napi_key_env = \"LLMGW_IT_KEY\"\n";
+                                            "[providers.anthropic]\nkind = \"anthropic\"\nbase_url = \""
+                                         << first.base_url() << "\"\napi_key_env = \"LLMGW_IT_KEY\"\n";
   serve.signal(SIGHUP);
   REQUIRE(logged("config reloaded", 2));
   CHECK(logged("server.shutdown_grace_seconds changed: it takes effect after a restart"));
@@ -368,7 +379,8 @@ TEST_CASE("llmgw providers shows a deployment cooling down and a benched key of 
          << "[providers.anthropic]\nkind = \"anthropic\"\nbase_url = \"" << healthy.base_url()
          << "\"\napi_key_env = [\"LLMGW_IT_KEY\", \"LLMGW_IT_KEY_2\"]\n"
          << "[providers.flaky]\nkind = \"anthropic\"\nbase_url = \"" << flaky.base_url()
-         << "\"\napi_key_env = \"LLMGW_IT_KEY_2\"\n[models]\nsmart = [\"flaky/claude-sonnet-4-5\", \"anthropic/claude-sonnet-4-5\"]\n";
+         << "\"\napi_key_env = \"LLMGW_IT_KEY_2\"\n[models]\nsmart = [\"flaky/claude-sonnet-4-5\", "
+            "\"anthropic/claude-sonnet-4-5\"]\n";
   ::setenv("LLMGW_IT_KEY_2", "second-fake-key", 1); // inherited by the server and the CLI
   ServeProcess serve(dir, config.str());
   httplib::Client client("127.0.0.1", serve.port());
@@ -426,10 +438,10 @@ TEST_CASE("llmgw providers probes an https provider through the https proxy in f
                                          << "base_url = \"https://127.0.0.1:" << upstream.port() << "/v1\"\n"
                                          << "api_key_env = \"LLMGW_IT_KEY\"\n";
   auto reachable = [&](const std::string& environment) {
-    auto listed = run_shell("env -u https_proxy -u HTTPS_PROXY -u no_proxy -u NO_PROXY " + environment +
-                            " XDG_CONFIG_HOME=" + dir.file("config") + " XDG_DATA_HOME=" + dir.file("data") + " " +
-                            LLMGW_BINARY + " --config " + dir.file("config.toml") + " --db " + dir.file("llmgw.db") +
-                            " providers --json");
+    auto listed =
+        run_shell("env -u https_proxy -u HTTPS_PROXY -u no_proxy -u NO_PROXY " + environment +
+                  " XDG_CONFIG_HOME=" + dir.file("config") + " XDG_DATA_HOME=" + dir.file("data") + " " + LLMGW_BINARY +
+                  " --config " + dir.file("config.toml") + " --db " + dir.file("llmgw.db") + " providers --json");
     INFO(listed.output);
     REQUIRE(listed.exit_code == 0);
     return nlohmann::json::parse(listed.output).at(0).at("reachable").get<bool>();
@@ -437,4 +449,90 @@ TEST_CASE("llmgw providers probes an https provider through the https proxy in f
   CHECK(reachable(""));
   CHECK_FALSE(reachable("https_proxy=http://127.0.0.1:1")); // the proxy is down: so is the provider
   CHECK(reachable("https_proxy=http://127.0.0.1:1 no_proxy=127.0.0.1"));
+}
+
+namespace {
+
+unsigned mode_of(const std::string& path) {
+  struct stat info {};
+  REQUIRE(::stat(path.c_str(), &info) == 0);
+  return info.st_mode & 0777;
+}
+
+// `llmgw serve ARGS` with the test's config and database, expected to exit at once (killed after
+// 30 s if it serves instead).
+CommandResult serve_once(const TempDir& dir, const std::string& environment, const std::string& arguments) {
+  return run_shell("timeout -s KILL 30 env -u LLMGW_HOST " + environment + " XDG_CONFIG_HOME=" + dir.file("config") +
+                   " XDG_DATA_HOME=" + dir.file("data") + " LLMGW_IT_KEY=fake-key-for-tests " + LLMGW_BINARY +
+                   " --config " + dir.file("config.toml") + " --db " + dir.file("llmgw.db") + " serve --port 0 " +
+                   arguments);
+}
+
+} // namespace
+
+TEST_CASE("llmgw serve refuses an address other machines reach, saying why and how to allow it") {
+  FakeUpstream upstream;
+  TempDir dir;
+  std::ofstream(dir.file("config.toml")) << config_for(upstream, 1);
+  for (const std::string host : {"0.0.0.0", "::", "192.168.1.20", "my-laptop.example.com"}) {
+    auto refused = serve_once(dir, "", "--host " + host);
+    INFO(refused.output);
+    CHECK(refused.exit_code == 1);
+    CHECK(refused.output.rfind("llmgw: error: refusing to listen on '" + host +
+                                   "' (server.host from flag --host): "
+                                   "it is not a loopback address",
+                               0) == 0);
+    CHECK(refused.output.find("server.allow_remote = true") != std::string::npos);
+    CHECK(refused.output.find("--allow-remote") != std::string::npos);
+  }
+  auto from_env = serve_once(dir, "LLMGW_HOST=0.0.0.0", "");
+  CHECK(from_env.exit_code == 1);
+  CHECK(from_env.output.find("refusing to listen on '0.0.0.0' (server.host from env LLMGW_HOST)") != std::string::npos);
+  // Refused before anything was created.
+  CHECK_FALSE(std::filesystem::exists(dir.file("llmgw.db")));
+  CHECK_FALSE(std::filesystem::exists(dir.file("token")));
+}
+
+TEST_CASE("llmgw serve listens on an address other machines reach when allowed, and warns") {
+  FakeUpstream upstream;
+  {
+    TempDir dir;
+    ServeProcess serve(dir, config_for(upstream, 1), {}, {"--host", "0.0.0.0", "--allow-remote"});
+    CHECK(serve.log().find("llmgw: warning: listening on '0.0.0.0', which other machines can reach "
+                           "(server.allow_remote from flag --allow-remote)") != std::string::npos);
+    httplib::Client client("127.0.0.1", serve.port());
+    auto models = client.Get("/v1/models", httplib::Headers{{"Authorization", "Bearer " + serve.token()}});
+    REQUIRE(models);
+    CHECK(models->status == 200);
+  }
+  {
+    TempDir dir;
+    ServeProcess serve(dir, config_for(upstream, 1) + "[server]\nallow_remote = true\n", {}, {"--host", "0.0.0.0"});
+    CHECK(serve.log().find("(server.allow_remote from " + dir.file("config.toml") + ":") != std::string::npos);
+  }
+  {
+    TempDir dir;
+    ServeProcess serve(dir, config_for(upstream, 1), {}, {"--host", "localhost"});
+    CHECK(serve.log().find("warning: listening on") == std::string::npos);
+  }
+}
+
+TEST_CASE("llmgw serve keeps its database, -wal and -shm 0600 and its data directory 0700") {
+  FakeUpstream upstream;
+  TempDir dir;
+  ServeProcess serve(dir, config_for(upstream, 1));
+  const std::string db = dir.file("llmgw.db");
+  CHECK(mode_of(db) == 0600);
+  CHECK(mode_of(db + "-wal") == 0600);
+  CHECK(mode_of(db + "-shm") == 0600);
+  CHECK(mode_of(dir.file("token")) == 0600);
+  // The XDG default location: ~/.local/share/llmgw created 0700.
+  auto listed =
+      run_shell("env -u LLMGW_DB XDG_DATA_HOME=" + dir.file("data") + " XDG_CONFIG_HOME=" + dir.file("config") + " " +
+                LLMGW_BINARY + " --config " + dir.file("config.toml") + " cap list");
+  INFO(listed.output);
+  CHECK(listed.exit_code == 0);
+  CHECK(mode_of(dir.file("data")) == 0700);
+  CHECK(mode_of(dir.file("data/llmgw")) == 0700);
+  CHECK(mode_of(dir.file("data/llmgw/llmgw.db")) == 0600);
 }

@@ -25,8 +25,9 @@ TEST_CASE("Codex's WebSocket upgrade attempt gets a fast plain HTTP answer") {
   TestGateway gateway(fake_config(upstream));
   auto client = gateway.client();
   auto started = std::chrono::steady_clock::now();
-  auto response = client->Get("/v1/responses", {{"Upgrade", "websocket"}, {"Connection", "Upgrade"},
-                                                {"Authorization", std::string("Bearer ") + k_test_token}});
+  auto response = client->Get(
+      "/v1/responses",
+      {{"Upgrade", "websocket"}, {"Connection", "Upgrade"}, {"Authorization", std::string("Bearer ") + k_test_token}});
   REQUIRE(response);
   CHECK(response->status == 426); // Codex falls back at once on 426; on 405 it retries with backoff
   CHECK(std::chrono::steady_clock::now() - started < std::chrono::milliseconds(500));

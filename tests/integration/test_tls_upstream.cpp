@@ -288,7 +288,8 @@ TEST_CASE("an https provider is reached through https_proxy in a CONNECT tunnel 
     env.set("https_proxy", "http://127.0.0.1:" + std::to_string(proxy.port()));
     env.set("NO_PROXY", "example.com, 127.0.0.1");
     TestGateway gateway(fake_config(upstream));
-    auto response = gateway.client()->Post("/v1/chat/completions", TestGateway::openai_auth(), k_chat, "application/json");
+    auto response =
+        gateway.client()->Post("/v1/chat/completions", TestGateway::openai_auth(), k_chat, "application/json");
     REQUIRE(response);
     CHECK(response->status == 200);
     CHECK(proxy.tunnels().size() == 1); // went direct

@@ -54,7 +54,8 @@ std::vector<std::pair<std::string, json>> sse_events(const std::string& body) {
     if (end == std::string::npos) end = body.size();
     std::string line = body.substr(at, end - at);
     at = end + 1;
-    if (line.rfind("event: ", 0) == 0) event = line.substr(7);
+    if (line.rfind("event: ", 0) == 0)
+      event = line.substr(7);
     else if (line.rfind("data: ", 0) == 0) {
       auto data = json::parse(line.substr(6), nullptr, false);
       events.emplace_back(event, data.is_discarded() ? json(line.substr(6)) : data);
@@ -126,8 +127,9 @@ TEST_CASE("an Anthropic client reaches a Chat Completions provider and gets an A
 
 TEST_CASE("an Anthropic client's stream from a Chat provider has event lines, one block at a time and final usage") {
   FakeUpstream upstream;
-  upstream.on("POST", "/v1/chat/completions",
-              [](const RecordedRequest&) { return openai_chat_stream("m", {"Hel", "lo"}, true, 30, 10, 5); });
+  upstream.on("POST", "/v1/chat/completions", [](const RecordedRequest&) {
+    return openai_chat_stream("m", {"Hel", "lo"}, true, 30, 10, 5);
+  });
   TestGateway gateway(translating_config(upstream));
   auto client = gateway.client();
   const std::string body =
@@ -169,8 +171,11 @@ TEST_CASE("an OpenAI client reaches Anthropic: tool calls come back as Chat tool
   });
   TestGateway gateway(translating_config(upstream));
   auto client = gateway.client();
-  const std::string tools = R"("tools":[{"type":"function","function":{"name":"get_weather","parameters":{"type":"object","properties":{"city":{"type":"string"}}}}}],"tool_choice":"required")";
-  const std::string plain = R"({"model":"claude-sonnet-4-5","messages":[{"role":"system","content":"be brief"},{"role":"user","content":"weather?"}],)" + tools + "}";
+  const std::string tools =
+      R"("tools":[{"type":"function","function":{"name":"get_weather","parameters":{"type":"object","properties":{"city":{"type":"string"}}}}}],"tool_choice":"required")";
+  const std::string plain =
+      R"({"model":"claude-sonnet-4-5","messages":[{"role":"system","content":"be brief"},{"role":"user","content":"weather?"}],)" +
+      tools + "}";
   auto response = client->Post("/v1/chat/completions", TestGateway::openai_auth(), plain, "application/json");
   REQUIRE(response);
   CHECK(response->status == 200);
@@ -227,13 +232,16 @@ TEST_CASE("an OpenAI client reaches Anthropic: tool calls come back as Chat tool
   }
 }
 
-TEST_CASE("a Responses client (Codex) on a Chat-only provider gets output_item.done and a completed response with total_tokens") {
+TEST_CASE("a Responses client (Codex) on a Chat-only provider gets output_item.done and a completed response with "
+          "total_tokens") {
   FakeUpstream upstream;
-  upstream.on("POST", "/v1/chat/completions",
-              [](const RecordedRequest&) { return openai_chat_stream("qwen3-coder", {"Do", "ne."}, true, 300, 100, 7); });
+  upstream.on("POST", "/v1/chat/completions", [](const RecordedRequest&) {
+    return openai_chat_stream("qwen3-coder", {"Do", "ne."}, true, 300, 100, 7);
+  });
   TestGateway gateway(translating_config(upstream));
   auto client = gateway.client();
-  const std::string body = R"({"model":"fakechat/qwen3-coder","instructions":"You are Codex.","stream":true,"store":false,
+  const std::string body =
+      R"({"model":"fakechat/qwen3-coder","instructions":"You are Codex.","stream":true,"store":false,
     "input":[{"type":"message","role":"developer","content":[{"type":"input_text","text":"<permissions/>"}]},
              {"type":"message","role":"user","content":[{"type":"input_text","text":"fix it"}]}],
     "tools":[{"type":"function","name":"shell","parameters":{"type":"object","properties":{"command":{"type":"array","items":{"type":"string"}}}}}],
@@ -268,8 +276,11 @@ TEST_CASE("a Responses client (Codex) on a Chat-only provider gets output_item.d
 
 TEST_CASE("a Chat client on Gemini: the stream path, the key header, thinking tokens billed as output") {
   FakeUpstream upstream;
-  const json usage{{"promptTokenCount", 1500}, {"cachedContentTokenCount", 1000}, {"candidatesTokenCount", 25},
-                   {"thoughtsTokenCount", 300}, {"totalTokenCount", 1825}};
+  const json usage{{"promptTokenCount", 1500},
+                   {"cachedContentTokenCount", 1000},
+                   {"candidatesTokenCount", 25},
+                   {"thoughtsTokenCount", 300},
+                   {"totalTokenCount", 1825}};
   upstream.on("POST", "/v1beta/models/gemini-2.5-flash:streamGenerateContent", [&](const RecordedRequest&) {
     FakeResponse reply;
     reply.content_type = "text/event-stream";
@@ -339,8 +350,8 @@ TEST_CASE("gemini-cli's own routes pass through to Gemini with the key swapped a
   CHECK(rows[0].record.requested_model == "gemini-2.5-flash");
   CHECK(rows[0].record.usage.output_tokens == 2);
 
-  auto unauthorised = client->Post("/v1beta/models/gemini-2.5-flash:generateContent", httplib::Headers{}, body,
-                                   "application/json");
+  auto unauthorised =
+      client->Post("/v1beta/models/gemini-2.5-flash:generateContent", httplib::Headers{}, body, "application/json");
   REQUIRE(unauthorised);
   CHECK(unauthorised->status == 401);
   CHECK(json::parse(unauthorised->body)["error"]["code"] == 401);
@@ -348,7 +359,8 @@ TEST_CASE("gemini-cli's own routes pass through to Gemini with the key swapped a
 
 TEST_CASE("an upstream context overflow reaches Claude Code as an Anthropic error it compacts on, words kept") {
   FakeUpstream upstream;
-  const std::string message = "This model's maximum context length is 65536 tokens. However, you requested 70000 tokens.";
+  const std::string message =
+      "This model's maximum context length is 65536 tokens. However, you requested 70000 tokens.";
   upstream.on("POST", "/v1/chat/completions", [&](const RecordedRequest&) {
     return openai_error(400, "invalid_request_error", message, "context_length_exceeded");
   });
@@ -374,9 +386,10 @@ TEST_CASE("count_tokens is answered locally for a provider that cannot count Ant
   FakeUpstream upstream;
   TestGateway gateway(translating_config(upstream));
   auto client = gateway.client();
-  const std::string body = R"({"model":"fakechat/m","messages":[{"role":"user","content":")" + std::string(400, 'a') + R"("}]})";
-  auto response = client->Post("/v1/messages/count_tokens?beta=true", TestGateway::anthropic_auth(), body,
-                               "application/json");
+  const std::string body =
+      R"({"model":"fakechat/m","messages":[{"role":"user","content":")" + std::string(400, 'a') + R"("}]})";
+  auto response =
+      client->Post("/v1/messages/count_tokens?beta=true", TestGateway::anthropic_auth(), body, "application/json");
   REQUIRE(response);
   CHECK(response->status == 200);
   const auto tokens = json::parse(response->body)["input_tokens"].get<int64_t>();
@@ -404,9 +417,8 @@ TEST_CASE("reasoning state another provider issued is dropped before a passthrou
 
 TEST_CASE("Azure: deployment URL with api-version and the api-key header") {
   FakeUpstream upstream;
-  upstream.on("POST", "/openai/deployments/my-gpt41/chat/completions", [](const RecordedRequest&) {
-    return openai_chat_reply("gpt-4.1-2025-04-14", "from azure", 10, 0, 2);
-  });
+  upstream.on("POST", "/openai/deployments/my-gpt41/chat/completions",
+              [](const RecordedRequest&) { return openai_chat_reply("gpt-4.1-2025-04-14", "from azure", 10, 0, 2); });
   auto config = translating_config(upstream);
   config.aliases["gpt-4.1"] = {{"azure/gpt-4.1"}};
   TestGateway gateway(config);

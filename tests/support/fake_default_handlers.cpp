@@ -33,7 +33,8 @@ const std::vector<std::string>& default_pieces() {
 
 FakeResponse chat_completions(const RecordedRequest& request) {
   const auto body = parse_body(request);
-  if (!body.is_object()) return openai_error(400, "invalid_request_error", "We could not parse the JSON body of your request.", "");
+  if (!body.is_object())
+    return openai_error(400, "invalid_request_error", "We could not parse the JSON body of your request.", "");
   if (!flag(body, nlohmann::json::json_pointer("/stream")))
     return openai_chat_reply(model_of(body), k_default_text, k_default_prompt_tokens, 0, k_default_completion_tokens);
   const bool include_usage = flag(body, nlohmann::json::json_pointer("/stream_options/include_usage"));
@@ -43,10 +44,13 @@ FakeResponse chat_completions(const RecordedRequest& request) {
 
 FakeResponse responses(const RecordedRequest& request) {
   const auto body = parse_body(request);
-  if (!body.is_object()) return openai_error(400, "invalid_request_error", "We could not parse the JSON body of your request.", "");
+  if (!body.is_object())
+    return openai_error(400, "invalid_request_error", "We could not parse the JSON body of your request.", "");
   if (!flag(body, nlohmann::json::json_pointer("/stream")))
-    return openai_responses_reply(model_of(body), k_default_text, k_default_prompt_tokens, 0, k_default_completion_tokens);
-  return openai_responses_stream(model_of(body), default_pieces(), k_default_prompt_tokens, 0, k_default_completion_tokens);
+    return openai_responses_reply(model_of(body), k_default_text, k_default_prompt_tokens, 0,
+                                  k_default_completion_tokens);
+  return openai_responses_stream(model_of(body), default_pieces(), k_default_prompt_tokens, 0,
+                                 k_default_completion_tokens);
 }
 
 FakeResponse messages(const RecordedRequest& request) {
@@ -74,7 +78,7 @@ FakeResponse models(const RecordedRequest&) {
   return reply;
 }
 
-}  // namespace
+} // namespace
 
 void FakeUpstream::install_default_handlers() {
   on("POST", "/v1/chat/completions", chat_completions);
@@ -84,4 +88,4 @@ void FakeUpstream::install_default_handlers() {
   on("GET", "/v1/models", models);
 }
 
-}  // namespace llmgw::test
+} // namespace llmgw::test

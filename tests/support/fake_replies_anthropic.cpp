@@ -25,14 +25,8 @@ json usage_json(const InputUsage& in, int output_tokens) {
 }
 
 json message_json(const std::string& model, const json& content, const json& stop_reason, const json& usage) {
-  return {{"id", wire::next_id("msg_")},
-          {"type", "message"},
-          {"role", "assistant"},
-          {"model", model},
-          {"content", content},
-          {"stop_reason", stop_reason},
-          {"stop_sequence", nullptr},
-          {"usage", usage}};
+  return {{"id", wire::next_id("msg_")}, {"type", "message"},          {"role", "assistant"},      {"model", model},
+          {"content", content},          {"stop_reason", stop_reason}, {"stop_sequence", nullptr}, {"usage", usage}};
 }
 
 FakeResponse anthropic_json(int status, const json& body) {
@@ -50,7 +44,8 @@ struct StreamBlock {
   std::string stop_reason;
 };
 
-FakeResponse anthropic_sse(const std::string& model, const StreamBlock& block, const InputUsage& in, int output_tokens) {
+FakeResponse anthropic_sse(const std::string& model, const StreamBlock& block, const InputUsage& in,
+                           int output_tokens) {
   std::vector<std::string> chunks;
   // message_start carries the input-side usage and a token or so of output (§3.5).
   const json start_message = message_json(model, json::array(), nullptr, usage_json(in, 1));
@@ -59,16 +54,18 @@ FakeResponse anthropic_sse(const std::string& model, const StreamBlock& block, c
                                    {{"type", "content_block_start"}, {"index", 0}, {"content_block", block.start}}));
   chunks.push_back(wire::sse_event("ping", {{"type", "ping"}}));
   for (const auto& delta : block.deltas)
-    chunks.push_back(wire::sse_event("content_block_delta", {{"type", "content_block_delta"}, {"index", 0}, {"delta", delta}}));
+    chunks.push_back(
+        wire::sse_event("content_block_delta", {{"type", "content_block_delta"}, {"index", 0}, {"delta", delta}}));
   chunks.push_back(wire::sse_event("content_block_stop", {{"type", "content_block_stop"}, {"index", 0}}));
   // message_delta usage is cumulative: it repeats the input side and gives the final output count.
   const json delta_usage = {{"input_tokens", in.input_tokens},
                             {"cache_creation_input_tokens", in.cache_write_tokens},
                             {"cache_read_input_tokens", in.cache_read_tokens},
                             {"output_tokens", output_tokens}};
-  chunks.push_back(wire::sse_event("message_delta", {{"type", "message_delta"},
-                                                     {"delta", {{"stop_reason", block.stop_reason}, {"stop_sequence", nullptr}}},
-                                                     {"usage", delta_usage}}));
+  chunks.push_back(
+      wire::sse_event("message_delta", {{"type", "message_delta"},
+                                        {"delta", {{"stop_reason", block.stop_reason}, {"stop_sequence", nullptr}}},
+                                        {"usage", delta_usage}}));
   chunks.push_back(wire::sse_event("message_stop", {{"type", "message_stop"}}));
   FakeResponse reply;
   reply.content_type = wire::k_sse_content_type;
@@ -82,17 +79,17 @@ json parse_input(const std::string& input_json) {
   return input.is_discarded() ? json::object() : input;
 }
 
-}  // namespace
+} // namespace
 
-FakeResponse anthropic_reply(const std::string& model, const std::string& text, int input_tokens,
-                             int cache_read_tokens, int cache_write_tokens, int output_tokens) {
+FakeResponse anthropic_reply(const std::string& model, const std::string& text, int input_tokens, int cache_read_tokens,
+                             int cache_write_tokens, int output_tokens) {
   const json content = json::array({{{"type", "text"}, {"text", text}}});
   const InputUsage in{input_tokens, cache_read_tokens, cache_write_tokens};
   return anthropic_json(200, message_json(model, content, "end_turn", usage_json(in, output_tokens)));
 }
 
-FakeResponse anthropic_stream(const std::string& model, const std::vector<std::string>& text_pieces,
-                              int input_tokens, int cache_read_tokens, int cache_write_tokens, int output_tokens) {
+FakeResponse anthropic_stream(const std::string& model, const std::vector<std::string>& text_pieces, int input_tokens,
+                              int cache_read_tokens, int cache_write_tokens, int output_tokens) {
   StreamBlock block{{{"type", "text"}, {"text", ""}}, {}, "end_turn"};
   for (const auto& piece : text_pieces) block.deltas.push_back({{"type", "text_delta"}, {"text", piece}});
   return anthropic_sse(model, block, {input_tokens, cache_read_tokens, cache_write_tokens}, output_tokens);
@@ -101,7 +98,8 @@ FakeResponse anthropic_stream(const std::string& model, const std::vector<std::s
 FakeResponse anthropic_tool_use_reply(const std::string& model, const std::string& name, const std::string& input_json,
                                       int input_tokens, int cache_read_tokens, int cache_write_tokens,
                                       int output_tokens) {
-  const json block = {{"type", "tool_use"}, {"id", wire::next_id("toolu_")}, {"name", name}, {"input", parse_input(input_json)}};
+  const json block = {
+      {"type", "tool_use"}, {"id", wire::next_id("toolu_")}, {"name", name}, {"input", parse_input(input_json)}};
   const InputUsage in{input_tokens, cache_read_tokens, cache_write_tokens};
   return anthropic_json(200, message_json(model, json::array({block}), "tool_use", usage_json(in, output_tokens)));
 }
@@ -113,7 +111,7 @@ FakeResponse anthropic_tool_use_stream(const std::string& model, const std::stri
                     {},
                     "tool_use"};
   // Like the API: an empty first partial_json, then the input split in two pieces.
-  const std::string input = parse_input(input_json).dump(-1, ' ', true);  // ASCII: safe to split anywhere
+  const std::string input = parse_input(input_json).dump(-1, ' ', true); // ASCII: safe to split anywhere
   const size_t half = input.size() / 2;
   for (const auto& piece : {std::string(), input.substr(0, half), input.substr(half)})
     block.deltas.push_back({{"type", "input_json_delta"}, {"partial_json", piece}});
@@ -129,4 +127,4 @@ FakeResponse anthropic_error(int status, const std::string& type, const std::str
   return reply;
 }
 
-}  // namespace llmgw::test
+} // namespace llmgw::test

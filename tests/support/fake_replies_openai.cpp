@@ -29,18 +29,16 @@ json chat_usage(int prompt_tokens, int cached_tokens, int completion_tokens) {
           {"total_tokens", prompt_tokens + completion_tokens},
           {"prompt_tokens_details", {{"cached_tokens", cached_tokens}, {"audio_tokens", 0}}},
           {"completion_tokens_details",
-           {{"reasoning_tokens", 0}, {"audio_tokens", 0}, {"accepted_prediction_tokens", 0},
+           {{"reasoning_tokens", 0},
+            {"audio_tokens", 0},
+            {"accepted_prediction_tokens", 0},
             {"rejected_prediction_tokens", 0}}}};
 }
 
 // The fields every chat.completion.chunk repeats.
 json chat_chunk(const std::string& id, const std::string& model, long long created, const json& choices) {
-  return {{"id", id},
-          {"object", "chat.completion.chunk"},
-          {"created", created},
-          {"model", model},
-          {"service_tier", "default"},
-          {"system_fingerprint", "fp_fake"},
+  return {{"id", id},          {"object", "chat.completion.chunk"}, {"created", created},
+          {"model", model},    {"service_tier", "default"},         {"system_fingerprint", "fp_fake"},
           {"choices", choices}};
 }
 
@@ -56,12 +54,20 @@ json responses_usage(int input_tokens, int cached_tokens, int output_tokens) {
           {"total_tokens", input_tokens + output_tokens}};
 }
 
-json response_object(const std::string& id, const std::string& model, const std::string& status,
-                     const json& output, const json& usage) {
-  return {{"id", id},           {"object", "response"},      {"created_at", wire::now_seconds()},
-          {"status", status},   {"error", nullptr},          {"incomplete_details", nullptr},
-          {"instructions", nullptr}, {"model", model},       {"output", output},
-          {"parallel_tool_calls", true}, {"tool_choice", "auto"}, {"tools", json::array()},
+json response_object(const std::string& id, const std::string& model, const std::string& status, const json& output,
+                     const json& usage) {
+  return {{"id", id},
+          {"object", "response"},
+          {"created_at", wire::now_seconds()},
+          {"status", status},
+          {"error", nullptr},
+          {"incomplete_details", nullptr},
+          {"instructions", nullptr},
+          {"model", model},
+          {"output", output},
+          {"parallel_tool_calls", true},
+          {"tool_choice", "auto"},
+          {"tools", json::array()},
           {"usage", usage}};
 }
 
@@ -106,26 +112,26 @@ FakeResponse responses_stream(const std::string& model, const json& final_item, 
   return sse_reply(events.take());
 }
 
-}  // namespace
+} // namespace
 
-FakeResponse openai_chat_reply(const std::string& model, const std::string& text, int prompt_tokens,
-                               int cached_tokens, int completion_tokens) {
+FakeResponse openai_chat_reply(const std::string& model, const std::string& text, int prompt_tokens, int cached_tokens,
+                               int completion_tokens) {
   const json message = {{"role", "assistant"}, {"content", text}, {"refusal", nullptr}, {"annotations", json::array()}};
-  const json body = {{"id", wire::next_id("chatcmpl-")},
-                     {"object", "chat.completion"},
-                     {"created", wire::now_seconds()},
-                     {"model", model},
-                     {"choices", json::array({{{"index", 0}, {"message", message}, {"logprobs", nullptr},
-                                               {"finish_reason", "stop"}}})},
-                     {"usage", chat_usage(prompt_tokens, cached_tokens, completion_tokens)},
-                     {"service_tier", "default"},
-                     {"system_fingerprint", "fp_fake"}};
+  const json body = {
+      {"id", wire::next_id("chatcmpl-")},
+      {"object", "chat.completion"},
+      {"created", wire::now_seconds()},
+      {"model", model},
+      {"choices",
+       json::array({{{"index", 0}, {"message", message}, {"logprobs", nullptr}, {"finish_reason", "stop"}}})},
+      {"usage", chat_usage(prompt_tokens, cached_tokens, completion_tokens)},
+      {"service_tier", "default"},
+      {"system_fingerprint", "fp_fake"}};
   return json_reply(body, wire::next_id("req_"));
 }
 
 FakeResponse openai_chat_stream(const std::string& model, const std::vector<std::string>& text_pieces,
-                                bool include_usage, int prompt_tokens, int cached_tokens,
-                                int completion_tokens) {
+                                bool include_usage, int prompt_tokens, int cached_tokens, int completion_tokens) {
   const std::string id = wire::next_id("chatcmpl-");
   const long long created = wire::now_seconds();
   std::vector<std::string> chunks;
@@ -134,7 +140,8 @@ FakeResponse openai_chat_stream(const std::string& model, const std::vector<std:
     if (include_usage) chunk["usage"] = nullptr;
     chunks.push_back(wire::sse_data(chunk.dump()));
   };
-  add(chat_chunk(id, model, created, chat_choice({{"role", "assistant"}, {"content", ""}, {"refusal", nullptr}}, nullptr)));
+  add(chat_chunk(id, model, created,
+                 chat_choice({{"role", "assistant"}, {"content", ""}, {"refusal", nullptr}}, nullptr)));
   for (const auto& piece : text_pieces) add(chat_chunk(id, model, created, chat_choice({{"content", piece}}, nullptr)));
   add(chat_chunk(id, model, created, chat_choice(json::object(), "stop")));
   if (include_usage) {
@@ -162,7 +169,8 @@ FakeResponse openai_responses_stream(const std::string& model, const std::vector
   const json part = {{"type", "output_text"}, {"text", text}, {"annotations", json::array()}};
   const json where = {{"item_id", item_id}, {"output_index", 0}, {"content_index", 0}};
   auto add_item = [&](ResponsesEvents& events) {
-    events.add("response.output_item.added", {{"output_index", 0}, {"item", message_item(item_id, "in_progress", "", false)}});
+    events.add("response.output_item.added",
+               {{"output_index", 0}, {"item", message_item(item_id, "in_progress", "", false)}});
     json empty_part = part;
     empty_part["text"] = "";
     json fields = where;
@@ -210,13 +218,11 @@ FakeResponse openai_responses_function_call_stream(const std::string& model, con
 }
 
 FakeResponse openai_error(int status, const std::string& type, const std::string& message, const std::string& code) {
-  const json error = {{"message", message},
-                      {"type", type},
-                      {"param", nullptr},
-                      {"code", code.empty() ? json(nullptr) : json(code)}};
+  const json error = {
+      {"message", message}, {"type", type}, {"param", nullptr}, {"code", code.empty() ? json(nullptr) : json(code)}};
   FakeResponse reply = json_reply({{"error", error}}, wire::next_id("req_"));
   reply.status = status;
   return reply;
 }
 
-}  // namespace llmgw::test
+} // namespace llmgw::test

@@ -74,15 +74,13 @@ void answer_exception(const httplib::Request&, httplib::Response& res, std::exce
     std::rethrow_exception(error);
   } catch (const std::exception& e) {
     what = e.what();
-  } catch (...) {
-  }
+  } catch (...) {}
   const FakeResponse reply = openai_error(500, "server_error", "fake upstream: handler threw: " + what, "");
   res.status = reply.status;
   res.set_content(reply.body, reply.content_type);
 }
 
-}  // namespace
-
+} // namespace
 
 FakeUpstream::FakeUpstream(int port, const TestCertificates* tls) : m_tls(tls != nullptr) {
   // httplib sends without MSG_NOSIGNAL: a write to a vanished client must fail, not kill us.
@@ -189,10 +187,10 @@ FakeHandler FakeUpstream::find_handler(const std::string& method, const std::str
 void FakeUpstream::serve(const httplib::Request& req, httplib::Response& res) {
   const RecordedRequest recorded = record(req);
   const FakeHandler handler = find_handler(req.method, req.path);
-  FakeResponse reply = handler ? handler(recorded)
-                               : openai_error(404, "invalid_request_error",
-                                              "fake upstream: no handler for " + req.method + " " + req.path,
-                                              "not_found");
+  FakeResponse reply = handler
+                           ? handler(recorded)
+                           : openai_error(404, "invalid_request_error",
+                                          "fake upstream: no handler for " + req.method + " " + req.path, "not_found");
   if (reply.delay_before_headers_ms > 0) sleep_unless_gone(reply.delay_before_headers_ms, -1);
   res.status = reply.status;
   for (const auto& [name, value] : reply.headers) res.set_header(name, value);
@@ -232,7 +230,7 @@ bool FakeUpstream::write_chunks(const FakeResponse& reply, int fd, httplib::Data
   for (size_t i = 0; i < reply.chunks.size(); ++i) {
     if (i > 0 && !sleep_unless_gone(reply.delay_between_chunks_ms, fd)) return false;
     const std::string& chunk = reply.chunks[i];
-    if (chunk.empty()) continue;  // an empty chunk would read as the end of the body
+    if (chunk.empty()) continue; // an empty chunk would read as the end of the body
     if (peer_gone(fd) || !sink.write(chunk.data(), chunk.size())) {
       m_saw_disconnect = true;
       return false;
@@ -258,8 +256,8 @@ bool FakeUpstream::peer_gone(int fd) const {
   if (fd < 0) return false;
   char byte = 0;
   const ssize_t n = recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-  if (n == 0) return true;  // orderly shutdown by the client
+  if (n == 0) return true; // orderly shutdown by the client
   return n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
 }
 
-}  // namespace llmgw::test
+} // namespace llmgw::test

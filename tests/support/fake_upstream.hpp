@@ -29,13 +29,13 @@ struct RecordedRequest {
 struct FakeResponse {
   int status = 200;
   std::string content_type = "application/json";
-  httplib::Headers headers;          // extra response headers (e.g. request-id, retry-after)
-  std::string body;                  // non-streaming body
-  std::vector<std::string> chunks;   // when non-empty: chunked encoding, each chunk written+flushed
-  int delay_before_headers_ms = 0;   // stall before answering
+  httplib::Headers headers;        // extra response headers (e.g. request-id, retry-after)
+  std::string body;                // non-streaming body
+  std::vector<std::string> chunks; // when non-empty: chunked encoding, each chunk written+flushed
+  int delay_before_headers_ms = 0; // stall before answering
   int delay_between_chunks_ms = 0;
-  bool cut_after_chunks = false;     // after the last chunk, drop the connection without the 0-chunk
-  int stall_after_chunks_ms = 0;     // keep the stream open this long after the last chunk
+  bool cut_after_chunks = false; // after the last chunk, drop the connection without the 0-chunk
+  int stall_after_chunks_ms = 0; // keep the stream open this long after the last chunk
 };
 
 // Builds the reply for one request; called on a server thread.
@@ -46,8 +46,7 @@ using RequestObserver = std::function<void(const RecordedRequest&)>;
 
 // httplib::Server (or SSLServer) with access to its listening socket: httplib 0.11 listens with a
 // backlog of 5, so a burst of connections waits a 1 s SYN retransmit unless the backlog is raised.
-template <class Base>
-class BacklogServer : public Base {
+template <class Base> class BacklogServer : public Base {
 public:
   using Base::Base;
   // Re-listens with the system's maximum backlog (listen() on a listening socket only updates
@@ -122,16 +121,15 @@ private:
 // process); usage numbers are the caller's. Streams are one SSE event per chunk.
 
 // OpenAI Chat Completions: a text completion (finish_reason "stop").
-FakeResponse openai_chat_reply(const std::string& model, const std::string& text, int prompt_tokens,
-                               int cached_tokens, int completion_tokens);
+FakeResponse openai_chat_reply(const std::string& model, const std::string& text, int prompt_tokens, int cached_tokens,
+                               int completion_tokens);
 // OpenAI Chat Completions stream: role chunk, one chunk per piece, finish chunk, the usage chunk
 // (choices: []) only if include_usage, then data: [DONE].
 FakeResponse openai_chat_stream(const std::string& model, const std::vector<std::string>& text_pieces,
-                                bool include_usage, int prompt_tokens, int cached_tokens,
-                                int completion_tokens);
+                                bool include_usage, int prompt_tokens, int cached_tokens, int completion_tokens);
 // OpenAI Responses: a completed response with one output_text message.
-FakeResponse openai_responses_reply(const std::string& model, const std::string& text,
-                                    int input_tokens, int cached_tokens, int output_tokens);
+FakeResponse openai_responses_reply(const std::string& model, const std::string& text, int input_tokens,
+                                    int cached_tokens, int output_tokens);
 // OpenAI Responses stream: created, in_progress, output_item.added, content_part.added,
 // output_text.delta per piece, output_text.done, content_part.done, output_item.done, completed.
 FakeResponse openai_responses_stream(const std::string& model, const std::vector<std::string>& text_pieces,
@@ -145,26 +143,24 @@ FakeResponse openai_responses_function_call_stream(const std::string& model, con
                                                    const std::string& arguments_json, int input_tokens,
                                                    int cached_tokens, int output_tokens);
 // OpenAI error body {"error":{message,type,param:null,code}}; an empty code is sent as null.
-FakeResponse openai_error(int status, const std::string& type, const std::string& message,
-                          const std::string& code);
+FakeResponse openai_error(int status, const std::string& type, const std::string& message, const std::string& code);
 
 // Anthropic Messages: one text block, stop_reason "end_turn". input excludes the cached tokens.
-FakeResponse anthropic_reply(const std::string& model, const std::string& text, int input_tokens,
-                             int cache_read_tokens, int cache_write_tokens, int output_tokens);
+FakeResponse anthropic_reply(const std::string& model, const std::string& text, int input_tokens, int cache_read_tokens,
+                             int cache_write_tokens, int output_tokens);
 // Anthropic stream with event: lines: message_start (input usage), ping, content_block_* per
 // piece, message_delta (cumulative usage), message_stop.
-FakeResponse anthropic_stream(const std::string& model, const std::vector<std::string>& text_pieces,
-                              int input_tokens, int cache_read_tokens, int cache_write_tokens,
-                              int output_tokens);
+FakeResponse anthropic_stream(const std::string& model, const std::vector<std::string>& text_pieces, int input_tokens,
+                              int cache_read_tokens, int cache_write_tokens, int output_tokens);
 // Anthropic Messages: one tool_use block calling name with input_json, stop_reason "tool_use".
-FakeResponse anthropic_tool_use_reply(const std::string& model, const std::string& name,
-                                      const std::string& input_json, int input_tokens,
-                                      int cache_read_tokens, int cache_write_tokens, int output_tokens);
+FakeResponse anthropic_tool_use_reply(const std::string& model, const std::string& name, const std::string& input_json,
+                                      int input_tokens, int cache_read_tokens, int cache_write_tokens,
+                                      int output_tokens);
 // Anthropic stream of one tool_use block (input_json_delta pieces), stop_reason "tool_use".
-FakeResponse anthropic_tool_use_stream(const std::string& model, const std::string& name,
-                                       const std::string& input_json, int input_tokens,
-                                       int cache_read_tokens, int cache_write_tokens, int output_tokens);
+FakeResponse anthropic_tool_use_stream(const std::string& model, const std::string& name, const std::string& input_json,
+                                       int input_tokens, int cache_read_tokens, int cache_write_tokens,
+                                       int output_tokens);
 // Anthropic error body {"type":"error","error":{type,message},"request_id":...}.
 FakeResponse anthropic_error(int status, const std::string& type, const std::string& message);
 
-}  // namespace llmgw::test
+} // namespace llmgw::test

@@ -34,4 +34,4 @@ inline std::string sse_event(const std::string& name, const nlohmann::ordered_js
 // One SSE record without an event: line (Chat Completions).
 inline std::string sse_data(const std::string& data) { return "data: " + data + "\n\n"; }
 
-}  // namespace llmgw::test::wire
+} // namespace llmgw::test::wire

@@ -64,8 +64,7 @@ private:
       char sink[4096];
       timeval timeout{1, 0};
       ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-      while (::recv(fd, sink, sizeof sink, 0) > 0) {
-      }
+      while (::recv(fd, sink, sizeof sink, 0) > 0) {}
       ::close(fd);
     }
   }

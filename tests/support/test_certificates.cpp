@@ -31,14 +31,13 @@ std::shared_ptr<X509> certificate(const char* common_name, EVP_PKEY* key, X509* 
   std::shared_ptr<X509> cert(X509_new(), X509_free);
   X509* x = cert.get();
   X509_NAME* subject = X509_get_subject_name(x);
-  const bool ok =
-      X509_set_version(x, 2) == 1 && ASN1_INTEGER_set(X509_get_serialNumber(x), serial) == 1 &&
-      X509_gmtime_adj(X509_getm_notBefore(x), -3600) != nullptr &&
-      X509_gmtime_adj(X509_getm_notAfter(x), 24 * 3600) != nullptr &&
-      X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(common_name), -1,
-                                 -1, 0) == 1 &&
-      X509_set_issuer_name(x, issuer != nullptr ? X509_get_subject_name(issuer) : subject) == 1 &&
-      X509_set_pubkey(x, key) == 1;
+  const bool ok = X509_set_version(x, 2) == 1 && ASN1_INTEGER_set(X509_get_serialNumber(x), serial) == 1 &&
+                  X509_gmtime_adj(X509_getm_notBefore(x), -3600) != nullptr &&
+                  X509_gmtime_adj(X509_getm_notAfter(x), 24 * 3600) != nullptr &&
+                  X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_ASC,
+                                             reinterpret_cast<const unsigned char*>(common_name), -1, -1, 0) == 1 &&
+                  X509_set_issuer_name(x, issuer != nullptr ? X509_get_subject_name(issuer) : subject) == 1 &&
+                  X509_set_pubkey(x, key) == 1;
   if (!ok) throw std::runtime_error("test certificates: cannot fill in a certificate");
   if (issuer == nullptr) {
     add_extension(x, x, NID_basic_constraints, "critical,CA:TRUE");

@@ -1,5 +1,6 @@
 #pragma once
 // Helpers for the config unit tests: an isolated environment and a temp directory.
+#include "core/config/config_keys.hpp"
 #include "tests/support/scoped_env.hpp"
 
 #include <cstdlib>
@@ -13,9 +14,10 @@ namespace llmgw::test {
 // An environment without the variables config reads, rooted in `home`; no Ollama probe.
 inline void isolate_config_env(ScopedEnv& env, const std::filesystem::path& home) {
   for (const char* name : {"OPENAI_API_KEY", "ANTHROPIC_API_KEY", "OPENROUTER_API_KEY", "DEEPSEEK_API_KEY",
-                           "LLMGW_CONFIG", "LLMGW_HOST", "LLMGW_PORT", "LLMGW_DEFAULT_PROVIDER",
-                           "LLMGW_MAX_BODY_MB", "LLMGW_THREADS", "LLMGW_READ_TIMEOUT_SECONDS"})
+                           "GEMINI_API_KEY", "LLMGW_CONFIG"})
     env.unset(name);
+  for (const auto& key : core::config::config_keys())
+    if (!key.env.empty()) env.unset(std::string(key.env));
   env.set("HOME", home.string());
   env.set("XDG_CONFIG_HOME", (home / "config").string());
   env.set("XDG_DATA_HOME", (home / "data").string());

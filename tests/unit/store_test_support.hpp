@@ -20,8 +20,10 @@ public:
     tzset();
   }
   ~ScopedTz() {
-    if (m_old) setenv("TZ", m_old->c_str(), 1);
-    else unsetenv("TZ");
+    if (m_old)
+      setenv("TZ", m_old->c_str(), 1);
+    else
+      unsetenv("TZ");
     tzset();
   }
   ScopedTz(const ScopedTz&) = delete;

@@ -113,8 +113,7 @@ TEST_SUITE("cli time range") {
     CHECK(parse_time_arg("2024-01-03", false) == k_2024_01_03_utc_ms + 5 * k_hour_ms);
     CHECK(parse_time_arg("2024-01-03", true) == k_2024_01_03_utc_ms + 29 * k_hour_ms);
     CHECK(parse_time_arg("2024-01-03T10:30", true) == k_2024_01_03_utc_ms + 15 * k_hour_ms + 30 * 60'000);
-    CHECK(parse_time_arg("2024-01-03 10:30:15", false) ==
-          k_2024_01_03_utc_ms + 15 * k_hour_ms + 30 * 60'000 + 15'000);
+    CHECK(parse_time_arg("2024-01-03 10:30:15", false) == k_2024_01_03_utc_ms + 15 * k_hour_ms + 30 * 60'000 + 15'000);
   }
 
   TEST_CASE("datetimes with z or an offset are absolute") {

@@ -2,10 +2,12 @@
 #include "cli/common.hpp"
 #include "config_test_support.hpp"
 #include "core/config/config.hpp"
+#include "core/config/config_keys.hpp"
 #include "core/error.hpp"
 
 #include <doctest/doctest.h>
 #include <iostream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -78,6 +80,29 @@ TEST_CASE("config: show prints origins and never a key") {
     if (entry["key"] == "providers.anthropic.key") CHECK(entry["value"] == "set");
   }
   CHECK(saw_port);
+}
+
+TEST_CASE("config: show lists every table key with its value and origin, as text and as json") {
+  ConfigTempDir dir;
+  ScopedEnv env;
+  llmgw::test::isolate_config_env(env, dir.path());
+  env.set("LLMGW_MAX_RESPONSE_MB", "16");
+  const std::string path = dir.write("c.toml", "[server]\nallow_remote = true\n");
+  const std::string text = run("--config " + path + " config show");
+  const auto doc = nlohmann::json::parse(run("--config " + path + " config show --json"));
+  std::map<std::string, nlohmann::json> values;
+  for (const auto& entry : doc["values"]) values[entry["key"].get<std::string>()] = entry;
+  for (const auto& key : llmgw::core::config::config_keys()) {
+    INFO(key.dotted());
+    CHECK(text.find("\n" + key.dotted() + "  ") != std::string::npos);
+    REQUIRE(values.count(key.dotted()) == 1);
+  }
+  CHECK(values["server.max_response_mb"]["value"] == "16");
+  CHECK(values["server.max_response_mb"]["origin"] == "env LLMGW_MAX_RESPONSE_MB");
+  CHECK(values["server.allow_remote"]["value"] == "true");
+  CHECK(values["server.allow_remote"]["origin"] == path + ":2");
+  CHECK(values["routing.attempts"]["origin"] == "default");
+  CHECK(text.find("(env LLMGW_MAX_RESPONSE_MB)") != std::string::npos);
 }
 
 TEST_CASE("config: env prints exports for bash and fish with the token") {

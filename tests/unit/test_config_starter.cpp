@@ -1,6 +1,7 @@
 // The starter config `llmgw init` writes: parses as is, and with every example uncommented.
 #include "config_test_support.hpp"
 #include "core/config/config.hpp"
+#include "core/config/config_keys.hpp"
 
 #include <doctest/doctest.h>
 #include <sstream>
@@ -14,8 +15,7 @@ namespace {
 std::string uncomment_examples(const std::string& text) {
   std::istringstream in(text);
   std::string out;
-  for (std::string line; std::getline(in, line);)
-    out += (line.rfind("# ", 0) == 0 ? line.substr(2) : line) + "\n";
+  for (std::string line; std::getline(in, line);) out += (line.rfind("# ", 0) == 0 ? line.substr(2) : line) + "\n";
   return out;
 }
 
@@ -63,4 +63,26 @@ TEST_CASE("config: every example in the starter config is valid") {
   REQUIRE(config.price_overrides.size() == 1);
   CHECK(config.price_overrides[0].base.cache_read == 28'000);
   CHECK(config.server.port == 8787);
+}
+
+TEST_CASE("config: the starter shows every table key with its doc and default, and names every env var and flag") {
+  const std::string starter = starter_config();
+  // The prose as one line: "## " prefixes and line breaks dropped.
+  std::string prose;
+  std::istringstream in(starter);
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind("## ", 0) == 0) prose += line.substr(3) + " ";
+  for (const auto& key : config_keys()) {
+    INFO(key.dotted());
+    const KeyValue value = key.example.empty() ? key.default_value() : KeyValue{0, false, std::string(key.example)};
+    CHECK(starter.find("\n# " + std::string(key.name) + " = " + toml_key_value(key, value) + "\n") !=
+          std::string::npos);
+    CHECK(prose.find(std::string(key.doc)) != std::string::npos);
+    if (!key.env.empty()) CHECK(prose.find(std::string(key.env)) != std::string::npos);
+    if (!key.flag.empty()) CHECK(prose.find(std::string(key.flag)) != std::string::npos);
+  }
+  CHECK(starter.find("\n[server]\n") < starter.find("# max_response_mb = 64\n"));
+  CHECK(starter.find("# allow_remote = false\n") < starter.find("\n[routing]\n"));
+  std::istringstream lines(starter);
+  for (std::string line; std::getline(lines, line);) CHECK_MESSAGE(line.size() <= 100, line);
 }

@@ -66,3 +66,23 @@ TEST_CASE("config: write_config_file refuses to overwrite unless asked") {
   write_config_file(path, "three\n", true);
   CHECK(read(path) == "three\n");
 }
+
+TEST_CASE("config: ensure_token makes an existing token and llmgw's own directory private") {
+  ConfigTempDir dir;
+  const std::string path = dir.write("config/llmgw/token", "llmgw-old-token\n");
+  ::chmod(dir.file("config/llmgw").c_str(), 0755);
+  ::chmod(path.c_str(), 0644);
+  CHECK(ensure_token(path) == "llmgw-old-token");
+  CHECK(mode_of(path) == 0600);
+  CHECK(mode_of(dir.file("config/llmgw")) == 0700);
+}
+
+TEST_CASE("config: a token beside a config file in a directory the user picked leaves that directory's mode") {
+  ConfigTempDir dir;
+  std::filesystem::create_directories(dir.file("project"));
+  ::chmod(dir.file("project").c_str(), 0755);
+  const std::string path = dir.file("project/token");
+  ensure_token(path);
+  CHECK(mode_of(path) == 0600);
+  CHECK(mode_of(dir.file("project")) == 0755);
+}

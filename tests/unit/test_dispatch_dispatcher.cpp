@@ -145,8 +145,7 @@ TEST_CASE("a success pins the session to its deployment") {
 
 TEST_CASE("an upstream that throws lets the exception through to the pipeline") {
   Setup setup;
-  setup.upstream.then([](const core::dispatch::Exchange&) -> core::dispatch::Answer {
-    throw std::runtime_error("upstream blew up");
-  });
+  setup.upstream.then(
+      [](const core::dispatch::Exchange&) -> core::dispatch::Answer { throw std::runtime_error("upstream blew up"); });
   CHECK_THROWS_WITH(setup.run(), "upstream blew up");
 }

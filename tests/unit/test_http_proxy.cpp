@@ -70,8 +70,8 @@ TEST_CASE("https_proxy_for: lower case first, no_proxy exempts, nothing set mean
                                environment({{"https_proxy", "http://lower:2"}, {"HTTPS_PROXY", "http://upper:1"}}));
   REQUIRE(lower);
   CHECK(lower->host == "lower");
-  auto empty_lower = https_proxy_for("api.openai.com",
-                                     environment({{"https_proxy", ""}, {"HTTPS_PROXY", "http://upper:1"}}));
+  auto empty_lower =
+      https_proxy_for("api.openai.com", environment({{"https_proxy", ""}, {"HTTPS_PROXY", "http://upper:1"}}));
   REQUIRE(empty_lower);
   CHECK(empty_lower->host == "upper");
   CHECK_FALSE(https_proxy_for("api.openai.com",

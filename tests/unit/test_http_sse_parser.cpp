@@ -111,7 +111,11 @@ TEST_CASE("parses the PROTOCOLS.md §8.1 test vectors") {
     CHECK(e[0].event == "message_start");
     CHECK(e[0].data == "{..}");
   }
-  SUBCASE("BOM stripped") { CHECK(one({"\xEF\xBB\xBF" "data: a\n\n"})[0].data == "a"); }
+  SUBCASE("BOM stripped") {
+    CHECK(one({"\xEF\xBB\xBF"
+               "data: a\n\n"})[0]
+              .data == "a");
+  }
   SUBCASE("UTF-8 split inside a character") { CHECK(one({"data: \xC3", "\xA9\n\n"})[0].data == "\xC3\xA9"); }
   SUBCASE("event without data dispatches nothing") {
     auto blocks = parse_reads({"event: ping\n\n"});
@@ -135,10 +139,14 @@ TEST_CASE("raw holds every byte of a block, comments and blank line included") {
 }
 
 TEST_CASE("a BOM is stripped only at the very start, even split across reads") {
-  auto blocks = parse_reads({"\xEF", "\xBB", "\xBF" "data: a\n\n\xEF\xBB\xBF" "data: b\n\n"});
+  auto blocks = parse_reads({"\xEF", "\xBB",
+                             "\xBF"
+                             "data: a\n\n\xEF\xBB\xBF"
+                             "data: b\n\n"});
   REQUIRE(blocks.size() == 2);
   CHECK(blocks[0].data == "a");
-  CHECK(blocks[0].raw == "\xEF\xBB\xBF" "data: a\n\n");
+  CHECK(blocks[0].raw == "\xEF\xBB\xBF"
+                         "data: a\n\n");
   CHECK_FALSE(blocks[1].has_data); // the field name is "\xEF\xBB\xBFdata", an unknown field
 }
 

@@ -130,7 +130,8 @@ TEST_SUITE("http thread pool") {
     Gate done;
     pool.run([&] { done.open(); });
     REQUIRE(done.wait());
-    for (int spin = 0; spin < 500 && pool.threads() > 0; ++spin) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    for (int spin = 0; spin < 500 && pool.threads() > 0; ++spin)
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
     CHECK(pool.threads() == 0);
     Gate again;
     pool.run([&] { again.open(); }); // a new thread starts for the next task

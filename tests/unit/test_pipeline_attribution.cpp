@@ -33,8 +33,10 @@ TEST_CASE("session ids from body fields when no header carries one") {
     return session_from_body(body, *scanned);
   };
   CHECK(session(R"({"model":"gpt-5","prompt_cache_key":"0199a1f2-aaaa","input":[]})") == "0199a1f2-aaaa");
-  CHECK(session(R"({"model":"claude","metadata":{"user_id":"{\"device_id\":\"d\",\"account_uuid\":\"\",\"session_id\":\"5e1c-77\"}"}})") ==
-        "5e1c-77");
+  CHECK(
+      session(
+          R"({"model":"claude","metadata":{"user_id":"{\"device_id\":\"d\",\"account_uuid\":\"\",\"session_id\":\"5e1c-77\"}"}})") ==
+      "5e1c-77");
   CHECK(session(R"({"model":"claude","metadata":{"user_id":"user_abc_account__session_x"}})") == "");
   CHECK(session(R"({"model":"claude","metadata":{"user_id":"{not json"}})") == "");
   CHECK(session(R"({"model":"claude"})") == "");

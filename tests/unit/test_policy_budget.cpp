@@ -14,7 +14,7 @@ using namespace llmgw::core::policy;
 
 namespace {
 
-constexpr int64_t k_cent = 10'000'000'000; // pico-USD
+constexpr int64_t k_cent = 10'000'000'000;   // pico-USD
 constexpr int64_t k_now = 1'773'000'000'000; // 2026-03-08, a Sunday, 20:00 UTC
 
 CapRule cap(int64_t id, Period period, int64_t limit, Scope scope = Scope::global, std::string value = "") {
@@ -67,8 +67,9 @@ TEST_CASE("a cap admits while spent + reserved + this reservation fits, then ref
 
 TEST_CASE("caps apply only to their scope") {
   Budget budget;
-  budget.set_rules({cap(1, Period::day, 1 * k_cent, Scope::agent, "codex"), cap(2, Period::month, 3 * k_cent, Scope::key, "ci")},
-                   {}, false);
+  budget.set_rules(
+      {cap(1, Period::day, 1 * k_cent, Scope::agent, "codex"), cap(2, Period::month, 3 * k_cent, Scope::key, "ci")}, {},
+      false);
   CHECK(budget.admit(k_claude, costing(50 * k_cent), k_now).admitted);
   auto refused = budget.admit(k_codex, costing(2 * k_cent), k_now);
   CHECK_FALSE(refused.admitted);
@@ -218,7 +219,8 @@ TEST_CASE("virtual keys: SHA-256, globs and lookup by token") {
 
 TEST_CASE("admission plus settlement costs about a microsecond on the request path") {
   Budget budget;
-  budget.set_rules({cap(1, Period::day, 1000 * 100 * k_cent), cap(2, Period::month, 1000 * 100 * k_cent, Scope::agent, "claude-code"),
+  budget.set_rules({cap(1, Period::day, 1000 * 100 * k_cent),
+                    cap(2, Period::month, 1000 * 100 * k_cent, Scope::agent, "claude-code"),
                     cap(3, Period::week, 1000 * 100 * k_cent, Scope::project, "web")},
                    {RateRule{1, Scope::agent, "claude-code", 1'000'000, 0}}, false);
   budget.load_spent({}, k_now);

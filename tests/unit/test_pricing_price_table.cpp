@@ -43,8 +43,7 @@ TEST_CASE("the worked checks of §7.2 come out exactly") {
   // GPT-4.1: 2000x$2 + 8000x$0.50 + 500x$8 per M = $0.012.
   CHECK(cost_usd_pico(must_find(table, "openai", "gpt-4.1"), usage(2000, 8000, 0, 0, 500)) == 12'000'000'000);
   // Gemini 2.5 Pro above 200k: 250000x$2.50 + 3000x$15 per M = $0.67.
-  CHECK(cost_usd_pico(must_find(table, "gemini", "gemini-2.5-pro"), usage(250'000, 0, 0, 0, 3000)) ==
-        670'000'000'000);
+  CHECK(cost_usd_pico(must_find(table, "gemini", "gemini-2.5-pro"), usage(250'000, 0, 0, 0, 3000)) == 670'000'000'000);
 }
 
 TEST_CASE("the tier applies only strictly above the threshold, and then to every token") {
@@ -56,7 +55,8 @@ TEST_CASE("the tier applies only strictly above the threshold, and then to every
         100'000LL * 3'000'000 + 60'000LL * 300'000 + 30'000LL * 3'750'000 + 10'000LL * 6'000'000 + 1000LL * 15'000'000);
   // One more token: the long-context rates for all of it, output included.
   CHECK(cost_usd_pico(sonnet, usage(100'001, 60'000, 30'000, 10'000, 1000)) ==
-        100'001LL * 6'000'000 + 60'000LL * 600'000 + 30'000LL * 7'500'000 + 10'000LL * 12'000'000 + 1000LL * 22'500'000);
+        100'001LL * 6'000'000 + 60'000LL * 600'000 + 30'000LL * 7'500'000 + 10'000LL * 12'000'000 +
+            1000LL * 22'500'000);
   const auto& gpt54 = must_find(table, "openai", "gpt-5.4");
   CHECK(cost_usd_pico(gpt54, usage(272'000, 0, 0, 0, 0)) == 272'000LL * 2'500'000);
   CHECK(cost_usd_pico(gpt54, usage(272'001, 0, 0, 0, 0)) == 272'001LL * 5'000'000);

@@ -4,6 +4,9 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
+#include <string>
+
 using namespace llmgw::core;
 using protocol::scan_object;
 
@@ -77,6 +80,16 @@ TEST_CASE("body rewrite: adds stream_options.include_usage only when missing or 
   CHECK(parsed["model"] == "m2");
 }
 
+TEST_CASE("body rewrite: stream_options.include_usage of another type is set to true, not thrown on") {
+  for (std::string value : {"\"yes\"", "1", "null", "[true]"}) {
+    std::string body = R"({"model":"m","stream":true,"stream_options":{"include_usage":)" + value + "}}";
+    CAPTURE(body);
+    auto out = pipeline::rewrite_body(body, *scan_object(body), "m", true);
+    CHECK(out.injected_usage);
+    CHECK(nlohmann::json::parse(out.body)["stream_options"]["include_usage"] == true);
+  }
+}
+
 TEST_CASE("redact: removes every occurrence of a secret") {
   CHECK(pipeline::redact("key sk-1 and sk-1", "sk-1") == "key [redacted] and [redacted]");
   CHECK(pipeline::redact("nothing", "") == "nothing");
@@ -99,4 +112,51 @@ TEST_CASE("json scan: a member's raw value and an array's first element, in plac
   CHECK(first_element("[]").empty());
   CHECK(first_element(R"({"e":1})").empty());
   CHECK(first_element(R"([ "unterminated )").empty());
+}
+
+namespace {
+
+// `levels` nested arrays around a 1, inside an object member: {"a":[[...[1]...]]}.
+std::string nested_object(size_t levels) {
+  return "{\"a\":" + std::string(levels, '[') + "1" + std::string(levels, ']') + "}";
+}
+
+} // namespace
+
+TEST_CASE("json scan: refuses a body nested deeper than the limit and says why") {
+  using protocol::k_max_json_depth;
+  using protocol::ScanFailure;
+  ScanFailure failure = ScanFailure::malformed;
+  // The object is level 1: k_max_json_depth - 1 arrays inside it reach the limit exactly.
+  CHECK(scan_object(nested_object(k_max_json_depth - 1), &failure));
+  CHECK_FALSE(scan_object(nested_object(k_max_json_depth), &failure));
+  CHECK(failure == ScanFailure::too_deep);
+  CHECK_FALSE(scan_object(nested_object(100000), &failure)); // 200 KB of brackets, no recursion
+  CHECK(failure == ScanFailure::too_deep);
+  CHECK_FALSE(scan_object(R"({"a":[1})", &failure));
+  CHECK(failure == ScanFailure::malformed);
+  // Brackets inside strings are text, not nesting.
+  CHECK(scan_object("{\"a\":\"" + std::string(1000, '[') + "\\\"" + std::string(1000, '{') + "\"}"));
+  // The in-place readers refuse the same text as "not one object".
+  protocol::TopLevelMember members[2];
+  CHECK(protocol::object_members(nested_object(k_max_json_depth), members, 2) == SIZE_MAX);
+  CHECK(protocol::member_text(nested_object(k_max_json_depth), "a").empty());
+  CHECK(protocol::first_element("[" + nested_object(k_max_json_depth - 1) + "]").empty());
+  CHECK_FALSE(protocol::first_element("[" + nested_object(k_max_json_depth - 2) + "]").empty());
+  CHECK(protocol::too_deep_message("request body") == "request body nests JSON deeper than 128 levels");
+}
+
+TEST_CASE("json scan: parse_json refuses text nested too deep, and what is not JSON") {
+  using protocol::k_max_json_depth;
+  using protocol::parse_json;
+  auto array = [](size_t levels) { return std::string(levels, '[') + std::string(levels, ']'); };
+  CHECK(parse_json(array(k_max_json_depth)).is_array());
+  CHECK(parse_json(array(k_max_json_depth + 1)).is_discarded());
+  CHECK(parse_json(std::string(100000, '[')).is_discarded()); // not even closed
+  CHECK(protocol::nests_too_deep(std::string(100000, '{')));
+  CHECK_FALSE(protocol::nests_too_deep("\"" + std::string(1000, '[') + "\""));
+  CHECK_FALSE(protocol::nests_too_deep(std::string(1000, ']'))); // unbalanced closers never count
+  CHECK(parse_json(R"({"a":"[[[\"{{{"})")["a"] == "[[[\"{{{");
+  CHECK(parse_json("{").is_discarded());
+  CHECK(parse_json("").is_discarded());
 }

@@ -140,11 +140,13 @@ TEST_CASE("Chat stream with tool calls") {
 
 TEST_CASE("Chat stream: completion needs [DONE] or finish_reason plus usage") {
   ResponseObserver observer(ApiFormat::openai_chat);
-  feed_one(observer, "", R"({"model":"m","choices":[{"index":0,"delta":{"content":"hi"},"finish_reason":null}],"usage":null})");
+  feed_one(observer, "",
+           R"({"model":"m","choices":[{"index":0,"delta":{"content":"hi"},"finish_reason":null}],"usage":null})");
   feed_one(observer, "", R"({"model":"m","choices":[{"index":0,"delta":{},"finish_reason":"stop"}],"usage":null})");
   CHECK_FALSE(observer.complete());
   CHECK_FALSE(observer.usage().reported);
-  EventInfo info = feed_one(observer, "", R"({"model":"m","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":1}})");
+  EventInfo info =
+      feed_one(observer, "", R"({"model":"m","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":1}})");
   CHECK(info.usage_only_chunk);
   CHECK_FALSE(info.terminal);
   CHECK(observer.complete());
@@ -152,10 +154,14 @@ TEST_CASE("Chat stream: completion needs [DONE] or finish_reason plus usage") {
 
 TEST_CASE("Chat stream: the last non-null usage wins and usage beside choices is not usage-only") {
   ResponseObserver observer(ApiFormat::openai_chat);
-  auto first = feed_one(observer, "", R"({"choices":[{"index":0,"delta":{"content":"a"}}],"usage":{"prompt_tokens":10,"completion_tokens":1}})");
+  auto first = feed_one(
+      observer, "",
+      R"({"choices":[{"index":0,"delta":{"content":"a"}}],"usage":{"prompt_tokens":10,"completion_tokens":1}})");
   CHECK_FALSE(first.usage_only_chunk);
   feed_one(observer, "", R"({"choices":[{"index":0,"delta":{"content":"b"}}],"usage":null})");
-  feed_one(observer, "", R"({"choices":[{"index":0,"delta":{},"finish_reason":"stop"}],"usage":{"prompt_tokens":10,"completion_tokens":7}})");
+  feed_one(
+      observer, "",
+      R"({"choices":[{"index":0,"delta":{},"finish_reason":"stop"}],"usage":{"prompt_tokens":10,"completion_tokens":7}})");
   CHECK(observer.usage().output_tokens == 7);
   CHECK(observer.complete());
 }
@@ -202,7 +208,8 @@ TEST_CASE("Anthropic message_delta usage overwrites, never adds") {
   feed_one(observer, "message_delta", R"({"type":"message_delta","delta":{"stop_reason":null},
       "usage":{"input_tokens":150,"cache_read_input_tokens":null,"cache_creation_input_tokens":null,"output_tokens":50}})");
   check_usage(observer.usage(), 150, 900, 50, 0, 50, 0);
-  feed_one(observer, "message_delta", R"({"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":80}})");
+  feed_one(observer, "message_delta",
+           R"({"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":80}})");
   check_usage(observer.usage(), 150, 900, 50, 0, 80, 0);
   CHECK_FALSE(observer.complete());
   EventInfo stop = feed_one(observer, "message_stop", R"({"type":"message_stop"})");
@@ -212,7 +219,8 @@ TEST_CASE("Anthropic message_delta usage overwrites, never adds") {
 
 TEST_CASE("Anthropic error event and events without an event line") {
   ResponseObserver observer(ApiFormat::anthropic);
-  EventInfo info = feed_one(observer, "error", R"({"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}})");
+  EventInfo info =
+      feed_one(observer, "error", R"({"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}})");
   CHECK(info.error);
   CHECK(observer.error_message() == "Overloaded");
   ResponseObserver bare(ApiFormat::anthropic);
@@ -237,11 +245,17 @@ TEST_CASE("Responses stream: failed and incomplete responses are billed") {
   CHECK(failed.error_message() == "boom");
   check_usage(failed.usage(), 40, 0, 0, 0, 2, 0);
   ResponseObserver incomplete(ApiFormat::openai_responses);
-  CHECK(feed_one(incomplete, "response.incomplete", R"({"type":"response.incomplete","response":{"usage":{"input_tokens":9,"output_tokens":3,"total_tokens":12}}})").terminal);
+  CHECK(
+      feed_one(
+          incomplete, "response.incomplete",
+          R"({"type":"response.incomplete","response":{"usage":{"input_tokens":9,"output_tokens":3,"total_tokens":12}}})")
+          .terminal);
   CHECK(incomplete.usage().output_tokens == 3);
   CHECK_FALSE(incomplete.saw_error());
   ResponseObserver errored(ApiFormat::openai_responses);
-  CHECK(feed_one(errored, "error", R"({"type":"error","code":"rate_limit_exceeded","message":"slow down","sequence_number":3})").error);
+  CHECK(feed_one(errored, "error",
+                 R"({"type":"error","code":"rate_limit_exceeded","message":"slow down","sequence_number":3})")
+            .error);
   CHECK(errored.error_message() == "slow down");
   CHECK_FALSE(errored.complete());
 }
@@ -260,7 +274,8 @@ TEST_CASE("Gemini stream with CRLF: last usageMetadata, thoughts as output, fini
 
 TEST_CASE("non-streaming bodies of each format") {
   ResponseObserver chat(ApiFormat::openai_chat);
-  chat.observe_body(R"({"id":"c","model":"gpt-4o-2024-08-06","choices":[{"index":0,"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}],
+  chat.observe_body(
+      R"({"id":"c","model":"gpt-4o-2024-08-06","choices":[{"index":0,"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}],
       "usage":{"prompt_tokens":30,"completion_tokens":2,"prompt_tokens_details":{"cached_tokens":0}}})");
   check_usage(chat.usage(), 30, 0, 0, 0, 2, 0);
   CHECK(chat.served_model() == "gpt-4o-2024-08-06");
@@ -283,7 +298,8 @@ TEST_CASE("non-streaming bodies of each format") {
 
 TEST_CASE("error bodies carry their message") {
   ResponseObserver anthropic(ApiFormat::anthropic);
-  anthropic.observe_body(R"({"type":"error","error":{"type":"invalid_request_error","message":"max_tokens: too large"}})");
+  anthropic.observe_body(
+      R"({"type":"error","error":{"type":"invalid_request_error","message":"max_tokens: too large"}})");
   CHECK(anthropic.saw_error());
   CHECK(anthropic.error_message() == "max_tokens: too large");
   CHECK_FALSE(anthropic.complete());
@@ -353,12 +369,28 @@ TEST_CASE("usage read in place equals usage read from a parsed document") {
   CHECK_FALSE(usage_from_openai(JsonText{"null"}).reported);
   CHECK_FALSE(usage_from_anthropic(JsonText{""}).reported);
   CHECK(usage_from_openai(JsonText{R"({"prompt_tokens":99999999999999999999})"}).input_uncached_tokens ==
-        std::numeric_limits<int64_t>::max());
+        1'000'000'000);
+}
+
+TEST_CASE("usage counts beyond any context window are clamped, so sums and costs never overflow") {
+  // Two counts near INT64_MAX once overflowed in Gemini's candidates + thoughts and in
+  // Usage::prompt_tokens() (undefined behaviour: UBSan stops the test).
+  const char* const huge = R"({"promptTokenCount":9000000000000000000,"candidatesTokenCount":9e18,
+    "thoughtsTokenCount":9000000000000000000,"cachedContentTokenCount":1,"input_tokens":9000000000000000000,
+    "cache_read_input_tokens":18446744073709551615,"cache_creation_input_tokens":9e300,"output_tokens":-9e18})";
+  for (const Usage& usage : {usage_from_gemini(json::parse(huge)), usage_from_gemini(JsonText{huge}),
+                             usage_from_anthropic(json::parse(huge)), usage_from_anthropic(JsonText{huge}),
+                             usage_from_openai(json::parse(huge)), usage_from_openai(JsonText{huge})}) {
+    CHECK(usage.total_tokens() <= 6'000'000'000);
+    CHECK(usage.output_tokens >= 0);
+  }
+  CHECK(usage_from_gemini(json::parse(huge)).output_tokens == 2'000'000'000);
 }
 
 TEST_CASE("non-streaming bodies: Groq's x_groq usage, escaped model names, repeated members, odd shapes") {
   ResponseObserver groq(ApiFormat::openai_chat);
-  groq.observe_body(R"({"model":"llama-3.3-70b","choices":[],"x_groq":{"id":"req_1","usage":{"prompt_tokens":11,"completion_tokens":4}}})");
+  groq.observe_body(
+      R"({"model":"llama-3.3-70b","choices":[],"x_groq":{"id":"req_1","usage":{"prompt_tokens":11,"completion_tokens":4}}})");
   check_usage(groq.usage(), 11, 0, 0, 0, 4, 0);
   CHECK(groq.served_model() == "llama-3.3-70b");
   ResponseObserver escaped(ApiFormat::anthropic);

@@ -73,8 +73,8 @@ TEST_CASE("health: round robin skips a benched key; every key benched picks the 
   CHECK(health.pick_key(provider, 1) == 2);
   CHECK(health.bench_key(provider, 0, "out of quota (HTTP 429)", 0, 30));
   CHECK_FALSE(health.bench_key(provider, 2, "refused (HTTP 403)", 0, 90)); // none left
-  CHECK(health.pick_key(provider, 10) == 0); // rests until 30 s, the earliest
-  CHECK(health.pick_key(provider, 60'000) == 0); // A and B are back (C rests until 90 s)
+  CHECK(health.pick_key(provider, 10) == 0);                               // rests until 30 s, the earliest
+  CHECK(health.pick_key(provider, 60'000) == 0);                           // A and B are back (C rests until 90 s)
   CHECK(health.pick_key(provider, 60'000) == 1);
   CHECK(health.pick_key(provider, 60'000) == 0);
   auto state = health.snapshot(10);

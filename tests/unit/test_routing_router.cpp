@@ -10,9 +10,42 @@ namespace {
 
 config::Config two_providers() {
   config::Config config;
-  config::ProviderConfig openai{"openai", ProviderKind::openai, "https://api.openai.com/v1", "OPENAI_API_KEY", "k", false, {}, true, {}, {}, {}, config::KeyStrategy::round_robin};
-  config::ProviderConfig anthropic{"anthropic", ProviderKind::anthropic, "https://api.anthropic.com", "ANTHROPIC_API_KEY", "k", false, {}, false, {}, {}, {}, config::KeyStrategy::round_robin};
-  config::ProviderConfig deepseek{"deepseek", ProviderKind::openai_compatible, "https://api.deepseek.com/v1", "DEEPSEEK_API_KEY", "k", false, {"deepseek-chat"}, false, {}, {}, {}, config::KeyStrategy::round_robin};
+  config::ProviderConfig openai{"openai",
+                                ProviderKind::openai,
+                                "https://api.openai.com/v1",
+                                "OPENAI_API_KEY",
+                                "k",
+                                false,
+                                {},
+                                true,
+                                {},
+                                {},
+                                {},
+                                config::KeyStrategy::round_robin};
+  config::ProviderConfig anthropic{"anthropic",
+                                   ProviderKind::anthropic,
+                                   "https://api.anthropic.com",
+                                   "ANTHROPIC_API_KEY",
+                                   "k",
+                                   false,
+                                   {},
+                                   false,
+                                   {},
+                                   {},
+                                   {},
+                                   config::KeyStrategy::round_robin};
+  config::ProviderConfig deepseek{"deepseek",
+                                  ProviderKind::openai_compatible,
+                                  "https://api.deepseek.com/v1",
+                                  "DEEPSEEK_API_KEY",
+                                  "k",
+                                  false,
+                                  {"deepseek-chat"},
+                                  false,
+                                  {},
+                                  {},
+                                  {},
+                                  config::KeyStrategy::round_robin};
   config.providers = {openai, anthropic, deepseek};
   return config;
 }
@@ -68,7 +101,8 @@ TEST_CASE("routing: the upstream format follows the provider kind and its respon
 
 namespace {
 
-routing::RequestTraits traits_of(const std::string& body, const std::string& agent = "", const std::string& model = "m") {
+routing::RequestTraits traits_of(const std::string& body, const std::string& agent = "",
+                                 const std::string& model = "m") {
   auto scanned = protocol::scan_object(body);
   REQUIRE(scanned);
   return routing::read_traits(body, *scanned, agent, model);
@@ -89,7 +123,8 @@ TEST_CASE("routing: request traits read from the body without parsing it") {
   CHECK(traits_of(R"({"generationConfig":{"thinkingConfig":{"thinkingBudget":-1}}})").thinking);
   CHECK_FALSE(traits_of(R"({"generationConfig":{"thinkingConfig":{"thinkingBudget":0}}})").thinking);
   CHECK(traits_of(R"({"messages":[]})", "claude-code", "claude-haiku-4-5-20251001").background);
-  CHECK(traits_of(R"({"output_config":{"format":{"type":"json_schema"}},"tools":[]})", "claude-code", "claude-opus-4-1").background);
+  CHECK(traits_of(R"({"output_config":{"format":{"type":"json_schema"}},"tools":[]})", "claude-code", "claude-opus-4-1")
+            .background);
   CHECK_FALSE(traits_of(R"({"messages":[]})", "claude-code", "claude-opus-4-1").background);
   CHECK_FALSE(traits_of(R"({"messages":[]})", "codex", "claude-haiku-4-5").background);
   CHECK(traits_of(std::string(R"({"x":")") + std::string(4000, 'a') + R"("})").prompt_tokens >= 1000);
@@ -145,4 +180,59 @@ TEST_CASE("routing: weighted_order draws the first by weight and keeps the rest 
   CHECK(order(0.99) == "bac");
   for (auto& entry : list) entry.weight = 0;
   CHECK(order(0.9) == "abc"); // no weights: the list order
+}
+
+TEST_CASE("routing: an inferred default provider does not take models nothing serves") {
+  auto config = config::parse_config("[providers.anthropic]\n[providers.openai]\n", "cfg.toml");
+  REQUIRE(config.default_provider == "anthropic"); // inferred, not set by the user
+  auto unknown = routing::route(config, "llama-foo", ApiFormat::openai_chat);
+  CHECK(unknown.provider == nullptr);
+  CHECK(unknown.error.find("no provider serves model 'llama-foo'") == 0);
+  CHECK(routing::route(config, "claude-sonnet-4-5", ApiFormat::openai_chat).provider->name == "anthropic");
+  CHECK(routing::route(config, "gpt-5", ApiFormat::anthropic).provider->name == "openai");
+
+  auto only_anthropic = config::parse_config("[providers.anthropic]\n", "cfg.toml");
+  REQUIRE(only_anthropic.default_provider == "anthropic");
+  CHECK(routing::route(only_anthropic, "gpt-5", ApiFormat::openai_chat).provider == nullptr);
+  CHECK(routing::route(only_anthropic, "gemini-2.5-pro", ApiFormat::gemini).provider == nullptr);
+  CHECK(routing::route(only_anthropic, "anthropic/anything", ApiFormat::anthropic).provider->name == "anthropic");
+}
+
+TEST_CASE("routing: a default_provider the user set takes every model nothing else routes") {
+  auto from_file = config::parse_config("default_provider = \"anthropic\"\n[providers.anthropic]\n", "cfg.toml");
+  CHECK(routing::route(from_file, "gpt-5", ApiFormat::openai_chat).provider->name == "anthropic");
+  CHECK(routing::route(from_file, "llama-foo", ApiFormat::openai_chat).provider->name == "anthropic");
+
+  auto from_env = config::parse_config("[providers.anthropic]\n[providers.deepseek]\n", "cfg.toml");
+  from_env.default_provider = "deepseek";
+  from_env.set_origin("default_provider", "deepseek", "env LLMGW_DEFAULT_PROVIDER");
+  CHECK(routing::route(from_env, "llama-foo", ApiFormat::openai_chat).provider->name == "deepseek");
+
+  auto in_code = two_providers(); // no origin recorded: a Config built by a program means what it says
+  in_code.default_provider = "anthropic";
+  CHECK(routing::route(in_code, "llama-foo", ApiFormat::openai_chat).provider->name == "anthropic");
+}
+
+TEST_CASE("routing: a lone provider that serves any model name takes unknown models without a default") {
+  auto ollama = config::parse_config("[providers.ollama]\n", "cfg.toml");
+  REQUIRE(ollama.providers.size() == 1);
+  CHECK(routing::route(ollama, "qwen3-coder:30b", ApiFormat::openai_chat).provider->name == "ollama");
+  CHECK(routing::route(ollama, "claude-sonnet-4-5", ApiFormat::anthropic).provider->name == "ollama");
+  auto two = config::parse_config("[providers.ollama]\n[providers.openai]\n", "cfg.toml");
+  CHECK(routing::route(two, "qwen3-coder:30b", ApiFormat::openai_chat).provider == nullptr);
+}
+
+TEST_CASE("routing: OpenAI's model names go to an Azure provider when no OpenAI one is configured") {
+  auto config = config::parse_config("[providers.anthropic]\n[providers.azure]\n"
+                                     "base_url = \"https://r.openai.azure.com/openai\"\napi_version = \"2024-10-21\"\n",
+                                     "cfg.toml");
+  CHECK(routing::route(config, "gpt-4.1", ApiFormat::openai_chat).provider->name == "azure");
+  CHECK(routing::route(config, "o4-mini", ApiFormat::openai_responses).provider->name == "azure");
+  CHECK(routing::route(config, "claude-sonnet-4-5", ApiFormat::openai_chat).provider->name == "anthropic");
+  auto both = two_providers();
+  config::ProviderConfig azure;
+  azure.name = "azure";
+  azure.kind = ProviderKind::azure;
+  both.providers.push_back(azure);
+  CHECK(routing::route(both, "gpt-4.1", ApiFormat::openai_chat).provider->name == "openai");
 }

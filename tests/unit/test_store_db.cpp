@@ -6,6 +6,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <vector>
 
 using llmgw::Error;
@@ -32,6 +34,17 @@ bool has_table(Db& db, const std::string& name) {
 }
 
 const DbOptions k_unmigrated{5000, false};
+
+unsigned mode_of(const std::string& path) {
+  struct stat info {};
+  REQUIRE(::stat(path.c_str(), &info) == 0);
+  return info.st_mode & 0777;
+}
+
+// A write so that SQLite has its -wal and -shm files open.
+void write_something(Db& db) {
+  db.exec("CREATE TABLE IF NOT EXISTS scratch (x INTEGER); INSERT INTO scratch VALUES (1)");
+}
 
 } // namespace
 
@@ -171,6 +184,51 @@ TEST_SUITE("store db") {
     } catch (const Error& e) {
       CHECK(std::string(e.what()).find(path + ": cannot prepare statement: no such table") == 0);
     }
+  }
+
+  TEST_CASE("a new database, its -wal and -shm are 0600 in a 0700 directory") {
+    TempDir dir;
+    const std::string path = dir.file("data/llmgw/llmgw.db");
+    Db db(path);
+    write_something(db);
+    CHECK(mode_of(dir.file("data")) == 0700);
+    CHECK(mode_of(dir.file("data/llmgw")) == 0700);
+    CHECK(mode_of(path) == 0600);
+    REQUIRE(std::filesystem::exists(path + "-wal"));
+    REQUIRE(std::filesystem::exists(path + "-shm"));
+    CHECK(mode_of(path + "-wal") == 0600);
+    CHECK(mode_of(path + "-shm") == 0600);
+  }
+
+  TEST_CASE("a database, -wal, -shm and llmgw directory readable by others are made private on open") {
+    TempDir dir;
+    const std::string path = dir.file("llmgw/llmgw.db");
+    Db first(path); // keeps -wal and -shm alive, as a running server does
+    write_something(first);
+    for (const std::string& file : {path, path + "-wal", path + "-shm"}) ::chmod(file.c_str(), 0644);
+    ::chmod(dir.file("llmgw").c_str(), 0755);
+    Db second(path);
+    CHECK(mode_of(dir.file("llmgw")) == 0700);
+    for (const std::string& file : {path, path + "-wal", path + "-shm"}) CHECK_MESSAGE(mode_of(file) == 0600, file);
+  }
+
+  TEST_CASE("a directory the user picked keeps its mode; the database in it is still 0600") {
+    TempDir dir;
+    std::filesystem::create_directories(dir.file("project"));
+    ::chmod(dir.file("project").c_str(), 0755);
+    Db db(dir.file("project/ledger.db"));
+    CHECK(mode_of(dir.file("project")) == 0755);
+    CHECK(mode_of(dir.file("project/ledger.db")) == 0600);
+  }
+
+  TEST_CASE("a database someone else owns is opened without touching its mode") {
+    TempDir dir;
+    const std::string path = dir.file("llmgw.db");
+    { Db create(path); }
+    ::chmod(path.c_str(), 0644);
+    if (::geteuid() != 0 || ::chown(path.c_str(), 65534, 65534) != 0) return; // only root can give a file away
+    CHECK_NOTHROW(Db(path, k_unmigrated));
+    CHECK(mode_of(path) == 0644);
   }
 
   TEST_CASE("opening fails with the path when its directory cannot be created") {

@@ -80,8 +80,8 @@ TEST_SUITE("store reports") {
     TempDir dir;
     RequestRecord unserved = row(1, "", 5);
     unserved.requested_model = "gpt-5";
-    write_rows(dir.file("llmgw.db"), {row(1, "cheap", 1), row(2, "dear", 50), row(3, "cheap", 2), unserved,
-                                      row(4, "gpt-5", 5)});
+    write_rows(dir.file("llmgw.db"),
+               {row(1, "cheap", 1), row(2, "dear", 50), row(3, "cheap", 2), unserved, row(4, "gpt-5", 5)});
     Db db(dir.file("llmgw.db"));
     const auto rows = llmgw::store::usage_report(db, k_everything, GroupBy::model);
     REQUIRE(rows.size() == 3);
@@ -120,9 +120,9 @@ TEST_SUITE("store reports") {
     TempDir dir;
     // 03:00Z and 04:00Z on Jan 2 are still Jan 1 in UTC-5; 06:00Z is Jan 2 there. The later day
     // costs most, so cost order would put it first.
-    write_rows(dir.file("llmgw.db"), {row(k_2024_01_02_utc_ms + 6 * k_hour_ms, "m", 1000),
-                                      row(k_2024_01_02_utc_ms + 3 * k_hour_ms, "m", 100),
-                                      row(k_2024_01_02_utc_ms + 4 * k_hour_ms, "m", 100)});
+    write_rows(dir.file("llmgw.db"),
+               {row(k_2024_01_02_utc_ms + 6 * k_hour_ms, "m", 1000), row(k_2024_01_02_utc_ms + 3 * k_hour_ms, "m", 100),
+                row(k_2024_01_02_utc_ms + 4 * k_hour_ms, "m", 100)});
     Db db(dir.file("llmgw.db"));
     const auto days = llmgw::store::usage_report(db, k_everything, GroupBy::day);
     REQUIRE(days.size() == 2);

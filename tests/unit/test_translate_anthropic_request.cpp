@@ -1,6 +1,7 @@
 // Anthropic Messages codec: requests (decode a client's request, encode one for an Anthropic
 // upstream). Goldens live in tests/fixtures/translate/anthropic/.
 #include "core/translate/codec.hpp"
+#include "core/translate/translator.hpp"
 #include "tests/unit/translate_test_support.hpp"
 
 #include <doctest/doctest.h>
@@ -84,10 +85,12 @@ Request chat_tools_request() {
   request.model = "gpt-4.1";
   request.system = {"You are a coding agent.", "   ", "Answer briefly."};
   request.messages = {
-      user({text("What is in this picture and in README.md?"), media(Part::Kind::image, "data:image/jpeg;base64,/9j/4AAQ"),
+      user({text("What is in this picture and in README.md?"),
+            media(Part::Kind::image, "data:image/jpeg;base64,/9j/4AAQ"),
             media(Part::Kind::image, "https://example.com/cat.png"), text("")}),
       assistant({text("Let me check."), call("call_A1", "read_file", R"({"path":"README.md"})"),
-                 call("call_B2", "shell", "{\"cmd\": [\"ls\""), custom_call("call_C3", "apply_patch", "*** Begin Patch\n\"x\"\n")}),
+                 call("call_B2", "shell", "{\"cmd\": [\"ls\""),
+                 custom_call("call_C3", "apply_patch", "*** Begin Patch\n\"x\"\n")}),
       user({result("call_A1", {text("# Demo\nA demo project.")})}),
       user({result("call_B2", {text("command timed out")}, true)}),
       user({result("call_C3", {text("Done!"), media(Part::Kind::image, "data:image/png;base64,iVBORw0KGgo")})}),
@@ -123,7 +126,8 @@ Request reasoning_request() {
       user({result("call_1", {text("int main(){}")})}),
       assistant({thinking("Now compile.", "EqQBCkgIClaude", Issuer::anthropic),
                  thinking("", "EmwKAhgBRedacted", Issuer::anthropic, Part::Kind::redacted_thinking),
-                 thinking("Gemini thought.", "CiQBGemini", Issuer::gemini), call("call_2", "shell", R"({"command":["make"]})")}),
+                 thinking("Gemini thought.", "CiQBGemini", Issuer::gemini),
+                 call("call_2", "shell", R"({"command":["make"]})")}),
       user({result("call_2", {text("ok")})}),
   };
   request.tools = {tool("shell", {{"type", "object"}, {"properties", {{"command", {{"type", "array"}}}}}})};
@@ -143,7 +147,7 @@ TEST_CASE("decodes a Claude Code request: billing header dropped, thinking unwra
   REQUIRE(request.system.size() == 2);
   CHECK(request.system[0].rfind("You are Claude Code", 0) == 0);
   CHECK(request.messages[5].parts[1].issuer == Issuer::none);   // llmgw1.none.
-  CHECK(request.messages[5].parts[2].issuer == Issuer::openai);  // llmgw1.openai.<opaque>
+  CHECK(request.messages[5].parts[2].issuer == Issuer::openai); // llmgw1.openai.<opaque>
   CHECK(request.messages[5].parts[2].signature == "gAAAAABoX2z");
   CHECK(request.tools.size() == 3);
 }
@@ -172,12 +176,14 @@ TEST_CASE("rejects request bodies of the wrong shape with a message naming the f
   };
   CHECK(message_of(json::array()) == "request body must be a json object");
   CHECK(message_of({{"model", "m"}}) == "messages must be an array");
-  CHECK(message_of({{"messages", {{{"role", "tool"}, {"content", "x"}}}}}) == "messages[0].role must be user or assistant");
+  CHECK(message_of({{"messages", {{{"role", "tool"}, {"content", "x"}}}}}) ==
+        "messages[0].role must be user or assistant");
   CHECK(message_of({{"messages", {{{"role", "user"}, {"content", 3}}}}}) ==
         "messages[0].content must be a string or an array of content blocks");
   CHECK(message_of({{"messages", {{{"role", "user"}, {"content", {"hi"}}}}}}) ==
         "messages[0].content[0] must be a content block object");
-  CHECK(message_of({{"messages", json::array()}, {"system", 5}}) == "system must be a string or an array of text blocks");
+  CHECK(message_of({{"messages", json::array()}, {"system", 5}}) ==
+        "system must be a string or an array of text blocks");
   CHECK(message_of({{"messages", json::array()}, {"max_tokens", "many"}}) == "max_tokens must be an integer");
   CHECK(message_of({{"messages", json::array()}, {"tools", {{{"description", "x"}}}}}) ==
         "tools[0].name must be a non-empty string");
@@ -341,4 +347,31 @@ TEST_CASE("a request without messages still has the user turn Anthropic requires
   request.system = {"Only instructions."};
   auto body = anthropic::encode_request(request, anthropic_options());
   CHECK(body["messages"] == json::parse(R"j([{"role":"user","content":[{"type":"text","text":"(continued)"}]}])j"));
+}
+
+TEST_CASE("a tool schema nested 100,000 deep is refused with a message naming the limit, not a crash") {
+  // 200 KB of '[' inside input_schema once overflowed the stack in nlohmann's dump() and copies.
+  const size_t levels = 100000;
+  const std::string body =
+      R"({"model":"claude-sonnet-4-5","max_tokens":10,"messages":[{"role":"user","content":"hi"}],)"
+      R"("tools":[{"name":"t","input_schema":{"type":"object","properties":{"x":)" +
+      std::string(levels, '[') + std::string(levels, ']') + "}}}]}";
+  CHECK_THROWS_WITH_AS(decode_client_request(llmgw::core::protocol::ApiFormat::anthropic, body, ""),
+                       "request body nests JSON deeper than 128 levels", TranslateError);
+}
+
+TEST_CASE("a client body with members of the wrong type gives a TranslateError, never another exception") {
+  using llmgw::core::protocol::ApiFormat;
+  for (
+      std::string body :
+      {R"({"model":"claude-sonnet-4-5","messages":[{"role":"user","content":"hi"},{"role":5,"content":[{"type":"thinking","thinking":"t","signature":"llmgw1.openai.abc"}]}]})",
+       R"({"model":5,"messages":[{"role":"user","content":[{"type":"tool_result","tool_use_id":7,"content":{"a":1}}]}]})",
+       R"({"messages":[{"role":"user","content":[{"type":"image","source":[]},{"type":"tool_use","input":"x","name":1}]}],"tools":{"a":1}})",
+       R"({"messages":[],"thinking":{"type":"enabled","budget_tokens":"many"}})",
+       R"({"messages":[],"temperature":"hot","stop_sequences":[1]})"}) {
+    CAPTURE(body);
+    try {
+      decode_client_request(ApiFormat::anthropic, body, "");
+    } catch (const TranslateError&) {}
+  }
 }

@@ -67,9 +67,7 @@ ResponseOptions client_model() {
   return options;
 }
 
-std::string message_of(const std::string& body) {
-  return json::parse(body)["error"]["message"].get<std::string>();
-}
+std::string message_of(const std::string& body) { return json::parse(body)["error"]["message"].get<std::string>(); }
 std::string type_of(const std::string& body) { return json::parse(body)["error"]["type"].get<std::string>(); }
 
 Error error(int status, std::string type, std::string code, std::string message) {
@@ -115,7 +113,8 @@ TEST_CASE("encodes a foreign response for an Anthropic client: wrapped signature
 
 TEST_CASE("the signatures an Anthropic client gets decode back to their issuer") {
   auto body = anthropic::encode_response(foreign_response(), client_model());
-  json request{{"messages", {{{"role", "user"}, {"content", "go"}}, {{"role", "assistant"}, {"content", body["content"]}}}}};
+  json request{
+      {"messages", {{{"role", "user"}, {"content", "go"}}, {{"role", "assistant"}, {"content", body["content"]}}}}};
   auto decoded = anthropic::decode_request(request);
   const auto& parts = decoded.messages[1].parts;
   CHECK(parts[0].issuer == Issuer::openai);
@@ -134,7 +133,8 @@ TEST_CASE("an Anthropic response survives decode and encode unchanged in content
   CHECK(body["content"] == original["content"]);
   CHECK(body["stop_reason"] == "tool_use");
   CHECK(body["stop_sequence"] == nullptr);
-  for (const char* key : {"input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens", "output_tokens", "cache_creation"})
+  for (const char* key :
+       {"input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens", "output_tokens", "cache_creation"})
     CHECK(body["usage"][key] == original["usage"][key]);
 }
 
@@ -156,7 +156,8 @@ TEST_CASE("decodes Anthropic error bodies and what Anthropic-compatible provider
   CHECK(overloaded.message == "Overloaded");
 
   auto too_long = anthropic::decode_error(
-      400, R"({"type":"error","error":{"type":"invalid_request_error","message":"prompt is too long: 230462 tokens > 200000 maximum"}})");
+      400,
+      R"({"type":"error","error":{"type":"invalid_request_error","message":"prompt is too long: 230462 tokens > 200000 maximum"}})");
   CHECK(too_long.message == "prompt is too long: 230462 tokens > 200000 maximum");
 
   auto openai_shaped = anthropic::decode_error(
@@ -174,7 +175,8 @@ TEST_CASE("decodes Anthropic error bodies and what Anthropic-compatible provider
 
 TEST_CASE("encodes errors with the message word for word and an Anthropic type") {
   auto body = anthropic::encode_error(error(529, "overloaded_error", "", "Overloaded"));
-  CHECK(json::parse(body) == json{{"type", "error"}, {"error", {{"type", "overloaded_error"}, {"message", "Overloaded"}}}});
+  CHECK(json::parse(body) ==
+        json{{"type", "error"}, {"error", {{"type", "overloaded_error"}, {"message", "Overloaded"}}}});
   CHECK(type_of(anthropic::encode_error(error(429, "rate_limit_exceeded", "rate_limit_exceeded", "Slow down"))) ==
         "rate_limit_error");
   CHECK(type_of(anthropic::encode_error(error(529, "", "", "busy"))) == "overloaded_error");
@@ -194,7 +196,8 @@ TEST_CASE("encodes context overflow so Claude Code compacts: invalid_request_err
   CHECK(message_of(body) == "prompt is too long: " + openai);
 
   auto gemini = anthropic::encode_error(
-      error(400, "INVALID_ARGUMENT", "", "The input token count (1200000) exceeds the maximum number of tokens allowed (1048576)."));
+      error(400, "INVALID_ARGUMENT", "",
+            "The input token count (1200000) exceeds the maximum number of tokens allowed (1048576)."));
   CHECK(message_of(gemini).rfind("prompt is too long: The input token count", 0) == 0);
 
   const std::string anthropic_own = "prompt is too long: 230462 tokens > 200000 maximum";
@@ -206,7 +209,8 @@ TEST_CASE("encodes context overflow so Claude Code compacts: invalid_request_err
 
 TEST_CASE("encodes an in-band stream error as an event: error record") {
   auto event = anthropic::encode_stream_error(error(529, "overloaded_error", "", "Overloaded"));
-  CHECK(event == "event: error\ndata: {\"error\":{\"message\":\"Overloaded\",\"type\":\"overloaded_error\"},\"type\":\"error\"}\n\n");
+  CHECK(event == "event: error\ndata: "
+                 "{\"error\":{\"message\":\"Overloaded\",\"type\":\"overloaded_error\"},\"type\":\"error\"}\n\n");
   auto parsed = llmgw::test::sse_json(event);
   REQUIRE(parsed.size() == 1);
   CHECK(parsed[0]["event"] == "error");

@@ -54,7 +54,8 @@ json accumulate(const std::string& sse) {
       CHECK(data["index"] == message["content"].size() - 1);
       json& block = message["content"].back();
       const json& delta = data["delta"];
-      if (delta["type"] == "text_delta") block["text"] = block["text"].get<std::string>() + delta["text"].get<std::string>();
+      if (delta["type"] == "text_delta")
+        block["text"] = block["text"].get<std::string>() + delta["text"].get<std::string>();
       if (delta["type"] == "thinking_delta")
         block["thinking"] = block["thinking"].get<std::string>() + delta["thinking"].get<std::string>();
       if (delta["type"] == "signature_delta") block["signature"] = delta["signature"];
@@ -87,7 +88,8 @@ StreamEvent event(StreamEvent::Type type, int block = 0) {
   return out;
 }
 
-StreamEvent opening(int block, Part::Kind kind, std::string id = {}, std::string name = {}, Issuer issuer = Issuer::none) {
+StreamEvent opening(int block, Part::Kind kind, std::string id = {}, std::string name = {},
+                    Issuer issuer = Issuer::none) {
   StreamEvent out = event(StreamEvent::Type::block_start, block);
   out.part.kind = kind;
   out.part.id = std::move(id);
@@ -155,7 +157,7 @@ TEST_CASE("decodes a thinking + text + tool_use stream the same at every split p
   auto events = decode_all(bytes);
   check_golden(events_json(events), "anthropic/stream_thinking_tool.events.json");
   REQUIRE(events.back().type == StreamEvent::Type::finish);
-  CHECK(events.back().usage.output_tokens == 180);    // message_delta overwrites...
+  CHECK(events.back().usage.output_tokens == 180);       // message_delta overwrites...
   CHECK(events.back().usage.cache_read_tokens == 30500); // ...and is never added to message_start
   CHECK(events.back().usage.reasoning_tokens == 95);
 }
@@ -230,7 +232,8 @@ TEST_CASE("encodes a foreign stream that the Anthropic SDK accumulates into a va
   CHECK(message["id"] == "chatcmpl-9x");
   CHECK(message["model"] == "claude-sonnet-4-5");
   REQUIRE(message["content"].size() == 4);
-  CHECK(message["content"][0] == json{{"type", "thinking"}, {"thinking", "The user wants a listing."}, {"signature", "llmgw1.none."}});
+  CHECK(message["content"][0] ==
+        json{{"type", "thinking"}, {"thinking", "The user wants a listing."}, {"signature", "llmgw1.none."}});
   CHECK(message["content"][1] == json{{"type", "text"}, {"text", "Listing files."}});
   CHECK(message["content"][2]["input"] == json{{"command", "ls -la"}});
   CHECK(message["content"][3]["input"] == json{{"input", "*** Begin Patch\n+ \"quoted\" \\ ✓\n"}});
@@ -256,14 +259,16 @@ TEST_CASE("encodes redacted reasoning whole, wraps foreign signatures and invent
   StreamEvent start = event(StreamEvent::Type::start);
   StreamEvent thought = opening(0, Part::Kind::thinking, {}, {}, Issuer::openai);
   StreamEvent redacted = opening(1, Part::Kind::redacted_thinking, {}, {}, Issuer::openai);
-  const std::string sse = encode({start, thought, delta(0, "summary"), delta(0, "", "gAAAA"), delta(0, "", "BBB"),
-                                  event(StreamEvent::Type::block_stop, 0), redacted, delta(1, "", "gAAAAonly"),
-                                  event(StreamEvent::Type::block_stop, 1), opening(2, Part::Kind::tool_call, "", "Read"),
-                                  event(StreamEvent::Type::block_stop, 2), event(StreamEvent::Type::finish)});
+  const std::string sse =
+      encode({start, thought, delta(0, "summary"), delta(0, "", "gAAAA"), delta(0, "", "BBB"),
+              event(StreamEvent::Type::block_stop, 0), redacted, delta(1, "", "gAAAAonly"),
+              event(StreamEvent::Type::block_stop, 1), opening(2, Part::Kind::tool_call, "", "Read"),
+              event(StreamEvent::Type::block_stop, 2), event(StreamEvent::Type::finish)});
   const json message = accumulate(sse);
   CHECK(message["id"].get<std::string>().rfind("msg_", 0) == 0);
   CHECK(message["content"][0]["signature"] == wrap_signature(Issuer::openai, "gAAAABBB"));
-  CHECK(message["content"][1] == json{{"type", "redacted_thinking"}, {"data", wrap_signature(Issuer::openai, "gAAAAonly")}});
+  CHECK(message["content"][1] ==
+        json{{"type", "redacted_thinking"}, {"data", wrap_signature(Issuer::openai, "gAAAAonly")}});
   CHECK(message["content"][2]["id"].get<std::string>().rfind("toolu_", 0) == 0);
   CHECK(message["content"][2]["input"] == json::object());
   CHECK(message["usage"]["output_tokens"] == 0);
@@ -272,12 +277,14 @@ TEST_CASE("encodes redacted reasoning whole, wraps foreign signatures and invent
 TEST_CASE("encodes a mid-stream error as the last record, an event: error with the Anthropic body") {
   StreamEvent failure = event(StreamEvent::Type::error);
   failure.error = Error{429, "rate_limit_exceeded", "", "Rate limit reached for gpt-5"};
-  const std::string sse = encode({event(StreamEvent::Type::start), opening(0, Part::Kind::text), delta(0, "Hi"), failure,
-                                  event(StreamEvent::Type::finish)});
+  const std::string sse = encode({event(StreamEvent::Type::start), opening(0, Part::Kind::text), delta(0, "Hi"),
+                                  failure, event(StreamEvent::Type::finish)});
   const json records = sse_json(sse);
   REQUIRE(records.size() == 4);
   CHECK(records[3] == json{{"event", "error"},
-                           {"data", {{"type", "error"}, {"error", {{"type", "rate_limit_error"}, {"message", "Rate limit reached for gpt-5"}}}}}});
+                           {"data",
+                            {{"type", "error"},
+                             {"error", {{"type", "rate_limit_error"}, {"message", "Rate limit reached for gpt-5"}}}}}});
 }
 
 TEST_CASE("message_start carries the input usage a decoder reported at the start") {

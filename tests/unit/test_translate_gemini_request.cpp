@@ -2,6 +2,7 @@
 // upstream Gemini (PROTOCOLS.md §6.2, §6.5).
 #include "core/translate/codec.hpp"
 #include "core/translate/reasoning_state.hpp"
+#include "core/translate/translator.hpp"
 #include "tests/unit/translate_test_support.hpp"
 
 #include <doctest/doctest.h>
@@ -314,6 +315,15 @@ TEST_CASE("gemini schema sanitising stops recursive references") {
   CHECK(parameters["properties"]["tree"]["properties"]["children"]["type"] == "array");
 }
 
+TEST_CASE("gemini schema sanitising bounds references that fan out") {
+  // Ten properties all referring back to their definition: 10^8 nodes at the reference depth limit.
+  json node{{"type", "object"}, {"properties", json::object()}};
+  for (char name = 'a'; name < 'k'; ++name) node["properties"][std::string(1, name)] = {{"$ref", "#/$defs/N"}};
+  json parameters = declaration_parameters(json{{"$defs", {{"N", node}}}, {"$ref", "#/$defs/N"}});
+  CHECK(parameters["properties"].size() == 10);
+  CHECK(parameters.dump().size() < 1'000'000);
+}
+
 TEST_CASE("gemini schema sanitising drops keywords Gemini rejects") {
   json parameters = declaration_parameters(json::parse(R"({"type":"object","additionalProperties":false,
     "properties":{"mode":{"const":"fast"},"count":{"type":"integer","exclusiveMinimum":0,"minimum":1,"format":"int32"},
@@ -343,4 +353,30 @@ TEST_CASE("gemini schema sanitising keeps an empty object property") {
   json parameters = declaration_parameters(json::parse(R"({"type":"object","properties":{
     "options":{"type":"object","properties":{}},"name":{"type":"string"}}})"));
   CHECK(parameters["properties"]["options"] == json::parse(R"({"type":"object","properties":{}})"));
+}
+
+TEST_CASE("gemini decode_request refuses a schema nested 20,000 deep before the schema converters recurse") {
+  const size_t levels = 20000;
+  std::string open;
+  std::string close;
+  for (size_t i = 0; i < levels; ++i) {
+    open += R"({"type":"object","properties":{"p":)";
+    close += "}}";
+  }
+  const std::string schema = open + R"({"type":"string"})" + close;
+  const std::string body = R"({"contents":[{"role":"user","parts":[{"text":"hi"}]}],"tools":[{"functionDeclarations":[)"
+                           R"({"name":"f","parameters":)" +
+                           schema + "}]}]}";
+  CHECK_THROWS_WITH_AS(
+      llmgw::core::translate::decode_client_request(llmgw::core::protocol::ApiFormat::gemini, body, "m"),
+      "request body nests JSON deeper than 128 levels", TranslateError);
+}
+
+TEST_CASE("gemini decode_request ignores numbers no integer can hold instead of converting them") {
+  // A double beyond int64 converted to an integer is undefined behaviour (UBSan stops the test).
+  auto request = gemini::decode_request(json::parse(
+      R"({"contents":[],"generationConfig":{"maxOutputTokens":1e300,"topK":-1e300,"thinkingConfig":{"thinkingBudget":1e19}}})"));
+  CHECK_FALSE(request.max_output_tokens);
+  CHECK_FALSE(request.top_k);
+  CHECK_FALSE(request.reasoning.budget_tokens);
 }

@@ -71,15 +71,16 @@ Request claude_code_like() {
   pdf.data = "JVBERi0xLjQK";
   request.messages.push_back(user({text("Look at the screenshot and the spec."), image("image/png", "iVBORw0KGgo="),
                                    image("", "", "https://example.com/a.png"), pdf}));
-  request.messages.push_back(assistant({thinking("The user wants a fix.", Issuer::anthropic, "EqQBCkYIBxgC"),
-                                        text("I'll read both files."), call("toolu_01", "Read", R"({"file_path":"/repo/a.cpp"})"),
-                                        call("toolu_02", "Bash", R"({"command":"make"})")}));
-  request.messages.push_back(user({result("toolu_01", {text("int main() {}")}),
-                                   result("toolu_02", {text("make: *** [all] Error 1")}, true),
-                                   text("Also, the build is on CI.")}));
+  request.messages.push_back(assistant(
+      {thinking("The user wants a fix.", Issuer::anthropic, "EqQBCkYIBxgC"), text("I'll read both files."),
+       call("toolu_01", "Read", R"({"file_path":"/repo/a.cpp"})"), call("toolu_02", "Bash", R"({"command":"make"})")}));
+  request.messages.push_back(
+      user({result("toolu_01", {text("int main() {}")}), result("toolu_02", {text("make: *** [all] Error 1")}, true),
+            text("Also, the build is on CI.")}));
   request.messages.push_back(assistant({thinking("Only thinking here.", Issuer::anthropic, "EqQBCkYIBxgD")}));
   request.messages.push_back(user({text("Go on.")}));
-  Tool read{"Read", "Reads a file", json{{"type", "object"}, {"properties", {{"file_path", {{"type", "string"}}}}}}, false};
+  Tool read{"Read", "Reads a file", json{{"type", "object"}, {"properties", {{"file_path", {{"type", "string"}}}}}},
+            false};
   Tool patch{"apply_patch", "Apply a patch", json::object(), true};
   request.tools = {read, patch};
   request.tool_choice.mode = ToolChoice::Mode::any;
@@ -116,7 +117,7 @@ TEST_CASE("openai_chat decodes a client request with system, text and images") {
   auto request = chat::decode_request(read_translate_json("openai_chat/request_aider.json"));
   check_golden(to_json(request), "openai_chat/request_aider.decoded.json");
   CHECK(request.include_usage);
-  REQUIRE(request.messages.size() == 3); // the empty user message carries nothing
+  REQUIRE(request.messages.size() == 3);        // the empty user message carries nothing
   CHECK(request.messages[2].parts.size() == 3); // audio skipped
 }
 
@@ -125,7 +126,7 @@ TEST_CASE("openai_chat decodes tool calls, consecutive tool messages into one us
   check_golden(to_json(request), "openai_chat/request_agent_tools.decoded.json");
   REQUIRE(request.messages.size() == 6);
   CHECK(request.messages[2].role == Role::user);
-  CHECK(request.messages[2].parts.size() == 2); // both tool results in one message
+  CHECK(request.messages[2].parts.size() == 2);       // both tool results in one message
   CHECK(request.messages[2].parts[1].name == "read"); // name taken from the call
   CHECK(request.messages[3].parts.size() == 1);       // the next user message is separate
   CHECK(request.system.size() == 3);                  // developer hoisted too, in order
@@ -165,13 +166,15 @@ TEST_CASE("openai_chat rejects request bodies of the wrong shape with a message 
   CHECK(message_of(json{{"model", "m"}}) == "messages is missing");
   CHECK(message_of(json{{"messages", "hi"}}) == "messages is not an array");
   CHECK(message_of(json{{"messages", {1}}}) == "messages[0] is not an object");
-  CHECK(message_of(json{{"messages", {{{"role", "robot"}, {"content", "x"}}}}}) == "messages[0] has unknown role 'robot'");
+  CHECK(message_of(json{{"messages", {{{"role", "robot"}, {"content", "x"}}}}}) ==
+        "messages[0] has unknown role 'robot'");
   CHECK(message_of(json{{"messages", {{{"role", "user"}, {"content", 5}}}}}) ==
         "messages[0].content is neither a string nor an array");
-  CHECK(message_of(json{{"messages", {{{"role", "tool"}, {"content", "x"}}}}}) == "messages[0].tool_call_id is missing");
-  CHECK(message_of(json{{"messages", json::array()}, {"tools", {1}}}) ==
-        "tools[0] is not an object");
-  CHECK(message_of(json{{"messages", json::array()}, {"n", 2}}) == "n greater than 1 is not supported by this provider");
+  CHECK(message_of(json{{"messages", {{{"role", "tool"}, {"content", "x"}}}}}) ==
+        "messages[0].tool_call_id is missing");
+  CHECK(message_of(json{{"messages", json::array()}, {"tools", {1}}}) == "tools[0] is not an object");
+  CHECK(message_of(json{{"messages", json::array()}, {"n", 2}}) ==
+        "n greater than 1 is not supported by this provider");
   CHECK(message_of(json{{"messages", json::array()}, {"unknown_field", {1, 2}}}) == "no error");
 }
 
@@ -289,7 +292,8 @@ TEST_CASE("openai_chat encodes custom tools and calls as functions taking {input
   request.messages.push_back(user({result("c1", {text("ok")})}));
   request.tools.push_back(Tool{"apply_patch", "", json::object(), true});
   auto body = chat::encode_request(request, compat_options());
-  CHECK(body["messages"][0]["tool_calls"][0]["function"]["arguments"] == R"({"input":"*** Begin Patch\n*** End Patch"})");
+  CHECK(body["messages"][0]["tool_calls"][0]["function"]["arguments"] ==
+        R"({"input":"*** Begin Patch\n*** End Patch"})");
   CHECK(body["tools"][0]["function"]["parameters"]["required"] == json{"input"});
 }
 

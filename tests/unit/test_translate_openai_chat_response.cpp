@@ -1,6 +1,7 @@
 // OpenAI Chat Completions codec: non-streaming responses and error bodies.
 #include "core/translate/codec.hpp"
 #include "core/translate/reasoning_state.hpp"
+#include "core/translate/translator.hpp"
 #include "tests/unit/translate_test_support.hpp"
 
 namespace chat = llmgw::core::translate::openai_chat;
@@ -85,7 +86,8 @@ TEST_CASE("openai_chat encodes a response with thinking, text, tool calls and fu
   custom.custom = true;
   custom.text = "*** Begin Patch";
   response.parts = {part_of(Part::Kind::thinking, "Let me check."), part_of(Part::Kind::text, "Reading "),
-                    part_of(Part::Kind::text, "the file."), call("toolu_01", "Read", R"({"file_path":"a.cpp"})"), custom};
+                    part_of(Part::Kind::text, "the file."), call("toolu_01", "Read", R"({"file_path":"a.cpp"})"),
+                    custom};
   response.stop = StopReason::tool_use;
   response.usage.input_uncached_tokens = 12;
   response.usage.cache_read_tokens = 9000;
@@ -137,26 +139,33 @@ TEST_CASE("openai_chat maps every stop reason to a finish_reason") {
 }
 
 TEST_CASE("openai_chat decodes the error bodies of OpenAI and compat servers") {
-  auto openai = chat::decode_error(429, R"({"error":{"message":"Rate limit reached for gpt-4.1 in organization org-x on tokens per min (TPM): Limit 30000, Used 29000, Requested 2000.","type":"tokens","param":null,"code":"rate_limit_exceeded"}})");
+  auto openai = chat::decode_error(
+      429,
+      R"({"error":{"message":"Rate limit reached for gpt-4.1 in organization org-x on tokens per min (TPM): Limit 30000, Used 29000, Requested 2000.","type":"tokens","param":null,"code":"rate_limit_exceeded"}})");
   CHECK(openai.status == 429);
   CHECK(openai.type == "tokens");
   CHECK(openai.code == "rate_limit_exceeded");
   CHECK(openai.message.rfind("Rate limit reached for gpt-4.1", 0) == 0);
 
-  auto overflow = chat::decode_error(400, R"({"error":{"message":"This model's maximum context length is 128000 tokens. However, your messages resulted in 130000 tokens.","type":"invalid_request_error","param":"messages","code":"context_length_exceeded"}})");
+  auto overflow = chat::decode_error(
+      400,
+      R"({"error":{"message":"This model's maximum context length is 128000 tokens. However, your messages resulted in 130000 tokens.","type":"invalid_request_error","param":"messages","code":"context_length_exceeded"}})");
   CHECK(overflow.code == "context_length_exceeded");
 
-  auto vllm = chat::decode_error(400, R"({"object":"error","message":"This model's maximum context length is 32768 tokens.","type":"BadRequestError","param":null,"code":400})");
+  auto vllm = chat::decode_error(
+      400,
+      R"({"object":"error","message":"This model's maximum context length is 32768 tokens.","type":"BadRequestError","param":null,"code":400})");
   CHECK(vllm.message == "This model's maximum context length is 32768 tokens.");
   CHECK(vllm.type == "BadRequestError");
   CHECK(vllm.code.empty());
 
   CHECK(chat::decode_error(500, R"({"error":"model 'llama3' not found, try pulling it first"})").message ==
         "model 'llama3' not found, try pulling it first");
-  CHECK(chat::decode_error(422, R"({"detail":[{"loc":["body","messages"],"msg":"field required","type":"missing"}]})").message ==
-        "field required");
+  CHECK(chat::decode_error(422, R"({"detail":[{"loc":["body","messages"],"msg":"field required","type":"missing"}]})")
+            .message == "field required");
   CHECK(chat::decode_error(401, R"({"detail":"Invalid API key"})").message == "Invalid API key");
-  auto gemini = chat::decode_error(400, R"([{"error":{"code":400,"message":"Request contains an invalid argument.","status":"INVALID_ARGUMENT"}}])");
+  auto gemini = chat::decode_error(
+      400, R"([{"error":{"code":400,"message":"Request contains an invalid argument.","status":"INVALID_ARGUMENT"}}])");
   CHECK(gemini.message == "Request contains an invalid argument.");
   CHECK(gemini.type == "INVALID_ARGUMENT");
   CHECK(chat::decode_error(502, "<html><body>502 Bad Gateway</body></html>\n").message ==
@@ -186,7 +195,8 @@ TEST_CASE("openai_chat marks a context overflow from another provider with conte
   CHECK(body["error"]["code"] == "context_length_exceeded");
   CHECK(body["error"]["type"] == "invalid_request_error");
   CHECK(body["error"]["message"] == "prompt is too long: 208310 tokens > 200000 maximum");
-  Error gemini{400, "INVALID_ARGUMENT", "", "The input token count (1200000) exceeds the maximum number of tokens allowed (1048576)."};
+  Error gemini{400, "INVALID_ARGUMENT", "",
+               "The input token count (1200000) exceeds the maximum number of tokens allowed (1048576)."};
   CHECK(json::parse(chat::encode_error(gemini))["error"]["code"] == "context_length_exceeded");
 }
 
@@ -199,4 +209,29 @@ TEST_CASE("openai_chat stream error is one data record with an error object") {
   auto records = llmgw::test::sse_json(text);
   REQUIRE(records.size() == 1);
   CHECK(records[0]["data"]["error"]["message"] == "upstream overloaded");
+}
+
+TEST_CASE("openai_chat: provider bodies nested too deep are an error, tool arguments nested too deep kept as text") {
+  using llmgw::core::protocol::ApiFormat;
+  const std::string deep(100000, '[');
+  CHECK_THROWS_WITH_AS(translate_response(ApiFormat::openai_chat, ApiFormat::anthropic,
+                                          R"({"choices":[{"message":{"content":)" + deep + "}}]}", ResponseOptions{}),
+                       "the provider's response nests JSON deeper than 128 levels", TranslateError);
+  // Arguments are JSON text inside a string: the body is shallow, the text is not.
+  const std::string arguments = std::string(100000, '[') + std::string(100000, ']');
+  const json body{
+      {"choices",
+       {{{"message",
+          {{"role", "assistant"},
+           {"tool_calls",
+            {{{"id", "call_1"}, {"type", "function"}, {"function", {{"name", "f"}, {"arguments", arguments}}}}}}}},
+         {"finish_reason", "tool_calls"}}}}};
+  for (ApiFormat client : {ApiFormat::anthropic, ApiFormat::gemini, ApiFormat::openai_responses}) {
+    std::string out;
+    CHECK_NOTHROW(out = translate_response(ApiFormat::openai_chat, client, body.dump(), ResponseOptions{}));
+    CHECK(json::accept(out));
+  }
+  // An error body of arrays nested 100,000 deep (Gemini's compat endpoint wraps errors in arrays).
+  CHECK(json::accept(
+      translate_error(ApiFormat::openai_chat, ApiFormat::anthropic, 500, deep + std::string(100000, ']'))));
 }

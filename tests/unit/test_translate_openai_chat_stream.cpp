@@ -172,8 +172,10 @@ TEST_CASE("openai_chat stream decoder reads text and usage that arrives after fi
 TEST_CASE("openai_chat stream decoder gives interleaved tool calls their own blocks") {
   json events = decode_all(read_translate_fixture("openai_chat/stream_interleaved_tools.sse"), SIZE_MAX);
   // start, text block 0 (start, delta, stop when the calls begin), call blocks 1 and 2.
-  CHECK(events[4] == json{{"type", "block_start"}, {"block", 1},
-                          {"part", {{"kind", "tool_call"}, {"id", "call_r1"}, {"name", "read_file"}, {"arguments", "{}"}}}});
+  CHECK(events[4] ==
+        json{{"type", "block_start"},
+             {"block", 1},
+             {"part", {{"kind", "tool_call"}, {"id", "call_r1"}, {"name", "read_file"}, {"arguments", "{}"}}}});
   CHECK(events[5]["block"] == 2);
   CHECK(events[6] == json{{"type", "block_delta"}, {"block", 1}, {"delta", "{\"path\":"}});
   CHECK(events[7] == json{{"type", "block_delta"}, {"block", 2}, {"delta", "{\"path\":\"b.cpp\"}"}});
@@ -197,7 +199,8 @@ TEST_CASE("openai_chat stream decoder reads DeepSeek reasoning and cache hit usa
   CHECK(events.back()["usage"]["reasoning"] == 250);
 }
 
-TEST_CASE("openai_chat stream decoder handles compat quirks: Azure filter chunk, every call at index 0, no id, custom calls") {
+TEST_CASE("openai_chat stream decoder handles compat quirks: Azure filter chunk, every call at index 0, no id, custom "
+          "calls") {
   std::string bytes =
       R"(data: {"choices":[],"created":0,"id":"","model":"","object":"","prompt_filter_results":[{"prompt_index":0}]})"
       "\n\n"
@@ -322,7 +325,8 @@ TEST_CASE("openai_chat stream encoder ends with the error record and writes noth
                            true);
   json records = sse_json(out);
   REQUIRE(records.size() == 3);
-  CHECK(records[2]["data"] == json{{"error", {{"message", "Overloaded"}, {"type", "server_error"}, {"param", nullptr}, {"code", nullptr}}}});
+  CHECK(records[2]["data"] ==
+        json{{"error", {{"message", "Overloaded"}, {"type", "server_error"}, {"param", nullptr}, {"code", nullptr}}}});
   CHECK(out.find("[DONE]") == std::string::npos);
 }
 

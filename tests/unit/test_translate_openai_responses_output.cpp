@@ -10,12 +10,12 @@
 #include <set>
 
 using namespace llmgw::core::translate;
+using llmgw::core::Usage;
 using llmgw::test::check_golden;
 using llmgw::test::decode_stream;
 using llmgw::test::read_translate_fixture;
 using llmgw::test::read_translate_json;
 using llmgw::test::sse_json;
-using llmgw::core::Usage;
 using nlohmann::json;
 
 namespace {
@@ -37,10 +37,12 @@ json scrub(json value) {
     for (auto& entry : value) entry = scrub(entry);
   } else if (value.is_object()) {
     for (auto& [key, entry] : value.items()) {
-      if (key == "created_at") entry = 0;
+      if (key == "created_at")
+        entry = 0;
       else if (entry.is_string() && generated_id(entry.get<std::string>()))
         entry = entry.get<std::string>().substr(0, entry.get<std::string>().find('_')) + "_<generated>";
-      else entry = scrub(entry);
+      else
+        entry = scrub(entry);
     }
   }
   return value;
@@ -274,10 +276,10 @@ TEST_CASE("a max_tokens stream ends with response.incomplete; an error with resp
 }
 
 TEST_CASE("thinking without text or signature gives a bare reasoning item; a missing call id is made up") {
-  std::vector<StreamEvent> events = {event_of(StreamEvent::Type::start), block_start(0, part_of(Part::Kind::thinking)),
-                                     event_of(StreamEvent::Type::block_stop, 0),
-                                     block_start(1, part_of(Part::Kind::tool_call)),
-                                     event_of(StreamEvent::Type::block_stop, 1), event_of(StreamEvent::Type::finish)};
+  std::vector<StreamEvent> events = {
+      event_of(StreamEvent::Type::start),         block_start(0, part_of(Part::Kind::thinking)),
+      event_of(StreamEvent::Type::block_stop, 0), block_start(1, part_of(Part::Kind::tool_call)),
+      event_of(StreamEvent::Type::block_stop, 1), event_of(StreamEvent::Type::finish)};
   std::string sse = encode_events(events, codex_options());
   check_codex_contract(sse);
   auto output = sse_json(sse).back()["data"]["response"]["output"];
@@ -319,7 +321,8 @@ TEST_CASE("custom tool round trip: Codex request, upstream function call, Codex 
   std::string sse = encode_events(claude_turn(StopReason::tool_use), options);
   json item;
   for (const auto& block : sse_json(sse))
-    if (block["data"]["type"] == "response.output_item.done" && block["data"]["output_index"] == 3) item = block["data"]["item"];
+    if (block["data"]["type"] == "response.output_item.done" && block["data"]["output_index"] == 3)
+      item = block["data"]["item"];
   CHECK(item["type"] == "custom_tool_call");
 
   // 3. Codex sends the item back next turn: it is a custom call with the raw patch again.

@@ -133,7 +133,8 @@ TEST_CASE("decodes a string input with instructions and sampling fields") {
 }
 
 TEST_CASE("decodes images, files, array tool outputs, refusals, a named tool choice and text.format") {
-  auto request = openai_responses::decode_request(read_translate_json(std::string(k_dir) + "request_images_format.json"));
+  auto request =
+      openai_responses::decode_request(read_translate_json(std::string(k_dir) + "request_images_format.json"));
   check_golden(to_json(request), std::string(k_dir) + "request_images_format.decoded.json");
   CHECK(request.tool_choice.mode == ToolChoice::Mode::tool);
   CHECK(request.tool_choice.name == "view_image");
@@ -239,14 +240,16 @@ TEST_CASE("a custom tool call answered through another format goes back to OpenA
   patch.custom = true;
   request.tools.push_back(patch);
   request.messages.push_back({Role::user, {text("patch it")}});
-  request.messages.push_back({Role::assistant, {tool_call("call_1", "apply_patch", R"({"input":"*** Begin Patch\n"})")}});
+  request.messages.push_back(
+      {Role::assistant, {tool_call("call_1", "apply_patch", R"({"input":"*** Begin Patch\n"})")}});
   request.messages.push_back({Role::user, {tool_result("call_1", {text("Success.")})}});
   auto body = openai_responses::encode_request(request, openai_options());
   REQUIRE(body["input"].size() == 3);
-  CHECK(body["input"][1] == json{{"type", "custom_tool_call"}, {"call_id", "call_1"}, {"name", "apply_patch"},
+  CHECK(body["input"][1] == json{{"type", "custom_tool_call"},
+                                 {"call_id", "call_1"},
+                                 {"name", "apply_patch"},
                                  {"input", "*** Begin Patch\n"}});
-  CHECK(body["input"][2] ==
-        json{{"type", "custom_tool_call_output"}, {"call_id", "call_1"}, {"output", "Success."}});
+  CHECK(body["input"][2] == json{{"type", "custom_tool_call_output"}, {"call_id", "call_1"}, {"output", "Success."}});
 }
 
 TEST_CASE("decodes a response with reasoning, text, function and custom tool calls and cached usage") {
@@ -276,14 +279,16 @@ TEST_CASE("an incomplete response stops at max_tokens; a content filter is a ref
 
 TEST_CASE("decodes OpenAI error bodies, stream error events and plain text") {
   auto rate = openai_responses::decode_error(
-      429, R"({"error":{"message":"Rate limit reached for gpt-5 in organization org-x on tokens per min (TPM): Limit 30000, Used 29000. Please try again in 2.5s.","type":"tokens","param":null,"code":"rate_limit_exceeded"}})");
+      429,
+      R"({"error":{"message":"Rate limit reached for gpt-5 in organization org-x on tokens per min (TPM): Limit 30000, Used 29000. Please try again in 2.5s.","type":"tokens","param":null,"code":"rate_limit_exceeded"}})");
   CHECK(rate.status == 429);
   CHECK(rate.type == "tokens");
   CHECK(rate.code == "rate_limit_exceeded");
   CHECK(rate.message.find("try again in 2.5s") != std::string::npos);
 
   auto event = openai_responses::decode_error(
-      400, R"({"type":"error","code":"context_length_exceeded","message":"Your input exceeds the context window of this model.","param":"input","sequence_number":3})");
+      400,
+      R"({"type":"error","code":"context_length_exceeded","message":"Your input exceeds the context window of this model.","param":"input","sequence_number":3})");
   CHECK(event.code == "context_length_exceeded");
   CHECK(event.type.empty());
 
@@ -302,7 +307,8 @@ TEST_CASE("encodes errors keeping the message word for word, with a code Codex a
 
   Error overloaded{529, "overloaded_error", "", "Overloaded"};
   body = json::parse(openai_responses::encode_error(overloaded));
-  CHECK(body["error"] == json{{"message", "Overloaded"}, {"type", "server_error"}, {"param", nullptr}, {"code", "server_error"}});
+  CHECK(body["error"] ==
+        json{{"message", "Overloaded"}, {"type", "server_error"}, {"param", nullptr}, {"code", "server_error"}});
 
   Error rate{429, "rate_limit_error", "", "Number of request tokens has exceeded your per-minute rate limit"};
   CHECK(json::parse(openai_responses::encode_error(rate))["error"]["code"] == "rate_limit_exceeded");
@@ -324,6 +330,6 @@ TEST_CASE("encodes an in-band error as response.failed with the error code") {
   CHECK(data["type"] == "response.failed");
   CHECK(data["response"]["status"] == "failed");
   CHECK(data["response"]["id"].get<std::string>().rfind("resp_", 0) == 0);
-  CHECK(data["response"]["error"] ==
-        json{{"code", "context_length_exceeded"}, {"message", "This model's maximum context length is 128000 tokens."}});
+  CHECK(data["response"]["error"] == json{{"code", "context_length_exceeded"},
+                                          {"message", "This model's maximum context length is 128000 tokens."}});
 }

@@ -58,25 +58,28 @@ TEST_CASE("decodes incomplete, failed and error terminal events; never finishes 
     auto decoder = openai_responses::make_stream_decoder();
     return decode_stream(*decoder, sse, sse.size());
   };
-  auto incomplete = run("event: response.incomplete\ndata: {\"type\":\"response.incomplete\",\"response\":{\"id\":\"r\","
-                        "\"status\":\"incomplete\",\"incomplete_details\":{\"reason\":\"max_output_tokens\"},"
-                        "\"usage\":{\"input_tokens\":10,\"output_tokens\":5,\"total_tokens\":15}}}\n\n"
-                        "event: response.completed\ndata: {\"type\":\"response.completed\",\"response\":{}}\n\n");
+  auto incomplete =
+      run("event: response.incomplete\ndata: {\"type\":\"response.incomplete\",\"response\":{\"id\":\"r\","
+          "\"status\":\"incomplete\",\"incomplete_details\":{\"reason\":\"max_output_tokens\"},"
+          "\"usage\":{\"input_tokens\":10,\"output_tokens\":5,\"total_tokens\":15}}}\n\n"
+          "event: response.completed\ndata: {\"type\":\"response.completed\",\"response\":{}}\n\n");
   REQUIRE(incomplete.size() == 2);
   CHECK(incomplete[1].type == StreamEvent::Type::finish);
   CHECK(incomplete[1].stop == StopReason::max_tokens);
   CHECK(incomplete[1].usage.output_tokens == 5);
 
-  auto failed = run("event: response.failed\ndata: {\"type\":\"response.failed\",\"response\":{\"id\":\"r\",\"status\":"
-                    "\"failed\",\"error\":{\"code\":\"rate_limit_exceeded\",\"message\":\"Please try again in 20s.\"}}}\n\n");
+  auto failed =
+      run("event: response.failed\ndata: {\"type\":\"response.failed\",\"response\":{\"id\":\"r\",\"status\":"
+          "\"failed\",\"error\":{\"code\":\"rate_limit_exceeded\",\"message\":\"Please try again in 20s.\"}}}\n\n");
   REQUIRE(failed.size() == 2);
   CHECK(failed[1].type == StreamEvent::Type::error);
   CHECK(failed[1].error.status == 429);
   CHECK(failed[1].error.code == "rate_limit_exceeded");
   CHECK(failed[1].error.message == "Please try again in 20s.");
 
-  auto error = run("event: error\ndata: {\"type\":\"error\",\"code\":\"context_length_exceeded\",\"message\":\"Input too "
-                   "long.\",\"param\":\"input\",\"sequence_number\":1}\n\n");
+  auto error =
+      run("event: error\ndata: {\"type\":\"error\",\"code\":\"context_length_exceeded\",\"message\":\"Input too "
+          "long.\",\"param\":\"input\",\"sequence_number\":1}\n\n");
   REQUIRE(error.size() == 2);
   CHECK(error[1].error.status == 400);
   CHECK(error[1].error.message == "Input too long.");
@@ -86,7 +89,8 @@ TEST_CASE("a server that sends items only whole (no deltas) or only the final re
   std::string sse =
       "data: {\"type\":\"response.output_item.done\",\"output_index\":0,\"item\":{\"id\":\"m\",\"type\":\"message\","
       "\"content\":[{\"type\":\"output_text\",\"text\":\"whole\"}]}}\n\n"
-      "data: {\"type\":\"response.output_item.done\",\"output_index\":1,\"item\":{\"id\":\"f\",\"type\":\"function_call\","
+      "data: "
+      "{\"type\":\"response.output_item.done\",\"output_index\":1,\"item\":{\"id\":\"f\",\"type\":\"function_call\","
       "\"call_id\":\"c1\",\"name\":\"shell\",\"arguments\":\"{\\\"a\\\":1}\"}}\n\n"
       "data: {\"type\":\"response.completed\",\"response\":{\"id\":\"r\",\"output\":[]}}\n\n";
   auto decoder = openai_responses::make_stream_decoder();

@@ -44,7 +44,7 @@ inline void check_golden(const nlohmann::json& actual, const std::string& path) 
 // Feeds SSE bytes to a decoder in two reads split at `split` (bytes.size() or more: one read),
 // then ends the stream. Returns every neutral event in order.
 inline std::vector<core::translate::StreamEvent> decode_stream(core::translate::StreamDecoder& decoder,
-                                                              std::string_view bytes, size_t split) {
+                                                               std::string_view bytes, size_t split) {
   std::vector<core::translate::StreamEvent> events;
   core::http::SseParser parser;
   auto on_block = [&](const core::http::SseEvent& event) { decoder.on_event(event, events); };

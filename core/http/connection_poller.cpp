@@ -1,0 +1,249 @@
+#include "core/http/connection_poller.hpp"
+
+#include <fcntl.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdint>
+#include <vector>
+
+namespace llmgw::core::http {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Deadlines are checked at most this often, so a connection may be closed this much late; a
+// thousand connections whose deadlines fall at different times cost a few sweeps, not a thousand.
+constexpr std::chrono::milliseconds k_sweep_granularity{50};
+constexpr int k_events_per_wait = 64;
+// Accepted per wake-up before the other sockets get a turn.
+constexpr int k_accepts_per_wake = 64;
+
+} // namespace
+
+ConnectionPoller::ConnectionPoller(PollerTimeouts timeouts, Accepted accepted, Ready ready)
+    : m_timeouts(timeouts), m_accepted(std::move(accepted)), m_ready(std::move(ready)),
+      m_epoll(::epoll_create1(EPOLL_CLOEXEC)), m_wake(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
+
+ConnectionPoller::~ConnectionPoller() {
+  stop();
+  // Watched before run() (which then never ran): nobody else closes them.
+  for (const auto& watched : m_watched) ::close(watched.first);
+  if (m_epoll >= 0) ::close(m_epoll);
+  if (m_wake >= 0) ::close(m_wake);
+}
+
+void ConnectionPoller::run(int listener) {
+  if (!begin(listener)) return;
+  epoll_event events[k_events_per_wait];
+  while (!m_stopping) {
+    int count = ::epoll_wait(m_epoll, events, k_events_per_wait, wait_ms(Clock::now()));
+    for (int i = 0; i < count && !m_stopping; ++i) {
+      const int fd = events[i].data.fd;
+      if (fd == listener)
+        accept_all();
+      else if (fd != m_wake)
+        on_readable(fd);
+    }
+    const auto now = Clock::now();
+    if (now >= m_next_sweep) close_expired(now);
+  }
+  end();
+}
+
+bool ConnectionPoller::begin(int listener) {
+  {
+    std::lock_guard lock(m_mutex);
+    if (m_stopping || !ok()) return false;
+    m_running = true;
+  }
+  m_listener = listener;
+  ::fcntl(listener, F_SETFL, ::fcntl(listener, F_GETFL) | O_NONBLOCK);
+  epoll_event wake{};
+  wake.events = EPOLLIN;
+  wake.data.fd = m_wake;
+  ::epoll_ctl(m_epoll, EPOLL_CTL_ADD, m_wake, &wake);
+  arm(listener, true);
+  m_next_sweep = Clock::now() + std::min(m_timeouts.head, m_timeouts.idle);
+  return true;
+}
+
+void ConnectionPoller::end() {
+  std::vector<int> watched;
+  {
+    std::lock_guard lock(m_mutex);
+    for (const auto& entry : m_watched) {
+      watched.push_back(entry.first);
+      m_open.erase(entry.first);
+    }
+    m_watched.clear();
+  }
+  for (int fd : watched) ::close(fd);
+  // Notified under the lock: stop() (and then the destructor) cannot go on before this is done.
+  std::lock_guard lock(m_mutex);
+  m_running = false;
+  m_ended.notify_all();
+}
+
+void ConnectionPoller::stop() {
+  std::unique_lock lock(m_mutex);
+  if (!m_stopping) {
+    m_stopping = true;
+    // Wakes a thread blocked reading or writing one of them; the watched ones run() closes.
+    for (int fd : m_open) ::shutdown(fd, SHUT_RDWR);
+    const uint64_t one = 1;
+    if (m_wake >= 0 && ::write(m_wake, &one, sizeof one) < 0) {
+      // Cannot fail for an eventfd this small; run() still sees m_stopping within a sweep.
+    }
+  }
+  m_ended.wait(lock, [&] { return !m_running; });
+}
+
+void ConnectionPoller::accept_all() {
+  for (int i = 0; i < k_accepts_per_wake; ++i) {
+    int fd = ::accept4(m_listener, nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd >= 0) {
+      watch_new(fd);
+      continue;
+    }
+    // A connection reset before it was accepted is nothing.
+    if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+    // Out of descriptors or memory: accept again at the next sweep instead of spinning on it.
+    m_listener_paused = true;
+    m_next_sweep = std::min(m_next_sweep, Clock::now() + k_sweep_granularity);
+    return;
+  }
+  arm(m_listener, false);
+}
+
+void ConnectionPoller::watch_new(int fd) {
+  m_accepted(fd);
+  auto connection = std::make_unique<Connection>(fd);
+  connection->deadline = Clock::now() + m_timeouts.head;
+  {
+    std::lock_guard lock(m_mutex);
+    m_open.insert(fd);
+  }
+  watch(std::move(connection), true);
+}
+
+void ConnectionPoller::watch_kept_alive(std::unique_ptr<Connection> connection) {
+  // Silent so far: the idle timeout runs until the first byte, then the head deadline does. A
+  // head already begun (pipelined, or the first bytes came while the thread still waited) has
+  // the head deadline from now.
+  connection->awaiting_first_byte = connection->reader.empty();
+  connection->deadline = Clock::now() + (connection->awaiting_first_byte ? m_timeouts.idle : m_timeouts.head);
+  watch(std::move(connection), false);
+}
+
+void ConnectionPoller::watch(std::unique_ptr<Connection> connection, bool added) {
+  const int fd = connection->fd;
+  {
+    std::lock_guard lock(m_mutex);
+    if (!m_stopping) {
+      // Listed before it is armed, as its first event may come at once; armed under the lock so
+      // that the descriptor cannot be closed (and its number reused) in between.
+      auto& slot = m_watched[fd];
+      slot = std::move(connection);
+      if (arm(fd, added)) return;
+      connection = std::move(slot);
+      m_watched.erase(fd);
+    }
+  }
+  close(std::move(connection));
+}
+
+bool ConnectionPoller::arm(int fd, bool added) {
+  // One-shot: a connection fires once, then stays quiet (and is not ours to read) until it is
+  // armed again, so a thread serving it never races the poller. Re-arming is one epoll_ctl.
+  epoll_event event{};
+  event.events = EPOLLIN | EPOLLONESHOT;
+  event.data.fd = fd;
+  return ::epoll_ctl(m_epoll, added ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &event) == 0;
+}
+
+void ConnectionPoller::on_readable(int fd) {
+  Connection* connection = nullptr;
+  {
+    std::lock_guard lock(m_mutex);
+    auto it = m_watched.find(fd);
+    if (it == m_watched.end()) return;
+    connection = it->second.get(); // only this thread touches a watched connection
+  }
+  const wire::Fill got = connection->reader.receive(MSG_DONTWAIT);
+  if (got == wire::Fill::closed) return close_watched(fd);
+  if (got == wire::Fill::data && connection->awaiting_first_byte) {
+    connection->awaiting_first_byte = false;
+    connection->deadline = Clock::now() + m_timeouts.head;
+  }
+  const bool whole = got == wire::Fill::data && connection->reader.head_state() != wire::ReadResult::incomplete;
+  std::unique_ptr<Connection> ready;
+  {
+    std::lock_guard lock(m_mutex);
+    if (!whole && arm(fd, false)) return;
+    if (whole) {
+      ready = std::move(m_watched[fd]);
+      m_watched.erase(fd);
+    }
+  }
+  if (ready)
+    m_ready(std::move(ready)); // a whole head, or too large a one for a thread to refuse
+  else
+    close_watched(fd);
+}
+
+void ConnectionPoller::close_expired(Clock::time_point now) {
+  std::vector<int> expired;
+  auto next = now + std::min(m_timeouts.head, m_timeouts.idle);
+  {
+    std::lock_guard lock(m_mutex);
+    for (auto it = m_watched.begin(); it != m_watched.end();) {
+      if (it->second->deadline <= now) {
+        expired.push_back(it->first);
+        m_open.erase(it->first);
+        it = m_watched.erase(it);
+      } else {
+        next = std::min(next, it->second->deadline);
+        ++it;
+      }
+    }
+  }
+  // A connection watched later gets a deadline after `next`: waiting until then misses none.
+  m_next_sweep = std::max(next, now + k_sweep_granularity);
+  for (int fd : expired) ::close(fd);
+  if (m_listener_paused) {
+    m_listener_paused = false;
+    arm(m_listener, false);
+  }
+}
+
+void ConnectionPoller::close_watched(int fd) {
+  {
+    std::lock_guard lock(m_mutex);
+    if (m_watched.erase(fd) == 0) return;
+    m_open.erase(fd);
+  }
+  ::close(fd);
+}
+
+void ConnectionPoller::close(std::unique_ptr<Connection> connection) {
+  const int fd = connection->fd;
+  {
+    std::lock_guard lock(m_mutex);
+    m_open.erase(fd);
+  }
+  // Closed after it left m_open, so stop() never shuts down a reused descriptor number.
+  ::close(fd);
+}
+
+int ConnectionPoller::wait_ms(Clock::time_point now) const {
+  if (now >= m_next_sweep) return 0;
+  return static_cast<int>(std::chrono::ceil<std::chrono::milliseconds>(m_next_sweep - now).count());
+}
+
+} // namespace llmgw::core::http

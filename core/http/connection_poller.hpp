@@ -1,0 +1,89 @@
+#pragma once
+// The server's connections between requests. One thread (the one that calls run()) accepts
+// connections and watches, with epoll, every connection that has no thread: a new one, one whose
+// request head is still arriving and a kept-alive one waiting for its next request. It reads what
+// arrives without blocking into the connection's buffer and hands the connection over (ready)
+// once a whole request head is there, so neither idle nor slowly-sending clients hold a thread.
+// It also enforces the deadlines: a head must arrive whole within head_timeout of the accept (or
+// of its first byte on a kept-alive connection), and a kept-alive connection that stays silent
+// for idle_timeout is closed.
+#include "core/http/wire.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace llmgw::core::http {
+
+// An accepted connection: its socket and the bytes read from it and not yet consumed.
+struct Connection {
+  explicit Connection(int socket) : fd(socket), reader(socket) {}
+  int fd;
+  wire::SocketReader reader;
+  std::chrono::steady_clock::time_point deadline; // while watched: closed at this time
+  bool awaiting_first_byte = false;               // kept alive and silent: deadline is the idle one
+};
+
+struct PollerTimeouts {
+  std::chrono::milliseconds head{10000}; // a whole head, from the accept or the first byte
+  std::chrono::milliseconds idle{10000}; // a kept-alive connection's wait for its next request
+};
+
+class ConnectionPoller {
+public:
+  using Accepted = std::function<void(int fd)>;                   // set the socket's options
+  using Ready = std::function<void(std::unique_ptr<Connection>)>; // a whole head is buffered
+  ConnectionPoller(PollerTimeouts timeouts, Accepted accepted, Ready ready);
+  ~ConnectionPoller();
+  ConnectionPoller(const ConnectionPoller&) = delete;
+  ConnectionPoller& operator=(const ConnectionPoller&) = delete;
+
+  // Whether the epoll set could be made (false: out of descriptors; run() then returns at once).
+  bool ok() const { return m_epoll >= 0 && m_wake >= 0; }
+  // Accepts on listener (non-blocking) and watches connections until stop(). Call once.
+  void run(int listener);
+  // Watches a kept-alive connection after its response was written: its next head (or the rest
+  // of one already begun in its buffer) comes through ready. Closes it when stopping.
+  void watch_kept_alive(std::unique_ptr<Connection> connection);
+  // Closes a connection a thread is done with.
+  void close(std::unique_ptr<Connection> connection);
+  // Ends run(), closes the watched connections and shuts down the others (a thread's read or
+  // write on one fails at once); a connection handed over later is closed. Idempotent.
+  void stop();
+
+private:
+  bool begin(int listener);
+  void end();
+  void accept_all();
+  void watch_new(int fd);
+  void watch(std::unique_ptr<Connection> connection, bool added);
+  bool arm(int fd, bool added);
+  void on_readable(int fd);
+  void close_expired(std::chrono::steady_clock::time_point now);
+  void close_watched(int fd);
+  int wait_ms(std::chrono::steady_clock::time_point now) const;
+
+  const PollerTimeouts m_timeouts;
+  const Accepted m_accepted;
+  const Ready m_ready;
+  int m_epoll = -1, m_wake = -1; // m_wake: an eventfd that stop() writes to
+
+  mutable std::mutex m_mutex;
+  std::condition_variable m_ended;
+  std::unordered_map<int, std::unique_ptr<Connection>> m_watched;
+  std::unordered_set<int> m_open;      // every accepted connection not yet closed
+  std::atomic<bool> m_stopping{false}; // set under m_mutex
+  bool m_running = false;
+
+  // run()'s thread only
+  int m_listener = -1;
+  bool m_listener_paused = false; // out of descriptors: accepting again at the next sweep
+  std::chrono::steady_clock::time_point m_next_sweep;
+};
+
+} // namespace llmgw::core::http
