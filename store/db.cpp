@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace llmgw::store {
@@ -32,7 +33,11 @@ void prepare_private_file(const std::string& path) {
   } catch (const Error& e) {
     throw Error(path + ": " + e.what());
   }
-  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  // Only a file that does not exist yet is touched: closing any descriptor of a database file
+  // drops every POSIX lock this process holds on it, those of open SQLite connections included.
+  struct stat existing {};
+  if (::stat(path.c_str(), &existing) == 0) return;
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd >= 0) ::close(fd); // else SQLite says why it cannot open the file
 }
 

@@ -107,7 +107,7 @@ constexpr const char* k_structured = R"toml(
 # "deepseek-chat" = ["deepseek/deepseek-chat", "openrouter/deepseek/deepseek-chat"]
 ## An entry may carry a weight (the first try is drawn by weight) and its own key:
 # "smart" = [{ to = "anthropic/claude-sonnet-4-5", weight = 3 },
-#            { to = "openrouter/anthropic/claude-sonnet-4.5", weight = 1, key_env = "OPENROUTER_WORK_KEY" }]
+#            { to = "openrouter/anthropic/claude-sonnet-4.5", weight = 1, key_env = "OR_WORK_KEY" }]
 
 ## Route rules, first match wins, before [models]: every condition given must hold. model is a
 ## glob on the requested model; agent as `llmgw usage --by agent` names it; background = Claude

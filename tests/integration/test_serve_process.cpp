@@ -507,7 +507,9 @@ TEST_CASE("llmgw serve listens on an address other machines reach when allowed, 
   }
   {
     TempDir dir;
-    ServeProcess serve(dir, config_for(upstream, 1) + "[server]\nallow_remote = true\n", {}, {"--host", "0.0.0.0"});
+    std::string config = config_for(upstream, 1);
+    config.replace(config.find("[server]\n"), 9, "[server]\nallow_remote = true\n");
+    ServeProcess serve(dir, config, {}, {"--host", "0.0.0.0"});
     CHECK(serve.log().find("(server.allow_remote from " + dir.file("config.toml") + ":") != std::string::npos);
   }
   {
