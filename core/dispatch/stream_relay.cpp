@@ -77,6 +77,11 @@ void StreamRelay::fail_stream(std::string& out, int status, const std::string& m
   if (m_translator) m_translator.reset(); // nothing more is translated after the error
 }
 
+void StreamRelay::fail_internally(std::string& out, std::string_view what) {
+  m_internal_error = "llmgw internal error: " + std::string(what);
+  fail_stream(out, 500, m_internal_error);
+}
+
 bool StreamRelay::on_data(const char* data, size_t size) {
   if (!m_head.event_stream) {
     std::lock_guard lock(m_mutex);
@@ -92,9 +97,13 @@ bool StreamRelay::on_data(const char* data, size_t size) {
   try {
     m_parser.feed(std::string_view(data, size), [&](const http::SseEvent& event) { relay_event(event, out, false); });
   } catch (const std::exception& error) {
-    // An event the translator cannot make sense of ends the stream with an error in the client's
-    // format instead of leaving it hanging (or taking the reader thread down).
-    fail_stream(out, 502, std::string("provider stream could not be translated: ") + error.what());
+    // The translator reports an event it cannot make sense of in-band itself (a 502 error event),
+    // so what arrives here is llmgw's own failure: a 500 in the client's format ends the stream
+    // instead of leaving it hanging (or taking the reader thread down).
+    fail_internally(out, error.what());
+    broken = true;
+  } catch (...) {
+    fail_internally(out, "unknown exception");
     broken = true;
   }
   policy::redact_in_place(out, m_secret);
@@ -136,7 +145,9 @@ void StreamRelay::on_upstream_end(bool transport_ok) {
     if (!finished || (m_translator && !m_translator->ended() && !m_observer.saw_error()))
       fail_stream(tail, 502, "upstream stream ended before the response was complete");
   } catch (const std::exception& error) {
-    fail_stream(tail, 502, std::string("provider stream could not be translated: ") + error.what());
+    fail_internally(tail, error.what());
+  } catch (...) {
+    fail_internally(tail, "unknown exception");
   }
   policy::redact_in_place(tail, m_secret);
   m_pending += tail;

@@ -15,6 +15,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace llmgw::core::dispatch {
 
@@ -80,6 +81,9 @@ public:
   bool stopped() const { return m_stopped; }
   // The stream was ended by abort() (llmgw shutting down).
   bool aborted() const { return m_abort_written; }
+  // What ended the stream when llmgw itself failed relaying it (a translator that threw something
+  // other than TranslateError); empty otherwise. Read it after finish().
+  const std::string& internal_error() const { return m_internal_error; }
   // Milliseconds from `since` to the first byte written to the client, if any was.
   std::optional<std::chrono::steady_clock::time_point> first_byte_at() const { return m_first_byte_at; }
 
@@ -94,6 +98,8 @@ private:
   void relay_event(const http::SseEvent& event, std::string& out, bool at_end);
   // End the client's stream with an in-band error (called with m_mutex held or before sharing).
   void fail_stream(std::string& out, int status, const std::string& message);
+  // End the client's stream with a 500 for llmgw's own failure and remember it (internal_error()).
+  void fail_internally(std::string& out, std::string_view what);
 
   static constexpr std::chrono::milliseconds k_liveness_check{250};
   // How long the first pump waits for an event to send with the response head (the HTTP server
@@ -128,6 +134,7 @@ private:
   bool m_aborted = false;
   bool m_cut = false;
   bool m_stopped = false;
+  std::string m_internal_error; // written by the upstream thread before m_done
   bool m_client_gone = false;
   bool m_final_queued = false;  // the final event is in m_pending or was already taken
   bool m_final_written = false; // touched only by the client side

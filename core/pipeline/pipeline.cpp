@@ -25,7 +25,8 @@ void run_stages(Services& services, const httplib::Request& request, httplib::Re
                 const std::shared_ptr<RequestContext>& context) {
   for (Stage stage : k_stages)
     if (auto reply = stage(services, request, *context)) return reply_locally(response, *context, std::move(*reply));
-  if (context->endpoint.count_tokens && context->translated) return count_tokens_locally(request, response, *context);
+  if (context->endpoint.count_tokens && context->translated)
+    return count_tokens_locally(services, request, response, *context);
   dispatch_and_relay(services, request, response, context);
 }
 

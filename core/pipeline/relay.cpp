@@ -52,7 +52,7 @@ size_t choose_key(Services& services, RequestContext& context, const routing::Ro
 }
 
 // The upstream body: the client's bytes with the model spliced in, or the request translated.
-std::string upstream_body(const httplib::Request& request, RequestContext& context,
+std::string upstream_body(const Services& services, const httplib::Request& request, RequestContext& context,
                           const routing::RouteResult& deployment, const std::string& model) {
   const auto& provider = *deployment.provider;
   context.hide_usage_chunk = false;
@@ -66,7 +66,8 @@ std::string upstream_body(const httplib::Request& request, RequestContext& conte
   }
   if (!context.decoded) {
     const std::string path_model = context.endpoint.format == protocol::ApiFormat::gemini ? context.model : "";
-    auto decoded = translate::decode_client_request(context.endpoint.format, request.body, path_model);
+    auto decoded =
+        translate::decode_client_request(context.endpoint.format, request.body, path_model, services.codecs());
     decoded.request.stream = context.record.streamed;
     context.decoded = std::make_shared<const translate::DecodedRequest>(std::move(decoded));
   }
@@ -77,7 +78,8 @@ std::string upstream_body(const httplib::Request& request, RequestContext& conte
   const auto* price = context.live->prices.find(price_provider(provider), deployment.upstream_model);
   options.default_max_tokens =
       price != nullptr && price->max_output_tokens > 0 ? price->max_output_tokens : k_default_translated_max_tokens;
-  return translate::encode_upstream_request(context.upstream_format, context.decoded->request, options);
+  return translate::encode_upstream_request(context.upstream_format, context.decoded->request, options,
+                                            services.codecs());
 }
 
 // Hard caps: a running stream's cost so far is the usage seen plus output estimated from the
@@ -110,7 +112,7 @@ dispatch::PreparedTry prepare_try(Services& services, const httplib::Request& re
                                         context.record.streamed, query, !context.translated);
   prepared.key_index = choose_key(services, context, deployment);
   exchange.request.headers = upstream_headers(request.headers, provider, context.api_key);
-  exchange.request.body = upstream_body(request, context, deployment, model);
+  exchange.request.body = upstream_body(services, request, context, deployment, model);
   exchange.stream = context.record.streamed;
   auto& relay = exchange.relay;
   relay.formats = {context.upstream_format, context.endpoint.format};
@@ -122,7 +124,7 @@ dispatch::PreparedTry prepare_try(Services& services, const httplib::Request& re
     relay.guard = hard_cap_guard(services, shared);
     if (context.translated)
       relay.translator = std::make_unique<translate::StreamTranslator>(context.upstream_format, context.endpoint.format,
-                                                                       context.decoded->response);
+                                                                       context.decoded->response, services.codecs());
   }
   return prepared;
 }
@@ -159,10 +161,10 @@ void deliver_whole(Services& services, httplib::Response& response, const std::s
   std::string type = first_header(answer.headers, {"Content-Type"});
   if (context.translated) {
     try {
-      body = answer.status >= 400
-                 ? translate::translate_error(context.upstream_format, context.endpoint.format, answer.status, body)
-                 : translate::translate_response(context.upstream_format, context.endpoint.format, body,
-                                                 context.decoded->response);
+      body = answer.status >= 400 ? translate::translate_error(context.upstream_format, context.endpoint.format,
+                                                               answer.status, body, services.codecs())
+                                  : translate::translate_response(context.upstream_format, context.endpoint.format,
+                                                                  body, context.decoded->response, services.codecs());
     } catch (const translate::TranslateError& bad) {
       record.http_status = answer.status;
       return reply_locally(
@@ -189,12 +191,21 @@ void deliver_whole(Services& services, httplib::Response& response, const std::s
 Outcome stream_outcome(const dispatch::StreamRelay& relay, bool success) {
   if (relay.stopped()) return Outcome::capped;
   if (relay.aborted()) return Outcome::shutdown;
+  if (!relay.internal_error().empty()) return Outcome::internal_error;
   // A client may hang up as soon as it has the final event (Codex does, to run a tool): once the
   // protocol's last event went out, the response was delivered whole.
   if ((relay.client_gone() || !success) && !relay.final_event_written()) return Outcome::client_closed;
   if (relay.cut()) return Outcome::upstream_cut;
   if (relay.observer().saw_error()) return Outcome::upstream_error;
   return Outcome::ok;
+}
+
+// What the row of a relayed stream says went wrong, if anything.
+std::string stream_error_message(const dispatch::StreamRelay& relay) {
+  if (relay.stopped()) return "ended at a spend cap (caps.hard)";
+  if (relay.aborted()) return "ended by llmgw shutting down";
+  if (!relay.internal_error().empty()) return relay.internal_error();
+  return relay.observer().error_message();
 }
 
 void deliver_stream(Services& services, httplib::Response& response, const std::shared_ptr<RequestContext>& context,
@@ -228,9 +239,7 @@ void deliver_stream(Services& services, httplib::Response& response, const std::
         auto& row = context->record;
         if (relay->first_byte_at()) row.ttfb_ms = ms_between(context->started, *relay->first_byte_at());
         row.outcome = stream_outcome(*relay, success);
-        row.error_message = relay->stopped()   ? "ended at a spend cap (caps.hard)"
-                            : relay->aborted() ? "ended by llmgw shutting down"
-                                               : relay->observer().error_message();
+        row.error_message = stream_error_message(*relay);
         policy::redact_in_place(row.error_message, context->api_key);
         context->settlement.settle(&relay->observer());
       });
@@ -262,11 +271,13 @@ void dispatch_and_relay(Services& services, const httplib::Request& request, htt
   deliver_whole(services, response, context, std::move(answer));
 }
 
-void count_tokens_locally(const httplib::Request& request, httplib::Response& response, RequestContext& context) {
+void count_tokens_locally(const Services& services, const httplib::Request& request, httplib::Response& response,
+                          RequestContext& context) {
   int64_t tokens = 0;
   try {
     tokens = translate::estimate_input_tokens(
-        translate::decode_client_request(context.endpoint.format, request.body, context.model).request);
+        translate::decode_client_request(context.endpoint.format, request.body, context.model, services.codecs())
+            .request);
   } catch (const translate::TranslateError& error) {
     return reply_locally(response, context, {400, error.what(), Outcome::bad_request, {}});
   }

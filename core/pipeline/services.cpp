@@ -11,6 +11,7 @@ Services::Services(config::Config config, pricing::PriceTable prices, UsageSink&
         http::UpstreamTimeouts{server.connect_timeout_seconds, server.read_timeout_seconds});
   m_upstream = options.upstream != nullptr ? options.upstream : m_own_upstream.get();
   m_clock = options.clock != nullptr ? options.clock : &dispatch::system_clock();
+  m_codecs = options.codecs != nullptr ? options.codecs : &translate::builtin_codecs();
 }
 
 std::shared_ptr<const LiveConfig> Services::live() const {

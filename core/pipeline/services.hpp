@@ -1,6 +1,6 @@
 #pragma once
 // What the request stages share across requests: the config snapshot, caps and limits, virtual
-// keys, upstream health, the upstream and the clock. The Gateway owns one; every stage reads it.
+// keys, upstream health, the upstream, the clock and the codecs. The Gateway owns one; every stage reads it.
 #include "core/accounting/request_record.hpp"
 #include "core/config/config.hpp"
 #include "core/dispatch/clock.hpp"
@@ -10,6 +10,7 @@
 #include "core/policy/keys.hpp"
 #include "core/pricing/price_table.hpp"
 #include "core/routing/health.hpp"
+#include "core/translate/codec.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -31,10 +32,12 @@ struct LiveConfig {
 struct GatewayOptions {
   std::string token;                           // the gateway token clients send
   std::chrono::seconds keepalive_interval{15}; // SSE comment during upstream silence
-  // Test seams: another upstream (fakes that count, fail or throw) and another clock (no sleeps).
-  // Null: the pooled HTTP upstream and the system clock.
+  // Test seams: another upstream (fakes that count, fail or throw), another clock (no sleeps) and
+  // other codecs (a fake that throws). Null: the pooled HTTP upstream, the system clock and the
+  // built-in codecs.
   dispatch::Upstream* upstream = nullptr;
   dispatch::Clock* clock = nullptr;
+  const translate::Codecs* codecs = nullptr;
 };
 
 // Virtual keys and `llmgw use` overrides as the CLI last set them.
@@ -62,6 +65,8 @@ public:
   void set_policy(Policy next);
   dispatch::Upstream& upstream() { return *m_upstream; }
   dispatch::Clock& clock() { return *m_clock; }
+  // The codecs every translation of this gateway goes through.
+  const translate::Codecs& codecs() const { return *m_codecs; }
   // Open streams, so that a shutdown past its deadline can end them.
   void track(dispatch::StreamRelay* relay, bool open);
   void abort_streams();
@@ -73,6 +78,7 @@ private:
   std::unique_ptr<dispatch::PooledUpstream> m_own_upstream;
   dispatch::Upstream* m_upstream;
   dispatch::Clock* m_clock;
+  const translate::Codecs* m_codecs;
   std::mutex m_streams_mutex;
   std::set<dispatch::StreamRelay*> m_streams;
 };

@@ -34,7 +34,8 @@ void select_deployment(RequestContext& context, const routing::RouteResult& depl
 void dispatch_and_relay(Services& services, const httplib::Request& request, httplib::Response& response,
                         const std::shared_ptr<RequestContext>& context);
 // count_tokens for a provider that cannot count in the client's format: a local estimate.
-void count_tokens_locally(const httplib::Request& request, httplib::Response& response, RequestContext& context);
+void count_tokens_locally(const Services& services, const httplib::Request& request, httplib::Response& response,
+                          RequestContext& context);
 
 // Who presented `key`: the gateway token (valid, no virtual key), a virtual key, or nobody.
 struct Credential {

@@ -1,5 +1,6 @@
 #pragma once
-// Error responses in the shape of the API the client called (PROTOCOLS.md §1.7, §2.4, §3.8).
+// Error responses in the shape of the API the client called (PROTOCOLS.md §1.7, §2.4, §3.8), with
+// the type names of error_types.hpp.
 #include "core/protocol/api_format.hpp"
 
 #include <string>
@@ -12,8 +13,5 @@ std::string error_body(ApiFormat format, int status, std::string_view message);
 
 // One SSE event that reports an error inside an already started stream; the stream ends after it.
 std::string stream_error_event(ApiFormat format, int status, std::string_view message);
-
-// The error type name each API uses for a status (e.g. 429 -> "rate_limit_error" for Anthropic).
-std::string_view error_type(ApiFormat format, int status);
 
 } // namespace llmgw::core::protocol

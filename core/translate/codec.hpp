@@ -1,7 +1,8 @@
 #pragma once
 // One codec per wire format: decode a request, response, error or stream of that format into the
-// neutral form (ir.hpp) and encode the neutral form back into it. Each format lives in its own
-// file (anthropic.cpp, openai_chat.cpp, openai_responses.cpp, gemini.cpp) behind these names.
+// neutral form (ir.hpp) and encode the neutral form back into it. Each format lives in a folder of
+// its own (anthropic/, openai_chat/, openai_responses/, gemini/, the same file names in each) and
+// hands out its functions as one Codec.
 #include "core/http/sse_parser.hpp"
 #include "core/protocol/api_format.hpp"
 #include "core/translate/ir.hpp"
@@ -35,45 +36,36 @@ public:
   virtual void on(const StreamEvent& event, std::string& out) = 0;
 };
 
-#define LLMGW_CODEC_FUNCTIONS                                                                                          \
-  /* Throws TranslateError when the body does not have the format's shape. */                                          \
-  Request decode_request(const nlohmann::json& body);                                                                  \
-  nlohmann::json encode_request(const Request& request, const RequestOptions& options);                                \
-  Response decode_response(const nlohmann::json& body);                                                                \
-  nlohmann::json encode_response(const Response& response, const ResponseOptions& options);                            \
-  /* An error body of this format (or any text) with the HTTP status it came with. */                                  \
-  Error decode_error(int status, std::string_view body);                                                               \
-  /* A complete error body of this format; the status goes on the HTTP response. */                                    \
-  std::string encode_error(const Error& error);                                                                        \
-  /* The in-band SSE event that reports an error inside a started stream of this format. */                            \
-  std::string encode_stream_error(const Error& error);                                                                 \
-  std::unique_ptr<StreamDecoder> make_stream_decoder();                                                                \
-  std::unique_ptr<StreamEncoder> make_stream_encoder(const ResponseOptions& options);
+// The functions of one wire format's codec, as plain function pointers so that a table of them
+// can be copied and a function replaced (a fake codec in tests).
+struct Codec {
+  // Throws TranslateError when the body does not have the format's shape.
+  Request (*decode_request)(const nlohmann::json& body);
+  nlohmann::json (*encode_request)(const Request& request, const RequestOptions& options);
+  Response (*decode_response)(const nlohmann::json& body);
+  nlohmann::json (*encode_response)(const Response& response, const ResponseOptions& options);
+  // An error body of this format (or any text) with the HTTP status it came with.
+  Error (*decode_error)(int status, std::string_view body);
+  // A complete error body of this format; the status goes on the HTTP response.
+  std::string (*encode_error)(const Error& error);
+  // The in-band SSE event that reports an error inside a started stream of this format.
+  std::string (*encode_stream_error)(const Error& error);
+  std::unique_ptr<StreamDecoder> (*make_stream_decoder)();
+  std::unique_ptr<StreamEncoder> (*make_stream_encoder)(const ResponseOptions& options);
+};
 
-namespace anthropic {
-LLMGW_CODEC_FUNCTIONS
-} // namespace anthropic
-namespace openai_chat {
-LLMGW_CODEC_FUNCTIONS
-} // namespace openai_chat
-namespace openai_responses {
-LLMGW_CODEC_FUNCTIONS
-} // namespace openai_responses
-namespace gemini {
-LLMGW_CODEC_FUNCTIONS
-} // namespace gemini
+// One codec per format, chosen by format at run time.
+struct Codecs {
+  Codec openai_chat;
+  Codec openai_responses;
+  Codec anthropic;
+  Codec gemini;
 
-#undef LLMGW_CODEC_FUNCTIONS
+  const Codec& operator[](protocol::ApiFormat format) const;
+  Codec& operator[](protocol::ApiFormat format);
+};
 
-// The same functions chosen by format at run time.
-Request decode_request(protocol::ApiFormat format, const nlohmann::json& body);
-nlohmann::json encode_request(protocol::ApiFormat format, const Request& request, const RequestOptions& options);
-Response decode_response(protocol::ApiFormat format, const nlohmann::json& body);
-nlohmann::json encode_response(protocol::ApiFormat format, const Response& response, const ResponseOptions& options);
-Error decode_error(protocol::ApiFormat format, int status, std::string_view body);
-std::string encode_error(protocol::ApiFormat format, const Error& error);
-std::string encode_stream_error(protocol::ApiFormat format, const Error& error);
-std::unique_ptr<StreamDecoder> make_stream_decoder(protocol::ApiFormat format);
-std::unique_ptr<StreamEncoder> make_stream_encoder(protocol::ApiFormat format, const ResponseOptions& options);
+// The codecs of core/translate/<format>/.
+const Codecs& builtin_codecs();
 
 } // namespace llmgw::core::translate

@@ -98,9 +98,11 @@ bool strip_responses(json& body) {
 
 } // namespace
 
-DecodedRequest decode_client_request(ApiFormat client, std::string_view body, std::string_view model) {
+DecodedRequest decode_client_request(ApiFormat client, std::string_view body, std::string_view model,
+                                     const Codecs& codecs) {
   DecodedRequest decoded;
-  decoded.request = guarded("request body", [&] { return decode_request(client, parse_object(body, "request body")); });
+  decoded.request =
+      guarded("request body", [&] { return codecs[client].decode_request(parse_object(body, "request body")); });
   if (!model.empty()) decoded.request.model = std::string(model);
   decoded.response.model = decoded.request.model;
   decoded.response.include_usage = decoded.request.include_usage;
@@ -109,20 +111,23 @@ DecodedRequest decode_client_request(ApiFormat client, std::string_view body, st
   return decoded;
 }
 
-std::string encode_upstream_request(ApiFormat upstream, const Request& request, const RequestOptions& options) {
-  return guarded("request", [&] { return dump(encode_request(upstream, request, options)); });
+std::string encode_upstream_request(ApiFormat upstream, const Request& request, const RequestOptions& options,
+                                    const Codecs& codecs) {
+  return guarded("request", [&] { return dump(codecs[upstream].encode_request(request, options)); });
 }
 
 std::string translate_response(ApiFormat upstream, ApiFormat client, std::string_view body,
-                               const ResponseOptions& options) {
+                               const ResponseOptions& options, const Codecs& codecs) {
   return guarded("the provider's response", [&] {
-    const auto response = decode_response(upstream, parse_object(body, "the provider's response"));
-    return dump(encode_response(client, response, options));
+    const auto response = codecs[upstream].decode_response(parse_object(body, "the provider's response"));
+    return dump(codecs[client].encode_response(response, options));
   });
 }
 
-std::string translate_error(ApiFormat upstream, ApiFormat client, int status, std::string_view body) {
-  return guarded("the provider's error", [&] { return encode_error(client, decode_error(upstream, status, body)); });
+std::string translate_error(ApiFormat upstream, ApiFormat client, int status, std::string_view body,
+                            const Codecs& codecs) {
+  return guarded("the provider's error",
+                 [&] { return codecs[client].encode_error(codecs[upstream].decode_error(status, body)); });
 }
 
 int64_t estimate_input_tokens(const Request& request) {
@@ -147,8 +152,8 @@ std::optional<std::string> strip_foreign_reasoning(ApiFormat format, std::string
   });
 }
 
-StreamTranslator::StreamTranslator(ApiFormat upstream, ApiFormat client, ResponseOptions options)
-    : m_decoder(make_stream_decoder(upstream)), m_encoder(make_stream_encoder(client, options)) {}
+StreamTranslator::StreamTranslator(ApiFormat upstream, ApiFormat client, ResponseOptions options, const Codecs& codecs)
+    : m_decoder(codecs[upstream].make_stream_decoder()), m_encoder(codecs[client].make_stream_encoder(options)) {}
 
 void StreamTranslator::encode(std::vector<StreamEvent>& events, std::string& out) {
   m_ordered.clear();

@@ -1,5 +1,6 @@
 // Requests and upstreams that try to break llmgw: each still ends with an answer in the
 // caller's format, one ledger row and its cap reservation released.
+#include "core/translate/codec.hpp"
 #include "tests/integration/stream_client.hpp"
 #include "tests/support/fake_dispatch.hpp"
 #include "tests/support/raw_upstream.hpp"
@@ -9,7 +10,11 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <memory>
+#include <stdexcept>
+#include <string>
 #include <thread>
+#include <vector>
 
 using namespace llmgw;
 using namespace llmgw::test;
@@ -33,6 +38,47 @@ template <typename F> bool within_a_second(F condition) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   return condition();
+}
+
+// Codec functions that fail the way a bug would: with an exception other than TranslateError.
+core::translate::Request decode_request_that_throws(const nlohmann::json&) {
+  throw std::runtime_error("boom inside decode_request");
+}
+
+// The built-in Chat Completions stream encoder for the first event, then an exception.
+class EncoderThatThrows final : public core::translate::StreamEncoder {
+public:
+  explicit EncoderThatThrows(std::unique_ptr<core::translate::StreamEncoder> inner) : m_inner(std::move(inner)) {}
+  void on(const core::translate::StreamEvent& event, std::string& out) override {
+    if (m_events++ > 0) throw std::runtime_error("boom inside the stream encoder");
+    m_inner->on(event, out);
+  }
+
+private:
+  std::unique_ptr<core::translate::StreamEncoder> m_inner;
+  int m_events = 0;
+};
+
+std::unique_ptr<core::translate::StreamEncoder>
+chat_encoder_that_throws(const core::translate::ResponseOptions& options) {
+  return std::make_unique<EncoderThatThrows>(
+      core::translate::builtin_codecs().openai_chat.make_stream_encoder(options));
+}
+
+// The JSON of every `data:` record of an SSE body ("[DONE]" as a string).
+std::vector<nlohmann::json> data_records(const std::string& body) {
+  std::vector<nlohmann::json> records;
+  size_t at = 0;
+  while (at < body.size()) {
+    size_t end = body.find('\n', at);
+    if (end == std::string::npos) end = body.size();
+    const std::string line = body.substr(at, end - at);
+    at = end + 1;
+    if (line.rfind("data: ", 0) != 0) continue;
+    auto data = nlohmann::json::parse(line.substr(6), nullptr, false);
+    records.push_back(data.is_discarded() ? nlohmann::json(line.substr(6)) : data);
+  }
+  return records;
 }
 
 } // namespace
@@ -64,6 +110,87 @@ TEST_CASE("an upstream that throws: 500 in the caller's format, one row, the res
     CHECK(row.record.outcome == core::Outcome::internal_error);
     CHECK(row.record.http_status == 500);
   }
+  CHECK(within_a_second([&] { return gateway.server().gateway().reservations().empty(); }));
+  CHECK(gateway.server().gateway().in_flight() == 0);
+}
+
+TEST_CASE("a codec that throws decoding a translated request: 500 in the caller's format, one row, the reservation "
+          "released") {
+  FakeUpstream upstream;
+  auto codecs = core::translate::builtin_codecs();
+  codecs.anthropic.decode_request = decode_request_that_throws;
+  TestGateway gateway(fake_config(upstream), codecs);
+  set_cap(gateway, 5 * k_dollar);
+  auto client = gateway.client();
+  // gpt-4.1 goes to the "openai" provider, so an Anthropic client's request is translated.
+  const std::string body = R"({"model":"gpt-4.1","max_tokens":5,"messages":[{"role":"user","content":"hi"}]})";
+  for (int i = 0; i < 3; ++i) {
+    auto result = client->Post("/v1/messages", TestGateway::anthropic_auth(), body, "application/json");
+    REQUIRE(result);
+    CHECK(result->status == 500);
+    auto answer = nlohmann::json::parse(result->body);
+    CHECK(answer["type"] == "error");
+    CHECK(answer["error"]["type"] == "api_error");
+    CHECK(answer["error"]["message"].get<std::string>().find("boom inside decode_request") != std::string::npos);
+  }
+  CHECK(upstream.calls() == 0);
+  auto rows = gateway.wait_rows(3);
+  REQUIRE(rows.size() == 3);
+  for (const auto& row : rows) {
+    CHECK(row.record.outcome == core::Outcome::internal_error);
+    CHECK(row.record.http_status == 500);
+  }
+  CHECK(within_a_second([&] { return gateway.server().gateway().reservations().empty(); }));
+  CHECK(gateway.server().gateway().in_flight() == 0);
+}
+
+TEST_CASE("a stream encoder that throws after its first event: the client's stream ends with a 500 error event, one "
+          "row, the reservation released") {
+  FakeUpstream upstream;
+  upstream.on("POST", "/v1/messages", [](const RecordedRequest& request) {
+    const bool stream = nlohmann::json::parse(request.body).value("stream", false);
+    return stream ? anthropic_stream("claude-sonnet-4-5", {"Hel", "lo"}, 20, 0, 0, 5)
+                  : anthropic_reply("claude-sonnet-4-5", "hello", 20, 0, 0, 5);
+  });
+  auto codecs = core::translate::builtin_codecs();
+  codecs.openai_chat.make_stream_encoder = chat_encoder_that_throws;
+  TestGateway gateway(fake_config(upstream), codecs);
+  set_cap(gateway, 5 * k_dollar);
+  auto client = gateway.client();
+  // claude-sonnet-4-5 goes to the "anthropic" provider, so a Chat client's stream is translated.
+  const std::string streamed =
+      R"({"model":"claude-sonnet-4-5","stream":true,"messages":[{"role":"user","content":"hi"}]})";
+  auto result = post_streaming(*client, "/v1/chat/completions", TestGateway::openai_auth(), streamed);
+  CHECK(result.error == httplib::Error::Success);
+  CHECK(result.status == 200);
+  // The chunk of the first event (the assistant role), then Chat's in-band error, then the end.
+  auto records = data_records(result.body);
+  REQUIRE(records.size() == 2);
+  CHECK(records[0]["choices"][0]["delta"]["role"] == "assistant");
+  CHECK(records[1]["error"]["type"] == "server_error");
+  CHECK(records[1]["error"]["message"] == "llmgw internal error: boom inside the stream encoder");
+  CHECK(result.body.find("[DONE]") == std::string::npos);
+
+  // The gateway still serves: a whole answer for the same client and provider.
+  const std::string plain = R"({"model":"claude-sonnet-4-5","messages":[{"role":"user","content":"hi"}]})";
+  auto next = client->Post("/v1/chat/completions", TestGateway::openai_auth(), plain, "application/json");
+  REQUIRE(next);
+  CHECK(next->status == 200);
+  CHECK(nlohmann::json::parse(next->body)["choices"][0]["message"]["content"] == "hello");
+
+  auto rows = gateway.wait_rows(2);
+  REQUIRE(rows.size() == 2);
+  for (const auto& row : rows) {
+    CAPTURE(row.record.streamed);
+    if (row.record.streamed) {
+      CHECK(row.record.outcome == core::Outcome::internal_error);
+      CHECK(row.record.http_status == 200);
+      CHECK(row.record.error_message == "llmgw internal error: boom inside the stream encoder");
+    } else {
+      CHECK(row.record.outcome == core::Outcome::ok);
+    }
+  }
+  CHECK(rows[0].record.streamed != rows[1].record.streamed);
   CHECK(within_a_second([&] { return gateway.server().gateway().reservations().empty(); }));
   CHECK(gateway.server().gateway().in_flight() == 0);
 }

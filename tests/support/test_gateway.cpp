@@ -40,6 +40,13 @@ TestGateway::TestGateway(core::config::Config config, core::dispatch::Upstream& 
   start(std::move(config), std::move(options));
 }
 
+TestGateway::TestGateway(core::config::Config config, const core::translate::Codecs& codecs)
+    : m_db_path(m_dir.file("llmgw.db")) {
+  core::pipeline::GatewayOptions options{k_test_token};
+  options.codecs = &codecs;
+  start(std::move(config), std::move(options));
+}
+
 void TestGateway::start(core::config::Config config, core::pipeline::GatewayOptions options) {
   m_ledger = std::make_unique<store::Ledger>(m_db_path);
   auto prices = core::pricing::PriceTable::with_overrides(config.price_overrides);

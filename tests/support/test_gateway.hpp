@@ -23,6 +23,8 @@ public:
   explicit TestGateway(core::config::Config config, std::chrono::seconds keepalive = std::chrono::seconds(15));
   // With another upstream in place of the pooled HTTP one (a fake that throws, say).
   TestGateway(core::config::Config config, core::dispatch::Upstream& upstream);
+  // With other codecs in place of the built-in ones (a fake that throws, say).
+  TestGateway(core::config::Config config, const core::translate::Codecs& codecs);
   ~TestGateway();
 
   int port() const { return m_port; }

@@ -1,6 +1,6 @@
 // Anthropic Messages codec: requests (decode a client's request, encode one for an Anthropic
 // upstream). Goldens live in tests/fixtures/translate/anthropic/.
-#include "core/translate/codec.hpp"
+#include "core/translate/anthropic/codec.hpp"
 #include "core/translate/translator.hpp"
 #include "tests/unit/translate_test_support.hpp"
 

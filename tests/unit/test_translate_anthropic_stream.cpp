@@ -1,5 +1,5 @@
 // Anthropic Messages codec: streams (decoding an Anthropic upstream, encoding for Claude Code).
-#include "core/translate/codec.hpp"
+#include "core/translate/anthropic/codec.hpp"
 #include "core/translate/reasoning_state.hpp"
 #include "tests/unit/translate_test_support.hpp"
 

@@ -1,6 +1,6 @@
 // Gemini generateContent requests: decoding gemini-cli bodies, encoding neutral requests for an
 // upstream Gemini (PROTOCOLS.md §6.2, §6.5).
-#include "core/translate/codec.hpp"
+#include "core/translate/gemini/codec.hpp"
 #include "core/translate/reasoning_state.hpp"
 #include "core/translate/translator.hpp"
 #include "tests/unit/translate_test_support.hpp"

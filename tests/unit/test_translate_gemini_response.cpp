@@ -1,5 +1,5 @@
 // Gemini non-streaming responses and error bodies (PROTOCOLS.md §6.3, §6.4).
-#include "core/translate/codec.hpp"
+#include "core/translate/gemini/codec.hpp"
 #include "core/translate/reasoning_state.hpp"
 #include "tests/unit/translate_test_support.hpp"
 

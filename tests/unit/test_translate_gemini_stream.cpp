@@ -1,6 +1,6 @@
 // Gemini alt=sse streams: decoding upstream chunks at every split point, encoding for gemini-cli
 // (PROTOCOLS.md §6.3, §8).
-#include "core/translate/codec.hpp"
+#include "core/translate/gemini/codec.hpp"
 #include "core/translate/reasoning_state.hpp"
 #include "tests/unit/translate_test_support.hpp"
 

@@ -1,5 +1,5 @@
 // OpenAI Chat Completions codec: non-streaming responses and error bodies.
-#include "core/translate/codec.hpp"
+#include "core/translate/openai_chat/codec.hpp"
 #include "core/translate/reasoning_state.hpp"
 #include "core/translate/translator.hpp"
 #include "tests/unit/translate_test_support.hpp"

@@ -1,6 +1,6 @@
 // OpenAI Responses codec: what goes back to a Responses client (Codex): response bodies and
 // streams that Codex accepts (PROTOCOLS.md §2.5), and round trips through the neutral form.
-#include "core/translate/codec.hpp"
+#include "core/translate/openai_responses/codec.hpp"
 #include "core/translate/reasoning_state.hpp"
 #include "tests/unit/translate_test_support.hpp"
 

@@ -1,6 +1,6 @@
 // OpenAI Responses codec: requests (what Codex sends, and what goes to OpenAI's Responses
 // endpoint), non-streaming response decoding, and errors.
-#include "core/translate/codec.hpp"
+#include "core/translate/openai_responses/codec.hpp"
 #include "core/translate/reasoning_state.hpp"
 #include "tests/unit/translate_test_support.hpp"
 

@@ -1,6 +1,6 @@
 // OpenAI Responses codec: upstream Responses streams decoded into neutral events (PROTOCOLS.md
 // §2.4), fed at every split point.
-#include "core/translate/codec.hpp"
+#include "core/translate/openai_responses/codec.hpp"
 #include "tests/unit/translate_test_support.hpp"
 
 #include <doctest/doctest.h>
