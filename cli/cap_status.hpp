@@ -1,6 +1,6 @@
 #pragma once
 // Caps as the CLI reports them (`cap list`, `usage --check`, `usage --statusline`).
-#include "core/policy/budget.hpp"
+#include "core/policy/rules.hpp"
 #include "store/db.hpp"
 
 #include <algorithm>

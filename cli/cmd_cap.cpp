@@ -4,7 +4,8 @@
 #include "cli/common.hpp"
 #include "cli/format.hpp"
 #include "core/error.hpp"
-#include "core/policy/budget.hpp"
+#include "core/policy/rules.hpp"
+#include "core/policy/usd.hpp"
 #include "store/settings.hpp"
 
 #include <nlohmann/json.hpp>

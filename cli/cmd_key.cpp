@@ -5,6 +5,7 @@
 #include "cli/time_range.hpp"
 #include "core/error.hpp"
 #include "core/policy/keys.hpp"
+#include "core/policy/usd.hpp"
 #include "store/settings.hpp"
 
 #include <cstdio>

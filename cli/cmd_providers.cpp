@@ -9,7 +9,7 @@
 #include "core/http/tcp_probe.hpp"
 #include "core/protocol/json_scan.hpp"
 #include "core/http/upstream_pool.hpp"
-#include "core/policy/budget.hpp"
+#include "core/policy/usd.hpp"
 #include "store/reports.hpp"
 #include "store/settings.hpp"
 

@@ -7,6 +7,7 @@
 #include "core/config/config.hpp"
 #include "core/error.hpp"
 #include "core/policy/keys.hpp"
+#include "core/policy/usd.hpp"
 #include "store/reports.hpp"
 #include "store/settings.hpp"
 

@@ -3,6 +3,7 @@
 #include "cli/common.hpp"
 #include "cli/format.hpp"
 #include "cli/time_range.hpp"
+#include "core/policy/usd.hpp"
 #include "store/db.hpp"
 #include "store/reports.hpp"
 #include "store/settings.hpp"

@@ -2,6 +2,7 @@
 // State the CLI changes while `serve` runs: caps, rate limits and virtual keys. Every change bumps
 // a revision (by trigger) that the server polls; see settings_watcher.hpp.
 #include "core/policy/keys.hpp"
+#include "core/policy/spend_caps.hpp"
 #include "store/db.hpp"
 
 #include <cstdint>

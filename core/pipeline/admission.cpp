@@ -1,6 +1,7 @@
 // The admit stage: caps and rate limits, reserved before any upstream call (DESIGN.md §4).
 #include "core/pipeline/provider_facts.hpp"
 #include "core/pipeline/stages.hpp"
+#include "core/policy/usd.hpp"
 
 #include <cstdio>
 
@@ -18,6 +19,14 @@ int64_t requested_max_output(std::string_view body, const protocol::ScannedObjec
     if (value && *value > 0) return *value;
   }
   return 0;
+}
+
+// A cap (402) or rate limit (429, with when to retry) as the client hears it.
+LocalReply refusal_reply(const policy::Refusal& refusal) {
+  LocalReply reply{refusal.status, policy::refusal_message(refusal), Outcome::refused, {}};
+  if (refusal.retry_after_seconds > 0)
+    reply.headers.emplace("retry-after", std::to_string(refusal.retry_after_seconds));
+  return reply;
 }
 
 } // namespace
@@ -45,14 +54,11 @@ Verdict admit(Services& services, const httplib::Request& request, RequestContex
     estimate.unpriced = true;
   }
   auto decision = services.budget.admit(subject, estimate, services.clock().now_ms());
-  if (!decision.admitted) {
-    LocalReply reply{decision.status, decision.message, Outcome::refused, {}};
-    if (decision.status == 429) reply.headers.emplace("retry-after", std::to_string(decision.retry_after_seconds));
-    return reply;
-  }
+  if (decision.refusal) return refusal_reply(*decision.refusal);
   context.reservation = std::move(decision.reservation);
   if (decision.remaining_pico) context.budget_remaining = policy::format_usd(*decision.remaining_pico).substr(1);
-  if (!decision.warning.empty()) std::fprintf(stderr, "llmgw: warning: %s\n", decision.warning.c_str());
+  if (decision.warning)
+    std::fprintf(stderr, "llmgw: warning: %s\n", policy::warning_message(*decision.warning).c_str());
   return std::nullopt;
 }
 

@@ -85,12 +85,14 @@ std::string upstream_body(const Services& services, const httplib::Request& requ
 // Hard caps: a running stream's cost so far is the usage seen plus output estimated from the
 // streamed text; past a cap the relay ends the stream.
 dispatch::StreamRelay::Guard hard_cap_guard(Services& services, const std::shared_ptr<RequestContext>& context) {
-  if (!context->live->config.caps.hard || !context->reservation.active || context->price == nullptr) return nullptr;
+  if (!context->live->config.caps.hard || !context->reservation.caps.active || context->price == nullptr)
+    return nullptr;
   return [&services, context](const protocol::ResponseObserver& observer) {
     Usage live = observer.usage();
     if (!live.reported) live.input_uncached_tokens = context->estimated_input_tokens;
     live.output_tokens = std::max(live.output_tokens, (observer.streamed_text_bytes() + 3) / 4);
-    return services.budget.over_cap(context->reservation, pricing::cost_usd_pico(*context->price, live));
+    const auto refusal = services.budget.over_cap(context->reservation, pricing::cost_usd_pico(*context->price, live));
+    return refusal ? std::optional<std::string>(policy::refusal_message(*refusal)) : std::nullopt;
   };
 }
 

@@ -55,7 +55,7 @@ struct RequestContext {
   std::shared_ptr<const translate::DecodedRequest> decoded;
   bool hide_usage_chunk = false; // llmgw asked for stream usage the client did not request
   // admit
-  policy::Reservation reservation;            // held under the caps that apply, released by the settlement
+  policy::Reservation reservation;            // held under the caps and limits that apply; the settlement releases it
   const pricing::ModelPrice* price = nullptr; // set when admission priced the request
   int64_t estimated_input_tokens = 0;
   std::string budget_remaining; // USD left under the tightest cap past its warn threshold

@@ -1,7 +1,7 @@
 #pragma once
 // Virtual keys: tokens `llmgw key create` hands out, one per tool or project. Only their SHA-256
 // is stored; the gateway looks a presented token up by its hash.
-#include "core/policy/budget.hpp"
+#include "core/policy/rules.hpp"
 
 #include <memory>
 #include <string>

@@ -5,6 +5,22 @@
 
 namespace llmgw::core::policy {
 
+std::string_view to_string(Period period) {
+  switch (period) {
+  case Period::day: return "day";
+  case Period::week: return "week";
+  case Period::month: return "month";
+  case Period::total: return "total";
+  }
+  return "day";
+}
+
+std::optional<Period> period_from_string(std::string_view text) {
+  for (Period period : {Period::day, Period::week, Period::month, Period::total})
+    if (to_string(period) == text) return period;
+  return std::nullopt;
+}
+
 int64_t now_ms() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();

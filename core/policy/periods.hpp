@@ -2,11 +2,17 @@
 // Local-time calendar periods for caps and reports: day, week (from Monday), month.
 #include <cstdint>
 #include <ctime>
+#include <optional>
+#include <string_view>
 
 namespace llmgw::core::policy {
 
 // `total` has no calendar bounds: it covers all time (a `llmgw run` cap spans the run).
 enum class Period { day, week, month, total };
+
+// "day", "week", "month", "total": the TEXT stored in the caps table and the `llmgw cap` flags.
+std::string_view to_string(Period period);
+std::optional<Period> period_from_string(std::string_view text);
 
 // The current time in unix epoch milliseconds.
 int64_t now_ms();

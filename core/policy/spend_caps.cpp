@@ -1,0 +1,162 @@
+#include "core/policy/spend_caps.hpp"
+
+#include <algorithm>
+#include <array>
+
+namespace llmgw::core::policy {
+namespace {
+
+constexpr std::array<Period, 4> k_periods{Period::day, Period::week, Period::month, Period::total};
+
+} // namespace
+
+void SpendCaps::set_rules(std::vector<CapRule> caps, bool allow_unpriced) {
+  std::lock_guard lock(m_mutex);
+  m_caps = std::move(caps);
+  m_allow_unpriced = allow_unpriced;
+}
+
+void SpendCaps::load_spent(const std::vector<SpentRow>& rows, int64_t now_ms) {
+  std::lock_guard lock(m_mutex);
+  for (Period period : k_periods) {
+    auto& period_sums = sums(period);
+    period_sums.spent.clear();
+    period_sums.start = period_start_ms(period, now_ms);
+    period_sums.end = period_end_ms(period, now_ms);
+  }
+  for (const SpentRow& row : rows) sums(row.period).spent[{row.scope, row.value}] += row.cost_pico;
+}
+
+bool SpendCaps::active() const {
+  std::lock_guard lock(m_mutex);
+  return !m_caps.empty();
+}
+
+bool SpendCaps::applies(const Subject& subject) const {
+  std::lock_guard lock(m_mutex);
+  return std::any_of(m_caps.begin(), m_caps.end(), [&](const CapRule& c) { return covers(c.scope, c.value, subject); });
+}
+
+void SpendCaps::roll(int64_t now_ms) {
+  for (Period period : k_periods) {
+    auto& period_sums = sums(period);
+    if (period_sums.end != 0 && now_ms < period_sums.end && now_ms >= period_sums.start) continue;
+    period_sums.spent.clear();
+    period_sums.start = period_start_ms(period, now_ms);
+    period_sums.end = period_end_ms(period, now_ms);
+  }
+}
+
+int64_t SpendCaps::spent(const CapRule& cap) {
+  const auto& period_sums = sums(cap.period);
+  auto it = period_sums.spent.find({cap.scope, cap.scope == Scope::global ? std::string() : cap.value});
+  return it == period_sums.spent.end() ? 0 : it->second;
+}
+
+Refusal SpendCaps::refusal(Refusal::Kind kind, const CapRule& cap) {
+  Refusal refused;
+  refused.kind = kind;
+  refused.status = 402;
+  refused.scope = cap.scope;
+  refused.value = cap.value;
+  refused.period = cap.period;
+  refused.limit_pico = cap.limit_pico;
+  return refused;
+}
+
+CapAdmission SpendCaps::admit(const Subject& subject, std::optional<int64_t> cost_pico, int64_t now_ms) {
+  std::lock_guard lock(m_mutex);
+  CapAdmission admission;
+  roll(now_ms);
+  std::vector<const CapRule*> applicable;
+  for (const CapRule& cap : m_caps)
+    if (covers(cap.scope, cap.value, subject)) applicable.push_back(&cap);
+  if (!cost_pico && !applicable.empty() && !m_allow_unpriced) {
+    admission.refusal = refusal(Refusal::Kind::unpriced, *applicable.front());
+    return admission;
+  }
+  const int64_t cost = cost_pico.value_or(0);
+  for (const CapRule* cap : applicable) {
+    const int64_t used = spent(*cap);
+    const int64_t held = m_reserved[cap->id];
+    if (used + held + cost <= cap->limit_pico) continue;
+    admission.refusal = refusal(Refusal::Kind::cap, *cap);
+    admission.refusal->spent_pico = used;
+    admission.refusal->reserved_pico = held;
+    admission.refusal->needed_pico = cost;
+    return admission;
+  }
+  // Every cap fits: hold under all of them before the lock is released.
+  admission.holds.active = true;
+  for (const CapRule* cap : applicable)
+    if (auto warning = reserve(*cap, cost, admission)) admission.warning = std::move(warning);
+  return admission;
+}
+
+// Hold cost_pico under the cap; past its warn threshold, lower the remaining amount and return a
+// warning the first time in the cap's current period.
+std::optional<CapWarning> SpendCaps::reserve(const CapRule& cap, int64_t cost_pico, CapAdmission& admission) {
+  m_reserved[cap.id] += cost_pico;
+  admission.holds.holds.emplace_back(cap.id, cost_pico);
+  const int64_t used = spent(cap) + m_reserved[cap.id];
+  if (used * 100 < cap.limit_pico * cap.warn_percent) return std::nullopt;
+  const int64_t remaining = std::max<int64_t>(0, cap.limit_pico - used);
+  if (!admission.remaining_pico || remaining < *admission.remaining_pico) admission.remaining_pico = remaining;
+  const int64_t period_start = sums(cap.period).start;
+  auto [warned, first] = m_warned_period.try_emplace(cap.id, period_start);
+  if (!first && warned->second == period_start) return std::nullopt;
+  warned->second = period_start;
+  return CapWarning{cap, used, remaining};
+}
+
+std::optional<Refusal> SpendCaps::over_cap(const CapHolds& holds, int64_t live_cost_pico) {
+  std::lock_guard lock(m_mutex);
+  if (!holds.active) return std::nullopt;
+  for (const auto& [cap_id, held] : holds.holds) {
+    const auto cap = std::find_if(m_caps.begin(), m_caps.end(), [&](const CapRule& c) { return c.id == cap_id; });
+    if (cap == m_caps.end() || live_cost_pico <= held) continue; // within what admission allowed for
+    const int64_t used = spent(*cap) + m_reserved[cap_id] - held + live_cost_pico;
+    if (used <= cap->limit_pico) continue;
+    Refusal refused = refusal(Refusal::Kind::stream_over_cap, *cap);
+    refused.spent_pico = spent(*cap);
+    refused.reserved_pico = m_reserved[cap_id] - held;
+    refused.needed_pico = live_cost_pico;
+    return refused;
+  }
+  return std::nullopt;
+}
+
+void SpendCaps::settle(CapHolds& holds, const Subject& subject, int64_t cost_pico, int64_t started_ms, int64_t now_ms) {
+  std::lock_guard lock(m_mutex);
+  if (holds.active) {
+    holds.active = false;
+    for (const auto& [cap_id, amount] : holds.holds) {
+      auto it = m_reserved.find(cap_id);
+      if (it != m_reserved.end()) it->second -= amount;
+    }
+  }
+  roll(now_ms);
+  if (cost_pico == 0) return;
+  const std::array<ScopeKey, 5> keys{ScopeKey{Scope::global, ""}, ScopeKey{Scope::provider, subject.provider},
+                                     ScopeKey{Scope::agent, subject.agent}, ScopeKey{Scope::project, subject.project},
+                                     ScopeKey{Scope::key, subject.key}};
+  for (Period period : k_periods) {
+    auto& period_sums = sums(period);
+    if (started_ms < period_sums.start || started_ms >= period_sums.end) continue; // belongs to a past period
+    for (const auto& key : keys)
+      if (key.first == Scope::global || !key.second.empty()) period_sums.spent[key] += cost_pico;
+  }
+}
+
+std::vector<CapState> SpendCaps::states(int64_t now_ms) {
+  std::lock_guard lock(m_mutex);
+  roll(now_ms);
+  std::vector<CapState> result;
+  for (const CapRule& cap : m_caps) {
+    auto reserved = m_reserved.find(cap.id);
+    result.push_back({cap, spent(cap), reserved == m_reserved.end() ? 0 : reserved->second});
+  }
+  return result;
+}
+
+} // namespace llmgw::core::policy
