@@ -19,7 +19,8 @@ using core::policy::Scope;
 namespace {
 
 constexpr int64_t k_cent = 10'000'000'000; // pico-USD
-// claude-sonnet-4-5 at $3 / $15 per Mtok; ~23 estimated input tokens + 100 output reserved.
+// claude-sonnet-4-5 at $3 / $15 per Mtok; ~23 estimated input tokens + up to 100 output reserved
+// (the output recent requests had, 100 before there are any).
 const std::string k_messages =
     R"({"model":"claude-sonnet-4-5","max_tokens":100,"messages":[{"role":"user","content":"hi"}]})";
 const std::string k_stream =
@@ -191,13 +192,14 @@ TEST_CASE("a cap set in the database reaches the running server within a second;
   auto first = client->Post("/v1/messages", TestGateway::anthropic_auth(), k_messages, "application/json");
   REQUIRE(first->status == 200);
   CHECK_FALSE(first->has_header("x-llmgw-budget-remaining-usd"));
-  // $0.002 a day: $0.000111 spent + a $0.00157 reservation is past 80 % but fits.
-  set_cap(gateway, 2'000'000'000);
+  // $0.00031 a day: $0.000111 spent + a $0.000144 reservation (23 input tokens estimated, the 5
+  // output tokens the first answer had) is past 80 % but fits, $0.000055 left.
+  set_cap(gateway, 310'000'000);
   CHECK(within_a_second([&] { return gateway.server().gateway().budget().active(); }));
   auto warned = client->Post("/v1/messages", TestGateway::anthropic_auth(), k_messages, "application/json");
   REQUIRE(warned);
   CHECK(warned->status == 200);
-  CHECK(warned->get_header_value("x-llmgw-budget-remaining-usd") == "0.0003");
+  CHECK(warned->get_header_value("x-llmgw-budget-remaining-usd") == "0.0001");
   // Lowered below what is spent: the next request is refused, without a restart.
   set_cap(gateway, 100'000'000);
   CHECK(within_a_second([&] {
