@@ -3,14 +3,20 @@
 #include "cli/cap_status.hpp"
 #include "cli/common.hpp"
 #include "cli/format.hpp"
+#include "core/config/config.hpp"
 #include "core/error.hpp"
+#include "core/pipeline/attribution.hpp"
 #include "core/policy/rules.hpp"
 #include "core/policy/usd.hpp"
+#include "store/reports.hpp"
 #include "store/settings.hpp"
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdio>
+#include <set>
 
 namespace llmgw::cli {
 namespace {
@@ -43,8 +49,52 @@ struct CapSetArgs {
   bool day = false, week = false, month = false;
   std::string amount;
   int warn = 80;
+  bool force = false;
   ScopeFlags scope;
 };
+
+std::string joined(const std::vector<std::string>& names) {
+  std::string text;
+  for (const auto& name : names) text += (text.empty() ? "" : ", ") + name;
+  return text.empty() ? "none" : text;
+}
+
+// Agents llmgw attributes requests to, has recorded requests from, or has keys for.
+bool known_agent(store::Db& db, const std::string& agent, std::vector<std::string>& others) {
+  const auto detected = core::pipeline::detected_agents();
+  if (std::find(detected.begin(), detected.end(), agent) != detected.end()) return true;
+  std::set<std::string> extra;
+  for (const auto& stored : store::list_keys(db, false, true)) extra.insert(stored.key.agent);
+  for (const auto& row : store::usage_report(db, store::UsageFilter{}, store::GroupBy::agent)) extra.insert(row.key);
+  if (extra.count(agent) != 0) return true;
+  for (const auto& name : extra)
+    if (!name.empty() && std::find(detected.begin(), detected.end(), name) == detected.end()) others.push_back(name);
+  return false;
+}
+
+// A cap for an agent, provider or key that does not exist would never apply: an error unless forced.
+void check_scope_exists(store::Db& db, policy::Scope scope, const std::string& value, const GlobalOptions& options) {
+  const std::string force = " (use --force to set the cap anyway)";
+  if (scope == policy::Scope::agent) {
+    std::vector<std::string> others;
+    if (known_agent(db, value, others)) return;
+    throw Error("unknown agent '" + value + "': llmgw detects " + joined(core::pipeline::detected_agents()) +
+                (others.empty() ? "" : "; seen in the ledger or on a key: " + joined(others)) + force);
+  }
+  if (scope == policy::Scope::provider) {
+    const auto config = core::config::load_config({options.config_path, std::nullopt, std::nullopt});
+    std::vector<std::string> names;
+    for (const auto& provider : config.providers) names.push_back(provider.name);
+    if (std::find(names.begin(), names.end(), value) != names.end()) return;
+    throw Error("unknown provider '" + value + "': configured providers are " + joined(names) + force);
+  }
+  if (scope == policy::Scope::key) {
+    std::vector<std::string> names;
+    for (const auto& stored : store::list_keys(db, false, true)) names.push_back(stored.key.name);
+    if (std::find(names.begin(), names.end(), value) != names.end()) return;
+    throw Error("no key named '" + value + "': active keys are " + joined(names) + force);
+  }
+}
 
 std::string describe_scope(policy::Scope scope, const std::string& value) {
   return scope == policy::Scope::global ? "all requests" : std::string(policy::to_string(scope)) + " " + value;
@@ -60,6 +110,7 @@ void run_cap_set(const CapSetArgs& args, const GlobalOptions& options) {
   cap.warn_percent = args.warn;
   std::tie(cap.scope, cap.value) = args.scope.scope();
   store::Db db(resolve_db_path(options));
+  if (!args.force) check_scope_exists(db, cap.scope, cap.value, options);
   const int64_t id = store::upsert_cap(db, cap);
   std::printf("cap %lld: %s a %s for %s (warn at %d%%)\n", static_cast<long long>(id),
               policy::format_usd(cap.limit_pico).c_str(), std::string(policy::to_string(cap.period)).c_str(),
@@ -172,6 +223,8 @@ void register_cap(CLI::App& app, GlobalOptions& options) {
   set->add_option("--warn", set_args->warn, "warn (header and server log) past this percent (default 80)")
       ->check(CLI::Range(1, 100));
   add_scope_options(set, set_args->scope, "cap only");
+  set->add_flag("--force", set_args->force,
+                "set it even for an agent llmgw has not seen, a provider not configured or a key not made");
   set->callback([set_args, &options] { run_cap_set(*set_args, options); });
 
   auto json = std::make_shared<bool>(false);

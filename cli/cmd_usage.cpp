@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 
@@ -220,17 +221,30 @@ std::string cap_label(const CapStatus& status) {
   return label;
 }
 
-// Exit 1 when any cap is at or past its warn threshold; one line per cap either way.
+// How a cap stands, in words and as `usage --check`'s exit code.
+enum class CapLevel { ok = 0, warn = 1, over = 2 };
+
+// OVER once spending reached the limit (nothing more is admitted); WARN past the warn threshold
+// (requests in flight included); OK below.
+CapLevel cap_level(const CapStatus& status) {
+  if (status.spent >= status.rule.limit_pico) return CapLevel::over;
+  return status.warning() ? CapLevel::warn : CapLevel::ok;
+}
+
+// One line per cap; exit 0 when every cap is OK, 1 when one is past its warn threshold, 2 when
+// one is at or past its limit.
 void run_check(store::Db& db) {
-  bool warned = false;
+  CapLevel worst = CapLevel::ok;
   for (const CapStatus& status : cap_statuses(db)) {
-    warned = warned || status.warning();
-    std::printf("%s %s: %s of %s used (%d%%, warn at %d%%)\n", status.warning() ? "WARN" : "ok  ",
-                cap_label(status).c_str(), core::policy::format_usd(status.spent + status.reserved).c_str(),
+    const CapLevel level = cap_level(status);
+    worst = std::max(worst, level);
+    const char* word = level == CapLevel::over ? "OVER" : level == CapLevel::warn ? "WARN" : "OK  ";
+    std::printf("%s %s: %s of %s used (%d%%, warn at %d%%)\n", word, cap_label(status).c_str(),
+                core::policy::format_usd(status.spent + status.reserved).c_str(),
                 core::policy::format_usd(status.rule.limit_pico).c_str(), status.used_percent(),
                 status.rule.warn_percent);
   }
-  if (warned) throw ExitCode{1};
+  if (worst != CapLevel::ok) throw ExitCode{static_cast<int>(worst)};
 }
 
 // One short line for a shell prompt or Claude Code's status line: today's spend (what counts
@@ -284,7 +298,8 @@ void register_usage(CLI::App& app, GlobalOptions& options) {
       ->check(CLI::IsMember({"none", "model", "provider", "agent", "day", "session", "key", "project"}));
   auto* json = cmd->add_flag("--json", args->json, "print JSON (integers; cost also as a decimal string)");
   cmd->add_flag("--csv", args->csv, "print CSV with a header line")->excludes(json);
-  auto* check = cmd->add_flag("--check", args->check, "exit 1 when any cap is at or past its warn threshold");
+  auto* check = cmd->add_flag("--check", args->check,
+                              "each cap as OK, WARN (past its warn threshold) or OVER (at its limit); exit 0, 1 or 2");
   cmd->add_flag("--statusline", args->statusline, "one short line: today's spend and the budget left")->excludes(check);
   cmd->callback([args, &options] { run_usage(*args, options); });
 }

@@ -1,5 +1,6 @@
 #include "core/pipeline/attribution.hpp"
 
+#include <algorithm>
 #include <array>
 #include <nlohmann/json.hpp>
 #include <utility>
@@ -35,6 +36,14 @@ std::string detect_agent(const HeaderView& headers) {
   for (const auto& [fragment, agent] : k_agents)
     if (contains(headers.user_agent, fragment)) return std::string(agent);
   return "unknown";
+}
+
+std::vector<std::string> detected_agents() {
+  std::vector<std::string> names{"unknown"};
+  for (const auto& entry : k_agents) names.emplace_back(entry.second);
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  return names;
 }
 
 std::string detect_session(const HeaderView& headers) {

@@ -4,6 +4,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace llmgw::core::pipeline {
 
@@ -18,6 +19,9 @@ struct HeaderView {
 // One of: claude-code, codex, aider, opencode, gemini-cli, openai-sdk, anthropic-sdk, ai-sdk,
 // curl, unknown.
 std::string detect_agent(const HeaderView& headers);
+
+// Every name detect_agent() can return, sorted (what `llmgw cap set --agent` accepts unforced).
+std::vector<std::string> detected_agents();
 
 // The agent's session id, or "" when the client sends none.
 std::string detect_session(const HeaderView& headers);

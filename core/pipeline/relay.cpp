@@ -1,6 +1,7 @@
 // The dispatch and relay stages: each try's request, the tries, and the answer relayed to the
 // client — whole (one path for streamed and non-streamed requests) or as an event stream.
 #include "core/dispatch/dispatcher.hpp"
+#include "core/pipeline/output_limit.hpp"
 #include "core/pipeline/provider_facts.hpp"
 #include "core/pipeline/stages.hpp"
 #include "core/pipeline/upstream_request.hpp"
@@ -16,6 +17,10 @@ namespace {
 // Output a translated request to Anthropic asks for when the client gave no limit (Anthropic
 // requires one): the model's own limit when the price table knows it.
 constexpr int64_t k_default_translated_max_tokens = 16'384;
+
+// Hard caps: how far (in output tokens) a stream's hold stays ahead of its cost so far. One
+// event of a stream brings a few tokens (a text or argument delta); the README states the bound.
+constexpr int64_t k_hard_cap_margin_tokens = 256;
 
 int64_t ms_between(std::chrono::steady_clock::time_point from, std::chrono::steady_clock::time_point to) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(to - from).count();
@@ -83,7 +88,9 @@ std::string upstream_body(const Services& services, const httplib::Request& requ
 }
 
 // Hard caps: a running stream's cost so far is the usage seen plus output estimated from the
-// streamed text; past a cap the relay ends the stream.
+// streamed text. Its hold must stay k_hard_cap_margin_tokens of output ahead of that cost, grown
+// under the caps' lock as it runs; when a cap cannot pay for that, the relay ends the stream, so
+// its cost stays within what it held unless one event brings more than the margin.
 dispatch::StreamRelay::Guard hard_cap_guard(Services& services, const std::shared_ptr<RequestContext>& context) {
   if (!context->live->config.caps.hard || !context->reservation.caps.active || context->price == nullptr)
     return nullptr;
@@ -91,7 +98,10 @@ dispatch::StreamRelay::Guard hard_cap_guard(Services& services, const std::share
     Usage live = observer.usage();
     if (!live.reported) live.input_uncached_tokens = context->estimated_input_tokens;
     live.output_tokens = std::max(live.output_tokens, (observer.streamed_text_bytes() + 3) / 4);
-    const auto refusal = services.budget.over_cap(context->reservation, pricing::cost_usd_pico(*context->price, live));
+    const int64_t live_cost = pricing::cost_usd_pico(*context->price, live);
+    live.output_tokens += k_hard_cap_margin_tokens;
+    const int64_t needed = pricing::cost_usd_pico(*context->price, live);
+    const auto refusal = services.budget.extend_hold(context->reservation, needed, live_cost);
     return refusal ? std::optional<std::string>(policy::refusal_message(*refusal)) : std::nullopt;
   };
 }
@@ -115,6 +125,10 @@ dispatch::PreparedTry prepare_try(Services& services, const httplib::Request& re
   prepared.key_index = choose_key(services, context, deployment);
   exchange.request.headers = upstream_headers(request.headers, provider, context.api_key);
   exchange.request.body = upstream_body(services, request, context, deployment, model);
+  // The caps pay for less output than the request asks: the provider is told so.
+  if (context.output_limit_tokens > 0)
+    exchange.request.body =
+        limit_output(context.upstream_format, std::move(exchange.request.body), context.output_limit_tokens);
   exchange.stream = context.record.streamed;
   auto& relay = exchange.relay;
   relay.formats = {context.upstream_format, context.endpoint.format};

@@ -76,6 +76,9 @@ void Settlement::settle_now(const protocol::ResponseObserver* observer) {
   m_services->budget.settle(context.reservation, {record.provider, record.agent, record.project, record.key_name},
                             record.billed_to_client ? 0 : record.cost_usd_pico, record.usage.total_tokens(),
                             record.started_at_ms, m_services->clock().now_ms());
+  // Only a whole answer tells what such a request produces; a cut one would teach too little.
+  if (record.outcome == Outcome::ok && record.usage.reported)
+    m_services->budget.outputs().learn(record.agent, context.model, record.usage.output_tokens);
   m_services->sink.record(std::move(record));
 }
 

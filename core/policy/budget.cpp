@@ -1,5 +1,7 @@
 #include "core/policy/budget.hpp"
 
+#include <algorithm>
+
 namespace llmgw::core::policy {
 
 void Budget::set_rules(std::vector<CapRule> caps, std::vector<RateRule> limits, bool allow_unpriced) {
@@ -21,8 +23,13 @@ Decision Budget::admit(const Subject& subject, const Estimate& estimate, int64_t
     decision.refusal = std::move(rated.refusal);
     return decision;
   }
-  const auto cost = estimate.unpriced ? std::nullopt : std::optional<int64_t>(estimate.cost_pico);
-  auto capped = m_caps.admit(subject, cost, now_ms);
+  CostAsk ask;
+  if (!estimate.unpriced) ask.expected_pico = estimate.cost_pico;
+  ask.worst_pico = std::max(estimate.worst_pico, estimate.cost_pico);
+  ask.fit_worst = estimate.fit_worst;
+  ask.floor_pico = estimate.floor_pico;
+  ask.hold_worst = estimate.hold_worst;
+  auto capped = m_caps.admit(subject, ask, now_ms);
   if (capped.refusal) {
     // Between the two locks the entry may briefly make the limiter refuse another request; it
     // never lets one through that should not be.
@@ -32,12 +39,13 @@ Decision Budget::admit(const Subject& subject, const Estimate& estimate, int64_t
   }
   decision.reservation = Reservation{std::move(capped.holds), std::move(rated.ticket)};
   decision.remaining_pico = capped.remaining_pico;
+  decision.allowed_worst_pico = capped.allowed_worst_pico;
   decision.warning = std::move(capped.warning);
   return decision;
 }
 
-std::optional<Refusal> Budget::over_cap(const Reservation& reservation, int64_t live_cost_pico) {
-  return m_caps.over_cap(reservation.caps, live_cost_pico);
+std::optional<Refusal> Budget::extend_hold(Reservation& reservation, int64_t needed_pico, int64_t live_cost_pico) {
+  return m_caps.extend_hold(reservation.caps, needed_pico, live_cost_pico);
 }
 
 void Budget::settle(Reservation& reservation, const Subject& subject, int64_t cost_pico, int64_t tokens,

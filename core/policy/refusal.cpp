@@ -41,12 +41,27 @@ std::string cap_command(const Refusal& refusal, Period period, int64_t amount_pi
          "`";
 }
 
+// The amounts behind a cap refusal: "$1.95 spent, $0.0300 reserved by requests in flight".
+std::string held_phrase(const Refusal& r) {
+  return format_usd(r.spent_pico) + " spent, " + format_usd(r.reserved_pico) + " reserved by requests in flight";
+}
+
 std::string cap_message(const Refusal& r, Period period) {
   const int64_t wanted = r.spent_pico + r.reserved_pico + r.needed_pico;
-  return "llmgw " + cap_phrase(period, r.limit_pico, r.scope, r.value) + " reached: " + format_usd(r.spent_pico) +
-         " spent, " + format_usd(r.reserved_pico) +
-         " reserved by requests in flight, and this request may cost up to " + format_usd(r.needed_pico) +
-         ". Raise it with " + cap_command(r, period, std::max(r.limit_pico * 2, wanted));
+  return "llmgw: this request would exceed the " + cap_phrase(period, r.limit_pico, r.scope, r.value) + ": " +
+         held_phrase(r) + ", and this request is expected to cost " + format_usd(r.needed_pico) + " (at most " +
+         format_usd(std::max(r.worst_pico, r.needed_pico)) + " if it used its whole output limit). Raise it with " +
+         cap_command(r, period, std::max(r.limit_pico * 2, wanted));
+}
+
+std::string worst_case_message(const Refusal& r, Period period) {
+  const int64_t wanted = r.spent_pico + r.reserved_pico + r.worst_pico;
+  return "llmgw: at its output limit this request would exceed the " +
+         cap_phrase(period, r.limit_pico, r.scope, r.value) +
+         ", and that limit cannot be lowered to fit: " + held_phrase(r) + "; this request is expected to cost " +
+         format_usd(r.needed_pico) + " but may cost up to " + format_usd(r.worst_pico) +
+         ". Lower its output limit, stream it, or raise the cap with " +
+         cap_command(r, period, std::max(r.limit_pico * 2, wanted));
 }
 
 std::string stream_message(const Refusal& r, Period period) {
@@ -67,6 +82,7 @@ std::string refusal_message(const Refusal& refusal) {
   const Period period = refusal.period.value_or(Period::day);
   switch (refusal.kind) {
   case Refusal::Kind::cap: return cap_message(refusal, period);
+  case Refusal::Kind::cap_worst_case: return worst_case_message(refusal, period);
   case Refusal::Kind::unpriced:
     return "llmgw cannot bound the cost of this model under your spend cap: it has no price. Add one under [prices] "
            "in config.toml (see `llmgw prices`), or set caps.unpriced = \"allow\"";

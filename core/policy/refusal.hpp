@@ -11,7 +11,8 @@ namespace llmgw::core::policy {
 
 struct Refusal {
   enum class Kind {
-    cap,             // spent + reserved + this request's reservation would pass a spend cap
+    cap,             // spent + reserved + this request's expected cost would pass a spend cap
+    cap_worst_case,  // it fits, but its worst case does not, and it can be neither cut nor lowered
     unpriced,        // the model has no price, so its cost cannot be bounded under a cap
     request_rate,    // a requests-per-minute limit
     token_rate,      // a tokens-per-minute limit
@@ -25,7 +26,8 @@ struct Refusal {
   int64_t limit_pico = 0;       // the cap
   int64_t spent_pico = 0;       // spent this period (cap)
   int64_t reserved_pico = 0;    // held by other requests in flight (cap)
-  int64_t needed_pico = 0;      // this request's reservation (cap), its cost so far (stream_over_cap)
+  int64_t needed_pico = 0;      // this request's expected cost (caps), its cost so far (stream_over_cap)
+  int64_t worst_pico = 0;       // its cost if it used its whole output limit (caps)
   int64_t limit_per_minute = 0; // requests or tokens (rate limits)
   int retry_after_seconds = 0;  // until the oldest request leaves the window (rate limits); 0 otherwise
 };

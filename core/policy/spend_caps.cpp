@@ -65,31 +65,58 @@ Refusal SpendCaps::refusal(Refusal::Kind kind, const CapRule& cap) {
 }
 
 CapAdmission SpendCaps::admit(const Subject& subject, std::optional<int64_t> cost_pico, int64_t now_ms) {
+  return admit(subject, CostAsk{cost_pico, cost_pico.value_or(0), false, 0, false}, now_ms);
+}
+
+CapAdmission SpendCaps::admit(const Subject& subject, const CostAsk& ask, int64_t now_ms) {
   std::lock_guard lock(m_mutex);
   CapAdmission admission;
   roll(now_ms);
   std::vector<const CapRule*> applicable;
   for (const CapRule& cap : m_caps)
     if (covers(cap.scope, cap.value, subject)) applicable.push_back(&cap);
-  if (!cost_pico && !applicable.empty() && !m_allow_unpriced) {
+  if (!ask.expected_pico && !applicable.empty() && !m_allow_unpriced) {
     admission.refusal = refusal(Refusal::Kind::unpriced, *applicable.front());
     return admission;
   }
-  const int64_t cost = cost_pico.value_or(0);
+  const int64_t expected = ask.expected_pico.value_or(0);
+  const int64_t worst = ask.expected_pico ? std::max(ask.worst_pico, expected) : 0;
+  const CapRule* tightest = nullptr;
+  int64_t room = 0; // the least any applicable cap has left
   for (const CapRule* cap : applicable) {
     const int64_t used = spent(*cap);
     const int64_t held = m_reserved[cap->id];
-    if (used + held + cost <= cap->limit_pico) continue;
+    const int64_t left = cap->limit_pico - used - held;
+    if (tightest == nullptr || left < room) {
+      tightest = cap;
+      room = left;
+    }
+    if (expected <= left) continue;
     admission.refusal = refusal(Refusal::Kind::cap, *cap);
     admission.refusal->spent_pico = used;
     admission.refusal->reserved_pico = held;
-    admission.refusal->needed_pico = cost;
+    admission.refusal->needed_pico = expected;
+    admission.refusal->worst_pico = worst;
     return admission;
   }
+  admission.allowed_worst_pico = worst;
+  if (tightest != nullptr && ask.fit_worst && worst > room) {
+    // Cannot be cut at the cap: its output limit is lowered to what the caps pay for, or it is refused.
+    if (std::max(ask.floor_pico, expected) > room) {
+      admission.refusal = refusal(Refusal::Kind::cap_worst_case, *tightest);
+      admission.refusal->spent_pico = spent(*tightest);
+      admission.refusal->reserved_pico = m_reserved[tightest->id];
+      admission.refusal->needed_pico = expected;
+      admission.refusal->worst_pico = worst;
+      return admission;
+    }
+    admission.allowed_worst_pico = room;
+  }
+  const int64_t hold = ask.hold_worst ? admission.allowed_worst_pico : expected;
   // Every cap fits: hold under all of them before the lock is released.
   admission.holds.active = true;
   for (const CapRule* cap : applicable)
-    if (auto warning = reserve(*cap, cost, admission)) admission.warning = std::move(warning);
+    if (auto warning = reserve(*cap, hold, admission)) admission.warning = std::move(warning);
   return admission;
 }
 
@@ -109,19 +136,29 @@ std::optional<CapWarning> SpendCaps::reserve(const CapRule& cap, int64_t cost_pi
   return CapWarning{cap, used, remaining};
 }
 
-std::optional<Refusal> SpendCaps::over_cap(const CapHolds& holds, int64_t live_cost_pico) {
+const CapRule* SpendCaps::find_cap(int64_t id) const {
+  const auto cap = std::find_if(m_caps.begin(), m_caps.end(), [&](const CapRule& c) { return c.id == id; });
+  return cap == m_caps.end() ? nullptr : &*cap;
+}
+
+std::optional<Refusal> SpendCaps::extend_hold(CapHolds& holds, int64_t needed_pico, int64_t live_cost_pico) {
   std::lock_guard lock(m_mutex);
   if (!holds.active) return std::nullopt;
+  // Check every cap before growing any, so that a refused stream holds what it held.
   for (const auto& [cap_id, held] : holds.holds) {
-    const auto cap = std::find_if(m_caps.begin(), m_caps.end(), [&](const CapRule& c) { return c.id == cap_id; });
-    if (cap == m_caps.end() || live_cost_pico <= held) continue; // within what admission allowed for
-    const int64_t used = spent(*cap) + m_reserved[cap_id] - held + live_cost_pico;
-    if (used <= cap->limit_pico) continue;
+    const CapRule* cap = find_cap(cap_id);
+    if (cap == nullptr || needed_pico <= held) continue; // removed, or within its hold
+    if (spent(*cap) + m_reserved[cap_id] - held + needed_pico <= cap->limit_pico) continue;
     Refusal refused = refusal(Refusal::Kind::stream_over_cap, *cap);
     refused.spent_pico = spent(*cap);
     refused.reserved_pico = m_reserved[cap_id] - held;
     refused.needed_pico = live_cost_pico;
     return refused;
+  }
+  for (auto& [cap_id, held] : holds.holds) {
+    if (find_cap(cap_id) == nullptr || needed_pico <= held) continue;
+    m_reserved[cap_id] += needed_pico - held;
+    held = needed_pico;
   }
   return std::nullopt;
 }

@@ -1,10 +1,13 @@
 #pragma once
 // Spend caps, enforced at admission (DESIGN.md §3 step 5, §4).
 //
-// Every request that a cap applies to reserves its worst-case cost before any upstream call;
-// it is admitted only if spent + reserved + its reservation stays within every applicable cap,
-// all under one lock, so concurrent requests cannot race past a cap. settle() swaps the
-// reservation for the real cost whatever the outcome. Spending is kept in memory per period and
+// Every request that a cap applies to reserves what it is expected to cost before any upstream
+// call; it is admitted only if spent + reserved + its reservation stays within every applicable
+// cap, all under one lock, so concurrent requests cannot race past a cap. Its worst case is made
+// safe under the same lock: a request that is not cut at the cap has its worst case lowered to
+// what the caps have left (the caller lowers its output limit to match), and in hard mode holds
+// it whole; a stream in hard mode grows its hold as it runs (extend_hold) and is ended when a cap
+// cannot pay. settle() swaps the hold for the real cost whatever the outcome. Spending is kept in memory per period and
 // scope (loaded from the ledger at start, then updated on every settle), so admission never
 // touches the database.
 #include "core/policy/periods.hpp"
@@ -35,9 +38,21 @@ struct CapHolds {
   bool active = false;                            // admitted and not yet settled
 };
 
+// What admission asks the caps to hold for one request, in pico-USD.
+struct CostAsk {
+  std::optional<int64_t> expected_pico; // input + expected output; nullopt when the model has no price
+  int64_t worst_pico = 0;               // input + its whole output limit (taken as expected when lower)
+  // Not cut at the cap (not a stream under hard mode): lower the worst case to what the caps have
+  // left, but not below floor_pico (refused when even that does not fit).
+  bool fit_worst = false;
+  int64_t floor_pico = 0;
+  bool hold_worst = false; // hold the (lowered) worst case instead of the expected cost (hard mode)
+};
+
 struct CapAdmission {
   std::optional<Refusal> refusal;        // set when refused (402); then nothing is held
   CapHolds holds;                        // set when admitted
+  int64_t allowed_worst_pico = 0;        // the worst case the caps pay for: below worst_pico when lowered
   std::optional<int64_t> remaining_pico; // set when a cap is past its warn threshold: the least left
   std::optional<CapWarning> warning;     // once per cap and period, when it crosses its warn threshold
 };
@@ -60,12 +75,15 @@ public:
   // True when a cap applies to this subject.
   bool applies(const Subject& subject) const;
 
-  // Reserve cost_pico (the worst case; nullopt when the model has no price) under every cap that
-  // covers the subject, or refuse with the first cap it would pass.
+  // Hold what the request asks under every cap that covers the subject, or refuse with the first
+  // cap its expected cost would pass (or, fitting its worst case, the tightest cap).
+  CapAdmission admit(const Subject& subject, const CostAsk& ask, int64_t now_ms);
+  // The same for a request whose expected and worst cost are both cost_pico.
   CapAdmission admit(const Subject& subject, std::optional<int64_t> cost_pico, int64_t now_ms);
-  // Hard mode: the refusal to end a running stream with when its cost so far (live_cost_pico) in
-  // place of its hold would take a cap it is under past the limit; nullopt while it fits.
-  std::optional<Refusal> over_cap(const CapHolds& holds, int64_t live_cost_pico);
+  // Hard mode: grow the holds of a running stream to needed_pico (its cost so far plus a margin)
+  // under every cap it is held under, or return the refusal to end it with when a cap cannot pay
+  // (live_cost_pico, its cost so far, is what the message quotes); nothing grows then.
+  std::optional<Refusal> extend_hold(CapHolds& holds, int64_t needed_pico, int64_t live_cost_pico);
   // Release the holds (if still active) and count the request's cost toward the periods its start
   // falls in. Called for every request, held or not, so spending stays current for caps added later.
   void settle(CapHolds& holds, const Subject& subject, int64_t cost_pico, int64_t started_ms, int64_t now_ms);
@@ -84,6 +102,7 @@ private:
   int64_t spent(const CapRule& cap);
   Refusal refusal(Refusal::Kind kind, const CapRule& cap);
   std::optional<CapWarning> reserve(const CapRule& cap, int64_t cost_pico, CapAdmission& admission);
+  const CapRule* find_cap(int64_t id) const;
 
   mutable std::mutex m_mutex;
   std::vector<CapRule> m_caps;

@@ -22,6 +22,6 @@ INSERT INTO spend_buckets
 SELECT started_at_ms / 900000, provider, agent, project, key_name, SUM(cost_usd_pico) FROM requests GROUP BY 1, 2, 3, 4, 5;"
 "$llmgw" --db "$db" cap set --day 50 >/dev/null
 "$llmgw" --db "$db" cap set --month 500 --agent claude-code >/dev/null
-"$llmgw" --db "$db" cap set --week 100 --key ci >/dev/null
+"$llmgw" --db "$db" cap set --week 100 --key ci --force >/dev/null
 "$llmgw" --db "$db" usage --statusline
 hyperfine -N --warmup 3 --runs 30 "$llmgw --version" "$llmgw --db $db usage --statusline" "$llmgw --db $db usage --check"

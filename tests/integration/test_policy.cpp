@@ -19,7 +19,8 @@ using core::policy::Scope;
 namespace {
 
 constexpr int64_t k_cent = 10'000'000'000; // pico-USD
-// claude-sonnet-4-5 at $3 / $15 per Mtok; ~23 estimated input tokens + 100 output reserved.
+// claude-sonnet-4-5 at $3 / $15 per Mtok; ~23 estimated input tokens + up to 100 output reserved
+// (the output recent requests had, 100 before there are any).
 const std::string k_messages =
     R"({"model":"claude-sonnet-4-5","max_tokens":100,"messages":[{"role":"user","content":"hi"}]})";
 const std::string k_stream =
@@ -118,7 +119,7 @@ TEST_CASE("a refusal at the cap is in the caller's format, not retryable, and sa
   auto body = nlohmann::json::parse(anthropic->body);
   CHECK(body["error"]["type"] == "billing_error");
   const std::string message = body["error"]["message"];
-  CHECK(message.find("daily spend cap of $0.0000 for agent curl reached") != std::string::npos);
+  CHECK(message.find("would exceed the daily spend cap of $0.0000 for agent curl") != std::string::npos);
   CHECK(message.find("llmgw cap set --day --agent curl") != std::string::npos);
   auto openai_headers = TestGateway::openai_auth();
   openai_headers.emplace("User-Agent", "curl/8.0");
@@ -191,13 +192,14 @@ TEST_CASE("a cap set in the database reaches the running server within a second;
   auto first = client->Post("/v1/messages", TestGateway::anthropic_auth(), k_messages, "application/json");
   REQUIRE(first->status == 200);
   CHECK_FALSE(first->has_header("x-llmgw-budget-remaining-usd"));
-  // $0.002 a day: $0.000111 spent + a $0.00157 reservation is past 80 % but fits.
-  set_cap(gateway, 2'000'000'000);
+  // $0.00031 a day: $0.000111 spent + a $0.000144 reservation (23 input tokens estimated, the 5
+  // output tokens the first answer had) is past 80 % but fits, $0.000055 left.
+  set_cap(gateway, 310'000'000);
   CHECK(within_a_second([&] { return gateway.server().gateway().budget().active(); }));
   auto warned = client->Post("/v1/messages", TestGateway::anthropic_auth(), k_messages, "application/json");
   REQUIRE(warned);
   CHECK(warned->status == 200);
-  CHECK(warned->get_header_value("x-llmgw-budget-remaining-usd") == "0.0003");
+  CHECK(warned->get_header_value("x-llmgw-budget-remaining-usd") == "0.0001");
   // Lowered below what is spent: the next request is refused, without a restart.
   set_cap(gateway, 100'000'000);
   CHECK(within_a_second([&] {
@@ -310,4 +312,132 @@ TEST_CASE("hard mode ends a running stream cleanly once its cost crosses the cap
     auto whole = post_streaming(*plain.client(), "/v1/messages", TestGateway::anthropic_auth(), body);
     CHECK(whole.body.find("event: message_stop") != std::string::npos);
   }
+}
+
+namespace {
+
+// Runs `total` requests from `threads` client threads at once; counts 200s, 402s and the rest.
+struct Burst {
+  std::atomic<int> ok{0}, refused{0}, other{0};
+  void run(TestGateway& gateway, int threads, int total, const std::string& body, bool stream) {
+    std::vector<std::thread> workers;
+    for (int t = 0; t < threads; ++t) {
+      workers.emplace_back([&, t] {
+        auto client = gateway.client();
+        for (int i = t; i < total; i += threads) {
+          const int status =
+              stream ? post_streaming(*client, "/v1/messages", TestGateway::anthropic_auth(), body).status
+                     : client->Post("/v1/messages", TestGateway::anthropic_auth(), body, "application/json")->status;
+          ++(status == 200 ? ok : status == 402 ? refused : other);
+        }
+      });
+    }
+    for (auto& worker : workers) worker.join();
+  }
+};
+
+int64_t recorded_cost(TestGateway& gateway, size_t rows) {
+  int64_t total = 0;
+  for (const auto& row : gateway.wait_rows(rows)) total += row.record.cost_usd_pico;
+  return total;
+}
+
+} // namespace
+
+TEST_CASE("hard mode: 200 concurrent streams that run past their estimate never take recorded spend past the cap") {
+  FakeUpstream upstream;
+  // The provider ignores max_tokens 100: 100 pieces of 16 bytes (~4 tokens each), 400 output
+  // tokens reported at the end: $0.00606 a stream at $3 / $15 per Mtok, ~4x what it reserved.
+  auto stream = anthropic_stream("claude-sonnet-4-5", std::vector<std::string>(100, "abcdefghijklmnop"), 20, 0, 0, 400);
+  stream.delay_between_chunks_ms = 1;
+  upstream.on("POST", "/v1/messages", [&](const RecordedRequest&) { return stream; });
+  auto config = fake_config(upstream);
+  config.caps.hard = true;
+  TestGateway gateway(config);
+  const int64_t cap = 5 * k_cent;
+  gateway.server().gateway().apply_policy({{{1, Period::day, cap, Scope::global, "", 80}}, {}, {}, {}});
+  Burst burst;
+  burst.run(gateway, 50, 200, k_stream, true);
+  CHECK(burst.other.load() == 0);
+  CHECK(burst.ok.load() + burst.refused.load() == 200);
+  CHECK(upstream.calls() == burst.ok.load()); // a refused request reaches no upstream
+  const int64_t recorded = recorded_cost(gateway, 200);
+  MESSAGE("hard mode: " << burst.ok.load() << " admitted, recorded " << recorded << " pico-USD under a cap of " << cap);
+  CHECK(recorded <= cap);
+  CHECK(holds_nothing(gateway));
+}
+
+TEST_CASE("soft mode: 200 concurrent requests pass a cap by no more than the stated bound") {
+  FakeUpstream upstream;
+  // Outputs of 300 tokens, every fifth 900: more than the learned estimate. The provider honours
+  // the output limit llmgw sends (lowered near the cap).
+  std::atomic<int> served{0};
+  upstream.on("POST", "/v1/messages", [&](const RecordedRequest& request) {
+    const auto body = nlohmann::json::parse(request.body);
+    const int planned = ++served % 5 == 0 ? 900 : 300;
+    const int output = std::min(planned, body["max_tokens"].get<int>());
+    return anthropic_reply("claude-sonnet-4-5", "ok", 20, 0, 0, output);
+  });
+  TestGateway gateway(fake_config(upstream));
+  const int64_t cap = 10 * k_cent;
+  gateway.server().gateway().apply_policy({{{1, Period::day, cap, Scope::global, "", 80}}, {}, {}, {}});
+  const std::string body =
+      R"({"model":"claude-sonnet-4-5","max_tokens":1000,"messages":[{"role":"user","content":"hi"}]})";
+  Burst burst;
+  constexpr int k_threads = 50;
+  burst.run(gateway, k_threads, 200, body, false);
+  CHECK(burst.other.load() == 0);
+  CHECK(upstream.calls() == burst.ok.load());
+  const int64_t recorded = recorded_cost(gateway, 200);
+  // README, Caps: past the cap by at most the sum over the requests in flight together of
+  // (worst case - reservation); each is at most 1000 output tokens at $15 / Mtok.
+  const int64_t bound = k_threads * 1000 * 15'000'000LL;
+  MESSAGE("soft mode: " << burst.ok.load() << " admitted, recorded " << recorded << " pico-USD under a cap of " << cap
+                        << " (bound " << bound << ")");
+  CHECK(recorded <= cap + bound);
+  // And the cap is usable: refusals start once less than about one expected cost ($0.0136) is left.
+  CHECK(recorded >= cap * 8 / 10);
+  CHECK(burst.refused.load() > 0);
+  CHECK(holds_nothing(gateway));
+}
+
+TEST_CASE("Claude-Code-shaped requests (max_tokens 128000, Opus price) under a $2 cap run until it is nearly spent") {
+  FakeUpstream upstream;
+  // ~2,000 tokens of prompt, ~300 tokens of answer: $0.0175 each at $5 / $25 per Mtok (llmgw
+  // estimates the 8 KB prompt at ~2,020 tokens).
+  upstream.on("POST", "/v1/messages",
+              [](const RecordedRequest&) { return anthropic_reply("claude-opus-4-6", "ok", 2000, 0, 0, 300); });
+  TestGateway gateway(fake_config(upstream));
+  const int64_t cap = 200 * k_cent;
+  gateway.server().gateway().apply_policy({{{1, Period::day, cap, Scope::agent, "claude-code", 80}}, {}, {}, {}});
+  const std::string body = R"({"model":"claude-opus-4-6","max_tokens":128000,"messages":[{"role":"user","content":")" +
+                           std::string(8000, 'x') + R"("}]})";
+  auto headers = TestGateway::anthropic_auth();
+  headers.emplace("User-Agent", "claude-cli/2.1.330 (external, cli)");
+  auto client = gateway.client();
+  int admitted = 0;
+  std::string refusal;
+  for (int i = 0; i < 200 && refusal.empty(); ++i) {
+    auto reply = client->Post("/v1/messages", headers, body, "application/json");
+    REQUIRE(reply);
+    if (reply->status == 200)
+      ++admitted;
+    else
+      refusal = nlohmann::json::parse(reply->body)["error"]["message"].get<std::string>();
+  }
+  const int64_t recorded = recorded_cost(gateway, static_cast<size_t>(admitted) + 1);
+  MESSAGE(admitted << " requests admitted, " << recorded << " pico-USD of " << cap << " spent");
+  CHECK(recorded <= cap);
+  CHECK(recorded >= cap * 9 / 10);
+  CHECK(refusal.find("would exceed the daily spend cap of $2.00 for agent claude-code") != std::string::npos);
+  CHECK(refusal.find("if it used its whole output limit") != std::string::npos);
+  // Not streamed, so not cut at the cap: its max_tokens went upstream lowered to what the cap
+  // could still pay, never above 128000.
+  const auto requests = upstream.requests();
+  REQUIRE(!requests.empty());
+  const auto first = nlohmann::json::parse(requests.front().body)["max_tokens"].get<int64_t>();
+  const auto last = nlohmann::json::parse(requests.back().body)["max_tokens"].get<int64_t>();
+  CHECK(first < 128000);
+  CHECK(last < first);
+  CHECK(last >= 300);
 }

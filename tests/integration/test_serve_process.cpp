@@ -538,3 +538,86 @@ TEST_CASE("llmgw serve keeps its database, -wal and -shm 0600 and its data direc
   CHECK(mode_of(dir.file("data/llmgw")) == 0700);
   CHECK(mode_of(dir.file("data/llmgw/llmgw.db")) == 0600);
 }
+
+TEST_CASE("llmgw cap set: an agent, provider or key llmgw does not know is an error naming the known ones, unless "
+          "--force") {
+  FakeUpstream upstream;
+  TempDir dir;
+  ServeProcess serve(dir, config_for(upstream, 5));
+  auto typo = llmgw_command(dir, serve.port(), "cap set --day 1 --agent claude-cod");
+  INFO(typo.output);
+  CHECK(typo.exit_code == 1);
+  CHECK(typo.output.find("unknown agent 'claude-cod': llmgw detects ") != std::string::npos);
+  CHECK(typo.output.find("claude-code, codex, curl") != std::string::npos);
+  CHECK(typo.output.find("use --force") != std::string::npos);
+  CHECK(llmgw_command(dir, serve.port(), "cap set --day 1 --agent claude-code").exit_code == 0);
+  CHECK(llmgw_command(dir, serve.port(), "cap set --day 1 --agent claude-cod --force").exit_code == 0);
+
+  auto provider = llmgw_command(dir, serve.port(), "cap set --day 1 --provider antropic");
+  CHECK(provider.exit_code == 1);
+  CHECK(provider.output.find("unknown provider 'antropic': configured providers are anthropic") != std::string::npos);
+  CHECK(llmgw_command(dir, serve.port(), "cap set --day 1 --provider anthropic").exit_code == 0);
+
+  auto key = llmgw_command(dir, serve.port(), "cap set --day 1 --key ci");
+  CHECK(key.exit_code == 1);
+  CHECK(key.output.find("no key named 'ci'") != std::string::npos);
+  // A key makes its name and its agent known.
+  auto created = llmgw_command(dir, serve.port(), "key create ci --agent nightly-bot");
+  REQUIRE(created.exit_code == 0);
+  CHECK(llmgw_command(dir, serve.port(), "cap set --day 1 --key ci").exit_code == 0);
+  CHECK(llmgw_command(dir, serve.port(), "cap set --day 1 --agent nightly-bot").exit_code == 0);
+  auto listed = nlohmann::json::parse(llmgw_command(dir, serve.port(), "cap list --json").output);
+  CHECK(listed.size() == 5);
+
+  // An agent seen in the ledger stays known after its key is revoked.
+  const size_t at = created.output.find("llmgw-vk-");
+  REQUIRE(at != std::string::npos);
+  const std::string token = created.output.substr(at, created.output.find_first_of(" \n", at) - at);
+  httplib::Client client("127.0.0.1", serve.port());
+  httplib::Headers auth{{"x-api-key", token}, {"anthropic-version", "2023-06-01"}};
+  REQUIRE(client
+              .Post("/v1/messages", auth, R"({"model":"claude-sonnet-4-5","max_tokens":5,"messages":[]})",
+                    "application/json")
+              ->status == 200);
+  CHECK(llmgw_command(dir, serve.port(), "key revoke ci").exit_code == 0);
+  bool known = false;
+  for (int i = 0; i < 50 && !known; ++i) { // the row lands in the ledger a moment after the answer
+    known = llmgw_command(dir, serve.port(), "cap set --week 1 --agent nightly-bot").exit_code == 0;
+    if (!known) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  CHECK(known);
+}
+
+TEST_CASE("llmgw usage --check says OK, WARN or OVER for each cap and exits 0, 1 or 2") {
+  FakeUpstream upstream; // answers claude-sonnet-4-5 with 12 input and 5 output tokens: $0.000111
+  TempDir dir;
+  ServeProcess serve(dir, config_for(upstream, 5));
+  httplib::Client client("127.0.0.1", serve.port());
+  httplib::Headers auth{{"x-api-key", serve.token()}, {"anthropic-version", "2023-06-01"}};
+  REQUIRE(client
+              .Post("/v1/messages", auth, R"({"model":"claude-sonnet-4-5","max_tokens":5,"messages":[]})",
+                    "application/json")
+              ->status == 200);
+  REQUIRE(llmgw_command(dir, serve.port(), "cap set --day 1").exit_code == 0);
+  CommandResult ok;
+  for (int i = 0; i < 50; ++i) { // until the row is in the ledger
+    ok = llmgw_command(dir, serve.port(), "usage --check");
+    if (ok.output.find("$0.0000 of") == std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  INFO(ok.output);
+  CHECK(ok.exit_code == 0);
+  CHECK(ok.output.rfind("OK   day cap: $0.0001", 0) == 0);
+  // What was spent is past 50 % of $0.0002 but within it.
+  REQUIRE(llmgw_command(dir, serve.port(), "cap set --day 0.0002 --warn 50").exit_code == 0);
+  auto warn = llmgw_command(dir, serve.port(), "usage --check");
+  INFO(warn.output);
+  CHECK(warn.exit_code == 1);
+  CHECK(warn.output.rfind("WARN day cap:", 0) == 0);
+  // Past the limit: OVER, not WARN.
+  REQUIRE(llmgw_command(dir, serve.port(), "cap set --day 0.0001").exit_code == 0);
+  auto over = llmgw_command(dir, serve.port(), "usage --check");
+  INFO(over.output);
+  CHECK(over.exit_code == 2);
+  CHECK(over.output.rfind("OVER day cap:", 0) == 0);
+}

@@ -21,37 +21,58 @@ Refusal cap_refusal(Period period, int64_t limit, Scope scope, std::string value
 
 } // namespace
 
-TEST_CASE("a cap refusal names the cap, the amounts and the command that raises it") {
+TEST_CASE("a cap refusal says the request would exceed the cap, with its expected and worst cost and the fix") {
   Refusal overall = cap_refusal(Period::day, 10 * k_cent, Scope::global, "");
   overall.spent_pico = 4 * k_cent;
   overall.reserved_pico = 5 * k_cent;
   overall.needed_pico = 2 * k_cent;
+  overall.worst_pico = 3 * k_cent;
   CHECK(refusal_message(overall) ==
-        "llmgw daily spend cap of $0.1000 overall reached: $0.0400 spent, $0.0500 reserved by requests in flight, and "
-        "this request may cost up to $0.0200. Raise it with `llmgw cap set --day 0.2000`");
+        "llmgw: this request would exceed the daily spend cap of $0.1000 overall: $0.0400 spent, $0.0500 reserved by "
+        "requests in flight, and this request is expected to cost $0.0200 (at most $0.0300 if it used its whole "
+        "output limit). Raise it with `llmgw cap set --day 0.2000`");
 
-  Refusal agent = cap_refusal(Period::day, 500 * k_cent, Scope::agent, "claude-code");
-  agent.spent_pico = 491 * k_cent;
-  agent.needed_pico = 312'000'000'000;
+  // Claude Code near the end of a $2 day: max_tokens 128000 at an Opus price is the worst case.
+  Refusal agent = cap_refusal(Period::day, 200 * k_cent, Scope::agent, "claude-code");
+  agent.spent_pico = 198 * k_cent;
+  agent.needed_pico = 5 * k_cent;
+  agent.worst_pico = 326 * k_cent;
   CHECK(refusal_message(agent) ==
-        "llmgw daily spend cap of $5.00 for agent claude-code reached: $4.91 spent, $0.0000 reserved by requests in "
-        "flight, and this request may cost up to $0.3120. Raise it with `llmgw cap set --day --agent claude-code "
-        "10.00`");
+        "llmgw: this request would exceed the daily spend cap of $2.00 for agent claude-code: $1.98 spent, $0.0000 "
+        "reserved by requests in flight, and this request is expected to cost $0.0500 (at most $3.26 if it used its "
+        "whole output limit). Raise it with `llmgw cap set --day --agent claude-code 4.00`");
 
   Refusal key = cap_refusal(Period::month, 3 * k_cent, Scope::key, "ci");
   key.reserved_pico = 2 * k_cent;
   key.needed_pico = 2 * k_cent;
+  key.worst_pico = 2 * k_cent;
   CHECK(refusal_message(key) ==
-        "llmgw monthly spend cap of $0.0300 for key ci reached: $0.0000 spent, $0.0200 reserved by requests in flight, "
-        "and this request may cost up to $0.0200. Raise it with `llmgw cap set --month --key ci 0.0600`");
+        "llmgw: this request would exceed the monthly spend cap of $0.0300 for key ci: $0.0000 spent, $0.0200 "
+        "reserved by requests in flight, and this request is expected to cost $0.0200 (at most $0.0200 if it used "
+        "its whole output limit). Raise it with `llmgw cap set --month --key ci 0.0600`");
 }
 
 TEST_CASE("a total cap has no period flag, and the suggested amount covers what the request needs") {
   Refusal total = cap_refusal(Period::total, 3 * k_cent, Scope::project, "web");
   total.needed_pico = 7 * k_cent;
+  total.worst_pico = 9 * k_cent;
   CHECK(refusal_message(total) ==
-        "llmgw total spend cap of $0.0300 for project web reached: $0.0000 spent, $0.0000 reserved by requests in "
-        "flight, and this request may cost up to $0.0700. Raise it with `llmgw cap set --project web 0.0700`");
+        "llmgw: this request would exceed the total spend cap of $0.0300 for project web: $0.0000 spent, $0.0000 "
+        "reserved by requests in flight, and this request is expected to cost $0.0700 (at most $0.0900 if it used "
+        "its whole output limit). Raise it with `llmgw cap set --project web 0.0700`");
+}
+
+TEST_CASE("a request whose worst case cannot be lowered to fit says so, with both costs") {
+  Refusal refused = cap_refusal(Period::month, 10 * k_cent, Scope::key, "ci");
+  refused.kind = Refusal::Kind::cap_worst_case;
+  refused.reserved_pico = 2 * k_cent;
+  refused.needed_pico = k_cent;
+  refused.worst_pico = 20 * k_cent;
+  CHECK(refusal_message(refused) ==
+        "llmgw: at its output limit this request would exceed the monthly spend cap of $0.1000 for key ci, and that "
+        "limit cannot be lowered to fit: $0.0000 spent, $0.0200 reserved by requests in flight; this request is "
+        "expected to cost $0.0100 but may cost up to $0.2000. Lower its output limit, stream it, or raise the cap "
+        "with `llmgw cap set --month --key ci 0.2200`");
 }
 
 TEST_CASE("an unpriced model's refusal says how to give it a price") {

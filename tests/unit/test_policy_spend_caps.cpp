@@ -39,7 +39,7 @@ TEST_CASE("a cap admits while spent + reserved + this reservation fits, then ref
   auto second = caps.admit(k_claude, 2 * k_cent, k_now);
   REQUIRE(second.refusal);
   CHECK(second.refusal->status == 402);
-  CHECK(message_of(second).find("daily spend cap of $0.1000 overall reached") != std::string::npos);
+  CHECK(message_of(second).find("would exceed the daily spend cap of $0.1000 overall") != std::string::npos);
   CHECK(message_of(second).find("$0.0400 spent, $0.0500 reserved") != std::string::npos);
   CHECK(message_of(second).find("llmgw cap set --day") != std::string::npos);
   // Settling at the real (lower) cost releases the rest of the hold.
@@ -142,15 +142,16 @@ TEST_CASE("past the warn threshold a request learns what is left, and the server
   CHECK_FALSE(again.warning);
 }
 
-TEST_CASE("hard mode: a stream whose cost so far would pass a cap is refused with the cap and its cost") {
+TEST_CASE("hard mode: a stream grows its hold while the cap pays, and is refused with the cap and its cost") {
   SpendCaps caps;
   caps.set_rules({cap(1, Period::week, 5 * k_cent, Scope::provider, "anthropic")}, false);
   caps.load_spent({{Period::week, Scope::provider, "anthropic", k_cent}}, k_now);
   auto admission = caps.admit(k_claude, 2 * k_cent, k_now);
   REQUIRE_FALSE(admission.refusal);
-  CHECK_FALSE(caps.over_cap(admission.holds, 2 * k_cent)); // within its hold
-  CHECK_FALSE(caps.over_cap(admission.holds, 4 * k_cent)); // 1 + 4 still fits under 5
-  auto stop = caps.over_cap(admission.holds, 6 * k_cent);
+  CHECK_FALSE(caps.extend_hold(admission.holds, 2 * k_cent, 2 * k_cent)); // within its hold
+  CHECK_FALSE(caps.extend_hold(admission.holds, 4 * k_cent, 3 * k_cent)); // 1 + 4 still fits under 5
+  CHECK(caps.states(k_now)[0].reserved_pico == 4 * k_cent);               // the hold grew
+  auto stop = caps.extend_hold(admission.holds, 6 * k_cent, 5 * k_cent);
   REQUIRE(stop);
   CHECK(stop->kind == Refusal::Kind::stream_over_cap);
   CHECK(stop->status == 402);
@@ -158,9 +159,66 @@ TEST_CASE("hard mode: a stream whose cost so far would pass a cap is refused wit
   CHECK(stop->value == "anthropic");
   CHECK(stop->period == Period::week);
   CHECK(stop->limit_pico == 5 * k_cent);
-  CHECK(stop->needed_pico == 6 * k_cent);
-  caps.settle(admission.holds, k_claude, 6 * k_cent, k_now, k_now);
-  CHECK_FALSE(caps.over_cap(admission.holds, 60 * k_cent)); // settled: nothing to end
+  CHECK(stop->needed_pico == 5 * k_cent);
+  CHECK(caps.states(k_now)[0].reserved_pico == 4 * k_cent); // a refused growth holds what it held
+  caps.settle(admission.holds, k_claude, 4 * k_cent, k_now, k_now);
+  CHECK(caps.states(k_now)[0].reserved_pico == 0);
+  CHECK_FALSE(caps.extend_hold(admission.holds, 60 * k_cent, 60 * k_cent)); // settled: nothing to end
+}
+
+TEST_CASE("hard mode: two streams racing to grow their holds cannot both pass the cap") {
+  SpendCaps caps;
+  caps.set_rules({cap(1, Period::day, 10 * k_cent)}, false);
+  auto first = caps.admit(k_claude, 2 * k_cent, k_now);
+  auto second = caps.admit(k_claude, 2 * k_cent, k_now);
+  REQUIRE_FALSE(first.refusal);
+  REQUIRE_FALSE(second.refusal);
+  CHECK_FALSE(caps.extend_hold(first.holds, 8 * k_cent, 7 * k_cent)); // 8 + 2 = 10
+  CHECK(caps.extend_hold(second.holds, 3 * k_cent, 3 * k_cent));      // 8 + 3 > 10: ended
+}
+
+TEST_CASE("a request reserves its expected cost; its worst case only has to fit when it cannot be cut") {
+  SpendCaps caps;
+  caps.set_rules({cap(1, Period::day, 10 * k_cent)}, false);
+  caps.load_spent({{Period::day, Scope::global, "", 4 * k_cent}}, k_now);
+  // A stream in hard mode (cut at the cap): expected 1 cent, worst 300 cents, 6 cents left.
+  auto stream = caps.admit(k_claude, CostAsk{k_cent, 300 * k_cent, false, 0, false}, k_now);
+  REQUIRE_FALSE(stream.refusal);
+  CHECK(stream.allowed_worst_pico == 300 * k_cent);
+  CHECK(caps.states(k_now)[0].reserved_pico == k_cent);
+  // Not cut, soft mode: the worst case is lowered to the 5 cents left; the expected cost is held.
+  auto whole = caps.admit(k_claude, CostAsk{k_cent, 300 * k_cent, true, k_cent, false}, k_now);
+  REQUIRE_FALSE(whole.refusal);
+  CHECK(whole.allowed_worst_pico == 5 * k_cent);
+  CHECK(caps.states(k_now)[0].reserved_pico == 2 * k_cent);
+  // Not cut, hard mode: the lowered worst case (4 cents left) is held whole.
+  auto held = caps.admit(k_claude, CostAsk{k_cent, 300 * k_cent, true, k_cent, true}, k_now);
+  REQUIRE_FALSE(held.refusal);
+  CHECK(held.allowed_worst_pico == 4 * k_cent);
+  CHECK(caps.states(k_now)[0].reserved_pico == 6 * k_cent);
+  // Nothing left: refused with both costs, "would exceed".
+  auto refused = caps.admit(k_claude, CostAsk{k_cent, 300 * k_cent, false, 0, false}, k_now);
+  REQUIRE(refused.refusal);
+  CHECK(refused.refusal->kind == Refusal::Kind::cap);
+  CHECK(refused.refusal->needed_pico == k_cent);
+  CHECK(refused.refusal->worst_pico == 300 * k_cent);
+}
+
+TEST_CASE("a request that cannot be cut nor lowered enough to fit is refused for its worst case") {
+  SpendCaps caps;
+  caps.set_rules({cap(1, Period::day, 10 * k_cent, Scope::agent, "claude-code")}, false);
+  // Expected 1 cent fits, but extended thinking needs 20 cents of output limit: 10 do not pay.
+  auto refused = caps.admit(k_claude, CostAsk{k_cent, 300 * k_cent, true, 20 * k_cent, false}, k_now);
+  REQUIRE(refused.refusal);
+  CHECK(refused.refusal->kind == Refusal::Kind::cap_worst_case);
+  CHECK(refused.refusal->value == "claude-code");
+  CHECK(refused.refusal->needed_pico == k_cent);
+  CHECK(refused.refusal->worst_pico == 300 * k_cent);
+  CHECK(caps.states(k_now)[0].reserved_pico == 0);
+  // A worst case that fits is not lowered.
+  auto fits = caps.admit(k_claude, CostAsk{k_cent, 3 * k_cent, true, k_cent, false}, k_now);
+  REQUIRE_FALSE(fits.refusal);
+  CHECK(fits.allowed_worst_pico == 3 * k_cent);
 }
 
 TEST_CASE("periods roll over at local midnight in a non-UTC zone") {
