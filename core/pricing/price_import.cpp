@@ -355,7 +355,7 @@ std::string utc_date(int64_t now_ms) {
   const int64_t day = day_of_year - (153 * mp + 2) / 5 + 1;
   const int64_t month = mp < 10 ? mp + 3 : mp - 9;
   const int64_t year = year_of_era + era * 400 + (month <= 2);
-  char text[16];
+  char text[48];
   std::snprintf(text, sizeof text, "%04lld-%02lld-%02lld", static_cast<long long>(year), static_cast<long long>(month),
                 static_cast<long long>(day));
   return text;
