@@ -84,6 +84,7 @@ std::string json_line(const store::LoggedRequest& logged, const AttemptMap* atte
       {"cost_usd_pico", r.cost_usd_pico},
       {"cost_usd", usd_decimal_string(r.cost_usd_pico)},
       {"price_version", r.price_version},
+      {"price_basis", r.price_basis.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(r.price_basis)},
       {"usage_source", core::to_string(r.usage_source)},
       {"unpriced", r.unpriced},
       {"billed_to_client", r.billed_to_client},

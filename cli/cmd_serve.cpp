@@ -2,10 +2,12 @@
 // SIGINT/SIGTERM, then drains open streams within the grace period and flushes the ledger.
 #include "cli/common.hpp"
 #include "cli/config_reloader.hpp"
+#include "cli/prices_watcher.hpp"
 #include "core/config/config.hpp"
 #include "core/error.hpp"
 #include "core/http/proxy.hpp"
 #include "core/pipeline/gateway_server.hpp"
+#include "core/pricing/price_import.hpp"
 #include "store/ledger.hpp"
 #include "store/settings.hpp"
 #include "store/settings_watcher.hpp"
@@ -95,7 +97,11 @@ void run_serve(const GlobalOptions& options, const ServeFlags& flags) {
   auto config = core::config::load_config(overrides);
   check_listen_address(config); // before anything is created or opened
   auto token = core::config::ensure_token(config.token_path);
-  auto prices = core::pricing::PriceTable::with_overrides(config.price_overrides);
+  // Bundled prices, then those imported with `llmgw prices import`, then config overrides.
+  const std::string prices_path = core::config::default_prices_path();
+  auto prices =
+      core::pricing::PriceTable::layered(core::pricing::load_imported_prices(prices_path), config.price_overrides);
+  const std::string stale = core::pricing::stale_table_warning(prices, core::policy::now_ms());
   std::string db_path = resolve_db_path(options);
   store::Ledger ledger(db_path);
 
@@ -112,8 +118,11 @@ void run_serve(const GlobalOptions& options, const ServeFlags& flags) {
       [&gateway] { return gateway.reservations(); }, [&gateway] { return gateway.health_json(); });
   // Edits to config.toml (and SIGHUP) reach this server without a restart.
   ConfigReloader reloader(gateway, overrides, core::config::resolve_config_path(overrides));
+  // Prices imported while this server runs reach it within a poll interval.
+  PricesWatcher prices_watcher(gateway, prices_path);
   int port = server.bind();
   print_banner(config, port, db_path);
+  if (!stale.empty()) std::fprintf(stderr, "llmgw: warning: %s\n", stale.c_str());
   server.start();
   int signal_number = 0;
   while (sigwait(&signals, &signal_number) == 0 && signal_number == SIGHUP) reloader.reload("SIGHUP");
@@ -121,6 +130,7 @@ void run_serve(const GlobalOptions& options, const ServeFlags& flags) {
                signal_number == SIGINT ? "SIGINT" : "SIGTERM", server.gateway().in_flight());
   server.drain_and_stop(config.server.shutdown_grace_seconds);
   reloader.stop();
+  prices_watcher.stop();
   watcher.stop();
   ledger.stop();
   std::fprintf(stderr, "llmgw: stopped, ledger flushed (%lld rows written)\n",

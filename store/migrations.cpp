@@ -145,10 +145,17 @@ CREATE TABLE routing_state (
 );
 )sql";
 
-constexpr std::array<Migration, 3> k_migrations{{
+// Version 4: how each row's price was found (core::pricing::PriceBasis: "exact", "alias",
+// "family"; "" when unpriced, local, or recorded before this column existed).
+constexpr std::string_view k_v4_price_basis = R"sql(
+ALTER TABLE requests ADD COLUMN price_basis TEXT NOT NULL DEFAULT '';
+)sql";
+
+constexpr std::array<Migration, 4> k_migrations{{
     {1, "requests ledger", k_v1_requests},
     {2, "caps, rate limits, virtual keys", k_v2_policy},
     {3, "routing state", k_v3_routing_state},
+    {4, "price basis", k_v4_price_basis},
 }};
 
 void refuse_newer(const Db& db, int found, int latest) {

@@ -6,15 +6,16 @@ const std::string_view k_request_columns =
     "started_at_ms, duration_ms, ttfb_ms, agent, session_id, endpoint, provider, requested_model, "
     "served_model, streamed, http_status, outcome, input_uncached_tokens, cache_read_tokens, "
     "cache_write_5m_tokens, cache_write_1h_tokens, output_tokens, reasoning_tokens, cost_usd_pico, "
-    "price_version, usage_source, unpriced, billed_to_client, upstream_request_id, error_message, key_name, project";
+    "price_version, usage_source, unpriced, billed_to_client, upstream_request_id, error_message, key_name, project, "
+    "price_basis";
 
 const std::string_view k_insert_request_sql =
     "INSERT INTO requests (started_at_ms, duration_ms, ttfb_ms, agent, session_id, endpoint, provider, "
     "requested_model, served_model, streamed, http_status, outcome, input_uncached_tokens, "
     "cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, output_tokens, reasoning_tokens, "
     "cost_usd_pico, price_version, usage_source, unpriced, billed_to_client, upstream_request_id, "
-    "error_message, key_name, project) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
-    "?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)";
+    "error_message, key_name, project, price_basis) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
+    "?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)";
 
 const std::string_view k_insert_attempt_sql =
     "INSERT INTO attempts (request_id, n, provider, model, http_status, latency_ms, error) "
@@ -70,6 +71,7 @@ void bind_request(Statement& insert, const core::RequestRecord& r) {
   insert.bind_text_in_place(25, r.error_message);
   insert.bind_text_in_place(26, r.key_name);
   insert.bind_text_in_place(27, r.project);
+  insert.bind_text_in_place(28, r.price_basis);
 }
 
 core::RequestRecord read_request(const Statement& row, int first_column) {
@@ -102,6 +104,7 @@ core::RequestRecord read_request(const Statement& row, int first_column) {
   r.error_message = row.column_text(c++);
   r.key_name = row.column_text(c++);
   r.project = row.column_text(c++);
+  r.price_basis = row.column_text(c++);
   // Not a column of its own: upstream usage was seen exactly when the source says "reported".
   r.usage.reported = r.usage_source == core::UsageSource::reported;
   return r;

@@ -9,7 +9,7 @@
 
 namespace llmgw::store {
 
-// INSERT of one request row with every column bound (parameters 1..27, id left to SQLite).
+// INSERT of one request row with every column bound (parameters 1..28, id left to SQLite).
 extern const std::string_view k_insert_request_sql;
 // The record columns in the order read_request() expects, for SELECT lists ("id" excluded).
 extern const std::string_view k_request_columns;

@@ -58,6 +58,7 @@ struct RequestRecord {
   Usage usage;
   int64_t cost_usd_pico = 0;
   std::string price_version;
+  std::string price_basis; // how the price was found: "exact", "alias", "family"; "" when none applied
   UsageSource usage_source = UsageSource::missing;
   bool unpriced = false;
   bool billed_to_client = false; // the client's own key or plan paid; cost is the API equivalent

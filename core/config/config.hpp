@@ -154,6 +154,8 @@ struct Config {
 std::string default_config_path();
 std::string default_db_path();    // $XDG_DATA_HOME/llmgw/llmgw.db
 std::string default_token_path(); // next to config.toml: token (0600)
+// Prices imported with `llmgw prices import`: $XDG_DATA_HOME/llmgw/prices.json (0600).
+std::string default_prices_path();
 // The token file that belongs to a config file: "token" in the same directory.
 std::string token_path_for(const std::string& config_path);
 

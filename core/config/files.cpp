@@ -117,6 +117,11 @@ bool publish_file(const std::string& path, const std::string& text, unsigned mod
 
 } // namespace detail
 
+void write_private_file(const std::string& path, const std::string& text) {
+  secure_file_location(path);
+  detail::publish_file(path, text, 0600, true);
+}
+
 void write_config_file(const std::string& path, const std::string& text, bool overwrite) {
   if (!detail::publish_file(path, text, 0644, overwrite))
     throw Error("config file already exists: " + path + " (use --force to overwrite it)");

@@ -34,6 +34,8 @@ std::string default_config_path() {
 
 std::string default_db_path() { return xdg_dir("XDG_DATA_HOME", ".local/share") + "/llmgw/llmgw.db"; }
 
+std::string default_prices_path() { return xdg_dir("XDG_DATA_HOME", ".local/share") + "/llmgw/prices.json"; }
+
 std::string default_token_path() { return token_path_for(default_config_path()); }
 
 std::string token_path_for(const std::string& config_path) {

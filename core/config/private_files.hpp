@@ -20,4 +20,8 @@ void restrict_to_owner(const std::string& path);
 // user picked (a project, $HOME, /tmp) keeps its mode.
 void secure_file_location(const std::string& path);
 
+// Replaces `path` atomically (temp file, fsync, rename) with `text`, mode 0600, creating its
+// directory (0700). Throws Error naming the file.
+void write_private_file(const std::string& path, const std::string& text);
+
 } // namespace llmgw::core::config

@@ -18,12 +18,23 @@ std::vector<std::string> Gateway::reload(config::Config config) {
     if (running == nullptr || running->value != origin.value) restart_only.push_back(origin.key);
   }
   config.server = m_services.server; // what the process was started with stays
-  auto prices = pricing::PriceTable::with_overrides(config.price_overrides);
   const bool allow_unpriced = config.caps.allow_unpriced;
-  m_services.set_live(std::make_shared<const LiveConfig>(LiveConfig{std::move(config), std::move(prices)}));
+  {
+    std::lock_guard live_lock(m_live_mutex);
+    // The imported prices stay in force under the new config's overrides.
+    auto prices = pricing::PriceTable::layered(live()->prices.imported(), config.price_overrides);
+    m_services.set_live(std::make_shared<const LiveConfig>(LiveConfig{std::move(config), std::move(prices)}));
+  }
   std::lock_guard lock(m_rules_mutex);
   m_services.budget.set_rules(m_caps, m_limits, allow_unpriced);
   return restart_only;
+}
+
+void Gateway::set_imported_prices(std::shared_ptr<const pricing::ImportedPrices> imported) {
+  std::lock_guard lock(m_live_mutex);
+  const auto running = live();
+  auto prices = pricing::PriceTable::layered(std::move(imported), running->config.price_overrides);
+  m_services.set_live(std::make_shared<const LiveConfig>(LiveConfig{running->config, std::move(prices)}));
 }
 
 std::string Gateway::health_json() const {

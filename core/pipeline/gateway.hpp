@@ -45,6 +45,9 @@ public:
   // Put a new config in force for the requests that start from now on. Returns the settings it
   // changes that only a restart applies (server.*), empty when none.
   std::vector<std::string> reload(config::Config config);
+  // Put prices imported with `llmgw prices import` in force (null: none), under the config's
+  // overrides, for the requests that start from now on.
+  void set_imported_prices(std::shared_ptr<const pricing::ImportedPrices> imported);
   // Cool-downs, benched keys and session pins learnt so far.
   const routing::Health& health() const { return m_services.health; }
   // Deployments cooling down and keys benched now, as JSON for `llmgw providers`.
@@ -61,6 +64,7 @@ private:
   void handle_models(const httplib::Request& request, httplib::Response& response);
 
   Services m_services;
+  std::mutex m_live_mutex;  // one rebuild of the live snapshot at a time (config reload, price import)
   std::mutex m_rules_mutex; // caps and limits as last applied, for a reload that changes caps.unpriced
   std::vector<policy::CapRule> m_caps;
   std::vector<policy::RateRule> m_limits;

@@ -63,9 +63,11 @@ void Settlement::settle_now(const protocol::ResponseObserver* observer) {
   }
   record.usage_source = record.usage.reported ? UsageSource::reported : UsageSource::missing;
   if (context.provider != nullptr) {
-    if (const auto* price = context.live->prices.find(price_provider(*context.provider), record.served_model)) {
-      record.cost_usd_pico = pricing::cost_usd_pico(*price, record.usage);
+    // The same lookup `llmgw prices MODEL` answers with; the row says how the price was found.
+    if (const auto match = context.live->prices.match(price_provider(*context.provider), record.served_model)) {
+      record.cost_usd_pico = pricing::cost_usd_pico(*match.price, record.usage);
       record.price_version = context.live->prices.version();
+      record.price_basis = std::string(pricing::to_string(match.basis));
     } else if (is_local(*context.provider)) {
       record.price_version = "local"; // a model on this machine costs nothing
     } else {

@@ -621,3 +621,78 @@ TEST_CASE("llmgw usage --check says OK, WARN or OVER for each cap and exits 0, 1
   CHECK(over.exit_code == 2);
   CHECK(over.output.rfind("OVER day cap:", 0) == 0);
 }
+
+TEST_CASE("llmgw prices import applies to a running server within a second; prices MODEL says why") {
+  FakeUpstream upstream;
+  TempDir dir;
+  ServeProcess serve(dir, config_for(upstream, 5));
+  httplib::Client client("127.0.0.1", serve.port());
+  const httplib::Headers auth{{"x-api-key", serve.token()}, {"anthropic-version", "2023-06-01"}};
+  const std::string body = R"({"model":"claude-opus-9","max_tokens":5,"messages":[]})";
+  REQUIRE(client.Post("/v1/messages", auth, body, "application/json")->status == 200); // unpriced
+
+  // LiteLLM's format: a chat model at $1 / $2 per 1M tokens, an embedding model left out.
+  std::ofstream(dir.file("litellm.json"))
+      << R"({"sample_spec": {"mode": "chat"}, "claude-opus-9": {"input_cost_per_token": 1e-06,)"
+      << R"( "output_cost_per_token": 2e-06, "litellm_provider": "anthropic", "mode": "chat"},)"
+      << R"( "text-embedding-3-small": {"input_cost_per_token": 2e-08, "litellm_provider": "openai",)"
+      << R"( "mode": "embedding"}})";
+  const auto imported = llmgw_command(dir, serve.port(), "prices import " + dir.file("litellm.json"));
+  INFO(imported.output);
+  REQUIRE(imported.exit_code == 0);
+  CHECK(imported.output.find("imported 1 prices from") != std::string::npos);
+  struct stat info {};
+  REQUIRE(::stat(dir.file("data/llmgw/prices.json").c_str(), &info) == 0);
+  CHECK((info.st_mode & 0777) == 0600);
+  for (int i = 0; i < 200 && serve.log().find("imported prices reloaded") == std::string::npos; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  REQUIRE(serve.log().find("imported prices reloaded") != std::string::npos); // within 2 s of the write
+  REQUIRE(client.Post("/v1/messages", auth, body, "application/json")->status == 200);
+  const std::string family_body = R"({"model":"claude-opus-5-5","max_tokens":5,"messages":[]})";
+  REQUIRE(client.Post("/v1/messages", auth, family_body, "application/json")->status == 200);
+
+  const auto why = llmgw_command(dir, serve.port(), "prices claude-opus-9");
+  CHECK(why.output.find("claude-opus-9: exact entry claude-opus-9 (anthropic, imported ") != std::string::npos);
+  const auto family = llmgw_command(dir, serve.port(), "prices claude-opus-5-5");
+  CHECK(family.output.find("family rule 'claude-opus-5-*' prices it as claude-opus-5") != std::string::npos);
+  CHECK(family.output.find("no model matches") == std::string::npos);
+  const auto unknown = llmgw_command(dir, serve.port(), "prices claude-opus-99");
+  CHECK(unknown.output.find("claude-opus-99: no price") != std::string::npos);
+
+  serve.signal(SIGTERM);
+  REQUIRE(serve.wait_exit(10000) == 0);
+  store::Db db(dir.file("llmgw.db"));
+  auto rows = store::recent_requests(db, 10); // newest first
+  REQUIRE(rows.size() == 3);
+  const auto& by_family = rows[0].record;
+  const auto& priced = rows[1].record;
+  const auto& before = rows[2].record;
+  CHECK(before.unpriced);
+  CHECK(before.price_basis.empty());
+  CHECK_FALSE(priced.unpriced);
+  CHECK(priced.price_basis == "exact");
+  const auto& u = priced.usage;
+  CHECK(priced.cost_usd_pico ==
+        (u.input_uncached_tokens + u.cache_read_tokens + u.cache_write_5m_tokens + u.cache_write_1h_tokens) *
+                1'000'000 +
+            u.output_tokens * 2'000'000);
+  CHECK(priced.price_version.find("+import ") != std::string::npos);
+  CHECK(by_family.price_basis == "family");
+  CHECK_FALSE(by_family.unpriced);
+  const auto log = llmgw_command(dir, serve.port(), "log --json");
+  CHECK(log.output.find(R"("price_basis":"family")") != std::string::npos);
+  CHECK(log.output.find(R"("price_basis":null)") != std::string::npos);
+}
+
+TEST_CASE("llmgw serve prints the stale price table warning at most once") {
+  FakeUpstream upstream;
+  TempDir dir;
+  // Whether it appears depends on today's date against the bundled one (the 90-day rule itself is
+  // tested in test_pricing_price_import.cpp); it never repeats.
+  ServeProcess serve(dir, config_for(upstream, 5));
+  const std::string log = serve.log();
+  const size_t first = log.find("the price table in force is from");
+  CHECK((first == std::string::npos || log.find("the price table in force is from", first + 1) == std::string::npos));
+  serve.signal(SIGTERM);
+  CHECK(serve.wait_exit(10000) == 0);
+}

@@ -56,6 +56,7 @@ inline core::RequestRecord sample_record(int64_t started_at_ms = 1'700'000'000'0
   r.usage.reported = true;
   r.cost_usd_pico = 1'000'000;
   r.price_version = "2025-01-01";
+  r.price_basis = "alias";
   r.usage_source = core::UsageSource::reported;
   r.upstream_request_id = "req_abc";
   return r;

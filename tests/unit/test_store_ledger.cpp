@@ -80,6 +80,7 @@ TEST_SUITE("store ledger") {
     CHECK(out.usage.reported == in.usage.reported);
     CHECK(out.cost_usd_pico == in.cost_usd_pico);
     CHECK(out.price_version == in.price_version);
+    CHECK(out.price_basis == "alias");
     CHECK(out.usage_source == in.usage_source);
     CHECK(out.unpriced == in.unpriced);
     CHECK(out.billed_to_client == in.billed_to_client);
