@@ -1,6 +1,7 @@
 // `llmgw log`: recent requests one per line, optionally following new rows as they land.
 #include "cli/common.hpp"
 #include "cli/format.hpp"
+#include "cli/report_marks.hpp"
 #include "cli/time_range.hpp"
 #include "store/db.hpp"
 #include "store/reports.hpp"
@@ -30,11 +31,6 @@ std::string model_of(const core::RequestRecord& r) {
   return r.provider + "/" + (model.empty() ? "-" : model);
 }
 
-std::string cost_of(const core::RequestRecord& r) {
-  if (r.unpriced) return "unpriced";
-  return format_usd(r.cost_usd_pico) + (r.billed_to_client ? " (plan)" : "");
-}
-
 std::string or_dash(const std::string& text) { return text.empty() ? "-" : text; }
 
 // Fixed column widths, since --follow prints rows before later rows are known.
@@ -48,7 +44,7 @@ std::string text_line(const store::LoggedRequest& logged) {
   line += " " + pad(core::to_string(r.outcome), 14, Align::left);
   line += "  in " + pad(format_count(r.usage.prompt_tokens()), 9, Align::right);
   line += " out " + pad(format_count(r.usage.output_tokens), 7, Align::right);
-  line += "  " + pad(cost_of(r), 16, Align::right);
+  line += "  " + pad(log_cost_cell(logged), 16, Align::right);
   line += "  " + pad(format_duration_ms(r.duration_ms), 6, Align::right);
   line += "  ttfb " + format_duration_ms(r.ttfb_ms);
   return line + "\n";
@@ -87,6 +83,8 @@ std::string json_line(const store::LoggedRequest& logged, const AttemptMap* atte
       {"price_basis", r.price_basis.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(r.price_basis)},
       {"usage_source", core::to_string(r.usage_source)},
       {"unpriced", r.unpriced},
+      {"price_basis", logged.price_basis},
+      {"marks", row_marks(logged)},
       {"billed_to_client", r.billed_to_client},
       {"upstream_request_id", r.upstream_request_id},
       {"error_message", r.error_message},
@@ -153,6 +151,7 @@ void run_log(const LogArgs& args, const GlobalOptions& options) {
   const std::vector<store::LoggedRequest> rows = store::recent_requests(db, args.count);
   if (rows.empty() && !args.json && !args.follow) std::printf("no requests recorded yet\n");
   int64_t last_id = print_rows(rows, args.json, 0, args.attempts ? &db : nullptr);
+  if (!args.json) std::fputs(log_footnote(rows).c_str(), stdout); // JSON rows carry their marks
   if (!args.follow) return;
   if (rows.empty()) { // -n 0: follow from the newest row, not from the start of the ledger
     const std::vector<store::LoggedRequest> newest = store::recent_requests(db, 1);

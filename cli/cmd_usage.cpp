@@ -2,22 +2,30 @@
 #include "cli/cap_status.hpp"
 #include "cli/common.hpp"
 #include "cli/format.hpp"
+#include "cli/rate_window_view.hpp"
+#include "cli/report_marks.hpp"
+#include "cli/statusline.hpp"
 #include "cli/time_range.hpp"
 #include "core/policy/usd.hpp"
 #include "store/db.hpp"
+#include "store/rate_windows.hpp"
 #include "store/reports.hpp"
 #include "store/settings.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <map>
+#include <unistd.h>
 
 namespace llmgw::cli {
 namespace {
 
 constexpr size_t k_breakdown_rows = 5; // models listed under the plain total
+// Claude Code writes its JSON at once; a pipe nobody writes to must not stall a shell prompt.
+constexpr std::chrono::milliseconds k_stdin_timeout{200};
 
 struct UsageArgs {
   bool today = false;
@@ -63,7 +71,7 @@ std::string empty_as_none(const std::string& key) { return key.empty() ? "(none)
 
 std::vector<std::string> table_cells(const std::string& key, const store::UsageRow& row, bool tries) {
   std::string cost = format_usd(row.cost_usd_pico);
-  if (row.unpriced_requests > 0) cost += "*";
+  if (row.inexact()) cost += "*"; // explained by the footnote under the table
   std::vector<std::string> cells{key,
                                  format_count(row.requests),
                                  format_count(row.errors),
@@ -105,19 +113,24 @@ std::vector<store::UsageRow> shorten(std::vector<store::UsageRow> rows, size_t l
   return rows;
 }
 
-void print_footnotes(const store::UsageRow& total) {
-  if (total.unpriced_requests > 0) {
-    std::printf("* unpriced: %s requests (no known price; their cost is not included)\n",
-                format_count(total.unpriced_requests).c_str());
-  }
+// What is not exact, the share the client's plan paid, and the plan windows providers reported.
+void print_footnotes(const store::UsageRow& total, const std::vector<store::InexactModel>& inexact) {
+  std::fputs(inexact_footnote(total, inexact).c_str(), stdout);
   if (total.billed_to_client_cost_usd_pico > 0) {
     std::printf("of the cost, %s was billed to the client's own key or plan (API-equivalent)\n",
                 format_usd(total.billed_to_client_cost_usd_pico).c_str());
   }
 }
 
+void print_windows(const std::vector<store::ProviderWindows>& windows) {
+  std::string lines;
+  for (const store::ProviderWindows& provider : windows)
+    if (std::string line = describe_windows(provider, now_ms()); !line.empty()) lines += line + "\n";
+  if (!lines.empty()) std::printf("\nsubscription windows (latest the provider reported):\n%s", lines.c_str());
+}
+
 void print_text(const Window& window, const std::vector<store::UsageRow>& rows, const store::UsageRow& total,
-                store::GroupBy group) {
+                store::GroupBy group, const std::vector<store::InexactModel>& inexact) {
   const std::string since = heading_time(window.range.since_ms, 0, "start");
   const std::string until = heading_time(window.range.until_ms, INT64_MAX, "now");
   std::printf("usage %s (%s to %s, local time)\n\n", window.label.c_str(), since.c_str(), until.c_str());
@@ -133,7 +146,7 @@ void print_text(const Window& window, const std::vector<store::UsageRow>& rows, 
   table.add_separator();
   table.add_row(table_cells("total", total, tries));
   std::fputs(table.render().c_str(), stdout);
-  print_footnotes(total);
+  print_footnotes(total, inexact);
   if (tries && total.retried > 0)
     std::printf("retried: failed tries followed by another (retry or fallback); fell back: requests served by "
                 "another provider (llmgw log --attempts shows each)\n");
@@ -151,6 +164,8 @@ nlohmann::ordered_json row_json(const store::UsageRow& row, store::GroupBy group
                                 {"cost_usd_pico", row.cost_usd_pico},
                                 {"cost_usd", usd_decimal_string(row.cost_usd_pico)},
                                 {"unpriced_requests", row.unpriced_requests},
+                                {"estimated_requests", row.estimated_requests},
+                                {"family_priced_requests", row.family_priced_requests},
                                 {"billed_to_client_cost_usd_pico", row.billed_to_client_cost_usd_pico}};
   if (group == store::GroupBy::provider) {
     out["retried"] = row.retried;
@@ -159,8 +174,35 @@ nlohmann::ordered_json row_json(const store::UsageRow& row, store::GroupBy group
   return out;
 }
 
+nlohmann::ordered_json inexact_json(const std::vector<store::InexactModel>& inexact) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::array();
+  for (const store::InexactModel& model : inexact)
+    out.push_back({{"model", model.model},
+                   {"unpriced_requests", model.unpriced_requests},
+                   {"estimated_requests", model.estimated_requests},
+                   {"family_priced_requests", model.family_priced_requests}});
+  return out;
+}
+
+nlohmann::ordered_json windows_json(const std::vector<store::ProviderWindows>& windows) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::array();
+  for (const store::ProviderWindows& provider : windows) {
+    nlohmann::ordered_json headers = nlohmann::ordered_json::object();
+    for (const auto& [name, value] : provider.headers) headers[name] = value;
+    out.push_back({{"provider", provider.provider},
+                   {"agent", provider.agent},
+                   {"updated_at_ms", provider.updated_at_ms},
+                   {"summary", describe_windows(provider, now_ms())},
+                   {"headers", headers}});
+  }
+  return out;
+}
+
+// The table's data: rows (or the model breakdown of the plain total), total, the inexact
+// requests per model behind the footnote, and the plan windows.
 void print_json(const Window& window, const std::vector<store::UsageRow>& rows, const store::UsageRow& total,
-                store::GroupBy group) {
+                store::GroupBy group, const std::vector<store::InexactModel>& inexact,
+                const std::vector<store::ProviderWindows>& windows) {
   nlohmann::ordered_json out;
   out["since_ms"] = window.range.since_ms;
   out["until_ms"] = nullptr; // open-ended window
@@ -172,7 +214,17 @@ void print_json(const Window& window, const std::vector<store::UsageRow>& rows, 
     item.update(row_json(row, group));
     out["rows"].push_back(item);
   }
+  if (group == store::GroupBy::none) { // the models the plain table lists under its total
+    out["models"] = nlohmann::ordered_json::array();
+    for (const store::UsageRow& row : rows) {
+      nlohmann::ordered_json item = {{"model", row.key}};
+      item.update(row_json(row, group));
+      out["models"].push_back(item);
+    }
+  }
   out["total"] = row_json(total, group);
+  out["inexact_models"] = inexact_json(inexact);
+  out["rate_windows"] = windows_json(windows);
   std::printf("%s\n", out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
 }
 
@@ -190,6 +242,8 @@ void print_csv(const std::vector<store::UsageRow>& rows, const store::UsageRow& 
                                   "cost_usd_pico",
                                   "cost_usd",
                                   "unpriced_requests",
+                                  "estimated_requests",
+                                  "family_priced_requests",
                                   "billed_to_client_cost_usd_pico"};
   if (tries) header.insert(header.end(), {"retried", "fell_back"});
   std::string out = csv_line(header);
@@ -207,18 +261,13 @@ void print_csv(const std::vector<store::UsageRow>& rows, const store::UsageRow& 
                                     std::to_string(r.cost_usd_pico),
                                     usd_decimal_string(r.cost_usd_pico),
                                     std::to_string(r.unpriced_requests),
+                                    std::to_string(r.estimated_requests),
+                                    std::to_string(r.family_priced_requests),
                                     std::to_string(r.billed_to_client_cost_usd_pico)};
     if (tries) fields.insert(fields.end(), {std::to_string(r.retried), std::to_string(r.fell_back)});
     out += csv_line(fields);
   }
   std::fputs(out.c_str(), stdout);
-}
-
-std::string cap_label(const CapStatus& status) {
-  std::string label = std::string(core::policy::to_string(status.rule.period)) + " cap";
-  if (status.rule.scope != core::policy::Scope::global)
-    label += " " + std::string(core::policy::to_string(status.rule.scope)) + " " + status.rule.value;
-  return label;
 }
 
 // How a cap stands, in words and as `usage --check`'s exit code.
@@ -239,7 +288,7 @@ void run_check(store::Db& db) {
     const CapLevel level = cap_level(status);
     worst = std::max(worst, level);
     const char* word = level == CapLevel::over ? "OVER" : level == CapLevel::warn ? "WARN" : "OK  ";
-    std::printf("%s %s: %s of %s used (%d%%, warn at %d%%)\n", word, cap_label(status).c_str(),
+    std::printf("%s %s: %s of %s used (%d%%, warn at %d%%)\n", word, cap_label(status.rule).c_str(),
                 core::policy::format_usd(status.spent + status.reserved).c_str(),
                 core::policy::format_usd(status.rule.limit_pico).c_str(), status.used_percent(),
                 status.rule.warn_percent);
@@ -247,19 +296,11 @@ void run_check(store::Db& db) {
   if (worst != CapLevel::ok) throw ExitCode{static_cast<int>(worst)};
 }
 
-// One short line for a shell prompt or Claude Code's status line: today's spend (what counts
-// toward caps) and the budget left under the tightest cap. Reads spend_buckets, never requests.
+// One short line for Claude Code's status line (its JSON on stdin names the session) or a shell
+// prompt. Reads spend_buckets, caps and one session's index range, never scans requests.
 void run_statusline(store::Db& db) {
-  const int64_t spent = store::period_spend(db, Period::day, now_ms());
-  std::string line = "llmgw " + core::policy::format_usd(spent) + " today";
-  const CapStatus* tightest = nullptr;
-  const auto statuses = cap_statuses(db);
-  for (const CapStatus& status : statuses)
-    if (!tightest || status.remaining() < tightest->remaining()) tightest = &status;
-  if (tightest)
-    line += " | " + core::policy::format_usd(tightest->remaining()) + " left (" + cap_label(*tightest) + ")" +
-            (tightest->warning() ? " !" : "");
-  std::printf("%s\n", line.c_str());
+  const auto input = parse_statusline_input(read_piped_stdin(STDIN_FILENO, k_stdin_timeout));
+  std::printf("%s\n", statusline(db, input, now_ms()).c_str());
 }
 
 void run_usage(const UsageArgs& args, const GlobalOptions& options) {
@@ -276,9 +317,12 @@ void run_usage(const UsageArgs& args, const GlobalOptions& options) {
       store::usage_report(db, filter, group == store::GroupBy::none ? store::GroupBy::model : group);
   store::UsageRow total;
   for (const store::UsageRow& row : rows) total.add(row);
-  if (args.json) return print_json(window, rows, total, group);
+  const auto inexact = total.inexact() ? store::inexact_models(db, filter) : std::vector<store::InexactModel>{};
+  const auto windows = store::latest_rate_windows(db);
+  if (args.json) return print_json(window, rows, total, group, inexact, windows);
   if (args.csv) return print_csv(rows, total, group);
-  print_text(window, rows, total, group);
+  print_text(window, rows, total, group, inexact);
+  print_windows(windows);
 }
 
 } // namespace
@@ -300,7 +344,10 @@ void register_usage(CLI::App& app, GlobalOptions& options) {
   cmd->add_flag("--csv", args->csv, "print CSV with a header line")->excludes(json);
   auto* check = cmd->add_flag("--check", args->check,
                               "each cap as OK, WARN (past its warn threshold) or OVER (at its limit); exit 0, 1 or 2");
-  cmd->add_flag("--statusline", args->statusline, "one short line: today's spend and the budget left")->excludes(check);
+  cmd->add_flag(
+         "--statusline", args->statusline,
+         "one short line: the session's cost (Claude Code's JSON on stdin), today's, the budget left, the 5h window")
+      ->excludes(check);
   cmd->callback([args, &options] { run_usage(*args, options); });
 }
 

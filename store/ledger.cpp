@@ -1,5 +1,6 @@
 #include "store/ledger.hpp"
 
+#include "store/rate_windows.hpp"
 #include "store/request_rows.hpp"
 
 #include <algorithm>
@@ -25,7 +26,8 @@ constexpr std::chrono::milliseconds k_max_backoff{500};
 
 Ledger::Ledger(const std::string& db_path, DbOptions options)
     : m_db(db_path, options), m_insert(m_db.prepare(k_insert_request_sql)), m_add_spend(m_db.prepare(k_add_spend_sql)),
-      m_insert_attempt(m_db.prepare(k_insert_attempt_sql)) {
+      m_insert_attempt(m_db.prepare(k_insert_attempt_sql)), m_clear_windows(m_db.prepare(k_clear_rate_windows_sql)),
+      m_put_window(m_db.prepare(k_put_rate_window_sql)) {
   m_writer = std::thread([this] { run_writer(); });
 }
 
@@ -144,6 +146,8 @@ void Ledger::write_batch(std::span<const core::RequestRecord> batch) {
       m_insert_attempt.bind_text(7, attempt.error);
       m_insert_attempt.run();
     }
+    // Rows are written in the order they settled, so the last answer's windows are the ones kept.
+    put_rate_windows(m_clear_windows, m_put_window, record);
     if (counts_toward_caps(record)) spend[spend_key(record)] += record.cost_usd_pico;
   }
   // One upsert per spend bucket the batch touched, not one per row.

@@ -50,6 +50,8 @@ private:
   Statement m_insert; // declared after m_db: finalized before the connection closes
   Statement m_add_spend;
   Statement m_insert_attempt;
+  Statement m_clear_windows;
+  Statement m_put_window;
   mutable std::mutex m_mutex;
   std::condition_variable m_wake;           // the writer waits here for rows or stop
   std::condition_variable m_settled;        // flush() waits here for progress

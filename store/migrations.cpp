@@ -151,11 +151,27 @@ constexpr std::string_view k_v4_price_basis = R"sql(
 ALTER TABLE requests ADD COLUMN price_basis TEXT NOT NULL DEFAULT '';
 )sql";
 
-constexpr std::array<Migration, 4> k_migrations{{
+// Version 5: the status line sums one session's cost from an index alone (session, cost); the
+// latest subscription / rate-limit window headers per provider and agent, as the ledger writer saw
+// them on answers to the client's own credentials (one row per header, replaced together).
+constexpr std::string_view k_v5_sessions_and_windows = R"sql(
+CREATE INDEX requests_session ON requests(session_id, cost_usd_pico);
+CREATE TABLE rate_windows (
+  provider TEXT NOT NULL,
+  agent TEXT NOT NULL,
+  name TEXT NOT NULL,
+  value TEXT NOT NULL,
+  updated_at_ms INTEGER NOT NULL,
+  PRIMARY KEY (provider, agent, name)
+) WITHOUT ROWID;
+)sql";
+
+constexpr std::array<Migration, 5> k_migrations{{
     {1, "requests ledger", k_v1_requests},
     {2, "caps, rate limits, virtual keys", k_v2_policy},
     {3, "routing state", k_v3_routing_state},
     {4, "price basis", k_v4_price_basis},
+    {5, "session index, rate windows", k_v5_sessions_and_windows},
 }};
 
 void refuse_newer(const Db& db, int found, int latest) {

@@ -8,10 +8,12 @@
 namespace llmgw::store {
 namespace {
 
+constexpr std::string_view k_model_sql = "COALESCE(NULLIF(served_model, ''), requested_model)";
+
 std::string_view group_key_sql(GroupBy group) {
   switch (group) {
   case GroupBy::none: return "''";
-  case GroupBy::model: return "COALESCE(NULLIF(served_model, ''), requested_model)";
+  case GroupBy::model: return k_model_sql;
   case GroupBy::provider: return "provider";
   case GroupBy::agent: return "agent";
   // SQLite's 'localtime' goes through localtime_r, so TZ (after tzset) decides the day.
@@ -23,13 +25,15 @@ std::string_view group_key_sql(GroupBy group) {
   return "''";
 }
 
-std::string usage_sql(GroupBy group) {
+std::string usage_sql(GroupBy group, const std::string& basis) {
   std::string sql = "SELECT ";
   sql += group_key_sql(group);
   sql += " AS key, COUNT(*), SUM(outcome <> 'ok'), SUM(input_uncached_tokens), SUM(cache_read_tokens), "
          "SUM(cache_write_5m_tokens), SUM(cache_write_1h_tokens), SUM(output_tokens), SUM(reasoning_tokens), "
-         "SUM(cost_usd_pico), SUM(unpriced), SUM(CASE WHEN billed_to_client THEN cost_usd_pico ELSE 0 END) "
-         "FROM requests WHERE started_at_ms >= ?1 AND started_at_ms < ?2 AND (?3 = '' OR key_name = ?3)";
+         "SUM(cost_usd_pico), SUM(unpriced), SUM(CASE WHEN billed_to_client THEN cost_usd_pico ELSE 0 END), "
+         "SUM(usage_source = 'estimated'), SUM(";
+  sql += basis;
+  sql += " = 'family') FROM requests WHERE started_at_ms >= ?1 AND started_at_ms < ?2 AND (?3 = '' OR key_name = ?3)";
   if (group == GroupBy::none) return sql; // no GROUP BY: always exactly one row
   sql += " GROUP BY key ORDER BY ";
   sql += group == GroupBy::day ? "key ASC" : "SUM(cost_usd_pico) DESC, key ASC";
@@ -50,20 +54,26 @@ UsageRow read_usage_row(const Statement& row) {
   out.cost_usd_pico = row.column_int64(9);
   out.unpriced_requests = row.column_int64(10);
   out.billed_to_client_cost_usd_pico = row.column_int64(11);
+  out.estimated_requests = row.column_int64(12);
+  out.family_priced_requests = row.column_int64(13);
   return out;
 }
 
-std::string select_requests_sql(std::string_view tail) {
+std::string select_requests_sql(Db& db, std::string_view tail) {
   std::string sql = "SELECT id, ";
   sql += k_request_columns;
-  sql += " FROM requests ";
+  sql += ", " + price_basis_sql(db) + " FROM requests ";
   sql += tail;
   return sql;
 }
 
+// The column after the record's (k_request_columns has 27).
+constexpr int k_price_basis_column = 28;
+
 std::vector<LoggedRequest> read_logged(Statement& query) {
   std::vector<LoggedRequest> rows;
-  while (query.step()) rows.push_back({query.column_int64(0), read_request(query, 1)});
+  while (query.step())
+    rows.push_back({query.column_int64(0), read_request(query, 1), query.column_text(k_price_basis_column)});
   return rows;
 }
 
@@ -97,6 +107,51 @@ void add_tries(Db& db, const UsageFilter& filter, std::vector<UsageRow>& rows) {
 
 } // namespace
 
+std::string price_basis_sql(Db& db) {
+  // The column arrives with the price lookup's migration; reports read it wherever it exists.
+  auto column = db.prepare("SELECT 1 FROM pragma_table_info('requests') WHERE name = 'price_basis'");
+  return column.step() ? "COALESCE(price_basis, '')" : "''";
+}
+
+std::vector<InexactModel> inexact_models(Db& db, const UsageFilter& filter) {
+  const std::string basis = price_basis_sql(db);
+  std::string sql = "SELECT ";
+  sql += k_model_sql;
+  sql += " AS model, SUM(unpriced), SUM(usage_source = 'estimated'), SUM(" + basis +
+         " = 'family') FROM requests WHERE started_at_ms >= ?1 AND started_at_ms < ?2 AND (?3 = '' OR key_name = ?3) "
+         "AND (unpriced OR usage_source = 'estimated' OR " +
+         basis + " = 'family') GROUP BY model ORDER BY model";
+  Statement query = db.prepare(sql);
+  query.bind_int64(1, filter.since_ms);
+  query.bind_int64(2, filter.until_ms);
+  query.bind_text(3, filter.key_name);
+  std::vector<InexactModel> models;
+  while (query.step())
+    models.push_back({query.column_text(0), query.column_int64(1), query.column_int64(2), query.column_int64(3)});
+  return models;
+}
+
+SessionSpend session_spend(Db& db, const std::string& session_id) {
+  SessionSpend spend;
+  if (session_id.empty()) return spend;
+  // COUNT, SUM and MAX(id) read the (session_id, cost_usd_pico) index alone; the rowid is in it.
+  auto sums = db.prepare("SELECT COUNT(*), COALESCE(SUM(cost_usd_pico), 0), MAX(id) FROM requests "
+                         "INDEXED BY requests_session WHERE session_id = ?1");
+  sums.bind_text(1, session_id);
+  if (!sums.step() || sums.column_int64(0) == 0) return spend;
+  spend.requests = sums.column_int64(0);
+  spend.cost_usd_pico = sums.column_int64(1);
+  auto latest = db.prepare("SELECT agent, key_name, project, provider FROM requests WHERE id = ?1");
+  latest.bind_int64(1, sums.column_int64(2));
+  if (latest.step()) {
+    spend.agent = latest.column_text(0);
+    spend.key_name = latest.column_text(1);
+    spend.project = latest.column_text(2);
+    spend.provider = latest.column_text(3);
+  }
+  return spend;
+}
+
 std::string_view to_string(GroupBy group) {
   switch (group) {
   case GroupBy::none: return "none";
@@ -123,12 +178,14 @@ void UsageRow::add(const UsageRow& other) {
   cost_usd_pico += other.cost_usd_pico;
   unpriced_requests += other.unpriced_requests;
   billed_to_client_cost_usd_pico += other.billed_to_client_cost_usd_pico;
+  estimated_requests += other.estimated_requests;
+  family_priced_requests += other.family_priced_requests;
   retried += other.retried;
   fell_back += other.fell_back;
 }
 
 std::vector<UsageRow> usage_report(Db& db, const UsageFilter& filter, GroupBy group) {
-  Statement query = db.prepare(usage_sql(group));
+  Statement query = db.prepare(usage_sql(group, price_basis_sql(db)));
   query.bind_int64(1, filter.since_ms);
   query.bind_int64(2, filter.until_ms);
   query.bind_text(3, filter.key_name);
@@ -154,7 +211,7 @@ std::map<int64_t, std::vector<core::Attempt>> attempts_of(Db& db, const std::vec
 
 std::vector<LoggedRequest> recent_requests(Db& db, int limit, int64_t after_id) {
   if (after_id > 0) return requests_after(db, after_id, limit);
-  Statement query = db.prepare(select_requests_sql("ORDER BY id DESC LIMIT ?1"));
+  Statement query = db.prepare(select_requests_sql(db, "ORDER BY id DESC LIMIT ?1"));
   query.bind_int64(1, limit);
   std::vector<LoggedRequest> rows = read_logged(query);
   std::reverse(rows.begin(), rows.end());
@@ -162,7 +219,7 @@ std::vector<LoggedRequest> recent_requests(Db& db, int limit, int64_t after_id) 
 }
 
 std::vector<LoggedRequest> requests_after(Db& db, int64_t after_id, int limit) {
-  Statement query = db.prepare(select_requests_sql("WHERE id > ?1 ORDER BY id ASC LIMIT ?2"));
+  Statement query = db.prepare(select_requests_sql(db, "WHERE id > ?1 ORDER BY id ASC LIMIT ?2"));
   query.bind_int64(1, after_id);
   query.bind_int64(2, limit);
   return read_logged(query);

@@ -37,7 +37,9 @@ struct UsageRow {
   int64_t output_tokens = 0;
   int64_t reasoning_tokens = 0;
   int64_t cost_usd_pico = 0;
-  int64_t unpriced_requests = 0;
+  int64_t unpriced_requests = 0;              // no known price: their cost (0) is not in cost_usd_pico
+  int64_t estimated_requests = 0;             // usage estimated by llmgw (usage_source 'estimated')
+  int64_t family_priced_requests = 0;         // priced by a family rule of the price table (price_basis 'family')
   int64_t billed_to_client_cost_usd_pico = 0; // part of cost_usd_pico the client's own plan paid
   // GroupBy::provider only: failed tries at this provider that another try followed (retries and
   // fallbacks), and requests that began here and were served by another provider (fallbacks).
@@ -46,6 +48,8 @@ struct UsageRow {
 
   // Add another row's sums into this one (the key is kept).
   void add(const UsageRow& other);
+  // True when some of its requests are unpriced, estimated or family-priced.
+  bool inexact() const { return unpriced_requests + estimated_requests + family_priced_requests > 0; }
 };
 
 // Usage in the window grouped as asked. GroupBy::none gives exactly one row (zeros when empty).
@@ -53,11 +57,35 @@ struct UsageRow {
 // Ordered by cost descending then key; by day ascending for GroupBy::day.
 std::vector<UsageRow> usage_report(Db& db, const UsageFilter& filter, GroupBy group);
 
+// Per model (served, else requested), the requests in the window whose cost is not exact; only
+// models with at least one such request, by name. Names the models in report footnotes.
+struct InexactModel {
+  std::string model;
+  int64_t unpriced_requests = 0;
+  int64_t estimated_requests = 0;
+  int64_t family_priced_requests = 0;
+};
+std::vector<InexactModel> inexact_models(Db& db, const UsageFilter& filter);
+
+// The SQL expression for a row's price basis ('exact', 'alias', 'family', '' when not recorded).
+// Reads the `price_basis` column when the database has it, else is the constant ''.
+std::string price_basis_sql(Db& db);
+
 // One ledger row with its id (ids only grow; `log --follow` polls by id).
 struct LoggedRequest {
   int64_t id = 0;
   core::RequestRecord record;
+  std::string price_basis; // "exact", "alias", "family", or "" when not recorded
 };
+
+// One session's cost so far (all its rows, paid by the client's plan or not) and who its latest
+// row says it is. Served from the index on (session_id, cost_usd_pico) and one row by id.
+struct SessionSpend {
+  int64_t requests = 0;
+  int64_t cost_usd_pico = 0;
+  std::string agent, key_name, project, provider; // of the latest row; "" when none
+};
+SessionSpend session_spend(Db& db, const std::string& session_id);
 
 // after_id == 0: the newest `limit` rows. after_id > 0: requests_after(db, after_id, limit).
 // Either way returned oldest first.

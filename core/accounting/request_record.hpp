@@ -1,5 +1,6 @@
 #pragma once
 // One ledger row: everything recorded about a request, whatever its outcome.
+#include "core/accounting/rate_windows.hpp"
 #include "core/accounting/usage.hpp"
 
 #include <cstdint>
@@ -65,6 +66,9 @@ struct RequestRecord {
   std::string upstream_request_id;
   std::string error_message;     // short, never contains a secret
   std::vector<Attempt> attempts; // every upstream try, kept only when there was more than one
+  // Not a column: the provider's window headers (client's own credentials only); the ledger keeps
+  // the latest per provider and agent in `rate_windows`.
+  std::vector<RateWindowHeader> rate_windows;
 };
 
 // Where finished requests go. The store's ledger implements it; record() must not block on I/O.

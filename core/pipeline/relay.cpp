@@ -32,6 +32,16 @@ std::string first_header(const httplib::Headers& headers, std::initializer_list<
   return {};
 }
 
+// The subscription and rate-limit window headers of an answer to the client's own credentials.
+std::vector<RateWindowHeader> rate_window_headers(const config::ProviderConfig& provider,
+                                                  const httplib::Headers& headers) {
+  if (!provider.forward_client_auth) return {};
+  std::vector<RateWindowHeader> candidates;
+  for (const auto& [name, value] : headers)
+    if (is_rate_window_header(name)) candidates.emplace_back(name, value);
+  return keep_rate_window_headers(candidates);
+}
+
 // The provider key this try carries: the deployment's own, one of the provider's (rotated), or
 // the single key. Sets context.api_key; returns the key's index (SIZE_MAX when not rotated).
 size_t choose_key(Services& services, RequestContext& context, const routing::RouteResult& deployment) {
@@ -194,6 +204,7 @@ void deliver_whole(Services& services, httplib::Response& response, const std::s
   record.error_message = observer.error_message();
   policy::redact_in_place(record.error_message, context.api_key);
   record.upstream_request_id = first_header(answer.headers, {"request-id", "x-request-id"});
+  record.rate_windows = rate_window_headers(provider, answer.headers);
   response.status = answer.status;
   move_response_headers(std::move(answer.headers), response);
   policy::redact_headers(response.headers, context.api_key);
@@ -230,6 +241,7 @@ void deliver_stream(Services& services, httplib::Response& response, const std::
   auto& record = context->record;
   record.http_status = answer.status;
   record.upstream_request_id = first_header(answer.headers, {"request-id", "x-request-id"});
+  record.rate_windows = rate_window_headers(*context->provider, answer.headers);
   response.status = answer.status;
   const std::string type = first_header(answer.headers, {"Content-Type"});
   move_response_headers(std::move(answer.headers), response);

@@ -1,5 +1,6 @@
 #include "store/db.hpp"
 #include "store/ledger.hpp"
+#include "store/rate_windows.hpp"
 #include "store/reports.hpp"
 #include "store_test_support.hpp"
 
@@ -159,5 +160,99 @@ TEST_SUITE("store reports") {
     CHECK(next.front().id == 5);
     CHECK(next.back().id == 8);
     CHECK(llmgw::store::requests_after(db, 10, 4).empty());
+  }
+
+  TEST_CASE("estimated and unpriced requests are counted per group and named per model") {
+    TempDir dir;
+    RequestRecord estimated = row(1, "gpt-5-mini", 40);
+    estimated.usage_source = llmgw::core::UsageSource::estimated;
+    estimated.provider = "openai";
+    RequestRecord unpriced = row(2, "gpt-x", 0);
+    unpriced.unpriced = true;
+    unpriced.provider = "openai";
+    write_rows(dir.file("llmgw.db"), {row(1, "m", 10), estimated, estimated, unpriced});
+    Db db(dir.file("llmgw.db"));
+    const auto providers = llmgw::store::usage_report(db, k_everything, GroupBy::provider);
+    REQUIRE(providers.size() == 2);
+    CHECK(providers[0].key == "openai");
+    CHECK(providers[0].estimated_requests == 2);
+    CHECK(providers[0].unpriced_requests == 1);
+    CHECK(providers[0].family_priced_requests == 0);
+    CHECK(providers[0].inexact());
+    CHECK_FALSE(providers[1].inexact());
+    const auto models = llmgw::store::inexact_models(db, k_everything);
+    REQUIRE(models.size() == 2);
+    CHECK(models[0].model == "gpt-5-mini");
+    CHECK(models[0].estimated_requests == 2);
+    CHECK(models[1].model == "gpt-x");
+    CHECK(models[1].unpriced_requests == 1);
+    CHECK(llmgw::store::price_basis_sql(db) == "''");
+  }
+
+  TEST_CASE("family-priced rows are counted once the ledger has a price_basis column") {
+    TempDir dir;
+    write_rows(dir.file("llmgw.db"), {row(1, "claude-opus-5-5", 10), row(2, "claude-opus-5", 10)});
+    Db db(dir.file("llmgw.db"));
+    // The column the price lookup's migration adds; reports must read it wherever it exists.
+    db.exec("ALTER TABLE requests ADD COLUMN price_basis TEXT");
+    db.exec(
+        "UPDATE requests SET price_basis = CASE served_model WHEN 'claude-opus-5-5' THEN 'family' ELSE 'exact' END");
+    const auto total = llmgw::store::usage_report(db, k_everything, GroupBy::none);
+    REQUIRE(total.size() == 1);
+    CHECK(total[0].family_priced_requests == 1);
+    const auto models = llmgw::store::inexact_models(db, k_everything);
+    REQUIRE(models.size() == 1);
+    CHECK(models[0].model == "claude-opus-5-5");
+    CHECK(models[0].family_priced_requests == 1);
+    const auto logged = llmgw::store::recent_requests(db, 10);
+    REQUIRE(logged.size() == 2);
+    CHECK(logged[0].price_basis == "family");
+    CHECK(logged[1].price_basis == "exact");
+  }
+
+  TEST_CASE("a session's cost sums its rows and names its latest agent, key, project and provider") {
+    TempDir dir;
+    RequestRecord first = row(1, "m", 100);
+    RequestRecord latest = row(2, "m", 20);
+    latest.key_name = "laptop";
+    latest.project = "web";
+    RequestRecord other = row(3, "m", 5000);
+    other.session_id = "session-2";
+    write_rows(dir.file("llmgw.db"), {first, latest, other});
+    Db db(dir.file("llmgw.db"));
+    const auto spend = llmgw::store::session_spend(db, "session-1");
+    CHECK(spend.requests == 2);
+    CHECK(spend.cost_usd_pico == 120);
+    CHECK(spend.agent == "claude-code");
+    CHECK(spend.key_name == "laptop");
+    CHECK(spend.project == "web");
+    CHECK(spend.provider == "anthropic");
+    CHECK(llmgw::store::session_spend(db, "nobody").requests == 0);
+    CHECK(llmgw::store::session_spend(db, "").requests == 0);
+  }
+
+  TEST_CASE("the ledger keeps the latest window headers per provider") {
+    TempDir dir;
+    RequestRecord early = row(1'000, "m", 1);
+    early.rate_windows = {{"anthropic-ratelimit-unified-5h-utilization", "0.10"},
+                          {"anthropic-ratelimit-unified-overage-status", "allowed"}};
+    RequestRecord late = row(2'000, "m", 1);
+    late.rate_windows = {{"anthropic-ratelimit-unified-5h-utilization", "0.43"}};
+    RequestRecord codex = row(1'500, "m", 1);
+    codex.agent = "codex";
+    codex.provider = "openai";
+    codex.rate_windows = {{"x-ratelimit-remaining-requests", "9"}};
+    RequestRecord none = row(3'000, "m", 1); // no headers: what was kept stays
+    write_rows(dir.file("llmgw.db"), {early, codex, late, none});
+    Db db(dir.file("llmgw.db"));
+    const auto windows = llmgw::store::latest_rate_windows(db);
+    REQUIRE(windows.size() == 2);
+    CHECK(windows[0].provider == "anthropic");
+    CHECK(windows[0].agent == "claude-code");
+    CHECK(windows[0].updated_at_ms == 2'000 + 1234);
+    REQUIRE(windows[0].headers.size() == 1); // the overage header of the older answer is gone
+    CHECK(windows[0].headers[0].second == "0.43");
+    CHECK(windows[1].provider == "openai");
+    CHECK(windows[1].headers[0] == llmgw::core::RateWindowHeader{"x-ratelimit-remaining-requests", "9"});
   }
 }
