@@ -1,5 +1,6 @@
 // The dispatch and relay stages: each try's request, the tries, and the answer relayed to the
 // client — whole (one path for streamed and non-streamed requests) or as an event stream.
+#include "core/accounting/usage_estimate.hpp"
 #include "core/dispatch/dispatcher.hpp"
 #include "core/pipeline/provider_facts.hpp"
 #include "core/pipeline/stages.hpp"
@@ -82,15 +83,16 @@ std::string upstream_body(const Services& services, const httplib::Request& requ
                                             services.codecs());
 }
 
-// Hard caps: a running stream's cost so far is the usage seen plus output estimated from the
-// streamed text; past a cap the relay ends the stream.
+// Hard caps: a running stream's cost so far is its usage as a row would record it now (reported,
+// or estimated from the request sent and the text streamed: complete_usage), and it counts
+// against the caps as it grows; past a cap the relay ends the stream.
 dispatch::StreamRelay::Guard hard_cap_guard(Services& services, const std::shared_ptr<RequestContext>& context) {
   if (!context->live->config.caps.hard || !context->reservation.caps.active || context->price == nullptr)
     return nullptr;
   return [&services, context](const protocol::ResponseObserver& observer) {
-    Usage live = observer.usage();
-    if (!live.reported) live.input_uncached_tokens = context->estimated_input_tokens;
-    live.output_tokens = std::max(live.output_tokens, (observer.streamed_text_bytes() + 3) / 4);
+    const Usage live = complete_usage({observer.usage(), observer.usage_final(), context->estimated_input_tokens,
+                                       observer.streamed_text_bytes()})
+                           .usage;
     const auto refusal = services.budget.over_cap(context->reservation, pricing::cost_usd_pico(*context->price, live));
     return refusal ? std::optional<std::string>(policy::refusal_message(*refusal)) : std::nullopt;
   };
@@ -115,6 +117,8 @@ dispatch::PreparedTry prepare_try(Services& services, const httplib::Request& re
   prepared.key_index = choose_key(services, context, deployment);
   exchange.request.headers = upstream_headers(request.headers, provider, context.api_key);
   exchange.request.body = upstream_body(services, request, context, deployment, model);
+  // What an estimate of this try's input goes by when the provider reports none (settlement, hard caps).
+  context.estimated_input_tokens = estimate_tokens(static_cast<int64_t>(exchange.request.body.size()));
   exchange.stream = context.record.streamed;
   auto& relay = exchange.relay;
   relay.formats = {context.upstream_format, context.endpoint.format};

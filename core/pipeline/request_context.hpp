@@ -57,8 +57,8 @@ struct RequestContext {
   // admit
   policy::Reservation reservation;            // held under the caps and limits that apply; the settlement releases it
   const pricing::ModelPrice* price = nullptr; // set when admission priced the request
-  int64_t estimated_input_tokens = 0;
-  std::string budget_remaining; // USD left under the tightest cap past its warn threshold
+  int64_t estimated_input_tokens = 0;         // admission: the client's body; each try: the body it sends (bytes / 4)
+  std::string budget_remaining;               // USD left under the tightest cap past its warn threshold
 
   RequestRecord record;
   // Declared last so that it is destroyed first, while everything it settles is still there.
