@@ -36,7 +36,7 @@ Decision Budget::admit(const Subject& subject, const Estimate& estimate, int64_t
   return decision;
 }
 
-std::optional<Refusal> Budget::over_cap(const Reservation& reservation, int64_t live_cost_pico) {
+std::optional<Refusal> Budget::over_cap(Reservation& reservation, int64_t live_cost_pico) {
   return m_caps.over_cap(reservation.caps, live_cost_pico);
 }
 

@@ -50,7 +50,7 @@ public:
   // Rate limits first (429), then caps (402); admitted only when both admit.
   Decision admit(const Subject& subject, const Estimate& estimate, int64_t now_ms);
   // Hard mode: see SpendCaps::over_cap.
-  std::optional<Refusal> over_cap(const Reservation& reservation, int64_t live_cost_pico);
+  std::optional<Refusal> over_cap(Reservation& reservation, int64_t live_cost_pico);
   // Release the reservation (if any) and count the request's cost and tokens. Called for every
   // request, reserved or not, so spending stays current for caps added later.
   void settle(Reservation& reservation, const Subject& subject, int64_t cost_pico, int64_t tokens, int64_t started_ms,

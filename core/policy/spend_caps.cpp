@@ -109,21 +109,27 @@ std::optional<CapWarning> SpendCaps::reserve(const CapRule& cap, int64_t cost_pi
   return CapWarning{cap, used, remaining};
 }
 
-std::optional<Refusal> SpendCaps::over_cap(const CapHolds& holds, int64_t live_cost_pico) {
+std::optional<Refusal> SpendCaps::over_cap(CapHolds& holds, int64_t live_cost_pico) {
   std::lock_guard lock(m_mutex);
   if (!holds.active) return std::nullopt;
-  for (const auto& [cap_id, held] : holds.holds) {
+  std::optional<Refusal> refused;
+  for (auto& [cap_id, held] : holds.holds) {
     const auto cap = std::find_if(m_caps.begin(), m_caps.end(), [&](const CapRule& c) { return c.id == cap_id; });
     if (cap == m_caps.end() || live_cost_pico <= held) continue; // within what admission allowed for
-    const int64_t used = spent(*cap) + m_reserved[cap_id] - held + live_cost_pico;
-    if (used <= cap->limit_pico) continue;
-    Refusal refused = refusal(Refusal::Kind::stream_over_cap, *cap);
-    refused.spent_pico = spent(*cap);
-    refused.reserved_pico = m_reserved[cap_id] - held;
-    refused.needed_pico = live_cost_pico;
-    return refused;
+    const int64_t others = m_reserved[cap_id] - held;
+    if (!refused && spent(*cap) + others + live_cost_pico > cap->limit_pico) {
+      refused = refusal(Refusal::Kind::stream_over_cap, *cap);
+      refused->spent_pico = spent(*cap);
+      refused->reserved_pico = others;
+      refused->needed_pico = live_cost_pico;
+    }
+    // The running cost replaces the hold, so concurrent streams count each other's growth (issue
+    // 16: with holds fixed at admission, each stream alone could run up to the whole cap). A
+    // stream about to be ended keeps holding what it will be recorded at until it settles.
+    m_reserved[cap_id] = others + live_cost_pico;
+    held = live_cost_pico;
   }
-  return std::nullopt;
+  return refused;
 }
 
 void SpendCaps::settle(CapHolds& holds, const Subject& subject, int64_t cost_pico, int64_t started_ms, int64_t now_ms) {

@@ -63,9 +63,10 @@ public:
   // Reserve cost_pico (the worst case; nullopt when the model has no price) under every cap that
   // covers the subject, or refuse with the first cap it would pass.
   CapAdmission admit(const Subject& subject, std::optional<int64_t> cost_pico, int64_t now_ms);
-  // Hard mode: the refusal to end a running stream with when its cost so far (live_cost_pico) in
-  // place of its hold would take a cap it is under past the limit; nullopt while it fits.
-  std::optional<Refusal> over_cap(const CapHolds& holds, int64_t live_cost_pico);
+  // Hard mode: a running stream's cost so far (live_cost_pico) replaces its hold wherever it grew
+  // past it, so it counts against the caps as it goes. Returns the refusal to end the stream with
+  // when that takes a cap it is under past the limit; nullopt while it fits.
+  std::optional<Refusal> over_cap(CapHolds& holds, int64_t live_cost_pico);
   // Release the holds (if still active) and count the request's cost toward the periods its start
   // falls in. Called for every request, held or not, so spending stays current for caps added later.
   void settle(CapHolds& holds, const Subject& subject, int64_t cost_pico, int64_t started_ms, int64_t now_ms);

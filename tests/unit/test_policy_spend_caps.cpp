@@ -163,6 +163,29 @@ TEST_CASE("hard mode: a stream whose cost so far would pass a cap is refused wit
   CHECK_FALSE(caps.over_cap(admission.holds, 60 * k_cent)); // settled: nothing to end
 }
 
+TEST_CASE("hard mode: concurrent streams count each other's running cost, so together they stop at the cap") {
+  SpendCaps caps;
+  caps.set_rules({cap(1, Period::day, 5 * k_cent)}, false);
+  auto first = caps.admit(k_claude, k_cent, k_now);
+  auto second = caps.admit(k_codex, k_cent, k_now);
+  REQUIRE_FALSE(first.refusal);
+  REQUIRE_FALSE(second.refusal);
+  CHECK_FALSE(caps.over_cap(first.holds, 3 * k_cent)); // 3 + the other's hold of 1
+  CHECK(caps.states(k_now).front().reserved_pico == 4 * k_cent);
+  CHECK_FALSE(caps.over_cap(second.holds, 2 * k_cent)); // 3 + 2 = the cap
+  CHECK(caps.admit(k_claude, k_cent, k_now).refusal);   // nothing left for a new request
+  auto stop = caps.over_cap(second.holds, 3 * k_cent);  // 3 + 3 > 5: the one that grows is ended
+  REQUIRE(stop);
+  CHECK(stop->reserved_pico == 3 * k_cent);
+  CHECK(stop->needed_pico == 3 * k_cent);
+  CHECK(caps.states(k_now).front().reserved_pico == 6 * k_cent); // held at what it will be recorded at
+  caps.settle(second.holds, k_codex, 3 * k_cent, k_now, k_now);
+  caps.settle(first.holds, k_claude, 3 * k_cent, k_now, k_now);
+  const auto state = caps.states(k_now).front();
+  CHECK(state.reserved_pico == 0);
+  CHECK(state.spent_pico == 6 * k_cent);
+}
+
 TEST_CASE("periods roll over at local midnight in a non-UTC zone") {
   llmgw::test::ScopedTz tz("<+0530>-5:30"); // India, no DST
   // 2026-03-10 23:59 local = 18:29 UTC.
