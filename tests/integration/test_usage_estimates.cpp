@@ -7,6 +7,7 @@
 #include "tests/support/test_gateway.hpp"
 
 #include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -64,6 +65,29 @@ TEST_CASE("a Chat stream cut before its usage is recorded at an estimate, never 
   CHECK(row.cost_usd_pico == input_estimate(upstream) * k_input_pico + 5 * k_output_pico);
   CHECK(row.cost_usd_pico > 0);
   CHECK_FALSE(row.unpriced);
+}
+
+TEST_CASE("a whole answer without usage is recorded at an estimate from its text") {
+  FakeUpstream upstream;
+  FakeResponse reply = openai_chat_reply("gpt-4.1", "twelve bytes", 0, 0, 0);
+  auto body = nlohmann::json::parse(reply.body);
+  body.erase("usage");
+  reply.body = body.dump();
+  upstream.on("POST", "/v1/chat/completions", [&](const RecordedRequest&) { return reply; });
+  TestGateway gateway(fake_config(upstream));
+  auto response =
+      gateway.client()->Post("/v1/chat/completions", TestGateway::openai_auth(),
+                             R"({"model":"gpt-4.1","messages":[{"role":"user","content":"hi"}]})", "application/json");
+  REQUIRE(response);
+  CHECK(response->status == 200);
+  auto rows = gateway.wait_rows(1);
+  REQUIRE(rows.size() == 1);
+  const auto& row = rows[0].record;
+  CHECK(row.outcome == core::Outcome::ok);
+  CHECK(row.usage_source == core::UsageSource::estimated);
+  CHECK(row.usage.input_uncached_tokens == input_estimate(upstream));
+  CHECK(row.usage.output_tokens == 3); // "twelve bytes"
+  CHECK(row.cost_usd_pico == cost_of(row.usage));
 }
 
 TEST_CASE("a client that hangs up after 1.5 s of streaming leaves a row at an estimate above $0") {
