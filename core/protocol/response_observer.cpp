@@ -94,7 +94,7 @@ int64_t member_bytes(std::string_view data, std::string_view quoted_key, std::st
     size_t value = skip_space(data, colon + 1);
     if (value >= data.size() || first_chars.find(data[value]) == std::string_view::npos) continue;
     size_t end = value_end(data, value);
-    bytes += static_cast<int64_t>(end - value) - (data[value] == '"' ? 2 : 0);
+    bytes += std::max<int64_t>(static_cast<int64_t>(end - value) - (data[value] == '"' ? 2 : 0), 0);
     at = end;
   }
   return bytes;
