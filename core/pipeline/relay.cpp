@@ -1,5 +1,6 @@
 // The dispatch and relay stages: each try's request, the tries, and the answer relayed to the
 // client — whole (one path for streamed and non-streamed requests) or as an event stream.
+#include "core/accounting/usage_estimate.hpp"
 #include "core/dispatch/dispatcher.hpp"
 #include "core/pipeline/output_limit.hpp"
 #include "core/pipeline/provider_facts.hpp"
@@ -97,17 +98,18 @@ std::string upstream_body(const Services& services, const httplib::Request& requ
                                             services.codecs());
 }
 
-// Hard caps: a running stream's cost so far is the usage seen plus output estimated from the
-// streamed text. Its hold must stay k_hard_cap_margin_tokens of output ahead of that cost, grown
-// under the caps' lock as it runs; when a cap cannot pay for that, the relay ends the stream, so
-// its cost stays within what it held unless one event brings more than the margin.
+// Hard caps: a running stream's cost so far is its usage as a row would record it now (reported,
+// or estimated from the request sent and the text streamed: complete_usage). Its hold must stay
+// k_hard_cap_margin_tokens of output ahead of that cost, grown under the caps' lock as it runs;
+// when a cap cannot pay for that, the relay ends the stream, so its cost stays within what it
+// held unless one read brings more than the margin.
 dispatch::StreamRelay::Guard hard_cap_guard(Services& services, const std::shared_ptr<RequestContext>& context) {
   if (!context->live->config.caps.hard || !context->reservation.caps.active || context->price == nullptr)
     return nullptr;
   return [&services, context](const protocol::ResponseObserver& observer) {
-    Usage live = observer.usage();
-    if (!live.reported) live.input_uncached_tokens = context->estimated_input_tokens;
-    live.output_tokens = std::max(live.output_tokens, (observer.streamed_text_bytes() + 3) / 4);
+    Usage live = complete_usage({observer.usage(), observer.usage_final(), context->estimated_input_tokens,
+                                 observer.streamed_text_bytes()})
+                     .usage;
     const int64_t live_cost = pricing::cost_usd_pico(*context->price, live);
     live.output_tokens += k_hard_cap_margin_tokens;
     const int64_t needed = pricing::cost_usd_pico(*context->price, live);
@@ -139,6 +141,8 @@ dispatch::PreparedTry prepare_try(Services& services, const httplib::Request& re
   if (context.output_limit_tokens > 0)
     exchange.request.body =
         limit_output(context.upstream_format, std::move(exchange.request.body), context.output_limit_tokens);
+  // What an estimate of this try's input goes by when the provider reports none (settlement, hard caps).
+  context.estimated_input_tokens = estimate_tokens(static_cast<int64_t>(exchange.request.body.size()));
   exchange.stream = context.record.streamed;
   auto& relay = exchange.relay;
   relay.formats = {context.upstream_format, context.endpoint.format};

@@ -57,7 +57,7 @@ struct RequestContext {
   // admit
   policy::Reservation reservation;            // held under the caps and limits that apply; the settlement releases it
   const pricing::ModelPrice* price = nullptr; // set when admission priced the request
-  int64_t estimated_input_tokens = 0;
+  int64_t estimated_input_tokens = 0;         // admission: the client's body; each try: the body it sends (bytes / 4)
   int64_t output_limit_tokens = 0; // > 0: the caps pay for no more output; the upstream body is lowered to it
   std::string budget_remaining;    // USD left under the tightest cap past its warn threshold
 

@@ -1,5 +1,6 @@
 #include "core/pipeline/settlement.hpp"
 
+#include "core/accounting/usage_estimate.hpp"
 #include "core/pipeline/provider_facts.hpp"
 #include "core/pipeline/request_context.hpp"
 #include "core/pipeline/services.hpp"
@@ -8,6 +9,23 @@
 #include <exception>
 
 namespace llmgw::core::pipeline {
+
+namespace {
+
+// The usage a row records and where it came from. A 2xx answer without its final usage (a cut
+// stream, a body without usage) was billed by the provider: what is missing is estimated, never
+// left at $0. An error the provider raised before anything was generated is not billed.
+UsageReading usage_reading(const RequestRecord& record, const protocol::ResponseObserver& observer,
+                           int64_t input_estimate_tokens) {
+  const Received received{observer.usage(), observer.usage_final(), input_estimate_tokens,
+                          observer.streamed_text_bytes()};
+  const bool answered = record.http_status >= 200 && record.http_status < 300;
+  const bool nothing_billed = observer.saw_error() && !observer.usage().reported && received.output_bytes == 0;
+  if (received.usage_final || (answered && !nothing_billed)) return complete_usage(received);
+  return {observer.usage(), observer.usage().reported ? UsageSource::reported : UsageSource::missing};
+}
+
+} // namespace
 
 Settlement::Settlement(Services& services, RequestContext& context) : m_services(&services), m_context(&context) {
   ++services.in_flight;
@@ -58,10 +76,13 @@ void Settlement::settle_now(const protocol::ResponseObserver* observer) {
   if (record.attempts.size() <= 1) record.attempts.clear(); // the row itself describes a single try
   record.duration_ms = context.elapsed_ms();
   if (observer != nullptr) {
-    record.usage = observer->usage();
+    auto reading = usage_reading(record, *observer, context.estimated_input_tokens);
+    record.usage = reading.usage;
+    record.usage_source = reading.source;
     if (!observer->served_model().empty()) record.served_model = observer->served_model();
+  } else {
+    record.usage_source = record.usage.reported ? UsageSource::reported : UsageSource::missing;
   }
-  record.usage_source = record.usage.reported ? UsageSource::reported : UsageSource::missing;
   if (context.provider != nullptr) {
     // The same lookup `llmgw prices MODEL` answers with; the row says how the price was found.
     if (const auto match = context.live->prices.match(price_provider(*context.provider), record.served_model)) {

@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 namespace llmgw::core::protocol {
 namespace {
 
@@ -58,6 +60,56 @@ int64_t delta_text_bytes(std::string_view data) {
     return static_cast<int64_t>(end - value - 1);
   }
   return 0;
+}
+
+// Where the JSON value starting at `at` ends (one past it): a string, or an object or array with
+// its nested brackets balanced; other values end at the next delimiter. Strings are skipped whole.
+size_t value_end(std::string_view data, size_t at) {
+  int depth = 0;
+  for (size_t i = at; i < data.size(); ++i) {
+    const char c = data[i];
+    if (c == '"') {
+      for (++i; i < data.size() && data[i] != '"';) i += data[i] == '\\' ? 2 : 1;
+      if (depth == 0) return std::min(i + 1, data.size());
+    } else if (c == '{' || c == '[') {
+      ++depth;
+    } else if (c == '}' || c == ']') {
+      if (--depth <= 0) return i + 1;
+    } else if (depth == 0 && (c == ',' || c == ' ' || c == '\n' || c == '\r' || c == '\t')) {
+      return i;
+    }
+  }
+  return data.size();
+}
+
+// Bytes of every member named `quoted_key` whose value starts with one of `first_chars` (strings
+// without their quotes, objects whole), anywhere in data. A value's own text is never searched
+// again, so a key mentioned inside generated text is not counted twice.
+int64_t member_bytes(std::string_view data, std::string_view quoted_key, std::string_view first_chars) {
+  int64_t bytes = 0;
+  for (size_t at = data.find(quoted_key); at != std::string_view::npos; at = data.find(quoted_key, at)) {
+    size_t colon = skip_space(data, at + quoted_key.size());
+    at += quoted_key.size();
+    if (colon >= data.size() || data[colon] != ':') continue;
+    size_t value = skip_space(data, colon + 1);
+    if (value >= data.size() || first_chars.find(data[value]) == std::string_view::npos) continue;
+    size_t end = value_end(data, value);
+    bytes += std::max<int64_t>(static_cast<int64_t>(end - value) - (data[value] == '"' ? 2 : 0), 0);
+    at = end;
+  }
+  return bytes;
+}
+
+// Generated text, thinking and tool arguments in a whole body or a Gemini chunk, which may hold
+// several parts: Chat content and arguments, Responses and Anthropic text, Anthropic thinking and
+// tool input, Gemini text and function-call args.
+int64_t generated_bytes(std::string_view data) {
+  int64_t bytes = 0;
+  for (std::string_view key :
+       {"\"text\"", "\"content\"", "\"arguments\"", "\"reasoning_content\"", "\"thinking\"", "\"refusal\""})
+    bytes += member_bytes(data, key, "\"");
+  for (std::string_view key : {"\"input\"", "\"args\""}) bytes += member_bytes(data, key, "{");
+  return bytes;
 }
 
 // Upstream text nested too deep reads like malformed text: discarded.
@@ -141,6 +193,9 @@ void ResponseObserver::observe_body(std::string_view body) {
     break;
   }
   m_complete = !m_saw_error;
+  // No usage: what the answer holds is what an estimate of its output goes by. The walk over the
+  // body happens only then, so an answer with usage costs nothing more.
+  if (!m_usage.reported) m_text_bytes = generated_bytes(object);
 }
 
 EventInfo ResponseObserver::observe_event(const http::SseEvent& event) {
@@ -203,7 +258,9 @@ EventInfo ResponseObserver::observe_anthropic(std::string_view name, std::string
   } else if (name == "message_delta") {
     // message_delta usage is cumulative: overwrite the non-null fields, never add (§3.5).
     json doc = parse(data);
-    overlay_anthropic_usage(m_usage, member(doc, "usage"));
+    const json& usage = member(doc, "usage");
+    overlay_anthropic_usage(m_usage, usage);
+    if (usage.is_object()) m_saw_final_usage = true;
   } else if (name == "error") {
     json doc = parse(data);
     take_error(has_non_null(doc, "error") ? doc["error"] : doc);
@@ -243,6 +300,7 @@ EventInfo ResponseObserver::observe_responses(std::string_view name, std::string
 EventInfo ResponseObserver::observe_gemini(std::string_view data) {
   EventInfo info;
   if (m_model.empty()) m_model = sniff_string(data, "\"modelVersion\"");
+  m_text_bytes += generated_bytes(data);
   bool usage = has_member(data, "\"usageMetadata\"", "{");
   bool finish = has_member(data, "\"finishReason\"", "\"");
   bool error = has_member(data, "\"error\"", "{\"");

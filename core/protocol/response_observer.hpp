@@ -48,9 +48,14 @@ public:
   // True once the protocol's final event was seen (Chat: [DONE] or finish_reason plus usage;
   // Anthropic: message_stop; Responses: a terminal response.*; Gemini: a finishReason).
   bool complete() const { return m_complete; }
+  // True once the usage the provider sends when it is done arrived (a whole body's usage; Chat,
+  // Responses, Gemini: usage with the final event; Anthropic: message_delta's usage). Before that
+  // usage() may be partial (message_start's output_tokens: 1) or empty.
+  bool usage_final() const { return m_usage.reported && (m_complete || m_saw_final_usage); }
   bool saw_error() const { return m_saw_error; }
   // Bytes of generated text, thinking and tool arguments streamed so far (for a live estimate of
-  // output tokens before the final usage arrives).
+  // output tokens before the final usage arrives); of a whole body, counted only when it carries
+  // no usage.
   int64_t streamed_text_bytes() const { return m_text_bytes; }
   const std::string& error_message() const { return m_error_message; }
 
@@ -68,6 +73,7 @@ private:
   bool m_complete = false;
   bool m_saw_error = false;
   bool m_saw_finish = false;
+  bool m_saw_final_usage = false;
   int64_t m_text_bytes = 0;
   std::string m_error_message;
 };

@@ -153,6 +153,19 @@ template <class Fields> Usage openai_usage(const Fields& usage) {
   return out;
 }
 
+// The 1-hour part of a cache-write total that came without its TTL split. A message_delta carries
+// the cumulative cache_creation_input_tokens but not the split (issue 16), so the split already
+// seen (message_start) is kept: the same total keeps it exactly, a different total is split in the
+// same proportion (rounded to the nearest token). With no split seen, every write is a 5-minute
+// write (the default TTL, §7.2).
+int64_t one_hour_share(const Usage& seen, int64_t total) {
+  const int64_t seen_total = seen.cache_write_5m_tokens + seen.cache_write_1h_tokens;
+  if (seen_total == 0 || seen.cache_write_1h_tokens == 0) return 0;
+  if (total == seen_total) return seen.cache_write_1h_tokens;
+  // Both counts are at most k_max_count (1e9): the product stays far below int64's limit.
+  return (total * seen.cache_write_1h_tokens + seen_total / 2) / seen_total;
+}
+
 template <class Fields> void anthropic_overlay(Usage& usage, const Fields& fields) {
   if (!fields.is_object()) return;
   usage.reported = true;
@@ -162,8 +175,8 @@ template <class Fields> void anthropic_overlay(Usage& usage, const Fields& field
   auto split_5m = split.count("ephemeral_5m_input_tokens");
   auto split_1h = split.count("ephemeral_1h_input_tokens");
   if (auto total = fields.count("cache_creation_input_tokens")) {
-    // Without the TTL split every write is a 5-minute write (the default TTL, §7.2).
-    int64_t one_hour = std::min(split_1h.value_or(0), *total);
+    const int64_t one_hour =
+        split_5m || split_1h ? std::min(split_1h.value_or(0), *total) : one_hour_share(usage, *total);
     usage.cache_write_1h_tokens = one_hour;
     usage.cache_write_5m_tokens = *total - one_hour;
   } else {
@@ -180,10 +193,13 @@ template <class Fields> Usage gemini_usage(const Fields& usage_metadata) {
   out.reported = true;
   // promptTokenCount includes the cached part; candidatesTokenCount excludes thinking, which is
   // billed at the output rate (ai.google.dev pricing; musistudio/llms once left it unbilled).
+  // toolUsePromptTokenCount (tool-use prompts such as grounding results) is input outside
+  // promptTokenCount: totalTokenCount = prompt + candidates + toolUsePrompt + thoughts
+  // (ai.google.dev UsageMetadata).
   int64_t prompt = count(usage_metadata, "promptTokenCount");
   int64_t cached = std::min(count(usage_metadata, "cachedContentTokenCount"), prompt);
   int64_t thoughts = count(usage_metadata, "thoughtsTokenCount");
-  out.input_uncached_tokens = prompt - cached;
+  out.input_uncached_tokens = prompt - cached + count(usage_metadata, "toolUsePromptTokenCount");
   out.cache_read_tokens = cached;
   out.output_tokens = count(usage_metadata, "candidatesTokenCount") + thoughts;
   out.reasoning_tokens = thoughts;

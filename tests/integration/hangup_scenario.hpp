@@ -30,6 +30,8 @@ inline void check_hangup_cancels_upstream(FakeUpstream& upstream, TestGateway& g
   REQUIRE(rows.size() == 1);
   CHECK(rows[0].record.outcome == core::Outcome::client_closed);
   CHECK(rows[0].record.usage.input_uncached_tokens == 77);
+  CHECK(rows[0].record.usage_source == core::UsageSource::estimated);
+  CHECK(rows[0].record.usage.output_tokens >= 1);
   CHECK(rows[0].record.duration_ms < 2000);
   for (int i = 0; i < 200 && !upstream.saw_disconnect(); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));

@@ -134,6 +134,9 @@ TEST_CASE("an upstream that cuts the stream ends the client's stream cleanly and
   REQUIRE(rows.size() == 1);
   CHECK(rows[0].record.outcome == core::Outcome::upstream_cut);
   CHECK(rows[0].record.usage.input_uncached_tokens == 40);
+  // message_start's usage (output_tokens: 1) is not the final count: the row says estimated.
+  CHECK(rows[0].record.usage_source == core::UsageSource::estimated);
+  CHECK(rows[0].record.usage.output_tokens >= 1);
 }
 
 TEST_CASE("a client that hangs up mid-stream cancels the upstream and records client_closed") {

@@ -109,6 +109,61 @@ TEST_CASE("Anthropic usage: parts are disjoint and the TTL split is honoured") {
               10, 0, 300, 0, 4, 0);
 }
 
+TEST_CASE("Anthropic stream: the TTL split of message_start survives a message_delta with only the total") {
+  const std::string start = R"({"type":"message_start","message":{"model":"claude-opus-4-6","usage":{
+      "input_tokens":10,"cache_creation_input_tokens":3000,"cache_read_input_tokens":0,"output_tokens":1,
+      "cache_creation":{"ephemeral_5m_input_tokens":0,"ephemeral_1h_input_tokens":3000}}}})";
+  SUBCASE("the same total keeps the split exactly") {
+    ResponseObserver observer(ApiFormat::anthropic);
+    feed_one(observer, "message_start", start);
+    feed_one(observer, "message_delta", R"({"type":"message_delta","delta":{"stop_reason":"end_turn"},
+        "usage":{"input_tokens":10,"cache_creation_input_tokens":3000,"cache_read_input_tokens":0,"output_tokens":40}})");
+    check_usage(observer.usage(), 10, 0, 0, 3000, 40, 0);
+  }
+  SUBCASE("a different total is split in the proportion seen") {
+    ResponseObserver observer(ApiFormat::anthropic);
+    feed_one(observer, "message_start", R"({"type":"message_start","message":{"usage":{"input_tokens":10,
+        "cache_creation_input_tokens":4000,"output_tokens":1,
+        "cache_creation":{"ephemeral_5m_input_tokens":1000,"ephemeral_1h_input_tokens":3000}}}})");
+    feed_one(observer, "message_delta",
+             R"({"type":"message_delta","delta":{},"usage":{"cache_creation_input_tokens":4002,"output_tokens":7}})");
+    check_usage(observer.usage(), 10, 0, 1000, 3002, 7, 0); // 4002 * 3/4 = 3001.5, rounded up
+    // A second delta with the same total changes nothing.
+    feed_one(observer, "message_delta",
+             R"({"type":"message_delta","delta":{},"usage":{"cache_creation_input_tokens":4002,"output_tokens":9}})");
+    check_usage(observer.usage(), 10, 0, 1000, 3002, 9, 0);
+  }
+  SUBCASE("a split in the delta itself wins") {
+    ResponseObserver observer(ApiFormat::anthropic);
+    feed_one(observer, "message_start", start);
+    feed_one(observer, "message_delta", R"({"type":"message_delta","delta":{},"usage":{
+        "cache_creation_input_tokens":3000,"cache_creation":{"ephemeral_5m_input_tokens":3000,
+        "ephemeral_1h_input_tokens":0},"output_tokens":2}})");
+    check_usage(observer.usage(), 10, 0, 3000, 0, 2, 0);
+  }
+  SUBCASE("with no split seen every write is a 5-minute write") {
+    ResponseObserver observer(ApiFormat::anthropic);
+    feed_one(observer, "message_start", R"({"type":"message_start","message":{"usage":{"input_tokens":10,
+        "cache_creation_input_tokens":500,"output_tokens":1}}})");
+    feed_one(observer, "message_delta",
+             R"({"type":"message_delta","delta":{},"usage":{"cache_creation_input_tokens":600,"output_tokens":3}})");
+    check_usage(observer.usage(), 10, 0, 600, 0, 3, 0);
+  }
+}
+
+TEST_CASE("Gemini usage: toolUsePromptTokenCount is input outside promptTokenCount") {
+  const char* metadata = R"({"promptTokenCount":1200,"cachedContentTokenCount":200,"candidatesTokenCount":30,
+      "toolUsePromptTokenCount":450,"thoughtsTokenCount":20,"totalTokenCount":1700})";
+  check_usage(usage_from_gemini(json::parse(metadata)), 1450, 200, 0, 0, 50, 20);
+  check_usage(usage_from_gemini(JsonText{metadata}), 1450, 200, 0, 0, 50, 20);
+  CHECK(usage_from_gemini(json::parse(metadata)).total_tokens() == 1700);
+  ResponseObserver stream(ApiFormat::gemini);
+  feed_one(stream, "",
+           std::string(R"({"candidates":[{"content":{"parts":[{"text":"ok"}]},"finishReason":"STOP"}],)") +
+               R"("usageMetadata":)" + metadata + "}");
+  check_usage(stream.usage(), 1450, 200, 0, 0, 50, 20);
+}
+
 TEST_CASE("Gemini usage: cached part subtracted, thoughts billed as output") {
   check_usage(usage_from_gemini(json::parse(R"({"promptTokenCount":1500,"cachedContentTokenCount":1024,
       "candidatesTokenCount":25,"thoughtsTokenCount":310,"totalTokenCount":1835})")),

@@ -181,6 +181,22 @@ TEST_CASE("decodes redacted thinking whole and skips server tools and citations"
   CHECK(events.back().usage.cache_write_1h_tokens == 4000);
 }
 
+TEST_CASE("keeps the 1-hour cache write of message_start when message_delta carries only the total") {
+  const std::string bytes =
+      "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\",\"model\":"
+      "\"claude-opus-4-6\",\"content\":[],\"usage\":{\"input_tokens\":10,\"cache_creation_input_tokens\":3000,"
+      "\"cache_creation\":{\"ephemeral_5m_input_tokens\":0,\"ephemeral_1h_input_tokens\":3000},"
+      "\"output_tokens\":1}}}\n\n"
+      "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},"
+      "\"usage\":{\"input_tokens\":10,\"cache_creation_input_tokens\":3000,\"output_tokens\":12}}\n\n"
+      "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
+  auto events = decode_all(bytes);
+  REQUIRE(events.back().type == StreamEvent::Type::finish);
+  CHECK(events.back().usage.cache_write_1h_tokens == 3000);
+  CHECK(events.back().usage.cache_write_5m_tokens == 0);
+  CHECK(events.back().usage.output_tokens == 12);
+}
+
 TEST_CASE("decodes an in-band overloaded error as an error event with status 529 and no finish") {
   auto events = decode_all(read_translate_fixture("anthropic/stream_overloaded.sse"));
   check_golden(events_json(events), "anthropic/stream_overloaded.events.json");

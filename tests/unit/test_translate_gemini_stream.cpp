@@ -152,6 +152,18 @@ TEST_CASE("gemini stream decoder gives no finish for a stream cut before its fin
   for (const auto& e : events) CHECK(e.type != StreamEvent::Type::finish);
 }
 
+TEST_CASE("gemini stream decoder counts toolUsePromptTokenCount as input") {
+  const std::string bytes =
+      "data: {\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":[{\"text\":\"ok\"}]},"
+      "\"finishReason\":\"STOP\"}],\"usageMetadata\":{\"promptTokenCount\":100,\"candidatesTokenCount\":5,"
+      "\"toolUsePromptTokenCount\":40,\"totalTokenCount\":145},\"modelVersion\":\"gemini-2.5-flash\"}\n\n";
+  auto decoder = gemini::make_stream_decoder();
+  auto events = decode_stream(*decoder, bytes, bytes.size());
+  REQUIRE(events.back().type == StreamEvent::Type::finish);
+  CHECK(events.back().usage.input_uncached_tokens == 140);
+  CHECK(events.back().usage.output_tokens == 5);
+}
+
 TEST_CASE("gemini stream decoder reports a mid-stream error once and nothing after it") {
   std::string bytes = read_translate_fixture("gemini/stream_error.sse");
   bytes += "data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"late\"}]},\"finishReason\":\"STOP\"}]}\n\n";
