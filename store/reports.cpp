@@ -8,6 +8,9 @@
 namespace llmgw::store {
 namespace {
 
+// A row's price basis ('exact', 'alias', 'family'; '' when unpriced or recorded before migration 4).
+constexpr const char* k_price_basis_sql = "price_basis";
+
 constexpr std::string_view k_model_sql = "COALESCE(NULLIF(served_model, ''), requested_model)";
 
 std::string_view group_key_sql(GroupBy group) {
@@ -59,10 +62,10 @@ UsageRow read_usage_row(const Statement& row) {
   return out;
 }
 
-std::string select_requests_sql(Db& db, std::string_view tail) {
+std::string select_requests_sql(std::string_view tail) {
   std::string sql = "SELECT id, ";
   sql += k_request_columns;
-  sql += ", " + price_basis_sql(db) + " FROM requests ";
+  sql += ", price_basis FROM requests ";
   sql += tail;
   return sql;
 }
@@ -107,14 +110,8 @@ void add_tries(Db& db, const UsageFilter& filter, std::vector<UsageRow>& rows) {
 
 } // namespace
 
-std::string price_basis_sql(Db& db) {
-  // The column arrives with the price lookup's migration; reports read it wherever it exists.
-  auto column = db.prepare("SELECT 1 FROM pragma_table_info('requests') WHERE name = 'price_basis'");
-  return column.step() ? "COALESCE(price_basis, '')" : "''";
-}
-
 std::vector<InexactModel> inexact_models(Db& db, const UsageFilter& filter) {
-  const std::string basis = price_basis_sql(db);
+  const std::string basis = k_price_basis_sql;
   std::string sql = "SELECT ";
   sql += k_model_sql;
   sql += " AS model, SUM(unpriced), SUM(usage_source = 'estimated'), SUM(" + basis +
@@ -185,7 +182,7 @@ void UsageRow::add(const UsageRow& other) {
 }
 
 std::vector<UsageRow> usage_report(Db& db, const UsageFilter& filter, GroupBy group) {
-  Statement query = db.prepare(usage_sql(group, price_basis_sql(db)));
+  Statement query = db.prepare(usage_sql(group, k_price_basis_sql));
   query.bind_int64(1, filter.since_ms);
   query.bind_int64(2, filter.until_ms);
   query.bind_text(3, filter.key_name);
@@ -211,7 +208,7 @@ std::map<int64_t, std::vector<core::Attempt>> attempts_of(Db& db, const std::vec
 
 std::vector<LoggedRequest> recent_requests(Db& db, int limit, int64_t after_id) {
   if (after_id > 0) return requests_after(db, after_id, limit);
-  Statement query = db.prepare(select_requests_sql(db, "ORDER BY id DESC LIMIT ?1"));
+  Statement query = db.prepare(select_requests_sql("ORDER BY id DESC LIMIT ?1"));
   query.bind_int64(1, limit);
   std::vector<LoggedRequest> rows = read_logged(query);
   std::reverse(rows.begin(), rows.end());
@@ -219,7 +216,7 @@ std::vector<LoggedRequest> recent_requests(Db& db, int limit, int64_t after_id) 
 }
 
 std::vector<LoggedRequest> requests_after(Db& db, int64_t after_id, int limit) {
-  Statement query = db.prepare(select_requests_sql(db, "WHERE id > ?1 ORDER BY id ASC LIMIT ?2"));
+  Statement query = db.prepare(select_requests_sql("WHERE id > ?1 ORDER BY id ASC LIMIT ?2"));
   query.bind_int64(1, after_id);
   query.bind_int64(2, limit);
   return read_logged(query);

@@ -67,10 +67,6 @@ struct InexactModel {
 };
 std::vector<InexactModel> inexact_models(Db& db, const UsageFilter& filter);
 
-// The SQL expression for a row's price basis ('exact', 'alias', 'family', '' when not recorded).
-// Reads the `price_basis` column when the database has it, else is the constant ''.
-std::string price_basis_sql(Db& db);
-
 // One ledger row with its id (ids only grow; `log --follow` polls by id).
 struct LoggedRequest {
   int64_t id = 0;
