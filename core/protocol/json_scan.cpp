@@ -132,7 +132,10 @@ bool nests_too_deep(std::string_view text) {
 }
 
 nlohmann::json parse_json(std::string_view text) {
-  if (nests_too_deep(text)) return nlohmann::json(nlohmann::json::value_t::discarded);
+  // nlohmann takes a NUL byte for the end of the input and would accept `{...}\0garbage`; no JSON
+  // text holds a raw NUL, so such text is not JSON (the scan refuses it too).
+  if (nests_too_deep(text) || text.find('\0') != std::string_view::npos)
+    return nlohmann::json(nlohmann::json::value_t::discarded);
   return nlohmann::json::parse(text, nullptr, false);
 }
 

@@ -159,4 +159,8 @@ TEST_CASE("json scan: parse_json refuses text nested too deep, and what is not J
   CHECK(parse_json(R"({"a":"[[[\"{{{"})")["a"] == "[[[\"{{{");
   CHECK(parse_json("{").is_discarded());
   CHECK(parse_json("").is_discarded());
+  // nlohmann stops at a NUL byte; text after one must not make an object valid (found by fuzzing).
+  using namespace std::string_literals;
+  CHECK(parse_json("{\"model\": \"m\"}\0 garbage"s).is_discarded());
+  CHECK_FALSE(protocol::scan_object("{\"model\": \"m\"}\0 garbage"s));
 }
