@@ -23,13 +23,15 @@ namespace llmgw::bench {
 namespace {
 
 constexpr const char* k_usage =
-    "usage: llmgw_bench --llmgw PATH [--nginx PATH | --no-nginx] [--quick] [--only TEXT] [--caps] [--json FILE]\n"
+    "usage: llmgw_bench --llmgw PATH [--nginx PATH | --no-nginx] [--quick] [--only TEXT] [--caps] [--pin] [--json "
+    "FILE]\n"
     "  --llmgw PATH   the llmgw binary to measure (a Release build for real numbers)\n"
     "  --nginx PATH   nginx for the proxy floor (default /usr/sbin/nginx; skipped when missing)\n"
     "  --no-nginx     measure direct and llmgw only\n"
     "  --quick        a few hundred requests per scenario (~10 s): checks the bench works end to end\n"
     "  --only TEXT    run only the load scenarios whose name contains TEXT (for profiling)\n"
     "  --caps         give llmgw spend caps and a rate limit, so every request goes through admission\n"
+    "  --pin          load and fake provider on CPU 0, llmgw and nginx on CPU 1 (one core each)\n"
     "  --json FILE    also write the results as JSON\n";
 
 constexpr int k_open_streams = 64;
@@ -40,6 +42,7 @@ struct Options {
   std::string llmgw, nginx = "/usr/sbin/nginx", json, only;
   bool quick = false;
   bool caps = false;
+  bool pin = false;
 };
 
 Options parse_options(int argc, char** argv) {
@@ -59,6 +62,8 @@ Options parse_options(int argc, char** argv) {
       options.quick = true;
     else if (arg == "--caps")
       options.caps = true;
+    else if (arg == "--pin")
+      options.pin = true;
     else if (arg == "--only" && has_value)
       options.only = argv[++i];
     else
@@ -217,6 +222,8 @@ void add_facts(Report& report, const Facts& facts) {
 }
 
 int run(const Options& options) {
+  // Before any thread starts: the threads of the load and the fake provider inherit CPU 0.
+  if (options.pin) pin_to_two_cores();
   Report report;
   report.mode = options.quick ? "quick" : "full";
   llmgw::test::TempDir dir;

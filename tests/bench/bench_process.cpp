@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sched.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -43,9 +44,17 @@ std::vector<char*> pointers(std::vector<std::string>& texts) {
   return result;
 }
 
+int g_child_cpu = -1; // the CPU children are pinned to; -1: not pinned
+
 // Runs in the forked child of a multithreaded parent: async-signal-safe calls only.
 [[noreturn]] void exec_child(char* const* argv, char* const* envp, int stdout_fd, int stderr_fd, pid_t parent) {
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (g_child_cpu >= 0) {
+    cpu_set_t cpus;
+    CPU_ZERO(&cpus);
+    CPU_SET(g_child_cpu, &cpus);
+    ::sched_setaffinity(0, sizeof cpus, &cpus);
+  }
   if (::getppid() != parent) ::_exit(127); // the parent died before prctl took effect
   ::dup2(stdout_fd, STDOUT_FILENO);
   ::dup2(stderr_fd, STDERR_FILENO);
@@ -59,6 +68,16 @@ std::vector<char*> pointers(std::vector<std::string>& texts) {
 }
 
 } // namespace
+
+void pin_to_two_cores() {
+  if (::sysconf(_SC_NPROCESSORS_ONLN) < 2) throw std::runtime_error("--pin needs two CPUs");
+  cpu_set_t cpus;
+  CPU_ZERO(&cpus);
+  CPU_SET(0, &cpus);
+  if (::sched_setaffinity(0, sizeof cpus, &cpus) != 0)
+    throw std::runtime_error("sched_setaffinity: " + std::string(std::strerror(errno)));
+  g_child_cpu = 1;
+}
 
 ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
                            const std::string& stderr_path) {

@@ -10,6 +10,11 @@
 
 namespace llmgw::bench {
 
+// --pin: the benchmark (load and fake provider) runs on CPU 0 and every child it starts afterwards
+// (llmgw, nginx and its workers) on CPU 1, so the proxies are compared on one core each.
+// Throws std::runtime_error when the machine has fewer than two CPUs.
+void pin_to_two_cores();
+
 class ChildProcess {
 public:
   ChildProcess() = default;
