@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -116,6 +117,7 @@ Exchange Connection::run(const std::string& request, bool stop_at_first_byte) {
   }
   MessageHead head;
   bool have_head = false, have_first_byte = false;
+  size_t event_scan = 0; // where the search for the first "data:" resumes
   while (true) {
     if (!have_head && parse_head(m_buffer, true, head)) {
       have_head = true;
@@ -130,6 +132,13 @@ Exchange Connection::run(const std::string& request, bool stop_at_first_byte) {
         result.total_us = result.first_byte_us;
         return result; // the caller closes the connection
       }
+    }
+    if (have_head && result.first_event_us == 0 && m_buffer.size() > head.body_begin) {
+      const size_t from = std::max(head.body_begin, event_scan);
+      if (m_buffer.find("data:", from) != std::string::npos)
+        result.first_event_us = micros_since(start);
+      else
+        event_scan = m_buffer.size() < 4 ? 0 : m_buffer.size() - 4; // "data:" may straddle two reads
     }
     if (have_head) {
       bool malformed = false;

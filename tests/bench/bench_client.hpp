@@ -9,9 +9,10 @@ namespace llmgw::bench {
 struct Exchange {
   bool ok = false;
   int status = 0;
-  double total_us = 0;      // to the last body byte
-  double first_byte_us = 0; // to the first body byte (chunk framing counts)
-  std::string error;        // why ok is false
+  double total_us = 0;       // to the last body byte
+  double first_byte_us = 0;  // to the first body byte (chunk framing counts)
+  double first_event_us = 0; // to the first "data:" of an SSE body (time to first token); 0 = none
+  std::string error;         // why ok is false
 };
 
 // Builds the bytes of a POST with a JSON body; extra_headers are complete "Name: value\r\n" lines.

@@ -21,7 +21,7 @@ Stats summarize(std::vector<double> values);
 
 // Everything measured against one target in one scenario, merged over its slices.
 struct Measurement {
-  std::vector<double> total_us, first_byte_us;
+  std::vector<double> total_us, first_byte_us, first_event_us;
   long errors = 0;
   std::string first_error;
   double seconds = 0; // wall time spent in measured slices
@@ -42,12 +42,14 @@ struct SliceLimits {
 class LoadGroup {
 public:
   // concurrency connections to 127.0.0.1:port, opened lazily; watched_pid (when > 0) is the
-  // process whose CPU time is charged to the measurement.
+  // process whose CPU time (with its children's, see tree_cpu_us) is charged to the measurement.
   LoadGroup(int port, int concurrency, pid_t watched_pid, int timeout_ms = 10000);
   // Opens every connection at once (a burst, as a pool of clients starting together would) and
   // returns the milliseconds until the last was established; -1 when one failed.
   double connect_all();
-  // Runs one slice of request on every connection and appends the samples to into.
+  // Runs one slice of request on every connection and appends the samples to into. The watched
+  // process's CPU is read before and, once it has settled (work left behind by the slice, such as
+  // ledger writes, is charged to it), after the slice.
   void run(const std::string& request, const SliceLimits& limits, Measurement& into);
 
 private:

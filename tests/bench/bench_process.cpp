@@ -6,14 +6,17 @@
 #include <poll.h>
 #include <sched.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -169,6 +172,12 @@ long rss_kib(pid_t pid) {
 }
 
 double cpu_us(pid_t pid) {
+  // The process's CPU clock counts nanoseconds over all its threads, the finished ones included;
+  // /proc/PID/stat (10 ms ticks) is the fallback.
+  clockid_t clock = 0;
+  timespec now{};
+  if (::clock_getcpuclockid(pid, &clock) == 0 && ::clock_gettime(clock, &now) == 0)
+    return static_cast<double>(now.tv_sec) * 1e6 + static_cast<double>(now.tv_nsec) / 1e3;
   const std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
   const size_t paren = stat.rfind(')');
   if (paren == std::string::npos) return -1;
@@ -181,6 +190,44 @@ double cpu_us(pid_t pid) {
     if (index == 15) stime = std::strtoull(field.c_str(), nullptr, 10);
   }
   return static_cast<double>(utime + stime) * 1e6 / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+namespace {
+
+// The direct children of pid, from /proc/PID/task/*/children (each thread's own list).
+std::vector<pid_t> children_of(pid_t pid) {
+  std::vector<pid_t> result;
+  std::error_code error;
+  const std::string tasks = "/proc/" + std::to_string(pid) + "/task";
+  for (const auto& task : std::filesystem::directory_iterator(tasks, error)) {
+    std::istringstream list(read_file(task.path().string() + "/children"));
+    for (pid_t child = 0; list >> child;) result.push_back(child);
+  }
+  return result;
+}
+
+} // namespace
+
+long tree_rss_kib(pid_t pid) {
+  long total = rss_kib(pid);
+  if (total < 0) return -1;
+  for (const pid_t child : children_of(pid)) total += std::max(0L, rss_kib(child));
+  return total;
+}
+
+double tree_cpu_us(pid_t pid) {
+  double total = cpu_us(pid);
+  if (total < 0) return -1;
+  for (const pid_t child : children_of(pid)) total += std::max(0.0, cpu_us(child));
+  return total;
+}
+
+void raise_fd_limit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+  }
 }
 
 int free_port() {

@@ -44,8 +44,16 @@ private:
 
 // VmRSS of a process in KiB, or -1 when unreadable.
 long rss_kib(pid_t pid);
-// User + system CPU time a process has used so far, in microseconds, or -1 when unreadable.
+// User + system CPU time a process (all its threads) has used so far, in microseconds, to the
+// nanosecond (its CPU clock), or -1 when unreadable.
 double cpu_us(pid_t pid);
+// The same summed over pid and its child processes (nginx's workers; all of them), or -1 when
+// pid's own figure is unreadable.
+long tree_rss_kib(pid_t pid);
+double tree_cpu_us(pid_t pid);
+// Raises the soft limit of open files to the hard limit (256 connections need ~800 descriptors in
+// the benchmark and as many in each server it starts, which inherit the limit).
+void raise_fd_limit();
 // A TCP port on 127.0.0.1 that was free a moment ago.
 int free_port();
 // True once something accepts a TCP connection on 127.0.0.1:port, polling until timeout.

@@ -19,6 +19,7 @@ TargetRow to_row(const std::string& name, const Measurement& measurement) {
   row.target = name;
   row.latency = summarize(measurement.total_us);
   row.first_byte = summarize(measurement.first_byte_us);
+  row.first_event = summarize(measurement.first_event_us);
   row.requests_per_second = measurement.requests_per_second();
   row.cpu_us_per_request = measurement.cpu_us_per_request();
   row.errors = measurement.errors;
@@ -33,7 +34,7 @@ std::string chat_body(const std::string& text, bool stream) {
          (stream ? R"(,"stream":true)" : "") + "}";
 }
 
-ScenarioRow run_scenario(const std::vector<Target>& targets, const ScenarioSpec& spec) {
+ScenarioRow run_scenario(const std::vector<Target>& targets, const ScenarioSpec& spec, bool measure_rss) {
   std::vector<std::unique_ptr<LoadGroup>> groups;
   std::vector<std::string> requests;
   std::vector<Measurement> measurements(targets.size());
@@ -56,10 +57,11 @@ ScenarioRow run_scenario(const std::vector<Target>& targets, const ScenarioSpec&
   ScenarioRow row;
   row.name = spec.name;
   row.concurrency = spec.concurrency;
-  row.time_to_first_byte = spec.time_to_first_byte;
+  row.compare = spec.compare;
   for (size_t i = 0; i < targets.size(); ++i) {
     row.targets.push_back(to_row(targets[i].name, measurements[i]));
     row.targets.back().connect_ms = connect_ms[i];
+    if (measure_rss && targets[i].pid > 0) row.targets.back().rss_kib = tree_rss_kib(targets[i].pid);
   }
   return row;
 }
@@ -70,9 +72,9 @@ double idle_cpu_percent(const Target& target, int count, double seconds) {
   Measurement ignored;
   group.run(make_get(target.port, "/healthz"), SliceLimits{count, 5.0, 0}, ignored);
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  const double before = cpu_us(target.pid);
+  const double before = tree_cpu_us(target.pid);
   std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
-  const double after = cpu_us(target.pid);
+  const double after = tree_cpu_us(target.pid);
   return before < 0 || after < 0 ? -1 : (after - before) / (seconds * 1e6) * 100.0;
 }
 
@@ -103,7 +105,7 @@ StreamHold hold_streams(const Target& target, int count, BenchUpstream& upstream
       hold.first_error = result.ok ? "HTTP " + std::to_string(result.status) : result.error;
   }
   for (int sample = 0; sample < 5; ++sample) {
-    hold.rss_kib = std::max(hold.rss_kib, rss_kib(target.pid));
+    hold.rss_kib = std::max(hold.rss_kib, tree_rss_kib(target.pid));
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   const auto closed_at = Clock::now();

@@ -13,9 +13,9 @@ namespace llmgw::bench {
 
 // A server under test.
 struct Target {
-  std::string name; // "direct", "nginx", "llmgw"
+  std::string name; // "direct", "nginx", "llmgw", "llmgw-old" (--compare)
   int port = 0;
-  pid_t pid = -1;      // whose CPU is charged; -1 = not watched
+  pid_t pid = -1;      // whose CPU (with its children's) is charged; -1 = not watched
   std::string headers; // extra request header lines ("Name: value\r\n")
 };
 
@@ -24,13 +24,14 @@ struct ScenarioSpec {
   int concurrency = 1;
   std::string path = "/v1/chat/completions";
   std::string body;
-  bool time_to_first_byte = false;
+  Compare compare = Compare::latency;
   int rounds = 4; // measured slices per target
   SliceLimits warmup, slice;
 };
 
-// Runs spec against every target and returns the merged results.
-ScenarioRow run_scenario(const std::vector<Target>& targets, const ScenarioSpec& spec);
+// Runs spec against every target and returns the merged results. With measure_rss, each watched
+// target's resident memory (with its children's) is read after the scenario.
+ScenarioRow run_scenario(const std::vector<Target>& targets, const ScenarioSpec& spec, bool measure_rss = false);
 
 // The chat request body: "messages" holding one user message of text; stream adds "stream":true.
 std::string chat_body(const std::string& text, bool stream);
@@ -42,7 +43,7 @@ double idle_cpu_percent(const Target& target, int count, double seconds);
 // What holding many open streams through the gateway looked like.
 struct StreamHold {
   int opened = 0;          // streams that delivered their first byte
-  long rss_kib = -1;       // gateway VmRSS while they were all open (max of a few samples)
+  long rss_kib = -1;       // VmRSS of the target (with its children) while they were all open (max of a few samples)
   double cancel_ms = -1;   // client close -> upstream streams all gone; -1 = not within the limit
   double open_ms = 0;      // from the first request to the last first byte
   std::string first_error; // why a stream did not open

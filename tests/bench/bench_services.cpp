@@ -65,12 +65,12 @@ std::string nginx_config(const std::string& dir, int port, int upstream_port) {
          "  scgi_temp_path " +
          dir +
          "/scgi;\n"
-         // Keep a 500 KB body in memory (the default 16k buffer spills it to a temp file).
-         "  client_max_body_size 64m;\n  client_body_buffer_size 1m;\n"
+         // Keep bodies up to the sweep's 2 MB in memory (the default 16k buffer spills to a file).
+         "  client_max_body_size 64m;\n  client_body_buffer_size 4m;\n"
          "  keepalive_requests 1000000;\n  keepalive_timeout 75s;\n"
          "  upstream fake {\n    server " +
          upstream +
-         ";\n    keepalive 64;\n    keepalive_requests 1000000;\n  }\n"
+         ";\n    keepalive 256;\n    keepalive_requests 1000000;\n  }\n"
          "  server {\n    listen 127.0.0.1:" +
          std::to_string(port) +
          ";\n"
@@ -125,13 +125,17 @@ RunningGateway start_gateway(const GatewaySetup& setup, const std::string& db_na
 
 double time_to_first_request_ms(const GatewaySetup& setup, const std::string& db_name) {
   const int port = free_port();
-  const std::string health = make_get(port, "/healthz");
+  const std::string token = trimmed(read_file(setup.dir + "/token"));
+  const std::string request =
+      token.empty() ? make_get(port, "/healthz")
+                    : make_post(port, "/v1/chat/completions", "Authorization: Bearer " + token + "\r\n",
+                                R"({"model":"gpt-4.1","messages":[{"role":"user","content":"Say hello."}]})");
   const auto start = Clock::now();
   ChildProcess child(gateway_argv(setup, db_name, port), gateway_env(setup.dir), setup.dir + "/" + db_name + ".stderr");
   Connection connection(port, 1000);
   const auto deadline = start + std::chrono::seconds(5);
   while (Clock::now() < deadline && !child.exited()) {
-    const Exchange result = connection.exchange(health);
+    const Exchange result = connection.exchange(request);
     if (result.ok && result.status == 200)
       return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
     std::this_thread::sleep_for(std::chrono::microseconds(100));

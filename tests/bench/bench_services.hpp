@@ -29,8 +29,10 @@ struct RunningGateway {
 // Throws std::runtime_error with the tail of its stderr when it does not come up.
 RunningGateway start_gateway(const GatewaySetup& setup, const std::string& db_name);
 
-// Spawns llmgw on a free port and polls /healthz in a tight loop until it answers 200: the
+// Spawns llmgw on a free port and sends a real request (a small chat completion with the token
+// from dir/token, proxied to the upstream) in a tight loop until one is answered 200: the
 // milliseconds from spawn to the first served request, or -1 after 5 s. Stops it afterwards.
+// Before any instance wrote the token it polls /healthz instead.
 double time_to_first_request_ms(const GatewaySetup& setup, const std::string& db_name);
 
 // A running nginx proxying everything to the upstream.

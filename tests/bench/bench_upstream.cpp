@@ -43,6 +43,18 @@ constexpr const char* k_chat_rest_events =
     "\"total_tokens\":13,\"prompt_tokens_details\":{\"cached_tokens\":0}}}\n\n"
     "data: [DONE]\n\n";
 
+constexpr const char* k_chat_token_event =
+    "data: {\"id\":\"chatcmpl-bench\",\"object\":\"chat.completion.chunk\",\"created\":1700000000,"
+    "\"model\":\"gpt-4.1\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\" token\"},\"finish_reason\":null}]}\n\n";
+
+constexpr const char* k_chat_paced_end =
+    "data: {\"id\":\"chatcmpl-bench\",\"object\":\"chat.completion.chunk\",\"created\":1700000000,"
+    "\"model\":\"gpt-4.1\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n"
+    "data: {\"id\":\"chatcmpl-bench\",\"object\":\"chat.completion.chunk\",\"created\":1700000000,"
+    "\"model\":\"gpt-4.1\",\"choices\":[],\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":20,"
+    "\"total_tokens\":32,\"prompt_tokens_details\":{\"cached_tokens\":0}}}\n\n"
+    "data: [DONE]\n\n";
+
 constexpr const char* k_messages_body =
     R"({"id":"msg_bench","type":"message","role":"assistant","model":"claude-sonnet-4-5",)"
     R"("content":[{"type":"text","text":"Hello from the bench upstream."}],"stop_reason":"end_turn",)"
@@ -96,6 +108,8 @@ struct Replies {
   std::string health = plain_reply(R"({"status":"ok"})", "application/json");
   StreamReply chat_stream = stream_reply(k_chat_first_event, k_chat_rest_events);
   StreamReply messages_stream = stream_reply(k_messages_first_event, k_messages_rest_events);
+  std::string paced_event = chunk(k_chat_token_event);
+  std::string paced_end = chunk(k_chat_paced_end) + "0\r\n\r\n";
 };
 
 const Replies& replies() {
@@ -159,6 +173,19 @@ BenchUpstream::~BenchUpstream() {
 void BenchUpstream::end_stalls() {
   const char byte = 1;
   [[maybe_unused]] const ssize_t written = ::write(m_wake_fds[1], &byte, 1);
+}
+
+bool BenchUpstream::rearm_stalls() {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  while (m_stalled > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  if (m_stalled > 0) return false;
+  char bytes[64];
+  while (true) {
+    pollfd watch{m_wake_fds[0], POLLIN, 0};
+    if (::poll(&watch, 1, 0) <= 0) return true;
+    if (::read(m_wake_fds[0], bytes, sizeof bytes) <= 0) return true;
+  }
 }
 
 void BenchUpstream::accept_loop() {
@@ -238,8 +265,21 @@ bool BenchUpstream::answer(int fd, const std::string& request, size_t body_begin
   if (!stream) return send_all(fd, anthropic ? canned.messages : canned.chat) && !close;
   const StreamReply& reply = anthropic ? canned.messages_stream : canned.chat_stream;
   if (!send_all(fd, reply.head_and_first)) return false;
+  if (!anthropic && body.find(k_paced_marker) != k_npos) return pace(fd) && !close;
   if (body.find(k_stall_marker) != k_npos && !stall(fd)) return false;
   return send_all(fd, reply.rest) && !close;
+}
+
+bool BenchUpstream::pace(int fd) {
+  const Replies& canned = replies();
+  auto next = std::chrono::steady_clock::now();
+  for (int event = 0; event < k_paced_events; ++event) {
+    next += std::chrono::milliseconds(k_paced_interval_ms);
+    std::this_thread::sleep_until(next);
+    if (m_stopping || !send_all(fd, canned.paced_event)) return false;
+  }
+  std::this_thread::sleep_until(next + std::chrono::milliseconds(k_paced_interval_ms));
+  return send_all(fd, canned.paced_end);
 }
 
 bool BenchUpstream::stall(int fd) {

@@ -9,7 +9,9 @@
 //   GET                          -> 200 {"status":"ok"}
 // A body containing "stream":true gets an SSE stream whose first event goes out with the head at
 // once; when the body also contains k_stall_marker, the rest of the stream waits stall_ms (or
-// until the client goes away).
+// until the client goes away). With k_paced_marker instead, the stream is paced like a real
+// model's: the first event at once, then k_paced_events content events k_paced_interval_ms apart
+// (each its own write), then the finish chunk, the usage chunk and [DONE].
 #include <atomic>
 #include <list>
 #include <memory>
@@ -21,6 +23,10 @@ namespace llmgw::bench {
 
 // Put this in a message's text to make the fake stall after the first event of its stream.
 inline constexpr const char* k_stall_marker = "bench-stall-after-first-event";
+// Put this in a message's text to get a paced OpenAI chat stream.
+inline constexpr const char* k_paced_marker = "bench-paced-stream";
+inline constexpr int k_paced_events = 20;
+inline constexpr int k_paced_interval_ms = 10;
 
 class BenchUpstream {
 public:
@@ -38,6 +44,9 @@ public:
   long requests() const { return m_requests.load(); }
   // Ends every stall, now and later: stalled streams send their remaining events at once.
   void end_stalls();
+  // Undoes end_stalls() once no stream is stalled any more (waiting up to 2 s for that), so the
+  // next streams stall again; false when some stream was still stalled.
+  bool rearm_stalls();
 
 private:
   struct Connection {
@@ -51,6 +60,8 @@ private:
   // Answers one request; false when the connection must close.
   bool answer(int fd, const std::string& request, size_t body_begin, size_t body_end, bool close);
   bool stall(int fd);
+  // Sends the paced events and the end of the stream (the head and first event are out already).
+  bool pace(int fd);
   void reap_finished();
 
   int m_listen_fd = -1;
