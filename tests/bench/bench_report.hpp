@@ -53,7 +53,7 @@ std::optional<double> ratio(const ScenarioRow& row, const std::string& target, c
 
 // One target of the issue, judged met / not met.
 struct Check {
-  std::string group; // "issue 20" or "must not regress"
+  std::string group; // "issue 20" or "must not regress" (+ " [llmgw-old]" for the old binary)
   std::string name;
   double value = 0;
   double limit = 0;

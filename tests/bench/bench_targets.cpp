@@ -64,7 +64,7 @@ std::vector<Check> target_checks(const Report& report, const std::string& gatewa
   std::vector<Check> checks;
   const auto add = [&](const char* group, const std::string& name, std::optional<double> value, double limit,
                        const std::string& unit, bool at_least = false) {
-    checks.push_back(Check{group, name + suffix, value.value_or(0), limit, unit, value.has_value(), at_least});
+    checks.push_back(Check{group + suffix, name + suffix, value.value_or(0), limit, unit, value.has_value(), at_least});
   };
   for (int concurrency : {1, 8, 64})
     add(k_issue, "added p50 / nginx's, small requests, concurrency " + std::to_string(concurrency),
