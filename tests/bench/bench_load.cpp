@@ -27,8 +27,9 @@ struct WorkerSamples {
   std::string first_error;
 };
 
-void work(Connection& connection, const std::string& request, const SliceLimits& limits, Clock::time_point deadline,
-          std::atomic<long>& budget, WorkerSamples& out) {
+void work(Connection& connection, const std::string& request, const SliceLimits& limits, Clock::time_point start,
+          Clock::time_point deadline, std::atomic<long>& budget, WorkerSamples& out) {
+  std::this_thread::sleep_until(start);
   while (Clock::now() < deadline && budget.fetch_sub(1) > 0) {
     const Exchange result = connection.exchange(request);
     if (result.ok && result.status == 200) {
@@ -103,10 +104,14 @@ void LoadGroup::run(const std::string& request, const SliceLimits& limits, Measu
   const auto deadline =
       start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(limits.max_seconds));
   std::vector<std::thread> workers;
+  const auto offset = [&](size_t i) {
+    return start + std::chrono::microseconds(static_cast<long>(i) * limits.stagger_ms * 1000 /
+                                             static_cast<long>(m_connections.size()));
+  };
   for (size_t i = 1; i < m_connections.size(); ++i)
-    workers.emplace_back(work, std::ref(*m_connections[i]), std::cref(request), std::cref(limits), deadline,
+    workers.emplace_back(work, std::ref(*m_connections[i]), std::cref(request), std::cref(limits), offset(i), deadline,
                          std::ref(budget), std::ref(samples[i]));
-  work(*m_connections[0], request, limits, deadline, budget, samples[0]);
+  work(*m_connections[0], request, limits, start, deadline, budget, samples[0]);
   for (auto& worker : workers) worker.join();
   into.seconds += std::chrono::duration<double>(Clock::now() - start).count();
   const double cpu_after = m_watched_pid > 0 ? settled_cpu_us(m_watched_pid) : -1;

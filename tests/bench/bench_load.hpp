@@ -37,6 +37,9 @@ struct SliceLimits {
   long max_requests = 1000;
   double max_seconds = 1.0;
   int pause_ms = 0; // idle time between a worker's requests (0 = back to back)
+  // Worker i of n starts i * stagger_ms / n after the slice begins, so long requests (paced
+  // streams) arrive spread out as independent clients' would, not all in the same millisecond.
+  int stagger_ms = 0;
 };
 
 class LoadGroup {

@@ -195,7 +195,7 @@ std::vector<std::string> problems(const Report& report, const std::map<std::stri
           found.push_back(row.name + " via " + target.target + ": a stream without a data event");
       }
   for (const auto& item : report.checks)
-    if (!item.measured && !partial) found.push_back("not measured: " + item.name);
+    if (!item.measured && item.required && !partial) found.push_back("not measured: " + item.name);
   for (const auto& [name, hold] : holds)
     if (hold.opened != k_open_streams)
       found.push_back("only " + std::to_string(hold.opened) + " of 64 streams opened through " + name +

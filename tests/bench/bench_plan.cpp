@@ -7,6 +7,10 @@
 
 namespace llmgw::bench {
 
+namespace {
+constexpr int k_stream_ms = (k_paced_events + 1) * k_paced_interval_ms;
+} // namespace
+
 std::vector<ScenarioSpec> scenario_specs(bool quick, int rounds) {
   const std::string small = chat_body("Say hello.", false);
   const std::string stream = chat_body("Say hello.", true);
@@ -20,7 +24,8 @@ std::vector<ScenarioSpec> scenario_specs(bool quick, int rounds) {
   for (int concurrency : {1, 8})
     specs.push_back({"streaming", concurrency, "/v1/chat/completions", stream, Compare::first_byte, rounds,
                      SliceLimits{quick ? 20 : 100, 0.5, 0}, SliceLimits{quick ? 60 : 125, 5.0, 0}});
-  // A stream lasts ~210 ms: concurrency 32 does ~150 streams a second, concurrency 1 ~5.
+  // A stream lasts ~210 ms: concurrency 32 does ~150 streams a second, concurrency 1 ~5. The 32
+  // clients start spread over one stream's length, as independent agents would.
   specs.push_back({k_paced, 1, "/v1/chat/completions", paced, Compare::first_event, quick ? 1 : std::min(rounds, 3),
                    SliceLimits{1, 1.0, 0}, SliceLimits{quick ? 4 : 10, 3.0, 0}});
   specs.push_back({k_paced, 32, "/v1/chat/completions", paced, Compare::first_event, rounds, SliceLimits{32, 1.0, 0},
