@@ -12,9 +12,12 @@
 #include "store/settings.hpp"
 #include "store/settings_watcher.hpp"
 
+#include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <pthread.h>
+#include <time.h>
 
 namespace llmgw::cli {
 namespace {
@@ -83,7 +86,36 @@ void print_banner(const core::config::Config& config, int port, const std::strin
   std::fflush(stdout);
 }
 
+// LLMGW_TRACE_STARTUP=1: how long each start-up step took (wall clock and this process's CPU
+// time, all threads), on stderr; README, Performance.
+class StartupTrace {
+public:
+  StartupTrace() : m_on(std::getenv("LLMGW_TRACE_STARTUP") != nullptr), m_wall(wall_ms()), m_cpu(cpu_ms()) {
+    if (m_on) std::fprintf(stderr, "llmgw: startup: %-22s %6.2f ms cpu (before main)\n", "process", m_cpu);
+  }
+  void step(const char* name) {
+    if (!m_on) return;
+    const double wall = wall_ms(), cpu = cpu_ms();
+    std::fprintf(stderr, "llmgw: startup: %-22s %6.2f ms wall %6.2f ms cpu\n", name, wall - m_wall, cpu - m_cpu);
+    m_wall = wall;
+    m_cpu = cpu;
+  }
+
+private:
+  static double wall_ms() {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  }
+  static double cpu_ms() {
+    timespec now{};
+    ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
+    return static_cast<double>(now.tv_sec) * 1e3 + static_cast<double>(now.tv_nsec) / 1e6;
+  }
+  bool m_on;
+  double m_wall, m_cpu;
+};
+
 void run_serve(const GlobalOptions& options, const ServeFlags& flags) {
+  StartupTrace trace;
   // Signals are taken by sigwait in this thread only: block them before any thread starts.
   sigset_t signals;
   sigemptyset(&signals);
@@ -96,22 +128,28 @@ void run_serve(const GlobalOptions& options, const ServeFlags& flags) {
   const core::config::Overrides overrides{options.config_path, flags.host, flags.port, flags.allow_remote};
   auto config = core::config::load_config(overrides);
   check_listen_address(config); // before anything is created or opened
+  trace.step("config");
   auto token = core::config::ensure_token(config.token_path);
+  trace.step("token");
   // Bundled prices, then those imported with `llmgw prices import`, then config overrides.
   const std::string prices_path = core::config::default_prices_path();
   auto prices =
       core::pricing::PriceTable::layered(core::pricing::load_imported_prices(prices_path), config.price_overrides);
   const std::string stale = core::pricing::stale_table_warning(prices, core::policy::now_ms());
+  trace.step("prices");
   std::string db_path = resolve_db_path(options);
   store::Ledger ledger(db_path);
+  trace.step("ledger (open, migrate)");
 
   core::pipeline::GatewayServer server(config, std::move(prices), ledger, core::pipeline::GatewayOptions{token});
   auto& gateway = server.gateway();
+  trace.step("gateway");
   {
     store::Db db(db_path);
     const int64_t now = core::policy::now_ms();
     gateway.budget().load_spent(store::spent_rows(db, now), now);
   }
+  trace.step("spent so far");
   // Caps, limits and keys the CLI changes reach this server within a poll interval.
   store::SettingsWatcher watcher(
       db_path, [&gateway](core::policy::PolicySettings settings) { gateway.apply_policy(std::move(settings)); },
@@ -120,10 +158,13 @@ void run_serve(const GlobalOptions& options, const ServeFlags& flags) {
   ConfigReloader reloader(gateway, overrides, core::config::resolve_config_path(overrides));
   // Prices imported while this server runs reach it within a poll interval.
   PricesWatcher prices_watcher(gateway, prices_path);
+  trace.step("watchers");
   int port = server.bind();
+  trace.step("bind");
   print_banner(config, port, db_path);
   if (!stale.empty()) std::fprintf(stderr, "llmgw: warning: %s\n", stale.c_str());
   server.start();
+  trace.step("start");
   int signal_number = 0;
   while (sigwait(&signals, &signal_number) == 0 && signal_number == SIGHUP) reloader.reload("SIGHUP");
   std::fprintf(stderr, "llmgw: %s received, finishing %d open request(s)\n",

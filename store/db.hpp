@@ -89,7 +89,7 @@ private:
   struct Closer {
     void operator()(sqlite3* db) const;
   };
-  void configure(int busy_timeout_ms);
+  void configure(int busy_timeout_ms, bool fresh);
   std::unique_ptr<sqlite3, Closer> m_db;
   std::string m_path;
 };

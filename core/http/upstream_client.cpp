@@ -173,13 +173,17 @@ bool UpstreamClient::send(httplib::Request& request, httplib::Response& response
       error = httplib::Error::Canceled;
       return false;
     }
-    const bool reused = m_fd >= 0 && still_open(m_fd);
+    // A connection used a moment ago is trusted without the peek (a system call per request):
+    // no server closes an idle connection that fast, and if one did, the answer's first read
+    // finds the close and the request is sent once more on a fresh connection.
+    const bool recent = m_fd >= 0 && std::chrono::steady_clock::now() - m_last_used < k_trusted_idle;
+    const bool reused = m_fd >= 0 && (recent || still_open(m_fd));
     if (!reused) {
       disconnect();
       if (!connect(error)) return false;
     }
     bool retry = false;
-    if (exchange(request, response, error, retry)) return true;
+    if (exchange(request, response, error, retry, recent)) return true;
     disconnect();
     if (!(retry && reused)) break;
   }
@@ -188,7 +192,7 @@ bool UpstreamClient::send(httplib::Request& request, httplib::Response& response
 }
 
 bool UpstreamClient::exchange(const httplib::Request& request, httplib::Response& response, httplib::Error& error,
-                              bool& retry) {
+                              bool& retry, bool unchecked) {
   const std::string head = request_head(request, m_host_header);
   iovec iov[2] = {{const_cast<char*>(head.data()), head.size()},
                   {const_cast<char*>(request.body.data()), request.body.size()}};
@@ -198,6 +202,15 @@ bool UpstreamClient::exchange(const httplib::Request& request, httplib::Response
     return false;
   }
   wire::SocketReader reader(m_fd);
+  if (unchecked) {
+    // Closed before a single byte of the answer: the server had closed the idle connection.
+    const wire::Fill first = reader.receive();
+    if (first != wire::Fill::data) {
+      error = httplib::Error::Read;
+      retry = first == wire::Fill::closed;
+      return false;
+    }
+  }
   std::string text;
   // 1xx answers (100 Continue, 103 Early Hints) come before the real one.
   do {
@@ -255,7 +268,10 @@ bool UpstreamClient::exchange(const httplib::Request& request, httplib::Response
     if (error == httplib::Error::Success) error = httplib::Error::Read;
     return false;
   }
-  if (!keep || !reader.empty()) disconnect();
+  if (!keep || !reader.empty())
+    disconnect();
+  else
+    m_last_used = std::chrono::steady_clock::now();
   return true;
 }
 

@@ -9,6 +9,7 @@
 #include <httplib.h>
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -41,7 +42,10 @@ public:
 private:
   bool connect(httplib::Error& error);
   void disconnect();
-  bool exchange(const httplib::Request& request, httplib::Response& response, httplib::Error& error, bool& retry);
+  bool exchange(const httplib::Request& request, httplib::Response& response, httplib::Error& error, bool& retry,
+                bool unchecked);
+
+  static constexpr std::chrono::milliseconds k_trusted_idle{1000};
 
   std::unique_ptr<httplib::Client> m_tls;
   HostPort m_target;         // where to connect
@@ -49,6 +53,7 @@ private:
   UpstreamTimeouts m_timeouts;
   std::mutex m_fd_mutex; // guards closing m_fd against stop() shutting it down
   int m_fd = -1;
+  std::chrono::steady_clock::time_point m_last_used; // when m_fd last ended an exchange and was kept
   std::atomic<bool> m_stopped{false};
 };
 
