@@ -19,23 +19,19 @@ constexpr const char* k_berlin = "CET-1CEST,M3.5.0,M10.5.0/3";
 } // namespace
 
 TEST_SUITE("cli format") {
-  TEST_CASE("money prints exactly from integer pico-usd") {
-    CHECK(format_usd(54'399'000'000) == "$0.054399");
-    CHECK(format_usd(0) == "$0.000000");
-    CHECK(format_usd(12'345'678'901'234'567) == "$12345.678901");
-    CHECK(format_usd(1'500'000'000'000, 2) == "$1.50");
-    CHECK(format_usd(1, 12) == "$0.000000000001");
-    CHECK(format_usd(7'000'000'000'000, 0) == "$7");
-  }
-
-  TEST_CASE("money rounds half away from zero, including at the int64 limits") {
-    CHECK(format_usd(500'000) == "$0.000001");
-    CHECK(format_usd(499'999) == "$0.000000");
-    CHECK(format_usd(-500'000) == "-$0.000001");
-    CHECK(format_usd(-499'999) == "$0.000000");
-    CHECK(format_usd(INT64_MAX) == "$9223372.036855");
-    CHECK(format_usd(INT64_MIN) == "-$9223372.036855");
-    CHECK(format_usd(995'000'000'000, 2) == "$1.00");
+  TEST_CASE("money prints in the one format, rounded half away from zero, including at the int64 limits") {
+    CHECK(format_usd(54'399'000'000) == "$0.0544");
+    CHECK(format_usd(0) == "$0.00");
+    CHECK(format_usd(12'345'678'901'234'567) == "$12345.68");
+    CHECK(format_usd(1'500'000'000'000) == "$1.50");
+    CHECK(format_usd(1) == "$0.000000000001");
+    CHECK(format_usd(7'000'000'000'000) == "$7.00");
+    CHECK(format_usd(500'000) == "$0.0000005");
+    CHECK(format_usd(-500'000) == "-$0.0000005");
+    CHECK(format_usd(INT64_MAX) == "$9223372.04");
+    CHECK(format_usd(INT64_MIN) == "-$9223372.04");
+    CHECK(format_usd(995'000'000'000) == "$0.9950");
+    CHECK(format_usd(999'950'000'000) == "$1.00");
   }
 
   TEST_CASE("the decimal cost string for scripts is exact with at least two decimals") {
@@ -71,12 +67,12 @@ TEST_SUITE("cli format") {
     table.add_row({"héllo", "$10.00"});
     table.add_separator();
     table.add_row({"total", "$11.00"});
-    CHECK(table.render() == "model    cost\n"
-                            "-------------\n"
-                            "gpt-5   $1.00\n"
-                            "héllo  $10.00\n"
-                            "-------------\n"
-                            "total  $11.00\n");
+    CHECK(table.render(Layout{}) == "model    cost\n"
+                                    "-------------\n"
+                                    "gpt-5   $1.00\n"
+                                    "héllo  $10.00\n"
+                                    "-------------\n"
+                                    "total  $11.00\n");
   }
 
   TEST_CASE("csv fields are quoted only when needed") {
