@@ -204,7 +204,7 @@ void print_text(const pricing::PriceTable& table, const PricesOptions& settings,
     return;
   }
   out << (settings.model.empty() ? "" : "\nentries containing '" + settings.model + "':\n");
-  out << "price table " << table.version() << " (USD per 1M tokens; \"-\" = not listed, billed at the input rate)\n\n";
+  out << "price table " << table.version() << ", USD per 1M tokens\n\"-\" = not listed, billed at the input rate\n\n";
   print_rows(rows, out);
   if (settings.model.empty() && !table.families().empty()) {
     out << "\nfamily rules (priced at the entry until listed; rows marked family):\n";

@@ -161,7 +161,6 @@ void Table::add_separator() {
 
 Table::Plan Table::plan(const Layout& layout, bool fixed_only) const {
   Plan plan;
-  std::vector<size_t> natural;
   std::vector<size_t> floor;
   for (size_t i = 0; i < m_columns.size(); ++i) {
     const Column& column = m_columns[i];
@@ -177,30 +176,39 @@ Table::Plan Table::plan(const Layout& layout, bool fixed_only) const {
     floor.push_back(column.shrink ? std::min(width, std::max(column.min_width, display_width(header))) : width);
   }
   if (layout.width == 0) return plan;
+  const std::vector<size_t> natural = plan.widths;
   const auto total = [&] {
     size_t sum = plan.widths.empty() ? 0 : 2 * (plan.widths.size() - 1);
     for (size_t width : plan.widths) sum += width;
     return sum;
   };
-  while (total() > layout.width) { // drop the most droppable column first
-    size_t victim = plan.shown.size();
-    for (size_t i = 0; i < plan.shown.size(); ++i)
-      if (m_columns[plan.shown[i]].drop > 0 &&
-          (victim == plan.shown.size() || m_columns[plan.shown[i]].drop > m_columns[plan.shown[victim]].drop))
-        victim = i;
-    if (victim == plan.shown.size()) break;
-    plan.shown.erase(plan.shown.begin() + static_cast<std::ptrdiff_t>(victim));
-    plan.widths.erase(plan.widths.begin() + static_cast<std::ptrdiff_t>(victim));
-    floor.erase(floor.begin() + static_cast<std::ptrdiff_t>(victim));
+  // Shrink what may shrink; when that is not enough, drop the most droppable column and start
+  // over from the natural widths of the columns left.
+  std::vector<size_t> keep(plan.shown.size());
+  for (size_t i = 0; i < keep.size(); ++i) keep[i] = i;
+  for (;;) {
+    plan.widths.clear();
+    for (size_t i : keep) plan.widths.push_back(natural[i]);
+    for (size_t excess = total() > layout.width ? total() - layout.width : 0; excess > 0; --excess) {
+      size_t widest = plan.widths.size(); // shrink the widest column that may still shrink
+      for (size_t i = 0; i < plan.widths.size(); ++i)
+        if (plan.widths[i] > floor[keep[i]] && (widest == plan.widths.size() || plan.widths[i] > plan.widths[widest]))
+          widest = i;
+      if (widest == plan.widths.size()) break;
+      --plan.widths[widest];
+    }
+    if (total() <= layout.width) break;
+    size_t victim = keep.size();
+    for (size_t i = 0; i < keep.size(); ++i) {
+      const int drop = m_columns[plan.shown[keep[i]]].drop;
+      if (drop > 0 && (victim == keep.size() || drop > m_columns[plan.shown[keep[victim]]].drop)) victim = i;
+    }
+    if (victim == keep.size()) break;
+    keep.erase(keep.begin() + static_cast<std::ptrdiff_t>(victim));
   }
-  for (size_t excess = total() > layout.width ? total() - layout.width : 0; excess > 0; --excess) {
-    size_t widest = plan.widths.size(); // shrink the widest column that may still shrink
-    for (size_t i = 0; i < plan.widths.size(); ++i)
-      if (plan.widths[i] > floor[i] && (widest == plan.widths.size() || plan.widths[i] > plan.widths[widest]))
-        widest = i;
-    if (widest == plan.widths.size()) break;
-    --plan.widths[widest];
-  }
+  std::vector<size_t> shown;
+  for (size_t i : keep) shown.push_back(plan.shown[i]);
+  plan.shown = shown;
   return plan;
 }
 

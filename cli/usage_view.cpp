@@ -171,7 +171,16 @@ std::vector<std::string> csv_fields(const std::string& key, const std::string& m
 void print_usage_text(const UsageReport& report, const Layout& layout, bool quiet) {
   const std::string since = heading_time(report.range.since_ms, 0, "start");
   const std::string until = heading_time(report.range.until_ms, INT64_MAX, "now");
-  std::printf("usage %s (%s to %s, local time)\n\n", report.label.c_str(), since.c_str(), until.c_str());
+  const std::string title = "usage " + report.label;
+  const std::string span = "(" + since + " to " + until + ", local time)";
+  const bool one_line = layout.width == 0 || display_width(title) + 1 + display_width(span) <= layout.width;
+  const auto fit = [&](const std::string& text) {
+    return layout.width == 0 ? text : truncate_to_width(text, layout.width);
+  };
+  if (one_line)
+    std::printf("%s %s\n\n", title.c_str(), span.c_str());
+  else
+    std::printf("%s\n%s\n\n", fit(title).c_str(), fit(span).c_str());
   if (report.total.requests == 0) {
     std::printf("no requests\n");
     return;

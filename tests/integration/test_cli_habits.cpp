@@ -7,6 +7,8 @@
 #include <doctest/doctest.h>
 
 #include <fstream>
+#include <string>
+#include <vector>
 
 using namespace llmgw::test;
 

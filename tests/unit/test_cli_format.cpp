@@ -120,14 +120,15 @@ TEST_SUITE("cli time range") {
   }
 
   TEST_CASE("malformed dates are rejected with the text and the expected forms") {
-    for (const char* bad : {"yesterday", "2024-13-01", "2024-02-30", "2024-1-3", "2024-01-03T25:00",
+    for (const char* bad : {"tomorrow", "2024-13-01", "2024-02-30", "2024-1-3", "2024-01-03T25:00",
                             "2024-01-03T10:00+5", "2024-01-03x"}) {
       CAPTURE(bad);
       CHECK_THROWS_AS(parse_time_arg(bad, false), llmgw::Error);
     }
     CHECK(parse_time_arg("2024-02-29", false) > 0);
     CHECK_THROWS_WITH(parse_time_arg("soon", false),
-                      "invalid date 'soon' (expected YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS] or with Z / +HH:MM)");
+                      "invalid date 'soon' (expected YYYY-MM-DD, YYYYMMDD, today, yesterday, 7d, 2w, "
+                      "YYYY-MM-DDTHH:MM[:SS] or with Z / +HH:MM)");
   }
 
   TEST_CASE("since and until arguments make a half-open range and refuse an empty one") {

@@ -113,9 +113,13 @@ TEST_SUITE("cli table") {
       CHECK(text.find("reqs") != std::string::npos);   // the compact header
       CHECK(text.find("1,234") != std::string::npos);  // numbers are never cut
     }
-    const std::string narrow = sample_table().render(Layout{30, true, false});
+    const std::string roomy = sample_table().render(Layout{30, true, false});
+    CHECK(roomy.find("extra") != std::string::npos); // the model was cut to make room
+    CHECK(roomy.find("\xE2\x80\xA6") != std::string::npos);
+    const std::string narrow = sample_table().render(Layout{22, true, false});
+    CHECK(widest(narrow) <= 22);
+    CHECK(narrow.find("extra") == std::string::npos); // dropped once cutting the model is not enough
     CHECK(narrow.find("\xE2\x80\xA6") != std::string::npos);
-    CHECK(narrow.find("extra") == std::string::npos); // dropped before the model is cut further
   }
 
   TEST_CASE("a wide terminal fits the full layout without cutting") {
@@ -161,7 +165,7 @@ TEST_SUITE("cli table") {
     CHECK(nearest("usgae", commands) == "usage");
     CHECK(nearest("lgo", commands) == "log");
     CHECK(nearest("prov", commands) == "providers");
-    CHECK(nearest("complete", commands) == "completion");
+    CHECK(nearest("completin", commands) == "completion");
     CHECK(nearest("zzzzzzzz", commands).empty());
     CHECK(did_you_mean("serv", commands) == "; did you mean 'serve'?");
     CHECK(edit_distance("abc", "acb") == 1);
