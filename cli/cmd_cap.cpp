@@ -112,6 +112,7 @@ void run_cap_set(const CapSetArgs& args, const GlobalOptions& options) {
   store::Db db(resolve_db_path(options));
   if (!args.force) check_scope_exists(db, cap.scope, cap.value, options);
   const int64_t id = store::upsert_cap(db, cap);
+  if (options.quiet) return;
   std::printf("cap %lld: %s a %s for %s (warn at %d%%)\n", static_cast<long long>(id),
               policy::format_usd(cap.limit_pico).c_str(), std::string(policy::to_string(cap.period)).c_str(),
               describe_scope(cap.scope, cap.value).c_str(), cap.warn_percent);
@@ -146,7 +147,9 @@ void run_cap_list(bool json, const GlobalOptions& options) {
     table.add_row({std::to_string(s.rule.id), std::string(policy::to_string(s.rule.period)),
                    describe_scope(s.rule.scope, s.rule.value), policy::format_usd(s.rule.limit_pico),
                    policy::format_usd(s.spent), policy::format_usd(s.reserved), policy::format_usd(s.remaining()),
-                   std::to_string(s.used_percent()) + "%" + (s.warning() ? " !" : "")});
+                   std::to_string(s.used_percent()) + "%" + (s.warning() ? " !" : "")},
+                  {Style::plain, Style::plain, Style::plain, Style::plain, Style::plain, Style::plain, Style::plain,
+                   s.warning() ? Style::yellow : Style::plain});
   }
   std::fputs(table.render().c_str(), stdout);
 }
@@ -165,6 +168,7 @@ void run_limit_set(const LimitArgs& args, const GlobalOptions& options) {
   rule.tokens_per_minute = args.tpm;
   store::Db db(resolve_db_path(options));
   const int64_t id = store::upsert_rate_limit(db, rule);
+  if (options.quiet) return;
   std::printf("limit %lld: %s%s%s for %s\n", static_cast<long long>(id),
               args.rpm > 0 ? (std::to_string(args.rpm) + " requests/min").c_str() : "",
               args.rpm > 0 && args.tpm > 0 ? ", " : "",
@@ -172,9 +176,20 @@ void run_limit_set(const LimitArgs& args, const GlobalOptions& options) {
               describe_scope(rule.scope, rule.value).c_str());
 }
 
-void run_limit_list(const GlobalOptions& options) {
+void run_limit_list(bool json, const GlobalOptions& options) {
   store::Db db(resolve_db_path(options));
   const auto rules = store::list_rate_limits(db);
+  if (json) {
+    nlohmann::ordered_json out = nlohmann::ordered_json::array();
+    for (const auto& rule : rules)
+      out.push_back({{"id", rule.id},
+                     {"scope", policy::to_string(rule.scope)},
+                     {"value", rule.value},
+                     {"requests_per_minute", rule.requests_per_minute},
+                     {"tokens_per_minute", rule.tokens_per_minute}});
+    std::printf("%s\n", out.dump(2).c_str());
+    return;
+  }
   if (rules.empty()) {
     std::printf("no rate limits; add one with `llmgw limit set --rpm 60 --agent codex`\n");
     return;
@@ -238,7 +253,7 @@ void register_cap(CLI::App& app, GlobalOptions& options) {
   rm->callback([id, &options] {
     store::Db db(resolve_db_path(options));
     if (!store::remove_cap(db, *id)) throw Error("no cap with id " + std::to_string(*id) + " (see `llmgw cap list`)");
-    std::printf("cap %lld removed\n", static_cast<long long>(*id));
+    if (!options.quiet) std::printf("cap %lld removed\n", static_cast<long long>(*id));
   });
 }
 
@@ -251,8 +266,10 @@ void register_limit(CLI::App& app, GlobalOptions& options) {
   set->add_option("--tpm", args->tpm, "tokens per minute")->check(CLI::Range(int64_t{0}, int64_t{1'000'000'000}));
   add_scope_options(set, args->scope, "limit only");
   set->callback([args, &options] { run_limit_set(*args, options); });
+  auto json = std::make_shared<bool>(false);
   auto* list = limit->add_subcommand("list", "list rate limits");
-  list->callback([&options] { run_limit_list(options); });
+  list->add_flag("--json", *json, "print JSON (0 = no limit)");
+  list->callback([json, &options] { run_limit_list(*json, options); });
   auto id = std::make_shared<int64_t>(0);
   auto* rm = limit->add_subcommand("rm", "remove a rate limit by its id");
   rm->add_option("ID", *id, "limit id")->required();
@@ -260,7 +277,7 @@ void register_limit(CLI::App& app, GlobalOptions& options) {
     store::Db db(resolve_db_path(options));
     if (!store::remove_rate_limit(db, *id))
       throw Error("no rate limit with id " + std::to_string(*id) + " (see `llmgw limit list`)");
-    std::printf("rate limit %lld removed\n", static_cast<long long>(*id));
+    if (!options.quiet) std::printf("rate limit %lld removed\n", static_cast<long long>(*id));
   });
 }
 

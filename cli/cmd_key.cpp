@@ -8,6 +8,8 @@
 #include "core/policy/usd.hpp"
 #include "store/settings.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <cstdio>
 
 namespace llmgw::cli {
@@ -38,16 +40,33 @@ void run_key_create(const KeyCreateArgs& args, const GlobalOptions& options) {
   store::Db db(resolve_db_path(options));
   store::insert_key(db, key, token.substr(0, 13) + "...", false);
   if (cap) store::upsert_cap(db, {0, policy::Period::day, *cap, policy::Scope::key, args.name, 80});
-  std::fprintf(stderr, "key '%s' created%s%s%s. The token is shown once; store it now:\n", args.name.c_str(),
-               args.project.empty() ? "" : (", project " + args.project).c_str(),
-               args.models.empty() ? "" : (", models " + args.models).c_str(),
-               cap ? (", daily cap " + policy::format_usd(*cap)).c_str() : "");
+  if (!options.quiet)
+    std::fprintf(stderr, "key '%s' created%s%s%s. The token is shown once; store it now:\n", args.name.c_str(),
+                 args.project.empty() ? "" : (", project " + args.project).c_str(),
+                 args.models.empty() ? "" : (", models " + args.models).c_str(),
+                 cap ? (", daily cap " + policy::format_usd(*cap)).c_str() : "");
   std::printf("%s\n", token.c_str());
 }
 
-void run_key_list(bool all, const GlobalOptions& options) {
+void print_keys_json(const std::vector<store::StoredKey>& keys) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::array();
+  for (const auto& stored : keys)
+    out.push_back({{"name", stored.key.name},
+                   {"token_hint", stored.token_hint},
+                   {"project", stored.key.project},
+                   {"agent", stored.key.agent},
+                   {"models", stored.key.models},
+                   {"created_at_ms", stored.created_at_ms},
+                   {"revoked_at_ms",
+                    stored.revoked_at_ms ? nlohmann::ordered_json(*stored.revoked_at_ms) : nlohmann::ordered_json()},
+                   {"for_run", stored.for_run}});
+  std::printf("%s\n", out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+}
+
+void run_key_list(bool all, bool json, const GlobalOptions& options) {
   store::Db db(resolve_db_path(options));
   const auto keys = store::list_keys(db, all, all);
+  if (json) return print_keys_json(keys);
   if (keys.empty()) {
     std::printf("no keys; create one with `llmgw key create NAME`\n");
     return;
@@ -84,9 +103,11 @@ void register_key(CLI::App& app, GlobalOptions& options) {
   create->callback([args, &options] { run_key_create(*args, options); });
 
   auto all = std::make_shared<bool>(false);
+  auto json = std::make_shared<bool>(false);
   auto* list = key->add_subcommand("list", "list keys (never their tokens)");
   list->add_flag("--all", *all, "include revoked keys and the keys of `llmgw run`");
-  list->callback([all, &options] { run_key_list(*all, options); });
+  list->add_flag("--json", *json, "print JSON (times as unix epoch milliseconds)");
+  list->callback([all, json, &options] { run_key_list(*all, *json, options); });
 
   auto name = std::make_shared<std::string>();
   auto* revoke = key->add_subcommand("revoke", "revoke a key; its next request is refused");
@@ -94,7 +115,7 @@ void register_key(CLI::App& app, GlobalOptions& options) {
   revoke->callback([name, &options] {
     store::Db db(resolve_db_path(options));
     if (!store::revoke_key(db, *name)) throw Error("no active key named '" + *name + "' (see `llmgw key list`)");
-    std::printf("key '%s' revoked\n", name->c_str());
+    if (!options.quiet) std::printf("key '%s' revoked\n", name->c_str());
   });
 }
 

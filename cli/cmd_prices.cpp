@@ -148,11 +148,27 @@ void print_json(const pricing::PriceTable& table, const PricesOptions& settings,
 }
 
 size_t print_rows(const std::vector<const pricing::ModelPrice*>& rows, std::ostream& out) {
+  // Compact (under 100 columns): model, provider, input, output, cache read.
   Table text;
-  for (const char* header : {"MODEL", "PROVIDER"}) text.add_column(header, Align::left);
-  for (const char* header : {"INPUT", "OUTPUT", "CACHE READ", "WRITE 5M", "WRITE 1H"})
-    text.add_column(header, Align::right);
-  for (const char* header : {"LONG CONTEXT", "SOURCE"}) text.add_column(header, Align::left);
+  const auto column = [&](const char* header, Align align, const char* compact_header, bool compact, int drop) {
+    Column c;
+    c.header = header;
+    c.align = align;
+    c.compact_header = compact_header;
+    c.compact = compact;
+    c.drop = drop;
+    c.shrink = align == Align::left;
+    text.add_column(c);
+  };
+  column("MODEL", Align::left, "", true, 0);
+  column("PROVIDER", Align::left, "PROV", true, 3);
+  column("INPUT", Align::right, "IN", true, 0);
+  column("OUTPUT", Align::right, "OUT", true, 0);
+  column("CACHE READ", Align::right, "READ", true, 2);
+  column("WRITE 5M", Align::right, "", false, 1);
+  column("WRITE 1H", Align::right, "", false, 1);
+  column("LONG CONTEXT", Align::left, "", false, 0);
+  column("SOURCE", Align::left, "", false, 0);
   for (const auto* price : rows) {
     const pricing::Rates& base = price->base;
     text.add_row({price->model, price->provider.empty() ? "any" : price->provider, usd_per_mtok(base.input),
@@ -188,7 +204,7 @@ void print_text(const pricing::PriceTable& table, const PricesOptions& settings,
     return;
   }
   out << (settings.model.empty() ? "" : "\nentries containing '" + settings.model + "':\n");
-  out << "price table " << table.version() << " (USD per 1M tokens; \"-\" = not listed, billed at the input rate)\n\n";
+  out << "price table " << table.version() << ", USD per 1M tokens\n\"-\" = not listed, billed at the input rate\n\n";
   print_rows(rows, out);
   if (settings.model.empty() && !table.families().empty()) {
     out << "\nfamily rules (priced at the entry until listed; rows marked family):\n";

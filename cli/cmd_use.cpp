@@ -5,6 +5,8 @@
 #include "core/error.hpp"
 #include "store/settings.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <cstdio>
 
 namespace llmgw::cli {
@@ -15,6 +17,7 @@ struct UseArgs {
   std::string for_what;
   bool show = false;
   bool clear = false;
+  bool json = false;
 };
 
 // Agents llmgw recognises: --for with one of these names matches the agent, not the model.
@@ -47,12 +50,21 @@ void run_use(const UseArgs& args, const GlobalOptions& options) {
   store::Db db(resolve_db_path(options));
   if (args.clear) {
     const int64_t removed = store::clear_overrides(db);
+    if (options.quiet) return;
     std::printf("routing back to config.toml (%lld override%s removed)\n", static_cast<long long>(removed),
                 removed == 1 ? "" : "s");
     return;
   }
   if (args.show || args.target.empty()) {
     const auto routes = store::list_overrides(db);
+    if (args.json) {
+      nlohmann::ordered_json out = nlohmann::ordered_json::array();
+      for (const auto& route : routes)
+        out.push_back(
+            {{"id", route.id}, {"target", route.target}, {"model_glob", route.model_glob}, {"agent", route.agent}});
+      std::printf("%s\n", out.dump(2).c_str());
+      return;
+    }
     if (routes.empty()) std::printf("no overrides: requests route as config.toml says\n");
     for (const auto& route : routes) std::printf("%s\n", describe(route).c_str());
     return;
@@ -66,6 +78,7 @@ void run_use(const UseArgs& args, const GlobalOptions& options) {
   else
     route.model_glob = args.for_what;
   store::set_override(db, route);
+  if (options.quiet) return;
   std::printf("%s (a running server applies it to its next request)\n", describe(route).c_str());
 }
 
@@ -80,6 +93,7 @@ void register_use(CLI::App& app, GlobalOptions& options) {
   auto* show = use->add_flag("--show", args->show, "print the overrides in force");
   auto* clear = use->add_flag("--clear", args->clear, "remove every override: route as config.toml says");
   show->excludes(clear);
+  use->add_flag("--json", args->json, "with --show (or no TARGET): the overrides as JSON")->excludes(clear);
   use->callback([args, &options] { run_use(*args, options); });
 }
 

@@ -9,7 +9,20 @@ namespace llmgw::cli {
 struct GlobalOptions {
   std::string config_path; // --config; "" = LLMGW_CONFIG or the XDG default
   std::string db_path;     // --db; "" = LLMGW_DB or the XDG default
+  bool wide = false;       // --wide: tables in their full layout whatever the terminal's width
+  bool no_color = false;   // --no-color (NO_COLOR does the same)
+  bool quiet = false;      // -q, --quiet: no confirmations, notes or footnotes; data and errors only
 };
+
+// Register --config, --db, --wide, --no-color and --quiet on the app; with app.fallthrough() they
+// work after any subcommand too (cli/app_run.cpp).
+void add_global_options(CLI::App& app, GlobalOptions& options);
+// `llmgw help [CMD [SUB]]` and `llmgw completion bash|zsh|fish` (cli/help.cpp, cli/completion.cpp).
+void register_help(CLI::App& app);
+void register_completion(CLI::App& app);
+// Parse and run; usage errors print what went wrong (with "did you mean ...?") and exit 2,
+// failures exit 1, ExitCode its code (cli/app_run.cpp).
+int run_app(CLI::App& app, GlobalOptions& options, int argc, char** argv);
 
 // The database path after --db, LLMGW_DB and the XDG default.
 std::string resolve_db_path(const GlobalOptions& options);

@@ -1,5 +1,7 @@
 #include "cli/format.hpp"
 
+#include "core/policy/usd.hpp"
+
 #include <algorithm>
 
 namespace llmgw::cli {
@@ -24,12 +26,6 @@ std::string zero_padded(uint64_t value, int digits) {
   return text;
 }
 
-size_t display_width(std::string_view text) {
-  // Count UTF-8 code points: every byte that is not a continuation byte (10xxxxxx).
-  return static_cast<size_t>(
-      std::count_if(text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
-}
-
 std::string digits_with_commas(uint64_t value) {
   std::string digits = std::to_string(value);
   std::string out;
@@ -42,16 +38,7 @@ std::string digits_with_commas(uint64_t value) {
 
 } // namespace
 
-std::string format_usd(int64_t usd_pico, int decimals) {
-  decimals = std::clamp(decimals, 0, k_pico_digits);
-  const uint64_t unit = power_of_ten(k_pico_digits - decimals);
-  const uint64_t rounded = (magnitude(usd_pico) + unit / 2) / unit; // half away from zero
-  const uint64_t scale = power_of_ten(decimals);
-  std::string text = usd_pico < 0 && rounded != 0 ? "-$" : "$";
-  text += std::to_string(rounded / scale);
-  if (decimals > 0) text += "." + zero_padded(rounded % scale, decimals);
-  return text;
-}
+std::string format_usd(int64_t usd_pico) { return core::policy::format_usd(usd_pico); }
 
 std::string usd_decimal_string(int64_t usd_pico) {
   const uint64_t scale = power_of_ten(k_pico_digits);
@@ -100,46 +87,6 @@ std::string csv_line(const std::vector<std::string>& fields) {
     line += csv_field(fields[i]);
   }
   return line + "\n";
-}
-
-void Table::add_column(std::string header, Align align) {
-  m_headers.push_back(std::move(header));
-  m_aligns.push_back(align);
-}
-
-void Table::add_row(std::vector<std::string> cells) {
-  cells.resize(m_headers.size());
-  m_rows.push_back(std::move(cells));
-}
-
-void Table::add_separator() { m_rows.emplace_back(); }
-
-std::vector<size_t> Table::column_widths() const {
-  std::vector<size_t> widths;
-  for (const std::string& header : m_headers) widths.push_back(display_width(header));
-  for (const auto& row : m_rows)
-    for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], display_width(row[i]));
-  return widths;
-}
-
-std::string Table::render_row(const std::vector<std::string>& cells, const std::vector<size_t>& widths) const {
-  std::string line;
-  for (size_t i = 0; i < widths.size(); ++i) {
-    if (i > 0) line += "  ";
-    line += pad(cells[i], widths[i], m_aligns[i]);
-  }
-  while (!line.empty() && line.back() == ' ') line.pop_back();
-  return line + "\n";
-}
-
-std::string Table::render() const {
-  const std::vector<size_t> widths = column_widths();
-  size_t total = widths.empty() ? 0 : 2 * (widths.size() - 1);
-  for (size_t width : widths) total += width;
-  const std::string rule = std::string(total, '-') + "\n";
-  std::string out = render_row(m_headers, widths) + rule;
-  for (const auto& row : m_rows) out += row.empty() ? rule : render_row(row, widths);
-  return out;
 }
 
 } // namespace llmgw::cli

@@ -1,19 +1,14 @@
 // llmgw: wires the subcommands together; all behaviour lives in the libraries.
 #include "cli/common.hpp"
-#include "core/error.hpp"
-
-#include <cstdio>
-#include <exception>
 
 int main(int argc, char** argv) {
   using namespace llmgw::cli;
   CLI::App app{"llmgw - a local gateway for coding agents and LLM SDKs", "llmgw"};
   app.set_version_flag("--version", std::string("llmgw ") + LLMGW_VERSION);
   app.require_subcommand(1);
+  app.fallthrough(); // inherited by every subcommand: global options work after them too
   GlobalOptions options;
-  app.add_option("--config", options.config_path,
-                 "config file (default: $LLMGW_CONFIG or ~/.config/llmgw/config.toml)");
-  app.add_option("--db", options.db_path, "database file (default: $LLMGW_DB or ~/.local/share/llmgw/llmgw.db)");
+  add_global_options(app, options);
   register_serve(app, options);
   register_usage(app, options);
   register_log(app, options);
@@ -27,18 +22,7 @@ int main(int argc, char** argv) {
   register_run(app, options);
   register_use(app, options);
   register_providers(app, options);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
-  } catch (const ExitCode& e) {
-    return e.code;
-  } catch (const llmgw::Error& e) {
-    std::fprintf(stderr, "llmgw: error: %s\n", e.what());
-    return 1;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "llmgw: error: %s\n", e.what());
-    return 1;
-  }
-  return 0;
+  register_help(app);
+  register_completion(app);
+  return run_app(app, options, argc, argv);
 }

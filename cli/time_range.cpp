@@ -81,17 +81,48 @@ bool read_fields(std::string_view text, Fields& f) {
   return read_offset(text, pos, f);
 }
 
+// "today", "yesterday", "7d", "2w": that local date as "YYYY-MM-DD"; "20261201" with dashes;
+// anything else unchanged.
+std::string normalized_date(std::string_view text, int64_t now) {
+  int days_back = -1;
+  if (text == "today") days_back = 0;
+  if (text == "yesterday") days_back = 1;
+  if (text.size() >= 2 && (text.back() == 'd' || text.back() == 'w')) {
+    int count = 0;
+    const char* end = text.data() + text.size() - 1;
+    const auto [ptr, ec] = std::from_chars(text.data(), end, count);
+    if (ec == std::errc() && ptr == end && count >= 0 && count <= 100'000)
+      days_back = text.back() == 'w' ? count * 7 : count;
+  }
+  if (days_back >= 0) {
+    std::tm tm = local_tm(now);
+    tm.tm_mday -= days_back;
+    tm.tm_hour = 12; // midday: clear of any daylight-saving jump
+    tm.tm_min = tm.tm_sec = 0;
+    const std::tm day = local_tm(local_to_ms(tm));
+    char date[16];
+    std::strftime(date, sizeof date, "%Y-%m-%d", &day);
+    return date;
+  }
+  if (text.size() == 8 && text.find_first_not_of("0123456789") == std::string_view::npos)
+    return std::string(text.substr(0, 4)) + "-" + std::string(text.substr(4, 2)) + "-" + std::string(text.substr(6));
+  return std::string(text);
+}
+
 } // namespace
 
 TimeRange period_range(Period period, int64_t at_ms) {
   return {period_start_ms(period, at_ms), period_end_ms(period, at_ms)};
 }
 
-int64_t parse_time_arg(std::string_view text, bool end_of_day) {
+int64_t parse_time_arg(std::string_view text, bool end_of_day) { return parse_time_arg(text, end_of_day, now_ms()); }
+
+int64_t parse_time_arg(std::string_view text, bool end_of_day, int64_t now) {
   Fields f;
-  if (!read_fields(text, f)) {
-    throw Error("invalid date '" + std::string(text) +
-                "' (expected YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS] or with Z / +HH:MM)");
+  if (!read_fields(normalized_date(text, now), f)) {
+    throw Error(
+        "invalid date '" + std::string(text) +
+        "' (expected YYYY-MM-DD, YYYYMMDD, today, yesterday, 7d, 2w, YYYY-MM-DDTHH:MM[:SS] or with Z / +HH:MM)");
   }
   if (f.has_offset) {
     const int64_t seconds = days_from_civil(f.year, f.month, f.day) * 86400 + f.hour * 3600 + f.minute * 60 + f.second -

@@ -23,10 +23,13 @@ using core::policy::period_start_ms;
 // [period_start_ms, period_end_ms) around `at_ms`.
 TimeRange period_range(Period period, int64_t at_ms);
 
-// Parse "YYYY-MM-DD" as local midnight (with end_of_day: the next local midnight, so the date
-// is included), or "YYYY-MM-DDTHH:MM[:SS]" in local time, or with "Z" / "+HH:MM" / "-HH:MM"
-// as an absolute time. A space may replace the 'T'. Throws llmgw::Error.
+// Parse "YYYY-MM-DD" or "YYYYMMDD" as local midnight (with end_of_day: the next local midnight,
+// so the date is included), or "YYYY-MM-DDTHH:MM[:SS]" in local time, or with "Z" / "+HH:MM" /
+// "-HH:MM" as an absolute time. A space may replace the 'T'. Relative dates name a local day the
+// same way: "today", "yesterday", "7d" (7 days before today), "2w" (14 days before today), as of
+// `now` (default: now_ms()). Throws llmgw::Error.
 int64_t parse_time_arg(std::string_view text, bool end_of_day);
+int64_t parse_time_arg(std::string_view text, bool end_of_day, int64_t now);
 
 // The window selected by --since/--until (empty strings = open ends: since the start of the
 // ledger, until no limit). Throws llmgw::Error when the window is empty.

@@ -20,6 +20,8 @@ packages=(build-essential cmake pkg-config ccache libcpp-httplib-dev libcli11-de
 if ((with_tests)); then
   # libFuzzer ships in compiler-rt (libclang-rt-dev), which clang only recommends.
   packages+=(clang libclang-rt-dev clang-format nginx-light wrk)
+  # zsh and fish: `zsh -n` / `fish -n` check the scripts of `llmgw completion` (skipped without them).
+  packages+=(zsh fish)
   # A working node (e.g. from NodeSource, which bundles npm) must not be replaced by Debian's.
   node --version >/dev/null 2>&1 || packages+=(nodejs)
   npm --version >/dev/null 2>&1 || packages+=(npm)

@@ -24,6 +24,9 @@ std::string_view group_key_sql(GroupBy group) {
   case GroupBy::session: return "session_id";
   case GroupBy::key: return "key_name";
   case GroupBy::project: return "project";
+  // Back six days, then forward to a Monday ('weekday 1' keeps a Monday): the week's Monday.
+  case GroupBy::week: return "date(started_at_ms / 1000, 'unixepoch', 'localtime', '-6 days', 'weekday 1')";
+  case GroupBy::month: return "strftime('%Y-%m', started_at_ms / 1000, 'unixepoch', 'localtime')";
   }
   return "''";
 }
@@ -39,7 +42,7 @@ std::string usage_sql(GroupBy group, const std::string& basis) {
   sql += " = 'family') FROM requests WHERE started_at_ms >= ?1 AND started_at_ms < ?2 AND (?3 = '' OR key_name = ?3)";
   if (group == GroupBy::none) return sql; // no GROUP BY: always exactly one row
   sql += " GROUP BY key ORDER BY ";
-  sql += group == GroupBy::day ? "key ASC" : "SUM(cost_usd_pico) DESC, key ASC";
+  sql += is_period(group) ? "key ASC" : "SUM(cost_usd_pico) DESC, key ASC";
   return sql;
 }
 
@@ -159,9 +162,13 @@ std::string_view to_string(GroupBy group) {
   case GroupBy::session: return "session";
   case GroupBy::key: return "key";
   case GroupBy::project: return "project";
+  case GroupBy::week: return "week";
+  case GroupBy::month: return "month";
   }
   return "none";
 }
+
+bool is_period(GroupBy group) { return group == GroupBy::day || group == GroupBy::week || group == GroupBy::month; }
 
 void UsageRow::add(const UsageRow& other) {
   requests += other.requests;
@@ -220,6 +227,27 @@ std::vector<LoggedRequest> requests_after(Db& db, int64_t after_id, int limit) {
   query.bind_int64(1, after_id);
   query.bind_int64(2, limit);
   return read_logged(query);
+}
+
+std::vector<LoggedRequest> filtered_requests(Db& db, const LogFilter& filter, int limit, int64_t after_id) {
+  const std::string where =
+      "WHERE (?1 = '' OR served_model GLOB ?1 OR requested_model GLOB ?1) AND (?2 = '' OR agent = "
+      "?2) AND (?3 = '' OR provider = ?3) AND (?4 = '' OR (?4 = 'ok' AND outcome = 'ok') OR "
+      "(?4 = 'error' AND outcome <> 'ok') OR (?4 NOT IN ('ok', 'error') AND http_status = CAST(?4 AS INTEGER))) "
+      "AND "
+      "started_at_ms >= ?5 AND id > ?6 ";
+  Statement query =
+      db.prepare(select_requests_sql(where + (after_id > 0 ? "ORDER BY id ASC" : "ORDER BY id DESC") + " LIMIT ?7"));
+  query.bind_text(1, filter.model);
+  query.bind_text(2, filter.agent);
+  query.bind_text(3, filter.provider);
+  query.bind_text(4, filter.status);
+  query.bind_int64(5, filter.since_ms);
+  query.bind_int64(6, after_id);
+  query.bind_int64(7, limit);
+  std::vector<LoggedRequest> rows = read_logged(query);
+  if (after_id == 0) std::reverse(rows.begin(), rows.end());
+  return rows;
 }
 
 } // namespace llmgw::store

@@ -19,11 +19,14 @@ struct UsageFilter {
 };
 
 // How usage_report() groups rows. `model` is the served model, else the requested one;
-// `day` is the local calendar day (TZ) as "YYYY-MM-DD".
-enum class GroupBy { none, model, provider, agent, day, session, key, project };
+// `day` is the local calendar day (TZ) as "YYYY-MM-DD", `week` the local week's Monday as
+// "YYYY-MM-DD" (ISO weeks start on Monday), `month` the local month as "YYYY-MM".
+enum class GroupBy { none, model, provider, agent, day, session, key, project, week, month };
 
-// "none", "model", "provider", "agent", "day", "session", "key", "project".
+// "none", "model", "provider", "agent", "day", "session", "key", "project", "week", "month".
 std::string_view to_string(GroupBy group);
+// day, week and month: rows are periods, ordered by date.
+bool is_period(GroupBy group);
 
 // Sums over one group; money in integer pico-USD.
 struct UsageRow {
@@ -54,7 +57,7 @@ struct UsageRow {
 
 // Usage in the window grouped as asked. GroupBy::none gives exactly one row (zeros when empty).
 // By provider, a provider that only failed (every request fell back elsewhere) has a row too.
-// Ordered by cost descending then key; by day ascending for GroupBy::day.
+// Ordered by cost descending then key; periods (day, week, month) by date ascending.
 std::vector<UsageRow> usage_report(Db& db, const UsageFilter& filter, GroupBy group);
 
 // Per model (served, else requested), the requests in the window whose cost is not exact; only
@@ -86,6 +89,18 @@ SessionSpend session_spend(Db& db, const std::string& session_id);
 // after_id == 0: the newest `limit` rows. after_id > 0: requests_after(db, after_id, limit).
 // Either way returned oldest first.
 std::vector<LoggedRequest> recent_requests(Db& db, int limit, int64_t after_id = 0);
+
+// What `llmgw log` shows: every field "" (or 0) matches all rows.
+struct LogFilter {
+  std::string model;    // served or requested model; a glob with '*' / '?' ("claude-*")
+  std::string agent;    // exactly
+  std::string provider; // exactly
+  std::string status;   // "ok" (outcome ok), "error" (any other outcome) or an HTTP status ("429")
+  int64_t since_ms = 0; // started at or after
+};
+// With after_id == 0 the newest `limit` matching rows, else the first `limit` matching rows above
+// after_id; either way oldest first.
+std::vector<LoggedRequest> filtered_requests(Db& db, const LogFilter& filter, int limit, int64_t after_id = 0);
 
 // The attempts of each request id given that had more than one, in order.
 std::map<int64_t, std::vector<core::Attempt>> attempts_of(Db& db, const std::vector<int64_t>& request_ids);

@@ -12,15 +12,36 @@ constexpr int64_t k_pico_per_usd = 1'000'000'000'000;
 
 std::string format_usd(int64_t pico) {
   const bool negative = pico < 0;
-  const int64_t magnitude = negative ? -pico : pico;
-  const bool small = magnitude < k_pico_per_usd; // under a dollar: cents are too coarse
-  const int decimals = small ? 4 : 2;
-  const int64_t unit = small ? k_pico_per_usd / 10'000 : k_pico_per_usd / 100;
-  const int64_t rounded = (magnitude + unit / 2) / unit; // in cents or hundredths of cents
-  const int64_t scale = small ? 10'000 : 100;
-  char text[48];
-  std::snprintf(text, sizeof text, "%s$%lld.%0*lld", negative ? "-" : "", static_cast<long long>(rounded / scale),
-                decimals, static_cast<long long>(rounded % scale));
+  // Through unsigned arithmetic so INT64_MIN does not overflow.
+  const uint64_t magnitude = negative ? 0 - static_cast<uint64_t>(pico) : static_cast<uint64_t>(pico);
+  if (magnitude == 0) return "$0.00";
+  // Cents from a dollar up; four decimals below; below a tenth of a cent, two significant digits
+  // (up to the twelfth decimal, a pico-dollar), so nothing that is not zero reads as zero.
+  int decimals = 2;
+  if (magnitude < static_cast<uint64_t>(k_pico_per_usd)) {
+    decimals = 4;
+    for (uint64_t limit = static_cast<uint64_t>(k_pico_per_usd) / 1000; magnitude < limit && decimals < 12; limit /= 10)
+      ++decimals;
+  }
+  uint64_t unit = 1;
+  for (int i = decimals; i < 12; ++i) unit *= 10;
+  uint64_t rounded = magnitude / unit + (magnitude % unit >= unit / 2 && unit > 1 ? 1 : 0); // half away from zero
+  uint64_t scale = static_cast<uint64_t>(k_pico_per_usd) / unit;
+  if (decimals > 2 && rounded >= scale) { // $0.99996 rounds to a dollar: print it as one
+    decimals = 2;
+    unit = static_cast<uint64_t>(k_pico_per_usd) / 100;
+    rounded = magnitude / unit + (magnitude % unit >= unit / 2 ? 1 : 0);
+    scale = 100;
+  }
+  while (decimals > 4 && rounded % 10 == 0) { // "$0.000001", not "$0.0000010"
+    rounded /= 10;
+    scale /= 10;
+    --decimals;
+  }
+  char text[64];
+  std::snprintf(text, sizeof text, "%s$%llu.%0*llu", negative ? "-" : "",
+                static_cast<unsigned long long>(rounded / scale), decimals,
+                static_cast<unsigned long long>(rounded % scale));
   return text;
 }
 

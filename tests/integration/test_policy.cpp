@@ -119,7 +119,7 @@ TEST_CASE("a refusal at the cap is in the caller's format, not retryable, and sa
   auto body = nlohmann::json::parse(anthropic->body);
   CHECK(body["error"]["type"] == "billing_error");
   const std::string message = body["error"]["message"];
-  CHECK(message.find("would exceed the daily spend cap of $0.0000 for agent curl") != std::string::npos);
+  CHECK(message.find("would exceed the daily spend cap of $0.000001 for agent curl") != std::string::npos);
   CHECK(message.find("llmgw cap set --day --agent curl") != std::string::npos);
   auto openai_headers = TestGateway::openai_auth();
   openai_headers.emplace("User-Agent", "curl/8.0");

@@ -87,12 +87,12 @@ TEST_CASE("usage tables mark inexact costs with a star and explain them in a foo
     CAPTURE(by);
     const auto grouped = run_llmgw(db, std::string("usage --by ") + by + " < /dev/null");
     REQUIRE(grouped.exit_code == 0);
-    CHECK(grouped.output.find("$0.140000*") != std::string::npos); // the total, starred
+    CHECK(grouped.output.find("$0.1400*") != std::string::npos); // the total, starred
     CHECK(grouped.output.find("* 3 requests estimated") != std::string::npos);
   }
   const auto by_model = run_llmgw(db, "usage --by model < /dev/null").output;
   CHECK(by_model.find("claude-sonnet-4-5") != std::string::npos);
-  CHECK(by_model.find("$0.060000\n") != std::string::npos); // exact rows carry no star
+  CHECK(by_model.find("$0.0600\n") != std::string::npos); // exact rows carry no star
 }
 
 TEST_CASE("usage json and csv carry the same counts as the table") {
@@ -126,8 +126,8 @@ TEST_CASE("log spells out each inexact row's marks in the table and in json") {
   const auto text = run_llmgw(db, "log < /dev/null");
   REQUIRE(text.exit_code == 0);
   INFO(text.output);
-  CHECK(text.output.find("$0.010000 (est)") != std::string::npos);
-  CHECK(text.output.find("$0.050000 (family)") != std::string::npos);
+  CHECK(text.output.find("$0.0100 (est)") != std::string::npos);
+  CHECK(text.output.find("$0.0500 (family)") != std::string::npos);
   CHECK(text.output.find("unpriced") != std::string::npos);
   CHECK(text.output.find("note: 3 requests estimated (stream cut before usage), 1 unpriced (no price for "
                          "mystery-model-1; not in the cost), 1 priced by a family rule (claude-opus-5-5)") !=

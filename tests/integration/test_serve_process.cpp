@@ -602,12 +602,12 @@ TEST_CASE("llmgw usage --check says OK, WARN or OVER for each cap and exits 0, 1
   CommandResult ok;
   for (int i = 0; i < 50; ++i) { // until the row is in the ledger
     ok = llmgw_command(dir, serve.port(), "usage --check");
-    if (ok.output.find("$0.0000 of") == std::string::npos) break;
+    if (ok.output.find("$0.00 of") == std::string::npos) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   INFO(ok.output);
   CHECK(ok.exit_code == 0);
-  CHECK(ok.output.rfind("OK   day cap: $0.0001", 0) == 0);
+  CHECK(ok.output.rfind("OK   day cap: $0.00011", 0) == 0);
   // What was spent is past 50 % of $0.0002 but within it.
   REQUIRE(llmgw_command(dir, serve.port(), "cap set --day 0.0002 --warn 50").exit_code == 0);
   auto warn = llmgw_command(dir, serve.port(), "usage --check");

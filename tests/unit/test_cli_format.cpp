@@ -19,23 +19,19 @@ constexpr const char* k_berlin = "CET-1CEST,M3.5.0,M10.5.0/3";
 } // namespace
 
 TEST_SUITE("cli format") {
-  TEST_CASE("money prints exactly from integer pico-usd") {
-    CHECK(format_usd(54'399'000'000) == "$0.054399");
-    CHECK(format_usd(0) == "$0.000000");
-    CHECK(format_usd(12'345'678'901'234'567) == "$12345.678901");
-    CHECK(format_usd(1'500'000'000'000, 2) == "$1.50");
-    CHECK(format_usd(1, 12) == "$0.000000000001");
-    CHECK(format_usd(7'000'000'000'000, 0) == "$7");
-  }
-
-  TEST_CASE("money rounds half away from zero, including at the int64 limits") {
-    CHECK(format_usd(500'000) == "$0.000001");
-    CHECK(format_usd(499'999) == "$0.000000");
-    CHECK(format_usd(-500'000) == "-$0.000001");
-    CHECK(format_usd(-499'999) == "$0.000000");
-    CHECK(format_usd(INT64_MAX) == "$9223372.036855");
-    CHECK(format_usd(INT64_MIN) == "-$9223372.036855");
-    CHECK(format_usd(995'000'000'000, 2) == "$1.00");
+  TEST_CASE("money prints in the one format, rounded half away from zero, including at the int64 limits") {
+    CHECK(format_usd(54'399'000'000) == "$0.0544");
+    CHECK(format_usd(0) == "$0.00");
+    CHECK(format_usd(12'345'678'901'234'567) == "$12345.68");
+    CHECK(format_usd(1'500'000'000'000) == "$1.50");
+    CHECK(format_usd(1) == "$0.000000000001");
+    CHECK(format_usd(7'000'000'000'000) == "$7.00");
+    CHECK(format_usd(500'000) == "$0.0000005");
+    CHECK(format_usd(-500'000) == "-$0.0000005");
+    CHECK(format_usd(INT64_MAX) == "$9223372.04");
+    CHECK(format_usd(INT64_MIN) == "-$9223372.04");
+    CHECK(format_usd(995'000'000'000) == "$0.9950");
+    CHECK(format_usd(999'950'000'000) == "$1.00");
   }
 
   TEST_CASE("the decimal cost string for scripts is exact with at least two decimals") {
@@ -71,12 +67,12 @@ TEST_SUITE("cli format") {
     table.add_row({"héllo", "$10.00"});
     table.add_separator();
     table.add_row({"total", "$11.00"});
-    CHECK(table.render() == "model    cost\n"
-                            "-------------\n"
-                            "gpt-5   $1.00\n"
-                            "héllo  $10.00\n"
-                            "-------------\n"
-                            "total  $11.00\n");
+    CHECK(table.render(Layout{}) == "model    cost\n"
+                                    "-------------\n"
+                                    "gpt-5   $1.00\n"
+                                    "héllo  $10.00\n"
+                                    "-------------\n"
+                                    "total  $11.00\n");
   }
 
   TEST_CASE("csv fields are quoted only when needed") {
@@ -124,14 +120,15 @@ TEST_SUITE("cli time range") {
   }
 
   TEST_CASE("malformed dates are rejected with the text and the expected forms") {
-    for (const char* bad : {"yesterday", "2024-13-01", "2024-02-30", "2024-1-3", "2024-01-03T25:00",
+    for (const char* bad : {"tomorrow", "2024-13-01", "2024-02-30", "2024-1-3", "2024-01-03T25:00",
                             "2024-01-03T10:00+5", "2024-01-03x"}) {
       CAPTURE(bad);
       CHECK_THROWS_AS(parse_time_arg(bad, false), llmgw::Error);
     }
     CHECK(parse_time_arg("2024-02-29", false) > 0);
     CHECK_THROWS_WITH(parse_time_arg("soon", false),
-                      "invalid date 'soon' (expected YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS] or with Z / +HH:MM)");
+                      "invalid date 'soon' (expected YYYY-MM-DD, YYYYMMDD, today, yesterday, 7d, 2w, "
+                      "YYYY-MM-DDTHH:MM[:SS] or with Z / +HH:MM)");
   }
 
   TEST_CASE("since and until arguments make a half-open range and refuse an empty one") {

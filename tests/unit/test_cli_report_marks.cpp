@@ -55,13 +55,13 @@ TEST_SUITE("cli report marks") {
 
   TEST_CASE("a log row's cost cell spells out what is not exact") {
     LoggedRequest row = logged("m", 1'200'000);
-    CHECK(log_cost_cell(row) == "$0.000001");
+    CHECK(log_cost_cell(row) == "$0.0000012");
     CHECK(row_marks(row).empty());
     row.record.usage_source = UsageSource::estimated;
-    CHECK(log_cost_cell(row) == "$0.000001 (est)");
+    CHECK(log_cost_cell(row) == "$0.0000012 (est)");
     row.price_basis = "family";
     row.record.billed_to_client = true;
-    CHECK(log_cost_cell(row) == "$0.000001 (est, family, plan)");
+    CHECK(log_cost_cell(row) == "$0.0000012 (est, family, plan)");
     CHECK(row_marks(row) == std::vector<std::string>{"estimated", "family"});
     row.record.unpriced = true;
     CHECK(log_cost_cell(row) == "unpriced (est)");

@@ -38,7 +38,7 @@ TEST_CASE("a cap refusal says the request would exceed the cap, with its expecte
   agent.needed_pico = 5 * k_cent;
   agent.worst_pico = 326 * k_cent;
   CHECK(refusal_message(agent) ==
-        "llmgw: this request would exceed the daily spend cap of $2.00 for agent claude-code: $1.98 spent, $0.0000 "
+        "llmgw: this request would exceed the daily spend cap of $2.00 for agent claude-code: $1.98 spent, $0.00 "
         "reserved by requests in flight, and this request is expected to cost $0.0500 (at most $3.26 if it used its "
         "whole output limit). Raise it with `llmgw cap set --day --agent claude-code 4.00`");
 
@@ -47,7 +47,7 @@ TEST_CASE("a cap refusal says the request would exceed the cap, with its expecte
   key.needed_pico = 2 * k_cent;
   key.worst_pico = 2 * k_cent;
   CHECK(refusal_message(key) ==
-        "llmgw: this request would exceed the monthly spend cap of $0.0300 for key ci: $0.0000 spent, $0.0200 "
+        "llmgw: this request would exceed the monthly spend cap of $0.0300 for key ci: $0.00 spent, $0.0200 "
         "reserved by requests in flight, and this request is expected to cost $0.0200 (at most $0.0200 if it used "
         "its whole output limit). Raise it with `llmgw cap set --month --key ci 0.0600`");
 }
@@ -57,7 +57,7 @@ TEST_CASE("a total cap has no period flag, and the suggested amount covers what 
   total.needed_pico = 7 * k_cent;
   total.worst_pico = 9 * k_cent;
   CHECK(refusal_message(total) ==
-        "llmgw: this request would exceed the total spend cap of $0.0300 for project web: $0.0000 spent, $0.0000 "
+        "llmgw: this request would exceed the total spend cap of $0.0300 for project web: $0.00 spent, $0.00 "
         "reserved by requests in flight, and this request is expected to cost $0.0700 (at most $0.0900 if it used "
         "its whole output limit). Raise it with `llmgw cap set --project web 0.0700`");
 }
@@ -70,7 +70,7 @@ TEST_CASE("a request whose worst case cannot be lowered to fit says so, with bot
   refused.worst_pico = 20 * k_cent;
   CHECK(refusal_message(refused) ==
         "llmgw: at its output limit this request would exceed the monthly spend cap of $0.1000 for key ci, and that "
-        "limit cannot be lowered to fit: $0.0000 spent, $0.0200 reserved by requests in flight; this request is "
+        "limit cannot be lowered to fit: $0.00 spent, $0.0200 reserved by requests in flight; this request is "
         "expected to cost $0.0100 but may cost up to $0.2000. Lower its output limit, stream it, or raise the cap "
         "with `llmgw cap set --month --key ci 0.2200`");
 }
