@@ -88,6 +88,18 @@ std::vector<std::string> table_cells(const std::string& key, const store::UsageR
   return cells;
 }
 
+// By session: the share of the prompt read from a cache, cache_read / (input + cache_read +
+// cache_write) ("-" with no prompt): a session that keeps missing its cache pays full price.
+std::string cache_read_percent(const store::UsageRow& row) {
+  const int64_t prompt =
+      row.input_uncached_tokens + row.cache_read_tokens + row.cache_write_5m_tokens + row.cache_write_1h_tokens;
+  if (prompt == 0) return "-";
+  char text[16];
+  std::snprintf(text, sizeof text, "%.0f%%",
+                100.0 * static_cast<double>(row.cache_read_tokens) / static_cast<double>(prompt));
+  return text;
+}
+
 // By provider, two more columns: failed tries that were tried again, requests that fell back.
 Table usage_table(const std::string& key_header, bool tries) {
   Table table;
@@ -141,10 +153,17 @@ void print_text(const Window& window, const std::vector<store::UsageRow>& rows, 
   const bool breakdown = group == store::GroupBy::none;
   const bool tries = group == store::GroupBy::provider;
   Table table = usage_table(breakdown ? "model" : std::string(store::to_string(group)), tries);
+  const bool cache_share = group == store::GroupBy::session;
+  if (cache_share) table.add_column("cache read %", Align::right);
+  auto cells = [&](const std::string& key, const store::UsageRow& row) {
+    auto out = table_cells(key, row, tries);
+    if (cache_share) out.push_back(cache_read_percent(row));
+    return out;
+  };
   for (const store::UsageRow& row : breakdown ? shorten(rows, k_breakdown_rows) : rows)
-    table.add_row(table_cells(empty_as_none(row.key), row, tries));
+    table.add_row(cells(empty_as_none(row.key), row));
   table.add_separator();
-  table.add_row(table_cells("total", total, tries));
+  table.add_row(cells("total", total));
   std::fputs(table.render().c_str(), stdout);
   print_footnotes(total, inexact);
   if (tries && total.retried > 0)
@@ -167,6 +186,11 @@ nlohmann::ordered_json row_json(const store::UsageRow& row, store::GroupBy group
                                 {"estimated_requests", row.estimated_requests},
                                 {"family_priced_requests", row.family_priced_requests},
                                 {"billed_to_client_cost_usd_pico", row.billed_to_client_cost_usd_pico}};
+  if (group == store::GroupBy::session) {
+    const int64_t prompt =
+        row.input_uncached_tokens + row.cache_read_tokens + row.cache_write_5m_tokens + row.cache_write_1h_tokens;
+    out["cache_read_share"] = prompt ? static_cast<double>(row.cache_read_tokens) / static_cast<double>(prompt) : 0.0;
+  }
   if (group == store::GroupBy::provider) {
     out["retried"] = row.retried;
     out["fell_back"] = row.fell_back;
