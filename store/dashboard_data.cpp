@@ -123,23 +123,26 @@ json DashboardData::spend(int days, const std::string& by, int64_t now_ms) {
     starts.push_back(day_start_ms(now_ms, back));
     labels.push_back(day_label(starts.back()));
   }
+  // Summed per day and name in SQL: one range of buckets per local day (DST makes days uneven),
+  // each read through the bucket key. The day bounds are integers computed here.
+  std::string days_sql = "WITH days(d, lo, hi) AS (VALUES ";
+  for (size_t d = 0; d < starts.size(); ++d) {
+    const int64_t hi = d + 1 < starts.size() ? bucket_of(starts[d + 1]) : INT64_MAX;
+    days_sql += (d ? ", (" : "(") + std::to_string(d) + ", " + std::to_string(bucket_of(starts[d])) + ", " +
+                std::to_string(hi) + ")";
+  }
+  days_sql += ") SELECT d, " + std::string(usage_column(by)) +
+              ", SUM(cost_usd_pico) FROM days JOIN usage_buckets ON bucket >= lo AND bucket < hi GROUP BY 1, 2";
   std::lock_guard lock(m_mutex);
-  // Summed per bucket and name in SQL; buckets are mapped to days here (DST makes days uneven).
-  auto query = prepare("SELECT bucket, " + std::string(usage_column(by)) +
-                       ", SUM(cost_usd_pico) FROM usage_buckets WHERE bucket >= ?1 GROUP BY 1, 2");
-  query.bind_int64(1, bucket_of(starts.front()));
+  auto query = prepare(days_sql);
   std::map<std::string, std::vector<int64_t>> per_name;
   std::map<std::string, int64_t> total;
   while (query.step()) {
-    const int64_t bucket = query.column_int64(0);
-    const auto day = std::upper_bound(starts.begin(), starts.end(), bucket,
-                                      [](int64_t b, int64_t start) { return b < bucket_of(start); }) -
-                     starts.begin() - 1;
-    if (day < 0) continue;
+    const auto day = static_cast<size_t>(query.column_int64(0));
     const std::string name = query.column_text(1);
     auto& values = per_name[name];
     values.resize(starts.size());
-    values[static_cast<size_t>(day)] += query.column_int64(2);
+    values[day] += query.column_int64(2);
     total[name] += query.column_int64(2);
   }
   std::vector<std::pair<int64_t, std::string>> ranked;
@@ -182,13 +185,13 @@ json DashboardData::breakdown(const std::string& by, dashboard::Range range, int
 }
 
 json DashboardData::cache_health(dashboard::Range range, int64_t now_ms) {
-  // Per session over the range; a session that wrote to the cache and never read from it paid
+  // Per session (and agent) over the range; a session that wrote to the cache and never read from it paid
   // for writes nobody used. The session-less rows ('') say nothing of that.
   const std::string per_session =
-      "SELECT session_id, MAX(agent) AS agent, SUM(requests) AS requests, SUM(input_tokens) AS input, "
+      "SELECT session_id, agent, SUM(requests) AS requests, SUM(input_tokens) AS input, "
       "SUM(cache_read_tokens) AS cache_read, SUM(cache_write_tokens) AS cache_write, "
       "CASE WHEN session_id <> '' AND SUM(cache_read_tokens) = 0 THEN SUM(cache_write_tokens) ELSE 0 END AS never "
-      "FROM session_buckets WHERE bucket >= ?1 GROUP BY session_id";
+      "FROM session_buckets WHERE bucket >= ?1 GROUP BY session_id, agent";
   std::lock_guard lock(m_mutex);
   const int64_t first = bucket_of(range_start_ms(range, now_ms));
   auto row_json = [](const Statement& row, const char* key) {
