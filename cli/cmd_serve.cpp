@@ -2,12 +2,16 @@
 // SIGINT/SIGTERM, then drains open streams within the grace period and flushes the ledger.
 #include "cli/common.hpp"
 #include "cli/config_reloader.hpp"
+#include "cli/dashboard_wiring.hpp"
 #include "cli/prices_watcher.hpp"
 #include "core/config/config.hpp"
+#include "core/dashboard/dashboard.hpp"
+#include "core/dashboard/providers.hpp"
 #include "core/error.hpp"
 #include "core/http/proxy.hpp"
 #include "core/pipeline/gateway_server.hpp"
 #include "core/pricing/price_import.hpp"
+#include "store/dashboard_data.hpp"
 #include "store/ledger.hpp"
 #include "store/settings.hpp"
 #include "store/settings_watcher.hpp"
@@ -82,6 +86,7 @@ void print_banner(const core::config::Config& config, int port, const std::strin
   std::fprintf(stderr, "Anthropic clients (Claude Code): ANTHROPIC_BASE_URL=%s\n", base.c_str());
   std::fprintf(stderr, "OpenAI clients (Codex, SDKs):    OPENAI_BASE_URL=%s/v1\n", base.c_str());
   std::fprintf(stderr, "token and exports:               eval \"$(llmgw env)\"\n");
+  std::fprintf(stderr, "dashboard:                       llmgw dashboard\n");
   std::printf("llmgw: listening on %s\n", base.c_str());
   std::fflush(stdout);
 }
@@ -159,7 +164,24 @@ void run_serve(const GlobalOptions& options, const ServeFlags& flags) {
   // Prices imported while this server runs reach it within a poll interval.
   PricesWatcher prices_watcher(gateway, prices_path);
   trace.step("watchers");
+  // The dashboard reads the ledger on a connection of its own; the writer feeds its live log.
+  store::DashboardData dashboard_data(db_path);
+  core::dashboard::DashboardOptions dashboard_options;
+  dashboard_options.token = token;
+  dashboard_options.bound_host = config.server.host;
+  core::dashboard::Dashboard dashboard(dashboard_options, dashboard_data,
+                                       {[&gateway](int64_t now) {
+                                          return core::dashboard::providers_json(gateway.live()->config,
+                                                                                 gateway.health().snapshot(now), now);
+                                        },
+                                        [&gateway] { return gateway.live()->config.caps.hard; }});
+  DashboardWiring wiring(dashboard, ledger);
+  server.set_front([&dashboard](const httplib::Request& request, httplib::Response& response) {
+    return dashboard.handle(request, response);
+  });
+  trace.step("dashboard");
   int port = server.bind();
+  dashboard.set_port(port);
   trace.step("bind");
   print_banner(config, port, db_path);
   if (!stale.empty()) std::fprintf(stderr, "llmgw: warning: %s\n", stale.c_str());
@@ -169,6 +191,7 @@ void run_serve(const GlobalOptions& options, const ServeFlags& flags) {
   while (sigwait(&signals, &signal_number) == 0 && signal_number == SIGHUP) reloader.reload("SIGHUP");
   std::fprintf(stderr, "llmgw: %s received, finishing %d open request(s)\n",
                signal_number == SIGINT ? "SIGINT" : "SIGTERM", server.gateway().in_flight());
+  dashboard.stop(); // live viewers hold connections the server would wait for
   server.drain_and_stop(config.server.shutdown_grace_seconds);
   reloader.stop();
   prices_watcher.stop();

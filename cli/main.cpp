@@ -1,4 +1,5 @@
 // llmgw: wires the subcommands together; all behaviour lives in the libraries.
+#include "cli/cmd_dashboard.hpp"
 #include "cli/common.hpp"
 
 int main(int argc, char** argv) {
@@ -22,6 +23,7 @@ int main(int argc, char** argv) {
   register_run(app, options);
   register_use(app, options);
   register_providers(app, options);
+  register_dashboard(app, options);
   register_help(app);
   register_completion(app);
   return run_app(app, options, argc, argv);

@@ -4,6 +4,7 @@
 #include "cli/rate_window_view.hpp"
 #include "cli/report_marks.hpp"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
@@ -20,20 +21,41 @@ std::string heading_time(int64_t ms, int64_t open_end, const char* word) {
 
 std::string empty_as_none(const std::string& key) { return key.empty() ? "(none)" : key; }
 
-std::vector<std::string> table_cells(const std::string& key, const store::UsageRow& row) {
+// By session: the share of the prompt read from a cache, cache_read / (input + cache_read +
+// cache_write): a session that keeps missing its cache pays full price. Negative with no prompt.
+double cache_read_share(const store::UsageRow& row) {
+  const int64_t prompt =
+      row.input_uncached_tokens + row.cache_read_tokens + row.cache_write_5m_tokens + row.cache_write_1h_tokens;
+  return prompt == 0 ? -1.0 : static_cast<double>(row.cache_read_tokens) / static_cast<double>(prompt);
+}
+
+std::string cache_read_percent(const store::UsageRow& row) {
+  const double share = cache_read_share(row);
+  if (share < 0) return "-";
+  char text[16];
+  std::snprintf(text, sizeof text, "%.0f%%", 100.0 * share);
+  return text;
+}
+
+// The cells of usage_table(group): by provider the tries, by session the cache read share.
+std::vector<std::string> table_cells(const std::string& key, const store::UsageRow& row, store::GroupBy group) {
   std::string cost = format_usd(row.cost_usd_pico);
   if (row.inexact()) cost += "*"; // explained by the footnote under the table
-  return {key,
-          format_count(row.requests),
-          format_count(row.errors),
-          format_count(row.input_uncached_tokens),
-          format_count(row.cache_read_tokens),
-          format_count(row.cache_write_5m_tokens + row.cache_write_1h_tokens),
-          format_count(row.output_tokens),
-          format_count(row.reasoning_tokens),
-          cost,
-          format_count(row.retried),
-          format_count(row.fell_back)};
+  std::vector<std::string> cells{key,
+                                 format_count(row.requests),
+                                 format_count(row.errors),
+                                 format_count(row.input_uncached_tokens),
+                                 format_count(row.cache_read_tokens),
+                                 format_count(row.cache_write_5m_tokens + row.cache_write_1h_tokens),
+                                 format_count(row.output_tokens),
+                                 format_count(row.reasoning_tokens),
+                                 cost};
+  if (group == store::GroupBy::provider) {
+    cells.push_back(format_count(row.retried));
+    cells.push_back(format_count(row.fell_back));
+  }
+  if (group == store::GroupBy::session) cells.push_back(cache_read_percent(row));
+  return cells;
 }
 
 Column number(const char* header, const char* compact_header, bool compact, int drop) {
@@ -49,7 +71,8 @@ Column number(const char* header, const char* compact_header, bool compact, int 
 // The full layout has every token kind; the compact one (under 100 columns) requests, errors,
 // input, cache reads, output and cost, with short headers. By provider, two more columns: failed
 // tries that were tried again, requests that fell back.
-Table usage_table(const std::string& key_header, bool tries) {
+Table usage_table(const std::string& key_header, store::GroupBy group) {
+  const bool tries = group == store::GroupBy::provider;
   Table table;
   Column key;
   key.header = key_header;
@@ -68,6 +91,7 @@ Table usage_table(const std::string& key_header, bool tries) {
     table.add_column(number("retried", "", false, 5));
     table.add_column(number("fell back", "", false, 5));
   }
+  if (group == store::GroupBy::session) table.add_column(number("cache read %", "cache %", true, 1));
   return table;
 }
 
@@ -113,6 +137,7 @@ nlohmann::ordered_json row_json(const store::UsageRow& row, store::GroupBy group
                                 {"estimated_requests", row.estimated_requests},
                                 {"family_priced_requests", row.family_priced_requests},
                                 {"billed_to_client_cost_usd_pico", row.billed_to_client_cost_usd_pico}};
+  if (group == store::GroupBy::session) out["cache_read_share"] = std::max(0.0, cache_read_share(row));
   if (group == store::GroupBy::provider) {
     out["retried"] = row.retried;
     out["fell_back"] = row.fell_back;
@@ -187,18 +212,20 @@ void print_usage_text(const UsageReport& report, const Layout& layout, bool quie
   }
   const bool plain = report.group == store::GroupBy::none;
   const bool tries = report.group == store::GroupBy::provider;
-  Table table = usage_table(plain ? "model" : std::string(store::to_string(report.group)), tries);
+  Table table = usage_table(plain ? "model" : std::string(store::to_string(report.group)), report.group);
   const std::vector<store::UsageRow> rows = plain ? shorten(report.rows, k_breakdown_rows) : report.rows;
   for (size_t i = 0; i < rows.size(); ++i) {
-    table.add_row(table_cells(empty_as_none(rows[i].key), rows[i]));
+    table.add_row(table_cells(empty_as_none(rows[i].key), rows[i], report.group));
     if (!report.breakdown || i >= report.models_of_rows.size()) continue;
     for (const store::UsageRow& model : report.models_of_rows[i]) {
-      const std::vector<std::string> cells = table_cells("  \xE2\x94\x94 " + empty_as_none(model.key), model);
+      const std::vector<std::string> cells =
+          table_cells("  \xE2\x94\x94 " + empty_as_none(model.key), model, report.group);
       table.add_row(cells, std::vector<Style>(cells.size(), Style::dim));
     }
   }
   table.add_separator();
-  table.add_row(table_cells("total", report.total), std::vector<Style>(11, Style::bold));
+  const std::vector<std::string> total = table_cells("total", report.total, report.group);
+  table.add_row(total, std::vector<Style>(total.size(), Style::bold));
   std::fputs(table.render(layout).c_str(), stdout);
   if (quiet) return;
   print_footnotes(report.total, report.inexact);

@@ -70,6 +70,11 @@ void Ledger::stop() {
   m_stopped = true;
 }
 
+void Ledger::set_row_observer(RowObserver observer) {
+  std::lock_guard lock(m_mutex);
+  m_observer = observer ? std::make_shared<const RowObserver>(std::move(observer)) : nullptr;
+}
+
 std::string Ledger::last_error() const {
   std::lock_guard lock(m_mutex);
   return m_last_error;
@@ -102,11 +107,19 @@ void Ledger::run_writer() {
 
 void Ledger::write_with_retry(std::span<const core::RequestRecord> batch) {
   auto backoff = k_first_backoff;
+  std::vector<int64_t> ids;
   for (int failures = 0;;) {
     try {
-      write_batch(batch);
+      write_batch(batch, ids);
       m_rows_written += static_cast<int64_t>(batch.size());
       ++m_transactions;
+      std::shared_ptr<const RowObserver> observer;
+      {
+        std::lock_guard lock(m_mutex);
+        observer = m_observer;
+      }
+      if (observer)
+        for (size_t i = 0; i < batch.size(); ++i) (*observer)(ids[i], batch[i]);
       return;
     } catch (const BusyError& e) {
       std::lock_guard lock(m_mutex);
@@ -124,7 +137,8 @@ void Ledger::write_with_retry(std::span<const core::RequestRecord> batch) {
   }
 }
 
-void Ledger::write_batch(std::span<const core::RequestRecord> batch) {
+void Ledger::write_batch(std::span<const core::RequestRecord> batch, std::vector<int64_t>& ids) {
+  ids.clear();
   Transaction transaction(m_db);
   std::map<SpendKey, int64_t> spend;
   for (const core::RequestRecord& record : batch) {
@@ -134,6 +148,7 @@ void Ledger::write_batch(std::span<const core::RequestRecord> batch) {
     // The attempts table holds the tries of requests that needed more than one; a single try is
     // the row itself.
     const int64_t request_id = m_db.last_insert_rowid();
+    ids.push_back(request_id);
     for (size_t n = 0; record.attempts.size() > 1 && n < record.attempts.size(); ++n) {
       const core::Attempt& attempt = record.attempts[n];
       m_insert_attempt.reset();

@@ -6,6 +6,8 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <span>
 #include <string>
@@ -32,6 +34,11 @@ public:
   // Flush, then end the writer thread. Idempotent; the destructor calls it.
   void stop();
 
+  // Called on the writer thread after each commit, for every row with its id, in order (the
+  // dashboard's live feed). It must return quickly and never block; null removes it.
+  using RowObserver = std::function<void(int64_t id, const core::RequestRecord& record)>;
+  void set_row_observer(RowObserver observer);
+
   // Rows committed so far, and the transactions that committed them (rows settled within 2 ms of
   // each other share one, up to 512 rows).
   int64_t rows_written() const { return m_rows_written.load(); }
@@ -44,7 +51,7 @@ public:
 private:
   void run_writer();
   void write_with_retry(std::span<const core::RequestRecord> rows);
-  void write_batch(std::span<const core::RequestRecord> rows);
+  void write_batch(std::span<const core::RequestRecord> rows, std::vector<int64_t>& ids);
 
   Db m_db;
   Statement m_insert; // declared after m_db: finalized before the connection closes
@@ -63,7 +70,8 @@ private:
   int m_flush_waiters = 0;    // flush() calls waiting (the writer stops gathering)
   bool m_stopped = false;
   std::string m_last_error;
-  std::mutex m_late_mutex; // serialises synchronous writes after stop()
+  std::shared_ptr<const RowObserver> m_observer; // under m_mutex; copied for each batch
+  std::mutex m_late_mutex;                       // serialises synchronous writes after stop()
   std::atomic<int64_t> m_transactions{0};
   std::atomic<int64_t> m_rows_written{0};
   std::atomic<int64_t> m_rows_dropped{0};

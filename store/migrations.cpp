@@ -166,12 +166,97 @@ CREATE TABLE rate_windows (
 ) WITHOUT ROWID;
 )sql";
 
-constexpr std::array<Migration, 5> k_migrations{{
+// Version 7: the dashboard's sums without scanning requests. Usage per 15-minute UTC bucket (as
+// spend_buckets: every time zone's midnight falls on one) by provider, agent, model, project and
+// key, and per session; kept by triggers, so every writer (and a prune) keeps them equal to the
+// ledger. Indexes for the request log's filters: rowid order within each value, so "newest 100
+// with agent X" reads 100 index entries.
+constexpr std::string_view k_v7_dashboard = R"sql(
+CREATE TABLE usage_buckets (
+  bucket INTEGER NOT NULL,
+  provider TEXT NOT NULL,
+  agent TEXT NOT NULL,
+  model TEXT NOT NULL,
+  project TEXT NOT NULL,
+  key_name TEXT NOT NULL,
+  requests INTEGER NOT NULL,
+  errors INTEGER NOT NULL,
+  input_tokens INTEGER NOT NULL,
+  cache_read_tokens INTEGER NOT NULL,
+  cache_write_tokens INTEGER NOT NULL,
+  output_tokens INTEGER NOT NULL,
+  cost_usd_pico INTEGER NOT NULL,
+  PRIMARY KEY (bucket, provider, agent, model, project, key_name)
+) WITHOUT ROWID;
+CREATE TABLE session_buckets (
+  bucket INTEGER NOT NULL,
+  session_id TEXT NOT NULL,
+  agent TEXT NOT NULL,
+  requests INTEGER NOT NULL,
+  errors INTEGER NOT NULL,
+  input_tokens INTEGER NOT NULL,
+  cache_read_tokens INTEGER NOT NULL,
+  cache_write_tokens INTEGER NOT NULL,
+  output_tokens INTEGER NOT NULL,
+  cost_usd_pico INTEGER NOT NULL,
+  PRIMARY KEY (bucket, session_id, agent)
+) WITHOUT ROWID;
+INSERT INTO usage_buckets
+  SELECT started_at_ms / 900000, provider, agent, COALESCE(NULLIF(served_model, ''), requested_model), project,
+         key_name, COUNT(*), SUM(outcome <> 'ok'), SUM(input_uncached_tokens), SUM(cache_read_tokens),
+         SUM(cache_write_5m_tokens + cache_write_1h_tokens), SUM(output_tokens), SUM(cost_usd_pico)
+  FROM requests GROUP BY 1, 2, 3, 4, 5, 6;
+INSERT INTO session_buckets
+  SELECT started_at_ms / 900000, session_id, agent, COUNT(*), SUM(outcome <> 'ok'), SUM(input_uncached_tokens),
+         SUM(cache_read_tokens), SUM(cache_write_5m_tokens + cache_write_1h_tokens), SUM(output_tokens),
+         SUM(cost_usd_pico)
+  FROM requests GROUP BY 1, 2, 3;
+CREATE TRIGGER requests_buckets_insert AFTER INSERT ON requests BEGIN
+  INSERT INTO usage_buckets VALUES (NEW.started_at_ms / 900000, NEW.provider, NEW.agent,
+      COALESCE(NULLIF(NEW.served_model, ''), NEW.requested_model), NEW.project, NEW.key_name, 1, NEW.outcome <> 'ok',
+      NEW.input_uncached_tokens, NEW.cache_read_tokens, NEW.cache_write_5m_tokens + NEW.cache_write_1h_tokens,
+      NEW.output_tokens, NEW.cost_usd_pico)
+    ON CONFLICT DO UPDATE SET requests = requests + 1, errors = errors + excluded.errors,
+      input_tokens = input_tokens + excluded.input_tokens,
+      cache_read_tokens = cache_read_tokens + excluded.cache_read_tokens,
+      cache_write_tokens = cache_write_tokens + excluded.cache_write_tokens,
+      output_tokens = output_tokens + excluded.output_tokens, cost_usd_pico = cost_usd_pico + excluded.cost_usd_pico;
+  INSERT INTO session_buckets VALUES (NEW.started_at_ms / 900000, NEW.session_id, NEW.agent, 1,
+      NEW.outcome <> 'ok', NEW.input_uncached_tokens, NEW.cache_read_tokens,
+      NEW.cache_write_5m_tokens + NEW.cache_write_1h_tokens, NEW.output_tokens, NEW.cost_usd_pico)
+    ON CONFLICT DO UPDATE SET requests = requests + 1, errors = errors + excluded.errors,
+      input_tokens = input_tokens + excluded.input_tokens,
+      cache_read_tokens = cache_read_tokens + excluded.cache_read_tokens,
+      cache_write_tokens = cache_write_tokens + excluded.cache_write_tokens,
+      output_tokens = output_tokens + excluded.output_tokens, cost_usd_pico = cost_usd_pico + excluded.cost_usd_pico;
+END;
+CREATE TRIGGER requests_buckets_delete AFTER DELETE ON requests BEGIN
+  UPDATE usage_buckets SET requests = requests - 1, errors = errors - (OLD.outcome <> 'ok'),
+      input_tokens = input_tokens - OLD.input_uncached_tokens, cache_read_tokens = cache_read_tokens - OLD.cache_read_tokens,
+      cache_write_tokens = cache_write_tokens - OLD.cache_write_5m_tokens - OLD.cache_write_1h_tokens,
+      output_tokens = output_tokens - OLD.output_tokens, cost_usd_pico = cost_usd_pico - OLD.cost_usd_pico
+    WHERE bucket = OLD.started_at_ms / 900000 AND provider = OLD.provider AND agent = OLD.agent
+      AND model = COALESCE(NULLIF(OLD.served_model, ''), OLD.requested_model) AND project = OLD.project
+      AND key_name = OLD.key_name;
+  UPDATE session_buckets SET requests = requests - 1, errors = errors - (OLD.outcome <> 'ok'),
+      input_tokens = input_tokens - OLD.input_uncached_tokens, cache_read_tokens = cache_read_tokens - OLD.cache_read_tokens,
+      cache_write_tokens = cache_write_tokens - OLD.cache_write_5m_tokens - OLD.cache_write_1h_tokens,
+      output_tokens = output_tokens - OLD.output_tokens, cost_usd_pico = cost_usd_pico - OLD.cost_usd_pico
+    WHERE bucket = OLD.started_at_ms / 900000 AND session_id = OLD.session_id AND agent = OLD.agent;
+END;
+CREATE INDEX requests_agent ON requests(agent);
+CREATE INDEX requests_provider ON requests(provider);
+CREATE INDEX requests_model ON requests(COALESCE(NULLIF(served_model, ''), requested_model));
+CREATE INDEX requests_errors ON requests(outcome) WHERE outcome <> 'ok';
+)sql";
+
+constexpr std::array<Migration, 6> k_migrations{{
     {1, "requests ledger", k_v1_requests},
     {2, "caps, rate limits, virtual keys", k_v2_policy},
     {3, "routing state", k_v3_routing_state},
     {4, "price basis", k_v4_price_basis},
     {5, "session index, rate windows", k_v5_sessions_and_windows},
+    {7, "dashboard usage buckets, request log indexes", k_v7_dashboard},
 }};
 
 void refuse_newer(const Db& db, int found, int latest) {

@@ -28,7 +28,10 @@ GatewayServer::GatewayServer(config::Config config, pricing::PriceTable prices, 
     : m_gateway(std::move(config), std::move(prices), sink, std::move(options)),
       m_server(
           limits(m_gateway.server_config()),
-          [this](const httplib::Request& request, httplib::Response& response) { m_gateway.handle(request, response); },
+          [this](const httplib::Request& request, httplib::Response& response) {
+            if (m_front && m_front(request, response)) return;
+            m_gateway.handle(request, response);
+          },
           [this](const httplib::Request& request, httplib::Response& response) {
             m_gateway.refuse(request, response);
           }) {}

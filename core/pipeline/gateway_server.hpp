@@ -5,6 +5,7 @@
 #include "core/http/http_server.hpp"
 #include "core/pipeline/gateway.hpp"
 
+#include <functional>
 #include <memory>
 #include <thread>
 
@@ -24,11 +25,17 @@ public:
   // Refuse new requests, wait up to grace_seconds for open ones, end the rest, stop serving.
   void drain_and_stop(int grace_seconds);
 
+  // A handler tried before the gateway's routes (the dashboard): returns true when it answered.
+  // Set before start(); whatever it streams must end before drain_and_stop() (it waits for it).
+  using Front = std::function<bool(const httplib::Request&, httplib::Response&)>;
+  void set_front(Front front) { m_front = std::move(front); }
+
   Gateway& gateway() { return m_gateway; }
   int port() const { return m_port; }
 
 private:
   Gateway m_gateway;
+  Front m_front;
   http::HttpServer m_server;
   std::thread m_listener;
   int m_port = 0;
