@@ -5,6 +5,7 @@
 
 const API = '/dashboard/api/';
 const LIVE_MAX_ROWS = 300; // rows kept in the live log's DOM
+const LIVE_FLUSH_MS = 200; // at most this often, each time in an animation frame
 const REFRESH_MS = 15000; // a visible view's data is refreshed this often
 const MAX_SERIES = 8; // the chart stacks this many names, the rest as "other"
 const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7',
@@ -41,8 +42,11 @@ function trimNum(v, digits) {
   return String(Number(v.toFixed(digits)));
 }
 
+const intFormat = new Intl.NumberFormat('en-US');
+const timeFormat = new Intl.DateTimeFormat('en-GB', {hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false});
+
 function int(v) {
-  return v === null || v === undefined ? '–' : Number(v).toLocaleString('en-US');
+  return v === null || v === undefined ? '–' : intFormat.format(Number(v));
 }
 
 // Token counts: 950, 12.3k, 4.56M.
@@ -70,9 +74,9 @@ function ms(v) {
 
 function clock(t) {
   const d = new Date(t);
-  const today = new Date();
-  const time = d.toLocaleTimeString('en-GB', {hour12: false});
-  if (d.toDateString() === today.toDateString()) return time;
+  const time = timeFormat.format(d);
+  const now = new Date();
+  if (d.getDate() === now.getDate() && now - d < 864e5) return time;
   return d.toLocaleDateString('en-CA') + ' ' + time;
 }
 
@@ -464,7 +468,7 @@ async function loadProviders() {
 // Live request log: first a page from /requests, then the EventSource feed, batched per frame.
 
 const live = {
-  body: null, pending: [], raf: 0, paused: false, source: null, ids: new Map(), generation: 0,
+  body: null, pending: [], raf: 0, timer: 0, lastFlush: 0, paused: false, source: null, ids: new Map(), generation: 0,
   seen: {model: new Set(), agent: new Set(), provider: new Set()},
 };
 
@@ -498,20 +502,29 @@ function statusBadge(row) {
     (row.http_status || '') + (ok ? '' : ' ' + row.outcome));
 }
 
-function liveRow(row, fresh) {
-  return h('tr', {class: 'link' + (fresh ? ' fresh' : ''), 'data-id': row.id, 'data-outcome': row.outcome,
-    onclick: () => { location.hash = '#/request/' + row.id; }},
-    h('td', {class: 'mono'}, clock(row.started_at_ms)),
-    h('td', null, row.agent),
-    h('td', {class: 'name', title: row.model}, row.model),
-    h('td', {class: 'opt'}, row.provider),
-    h('td', null, statusBadge(row)),
-    numCell(row.duration_ms, ms, 'duration_ms'),
-    h('td', {class: 'n opt'}, ms(row.ttfb_ms)),
-    h('td', {class: 'n opt'}, tokens(row.input_tokens) + ' / ' + tokens(row.output_tokens)),
-    moneyCell(row.cost_usd),
-    h('td', {class: 'opt muted'}, row.streamed ? 'stream' : ''));
+// A log row is a grid of spans, not a table row: each row has a fixed height and is contained, so
+// adding rows at the top lays out only the new ones (a table re-lays out every row).
+function cell(cls, col, text, title) {
+  return h('span', {class: cls, 'data-col': col, title}, text);
 }
+
+function liveRow(row) {
+  return h('div', {class: 'row link', role: 'row', 'data-id': row.id, 'data-outcome': row.outcome,
+    onclick: () => { location.hash = '#/request/' + row.id; }},
+    cell('mono', 'time', clock(row.started_at_ms)),
+    cell('', 'agent', row.agent, row.agent),
+    cell('', 'model', row.model, row.model),
+    cell('opt', 'provider', row.provider),
+    h('span', {'data-col': 'status'}, statusBadge(row)),
+    cell('n', 'duration_ms', ms(row.duration_ms)),
+    cell('n opt', 'ttfb_ms', ms(row.ttfb_ms)),
+    cell('n opt', 'tokens', tokens(row.input_tokens) + ' / ' + tokens(row.output_tokens)),
+    h('span', {class: 'n', 'data-col': 'cost', 'data-value': row.cost_usd ?? 0}, money(row.cost_usd)),
+    cell('opt muted', 'streamed', row.streamed ? 'stream' : ''));
+}
+
+const LIVE_HEAD = [['time', ''], ['agent', ''], ['model', ''], ['provider', 'opt'], ['status', ''],
+  ['duration', 'n'], ['ttfb', 'n opt'], ['tokens in / out', 'n opt'], ['cost', 'n'], ['', 'opt']];
 
 async function loadLive() {
   const f = liveFilters();
@@ -524,9 +537,12 @@ async function loadLive() {
   rows.forEach(noteValues);
   live.ids.clear();
   live.pending = [];
-  live.body = table($('live-table'), [['time'], ['agent'], ['model'], ['provider', 'opt'], ['status'],
-    ['duration', 'n'], ['ttfb', 'n opt'], ['tokens in / out', 'n opt'], ['cost', 'n'], ['', 'opt']],
-  rows.map((r) => remember(liveRow(r, false), r)), 'No requests yet: they appear here as they finish.');
+  const box = clear($('live-table'));
+  box.appendChild(h('div', {class: 'row head', role: 'row'}, LIVE_HEAD.map(([label, cls]) =>
+    h('span', {class: cls, role: 'columnheader'}, label))));
+  live.body = h('div', {id: 'live-rows', role: 'rowgroup'}, rows.map((r) => remember(liveRow(r), r)));
+  if (rows.length === 0) live.body.appendChild(h('div', {class: 'empty'}, 'No requests yet: they appear here as they finish.'));
+  box.appendChild(live.body);
   liveCount();
   connectLive();
 }
@@ -555,13 +571,20 @@ function connectLive() {
 }
 
 function scheduleFlush() {
-  if (live.raf || live.paused || !live.body || current !== 'live') return;
+  if (live.raf || live.timer || live.paused || !live.body || current !== 'live') return;
+  const wait = live.lastFlush + LIVE_FLUSH_MS - performance.now();
+  if (wait > 0) {
+    live.timer = setTimeout(() => { live.timer = 0; scheduleFlush(); }, wait);
+    return;
+  }
   live.raf = requestAnimationFrame(flushLive);
 }
 
-// One DOM update per frame, however many rows arrived: newest on top, at most LIVE_MAX_ROWS.
+// One DOM update per frame (at most every LIVE_FLUSH_MS), however many rows arrived: newest on
+// top, at most LIVE_MAX_ROWS.
 function flushLive() {
   live.raf = 0;
+  live.lastFlush = performance.now();
   const batch = live.pending;
   live.pending = [];
   const body = live.body;
@@ -569,13 +592,13 @@ function flushLive() {
   for (let i = batch.length - 1; i >= 0; i--) {
     const row = batch[i];
     if (row.id !== undefined && live.ids.has(String(row.id))) continue;
-    frag.appendChild(remember(liveRow(row, true), row));
+    frag.appendChild(remember(liveRow(row), row));
   }
   if (!frag.firstChild) return;
-  const empty = body.querySelector('td.empty');
-  if (empty) empty.parentNode.remove();
+  const empty = body.querySelector('.empty');
+  if (empty) empty.remove();
   body.insertBefore(frag, body.firstChild);
-  while (body.rows.length > LIVE_MAX_ROWS) {
+  while (body.childElementCount > LIVE_MAX_ROWS) {
     const last = body.lastElementChild;
     live.ids.delete(last.dataset.id);
     last.remove();
@@ -584,7 +607,7 @@ function flushLive() {
 }
 
 function liveCount() {
-  const n = live.body ? live.body.querySelectorAll('tr[data-id]').length : 0;
+  const n = live.body ? live.body.childElementCount : 0;
   $('live-count').textContent = n ? `(latest ${n}${live.paused && live.pending.length ? ', ' + live.pending.length + ' waiting' : ''})` : '';
 }
 
