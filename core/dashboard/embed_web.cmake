@@ -17,7 +17,4 @@ foreach(name IN LISTS FILES)
   string(APPEND text "extern const std::size_t k_web_${id}_size = ${size};\n")
 endforeach()
 string(APPEND text "} // namespace llmgw::core::dashboard::web\n")
-# Only rewrite when the bytes changed, so an unchanged page does not recompile.
-file(WRITE "${OUT}.tmp" "${text}")
-file(COPY_FILE "${OUT}.tmp" "${OUT}" ONLY_IF_DIFFERENT)
-file(REMOVE "${OUT}.tmp")
+file(WRITE "${OUT}" "${text}")

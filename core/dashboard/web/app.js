@@ -737,7 +737,10 @@ function refresh() {
     case 'caps': return load('caps', loadCaps);
     case 'providers': return load('providers', loadProviders);
     case 'live':
-      if (live.body && live.source) return scheduleFlush(); // the feed keeps it current
+      if (live.body && live.source) { // the feed keeps it current
+        $('view-live').dataset.state = 'ready';
+        return scheduleFlush();
+      }
       return load('live', loadLive);
     case 'request': return load('request', () => loadRequest(currentArg));
     case 'cache': return load('cache', loadCache);
