@@ -248,7 +248,9 @@ async function loadOverview() {
     req.textContent = int(s.requests);
     req.dataset.value = s.requests ?? 0;
     $(key + '-sub').textContent = s.errors ? int(s.errors) + ' errors' : 'no errors';
-    $(key + '-tokens').textContent = tokens(s.input_tokens) + ' in · ' + tokens(s.output_tokens) + ' out tokens';
+    // input_tokens is the uncached input; cache reads are counted apart.
+    $(key + '-tokens').textContent = tokens(s.input_tokens) + ' in' +
+      (s.cache_read_tokens ? ' + ' + tokens(s.cache_read_tokens) + ' cached' : '') + ' · ' + tokens(s.output_tokens) + ' out';
   }
   spendData = spend;
   drawSpend();
@@ -447,11 +449,14 @@ async function loadProviders() {
     const cool = until(p.cooldown_until_ms);
     const keys = p.keys || [];
     const benched = keys.filter((k) => until(k.benched_until_ms));
+    const cooling = (p.deployments || []).filter((d) => until(d.cooldown_until_ms));
     return h('tr', {'data-name': p.name},
       h('td', {class: 'name'}, h('span', {class: 'dot ' + (p.reachable ? 'ok' : 'bad')}), p.name),
       h('td', null, p.kind),
       h('td', {class: 'state'}, cool ? h('span', {class: 'badge warn'}, 'cooling down, ' + cool + ' left')
-        : p.reachable ? h('span', {class: 'badge ok'}, 'reachable') : h('span', {class: 'badge err'}, 'unreachable')),
+        : p.reachable ? h('span', {class: 'badge ok'}, 'reachable') : h('span', {class: 'badge err'}, 'unreachable'),
+        cooling.map((d) => [' ', h('span', {class: 'badge warn', title: d.reason || ''},
+          d.model + ' cooling, ' + until(d.cooldown_until_ms))])),
       h('td', {class: 'keys'}, keys.length === 0 ? h('span', {class: 'muted'}, '–') : keys.map((k) => {
         const left = until(k.benched_until_ms);
         return h('span', {class: 'badge' + (left ? ' err' : ''), title: left ? 'benched, ' + left + ' left' : 'in use'},
@@ -557,8 +562,20 @@ function connectLive() {
   const feed = $('feed');
   const source = new EventSource(API + 'live');
   live.source = source;
-  source.addEventListener('open', () => { feed.className = 'feed on'; feed.title = 'Live feed connected'; });
-  source.addEventListener('error', () => { feed.className = 'feed off'; feed.title = 'Live feed reconnecting'; });
+  let broken = false;
+  source.addEventListener('open', () => {
+    feed.className = 'feed on';
+    feed.title = 'Live feed connected';
+    // Back after a drop (a restart, or a viewer that fell behind): reload the list to fill the gap.
+    if (broken && current === 'live') load('live', loadLive);
+    else if (broken) live.body = null;
+    broken = false;
+  });
+  source.addEventListener('error', () => {
+    broken = true;
+    feed.className = 'feed off';
+    feed.title = 'Live feed reconnecting';
+  });
   source.addEventListener('request', (ev) => {
     let row;
     try { row = JSON.parse(ev.data); } catch { return; }
@@ -641,11 +658,14 @@ async function loadRequest(id) {
     'No usage.');
     return tb;
   })()));
-  const parts = c.parts || [];
+  // The ledger keeps the total only: without parts, the total is the one line.
+  const total = c.total_usd ?? r.cost_usd;
+  const parts = c.parts && c.parts.length ? c.parts : total ? [{kind: 'total', tokens: null, usd: total}] : [];
   const costBox = h('div', null, h('h3', null, 'Cost'));
   const ct = h('table', {id: 'rq-cost'});
   table(ct, [['part'], ['tokens', 'n'], ['cost', 'n']], parts.map((p) => h('tr', {'data-kind': p.kind},
-    h('td', null, p.kind), numCell(p.tokens, int, 'tokens'), moneyCell(p.usd))), 'Nothing billed.');
+    h('td', null, p.kind), p.tokens === null ? h('td') : numCell(p.tokens, int, 'tokens'), moneyCell(p.usd))),
+  c.unpriced || r.unpriced ? 'Unpriced: no price known for this model.' : 'Nothing billed.');
   costBox.appendChild(h('div', {class: 'table-box'}, ct));
   costBox.appendChild(h('p', {class: 'hint'}, 'price ' + (c.price_basis || 'unpriced') +
     (c.price_version ? ', table ' + c.price_version : '') + ' · usage ' + (c.usage_source || '–')));
@@ -662,17 +682,18 @@ async function loadRequest(id) {
   body.appendChild(h('div', {class: 'table-box'}, at));
 
   body.appendChild(h('h3', null, 'Timings'));
-  const dur = Number(t.duration_ms ?? r.duration_ms ?? 0), ttfb = Number(t.ttfb_ms ?? r.ttfb_ms ?? 0);
+  // ttfb_ms is -1 when no byte reached the client.
+  const dur = Number(t.duration_ms ?? r.duration_ms ?? 0), ttfb = Number(t.ttfb_ms ?? r.ttfb_ms ?? -1);
   const tl = svg('svg', {class: 'timeline', viewBox: '0 0 100 10', preserveAspectRatio: 'none', 'aria-hidden': 'true'},
     svg('rect', {class: 'wait', width: 100, height: 10}));
-  if (dur > 0) {
+  if (dur > 0 && ttfb >= 0) {
     const x = Math.min(100, (ttfb / dur) * 100);
     tl.appendChild(svg('rect', {class: 'ttfb', width: x, height: 10}));
     tl.appendChild(svg('rect', {class: 'body', x, width: 100 - x, height: 10}));
   }
   body.appendChild(tl);
   body.appendChild(kv([['time to first byte', ms(ttfb), 'ttfb'], ['duration', ms(dur), 'duration'],
-    ['after first byte', dur >= ttfb ? ms(dur - ttfb) : '–']]));
+    ['after first byte', ttfb >= 0 && dur >= ttfb ? ms(dur - ttfb) : '–']]));
 }
 
 // ---------------------------------------------------------------------------------------------
