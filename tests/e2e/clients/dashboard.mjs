@@ -57,7 +57,9 @@ async function until(what, probe, ms = wait_ms) {
 async function send([model, ua, stream]) {
   const res = await fetch(`${url}/v1/chat/completions`, {
     method: "POST",
-    headers: { authorization: `Bearer ${token}`, "content-type": "application/json", "user-agent": ua },
+    // One session per agent (the generic session-id header): cache health lists sessions only.
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json", "user-agent": ua,
+      "session-id": `e2e-${agents_by_ua[ua]}` },
     body: JSON.stringify({ model, stream, messages: [{ role: "user", content: "say hi" }] }),
     signal: AbortSignal.timeout(wait_ms),
   });
@@ -67,7 +69,8 @@ async function send([model, ua, stream]) {
 
 function ledger() {
   const out = execFileSync("sqlite3", ["-readonly", "-json", db,
-    "SELECT id, agent, served_model AS model, provider, outcome, cost_usd_pico, input_uncached_tokens, " +
+    "SELECT id, agent, session_id AS session, served_model AS model, provider, outcome, cost_usd_pico, " +
+    "input_uncached_tokens, " +
     "cache_read_tokens, output_tokens FROM requests ORDER BY id"], { encoding: "utf8", timeout: 10_000 });
   return out.trim() ? JSON.parse(out) : [];
 }
@@ -231,7 +234,13 @@ async function main() {
     }
     await click('#bd-by button[data-by="provider"]', "view-breakdown");
     check_equal(await value('#bd-table tr[data-name="openai"] td[data-col="requests"]'), rows.length, "breakdown by provider");
-    for (const by of ["project", "key", "session"]) await click(`#bd-by button[data-by="${by}"]`, "view-breakdown");
+    await click('#bd-by button[data-by="session"]', "view-breakdown");
+    const by_session = totals(rows, "session");
+    for (const [session, t] of by_session) {
+      check_equal(await value(`#bd-table tr[data-name="${session}"] td[data-col="requests"]`), t.requests,
+        `breakdown by session ${session}`);
+    }
+    for (const by of ["project", "key"]) await click(`#bd-by button[data-by="${by}"]`, "view-breakdown");
 
     // Caps: the month cap set before the gateway started has spent what the ledger holds.
     await go("caps");
@@ -243,11 +252,13 @@ async function main() {
     await go("providers");
     check(await page.$('#prov-table tr[data-name="openai"] .dot.ok'), "provider openai listed as reachable");
 
-    // Prompt-cache health per agent.
+    // Prompt-cache health per agent and per session.
     await go("cache");
-    for (const [agent, t] of by_agent) {
-      check_equal(await value(`#ch-agents tr[data-name="${agent}"] td[data-col="requests"]`), t.requests,
-        `cache health ${agent} requests`);
+    for (const [table, groups] of [["ch-agents", by_agent], ["ch-sessions", by_session]]) {
+      for (const [name, t] of groups) {
+        check_equal(await value(`#${table} tr[data-name="${name}"] td[data-col="requests"]`), t.requests,
+          `cache health ${name} requests`);
+      }
     }
 
     // Live log: the 6 rows newest first, a filter, then a new request arrives over the feed.
