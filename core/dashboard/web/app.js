@@ -62,6 +62,7 @@ function tokens(v) {
 function pct(ratio) {
   if (ratio === null || ratio === undefined || !Number.isFinite(Number(ratio))) return '–';
   const p = ratio * 100;
+  if (p > 0 && p < 0.1) return '<0.1%';
   return (p > 0 && p < 1 ? trimNum(p, 1) : Math.round(p)) + '%';
 }
 
@@ -673,12 +674,14 @@ async function loadRequest(id) {
 
   body.appendChild(h('h3', null, 'Tries'));
   const at = h('table', {id: 'rq-attempts'});
-  const attempts = r.attempts && r.attempts.length ? r.attempts
+  // Without a list the request took one try, unless llmgw answered it itself.
+  const answeredLocally = ['refused', 'bad_request'].includes(r.outcome);
+  const attempts = r.attempts && r.attempts.length ? r.attempts : answeredLocally ? []
     : [{provider: r.provider, model: r.model, http_status: r.http_status, latency_ms: t.duration_ms, error: r.error}];
   table(at, [['#', 'n'], ['provider'], ['model'], ['status'], ['latency', 'n'], ['error']], attempts.map((a, i) =>
     h('tr', {class: a.error || a.http_status >= 400 ? 'bad' : null}, h('td', {class: 'n'}, i + 1), h('td', null, a.provider),
       h('td', null, a.model), h('td', null, String(a.http_status || '–')), h('td', {class: 'n'}, ms(a.latency_ms)),
-      h('td', {class: 'name', title: a.error || ''}, a.error || ''))), '');
+      h('td', {class: 'name', title: a.error || ''}, a.error || ''))), 'No upstream call: llmgw answered this request itself.');
   body.appendChild(h('div', {class: 'table-box'}, at));
 
   body.appendChild(h('h3', null, 'Timings'));
