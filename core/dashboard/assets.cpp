@@ -1,44 +1,46 @@
 #include "core/dashboard/assets.hpp"
 
-#include <array>
-#include <cstddef>
+#include "core/dashboard/embedded_files.hpp"
 
-// The bytes, from the file build-dir/generated/dashboard_web.cpp that core/dashboard/web.cmake
-// writes from core/dashboard/web/ at build time.
-namespace llmgw::core::dashboard::web {
-extern const unsigned char k_web_index_html[];
-extern const std::size_t k_web_index_html_size;
-extern const unsigned char k_web_app_js[];
-extern const std::size_t k_web_app_js_size;
-extern const unsigned char k_web_app_css[];
-extern const std::size_t k_web_app_css_size;
-} // namespace llmgw::core::dashboard::web
+#include <string>
+#include <vector>
 
 namespace llmgw::core::dashboard {
 namespace {
 
-std::string_view bytes(const unsigned char* data, std::size_t size) {
-  return {reinterpret_cast<const char*>(data), size};
+std::string_view content_type(std::string_view name) {
+  const auto ends_with = [&](std::string_view suffix) {
+    return name.size() >= suffix.size() && name.substr(name.size() - suffix.size()) == suffix;
+  };
+  if (ends_with(".html")) return "text/html; charset=utf-8";
+  if (ends_with(".js")) return "text/javascript; charset=utf-8";
+  if (ends_with(".css")) return "text/css; charset=utf-8";
+  return "application/octet-stream";
 }
 
 struct Entry {
-  std::string_view path;
+  std::string path; // "/" + file name
   Asset asset;
 };
 
-const std::array<Entry, 3>& entries() {
-  static const std::array<Entry, 3> k_entries{{
-      {"/index.html", {"text/html; charset=utf-8", bytes(web::k_web_index_html, web::k_web_index_html_size)}},
-      {"/app.js", {"text/javascript; charset=utf-8", bytes(web::k_web_app_js, web::k_web_app_js_size)}},
-      {"/app.css", {"text/css; charset=utf-8", bytes(web::k_web_app_css, web::k_web_app_css_size)}},
-  }};
+// Built once from the embedded table; the bytes live as long as the program.
+const std::vector<Entry>& entries() {
+  static const std::vector<Entry> k_entries = [] {
+    std::vector<Entry> out;
+    for (std::size_t i = 0; i < web::k_file_count; ++i) {
+      const web::EmbeddedFile& file = web::k_files[i];
+      out.push_back({std::string("/") + file.name,
+                     {content_type(file.name), {reinterpret_cast<const char*>(file.data), file.size}}});
+    }
+    return out;
+  }();
   return k_entries;
 }
 
 } // namespace
 
 const Asset* asset(std::string_view path) {
-  if (path == "/" || path.empty()) path = "/index.html";
+  if (path == "/") path = "/index.html";
   for (const Entry& entry : entries())
     if (entry.path == path) return &entry.asset;
   return nullptr;

@@ -1,6 +1,7 @@
 # The dashboard's page: core/dashboard/web/* embedded into llmgw_core as bytes by embed_web.cmake
 # at build time (no tool chain: plain HTML, CSS and JS). Editing a file there rebuilds the binary.
-set(LLMGW_DASHBOARD_WEB_FILES index.html app.js app.css)
+# index.html loads the scripts in this order.
+set(LLMGW_DASHBOARD_WEB_FILES index.html app.css format.js dom.js overview.js views.js live.js app.js)
 set(LLMGW_DASHBOARD_WEB_DIR ${PROJECT_SOURCE_DIR}/core/dashboard/web)
 set(LLMGW_DASHBOARD_WEB_CPP ${PROJECT_BINARY_DIR}/generated/dashboard_web.cpp)
 list(TRANSFORM LLMGW_DASHBOARD_WEB_FILES PREPEND ${LLMGW_DASHBOARD_WEB_DIR}/ OUTPUT_VARIABLE LLMGW_DASHBOARD_WEB_PATHS)
