@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what llmgw needs on Debian 12: the build dependencies and, with --test, what the tests
-# and the benchmark use (clang with libFuzzer for the fuzzers, nginx, wrk, node/npm and the e2e
-# npm packages). Idempotent: installs only
+# and the benchmark use (clang with libFuzzer for the fuzzers, nginx, wrk, chromium, node/npm and
+# the e2e npm packages). Idempotent: installs only
 # what is missing, runs `apt-get update` at most once, uses sudo only when not root. Works without
 # a tty (CI=true).
 set -euo pipefail
@@ -22,6 +22,8 @@ if ((with_tests)); then
   packages+=(clang libclang-rt-dev clang-format nginx-light wrk)
   # zsh and fish: `zsh -n` / `fish -n` check the scripts of `llmgw completion` (skipped without them).
   packages+=(zsh fish)
+  # The dashboard's e2e test drives Debian's Chromium with playwright-core (never its own download).
+  packages+=(chromium)
   # A working node (e.g. from NodeSource, which bundles npm) must not be replaced by Debian's.
   node --version >/dev/null 2>&1 || packages+=(nodejs)
   npm --version >/dev/null 2>&1 || packages+=(npm)

@@ -1,39 +1,48 @@
-// A placeholder page until the real one (HTML/CSS/JS) is embedded here: it lists the summary and
-// the newest requests with app.js, so the routes, headers and CSP can be tried in a browser.
 #include "core/dashboard/assets.hpp"
+
+#include "core/dashboard/embedded_files.hpp"
+
+#include <string>
+#include <vector>
 
 namespace llmgw::core::dashboard {
 namespace {
 
-constexpr std::string_view k_index = R"html(<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>llmgw dashboard</title>
-<link rel="stylesheet" href="/dashboard/assets/app.css"></head>
-<body><h1>llmgw</h1><pre id="summary">loading...</pre><pre id="requests"></pre>
-<script src="/dashboard/assets/app.js"></script></body></html>
-)html";
-
-constexpr std::string_view k_app_js = R"js(async function show(id, path) {
-  const reply = await fetch(path, {credentials: 'same-origin'});
-  document.getElementById(id).textContent = JSON.stringify(await reply.json(), null, 2);
+std::string_view content_type(std::string_view name) {
+  const auto ends_with = [&](std::string_view suffix) {
+    return name.size() >= suffix.size() && name.substr(name.size() - suffix.size()) == suffix;
+  };
+  if (ends_with(".html")) return "text/html; charset=utf-8";
+  if (ends_with(".js")) return "text/javascript; charset=utf-8";
+  if (ends_with(".css")) return "text/css; charset=utf-8";
+  return "application/octet-stream";
 }
-show('summary', '/dashboard/api/summary');
-show('requests', '/dashboard/api/requests?limit=20');
-)js";
 
-constexpr std::string_view k_app_css = "body { font-family: sans-serif; margin: 2em; }\n";
-
-const Asset k_assets[] = {
-    {"text/html; charset=utf-8", k_index},
-    {"text/javascript; charset=utf-8", k_app_js},
-    {"text/css; charset=utf-8", k_app_css},
+struct Entry {
+  std::string path; // "/" + file name
+  Asset asset;
 };
+
+// Built once from the embedded table; the bytes live as long as the program.
+const std::vector<Entry>& entries() {
+  static const std::vector<Entry> k_entries = [] {
+    std::vector<Entry> out;
+    for (std::size_t i = 0; i < web::k_file_count; ++i) {
+      const web::EmbeddedFile& file = web::k_files[i];
+      out.push_back({std::string("/") + file.name,
+                     {content_type(file.name), {reinterpret_cast<const char*>(file.data), file.size}}});
+    }
+    return out;
+  }();
+  return k_entries;
+}
 
 } // namespace
 
 const Asset* asset(std::string_view path) {
-  if (path == "/" || path == "/index.html") return &k_assets[0];
-  if (path == "/app.js") return &k_assets[1];
-  if (path == "/app.css") return &k_assets[2];
+  if (path == "/") path = "/index.html";
+  for (const Entry& entry : entries())
+    if (entry.path == path) return &entry.asset;
   return nullptr;
 }
 

@@ -5,7 +5,7 @@
 #   bash run_e2e.sh PATH/TO/llmgw PATH/TO/llmgw_fake_upstream SCENARIO
 #
 # SCENARIO is openai_sdk, anthropic_sdk, claude_code or codex (each client on a provider of its own
-# API), or one of the translated ones, where the provider speaks another API than the client:
+# API), dashboard (the dashboard page in headless Chromium), or one of the translated ones, where the provider speaks another API than the client:
 # claude_code_on_chat, claude_code_on_gemini, codex_on_chat, codex_on_anthropic,
 # openai_sdk_on_anthropic, openai_sdk_on_gemini. Each scenario runs in phases: start the fake
 # provider, start `llmgw serve --port 0` with its own ledger, run the client(s), stop the gateway
@@ -761,6 +761,30 @@ scenario_openai_sdk_on_gemini() {
     --path "/v1beta/models/gemini-2.5-flash:generateContent|/v1beta/models/gemini-2.5-flash:streamGenerateContent" \
     --stream-query alt=sse --format gemini --some-stream 5 --header x-goog-api-key="$fake_gemini_key" \
     --no-header authorization --tool-result gemini --gemini-signature sig-e2e-1
+  stop_fake
+  phase_done
+}
+
+# The dashboard page (issue 17) in headless Chromium (Debian's chromium, driven by playwright-core):
+# clients/dashboard.mjs sends a known load, signs in with a one-time link, checks every view
+# against the ledger, the live log, a request's detail, a foreign origin and the phone width. A
+# month cap set before the start gives the caps view something to show.
+scenario_dashboard() {
+  phase page
+  [[ -x "${E2E_CHROMIUM:-/usr/bin/chromium}" ]] || fail "chromium is not installed; run packaging/setup-deps.sh --test"
+  [[ -d "$e2e_dir/node_modules/playwright-core" ]] || fail "tests/e2e/node_modules lacks playwright-core; run packaging/setup-deps.sh --test"
+  command -v sqlite3 >/dev/null || fail "the sqlite3 CLI is missing; run packaging/setup-deps.sh"
+  start_fake
+  local db="$work/dashboard.db"
+  write_gateway_config
+  local -a env_vars
+  mapfile -t env_vars < <(base_env)
+  timeout 60 env -i "${env_vars[@]}" "$llmgw" --config "$work/llmgw.toml" --db "$db" cap set --month 50 \
+    >"$work/cap.out" 2>&1 || fail "llmgw cap set failed: $(cat "$work/cap.out")"
+  start_gateway "$db"
+  run_client dashboard LLMGW_URL="$gateway_url" LLMGW_TOKEN="$token" LLMGW_DB="$db" \
+    ${E2E_CHROMIUM:+E2E_CHROMIUM="$E2E_CHROMIUM"} -- node "$e2e_dir/clients/dashboard.mjs"
+  stop_gateway
   stop_fake
   phase_done
 }
