@@ -1,5 +1,6 @@
 // llmgw: wires the subcommands together; all behaviour lives in the libraries.
 #include "cli/common.hpp"
+#include "cli/server_api.hpp"
 #include "core/error.hpp"
 
 #include <cstdio>
@@ -27,8 +28,11 @@ int main(int argc, char** argv) {
   register_run(app, options);
   register_use(app, options);
   register_providers(app, options);
+  register_status(app, options);
+  register_service(app, options);
   try {
     app.parse(argc, argv);
+    after_command(app, options); // a settings change is in force on the running server now
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   } catch (const ExitCode& e) {
