@@ -87,7 +87,7 @@ void run_providers(bool json, const GlobalOptions& options) {
       today[row.key] = row;
   }
   nlohmann::ordered_json out = nlohmann::ordered_json::array();
-  std::vector<std::vector<std::string>> rows;
+  std::vector<std::vector<std::string>> rows, places;
   std::vector<std::vector<std::string>> notes;
   for (size_t i = 0; i < view.providers.size(); ++i) {
     const auto& provider = view.providers[i];
@@ -111,8 +111,8 @@ void run_providers(bool json, const GlobalOptions& options) {
     }
     const std::string name = provider.name + (provider.is_default ? " (default)" : "");
     rows.push_back({name, provider.key_text, up ? "yes" : "NO", format_count(usage.requests),
-                    format_count(usage.errors), core::policy::format_usd(usage.cost_usd_pico),
-                    provider.kind + " " + provider.base_url});
+                    format_count(usage.errors), core::policy::format_usd(usage.cost_usd_pico)});
+    places.push_back({provider.name, provider.kind, provider.base_url});
     notes.push_back(troubles_text(trouble[provider.name]));
   }
   if (json) {
@@ -129,9 +129,8 @@ void run_providers(bool json, const GlobalOptions& options) {
                                            {"up", Align::left},
                                            {"today", Align::right},
                                            {"errors", Align::right},
-                                           {"spend", Align::right},
-                                           {"kind, base URL", Align::left}},
-                                          rows, {6, 1, 0});
+                                           {"spend", Align::right}},
+                                          rows, {1, 0});
   // Each provider's row, then what the running server learnt about it (cool-downs, benched keys).
   size_t line = 0, start = 0;
   for (size_t end = table.find('\n'); end != std::string::npos; start = end + 1, end = table.find('\n', start)) {
@@ -140,6 +139,9 @@ void run_providers(bool json, const GlobalOptions& options) {
       for (const auto& note : notes[line - 2]) std::printf("%s\n", fit_text("  " + note, k_terminal_width).c_str());
     ++line;
   }
+  std::printf("\n%s",
+              render_fitted({{"provider", Align::left}, {"kind", Align::left}, {"base URL", Align::left}}, places, {2})
+                  .c_str());
 }
 
 } // namespace
