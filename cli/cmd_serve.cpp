@@ -93,7 +93,7 @@ void print_banner(const core::config::Config& config, int port, const std::strin
 void warn_key_clashes(const core::config::Config& config, const std::string& token, const core::policy::KeyRing& keys) {
   for (const auto& clash : core::pipeline::provider_key_clashes(config, token, keys))
     std::fprintf(stderr,
-                 "llmgw: warning: provider %s: %s holds %s, not a %s key; requests sent to %s will be refused. "
+                 "llmgw: warning: provider %s: %s holds %s, not %s's key; requests sent to %s will be refused. "
                  "Was `eval \"$(llmgw env)\"` run in this shell? Start `llmgw serve` where %s holds the provider's "
                  "key (for `llmgw service`, in ~/.config/llmgw/env)\n",
                  clash.provider.c_str(), clash.env.c_str(), clash.what.c_str(), clash.provider.c_str(),
