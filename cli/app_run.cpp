@@ -2,6 +2,7 @@
 // failure, 2 a usage error (an unknown command or option, a missing or malformed argument),
 // and a command's own codes (`usage --check`, `run`).
 #include "cli/common.hpp"
+#include "cli/server_api.hpp"
 #include "cli/suggest.hpp"
 #include "cli/table.hpp"
 #include "core/error.hpp"
@@ -107,9 +108,9 @@ void add_global_options(CLI::App& app, GlobalOptions& options) {
 }
 
 int run_app(CLI::App& app, GlobalOptions& options, int argc, char** argv) {
-  (void)options;
   try {
     app.parse(argc, argv);
+    after_command(app, options); // a settings change is in force on the running server now
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e); // --help, --version
     return usage_error(app, e, argc, argv);

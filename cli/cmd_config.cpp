@@ -1,5 +1,6 @@
 // `llmgw config show|path`: the effective configuration, each value with its origin.
 #include "cli/common.hpp"
+#include "cli/providers_view.hpp"
 #include "core/config/config.hpp"
 
 #include <algorithm>
@@ -11,6 +12,36 @@ namespace llmgw::cli {
 namespace {
 
 namespace config = core::config;
+
+// "set", "not set", or per variable when a provider has several keys, as config.cpp words them.
+std::string keys_state(const ProviderLine& provider) {
+  std::string text;
+  for (const auto& key : provider.keys) {
+    std::string state = key.value("state", "");
+    if (state == "missing") state = "not set";
+    if (state == "gateway token") state = "is the llmgw gateway token!";
+    if (state == "virtual key") state = "is a llmgw virtual key!";
+    if (!text.empty()) text += ", ";
+    text += (provider.keys.size() > 1 ? key.value("env", "") + " " : "") + state;
+  }
+  return text;
+}
+
+// The provider keys as the running server sees them replace this shell's view (the server holds
+// the keys; the shell that runs `llmgw env` holds the gateway token instead).
+std::string apply_server_view(config::Config& cfg, const GlobalOptions& options) {
+  const ProvidersView view = providers_view(options);
+  if (!view.server) return view.source;
+  for (const auto& provider : view.providers) {
+    if (provider.keys.empty()) continue;
+    for (auto& entry : cfg.origins)
+      if (entry.key == "providers." + provider.name + ".key") {
+        entry.value = keys_state(provider);
+        entry.origin = "running server";
+      }
+  }
+  return view.source;
+}
 
 void print_json(const config::Config& cfg, std::ostream& out) {
   nlohmann::ordered_json doc;
@@ -54,11 +85,14 @@ void register_config(CLI::App& app, GlobalOptions& options) {
   show->add_flag("--json", *json, "print JSON");
   show->callback([&options, json] {
     const config::Overrides overrides{options.config_path, {}, {}};
-    const config::Config cfg = config::load_config(overrides);
-    if (*json)
+    config::Config cfg = config::load_config(overrides);
+    const std::string keys_view = apply_server_view(cfg, options);
+    if (*json) {
       print_json(cfg, std::cout);
-    else
+    } else {
       print_text(cfg, config::resolve_config_path(overrides), std::cout);
+      std::cout << "\nprovider keys: " << keys_view << "\n";
+    }
   });
   auto* path = command->add_subcommand("path", "print the config file path");
   path->callback([&options] { std::cout << config::resolve_config_path({options.config_path, {}, {}}) << "\n"; });

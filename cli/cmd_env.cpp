@@ -1,5 +1,7 @@
 // `llmgw env`: shell lines that point Claude Code, Codex and the SDKs at the gateway.
 #include "cli/common.hpp"
+#include "cli/runtime_file.hpp"
+#include "cli/server_api.hpp"
 #include "core/config/config.hpp"
 
 #include <cstdlib>
@@ -34,13 +36,21 @@ void print_var(std::ostream& out, const std::string& shell, const std::string& n
 
 void run_env(const GlobalOptions& global, const EnvOptions& options, std::ostream& out) {
   const config::Config cfg = config::load_config({global.config_path, options.host, options.port});
-  const std::string token = config::ensure_token(cfg.token_path);
+  // The running server's address and token (`serve --port N` wins over the config's port);
+  // --host / --port name another on purpose.
+  const auto server = options.host || options.port ? std::nullopt : find_running_server(global);
+  const std::string server_key = server ? server_token(*server) : "";
+  const std::string token = !server_key.empty() ? server_key : config::ensure_token(cfg.token_path);
   const std::string shell = options.shell.empty() ? detect_shell() : options.shell;
-  const std::string base = gateway_base_url(cfg.server.host, cfg.server.port);
+  const std::string base = server ? server->base_url() : gateway_base_url(cfg.server.host, cfg.server.port);
   if (shell == "fish")
     out << "# point agents at llmgw: llmgw env --shell fish | source\n";
   else
     out << "# point agents at llmgw: eval \"$(llmgw env)\"\n";
+  if (server)
+    out << "# the running llmgw serve (pid " << server->pid << ")\n";
+  else if (!options.host && !options.port)
+    out << "# no llmgw serve is running: the address from the config\n";
   print_var(out, shell, "ANTHROPIC_BASE_URL", base);
   print_var(out, shell, "ANTHROPIC_AUTH_TOKEN", token);
   print_var(out, shell, "OPENAI_BASE_URL", base + "/v1");

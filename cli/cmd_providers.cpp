@@ -2,7 +2,9 @@
 // connection right now, what the running server knows (deployments cooling down, keys benched),
 // and today's requests, errors and spend through it.
 #include "cli/common.hpp"
+#include "cli/fitted_table.hpp"
 #include "cli/format.hpp"
+#include "cli/providers_view.hpp"
 #include "cli/time_range.hpp"
 #include "core/config/config.hpp"
 #include "core/http/proxy.hpp"
@@ -32,22 +34,6 @@ bool first_hop_accepts(const std::string& origin) {
   return core::http::origin_accepts(origin, k_probe_timeout_ms);
 }
 
-std::string key_state(const core::config::ProviderConfig& provider) {
-  if (provider.forward_client_auth) return "client's own";
-  if (provider.api_key_env.empty()) return "none needed";
-  if (provider.key_count() == 1) return provider.api_key_env + (provider.api_key.empty() ? " NOT SET" : " set");
-  size_t set = 0;
-  for (size_t i = 0; i < provider.key_count(); ++i) set += provider.key_value(i).empty() ? 0 : 1;
-  return std::to_string(provider.key_count()) + " keys, " + std::to_string(set) + " set";
-}
-
-bool key_present(const core::config::ProviderConfig& provider) {
-  if (provider.forward_client_auth || provider.api_key_env.empty()) return true;
-  for (size_t i = 0; i < provider.key_count(); ++i)
-    if (!provider.key_value(i).empty()) return true;
-  return false;
-}
-
 // What the running server published (store/settings_watcher), still in force now.
 struct Trouble {
   std::string kind, name, reason;
@@ -74,50 +60,48 @@ nlohmann::ordered_json troubles_json(const std::vector<Trouble>& troubles) {
   return out;
 }
 
-std::string describe(const std::vector<Trouble>& troubles) {
-  if (troubles.empty()) return "ok";
-  std::string text;
+std::vector<std::string> troubles_text(const std::vector<Trouble>& troubles) {
+  std::vector<std::string> lines;
   for (const auto& trouble : troubles) {
-    if (!text.empty()) text += "; ";
     const std::string until = format_local_datetime(trouble.until_ms).substr(11);
-    text += trouble.kind == "key" ? "key " + trouble.name + " benched until " + until + " (" + trouble.reason + ")"
-                                  : trouble.name + " cooling down until " + until + " (" + trouble.reason + ")";
+    lines.push_back(trouble.kind == "key"
+                        ? "key " + trouble.name + " benched until " + until + " (" + trouble.reason + ")"
+                        : trouble.name + " cooling down until " + until + " (" + trouble.reason + ")");
   }
-  return text;
+  return lines;
 }
 
 void run_providers(bool json, const GlobalOptions& options) {
-  const auto config = core::config::load_config({options.config_path, std::nullopt, std::nullopt});
+  const ProvidersView view = providers_view(options);
   std::vector<std::future<bool>> probes;
-  for (const auto& provider : config.providers)
+  for (const auto& provider : view.providers)
     probes.push_back(
         std::async(std::launch::async, first_hop_accepts, core::http::split_base_url(provider.base_url).origin));
   std::map<std::string, store::UsageRow> today;
   std::map<std::string, std::vector<Trouble>> trouble;
   {
-    store::Db db(resolve_db_path(options));
+    store::Db db(view.db_path);
     trouble = routing_trouble(db, now_ms());
     const auto range = period_range(Period::day, now_ms());
     for (auto& row : store::usage_report(db, {range.since_ms, range.until_ms, ""}, store::GroupBy::provider))
       today[row.key] = row;
   }
   nlohmann::ordered_json out = nlohmann::ordered_json::array();
-  Table table;
-  for (const char* header : {"provider", "kind", "base URL", "key", "reachable"}) table.add_column(header, Align::left);
-  for (const char* header : {"requests today", "errors", "spend today"}) table.add_column(header, Align::right);
-  table.add_column("state", Align::left);
-  for (size_t i = 0; i < config.providers.size(); ++i) {
-    const auto& provider = config.providers[i];
+  std::vector<std::vector<std::string>> rows, places;
+  std::vector<std::vector<std::string>> notes;
+  for (size_t i = 0; i < view.providers.size(); ++i) {
+    const auto& provider = view.providers[i];
     const bool up = probes[i].get();
     const store::UsageRow usage = today.count(provider.name) ? today[provider.name] : store::UsageRow{};
-    const std::string name = provider.name + (provider.name == config.default_provider ? " (default)" : "");
     if (json) {
       out.push_back({{"name", provider.name},
-                     {"default", provider.name == config.default_provider},
-                     {"kind", core::config::to_string(provider.kind)},
+                     {"default", provider.is_default},
+                     {"kind", provider.kind},
                      {"base_url", provider.base_url},
-                     {"key", key_state(provider)},
-                     {"key_present", key_present(provider)},
+                     {"key", provider.key_text},
+                     {"key_present", provider.key_present},
+                     {"key_view", view.server ? "server" : "local"},
+                     {"keys", provider.keys},
                      {"reachable", up},
                      {"requests_today", usage.requests},
                      {"errors_today", usage.errors},
@@ -125,19 +109,39 @@ void run_providers(bool json, const GlobalOptions& options) {
                      {"trouble", troubles_json(trouble[provider.name])}});
       continue;
     }
-    table.add_row({name, std::string(core::config::to_string(provider.kind)), provider.base_url, key_state(provider),
-                   up ? "yes" : "NO", format_count(usage.requests), format_count(usage.errors),
-                   core::policy::format_usd(usage.cost_usd_pico), describe(trouble[provider.name])});
+    const std::string name = provider.name + (provider.is_default ? " (default)" : "");
+    rows.push_back({name, provider.key_text, up ? "yes" : "NO", format_count(usage.requests),
+                    format_count(usage.errors), core::policy::format_usd(usage.cost_usd_pico)});
+    places.push_back({provider.name, provider.kind, provider.base_url});
+    notes.push_back(troubles_text(trouble[provider.name]));
   }
   if (json) {
     std::printf("%s\n", out.dump(2).c_str());
     return;
   }
-  if (config.providers.empty()) {
+  std::printf("%s\n", view.source.c_str());
+  if (view.providers.empty()) {
     std::printf("no providers: set OPENAI_API_KEY or ANTHROPIC_API_KEY, or run `llmgw init`\n");
     return;
   }
-  std::fputs(table.render().c_str(), stdout);
+  const std::string table = render_fitted({{"provider", Align::left},
+                                           {"key", Align::left},
+                                           {"up", Align::left},
+                                           {"today", Align::right},
+                                           {"errors", Align::right},
+                                           {"spend", Align::right}},
+                                          rows, {1, 0});
+  // Each provider's row, then what the running server learnt about it (cool-downs, benched keys).
+  size_t line = 0, start = 0;
+  for (size_t end = table.find('\n'); end != std::string::npos; start = end + 1, end = table.find('\n', start)) {
+    std::printf("%s\n", table.substr(start, end - start).c_str());
+    if (line >= 2 && line - 2 < notes.size())
+      for (const auto& note : notes[line - 2]) std::printf("%s\n", fit_text("  " + note, k_terminal_width).c_str());
+    ++line;
+  }
+  std::printf("\n%s",
+              render_fitted({{"provider", Align::left}, {"kind", Align::left}, {"base URL", Align::left}}, places, {2})
+                  .c_str());
 }
 
 } // namespace

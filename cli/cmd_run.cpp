@@ -3,6 +3,8 @@
 // pass its exit code through and print what the run cost.
 #include "cli/common.hpp"
 #include "cli/format.hpp"
+#include "cli/runtime_file.hpp"
+#include "cli/server_api.hpp"
 #include "cli/time_range.hpp"
 #include "core/config/config.hpp"
 #include "core/error.hpp"
@@ -46,7 +48,8 @@ void wait_for_server(const std::string& base, const std::string& token) {
   client.set_connection_timeout(1, 0);
   client.set_read_timeout(2, 0);
   if (!client.Get("/healthz"))
-    throw Error("llmgw serve is not running at " + base + "; start it first (`llmgw serve`)");
+    throw Error("llmgw serve is not running at " + base +
+                " (no running server found for this database or config); start it first (`llmgw serve`)");
   // The server polls settings a few times a second: wait until it knows the run's key.
   for (int attempt = 0; attempt < 60; ++attempt) {
     auto reply = client.Get("/v1/models", httplib::Headers{{"x-api-key", token}});
@@ -141,7 +144,11 @@ store::UsageRow run_totals(store::Db& db, const std::string& key_name) {
 void run_run(const RunArgs& args, const GlobalOptions& options) {
   if (args.command.empty()) throw Error("give the agent to run after --, e.g. llmgw run -- claude");
   const auto config = core::config::load_config({options.config_path, std::nullopt, std::nullopt});
-  const std::string base = gateway_base_url(config.server.host, config.server.port);
+  // The running server (its runtime file), else where the config says it listens.
+  const auto server = find_running_server(options);
+  const std::string base = server ? server->base_url() : gateway_base_url(config.server.host, config.server.port);
+  GlobalOptions store_options = options; // the run's key goes into the database that server reads
+  if (server) store_options.db_path = server->db_path;
   std::optional<int64_t> cap;
   if (!args.cap.empty()) {
     cap = policy::parse_usd(args.cap);
@@ -154,10 +161,11 @@ void run_run(const RunArgs& args, const GlobalOptions& options) {
     if (c == ' ' || c == ':') c = c == ' ' ? 'T' : '-';
   const std::string name = "run-" + stamp + "-" + std::to_string(::getpid());
   const std::string token = policy::generate_key_token();
-  store::Db db(resolve_db_path(options));
+  store::Db db(resolve_db_path(store_options));
   store::insert_key(db, {name, policy::sha256_hex(token), project, "", ""}, token.substr(0, 13) + "...", true);
   std::optional<int64_t> cap_id;
   if (cap) cap_id = store::upsert_cap(db, {0, policy::Period::total, *cap, policy::Scope::key, name, 80});
+  tell_server_settings_changed(store_options); // the key and its cap in force before the agent starts
   int code = 0;
   try {
     wait_for_server(base, token);
@@ -169,6 +177,7 @@ void run_run(const RunArgs& args, const GlobalOptions& options) {
     throw;
   }
   store::revoke_key(db, name);
+  tell_server_settings_changed(store_options);
   const store::UsageRow total = run_totals(db, name);
   if (cap_id) store::remove_cap(db, *cap_id);
   std::fprintf(stderr,

@@ -4,12 +4,14 @@
 #include "cli/config_reloader.hpp"
 #include "cli/dashboard_wiring.hpp"
 #include "cli/prices_watcher.hpp"
+#include "cli/runtime_file.hpp"
 #include "core/config/config.hpp"
 #include "core/dashboard/dashboard.hpp"
 #include "core/dashboard/providers.hpp"
 #include "core/error.hpp"
 #include "core/http/proxy.hpp"
 #include "core/pipeline/gateway_server.hpp"
+#include "core/pipeline/local_api.hpp"
 #include "core/pricing/price_import.hpp"
 #include "store/dashboard_data.hpp"
 #include "store/ledger.hpp"
@@ -17,11 +19,14 @@
 #include "store/settings_watcher.hpp"
 
 #include <chrono>
+#include <nlohmann/json.hpp>
+
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <pthread.h>
 #include <time.h>
+#include <unistd.h>
 
 namespace llmgw::cli {
 namespace {
@@ -118,6 +123,28 @@ private:
   bool m_on;
   double m_wall, m_cpu;
 };
+// A provider key that is llmgw's own token or a virtual key (typically `eval "$(llmgw env)"` run
+// in the shell that starts serve): the provider refuses it, and it hands a llmgw secret out.
+void warn_key_clashes(const core::config::Config& config, const std::string& token, const core::policy::KeyRing& keys) {
+  for (const auto& clash : core::pipeline::provider_key_clashes(config, token, keys))
+    std::fprintf(stderr,
+                 "llmgw: warning: provider %s: %s holds %s, not %s's key; requests sent to %s will be refused. "
+                 "Was `eval \"$(llmgw env)\"` run in this shell? Start `llmgw serve` where %s holds the provider's "
+                 "key (for `llmgw service`, in ~/.config/llmgw/env)\n",
+                 clash.provider.c_str(), clash.env.c_str(), clash.what.c_str(), clash.provider.c_str(),
+                 clash.provider.c_str(), clash.env.c_str());
+}
+
+// What GET /llmgw/api/status adds to the gateway's own facts.
+std::string status_fields(const RunningServer& server, const std::string& config_file) {
+  return nlohmann::json{{"host", server.host},
+                        {"port", server.port},
+                        {"started_at_ms", server.started_at_ms},
+                        {"config_path", server.config_path},
+                        {"config_file", config_file},
+                        {"db_path", server.db_path}}
+      .dump();
+}
 
 void run_serve(const GlobalOptions& options, const ServeFlags& flags) {
   StartupTrace trace;
@@ -146,13 +173,19 @@ void run_serve(const GlobalOptions& options, const ServeFlags& flags) {
   store::Ledger ledger(db_path);
   trace.step("ledger (open, migrate)");
 
-  core::pipeline::GatewayServer server(config, std::move(prices), ledger, core::pipeline::GatewayOptions{token});
+  // The loopback API the CLI calls (status, the server's view of its keys, apply settings now).
+  auto local_api = std::make_shared<core::pipeline::LocalApi>();
+  core::pipeline::GatewayOptions gateway_options{token};
+  gateway_options.local_api = local_api;
+  core::pipeline::GatewayServer server(config, std::move(prices), ledger, std::move(gateway_options));
   auto& gateway = server.gateway();
   trace.step("gateway");
+  core::policy::KeyRing virtual_keys;
   {
     store::Db db(db_path);
     const int64_t now = core::policy::now_ms();
     gateway.budget().load_spent(store::spent_rows(db, now), now);
+    virtual_keys = core::policy::KeyRing(store::load_policy(db).keys);
   }
   trace.step("spent so far");
   // Caps, limits and keys the CLI changes reach this server within a poll interval.
@@ -180,15 +213,29 @@ void run_serve(const GlobalOptions& options, const ServeFlags& flags) {
     return dashboard.handle(request, response);
   });
   trace.step("dashboard");
+  local_api->reload_settings = [&watcher] { return watcher.refresh(); };
   int port = server.bind();
   dashboard.set_port(port);
   trace.step("bind");
+  const RunningServer running{::getpid(),    config.server.host,     port,
+                              LLMGW_VERSION, core::policy::now_ms(), core::config::resolve_config_path(overrides),
+                              db_path,       config.token_path,      ""};
+  local_api->status_fields = [fields = status_fields(running, config.file_path)] { return fields; };
   print_banner(config, port, db_path);
+  warn_key_clashes(config, token, virtual_keys);
   if (!stale.empty()) std::fprintf(stderr, "llmgw: warning: %s\n", stale.c_str());
   server.start();
   trace.step("start");
+  // Where the CLI finds this server (`llmgw env`, `run`, `status`...); gone once it stops.
+  std::optional<RuntimeFile> runtime_file;
+  try {
+    runtime_file.emplace(running);
+  } catch (const Error& e) {
+    std::fprintf(stderr, "llmgw: warning: %s; `llmgw env` and `llmgw status` will not find this server\n", e.what());
+  }
   int signal_number = 0;
   while (sigwait(&signals, &signal_number) == 0 && signal_number == SIGHUP) reloader.reload("SIGHUP");
+  runtime_file.reset();
   std::fprintf(stderr, "llmgw: %s received, finishing %d open request(s)\n",
                signal_number == SIGINT ? "SIGINT" : "SIGTERM", server.gateway().in_flight());
   dashboard.stop(); // live viewers hold connections the server would wait for

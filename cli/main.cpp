@@ -1,6 +1,10 @@
 // llmgw: wires the subcommands together; all behaviour lives in the libraries.
 #include "cli/cmd_dashboard.hpp"
 #include "cli/common.hpp"
+#include "core/error.hpp"
+
+#include <cstdio>
+#include <exception>
 
 int main(int argc, char** argv) {
   using namespace llmgw::cli;
@@ -23,6 +27,8 @@ int main(int argc, char** argv) {
   register_run(app, options);
   register_use(app, options);
   register_providers(app, options);
+  register_status(app, options);
+  register_service(app, options);
   register_dashboard(app, options);
   register_help(app);
   register_completion(app);

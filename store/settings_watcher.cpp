@@ -42,7 +42,24 @@ void SettingsWatcher::run() {
   }
 }
 
+bool SettingsWatcher::refresh() {
+  try {
+    std::lock_guard lock(m_db_mutex);
+    const int64_t revision = settings_revision(m_db);
+    if (revision != m_revision) {
+      auto settings = load_policy(m_db);
+      m_revision = revision;
+      m_apply(std::move(settings));
+    }
+    return true;
+  } catch (const Error& e) {
+    std::fprintf(stderr, "llmgw: warning: reading settings failed: %s\n", e.what());
+    return false;
+  }
+}
+
 void SettingsWatcher::poll_once() {
+  std::lock_guard lock(m_db_mutex);
   const int64_t revision = settings_revision(m_db);
   if (revision != m_revision) {
     auto settings = load_policy(m_db);

@@ -30,6 +30,9 @@ public:
   SettingsWatcher& operator=(const SettingsWatcher&) = delete;
 
   void stop();
+  // Apply the stored settings now when they changed since the last read (a key the CLI just made,
+  // a cap, a `use`), before returning; thread-safe. False when the store could not be read.
+  bool refresh();
 
 private:
   void run();
@@ -41,6 +44,7 @@ private:
   RoutingState m_routing_state;
   std::string m_published_routing;
   std::chrono::milliseconds m_interval;
+  std::mutex m_db_mutex; // m_db and m_revision: the poll thread and refresh() callers
   int64_t m_revision = -1;
   std::map<int64_t, int64_t> m_published;
   std::mutex m_mutex;

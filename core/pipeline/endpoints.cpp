@@ -3,6 +3,7 @@
 // (pipeline.cpp); the side endpoints are answered here.
 #include "core/http/wire.hpp"
 #include "core/pipeline/gateway.hpp"
+#include "core/pipeline/local_api.hpp"
 #include "core/pipeline/stages.hpp"
 
 #include <nlohmann/json.hpp>
@@ -102,8 +103,9 @@ std::optional<ApiRoute> api_route(const httplib::Request& request) {
 }
 
 // The side endpoints (GET and HEAD).
-enum class Side { models, healthz, hello, responses_socket };
+enum class Side { models, healthz, hello, responses_socket, local_api };
 std::optional<Side> side_route(const httplib::Request& request) {
+  if (is_local_api_path(request.path)) return Side::local_api; // the CLI's (local_api.hpp)
   if (request.method != "GET" && request.method != "HEAD") return std::nullopt;
   static const std::unordered_map<std::string, Side> k_side{
       {"/v1/models", Side::models},
@@ -139,6 +141,7 @@ void Gateway::handle(const httplib::Request& request, httplib::Response& respons
     return response.set_content(body.dump(), "application/json");
   }
   case Side::hello: return response.set_content("", "text/plain");
+  case Side::local_api: return serve_local_api(m_services, request, response);
   case Side::responses_socket:
     // 426 makes Codex fall back to HTTP at once; a 405 has it retry with backoff for seconds.
     response.set_header("Upgrade", "websocket");

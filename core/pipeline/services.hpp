@@ -22,6 +22,8 @@
 
 namespace llmgw::core::pipeline {
 
+struct LocalApi; // local_api.hpp
+
 // The config in force and the price table built from it: replaced whole when config.toml changes;
 // each request holds the one it started with.
 struct LiveConfig {
@@ -38,6 +40,8 @@ struct GatewayOptions {
   dispatch::Upstream* upstream = nullptr;
   dispatch::Clock* clock = nullptr;
   const translate::Codecs* codecs = nullptr;
+  // The loopback API's hooks (`llmgw serve` fills them in before the server starts); null: none.
+  std::shared_ptr<LocalApi> local_api{};
 };
 
 // Virtual keys and `llmgw use` overrides as the CLI last set them.

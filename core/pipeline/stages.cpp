@@ -3,6 +3,7 @@
 
 #include "core/http/wire.hpp"
 #include "core/pipeline/attribution.hpp"
+#include "core/pipeline/local_api.hpp"
 #include "core/pipeline/provider_facts.hpp"
 #include "core/providers/request_safety.hpp"
 
@@ -102,7 +103,16 @@ Credential find_credential(const Services& services, const httplib::Request& req
     credential.valid = true;
     return credential;
   }
-  if (const auto* found = services.policy().keys->find(key)) {
+  auto keys = services.policy().keys;
+  const auto* found = keys->find(key);
+  // A key made by the CLI a moment ago: apply the stored settings now rather than refuse it.
+  const auto* local = services.options.local_api.get();
+  if (found == nullptr && key.rfind("llmgw-vk-", 0) == 0 && local != nullptr && local->reload_settings &&
+      local->reload_settings()) {
+    keys = services.policy().keys;
+    found = keys->find(key);
+  }
+  if (found != nullptr) {
     credential.valid = true;
     credential.key = *found;
   }
