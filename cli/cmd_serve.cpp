@@ -8,6 +8,7 @@
 #include "core/http/proxy.hpp"
 #include "core/pipeline/gateway_server.hpp"
 #include "core/pricing/price_import.hpp"
+#include "core/telemetry/tracing_sink.hpp"
 #include "store/ledger.hpp"
 #include "store/settings.hpp"
 #include "store/settings_watcher.hpp"
@@ -104,8 +105,14 @@ void run_serve(const GlobalOptions& options, const ServeFlags& flags) {
   const std::string stale = core::pricing::stale_table_warning(prices, core::policy::now_ms());
   std::string db_path = resolve_db_path(options);
   store::Ledger ledger(db_path);
+  // [telemetry]: finished requests become OpenTelemetry spans on their way to the ledger.
+  std::unique_ptr<core::telemetry::Exporter> traces;
+  if (auto export_options = core::telemetry::exporter_options(config.telemetry))
+    traces = std::make_unique<core::telemetry::Exporter>(std::move(*export_options));
+  core::telemetry::TracingSink sink(ledger, traces.get(),
+                                    core::telemetry::SpanBuilder(core::telemetry::provider_systems(config)));
 
-  core::pipeline::GatewayServer server(config, std::move(prices), ledger, core::pipeline::GatewayOptions{token});
+  core::pipeline::GatewayServer server(config, std::move(prices), sink, core::pipeline::GatewayOptions{token});
   auto& gateway = server.gateway();
   {
     store::Db db(db_path);
@@ -122,6 +129,8 @@ void run_serve(const GlobalOptions& options, const ServeFlags& flags) {
   PricesWatcher prices_watcher(gateway, prices_path);
   int port = server.bind();
   print_banner(config, port, db_path);
+  if (config.telemetry.enabled())
+    std::fprintf(stderr, "traces: OTLP %s to %s\n", config.telemetry.protocol.c_str(), config.telemetry.url().c_str());
   if (!stale.empty()) std::fprintf(stderr, "llmgw: warning: %s\n", stale.c_str());
   server.start();
   int signal_number = 0;
@@ -129,6 +138,7 @@ void run_serve(const GlobalOptions& options, const ServeFlags& flags) {
   std::fprintf(stderr, "llmgw: %s received, finishing %d open request(s)\n",
                signal_number == SIGINT ? "SIGINT" : "SIGTERM", server.gateway().in_flight());
   server.drain_and_stop(config.server.shutdown_grace_seconds);
+  if (traces) traces->stop(std::chrono::seconds(5)); // what is queued, within a bounded wait
   reloader.stop();
   prices_watcher.stop();
   watcher.stop();
