@@ -13,6 +13,7 @@
 #include "core/pipeline/gateway_server.hpp"
 #include "core/pipeline/local_api.hpp"
 #include "core/pricing/price_import.hpp"
+#include "core/telemetry/tracing_sink.hpp"
 #include "store/dashboard_data.hpp"
 #include "store/ledger.hpp"
 #include "store/settings.hpp"
@@ -173,11 +174,18 @@ void run_serve(const GlobalOptions& options, const ServeFlags& flags) {
   store::Ledger ledger(db_path);
   trace.step("ledger (open, migrate)");
 
+  // [telemetry]: finished requests become OpenTelemetry spans on their way to the ledger.
+  std::unique_ptr<core::telemetry::Exporter> traces;
+  if (auto export_options = core::telemetry::exporter_options(config.telemetry))
+    traces = std::make_unique<core::telemetry::Exporter>(std::move(*export_options));
+  core::telemetry::TracingSink sink(ledger, traces.get(),
+                                    core::telemetry::SpanBuilder(core::telemetry::provider_systems(config)));
+
   // The loopback API the CLI calls (status, the server's view of its keys, apply settings now).
   auto local_api = std::make_shared<core::pipeline::LocalApi>();
   core::pipeline::GatewayOptions gateway_options{token};
   gateway_options.local_api = local_api;
-  core::pipeline::GatewayServer server(config, std::move(prices), ledger, std::move(gateway_options));
+  core::pipeline::GatewayServer server(config, std::move(prices), sink, std::move(gateway_options));
   auto& gateway = server.gateway();
   trace.step("gateway");
   core::policy::KeyRing virtual_keys;
@@ -223,6 +231,8 @@ void run_serve(const GlobalOptions& options, const ServeFlags& flags) {
   local_api->status_fields = [fields = status_fields(running, config.file_path)] { return fields; };
   print_banner(config, port, db_path);
   warn_key_clashes(config, token, virtual_keys);
+  if (config.telemetry.enabled())
+    std::fprintf(stderr, "traces: OTLP %s to %s\n", config.telemetry.protocol.c_str(), config.telemetry.url().c_str());
   if (!stale.empty()) std::fprintf(stderr, "llmgw: warning: %s\n", stale.c_str());
   server.start();
   trace.step("start");
@@ -240,6 +250,7 @@ void run_serve(const GlobalOptions& options, const ServeFlags& flags) {
                signal_number == SIGINT ? "SIGINT" : "SIGTERM", server.gateway().in_flight());
   dashboard.stop(); // live viewers hold connections the server would wait for
   server.drain_and_stop(config.server.shutdown_grace_seconds);
+  if (traces) traces->stop(std::chrono::seconds(5)); // what is queued, within a bounded wait
   reloader.stop();
   prices_watcher.stop();
   watcher.stop();

@@ -69,6 +69,10 @@ struct RequestRecord {
   // Not a column: the provider's window headers (client's own credentials only); the ledger keeps
   // the latest per provider and agent in `rate_windows`.
   std::vector<RateWindowHeader> rate_windows;
+  // Not columns: the client's W3C trace context headers (traceparent, tracestate) as sent, "" when
+  // absent; traces continue the client's trace.
+  std::string trace_parent;
+  std::string trace_state;
 };
 
 // Where finished requests go. The store's ledger implements it; record() must not block on I/O.

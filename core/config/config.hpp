@@ -120,6 +120,18 @@ struct RoutingConfig {
   int affinity_minutes = 60;    // forgotten after this long without a request
 };
 
+// [telemetry]: OpenTelemetry traces over OTLP/HTTP; off while endpoint and traces_url are "".
+struct TelemetryConfig {
+  std::string endpoint;   // base URL, as OTEL_EXPORTER_OTLP_ENDPOINT: spans go to <endpoint>/v1/traces
+  std::string traces_url; // full URL, as OTEL_EXPORTER_OTLP_TRACES_ENDPOINT; "" = <endpoint>/v1/traces
+  std::map<std::string, std::string> headers; // sent with each export; values are secrets, never printed
+  std::string service_name = "llmgw";
+  std::string protocol = "http/json"; // or "http/protobuf"
+
+  bool enabled() const { return !endpoint.empty() || !traces_url.empty(); }
+  std::string url() const { return traces_url.empty() ? endpoint + "/v1/traces" : traces_url; }
+};
+
 // Where a value came from, for `llmgw config show`.
 struct ValueOrigin {
   std::string key;    // dotted path, e.g. "server.port"
@@ -131,6 +143,7 @@ struct Config {
   ServerConfig server;
   CapsConfig caps;
   RoutingConfig routing;
+  TelemetryConfig telemetry;
   std::vector<ProviderConfig> providers;
   std::string default_provider; // "" = none
   // [models]: a client model name (or alias such as "fast") -> its deployments, tried in order

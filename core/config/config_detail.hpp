@@ -47,6 +47,10 @@ void record_defaults(Config& config);
 // Value of an environment variable, "" when unset.
 std::string env_value(const char* name);
 
+// The standard OpenTelemetry variables over [telemetry]: OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT,
+// _HEADERS, _PROTOCOL, OTEL_SERVICE_NAME; OTEL_SDK_DISABLED=true turns traces off.
+void apply_telemetry_env(Config& config);
+
 // Parses a whole decimal integer in [min, max]; nullopt otherwise.
 std::optional<int64_t> parse_int(std::string_view text, int64_t min, int64_t max);
 

@@ -142,6 +142,7 @@ Config load_config(const Overrides& overrides) {
   }
   if (config.providers.empty()) infer_providers(config);
   apply_env(config);
+  detail::apply_telemetry_env(config);
   apply_overrides(config, overrides);
   detail::validate(config);
   return config;

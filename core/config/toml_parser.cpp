@@ -13,7 +13,9 @@ namespace {
 
 using Keys = std::vector<std::string_view>;
 
-const Keys k_structured_roots{"providers", "models", "routes", "prices"};
+const Keys k_structured_roots{"providers", "models", "routes", "prices", "telemetry"};
+const Keys k_telemetry_keys{"endpoint", "headers", "service_name", "protocol"};
+const Keys k_telemetry_protocols{"http/json", "http/protobuf"};
 const Keys k_route_keys{"model", "agent", "background", "thinking", "tools", "min_prompt_tokens", "to"};
 const Keys k_deployment_keys{"to", "weight", "key_env"};
 const Keys k_key_strategies{"round_robin", "least_recent"};
@@ -92,6 +94,8 @@ public:
           const std::string provider_name(provider->str());
           parse_provider(provider_name, expect_table(*table, "providers." + provider_name));
         }
+      } else if (name == "telemetry") {
+        parse_telemetry(expect_table(node, name));
       } else if (name == "models") {
         parse_models(expect_table(node, name));
       } else if (name == "routes") {
@@ -432,6 +436,34 @@ private:
     if (!table.contains("input") || !table.contains("output"))
       fail(table.source(), "price for '" + model + "' needs both input and output");
     m_config.price_overrides.push_back(std::move(price));
+  }
+
+  // [telemetry]; header values are secrets: `config show` gets their names only.
+  void parse_telemetry(const toml::table& table) {
+    auto& telemetry = m_config.telemetry;
+    for (const auto& [key_ptr, node_ptr] : in_file_order(table)) {
+      const std::string field(key_ptr->str());
+      const std::string dotted = "telemetry." + field;
+      std::string shown;
+      if (field == "endpoint") {
+        shown = telemetry.endpoint = expect_base_url(*node_ptr, dotted);
+      } else if (field == "service_name") {
+        shown = telemetry.service_name = expect_string(*node_ptr, dotted);
+      } else if (field == "protocol") {
+        shown = telemetry.protocol = expect_string(*node_ptr, dotted);
+        if (std::find(k_telemetry_protocols.begin(), k_telemetry_protocols.end(), shown) == k_telemetry_protocols.end())
+          fail(node_ptr->source(), dotted + " must be \"http/json\" or \"http/protobuf\", not '" + shown + "'");
+      } else if (field == "headers") {
+        for (const auto& [header, value] : in_file_order(expect_table(*node_ptr, dotted))) {
+          telemetry.headers[std::string(header->str())] =
+              expect_string(*value, dotted + "." + std::string(header->str()));
+          shown += (shown.empty() ? "" : ", ") + std::string(header->str()) + " (set)";
+        }
+      } else {
+        unknown_key(*key_ptr, k_telemetry_keys, "in [telemetry]");
+      }
+      m_config.set_origin(dotted, shown, where(node_ptr->source(), *key_ptr));
+    }
   }
 
   static int64_t* rate_field(pricing::Rates& rates, std::string_view field) {

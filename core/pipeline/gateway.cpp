@@ -13,7 +13,7 @@ Gateway::Gateway(config::Config config, pricing::PriceTable prices, UsageSink& s
 std::vector<std::string> Gateway::reload(config::Config config) {
   std::vector<std::string> restart_only;
   for (const auto& origin : config.origins) {
-    if (origin.key.rfind("server.", 0) != 0) continue;
+    if (origin.key.rfind("server.", 0) != 0 && origin.key.rfind("telemetry.", 0) != 0) continue;
     const auto* running = live()->config.find_origin(origin.key);
     if (running == nullptr || running->value != origin.value) restart_only.push_back(origin.key);
   }

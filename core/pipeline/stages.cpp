@@ -133,6 +133,12 @@ Verdict attribute(Services&, const httplib::Request& request, RequestContext& co
   const HeaderView view{user_agent, originator, claude_session, generic_session};
   context.record.agent = detect_agent(view);
   context.record.session_id = detect_session(view);
+  // W3C trace context, kept for the traces (a valid traceparent is 55 bytes, tracestate at most 512).
+  if (auto parent = request.get_header_value("traceparent"); parent.size() <= 64) {
+    context.record.trace_parent = std::move(parent);
+    if (auto state = request.get_header_value("tracestate"); state.size() <= 512)
+      context.record.trace_state = std::move(state);
+  }
   return std::nullopt;
 }
 

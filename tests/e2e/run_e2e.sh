@@ -7,7 +7,8 @@
 # SCENARIO is openai_sdk, anthropic_sdk, claude_code or codex (each client on a provider of its own
 # API), dashboard (the dashboard page in headless Chromium), or one of the translated ones, where the provider speaks another API than the client:
 # claude_code_on_chat, claude_code_on_gemini, codex_on_chat, codex_on_anthropic,
-# openai_sdk_on_anthropic, openai_sdk_on_gemini. Each scenario runs in phases: start the fake
+# openai_sdk_on_anthropic, openai_sdk_on_gemini; or otel_traces (otel_traces.sh: the spans llmgw
+# exports over OTLP). Each scenario runs in phases: start the fake
 # provider, start `llmgw serve --port 0` with its own ledger, run the client(s), stop the gateway
 # with SIGTERM (it must exit 0, which also flushes the ledger), then check the ledger rows and what
 # reached the fake provider (its path, its API's body shape, its key). Everything lives in a fresh
@@ -102,6 +103,7 @@ cleanup() {
   [[ -n "$client_pid" ]] && stop_group "$client_pid"
   [[ -n "$gateway_pid" ]] && stop_process "$gateway_pid" 5
   [[ -n "$fake_pid" ]] && stop_process "$fake_pid" 5
+  [[ -n "${collector_pid:-}" ]] && stop_process "$collector_pid" 5
   if ((status != 0)) && [[ -n "$work" ]]; then
     local log
     for log in "$work"/*.err; do
@@ -788,6 +790,8 @@ scenario_dashboard() {
   stop_fake
   phase_done
 }
+# OpenTelemetry traces to a stand-in collector.
+source "$e2e_dir/otel_traces.sh"
 
 main() {
   if (($# != 3)); then
