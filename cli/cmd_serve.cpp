@@ -3,6 +3,7 @@
 #include "cli/common.hpp"
 #include "cli/config_reloader.hpp"
 #include "cli/prices_watcher.hpp"
+#include "cli/serve_metrics.hpp"
 #include "core/config/config.hpp"
 #include "core/error.hpp"
 #include "core/http/proxy.hpp"
@@ -104,9 +105,15 @@ void run_serve(const GlobalOptions& options, const ServeFlags& flags) {
   const std::string stale = core::pricing::stale_table_warning(prices, core::policy::now_ms());
   std::string db_path = resolve_db_path(options);
   store::Ledger ledger(db_path);
+  // Finished requests are counted for GET /metrics on their way to the ledger.
+  core::metrics::RequestMetrics metrics(ledger);
+  add_ledger_metrics(metrics, ledger);
+  core::pipeline::GatewayOptions gateway_options{token};
+  gateway_options.metrics = &metrics;
 
-  core::pipeline::GatewayServer server(config, std::move(prices), ledger, core::pipeline::GatewayOptions{token});
+  core::pipeline::GatewayServer server(config, std::move(prices), metrics, gateway_options);
   auto& gateway = server.gateway();
+  seed_metric_names(metrics, gateway);
   {
     store::Db db(db_path);
     const int64_t now = core::policy::now_ms();

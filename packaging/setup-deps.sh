@@ -20,6 +20,8 @@ packages=(build-essential cmake pkg-config ccache libcpp-httplib-dev libcli11-de
 if ((with_tests)); then
   # libFuzzer ships in compiler-rt (libclang-rt-dev), which clang only recommends.
   packages+=(clang libclang-rt-dev clang-format nginx-light wrk)
+  # promtool (in Debian's prometheus package) checks the /metrics scrape in the integration tests.
+  packages+=(prometheus)
   # A working node (e.g. from NodeSource, which bundles npm) must not be replaced by Debian's.
   node --version >/dev/null 2>&1 || packages+=(nodejs)
   npm --version >/dev/null 2>&1 || packages+=(npm)

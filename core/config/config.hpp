@@ -120,6 +120,22 @@ struct RoutingConfig {
   int affinity_minutes = 60;    // forgotten after this long without a request
 };
 
+// [metrics]: who may scrape GET /metrics.
+struct MetricsConfig {
+  bool auth_none = false; // "none": no token asked (only while listening on loopback); else the gateway token
+};
+
+// [ledger]: how long request rows are kept (their sums stay in the daily aggregates).
+struct LedgerConfig {
+  int retention_days = 90; // 0 = keep every row forever
+};
+
+// [alerts]: a command run when a spend cap crosses its warn threshold or is reached.
+struct AlertsConfig {
+  std::string command;      // run with /bin/sh -c; "" = no alerts
+  int timeout_seconds = 10; // a command still running after this is killed
+};
+
 // Where a value came from, for `llmgw config show`.
 struct ValueOrigin {
   std::string key;    // dotted path, e.g. "server.port"
@@ -131,6 +147,9 @@ struct Config {
   ServerConfig server;
   CapsConfig caps;
   RoutingConfig routing;
+  MetricsConfig metrics;
+  LedgerConfig ledger;
+  AlertsConfig alerts;
   std::vector<ProviderConfig> providers;
   std::string default_provider; // "" = none
   // [models]: a client model name (or alias such as "fast") -> its deployments, tried in order

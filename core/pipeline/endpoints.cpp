@@ -3,6 +3,7 @@
 // (pipeline.cpp); the side endpoints are answered here.
 #include "core/http/wire.hpp"
 #include "core/pipeline/gateway.hpp"
+#include "core/pipeline/metrics_endpoint.hpp"
 #include "core/pipeline/stages.hpp"
 
 #include <nlohmann/json.hpp>
@@ -102,7 +103,7 @@ std::optional<ApiRoute> api_route(const httplib::Request& request) {
 }
 
 // The side endpoints (GET and HEAD).
-enum class Side { models, healthz, hello, responses_socket };
+enum class Side { models, healthz, hello, responses_socket, metrics };
 std::optional<Side> side_route(const httplib::Request& request) {
   if (request.method != "GET" && request.method != "HEAD") return std::nullopt;
   static const std::unordered_map<std::string, Side> k_side{
@@ -110,6 +111,7 @@ std::optional<Side> side_route(const httplib::Request& request) {
       {"/healthz", Side::healthz},
       {"/api/hello", Side::hello},               // Claude Code's connectivity probe (HEAD)
       {"/v1/responses", Side::responses_socket}, // Codex tries a WebSocket first
+      {"/metrics", Side::metrics},               // Prometheus (metrics_endpoint.cpp)
   };
   if (auto found = k_side.find(request.path); found != k_side.end()) return found->second;
   return std::nullopt;
@@ -139,6 +141,7 @@ void Gateway::handle(const httplib::Request& request, httplib::Response& respons
     return response.set_content(body.dump(), "application/json");
   }
   case Side::hello: return response.set_content("", "text/plain");
+  case Side::metrics: return serve_metrics(m_services, request, response);
   case Side::responses_socket:
     // 426 makes Codex fall back to HTTP at once; a 405 has it retry with backoff for seconds.
     response.set_header("Upgrade", "websocket");

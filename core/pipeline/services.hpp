@@ -20,6 +20,10 @@
 #include <string>
 #include <vector>
 
+namespace llmgw::core::metrics {
+class RequestMetrics;
+}
+
 namespace llmgw::core::pipeline {
 
 // The config in force and the price table built from it: replaced whole when config.toml changes;
@@ -38,6 +42,9 @@ struct GatewayOptions {
   dispatch::Upstream* upstream = nullptr;
   dispatch::Clock* clock = nullptr;
   const translate::Codecs* codecs = nullptr;
+  // Counters GET /metrics serves (the same object is the sink's front, see core/metrics);
+  // null: no /metrics route.
+  ::llmgw::core::metrics::RequestMetrics* metrics = nullptr;
 };
 
 // Virtual keys and `llmgw use` overrides as the CLI last set them.
