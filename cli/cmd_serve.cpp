@@ -2,6 +2,7 @@
 // SIGINT/SIGTERM, then drains open streams within the grace period and flushes the ledger.
 #include "cli/common.hpp"
 #include "cli/config_reloader.hpp"
+#include "cli/ledger_retention.hpp"
 #include "cli/prices_watcher.hpp"
 #include "cli/serve_metrics.hpp"
 #include "core/config/config.hpp"
@@ -127,6 +128,8 @@ void run_serve(const GlobalOptions& options, const ServeFlags& flags) {
   ConfigReloader reloader(gateway, overrides, core::config::resolve_config_path(overrides));
   // Prices imported while this server runs reach it within a poll interval.
   PricesWatcher prices_watcher(gateway, prices_path);
+  // Rows older than ledger.retention_days are folded and deleted at start and daily.
+  LedgerRetention retention(gateway, db_path);
   int port = server.bind();
   print_banner(config, port, db_path);
   if (!stale.empty()) std::fprintf(stderr, "llmgw: warning: %s\n", stale.c_str());
@@ -138,6 +141,7 @@ void run_serve(const GlobalOptions& options, const ServeFlags& flags) {
   server.drain_and_stop(config.server.shutdown_grace_seconds);
   reloader.stop();
   prices_watcher.stop();
+  retention.stop();
   watcher.stop();
   ledger.stop();
   std::fprintf(stderr, "llmgw: stopped, ledger flushed (%lld rows written)\n",

@@ -35,6 +35,7 @@ void register_key(CLI::App& app, GlobalOptions& options);
 void register_run(CLI::App& app, GlobalOptions& options);
 void register_use(CLI::App& app, GlobalOptions& options);
 void register_providers(CLI::App& app, GlobalOptions& options);
+void register_ledger(CLI::App& app, GlobalOptions& options);
 
 // Thrown by a subcommand to end the program with this exit code (after printing what it had to).
 struct ExitCode {

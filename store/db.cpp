@@ -123,6 +123,10 @@ Db::Db(const std::string& path, DbOptions options) : m_path(path) {
 void Db::configure(int busy_timeout_ms) {
   // The busy timeout goes first: switching to WAL itself may wait on another connection.
   sqlite3_busy_timeout(m_db.get(), busy_timeout_ms);
+  // Pages freed by `ledger prune` go back to the disk with PRAGMA incremental_vacuum. This only
+  // takes effect on a new file (before WAL writes its header); an older file is converted by the
+  // one VACUUM of its first prune (store/prune.cpp).
+  exec("PRAGMA auto_vacuum=INCREMENTAL");
   std::string mode;
   {
     Statement wal = prepare("PRAGMA journal_mode=WAL");

@@ -166,12 +166,54 @@ CREATE TABLE rate_windows (
 ) WITHOUT ROWID;
 )sql";
 
-constexpr std::array<Migration, 5> k_migrations{{
+// Version 6: request rows older than the retention (`ledger prune`) folded into sums per
+// 15-minute UTC bucket (every time zone's midnight falls on one, as for spend_buckets) and every
+// dimension `usage` groups by but the session; reports add these to the rows still kept, so past
+// totals stay the same after a prune. retried / fell_back are the provider report's counts of tries.
+// And which cap alerts went out (cap_alerts).
+constexpr std::string_view k_v6_usage_rollup = R"sql(
+CREATE TABLE usage_rollup (
+  bucket INTEGER NOT NULL,
+  provider TEXT NOT NULL,
+  model TEXT NOT NULL,
+  agent TEXT NOT NULL,
+  project TEXT NOT NULL,
+  key_name TEXT NOT NULL,
+  requests INTEGER NOT NULL DEFAULT 0,
+  errors INTEGER NOT NULL DEFAULT 0,
+  input_uncached_tokens INTEGER NOT NULL DEFAULT 0,
+  cache_read_tokens INTEGER NOT NULL DEFAULT 0,
+  cache_write_5m_tokens INTEGER NOT NULL DEFAULT 0,
+  cache_write_1h_tokens INTEGER NOT NULL DEFAULT 0,
+  output_tokens INTEGER NOT NULL DEFAULT 0,
+  reasoning_tokens INTEGER NOT NULL DEFAULT 0,
+  cost_usd_pico INTEGER NOT NULL DEFAULT 0,
+  unpriced INTEGER NOT NULL DEFAULT 0,
+  billed_to_client_cost_usd_pico INTEGER NOT NULL DEFAULT 0,
+  estimated INTEGER NOT NULL DEFAULT 0,
+  family_priced INTEGER NOT NULL DEFAULT 0,
+  retried INTEGER NOT NULL DEFAULT 0,
+  fell_back INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (bucket, provider, model, agent, project, key_name)
+) WITHOUT ROWID;
+-- [alerts] command: the period each cap's warn and reached alerts last went out for, so each
+-- goes out once per cap and period, across restarts.
+CREATE TABLE cap_alerts (
+  cap_id INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  period_start_ms INTEGER NOT NULL,
+  sent_at_ms INTEGER NOT NULL,
+  PRIMARY KEY (cap_id, kind)
+) WITHOUT ROWID;
+)sql";
+
+constexpr std::array<Migration, 6> k_migrations{{
     {1, "requests ledger", k_v1_requests},
     {2, "caps, rate limits, virtual keys", k_v2_policy},
     {3, "routing state", k_v3_routing_state},
     {4, "price basis", k_v4_price_basis},
     {5, "session index, rate windows", k_v5_sessions_and_windows},
+    {6, "usage rollup of pruned rows, cap alerts", k_v6_usage_rollup},
 }};
 
 void refuse_newer(const Db& db, int found, int latest) {
