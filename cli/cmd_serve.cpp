@@ -1,5 +1,6 @@
 // `llmgw serve`: the composition root. Loads config, opens the ledger, runs the gateway until
 // SIGINT/SIGTERM, then drains open streams within the grace period and flushes the ledger.
+#include "cli/cap_alerts.hpp"
 #include "cli/common.hpp"
 #include "cli/config_reloader.hpp"
 #include "cli/ledger_retention.hpp"
@@ -106,8 +107,9 @@ void run_serve(const GlobalOptions& options, const ServeFlags& flags) {
   const std::string stale = core::pricing::stale_table_warning(prices, core::policy::now_ms());
   std::string db_path = resolve_db_path(options);
   store::Ledger ledger(db_path);
-  // Finished requests are counted for GET /metrics on their way to the ledger.
-  core::metrics::RequestMetrics metrics(ledger);
+  // Finished requests wake the cap alerts and are counted for GET /metrics on their way to the ledger.
+  CapAlerts alerts(ledger, db_path);
+  core::metrics::RequestMetrics metrics(alerts);
   add_ledger_metrics(metrics, ledger);
   core::pipeline::GatewayOptions gateway_options{token};
   gateway_options.metrics = &metrics;
@@ -124,6 +126,7 @@ void run_serve(const GlobalOptions& options, const ServeFlags& flags) {
   store::SettingsWatcher watcher(
       db_path, [&gateway](core::policy::PolicySettings settings) { gateway.apply_policy(std::move(settings)); },
       [&gateway] { return gateway.reservations(); }, [&gateway] { return gateway.health_json(); });
+  alerts.start(gateway); // once spend and caps are loaded
   // Edits to config.toml (and SIGHUP) reach this server without a restart.
   ConfigReloader reloader(gateway, overrides, core::config::resolve_config_path(overrides));
   // Prices imported while this server runs reach it within a poll interval.
@@ -142,6 +145,7 @@ void run_serve(const GlobalOptions& options, const ServeFlags& flags) {
   reloader.stop();
   prices_watcher.stop();
   retention.stop();
+  alerts.stop();
   watcher.stop();
   ledger.stop();
   std::fprintf(stderr, "llmgw: stopped, ledger flushed (%lld rows written)\n",
