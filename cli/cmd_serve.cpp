@@ -1,10 +1,13 @@
 // `llmgw serve`: the composition root. Loads config, opens the ledger, runs the gateway until
 // SIGINT/SIGTERM, then drains open streams within the grace period and flushes the ledger.
+#include "cli/cap_alerts.hpp"
 #include "cli/common.hpp"
 #include "cli/config_reloader.hpp"
 #include "cli/dashboard_wiring.hpp"
+#include "cli/ledger_retention.hpp"
 #include "cli/prices_watcher.hpp"
 #include "cli/runtime_file.hpp"
+#include "cli/serve_metrics.hpp"
 #include "core/config/config.hpp"
 #include "core/dashboard/dashboard.hpp"
 #include "core/dashboard/providers.hpp"
@@ -174,19 +177,25 @@ void run_serve(const GlobalOptions& options, const ServeFlags& flags) {
   store::Ledger ledger(db_path);
   trace.step("ledger (open, migrate)");
 
-  // [telemetry]: finished requests become OpenTelemetry spans on their way to the ledger.
+  // Finished requests are traced ([telemetry]), counted for GET /metrics and wake the cap alerts
+  // on their way to the ledger: TracingSink -> RequestMetrics -> CapAlerts -> Ledger.
+  CapAlerts alerts(ledger, db_path);
+  core::metrics::RequestMetrics metrics(alerts);
+  add_ledger_metrics(metrics, ledger);
   std::unique_ptr<core::telemetry::Exporter> traces;
   if (auto export_options = core::telemetry::exporter_options(config.telemetry))
     traces = std::make_unique<core::telemetry::Exporter>(std::move(*export_options));
-  core::telemetry::TracingSink sink(ledger, traces.get(),
+  core::telemetry::TracingSink sink(metrics, traces.get(),
                                     core::telemetry::SpanBuilder(core::telemetry::provider_systems(config)));
 
   // The loopback API the CLI calls (status, the server's view of its keys, apply settings now).
   auto local_api = std::make_shared<core::pipeline::LocalApi>();
   core::pipeline::GatewayOptions gateway_options{token};
   gateway_options.local_api = local_api;
+  gateway_options.metrics = &metrics;
   core::pipeline::GatewayServer server(config, std::move(prices), sink, std::move(gateway_options));
   auto& gateway = server.gateway();
+  seed_metric_names(metrics, gateway);
   trace.step("gateway");
   core::policy::KeyRing virtual_keys;
   {
@@ -200,10 +209,13 @@ void run_serve(const GlobalOptions& options, const ServeFlags& flags) {
   store::SettingsWatcher watcher(
       db_path, [&gateway](core::policy::PolicySettings settings) { gateway.apply_policy(std::move(settings)); },
       [&gateway] { return gateway.reservations(); }, [&gateway] { return gateway.health_json(); });
+  alerts.start(gateway); // once spend and caps are loaded
   // Edits to config.toml (and SIGHUP) reach this server without a restart.
   ConfigReloader reloader(gateway, overrides, core::config::resolve_config_path(overrides));
   // Prices imported while this server runs reach it within a poll interval.
   PricesWatcher prices_watcher(gateway, prices_path);
+  // Rows older than ledger.retention_days are folded and deleted at start and daily.
+  LedgerRetention retention(gateway, db_path);
   trace.step("watchers");
   // The dashboard reads the ledger on a connection of its own; the writer feeds its live log.
   store::DashboardData dashboard_data(db_path);
@@ -253,6 +265,8 @@ void run_serve(const GlobalOptions& options, const ServeFlags& flags) {
   if (traces) traces->stop(std::chrono::seconds(5)); // what is queued, within a bounded wait
   reloader.stop();
   prices_watcher.stop();
+  retention.stop();
+  alerts.stop();
   watcher.stop();
   ledger.stop();
   std::fprintf(stderr, "llmgw: stopped, ledger flushed (%lld rows written)\n",

@@ -50,6 +50,7 @@ void register_use(CLI::App& app, GlobalOptions& options);
 void register_providers(CLI::App& app, GlobalOptions& options);
 void register_status(CLI::App& app, GlobalOptions& options);
 void register_service(CLI::App& app, GlobalOptions& options);
+void register_ledger(CLI::App& app, GlobalOptions& options);
 
 // Thrown by a subcommand to end the program with this exit code (after printing what it had to).
 struct ExitCode {

@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   register_run(app, options);
   register_use(app, options);
   register_providers(app, options);
+  register_ledger(app, options);
   register_status(app, options);
   register_service(app, options);
   register_dashboard(app, options);

@@ -24,6 +24,8 @@ if ((with_tests)); then
   packages+=(zsh fish)
   # The dashboard's e2e test drives Debian's Chromium with playwright-core (never its own download).
   packages+=(chromium)
+  # promtool (in Debian's prometheus package) checks the /metrics scrape in the integration tests.
+  packages+=(prometheus)
   # A working node (e.g. from NodeSource, which bundles npm) must not be replaced by Debian's.
   node --version >/dev/null 2>&1 || packages+=(nodejs)
   npm --version >/dev/null 2>&1 || packages+=(npm)

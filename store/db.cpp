@@ -130,6 +130,10 @@ void Db::configure(int busy_timeout_ms, bool fresh) {
   // The busy timeout goes first: switching to WAL itself may wait on another connection.
   sqlite3_busy_timeout(m_db.get(), busy_timeout_ms);
   if (fresh) exec("PRAGMA synchronous=OFF"); // before the switch to WAL writes the first page
+  // Pages freed by `ledger prune` go back to the disk with PRAGMA incremental_vacuum. This only
+  // takes effect on a new file (before WAL writes its header); an older file is converted by the
+  // one VACUUM of its first prune (store/prune.cpp).
+  exec("PRAGMA auto_vacuum=INCREMENTAL");
   std::string mode;
   {
     Statement wal = prepare("PRAGMA journal_mode=WAL");

@@ -80,6 +80,11 @@ std::string Ledger::last_error() const {
   return m_last_error;
 }
 
+int64_t Ledger::queue_depth() const {
+  std::lock_guard lock(m_mutex);
+  return m_queued_total - m_settled_total;
+}
+
 void Ledger::run_writer() {
   std::vector<core::RequestRecord> batch;
   std::unique_lock lock(m_mutex);
@@ -110,7 +115,10 @@ void Ledger::write_with_retry(std::span<const core::RequestRecord> batch) {
   std::vector<int64_t> ids;
   for (int failures = 0;;) {
     try {
+      const auto started = std::chrono::steady_clock::now();
       write_batch(batch, ids);
+      m_write_latency.observe_us(
+          std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count());
       m_rows_written += static_cast<int64_t>(batch.size());
       ++m_transactions;
       std::shared_ptr<const RowObserver> observer;

@@ -1,6 +1,7 @@
 #pragma once
 // The request ledger: an asynchronous, batched writer of request rows into SQLite.
 #include "core/accounting/request_record.hpp"
+#include "core/metrics/histogram.hpp"
 #include "store/db.hpp"
 
 #include <atomic>
@@ -47,6 +48,10 @@ public:
   int64_t rows_dropped() const { return m_rows_dropped.load(); }
   // The last write error seen ("" if none), for the server to report.
   std::string last_error() const;
+  // Rows queued and not yet committed (or given up), for GET /metrics.
+  int64_t queue_depth() const;
+  // How long each committed transaction took, in seconds (a batch of rows each).
+  const core::metrics::Histogram& write_latency() const { return m_write_latency; }
 
 private:
   void run_writer();
@@ -75,6 +80,7 @@ private:
   std::atomic<int64_t> m_transactions{0};
   std::atomic<int64_t> m_rows_written{0};
   std::atomic<int64_t> m_rows_dropped{0};
+  core::metrics::Histogram m_write_latency{core::metrics::k_write_seconds};
   std::thread m_writer;
 };
 

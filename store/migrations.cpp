@@ -166,11 +166,52 @@ CREATE TABLE rate_windows (
 ) WITHOUT ROWID;
 )sql";
 
+// Version 6: request rows older than the retention (`ledger prune`) folded into sums per
+// 15-minute UTC bucket (every time zone's midnight falls on one, as for spend_buckets) and every
+// dimension `usage` groups by but the session; reports add these to the rows still kept, so past
+// totals stay the same after a prune. retried / fell_back are the provider report's counts of tries.
+// And which cap alerts went out (cap_alerts).
+constexpr std::string_view k_v6_usage_rollup = R"sql(
+CREATE TABLE usage_rollup (
+  bucket INTEGER NOT NULL,
+  provider TEXT NOT NULL,
+  model TEXT NOT NULL,
+  agent TEXT NOT NULL,
+  project TEXT NOT NULL,
+  key_name TEXT NOT NULL,
+  requests INTEGER NOT NULL DEFAULT 0,
+  errors INTEGER NOT NULL DEFAULT 0,
+  input_uncached_tokens INTEGER NOT NULL DEFAULT 0,
+  cache_read_tokens INTEGER NOT NULL DEFAULT 0,
+  cache_write_5m_tokens INTEGER NOT NULL DEFAULT 0,
+  cache_write_1h_tokens INTEGER NOT NULL DEFAULT 0,
+  output_tokens INTEGER NOT NULL DEFAULT 0,
+  reasoning_tokens INTEGER NOT NULL DEFAULT 0,
+  cost_usd_pico INTEGER NOT NULL DEFAULT 0,
+  unpriced INTEGER NOT NULL DEFAULT 0,
+  billed_to_client_cost_usd_pico INTEGER NOT NULL DEFAULT 0,
+  estimated INTEGER NOT NULL DEFAULT 0,
+  family_priced INTEGER NOT NULL DEFAULT 0,
+  retried INTEGER NOT NULL DEFAULT 0,
+  fell_back INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (bucket, provider, model, agent, project, key_name)
+) WITHOUT ROWID;
+-- [alerts] command: the period each cap's warn and reached alerts last went out for, so each
+-- goes out once per cap and period, across restarts.
+CREATE TABLE cap_alerts (
+  cap_id INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  period_start_ms INTEGER NOT NULL,
+  sent_at_ms INTEGER NOT NULL,
+  PRIMARY KEY (cap_id, kind)
+) WITHOUT ROWID;
+
 // Version 7: the dashboard's sums without scanning requests. Usage per 15-minute UTC bucket (as
 // spend_buckets: every time zone's midnight falls on one) by provider, agent, model, project and
-// key, and per session; kept by triggers, so every writer (and a prune) keeps them equal to the
-// ledger. Indexes for the request log's filters: rowid order within each value, so "newest 100
-// with agent X" reads 100 index entries.
+// key, and per session; kept by a trigger on insert, so every writer keeps them equal to the
+// ledger, and a prune (which deletes rows, not their sums) leaves the dashboard's history in place.
+// Indexes for the request log's filters: rowid order within each value, so "newest 100 with agent
+// X" reads 100 index entries.
 constexpr std::string_view k_v7_dashboard = R"sql(
 CREATE TABLE usage_buckets (
   bucket INTEGER NOT NULL,
@@ -230,20 +271,6 @@ CREATE TRIGGER requests_buckets_insert AFTER INSERT ON requests BEGIN
       cache_write_tokens = cache_write_tokens + excluded.cache_write_tokens,
       output_tokens = output_tokens + excluded.output_tokens, cost_usd_pico = cost_usd_pico + excluded.cost_usd_pico;
 END;
-CREATE TRIGGER requests_buckets_delete AFTER DELETE ON requests BEGIN
-  UPDATE usage_buckets SET requests = requests - 1, errors = errors - (OLD.outcome <> 'ok'),
-      input_tokens = input_tokens - OLD.input_uncached_tokens, cache_read_tokens = cache_read_tokens - OLD.cache_read_tokens,
-      cache_write_tokens = cache_write_tokens - OLD.cache_write_5m_tokens - OLD.cache_write_1h_tokens,
-      output_tokens = output_tokens - OLD.output_tokens, cost_usd_pico = cost_usd_pico - OLD.cost_usd_pico
-    WHERE bucket = OLD.started_at_ms / 900000 AND provider = OLD.provider AND agent = OLD.agent
-      AND model = COALESCE(NULLIF(OLD.served_model, ''), OLD.requested_model) AND project = OLD.project
-      AND key_name = OLD.key_name;
-  UPDATE session_buckets SET requests = requests - 1, errors = errors - (OLD.outcome <> 'ok'),
-      input_tokens = input_tokens - OLD.input_uncached_tokens, cache_read_tokens = cache_read_tokens - OLD.cache_read_tokens,
-      cache_write_tokens = cache_write_tokens - OLD.cache_write_5m_tokens - OLD.cache_write_1h_tokens,
-      output_tokens = output_tokens - OLD.output_tokens, cost_usd_pico = cost_usd_pico - OLD.cost_usd_pico
-    WHERE bucket = OLD.started_at_ms / 900000 AND session_id = OLD.session_id AND agent = OLD.agent;
-END;
 CREATE INDEX requests_agent ON requests(agent);
 CREATE INDEX requests_provider ON requests(provider);
 CREATE INDEX requests_model ON requests(COALESCE(NULLIF(served_model, ''), requested_model));
@@ -256,6 +283,7 @@ constexpr std::array<Migration, 6> k_migrations{{
     {3, "routing state", k_v3_routing_state},
     {4, "price basis", k_v4_price_basis},
     {5, "session index, rate windows", k_v5_sessions_and_windows},
+    {6, "usage rollup of pruned rows, cap alerts", k_v6_usage_rollup},
     {7, "dashboard usage buckets, request log indexes", k_v7_dashboard},
 }};
 

@@ -31,19 +31,62 @@ std::string_view group_key_sql(GroupBy group) {
   return "''";
 }
 
+// The group's value on usage_rollup (rows folded in by `ledger prune`): sessions are not kept there.
+std::string_view rollup_key_sql(GroupBy group) {
+  switch (group) {
+  case GroupBy::model: return "model";
+  case GroupBy::provider: return "provider";
+  case GroupBy::agent: return "agent";
+  case GroupBy::day: return "strftime('%Y-%m-%d', bucket * 900, 'unixepoch', 'localtime')";
+  case GroupBy::week: return "date(bucket * 900, 'unixepoch', 'localtime', '-6 days', 'weekday 1')";
+  case GroupBy::month: return "strftime('%Y-%m', bucket * 900, 'unixepoch', 'localtime')";
+  case GroupBy::key: return "key_name";
+  case GroupBy::project: return "project";
+  case GroupBy::none:
+  case GroupBy::session: return "''";
+  }
+  return "''";
+}
+
+// The rows kept (?1..?3) and the pruned sums (buckets ?4..?5, ?3) in one report: each part is
+// summed per group, then the two are added.
 std::string usage_sql(GroupBy group, const std::string& basis) {
-  std::string sql = "SELECT ";
+  const std::string grouped = group == GroupBy::none ? "" : " GROUP BY key";
+  std::string sql = "SELECT key, SUM(n), SUM(e), SUM(i), SUM(cr), SUM(c5), SUM(c1), SUM(o), SUM(r), SUM(c), SUM(u), "
+                    "SUM(b), SUM(est), SUM(f), SUM(rt), SUM(fb) FROM (SELECT ";
   sql += group_key_sql(group);
-  sql += " AS key, COUNT(*), SUM(outcome <> 'ok'), SUM(input_uncached_tokens), SUM(cache_read_tokens), "
-         "SUM(cache_write_5m_tokens), SUM(cache_write_1h_tokens), SUM(output_tokens), SUM(reasoning_tokens), "
-         "SUM(cost_usd_pico), SUM(unpriced), SUM(CASE WHEN billed_to_client THEN cost_usd_pico ELSE 0 END), "
-         "SUM(usage_source = 'estimated'), SUM(";
+  sql += " AS key, COUNT(*) AS n, SUM(outcome <> 'ok') AS e, SUM(input_uncached_tokens) AS i, SUM(cache_read_tokens) "
+         "AS cr, SUM(cache_write_5m_tokens) AS c5, SUM(cache_write_1h_tokens) AS c1, SUM(output_tokens) AS o, "
+         "SUM(reasoning_tokens) AS r, SUM(cost_usd_pico) AS c, SUM(unpriced) AS u, SUM(CASE WHEN billed_to_client "
+         "THEN cost_usd_pico ELSE 0 END) AS b, SUM(usage_source = 'estimated') AS est, SUM(";
   sql += basis;
-  sql += " = 'family') FROM requests WHERE started_at_ms >= ?1 AND started_at_ms < ?2 AND (?3 = '' OR key_name = ?3)";
+  sql += " = 'family') AS f, 0 AS rt, 0 AS fb FROM requests WHERE started_at_ms >= ?1 AND started_at_ms < ?2 AND "
+         "(?3 = '' OR key_name = ?3)" +
+         grouped + " UNION ALL SELECT ";
+  sql += rollup_key_sql(group);
+  sql += " AS key, SUM(requests), SUM(errors), SUM(input_uncached_tokens), SUM(cache_read_tokens), "
+         "SUM(cache_write_5m_tokens), SUM(cache_write_1h_tokens), SUM(output_tokens), SUM(reasoning_tokens), "
+         "SUM(cost_usd_pico), SUM(unpriced), SUM(billed_to_client_cost_usd_pico), SUM(estimated), "
+         "SUM(family_priced), SUM(retried), SUM(fell_back) FROM usage_rollup WHERE bucket >= ?4 AND bucket < ?5 AND "
+         "(?3 = '' OR key_name = ?3)" +
+         grouped + ")";
   if (group == GroupBy::none) return sql; // no GROUP BY: always exactly one row
   sql += " GROUP BY key ORDER BY ";
-  sql += is_period(group) ? "key ASC" : "SUM(cost_usd_pico) DESC, key ASC";
+  sql += is_period(group) ? "key ASC" : "SUM(c) DESC, key ASC";
   return sql;
+}
+
+// The first 15-minute bucket starting at or after `ms` (a rollup bucket is in a window when its
+// start is).
+int64_t first_bucket_from(int64_t ms) { return ms / k_spend_bucket_ms + (ms % k_spend_bucket_ms > 0 ? 1 : 0); }
+
+// Binds the window: ?1..?3 for requests, ?4..?5 for usage_rollup.
+void bind_window(Statement& query, const UsageFilter& filter) {
+  query.bind_int64(1, filter.since_ms);
+  query.bind_int64(2, filter.until_ms);
+  query.bind_text(3, filter.key_name);
+  query.bind_int64(4, first_bucket_from(filter.since_ms));
+  query.bind_int64(5, first_bucket_from(filter.until_ms));
 }
 
 UsageRow read_usage_row(const Statement& row) {
@@ -106,8 +149,8 @@ void add_tries(Db& db, const UsageFilter& filter, std::vector<UsageRow>& rows) {
       row = rows.end() - 1;
       row->key = provider;
     }
-    row->retried = query.column_int64(1);
-    row->fell_back = query.column_int64(2);
+    row->retried += query.column_int64(1);
+    row->fell_back += query.column_int64(2);
   }
 }
 
@@ -115,16 +158,17 @@ void add_tries(Db& db, const UsageFilter& filter, std::vector<UsageRow>& rows) {
 
 std::vector<InexactModel> inexact_models(Db& db, const UsageFilter& filter) {
   const std::string basis = k_price_basis_sql;
-  std::string sql = "SELECT ";
+  std::string sql = "SELECT model, SUM(u), SUM(e), SUM(f) FROM (SELECT ";
   sql += k_model_sql;
-  sql += " AS model, SUM(unpriced), SUM(usage_source = 'estimated'), SUM(" + basis +
-         " = 'family') FROM requests WHERE started_at_ms >= ?1 AND started_at_ms < ?2 AND (?3 = '' OR key_name = ?3) "
-         "AND (unpriced OR usage_source = 'estimated' OR " +
-         basis + " = 'family') GROUP BY model ORDER BY model";
+  sql += " AS model, SUM(unpriced) AS u, SUM(usage_source = 'estimated') AS e, SUM(" + basis +
+         " = 'family') AS f FROM requests WHERE started_at_ms >= ?1 AND started_at_ms < ?2 AND (?3 = '' OR key_name = "
+         "?3) AND (unpriced OR usage_source = 'estimated' OR " +
+         basis +
+         " = 'family') GROUP BY model UNION ALL SELECT model, SUM(unpriced), SUM(estimated), SUM(family_priced) FROM "
+         "usage_rollup WHERE bucket >= ?4 AND bucket < ?5 AND (?3 = '' OR key_name = ?3) AND (unpriced > 0 OR "
+         "estimated > 0 OR family_priced > 0) GROUP BY model) GROUP BY model ORDER BY model";
   Statement query = db.prepare(sql);
-  query.bind_int64(1, filter.since_ms);
-  query.bind_int64(2, filter.until_ms);
-  query.bind_text(3, filter.key_name);
+  bind_window(query, filter);
   std::vector<InexactModel> models;
   while (query.step())
     models.push_back({query.column_text(0), query.column_int64(1), query.column_int64(2), query.column_int64(3)});
@@ -190,11 +234,14 @@ void UsageRow::add(const UsageRow& other) {
 
 std::vector<UsageRow> usage_report(Db& db, const UsageFilter& filter, GroupBy group) {
   Statement query = db.prepare(usage_sql(group, k_price_basis_sql));
-  query.bind_int64(1, filter.since_ms);
-  query.bind_int64(2, filter.until_ms);
-  query.bind_text(3, filter.key_name);
+  bind_window(query, filter);
   std::vector<UsageRow> rows;
-  while (query.step()) rows.push_back(read_usage_row(query));
+  while (query.step()) {
+    rows.push_back(read_usage_row(query));
+    if (group != GroupBy::provider) continue; // tries are counted per provider only
+    rows.back().retried = query.column_int64(14);
+    rows.back().fell_back = query.column_int64(15);
+  }
   if (group == GroupBy::provider) add_tries(db, filter, rows);
   return rows;
 }

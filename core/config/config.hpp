@@ -132,6 +132,22 @@ struct TelemetryConfig {
   std::string url() const { return traces_url.empty() ? endpoint + "/v1/traces" : traces_url; }
 };
 
+// [metrics]: who may scrape GET /metrics.
+struct MetricsConfig {
+  bool auth_none = false; // "none": no token asked (only while listening on loopback); else the gateway token
+};
+
+// [ledger]: how long request rows are kept (their sums stay in the daily aggregates).
+struct LedgerConfig {
+  int retention_days = 90; // 0 = keep every row forever
+};
+
+// [alerts]: a command run when a spend cap crosses its warn threshold or is reached.
+struct AlertsConfig {
+  std::string command;      // run with /bin/sh -c; "" = no alerts
+  int timeout_seconds = 10; // a command still running after this is killed
+};
+
 // Where a value came from, for `llmgw config show`.
 struct ValueOrigin {
   std::string key;    // dotted path, e.g. "server.port"
@@ -144,6 +160,9 @@ struct Config {
   CapsConfig caps;
   RoutingConfig routing;
   TelemetryConfig telemetry;
+  MetricsConfig metrics;
+  LedgerConfig ledger;
+  AlertsConfig alerts;
   std::vector<ProviderConfig> providers;
   std::string default_provider; // "" = none
   // [models]: a client model name (or alias such as "fast") -> its deployments, tried in order

@@ -42,6 +42,16 @@ constexpr KeyAccess unpriced_access() {
           }};
 }
 
+constexpr std::string_view k_metrics_auth_words[] = {"token", "none"};
+
+// metrics.auth is a word in the file and a flag in the struct.
+constexpr KeyAccess metrics_auth_access() {
+  return {[](Config& config, const KeyValue& value) { config.metrics.auth_none = value.text == "none"; },
+          [](const Config& config) {
+            return KeyValue{0, false, config.metrics.auth_none ? "none" : "token"};
+          }};
+}
+
 using C = Config;
 using S = ServerConfig;
 using R = RoutingConfig;
@@ -123,6 +133,24 @@ const ConfigKey k_keys[] = {
   {"caps", "hard", boolean_key(false), "", "",
    "Hard mode: end a running stream cleanly once its cost so far would take a cap past its limit.",
    field<&C::caps, &CapsConfig::hard>()},
+
+  {"metrics", "auth", choice_key("token", k_metrics_auth_words), "", "",
+   "Who may scrape GET /metrics: \"token\" asks for the gateway token (as the API routes do); \"none\" "
+   "asks for nothing, and is only honoured while the server listens on a loopback address.",
+   metrics_auth_access()},
+
+  {"ledger", "retention_days", integer_key(90, 0, 36'500), "LLMGW_LEDGER_RETENTION_DAYS", "",
+   "Request rows older than this many days are folded into daily sums and deleted by the server (at "
+   "start and daily) and by `llmgw ledger prune`; `usage` totals stay the same. 0 = keep every row.",
+   field<&C::ledger, &LedgerConfig::retention_days>()},
+
+  {"alerts", "command", text_key("", true), "LLMGW_ALERTS_COMMAND", "",
+   "Run with /bin/sh -c when a spend cap crosses its warn threshold and when it is reached, once per cap "
+   "and period; LLMGW_ALERT_KIND, LLMGW_CAP_* and LLMGW_SPENT_USD describe it. \"\" = no alerts.",
+   field<&C::alerts, &AlertsConfig::command>(), "notify-send llmgw $LLMGW_ALERT_KIND"},
+  {"alerts", "timeout_seconds", integer_key(10, 1, 3600), "", "",
+   "An alert command still running after this long is killed.",
+   field<&C::alerts, &AlertsConfig::timeout_seconds>()},
 };
 // clang-format on
 

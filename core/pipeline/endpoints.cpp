@@ -4,6 +4,7 @@
 #include "core/http/wire.hpp"
 #include "core/pipeline/gateway.hpp"
 #include "core/pipeline/local_api.hpp"
+#include "core/pipeline/metrics_endpoint.hpp"
 #include "core/pipeline/stages.hpp"
 
 #include <nlohmann/json.hpp>
@@ -103,7 +104,7 @@ std::optional<ApiRoute> api_route(const httplib::Request& request) {
 }
 
 // The side endpoints (GET and HEAD).
-enum class Side { models, healthz, hello, responses_socket, local_api };
+enum class Side { models, healthz, hello, responses_socket, local_api, metrics };
 std::optional<Side> side_route(const httplib::Request& request) {
   if (is_local_api_path(request.path)) return Side::local_api; // the CLI's (local_api.hpp)
   if (request.method != "GET" && request.method != "HEAD") return std::nullopt;
@@ -112,6 +113,7 @@ std::optional<Side> side_route(const httplib::Request& request) {
       {"/healthz", Side::healthz},
       {"/api/hello", Side::hello},               // Claude Code's connectivity probe (HEAD)
       {"/v1/responses", Side::responses_socket}, // Codex tries a WebSocket first
+      {"/metrics", Side::metrics},               // Prometheus (metrics_endpoint.cpp)
   };
   if (auto found = k_side.find(request.path); found != k_side.end()) return found->second;
   return std::nullopt;
@@ -142,6 +144,7 @@ void Gateway::handle(const httplib::Request& request, httplib::Response& respons
   }
   case Side::hello: return response.set_content("", "text/plain");
   case Side::local_api: return serve_local_api(m_services, request, response);
+  case Side::metrics: return serve_metrics(m_services, request, response);
   case Side::responses_socket:
     // 426 makes Codex fall back to HTTP at once; a 405 has it retry with backoff for seconds.
     response.set_header("Upgrade", "websocket");

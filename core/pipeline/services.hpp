@@ -20,6 +20,10 @@
 #include <string>
 #include <vector>
 
+namespace llmgw::core::metrics {
+class RequestMetrics;
+}
+
 namespace llmgw::core::pipeline {
 
 struct LocalApi; // local_api.hpp
@@ -42,6 +46,9 @@ struct GatewayOptions {
   const translate::Codecs* codecs = nullptr;
   // The loopback API's hooks (`llmgw serve` fills them in before the server starts); null: none.
   std::shared_ptr<LocalApi> local_api{};
+  // Counters GET /metrics serves (the same object is the sink's front, see core/metrics);
+  // null: no /metrics route.
+  ::llmgw::core::metrics::RequestMetrics* metrics = nullptr;
 };
 
 // Virtual keys and `llmgw use` overrides as the CLI last set them.

@@ -1,0 +1,116 @@
+#include "store/prune.hpp"
+
+#include "store/request_rows.hpp"
+
+#include <sys/stat.h>
+
+namespace llmgw::store {
+namespace {
+
+// Sums of the rows to prune per bucket and dimension, added to what earlier prunes folded there.
+constexpr std::string_view k_fold_requests_sql = R"sql(
+INSERT INTO usage_rollup (bucket, provider, model, agent, project, key_name, requests, errors,
+  input_uncached_tokens, cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, output_tokens,
+  reasoning_tokens, cost_usd_pico, unpriced, billed_to_client_cost_usd_pico, estimated, family_priced)
+SELECT started_at_ms / 900000, provider, COALESCE(NULLIF(served_model, ''), requested_model), agent, project,
+  key_name, COUNT(*), SUM(outcome <> 'ok'), SUM(input_uncached_tokens), SUM(cache_read_tokens),
+  SUM(cache_write_5m_tokens), SUM(cache_write_1h_tokens), SUM(output_tokens), SUM(reasoning_tokens),
+  SUM(cost_usd_pico), SUM(unpriced), SUM(CASE WHEN billed_to_client THEN cost_usd_pico ELSE 0 END),
+  SUM(usage_source = 'estimated'), SUM(price_basis = 'family')
+FROM requests WHERE started_at_ms < ?1 GROUP BY 1, 2, 3, 4, 5, 6
+ON CONFLICT DO UPDATE SET requests = requests + excluded.requests, errors = errors + excluded.errors,
+  input_uncached_tokens = input_uncached_tokens + excluded.input_uncached_tokens,
+  cache_read_tokens = cache_read_tokens + excluded.cache_read_tokens,
+  cache_write_5m_tokens = cache_write_5m_tokens + excluded.cache_write_5m_tokens,
+  cache_write_1h_tokens = cache_write_1h_tokens + excluded.cache_write_1h_tokens,
+  output_tokens = output_tokens + excluded.output_tokens, reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens,
+  cost_usd_pico = cost_usd_pico + excluded.cost_usd_pico, unpriced = unpriced + excluded.unpriced,
+  billed_to_client_cost_usd_pico = billed_to_client_cost_usd_pico + excluded.billed_to_client_cost_usd_pico,
+  estimated = estimated + excluded.estimated, family_priced = family_priced + excluded.family_priced
+)sql";
+
+// The provider report's counts of tries (reports.cpp k_tries_sql), under the provider tried.
+constexpr std::string_view k_fold_attempts_sql = R"sql(
+INSERT INTO usage_rollup (bucket, provider, model, agent, project, key_name, retried, fell_back)
+SELECT r.started_at_ms / 900000, a.provider, COALESCE(NULLIF(r.served_model, ''), r.requested_model), r.agent,
+  r.project, r.key_name, SUM(a.n < (SELECT MAX(b.n) FROM attempts b WHERE b.request_id = a.request_id)),
+  SUM(a.n = 1 AND r.provider <> a.provider)
+FROM attempts a JOIN requests r ON r.id = a.request_id WHERE r.started_at_ms < ?1 GROUP BY 1, 2, 3, 4, 5, 6
+ON CONFLICT DO UPDATE SET retried = retried + excluded.retried, fell_back = fell_back + excluded.fell_back
+)sql";
+
+int64_t file_bytes(const std::string& path) {
+  struct stat info {};
+  int64_t total = 0;
+  for (const std::string& file : {path, path + "-wal"})
+    if (::stat(file.c_str(), &info) == 0) total += static_cast<int64_t>(info.st_size);
+  return total;
+}
+
+int64_t scalar(Db& db, std::string_view sql, int64_t cutoff_ms) {
+  Statement query = db.prepare(sql);
+  query.bind_int64(1, cutoff_ms);
+  return query.step() ? query.column_int64(0) : 0;
+}
+
+void run(Db& db, std::string_view sql, int64_t cutoff_ms) {
+  Statement statement = db.prepare(sql);
+  statement.bind_int64(1, cutoff_ms);
+  statement.run();
+}
+
+} // namespace
+
+int64_t retention_cutoff_ms(int days, int64_t now_ms) {
+  if (days <= 0) return 0;
+  return now_ms - static_cast<int64_t>(days) * 86'400'000;
+}
+
+PruneResult prune_ledger(Db& db, int64_t before_ms, bool dry_run) {
+  PruneResult result;
+  // A whole bucket at a time: a bucket is then either folded or kept, never split.
+  result.cutoff_ms = before_ms <= 0 ? 0 : before_ms / k_spend_bucket_ms * k_spend_bucket_ms;
+  constexpr std::string_view k_count_attempts =
+      "SELECT COUNT(*) FROM attempts WHERE request_id IN (SELECT id FROM requests WHERE started_at_ms < ?1)";
+  if (dry_run) {
+    result.rows = scalar(db, "SELECT COUNT(*) FROM requests WHERE started_at_ms < ?1", result.cutoff_ms);
+    result.attempts = scalar(db, k_count_attempts, result.cutoff_ms);
+    return result;
+  }
+  result.bytes_before = file_bytes(db.path());
+  {
+    Transaction transaction(db);
+    result.rows = scalar(db, "SELECT COUNT(*) FROM requests WHERE started_at_ms < ?1", result.cutoff_ms);
+    if (result.rows > 0) {
+      result.attempts = scalar(db, k_count_attempts, result.cutoff_ms);
+      run(db, k_fold_requests_sql, result.cutoff_ms);
+      run(db, k_fold_attempts_sql, result.cutoff_ms);
+      run(db, "DELETE FROM attempts WHERE request_id IN (SELECT id FROM requests WHERE started_at_ms < ?1)",
+          result.cutoff_ms);
+      run(db, "DELETE FROM requests WHERE started_at_ms < ?1", result.cutoff_ms);
+    }
+    transaction.commit();
+  }
+  if (result.rows > 0) {
+    // A file made before auto-vacuum was on (Db::configure) is converted once, by a full VACUUM;
+    // after that each prune frees its pages with incremental_vacuum.
+    bool incremental = false;
+    {
+      Statement mode = db.prepare("PRAGMA auto_vacuum"); // finalized before VACUUM, which needs none open
+      incremental = mode.step() && mode.column_int64(0) == 2;
+    }
+    if (!incremental) {
+      db.exec("PRAGMA auto_vacuum=INCREMENTAL");
+      db.exec("VACUUM");
+      result.vacuumed = true;
+    } else {
+      db.exec("PRAGMA incremental_vacuum");
+    }
+    // The freed pages leave the main file when the WAL is checkpointed; truncate the WAL too.
+    db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  }
+  result.bytes_after = file_bytes(db.path());
+  return result;
+}
+
+} // namespace llmgw::store
