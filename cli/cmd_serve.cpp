@@ -185,6 +185,7 @@ void run_serve(const GlobalOptions& options, const ServeFlags& flags) {
   std::unique_ptr<core::telemetry::Exporter> traces;
   if (auto export_options = core::telemetry::exporter_options(config.telemetry))
     traces = std::make_unique<core::telemetry::Exporter>(std::move(*export_options));
+  if (traces) add_trace_metrics(metrics, *traces);
   core::telemetry::TracingSink sink(metrics, traces.get(),
                                     core::telemetry::SpanBuilder(core::telemetry::provider_systems(config)));
 

@@ -17,6 +17,20 @@ void add_ledger_metrics(core::metrics::RequestMetrics& metrics, const store::Led
   });
 }
 
+void add_trace_metrics(core::metrics::RequestMetrics& metrics, const core::telemetry::Exporter& exporter) {
+  metrics.add_collector([&exporter](core::metrics::TextWriter& out) {
+    const core::telemetry::ExporterStats stats = exporter.stats();
+    out.family("llmgw_trace_spans_exported_total", "counter", "OpenTelemetry spans the collector accepted.");
+    out.sample("llmgw_trace_spans_exported_total", {}, stats.spans_exported);
+    out.family("llmgw_trace_spans_dropped_total", "counter",
+               "OpenTelemetry spans dropped (queue full, export given up, or unsent at shutdown).");
+    out.sample("llmgw_trace_spans_dropped_total", {}, stats.spans_dropped);
+    out.family("llmgw_trace_exports_failed_total", "counter",
+               "OpenTelemetry export batches given up after their tries.");
+    out.sample("llmgw_trace_exports_failed_total", {}, stats.exports_failed);
+  });
+}
+
 void seed_metric_names(core::metrics::RequestMetrics& metrics, const core::pipeline::Gateway& gateway) {
   const auto live = gateway.live();
   metrics.set_names(live.get(), core::pipeline::known_names(*live));
