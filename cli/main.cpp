@@ -1,4 +1,5 @@
 // llmgw: wires the subcommands together; all behaviour lives in the libraries.
+#include "cli/cmd_manpage.hpp"
 #include "cli/common.hpp"
 #include "core/error.hpp"
 
@@ -27,6 +28,7 @@ int main(int argc, char** argv) {
   register_run(app, options);
   register_use(app, options);
   register_providers(app, options);
+  register_manpage(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
