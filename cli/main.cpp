@@ -1,5 +1,6 @@
 // llmgw: wires the subcommands together; all behaviour lives in the libraries.
 #include "cli/cmd_dashboard.hpp"
+#include "cli/cmd_manpage.hpp"
 #include "cli/common.hpp"
 #include "core/error.hpp"
 
@@ -31,6 +32,7 @@ int main(int argc, char** argv) {
   register_status(app, options);
   register_service(app, options);
   register_dashboard(app, options);
+  register_manpage(app);
   register_help(app);
   register_completion(app);
   return run_app(app, options, argc, argv);

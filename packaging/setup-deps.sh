@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Installs what llmgw needs on Debian 12: the build dependencies and, with --test, what the tests
-# and the benchmark use (clang with libFuzzer for the fuzzers, nginx, wrk, chromium, node/npm and
-# the e2e npm packages). Idempotent: installs only
+# Installs what llmgw needs on Debian 12 (and, with Homebrew, on macOS): the build dependencies
+# and, with --test, what the tests and the benchmark use (clang with libFuzzer for the fuzzers,
+# nginx, wrk, chromium, promtool, zsh and fish, node/npm and the e2e npm packages). Idempotent: installs only
 # what is missing, runs `apt-get update` at most once, uses sudo only when not root. Works without
 # a tty (CI=true).
 set -euo pipefail
@@ -15,11 +15,35 @@ for arg in "$@"; do
   esac
 done
 
+# macOS: Homebrew's packages of the same libraries (no test dependencies: the test suite and CI
+# run on Debian). Other systems: say what to install.
+if [[ "$(uname -s)" == Darwin ]]; then
+  command -v brew >/dev/null || { echo "setup-deps: install Homebrew first (https://brew.sh)" >&2; exit 1; }
+  brew_packages=(cmake pkgconf cli11 nlohmann-json cpp-httplib tomlplusplus sqlite openssl@3)
+  ((with_tests)) && brew_packages+=(doctest)
+  missing=()
+  for package in "${brew_packages[@]}"; do
+    brew list --versions "$package" >/dev/null 2>&1 || missing+=("$package")
+  done
+  if ((${#missing[@]} > 0)); then
+    echo "setup-deps: brew install ${missing[*]}" >&2
+    brew install "${missing[@]}"
+  fi
+  exit 0
+fi
+if ! command -v apt-get >/dev/null || ! command -v dpkg-query >/dev/null; then
+  echo "setup-deps: this script knows Debian/Ubuntu (apt-get) and macOS (Homebrew) only." >&2
+  echo "setup-deps: install with your package manager: a C++20 compiler, cmake >= 3.25, pkg-config," >&2
+  echo "  CLI11, nlohmann/json, cpp-httplib (>= 0.11), toml++ (3.x), SQLite 3, OpenSSL 3 (and doctest" >&2
+  echo "  for the tests), then build as the README says under \"From source\"." >&2
+  exit 1
+fi
+
 packages=(build-essential cmake pkg-config ccache libcpp-httplib-dev libcli11-dev nlohmann-json3-dev
           libsqlite3-dev libtomlplusplus-dev doctest-dev libssl-dev sqlite3)
 if ((with_tests)); then
   # libFuzzer ships in compiler-rt (libclang-rt-dev), which clang only recommends.
-  packages+=(clang libclang-rt-dev clang-format nginx-light wrk)
+  packages+=(clang libclang-rt-dev clang-format nginx-light wrk groff-base)
   # zsh and fish: `zsh -n` / `fish -n` check the scripts of `llmgw completion` (skipped without them).
   packages+=(zsh fish)
   # The dashboard's e2e test drives Debian's Chromium with playwright-core (never its own download).

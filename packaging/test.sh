@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The one test command: installs missing dependencies, builds everything in build-ci with
-# AddressSanitizer/UBSan and -Werror and the fuzzers in build-fuzz (clang, libFuzzer), runs every
-# test through ctest, each fuzzer included, and exits with its status (the ctest summary is the
-# last thing printed). LLMGW_FUZZ_SECONDS sets how long each fuzzer runs (default 30; 0: replay
-# the seed corpus only).
+# AddressSanitizer/UBSan and -Werror and the fuzzers in build-fuzz (clang, libFuzzer), builds,
+# installs and checks the .deb (packaging/check-deb.sh), runs every test through ctest, each
+# fuzzer included, and exits with its status (the ctest summary is the last thing printed).
+# LLMGW_FUZZ_SECONDS sets how long each fuzzer runs (default 30; 0: replay the seed corpus only).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,6 +29,16 @@ cmake -S . -B build-fuzz -DCMAKE_CXX_COMPILER=clang++ -DLLMGW_FUZZ=ON -DCMAKE_BU
   -DLLMGW_WERROR=ON "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -gline-tables-only -DNDEBUG"
 cmake --build build-fuzz -j"$(nproc)"
 
+# The Debian package: a Release llmgw alone in build-deb, cpack, dpkg -i, then the installed
+# binary, man page, completions, systemd unit and libraries checked. A failure fails the run, after
+# ctest has run and printed its summary.
+deb_status=0
+bash packaging/check-deb.sh || deb_status=$?
+
 status=0
 ctest --test-dir build-ci --output-on-failure -j2 || status=$?
+if ((deb_status != 0)); then
+  echo "packaging/check-deb.sh failed (exit status $deb_status)" >&2
+  ((status != 0)) || status=$deb_status
+fi
 exit "$status"

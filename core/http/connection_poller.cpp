@@ -1,14 +1,14 @@
 #include "core/http/connection_poller.hpp"
 
+#include "core/platform/socket.hpp"
+
 #include <fcntl.h>
-#include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdint>
+#include <cstddef>
 #include <vector>
 
 namespace llmgw::core::http {
@@ -19,7 +19,6 @@ using Clock = std::chrono::steady_clock;
 // Deadlines are checked at most this often, so a connection may be closed this much late; a
 // thousand connections whose deadlines fall at different times cost a few sweeps, not a thousand.
 constexpr std::chrono::milliseconds k_sweep_granularity{50};
-constexpr int k_events_per_wait = 64;
 // Accepted per wake-up before the other sockets get a turn.
 constexpr int k_accepts_per_wake = 64;
 
@@ -27,26 +26,24 @@ constexpr int k_accepts_per_wake = 64;
 
 ConnectionPoller::ConnectionPoller(PollerTimeouts timeouts, Accepted accepted, Ready ready)
     : m_timeouts(timeouts), m_accepted(std::move(accepted)), m_ready(std::move(ready)),
-      m_epoll(::epoll_create1(EPOLL_CLOEXEC)), m_wake(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
+      m_poller(platform::make_poller()) {}
 
 ConnectionPoller::~ConnectionPoller() {
   stop();
   // Watched before run() (which then never ran): nobody else closes them.
   for (const auto& watched : m_watched) ::close(watched.first);
-  if (m_epoll >= 0) ::close(m_epoll);
-  if (m_wake >= 0) ::close(m_wake);
 }
 
 void ConnectionPoller::run(int listener) {
   if (!begin(listener)) return;
-  epoll_event events[k_events_per_wait];
+  std::vector<int> ready;
   while (!m_stopping) {
-    int count = ::epoll_wait(m_epoll, events, k_events_per_wait, wait_ms(Clock::now()));
-    for (int i = 0; i < count && !m_stopping; ++i) {
-      const int fd = events[i].data.fd;
+    m_poller->wait(ready, wait_ms(Clock::now()));
+    for (size_t i = 0; i < ready.size() && !m_stopping; ++i) {
+      const int fd = ready[i];
       if (fd == listener)
         accept_all();
-      else if (fd != m_wake)
+      else
         on_readable(fd);
     }
     const auto now = Clock::now();
@@ -63,10 +60,6 @@ bool ConnectionPoller::begin(int listener) {
   }
   m_listener = listener;
   ::fcntl(listener, F_SETFL, ::fcntl(listener, F_GETFL) | O_NONBLOCK);
-  epoll_event wake{};
-  wake.events = EPOLLIN;
-  wake.data.fd = m_wake;
-  ::epoll_ctl(m_epoll, EPOLL_CTL_ADD, m_wake, &wake);
   arm(listener, true);
   m_next_sweep = Clock::now() + std::min(m_timeouts.head, m_timeouts.idle);
   return true;
@@ -95,17 +88,14 @@ void ConnectionPoller::stop() {
     m_stopping = true;
     // Wakes a thread blocked reading or writing one of them; the watched ones run() closes.
     for (int fd : m_open) ::shutdown(fd, SHUT_RDWR);
-    const uint64_t one = 1;
-    if (m_wake >= 0 && ::write(m_wake, &one, sizeof one) < 0) {
-      // Cannot fail for an eventfd this small; run() still sees m_stopping within a sweep.
-    }
+    m_poller->wake();
   }
   m_ended.wait(lock, [&] { return !m_running; });
 }
 
 void ConnectionPoller::accept_all() {
   for (int i = 0; i < k_accepts_per_wake; ++i) {
-    int fd = ::accept4(m_listener, nullptr, nullptr, SOCK_CLOEXEC);
+    int fd = platform::accept_connection(m_listener);
     if (fd >= 0) {
       watch_new(fd);
       continue;
@@ -160,11 +150,8 @@ void ConnectionPoller::watch(std::unique_ptr<Connection> connection, bool added)
 
 bool ConnectionPoller::arm(int fd, bool added) {
   // One-shot: a connection fires once, then stays quiet (and is not ours to read) until it is
-  // armed again, so a thread serving it never races the poller. Re-arming is one epoll_ctl.
-  epoll_event event{};
-  event.events = EPOLLIN | EPOLLONESHOT;
-  event.data.fd = fd;
-  return ::epoll_ctl(m_epoll, added ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &event) == 0;
+  // armed again, so a thread serving it never races the poller.
+  return m_poller->arm(fd, added);
 }
 
 void ConnectionPoller::on_readable(int fd) {
@@ -206,6 +193,7 @@ void ConnectionPoller::close_expired(Clock::time_point now) {
       if (it->second->deadline <= now) {
         expired.push_back(it->first);
         m_open.erase(it->first);
+        m_poller->forget(it->first); // armed: poll() would go on watching the number
         it = m_watched.erase(it);
       } else {
         next = std::min(next, it->second->deadline);

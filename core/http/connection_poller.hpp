@@ -1,6 +1,6 @@
 #pragma once
 // The server's connections between requests. One thread (the one that calls run()) accepts
-// connections and watches, with epoll, every connection that has no thread: a new one, one whose
+// connections and watches, with a platform::Poller, every connection that has no thread: a new one, one whose
 // request head is still arriving and a kept-alive one waiting for its next request. It reads what
 // arrives without blocking into the connection's buffer and hands the connection over (ready)
 // once a whole request head is there, so neither idle nor slowly-sending clients hold a thread.
@@ -8,6 +8,7 @@
 // of its first byte on a kept-alive connection), and a kept-alive connection that stays silent
 // for idle_timeout is closed.
 #include "core/http/wire.hpp"
+#include "core/platform/poller.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -43,8 +44,8 @@ public:
   ConnectionPoller(const ConnectionPoller&) = delete;
   ConnectionPoller& operator=(const ConnectionPoller&) = delete;
 
-  // Whether the epoll set could be made (false: out of descriptors; run() then returns at once).
-  bool ok() const { return m_epoll >= 0 && m_wake >= 0; }
+  // Whether the poller could be made (false: out of descriptors; run() then returns at once).
+  bool ok() const { return m_poller->ok(); }
   // Accepts on listener (non-blocking) and watches connections until stop(). Call once.
   void run(int listener);
   // Watches a kept-alive connection after its response was written: its next head (or the rest
@@ -71,7 +72,7 @@ private:
   const PollerTimeouts m_timeouts;
   const Accepted m_accepted;
   const Ready m_ready;
-  int m_epoll = -1, m_wake = -1; // m_wake: an eventfd that stop() writes to
+  const std::unique_ptr<platform::Poller> m_poller; // epoll, kqueue or poll(): see platform/poller.hpp
 
   mutable std::mutex m_mutex;
   std::condition_variable m_ended;

@@ -2,12 +2,12 @@
 
 #include "core/http/server_request.hpp"
 #include "core/http/server_response.hpp"
+#include "core/platform/socket.hpp"
 
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -22,16 +22,6 @@ using wire::ReadResult;
 // Without a wait for the next request of its own, a thread's reads still wake this often to
 // check a trickling body against its deadline.
 constexpr int k_read_tick_ms = 1000;
-
-// Each connection is a descriptor, and an idle one costs the poller nothing else: the usual soft
-// limit of 1024 would turn clients away long before anything else runs short.
-void raise_descriptor_limit() {
-  rlimit limit{};
-  if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
-    limit.rlim_cur = limit.rlim_max;
-    ::setrlimit(RLIMIT_NOFILE, &limit);
-  }
-}
 
 PollerTimeouts poller_timeouts(const ServerLimits& limits) {
   // A kept-alive connection is closed after twice the advertised idle time, so a client that
@@ -66,7 +56,9 @@ HttpServer::~HttpServer() {
 
 int HttpServer::bind(const std::string& host, int port) {
   if (!m_poller.ok()) return -1;
-  raise_descriptor_limit();
+  // Each connection is a descriptor, and an idle one costs the poller nothing else: the usual soft
+  // limit of 1024 (256 on macOS) would turn clients away long before anything else runs short.
+  platform::raise_descriptor_limit();
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -77,7 +69,7 @@ int HttpServer::bind(const std::string& host, int port) {
   int bound = -1;
   for (addrinfo* at = found; at != nullptr && bound < 0; at = at->ai_next) {
     // Non-blocking: the poller accepts every pending connection, then waits for more.
-    int fd = ::socket(at->ai_family, at->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, at->ai_protocol);
+    int fd = platform::open_socket(at->ai_family, at->ai_socktype, at->ai_protocol, true);
     if (fd < 0) continue;
     int yes = 1;
     ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);

@@ -1,5 +1,7 @@
 #include "core/http/tcp_probe.hpp"
 
+#include "core/platform/socket.hpp"
+
 #include <cerrno>
 #include <netdb.h>
 #include <poll.h>
@@ -9,7 +11,7 @@
 namespace llmgw::core::http {
 int connect_within(const addrinfo& address, int timeout_ms, bool* timed_out) {
   if (timed_out != nullptr) *timed_out = false;
-  const int fd = ::socket(address.ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  const int fd = platform::open_socket(address.ai_family, SOCK_STREAM, 0, true);
   if (fd < 0) return -1;
   bool open = ::connect(fd, address.ai_addr, address.ai_addrlen) == 0;
   if (!open && errno == EINPROGRESS) {

@@ -1,5 +1,7 @@
 #include "core/http/wire.hpp"
 
+#include "core/platform/socket.hpp"
+
 #include <strings.h>
 #include <sys/socket.h>
 
@@ -56,7 +58,7 @@ bool send_all(int fd, iovec* iov, int count) {
     msghdr message{};
     message.msg_iov = iov;
     message.msg_iovlen = static_cast<size_t>(count);
-    ssize_t sent = ::sendmsg(fd, &message, MSG_NOSIGNAL);
+    ssize_t sent = platform::send_message(fd, message);
     if (sent < 0) {
       if (errno == EINTR) continue;
       return false;
