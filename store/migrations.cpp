@@ -205,6 +205,7 @@ CREATE TABLE cap_alerts (
   sent_at_ms INTEGER NOT NULL,
   PRIMARY KEY (cap_id, kind)
 ) WITHOUT ROWID;
+)sql";
 
 // Version 7: the dashboard's sums without scanning requests. Usage per 15-minute UTC bucket (as
 // spend_buckets: every time zone's midnight falls on one) by provider, agent, model, project and
