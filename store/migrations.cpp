@@ -278,7 +278,7 @@ CREATE INDEX requests_model ON requests(COALESCE(NULLIF(served_model, ''), reque
 CREATE INDEX requests_errors ON requests(outcome) WHERE outcome <> 'ok';
 )sql";
 
-constexpr std::array<Migration, 6> k_migrations{{
+constexpr std::array<Migration, 7> k_migrations{{
     {1, "requests ledger", k_v1_requests},
     {2, "caps, rate limits, virtual keys", k_v2_policy},
     {3, "routing state", k_v3_routing_state},

@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <csignal>
 #include <doctest/doctest.h>
 #include <fstream>
@@ -662,11 +663,15 @@ TEST_CASE("llmgw prices import applies to a running server within a second; pric
   serve.signal(SIGTERM);
   REQUIRE(serve.wait_exit(10000) == 0);
   store::Db db(dir.file("llmgw.db"));
-  auto rows = store::recent_requests(db, 10); // newest first
+  // In the order the requests started (a row's id follows when it was settled, after its answer).
+  auto rows = store::recent_requests(db, 10);
   REQUIRE(rows.size() == 3);
-  const auto& by_family = rows[0].record;
+  std::sort(rows.begin(), rows.end(),
+            [](const auto& a, const auto& b) { return a.record.started_at_ms < b.record.started_at_ms; });
+  const auto& before = rows[0].record;
   const auto& priced = rows[1].record;
-  const auto& before = rows[2].record;
+  const auto& by_family = rows[2].record;
+  CHECK(by_family.requested_model == "claude-opus-5-5");
   CHECK(before.unpriced);
   CHECK(before.price_basis.empty());
   CHECK_FALSE(priced.unpriced);
