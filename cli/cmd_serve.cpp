@@ -228,7 +228,10 @@ void run_serve(const GlobalOptions& options, const ServeFlags& flags) {
                                           return core::dashboard::providers_json(gateway.live()->config,
                                                                                  gateway.health().snapshot(now), now);
                                         },
-                                        [&gateway] { return gateway.live()->config.caps.hard; }});
+                                        [&gateway] { return gateway.live()->config.caps.hard; },
+                                        [&gateway](const nlohmann::json& detail) {
+                                          return core::dashboard::cost_parts_json(gateway.live()->prices, detail);
+                                        }});
   DashboardWiring wiring(dashboard, ledger);
   server.set_front([&dashboard](const httplib::Request& request, httplib::Response& response) {
     return dashboard.handle(request, response);

@@ -100,6 +100,7 @@ bool serve_api(std::string_view name, const httplib::Request& request, httplib::
     if (!id || *id < 1) return write_json_error(response, 404, "no such request"), true;
     auto detail = data.request(*id);
     if (!detail) return write_json_error(response, 404, "no such request"), true;
+    if (gateway.cost_parts) (*detail)["cost"]["parts"] = gateway.cost_parts(*detail);
     write_json(response, *detail);
     return true;
   }

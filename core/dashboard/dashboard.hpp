@@ -30,6 +30,9 @@ struct DashboardOptions {
 struct GatewayView {
   std::function<nlohmann::json(int64_t now_ms)> providers; // {"providers":[...]}, no secret in it
   std::function<bool()> hard_caps;                         // [caps] hard in force
+  // A request detail's cost by part ({"kind","tokens","usd"} each), from the prices in force;
+  // empty when they no longer give the recorded total. Null: no parts.
+  std::function<nlohmann::json(const nlohmann::json& detail)> cost_parts;
 };
 
 class Dashboard {

@@ -1,5 +1,7 @@
 #include "core/dashboard/rows.hpp"
 
+#include "core/pricing/cost_parts.hpp"
+
 namespace llmgw::core::dashboard {
 
 double usd(int64_t pico) { return static_cast<double>(pico) / 1e12; }
@@ -42,6 +44,7 @@ nlohmann::json request_detail(int64_t id, const RequestRecord& record, const std
                      {"cache_read", usage.cache_read_tokens},         {"cache_write_5m", usage.cache_write_5m_tokens},
                      {"cache_write_1h", usage.cache_write_1h_tokens}, {"reasoning", usage.reasoning_tokens}};
   detail["cost"] = {{"total_usd", usd(record.cost_usd_pico)},
+                    {"total_usd_pico", record.cost_usd_pico},
                     {"price_basis", price_basis},
                     {"price_version", record.price_version},
                     {"usage_source", to_string(record.usage_source)},
@@ -59,6 +62,25 @@ nlohmann::json request_detail(int64_t id, const RequestRecord& record, const std
   detail["error"] = record.error_message;
   detail["upstream_request_id"] = record.upstream_request_id;
   return detail;
+}
+
+nlohmann::json cost_parts_json(const pricing::PriceTable& prices, const nlohmann::json& detail) {
+  nlohmann::json parts = nlohmann::json::array();
+  const auto& usage = detail.at("usage");
+  const pricing::ModelPrice* price =
+      prices.find(detail.at("provider").get<std::string>(), detail.at("model").get<std::string>());
+  if (price == nullptr) return parts;
+  Usage tokens;
+  tokens.input_uncached_tokens = usage.at("input").get<int64_t>();
+  tokens.cache_read_tokens = usage.at("cache_read").get<int64_t>();
+  tokens.cache_write_5m_tokens = usage.at("cache_write_5m").get<int64_t>();
+  tokens.cache_write_1h_tokens = usage.at("cache_write_1h").get<int64_t>();
+  tokens.output_tokens = usage.at("output").get<int64_t>();
+  tokens.reasoning_tokens = usage.at("reasoning").get<int64_t>();
+  if (pricing::cost_usd_pico(*price, tokens) != detail.at("cost").at("total_usd_pico").get<int64_t>()) return parts;
+  for (const pricing::CostPart& part : pricing::cost_parts(*price, tokens))
+    parts.push_back({{"kind", part.kind}, {"tokens", part.tokens}, {"usd", usd(part.usd_pico)}});
+  return parts;
 }
 
 std::string live_event(int64_t id, const RequestRecord& record) {

@@ -1,6 +1,7 @@
 #include "core/pricing/price_table.hpp"
 
 #include "core/pricing/bundled_prices.hpp"
+#include "core/pricing/cost_parts.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -57,6 +58,22 @@ int64_t cost_usd_pico(const ModelPrice& price, const Usage& usage) {
   return usage.input_uncached_tokens * rates.input + usage.cache_read_tokens * or_input(rates.cache_read) +
          usage.cache_write_5m_tokens * or_input(rates.cache_write_5m) +
          usage.cache_write_1h_tokens * or_input(rates.cache_write_1h) + usage.output_tokens * rates.output;
+}
+
+std::vector<CostPart> cost_parts(const ModelPrice& price, const Usage& usage) {
+  bool long_context = price.tier_threshold_tokens > 0 && usage.prompt_tokens() > price.tier_threshold_tokens;
+  const Rates& rates = long_context ? price.tier : price.base;
+  auto or_input = [&](int64_t rate) { return rate >= 0 ? rate : rates.input; };
+  const CostPart all[] = {
+      {"input", usage.input_uncached_tokens, usage.input_uncached_tokens * rates.input},
+      {"cache_read", usage.cache_read_tokens, usage.cache_read_tokens * or_input(rates.cache_read)},
+      {"cache_write_5m", usage.cache_write_5m_tokens, usage.cache_write_5m_tokens * or_input(rates.cache_write_5m)},
+      {"cache_write_1h", usage.cache_write_1h_tokens, usage.cache_write_1h_tokens * or_input(rates.cache_write_1h)},
+      {"output", usage.output_tokens, usage.output_tokens * rates.output}};
+  std::vector<CostPart> parts;
+  for (const CostPart& part : all)
+    if (part.tokens > 0) parts.push_back(part);
+  return parts;
 }
 
 PriceTable PriceTable::bundled() {
