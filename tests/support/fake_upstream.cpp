@@ -87,6 +87,10 @@ FakeUpstream::FakeUpstream(int port, const TestCertificates* tls) : m_tls(tls !=
   std::signal(SIGPIPE, SIG_IGN);
   auto bind = [&](auto server) {
     if (!server->is_valid()) throw std::runtime_error("fake upstream: invalid TLS certificate or key");
+    // Before the bind: httplib sets TCP_NODELAY on the listening socket, which accepted ones
+    // inherit; set later, it never applied and every answer written in two pieces waited ~40 ms
+    // for the client's delayed ACK.
+    server->set_tcp_nodelay(true);
     m_port = port == 0 ? server->bind_to_any_port(k_host) : (server->bind_to_port(k_host, port) ? port : -1);
     if (m_port <= 0)
       throw std::runtime_error("fake upstream: cannot bind " + std::string(k_host) + ":" + std::to_string(port));
@@ -98,7 +102,6 @@ FakeUpstream::FakeUpstream(int port, const TestCertificates* tls) : m_tls(tls !=
   else
     bind(std::make_unique<BacklogServer<httplib::Server>>());
   m_server->new_task_queue = [] { return new httplib::ThreadPool(k_worker_threads); };
-  m_server->set_tcp_nodelay(true);
   m_server->set_keep_alive_max_count(1000000);
   m_server->set_exception_handler(answer_exception);
   auto serve_any = [this](const httplib::Request& req, httplib::Response& res) { serve(req, res); };
