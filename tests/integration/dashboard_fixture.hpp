@@ -43,7 +43,10 @@ public:
                                        return core::dashboard::providers_json(gateway.live()->config,
                                                                               gateway.health().snapshot(now), now);
                                      },
-                                     [&gateway] { return gateway.live()->config.caps.hard; }});
+                                     [&gateway] { return gateway.live()->config.caps.hard; },
+                                     [&gateway](const nlohmann::json& detail) {
+                                       return core::dashboard::cost_parts_json(gateway.live()->prices, detail);
+                                     }});
     m_wiring = std::make_unique<cli::DashboardWiring>(*m_dashboard, *m_ledger);
     m_server->set_front([this](const httplib::Request& request, httplib::Response& response) {
       return m_dashboard->handle(request, response);

@@ -177,6 +177,18 @@ TEST_CASE("dashboard: the request log is newest first, filters, pages, and a row
   CHECK(detail.at("error") == last.record.error_message);
   CHECK(detail.at("attempts").is_array());
   CHECK(gateway.get("/dashboard/api/requests/999999", session)->status == 404);
+
+  // A priced request's cost by part, at the prices in force: the parts add up to its total.
+  for (const auto& row : ledger) {
+    if (row.record.cost_usd_pico == 0) continue;
+    const auto priced = get_json(gateway, session, "/dashboard/api/requests/" + std::to_string(row.id));
+    const auto& parts = priced.at("cost").at("parts");
+    REQUIRE_FALSE(parts.empty());
+    double sum = 0;
+    for (const auto& part : parts) sum += part.at("usd").get<double>();
+    CHECK(sum == doctest::Approx(priced.at("cost").at("total_usd").get<double>()).epsilon(1e-9));
+    break;
+  }
 }
 
 TEST_CASE("dashboard: caps, providers and cache health say what the config, caps and ledger say") {
