@@ -174,7 +174,9 @@ TEST_CASE("delay_before_headers holds the response back") {
 
 TEST_CASE("serves 64 concurrent streams at once") {
   FakeUpstream upstream;
-  upstream.on("GET", "/stream", [](const RecordedRequest&) { return three_chunks(200); });
+  // Each stream stays open 2 s, so all 64 are open at once even when a loaded machine is slow to
+  // start 64 client threads.
+  upstream.on("GET", "/stream", [](const RecordedRequest&) { return three_chunks(1000); });
   std::atomic<int> complete{0};
   std::vector<std::thread> clients;
   for (int i = 0; i < 64; ++i)
@@ -187,8 +189,11 @@ TEST_CASE("serves 64 concurrent streams at once") {
       if (res && body.size() == 27) ++complete;
     });
   int most_open = 0;
-  for (int i = 0; i < 60; ++i, std::this_thread::sleep_for(std::chrono::milliseconds(5)))
+  const auto deadline = Clock::now() + std::chrono::seconds(2);
+  while (most_open < 64 && complete == 0 && Clock::now() < deadline) {
     most_open = std::max(most_open, upstream.open_streams());
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
   for (auto& thread : clients) thread.join();
   CHECK(complete == 64);
   CHECK(most_open == 64);
