@@ -14,7 +14,9 @@
 #include <algorithm>
 #include <csignal>
 #include <doctest/doctest.h>
+#include <fcntl.h>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -37,6 +39,31 @@ public:
                const std::vector<std::string>& serve_args = {})
       : m_log_path(dir.file("serve.log")) {
     std::ofstream(dir.file("config.toml")) << config_text;
+    // Everything the child needs is built before the fork: the test process has other threads
+    // (the fake provider's), so the child may only make async-signal-safe calls (a setenv or a
+    // malloc there can wait forever on a lock another thread held at the fork).
+    std::map<std::string, std::string> variables;
+    for (char** entry = environ; *entry != nullptr; ++entry) {
+      const std::string text(*entry);
+      const size_t equals = text.find('=');
+      if (equals != std::string::npos) variables[text.substr(0, equals)] = text.substr(equals + 1);
+    }
+    variables["XDG_CONFIG_HOME"] = dir.file("config");
+    variables["XDG_DATA_HOME"] = dir.file("data");
+    variables["LLMGW_IT_KEY"] = "fake-key-for-tests";
+    for (const auto& [name, value] : environment) variables[name] = value;
+    std::vector<std::string> env_text;
+    for (const auto& [name, value] : variables) env_text.push_back(name + "=" + value);
+    std::vector<char*> envp;
+    for (auto& entry : env_text) envp.push_back(entry.data());
+    envp.push_back(nullptr);
+    std::vector<std::string> args{"llmgw",  "--config", dir.file("config.toml"), "--db", dir.file("llmgw.db"), "serve",
+                                  "--port", "0"};
+    args.insert(args.end(), serve_args.begin(), serve_args.end());
+    std::vector<char*> argv;
+    for (auto& arg : args) argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    const int log_fd = ::open(dir.file("serve.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     int out[2];
     REQUIRE(::pipe(out) == 0);
     m_pid = ::fork();
@@ -44,20 +71,11 @@ public:
     if (m_pid == 0) {
       ::dup2(out[1], 1);
       ::close(out[0]);
-      if (FILE* log = std::fopen(dir.file("serve.log").c_str(), "w")) ::dup2(::fileno(log), 2);
-      ::setenv("XDG_CONFIG_HOME", dir.file("config").c_str(), 1);
-      ::setenv("XDG_DATA_HOME", dir.file("data").c_str(), 1);
-      ::setenv("LLMGW_IT_KEY", "fake-key-for-tests", 1);
-      for (const auto& [name, value] : environment) ::setenv(name.c_str(), value.c_str(), 1);
-      std::vector<std::string> args{
-          "llmgw", "--config", dir.file("config.toml"), "--db", dir.file("llmgw.db"), "serve", "--port", "0"};
-      args.insert(args.end(), serve_args.begin(), serve_args.end());
-      std::vector<char*> argv;
-      for (auto& arg : args) argv.push_back(arg.data());
-      argv.push_back(nullptr);
-      ::execv(LLMGW_BINARY, argv.data());
+      if (log_fd >= 0) ::dup2(log_fd, 2);
+      ::execve(LLMGW_BINARY, argv.data(), envp.data());
       ::_exit(127);
     }
+    if (log_fd >= 0) ::close(log_fd);
     ::close(out[1]);
     m_stdout = ::fdopen(out[0], "r");
     char line[512] = {};
