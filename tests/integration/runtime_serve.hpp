@@ -1,6 +1,7 @@
 #pragma once
 // A child `llmgw serve` for the runtime-file, status and loopback-API tests: its own XDG dirs
 // (runtime files in DIR/run), a port of the test's choosing, and the CLI run the same way.
+#include "tests/support/child_env.hpp"
 #include "tests/support/shell.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -41,26 +42,15 @@ public:
   RuntimeServe(const TempDir& dir, const EnvVars& environment, int port = 0) : m_log_path(dir.file("serve.log")) {
     // Built before the fork: the child of a threaded process may only make async-signal-safe
     // calls (a setenv or a malloc can wait forever on a lock another thread held at the fork).
-    std::map<std::string, std::string> variables;
-    for (char** entry = environ; *entry != nullptr; ++entry) {
-      const std::string text(*entry);
-      const size_t equals = text.find('=');
-      if (equals != std::string::npos) variables[text.substr(0, equals)] = text.substr(equals + 1);
-    }
-    variables["XDG_CONFIG_HOME"] = dir.file("config");
-    variables["XDG_DATA_HOME"] = dir.file("data");
-    variables["XDG_RUNTIME_DIR"] = dir.file("run");
-    for (const auto& [name, value] : environment) variables[name] = value;
-    std::vector<std::string> env_text;
-    for (const auto& [name, value] : variables) env_text.push_back(name + "=" + value);
-    std::vector<char*> envp;
-    for (auto& entry : env_text) envp.push_back(entry.data());
-    envp.push_back(nullptr);
+    EnvVars overrides = {{"XDG_CONFIG_HOME", dir.file("config")},
+                         {"XDG_DATA_HOME", dir.file("data")},
+                         {"XDG_RUNTIME_DIR", dir.file("run")}};
+    overrides.insert(overrides.end(), environment.begin(), environment.end());
+    std::vector<std::string> env_text = environment_with(overrides);
+    std::vector<char*> envp = null_terminated(env_text);
     std::vector<std::string> args{"llmgw", "--config", dir.file("config.toml"), "--db", dir.file("llmgw.db"),
                                   "serve", "--port",   std::to_string(port)};
-    std::vector<char*> argv;
-    for (auto& arg : args) argv.push_back(arg.data());
-    argv.push_back(nullptr);
+    std::vector<char*> argv = null_terminated(args);
     const int log_fd = ::open(m_log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     int out[2];
     REQUIRE(::pipe(out) == 0);

@@ -4,6 +4,7 @@
 // machines reach it unless told to; its files are private.
 #include "tests/integration/stream_client.hpp"
 #include "tests/support/fake_upstream.hpp"
+#include "tests/support/child_env.hpp"
 #include "tests/support/shell.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "store/reports.hpp"
@@ -42,27 +43,16 @@ public:
     // Everything the child needs is built before the fork: the test process has other threads
     // (the fake provider's), so the child may only make async-signal-safe calls (a setenv or a
     // malloc there can wait forever on a lock another thread held at the fork).
-    std::map<std::string, std::string> variables;
-    for (char** entry = environ; *entry != nullptr; ++entry) {
-      const std::string text(*entry);
-      const size_t equals = text.find('=');
-      if (equals != std::string::npos) variables[text.substr(0, equals)] = text.substr(equals + 1);
-    }
-    variables["XDG_CONFIG_HOME"] = dir.file("config");
-    variables["XDG_DATA_HOME"] = dir.file("data");
-    variables["LLMGW_IT_KEY"] = "fake-key-for-tests";
-    for (const auto& [name, value] : environment) variables[name] = value;
-    std::vector<std::string> env_text;
-    for (const auto& [name, value] : variables) env_text.push_back(name + "=" + value);
-    std::vector<char*> envp;
-    for (auto& entry : env_text) envp.push_back(entry.data());
-    envp.push_back(nullptr);
+    std::vector<std::pair<std::string, std::string>> overrides = {{"XDG_CONFIG_HOME", dir.file("config")},
+                                                                  {"XDG_DATA_HOME", dir.file("data")},
+                                                                  {"LLMGW_IT_KEY", "fake-key-for-tests"}};
+    overrides.insert(overrides.end(), environment.begin(), environment.end());
+    std::vector<std::string> env_text = environment_with(overrides);
+    std::vector<char*> envp = null_terminated(env_text);
     std::vector<std::string> args{"llmgw",  "--config", dir.file("config.toml"), "--db", dir.file("llmgw.db"), "serve",
                                   "--port", "0"};
     args.insert(args.end(), serve_args.begin(), serve_args.end());
-    std::vector<char*> argv;
-    for (auto& arg : args) argv.push_back(arg.data());
-    argv.push_back(nullptr);
+    std::vector<char*> argv = null_terminated(args);
     const int log_fd = ::open(dir.file("serve.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     int out[2];
     REQUIRE(::pipe(out) == 0);
