@@ -3,7 +3,8 @@
 # AddressSanitizer/UBSan and -Werror and the fuzzers in build-fuzz (clang, libFuzzer), builds,
 # installs and checks the .deb (packaging/check-deb.sh), runs every test through ctest, each
 # fuzzer included, and exits with its status (the ctest summary is the last thing printed).
-# LLMGW_FUZZ_SECONDS sets how long each fuzzer runs (default 30; 0: replay the seed corpus only).
+# LLMGW_FUZZ_SECONDS sets how long each fuzzer runs (here 15 s each, 14 fuzzers on the two cores;
+# 0: replay the seed corpus only).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +12,7 @@ bash packaging/setup-deps.sh --test
 
 # Stop at the first sanitizer report and fail the test; leaks fail it too. Callers may override.
 export ASAN_OPTIONS="${ASAN_OPTIONS:-halt_on_error=1:detect_leaks=1:check_initialization_order=1:detect_stack_use_after_return=1}"
+export LLMGW_FUZZ_SECONDS="${LLMGW_FUZZ_SECONDS:-15}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"
 
 # RelWithDebInfo: the configuration everyone builds locally, so CI sees the same -Werror warnings
