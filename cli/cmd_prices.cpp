@@ -9,6 +9,7 @@
 #include "core/policy/periods.hpp"
 #include "core/pricing/price_import.hpp"
 #include "core/pricing/price_table.hpp"
+#include "store/shared_prices.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -68,12 +69,24 @@ bool matches(const pricing::ModelPrice& price, const std::string& filter) {
          lowercase(price.provider).find(filter) != std::string::npos;
 }
 
+// The import `serve` uses: the shared store's in team mode (when one was imported there), else
+// the data directory's.
+std::shared_ptr<const pricing::ImportedPrices> imported_in_force(const GlobalOptions& options) {
+  const std::string db = resolve_db_path(options);
+  if (store::is_shared_store(db)) {
+    store::Db connection(db);
+    if (auto stored = store::shared_prices(connection))
+      return std::make_shared<const pricing::ImportedPrices>(
+          pricing::imported_from_json(stored->document, "the shared store's price import"));
+  }
+  return pricing::load_imported_prices(core::config::default_prices_path());
+}
+
 // The table `serve` uses: bundled, the stored import, the config file's [prices.*] overrides.
 pricing::PriceTable effective_table(const GlobalOptions& options) {
   // Each override's origin is already "config.toml:LINE" (set by the config loader).
   core::config::Config config = core::config::load_config(core::config::Overrides{options.config_path, {}, {}});
-  return pricing::PriceTable::layered(pricing::load_imported_prices(core::config::default_prices_path()),
-                                      std::move(config.price_overrides));
+  return pricing::PriceTable::layered(imported_in_force(options), std::move(config.price_overrides));
 }
 
 // Why MODEL has its price, in words: "exact entry", "alias of X", "family rule P -> X".
@@ -231,7 +244,7 @@ std::vector<pricing::ModelPrice> parse_toml_prices(const std::string& text, cons
   return std::move(parsed.price_overrides);
 }
 
-void run_import(const PricesOptions& settings, std::ostream& out) {
+void run_import(const PricesOptions& settings, const GlobalOptions& options, std::ostream& out) {
   const std::string name = settings.import_file == "-" ? "stdin" : settings.import_file;
   const std::string text = read_input(settings.import_file);
   pricing::ImportedPrices imported;
@@ -251,12 +264,20 @@ void run_import(const PricesOptions& settings, std::ostream& out) {
       price.checked = imported.imported_on;
     }
   }
-  const std::string path = core::config::default_prices_path();
-  core::config::write_private_file(path, pricing::imported_to_json(imported));
+  const std::string db = resolve_db_path(options);
+  std::string where;
+  if (store::is_shared_store(db)) {
+    store::Db connection(db);
+    store::put_shared_prices(connection, pricing::imported_to_json(imported), core::policy::now_ms());
+    where = "the shared store (replaces the previous import); every llmgw serve sharing it uses them within a second";
+  } else {
+    const std::string path = core::config::default_prices_path();
+    core::config::write_private_file(path, pricing::imported_to_json(imported));
+    where = path + " (replaces the previous import); a running `llmgw serve` uses them within a second";
+  }
   out << "imported " << imported.entries.size() << " prices from " << name;
   if (skipped > 0) out << " (" << skipped << " entries left out: not chat models, or without per-token prices)";
-  out << "\nstored in " << path
-      << " (replaces the previous import); a running `llmgw serve` uses them within a second\n"
+  out << "\nstored in " << where << "\n"
       << "config.toml [prices.*] overrides still win over imported prices\n";
 }
 
@@ -272,7 +293,7 @@ void register_prices(CLI::App& app, GlobalOptions& options) {
   auto* import = command->add_subcommand(
       "import", "store prices from LiteLLM's model_prices_and_context_window.json or a TOML [prices.*] file");
   import->add_option("file", settings->import_file, "the file to import, - for stdin")->required();
-  import->callback([settings] { run_import(*settings, std::cout);
+  import->callback([&options, settings] { run_import(*settings, options, std::cout);
 });
 command->callback([&options, settings, import] {
   if (import->parsed()) return;

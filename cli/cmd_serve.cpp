@@ -21,8 +21,11 @@
 #include "store/ledger.hpp"
 #include "store/settings.hpp"
 #include "store/settings_watcher.hpp"
+#include "store/shared_prices.hpp"
 
 #include <chrono>
+#include <memory>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include <csignal>
@@ -150,6 +153,18 @@ std::string status_fields(const RunningServer& server, const std::string& config
       .dump();
 }
 
+// Team mode: the prices another instance imported into the shared store.
+void apply_shared_prices(core::pipeline::Gateway& gateway, const std::string& document) {
+  try {
+    auto imported = core::pricing::imported_from_json(document, "the shared store's price import");
+    const size_t count = imported.entries.size();
+    gateway.set_imported_prices(std::make_shared<const core::pricing::ImportedPrices>(std::move(imported)));
+    std::fprintf(stderr, "llmgw: imported prices loaded from the shared store (%zu entries)\n", count);
+  } catch (const Error& error) {
+    std::fprintf(stderr, "llmgw: shared price import NOT applied, the prices in force stay: %s\n", error.what());
+  }
+}
+
 void run_serve(const GlobalOptions& options, const ServeFlags& flags) {
   StartupTrace trace;
   // Signals are taken by sigwait in this thread only: block them before any thread starts.
@@ -213,8 +228,13 @@ void run_serve(const GlobalOptions& options, const ServeFlags& flags) {
   alerts.start(gateway); // once spend and caps are loaded
   // Edits to config.toml (and SIGHUP) reach this server without a restart.
   ConfigReloader reloader(gateway, overrides, core::config::resolve_config_path(overrides));
-  // Prices imported while this server runs reach it within a poll interval.
-  PricesWatcher prices_watcher(gateway, prices_path);
+  // Prices imported while this server runs reach it within a poll interval: from the data
+  // directory, or in team mode from the shared store (every instance, through the settings watch).
+  std::optional<PricesWatcher> prices_watcher;
+  if (store::is_shared_store(db_path))
+    watcher.watch_shared_prices([&gateway](const std::string& document) { apply_shared_prices(gateway, document); });
+  else
+    prices_watcher.emplace(gateway, prices_path);
   // Rows older than ledger.retention_days are folded and deleted at start and daily.
   LedgerRetention retention(gateway, db_path);
   trace.step("watchers");
@@ -268,7 +288,7 @@ void run_serve(const GlobalOptions& options, const ServeFlags& flags) {
   server.drain_and_stop(config.server.shutdown_grace_seconds);
   if (traces) traces->stop(std::chrono::seconds(5)); // what is queued, within a bounded wait
   reloader.stop();
-  prices_watcher.stop();
+  if (prices_watcher) prices_watcher->stop();
   retention.stop();
   alerts.stop();
   watcher.stop();

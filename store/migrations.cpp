@@ -278,7 +278,20 @@ CREATE INDEX requests_model ON requests(COALESCE(NULLIF(served_model, ''), reque
 CREATE INDEX requests_errors ON requests(outcome) WHERE outcome <> 'ok';
 )sql";
 
-constexpr std::array<Migration, 7> k_migrations{{
+// Version 8: prices imported into a store several instances share (team mode): one document,
+// replaced by each `llmgw prices import`; a change bumps the settings revision like caps and keys.
+constexpr std::string_view k_v8_shared_prices = R"sql(
+CREATE TABLE shared_prices (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  document TEXT NOT NULL,
+  updated_at_ms INTEGER NOT NULL
+);
+CREATE TRIGGER shared_prices_insert AFTER INSERT ON shared_prices BEGIN UPDATE settings_revision SET revision = revision + 1; END;
+CREATE TRIGGER shared_prices_update AFTER UPDATE ON shared_prices BEGIN UPDATE settings_revision SET revision = revision + 1; END;
+CREATE TRIGGER shared_prices_delete AFTER DELETE ON shared_prices BEGIN UPDATE settings_revision SET revision = revision + 1; END;
+)sql";
+
+constexpr std::array<Migration, 8> k_migrations{{
     {1, "requests ledger", k_v1_requests},
     {2, "caps, rate limits, virtual keys", k_v2_policy},
     {3, "routing state", k_v3_routing_state},
@@ -286,6 +299,7 @@ constexpr std::array<Migration, 7> k_migrations{{
     {5, "session index, rate windows", k_v5_sessions_and_windows},
     {6, "usage rollup of pruned rows, cap alerts", k_v6_usage_rollup},
     {7, "dashboard usage buckets, request log indexes", k_v7_dashboard},
+    {8, "shared price imports", k_v8_shared_prices},
 }};
 
 void refuse_newer(const Db& db, int found, int latest) {

@@ -1,6 +1,7 @@
 #include "store/settings_watcher.hpp"
 
 #include "store/settings.hpp"
+#include "store/shared_prices.hpp"
 
 #include <cstdio>
 
@@ -42,6 +43,20 @@ void SettingsWatcher::run() {
   }
 }
 
+void SettingsWatcher::watch_shared_prices(PricesApply apply) {
+  std::lock_guard lock(m_db_mutex);
+  m_prices_apply = std::move(apply);
+  check_shared_prices();
+}
+
+void SettingsWatcher::check_shared_prices() {
+  if (!m_prices_apply) return;
+  auto stored = shared_prices(m_db);
+  if (!stored || stored->updated_at_ms == m_prices_updated_at) return;
+  m_prices_updated_at = stored->updated_at_ms;
+  m_prices_apply(stored->document);
+}
+
 bool SettingsWatcher::refresh() {
   try {
     std::lock_guard lock(m_db_mutex);
@@ -50,6 +65,7 @@ bool SettingsWatcher::refresh() {
       auto settings = load_policy(m_db);
       m_revision = revision;
       m_apply(std::move(settings));
+      check_shared_prices();
     }
     return true;
   } catch (const Error& e) {
@@ -65,6 +81,7 @@ void SettingsWatcher::poll_once() {
     auto settings = load_policy(m_db);
     m_revision = revision;
     m_apply(std::move(settings));
+    check_shared_prices();
   }
   auto reserved = m_reservations();
   if (reserved != m_published) {

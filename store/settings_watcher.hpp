@@ -30,6 +30,10 @@ public:
   SettingsWatcher& operator=(const SettingsWatcher&) = delete;
 
   void stop();
+  // Team mode: hand the shared store's imported prices (store/shared_prices.hpp) to apply now,
+  // when there are any, and again whenever another instance imports new ones.
+  using PricesApply = std::function<void(const std::string& document_json)>;
+  void watch_shared_prices(PricesApply apply);
   // Apply the stored settings now when they changed since the last read (a key the CLI just made,
   // a cap, a `use`), before returning; thread-safe. False when the store could not be read.
   bool refresh();
@@ -37,12 +41,15 @@ public:
 private:
   void run();
   void poll_once();
+  void check_shared_prices(); // under m_db_mutex
 
   Db m_db;
   Apply m_apply;
   Reservations m_reservations;
   RoutingState m_routing_state;
   std::string m_published_routing;
+  PricesApply m_prices_apply;      // under m_db_mutex
+  int64_t m_prices_updated_at = 0; // the stored import last applied
   std::chrono::milliseconds m_interval;
   std::mutex m_db_mutex; // m_db and m_revision: the poll thread and refresh() callers
   int64_t m_revision = -1;
