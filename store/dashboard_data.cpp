@@ -207,13 +207,14 @@ json DashboardData::cache_health(dashboard::Range range, int64_t now_ms) {
   };
   json sessions = json::array();
   auto top = prepare("SELECT * FROM (" + per_session +
-                     ") WHERE session_id <> '' ORDER BY input + cache_read + cache_write DESC LIMIT 50");
+                     ") AS per_session WHERE session_id <> '' ORDER BY input + cache_read + cache_write DESC LIMIT 50");
   top.bind_int64(1, first);
   while (top.step()) sessions.push_back(row_json(top, "session"));
   json agents = json::array();
-  auto by_agent = prepare("SELECT agent, agent, SUM(requests), SUM(input), SUM(cache_read), SUM(cache_write), "
-                          "SUM(never) FROM (" +
-                          per_session + ") GROUP BY agent ORDER BY SUM(input + cache_read + cache_write) DESC");
+  auto by_agent =
+      prepare("SELECT agent, agent, SUM(requests), SUM(input), SUM(cache_read), SUM(cache_write), "
+              "SUM(never) FROM (" +
+              per_session + ") AS per_session GROUP BY agent ORDER BY SUM(input + cache_read + cache_write) DESC");
   by_agent.bind_int64(1, first);
   while (by_agent.step()) {
     json row = row_json(by_agent, "agent");

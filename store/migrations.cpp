@@ -309,6 +309,7 @@ void migrate(Db& db, std::span<const Migration> steps) {
   refuse_newer(db, before, latest);
   if (before == latest) return;
   Transaction transaction(db);
+  db.connection().lock_for_migration();
   const int current = db.user_version(); // another process may have migrated meanwhile
   refuse_newer(db, current, latest);
   for (const Migration& step : steps) {
@@ -320,7 +321,7 @@ void migrate(Db& db, std::span<const Migration> steps) {
                   ") failed: " + e.what());
     }
   }
-  db.exec("PRAGMA user_version = " + std::to_string(latest));
+  db.connection().set_schema_version(latest);
   transaction.commit();
 }
 
