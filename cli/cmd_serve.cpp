@@ -71,7 +71,7 @@ void print_banner(const core::config::Config& config, int port, const std::strin
     std::fprintf(stderr, "config: none found, providers inferred from the environment\n");
   else
     std::fprintf(stderr, "config: %s\n", config.file_path.c_str());
-  std::fprintf(stderr, "ledger: %s\n", db_path.c_str());
+  std::fprintf(stderr, "ledger: %s\n", display_db(db_path).c_str());
   if (config.providers.empty())
     std::fprintf(stderr, "providers: none - set OPENAI_API_KEY or ANTHROPIC_API_KEY, or run `llmgw init`\n");
   for (const auto& provider : config.providers) {

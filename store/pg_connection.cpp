@@ -114,6 +114,7 @@ private:
   PGconn* m_conn = nullptr;
   std::string m_name;
   std::string m_zone;
+  bool m_lost = false; // reconnect before the next statement
 };
 
 PgConnection::PgConnection(const std::string& url, const std::string& name) : m_name(name) {
@@ -134,10 +135,11 @@ PgConnection::PgConnection(const std::string& url, const std::string& name) : m_
 }
 
 PGconn* PgConnection::ready() {
-  if (PQstatus(m_conn) == CONNECTION_OK) return m_conn;
+  if (PQstatus(m_conn) == CONNECTION_OK && !m_lost) return m_conn;
   PQreset(m_conn);
   if (PQstatus(m_conn) != CONNECTION_OK)
     throw BusyError(m_name + ": cannot reach the database: " + trimmed(PQerrorMessage(m_conn)));
+  m_lost = false;
   m_zone.clear(); // a new session: set again
   sync_time_zone();
   return m_conn;
@@ -147,7 +149,12 @@ PGresult* PgConnection::checked(PGresult* result) {
   const ExecStatusType status = result != nullptr ? PQresultStatus(result) : PGRES_FATAL_ERROR;
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_EMPTY_QUERY) return result;
   const char* state = result != nullptr ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
-  const bool retry = is_retryable(state) || PQstatus(m_conn) != CONNECTION_OK;
+  // The server ending this session (57P01, 57P02: shutdown, terminated) or the connection failing
+  // (08...) may leave libpq's status OK until the next call finds the socket closed: reconnect then.
+  const bool lost = PQstatus(m_conn) != CONNECTION_OK ||
+                    (state != nullptr && (std::strncmp(state, "08", 2) == 0 || std::strncmp(state, "57P0", 4) == 0));
+  m_lost = m_lost || lost;
+  const bool retry = lost || is_retryable(state);
   const std::string message =
       m_name + ": query failed: " + trimmed(result != nullptr ? PQresultErrorMessage(result) : PQerrorMessage(m_conn));
   PQclear(result);
