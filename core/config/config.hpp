@@ -202,8 +202,8 @@ struct Overrides {
   std::string config_path;
   std::optional<std::string> host;
   std::optional<int> port;
-  bool allow_remote = false; // --allow-remote given
-  std::optional<std::string> db; // --db
+  bool allow_remote = false;                    // --allow-remote given
+  std::optional<std::string> db = std::nullopt; // --db
 };
 
 // The config file to read: --config, else LLMGW_CONFIG, else the XDG default.

@@ -30,7 +30,7 @@ std::string config_text(const FakeUpstream& upstream, const std::string& url) {
 }
 
 // `llmgw --config DIR/config.toml ARGUMENTS` with private XDG dirs; `prefix` goes before it (env).
-CommandResult llmgw(const StoreDir& dir, const std::string& arguments, const std::string& prefix = "") {
+CommandResult run_llmgw(const StoreDir& dir, const std::string& arguments, const std::string& prefix = "") {
   return run_shell(prefix + " XDG_CONFIG_HOME=" + dir.plain_file("config") +
                    " XDG_DATA_HOME=" + dir.plain_file("data") + " LLMGW_IT_KEY=fake-key-for-tests " + LLMGW_BINARY +
                    " --config " + dir.plain_file("config.toml") + " " + arguments + " 2>&1");
@@ -113,13 +113,13 @@ TEST_SUITE("postgres store" * doctest::skip()) {
     const std::string url = dir.file("llmgw.db");
     std::ofstream(dir.plain_file("config.toml")) << config_text(upstream, url);
 
-    const auto key = llmgw(dir, "key create alice");
+    const auto key = run_llmgw(dir, "key create alice");
     INFO(key.output);
     REQUIRE(key.exit_code == 0);
     const size_t at = key.output.find("llmgw-vk-");
     REQUIRE(at != std::string::npos);
     const std::string token = key.output.substr(at, key.output.find('\n', at) - at);
-    const auto cap = llmgw(dir, "cap set --day 5");
+    const auto cap = run_llmgw(dir, "cap set --day 5");
     CHECK(cap.exit_code == 0);
     CHECK(cap.output.find("cap 1: $5") != std::string::npos);
 
@@ -133,7 +133,7 @@ TEST_SUITE("postgres store" * doctest::skip()) {
     CHECK(answer->status == 200);
     CHECK(serve.stop() == 0); // flushes the ledger
 
-    const auto usage = llmgw(dir, "usage --today --json");
+    const auto usage = run_llmgw(dir, "usage --today --json");
     INFO(usage.output);
     REQUIRE(usage.exit_code == 0);
     const auto report = nlohmann::json::parse(usage.output.substr(usage.output.find('{')));
@@ -141,9 +141,9 @@ TEST_SUITE("postgres store" * doctest::skip()) {
     CHECK(report["total"]["cost_usd_pico"].get<int64_t>() > 0);
     // The same database through --db and LLMGW_DB, with a config that names none.
     std::ofstream(dir.plain_file("config.toml")) << "";
-    const auto by_flag = llmgw(dir, "--db " + url + " usage --today --json");
+    const auto by_flag = run_llmgw(dir, "--db " + url + " usage --today --json");
     CHECK(by_flag.output.find("\"requests\": 1") != std::string::npos);
-    const auto by_env = llmgw(dir, "cap list --json", "LLMGW_DB=" + url);
+    const auto by_env = run_llmgw(dir, "cap list --json", "LLMGW_DB=" + url);
     CHECK(by_env.output.find("\"limit_usd_pico\": 5000000000000") != std::string::npos);
 
     store::Db db(url);
@@ -158,14 +158,14 @@ TEST_SUITE("postgres store" * doctest::skip()) {
     const std::string url = dir.file("llmgw.db");
     const std::string with_password = "postgres://team:s3cret@127.0.0.1:1/nowhere";
     std::ofstream(dir.plain_file("config.toml")) << "[store]\nurl = \"" + url + "\"\n";
-    const auto shown = llmgw(dir, "config show");
+    const auto shown = run_llmgw(dir, "config show");
     INFO(shown.output);
     CHECK(shown.output.find("store.url") != std::string::npos);
     CHECK(shown.output.find("config.toml:2") != std::string::npos);
-    const auto flagged = llmgw(dir, "--db " + with_password + " config show");
+    const auto flagged = run_llmgw(dir, "--db " + with_password + " config show");
     CHECK(flagged.output.find("s3cret") == std::string::npos);
     CHECK(flagged.output.find("flag --db") != std::string::npos);
-    const auto failed = llmgw(dir, "--db " + with_password + " key list");
+    const auto failed = run_llmgw(dir, "--db " + with_password + " key list");
     CHECK(failed.exit_code != 0);
     CHECK(failed.output.find("postgres://team:***@127.0.0.1:1/nowhere") != std::string::npos);
     CHECK(failed.output.find("s3cret") == std::string::npos);
