@@ -241,9 +241,9 @@ void run_serve(const GlobalOptions& options, const ServeFlags& flags) {
   int port = server.bind();
   dashboard.set_port(port);
   trace.step("bind");
-  const RunningServer running{::getpid(),    config.server.host,     port,
-                              LLMGW_VERSION, core::policy::now_ms(), core::config::resolve_config_path(overrides),
-                              db_path,       config.token_path,      ""};
+  const RunningServer running{::getpid(),          config.server.host,     port,
+                              LLMGW_VERSION,       core::policy::now_ms(), core::config::resolve_config_path(overrides),
+                              display_db(db_path), config.token_path,      ""};
   local_api->status_fields = [fields = status_fields(running, config.file_path)] { return fields; };
   print_banner(config, port, db_path);
   warn_key_clashes(config, token, virtual_keys);
