@@ -33,6 +33,8 @@ bool is_retryable(const char* state) {
 
 class PgConnection;
 
+constexpr Oid k_text_oid = 25; // pg_type's text
+
 class PgStatement final : public StatementBackend {
 public:
   PgStatement(PgConnection& connection, std::string_view sql);
@@ -70,6 +72,7 @@ private:
   std::string m_sql;
   std::vector<std::string> m_values;
   std::vector<bool> m_bound;
+  std::vector<Oid> m_types;
   PGresult* m_result = nullptr;
   int m_row = -1;
   int m_rows = 0;
@@ -184,9 +187,14 @@ void PgConnection::sync_time_zone() {
 
 PgStatement::PgStatement(PgConnection& connection, std::string_view sql) : m_connection(connection) {
   int count = 0;
-  m_sql = postgres_placeholders(sql, count);
+  std::vector<bool> referenced;
+  m_sql = postgres_placeholders(sql, count, &referenced);
   m_values.resize(static_cast<size_t>(count));
   m_bound.resize(static_cast<size_t>(count));
+  // A number the SQL skips (the dashboard leaves out the filters not given) has no type for
+  // PostgreSQL to infer: it is declared text. The others are inferred from their use.
+  m_types.resize(static_cast<size_t>(count));
+  for (size_t i = 0; i < m_types.size(); ++i) m_types[i] = referenced[i] ? 0 : k_text_oid;
 }
 
 std::string& PgStatement::slot(int index) {
@@ -205,7 +213,7 @@ bool PgStatement::step() {
       lengths[i] = static_cast<int>(m_values[i].size());
     }
     PGconn* conn = m_connection.ready();
-    m_result = m_connection.checked(PQexecParams(conn, m_sql.c_str(), static_cast<int>(values.size()), nullptr,
+    m_result = m_connection.checked(PQexecParams(conn, m_sql.c_str(), static_cast<int>(values.size()), m_types.data(),
                                                  values.data(), lengths.data(), nullptr, 0));
     m_row = -1;
     m_rows = PQntuples(m_result);
@@ -225,10 +233,11 @@ int64_t PgStatement::column_int64(int column) const {
 
 } // namespace
 
-std::string postgres_placeholders(std::string_view sql, int& count) {
+std::string postgres_placeholders(std::string_view sql, int& count, std::vector<bool>* referenced) {
   std::string out;
   out.reserve(sql.size() + 8);
   count = 0;
+  if (referenced != nullptr) referenced->clear();
   char quote = 0;
   for (size_t i = 0; i < sql.size(); ++i) {
     const char c = sql[i];
@@ -251,6 +260,10 @@ std::string postgres_placeholders(std::string_view sql, int& count) {
       while (j < sql.size() && sql[j] >= '0' && sql[j] <= '9') number = number * 10 + (sql[j++] - '0');
       if (j == i + 1) number = count + 1; // bare ?: the next number
       count = std::max(count, number);
+      if (referenced != nullptr) {
+        referenced->resize(static_cast<size_t>(count));
+        (*referenced)[static_cast<size_t>(number - 1)] = true;
+      }
       out += '$' + std::to_string(number);
       i = j - 1;
       continue;

@@ -2,6 +2,7 @@
 // against the test cluster (suite "store postgres", skipped unless run with --no-skip by ctest's
 // "unit (PostgreSQL): store" entry), the same reports as SQLite from the same rows, migrations of
 // instances starting together, and reconnecting after the server drops the connection.
+#include "store/dashboard_data.hpp"
 #include "store/db.hpp"
 #include "store/ledger.hpp"
 #include "store/pg_connection.hpp"
@@ -108,6 +109,27 @@ std::vector<std::string> every_report(Db& db) {
   return out;
 }
 
+// Every dashboard answer over the rows, as one JSON document.
+nlohmann::json every_dashboard_answer(const std::string& location) {
+  llmgw::store::DashboardData data(location);
+  const int64_t now = 1'712'500'000'000;
+  using llmgw::core::dashboard::Range;
+  nlohmann::json out = nlohmann::json::array();
+  out.push_back(data.summary(now));
+  for (const char* by : {"model", "agent", "provider", "project", "key"}) out.push_back(data.spend(30, by, now));
+  for (Range range : {Range::today, Range::days7, Range::days30, Range::month}) {
+    for (const char* by : {"agent", "model", "provider", "project", "key", "session"})
+      out.push_back(data.breakdown(by, range, now));
+    out.push_back(data.cache_health(range, now));
+  }
+  out.push_back(data.requests({20, 0, "", "", "", ""}));
+  out.push_back(data.requests({20, 300, "", "codex", "", "error"}));
+  out.push_back(data.requests({20, 0, "gpt-5", "", "openai", "ok"}));
+  out.push_back(data.request(7).value_or(nullptr));
+  out.push_back(data.caps(true, now));
+  return out;
+}
+
 } // namespace
 
 TEST_SUITE("store postgres pieces") {
@@ -183,6 +205,7 @@ TEST_SUITE("store postgres" * doctest::skip()) {
       const auto expected = every_report(sqlite);
       CHECK(expected.size() > 100);
       CHECK(every_report(pg) == expected);
+      CHECK(every_dashboard_answer(pg_url) == every_dashboard_answer(sqlite_path));
     }
   }
 
