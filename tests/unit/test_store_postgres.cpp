@@ -205,7 +205,13 @@ TEST_SUITE("store postgres" * doctest::skip()) {
       const auto expected = every_report(sqlite);
       CHECK(expected.size() > 100);
       CHECK(every_report(pg) == expected);
-      CHECK(every_dashboard_answer(pg_url) == every_dashboard_answer(sqlite_path));
+      const nlohmann::json sqlite_answers = every_dashboard_answer(sqlite_path);
+      const nlohmann::json pg_answers = every_dashboard_answer(pg_url);
+      REQUIRE(pg_answers.size() == sqlite_answers.size());
+      for (size_t i = 0; i < pg_answers.size(); ++i) {
+        CAPTURE(i);
+        CHECK(pg_answers[i].dump() == sqlite_answers[i].dump());
+      }
     }
   }
 
