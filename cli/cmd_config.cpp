@@ -2,6 +2,7 @@
 #include "cli/common.hpp"
 #include "cli/providers_view.hpp"
 #include "core/config/config.hpp"
+#include "store/connection.hpp"
 
 #include <algorithm>
 #include <iostream>
@@ -84,8 +85,13 @@ void register_config(CLI::App& app, GlobalOptions& options) {
   auto json = std::make_shared<bool>(false);
   show->add_flag("--json", *json, "print JSON");
   show->callback([&options, json] {
-    const config::Overrides overrides{options.config_path, {}, {}};
+    config::Overrides overrides{options.config_path, {}, {}};
+    if (!options.db_path.empty()) overrides.db = options.db_path;
     config::Config cfg = config::load_config(overrides);
+    // The store URL is shown without its password.
+    cfg.store.url = store::redact_url(cfg.store.url);
+    if (const config::ValueOrigin* url = cfg.find_origin("store.url"))
+      cfg.set_origin("store.url", store::redact_url(url->value), url->origin);
     const std::string keys_view = apply_server_view(cfg, options);
     if (*json) {
       print_json(cfg, std::cout);

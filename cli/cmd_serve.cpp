@@ -74,7 +74,7 @@ void print_banner(const core::config::Config& config, int port, const std::strin
     std::fprintf(stderr, "config: none found, providers inferred from the environment\n");
   else
     std::fprintf(stderr, "config: %s\n", config.file_path.c_str());
-  std::fprintf(stderr, "ledger: %s\n", db_path.c_str());
+  std::fprintf(stderr, "ledger: %s\n", display_db(db_path).c_str());
   if (config.providers.empty())
     std::fprintf(stderr, "providers: none - set OPENAI_API_KEY or ANTHROPIC_API_KEY, or run `llmgw init`\n");
   for (const auto& provider : config.providers) {
@@ -261,9 +261,9 @@ void run_serve(const GlobalOptions& options, const ServeFlags& flags) {
   int port = server.bind();
   dashboard.set_port(port);
   trace.step("bind");
-  const RunningServer running{::getpid(),    config.server.host,     port,
-                              LLMGW_VERSION, core::policy::now_ms(), core::config::resolve_config_path(overrides),
-                              db_path,       config.token_path,      ""};
+  const RunningServer running{::getpid(),          config.server.host,     port,
+                              LLMGW_VERSION,       core::policy::now_ms(), core::config::resolve_config_path(overrides),
+                              display_db(db_path), config.token_path,      ""};
   local_api->status_fields = [fields = status_fields(running, config.file_path)] { return fields; };
   print_banner(config, port, db_path);
   warn_key_clashes(config, token, virtual_keys);

@@ -6,6 +6,7 @@
 #include "core/config/config.hpp"
 #include "core/config/private_files.hpp"
 #include "core/error.hpp"
+#include "store/connection.hpp"
 
 #include <cerrno>
 #include <climits>
@@ -78,7 +79,9 @@ ServiceSpec spec_for(const GlobalOptions& options) {
   spec.binary = self_binary();
   if (!options.config_path.empty()) spec.options = {"--config", fs::absolute(options.config_path).string()};
   if (!options.db_path.empty())
-    for (const std::string& word : {std::string("--db"), fs::absolute(options.db_path).string()})
+    for (const std::string& word :
+         {std::string("--db"),
+          store::is_postgres_url(options.db_path) ? options.db_path : fs::absolute(options.db_path).string()})
       spec.options.push_back(word);
   spec.env_file = config_home() + "/llmgw/env";
   spec.log_dir = home_dir() + "/Library/Logs/llmgw";

@@ -8,6 +8,7 @@
 #include "cli/time_range.hpp"
 #include "core/policy/periods.hpp"
 #include "core/policy/usd.hpp"
+#include "store/connection.hpp"
 #include "store/reports.hpp"
 #include "store/settings.hpp"
 
@@ -28,7 +29,7 @@ struct StoredState {
 StoredState read_state(const std::string& db_path, int64_t now) {
   StoredState state;
   std::error_code error;
-  if (!std::filesystem::exists(db_path, error)) return state;
+  if (!store::is_postgres_url(db_path) && !std::filesystem::exists(db_path, error)) return state;
   store::Db db(db_path);
   const auto range = period_range(Period::day, now);
   const auto rows = store::usage_report(db, {range.since_ms, range.until_ms, ""}, store::GroupBy::none);
@@ -62,10 +63,12 @@ void print_overrides(const std::vector<core::policy::RouteOverride>& overrides, 
               running ? "in force" : "stored: in force when a server starts");
 }
 
-int print_running(const RunningServer& server, bool json) {
+int print_running(const RunningServer& server, const GlobalOptions& options, bool json) {
   const int64_t now = core::policy::now_ms();
   const auto answer = server_get(server, "/llmgw/api/status");
-  const StoredState state = read_state(server.db_path, now);
+  // A PostgreSQL server's runtime file has its URL without the password: this command's own is read.
+  const StoredState state =
+      read_state(store::is_postgres_url(server.db_path) ? resolve_db_path(options) : server.db_path, now);
   const int in_flight = answer ? answer->value("in_flight", 0) : 0;
   if (json) {
     nlohmann::ordered_json out{{"running", true},
@@ -111,12 +114,12 @@ int print_stopped(const GlobalOptions& options, bool json) {
   if (json) {
     nlohmann::ordered_json out{{"running", false},
                                {"runtime_dir", runtime_dir()},
-                               {"db_path", db_path},
+                               {"db_path", display_db(db_path)},
                                {"overrides", overrides_json(state.overrides)}};
     std::printf("%s\n", out.dump(2).c_str());
     return 1;
   }
-  std::printf("llmgw is not running (no server for %s in %s)\n", db_path.c_str(), runtime_dir().c_str());
+  std::printf("llmgw is not running (no server for %s in %s)\n", display_db(db_path).c_str(), runtime_dir().c_str());
   std::printf("start it:   llmgw serve (or in the background: llmgw service install && llmgw service start)\n");
   print_overrides(state.overrides, false);
   return 1;
@@ -130,7 +133,7 @@ void register_status(CLI::App& app, GlobalOptions& options) {
   cmd->add_flag("--json", *json, "print JSON");
   cmd->callback([json, &options] {
     const auto server = find_running_server(options);
-    const int code = server ? print_running(*server, *json) : print_stopped(options, *json);
+    const int code = server ? print_running(*server, options, *json) : print_stopped(options, *json);
     if (code != 0) throw ExitCode{code};
   });
 }

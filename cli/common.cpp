@@ -1,6 +1,7 @@
 #include "cli/common.hpp"
 
 #include "core/config/config.hpp"
+#include "store/connection.hpp"
 
 #include <arpa/inet.h>
 #include <cctype>
@@ -12,7 +13,13 @@ std::string resolve_db_path(const GlobalOptions& options) {
   if (!options.db_path.empty()) return options.db_path;
   const char* env = std::getenv("LLMGW_DB");
   if (env != nullptr && *env != '\0') return env;
+  std::string configured = core::config::configured_store_url(options.config_path);
+  if (!configured.empty()) return configured;
   return core::config::default_db_path();
+}
+
+std::string display_db(const std::string& location) {
+  return store::is_postgres_url(location) ? store::redact_url(location) : location;
 }
 
 std::string gateway_base_url(const std::string& host, int port) {

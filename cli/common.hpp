@@ -24,8 +24,11 @@ void register_completion(CLI::App& app);
 // failures exit 1, ExitCode its code (cli/app_run.cpp).
 int run_app(CLI::App& app, GlobalOptions& options, int argc, char** argv);
 
-// The database path after --db, LLMGW_DB and the XDG default.
+// The database after --db, LLMGW_DB, the config's [store] url and the XDG default: a SQLite file
+// path or a postgres:// URL.
 std::string resolve_db_path(const GlobalOptions& options);
+// The database as messages show it: a URL without its password.
+std::string display_db(const std::string& location);
 
 // "http://127.0.0.1:8787": the URL clients dial for a server bound to host:port (a wildcard
 // listen address is reached through loopback).

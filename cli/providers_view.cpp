@@ -4,6 +4,7 @@
 #include "cli/server_api.hpp"
 #include "core/config/config.hpp"
 #include "core/pipeline/local_api.hpp"
+#include "store/connection.hpp"
 #include "store/settings.hpp"
 
 #include <filesystem>
@@ -60,7 +61,7 @@ std::vector<ProviderLine> local_lines(const GlobalOptions& options, const std::s
   const auto config = core::config::load_config({options.config_path, std::nullopt, std::nullopt});
   core::policy::KeyRing keys;
   std::error_code error;
-  if (std::filesystem::exists(db_path, error)) {
+  if (store::is_postgres_url(db_path) || std::filesystem::exists(db_path, error)) {
     store::Db db(db_path);
     keys = core::policy::KeyRing(store::load_policy(db).keys);
   }

@@ -3,6 +3,7 @@
 #include "core/config/config.hpp"
 #include "core/config/private_files.hpp"
 #include "core/http/tcp_probe.hpp"
+#include "store/connection.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -28,6 +29,7 @@ std::string absolute_env_dir(const char* name) {
 
 std::string normal_path(const std::string& path) {
   if (path.empty()) return path;
+  if (store::is_postgres_url(path)) return store::redact_url(path); // compared and stored without the password
   std::error_code error;
   fs::path normal = fs::weakly_canonical(fs::absolute(path, error), error);
   return error ? path : normal.string();

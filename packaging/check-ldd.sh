@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Fails when BINARY needs a shared library outside the allowed list: libc (and the loader),
-# libstdc++, libgcc_s, libm, OpenSSL (libssl, libcrypto) and SQLite. Everything else must be
+# libstdc++, libgcc_s, libm, OpenSSL (libssl, libcrypto), SQLite and libpq (the PostgreSQL store,
+# with the Kerberos, LDAP and GnuTLS libraries Debian's libpq5 links). Everything else must be
 # built in, so the binary runs on any system that has those.
 #   --httplib-shared   also allow Debian's libcpp-httplib.so and what it links (zlib, brotli):
 #                      Debian installs no header-only cpp-httplib (see cmake/third_party.cmake)
@@ -9,6 +10,9 @@ set -euo pipefail
 
 usage() { echo "usage: packaging/check-ldd.sh [--httplib-shared] [--sanitizers] BINARY" >&2; exit 2; }
 allowed='linux-vdso|linux-gate|ld-linux[^ ]*|libc|libstdc\+\+|libgcc_s|libm|libssl|libcrypto|libsqlite3'
+allowed+='|libpq|libgssapi_krb5|libkrb5|libk5crypto|libcom_err|libkrb5support|libkeyutils|libresolv'
+allowed+='|libldap(-[0-9.]+)?|liblber(-[0-9.]+)?|libsasl2|libgnutls|libp11-kit|libidn2|libunistring|libtasn1'
+allowed+='|libnettle|libhogweed|libgmp|libffi'
 # Older glibc keeps these outside libc.so.6; they are part of every glibc system.
 allowed+='|libpthread|libdl|librt'
 binary=""

@@ -19,7 +19,7 @@ done
 # run on Debian). Other systems: say what to install.
 if [[ "$(uname -s)" == Darwin ]]; then
   command -v brew >/dev/null || { echo "setup-deps: install Homebrew first (https://brew.sh)" >&2; exit 1; }
-  brew_packages=(cmake pkgconf cli11 nlohmann-json cpp-httplib tomlplusplus sqlite openssl@3)
+  brew_packages=(cmake pkgconf cli11 nlohmann-json cpp-httplib tomlplusplus sqlite libpq openssl@3)
   ((with_tests)) && brew_packages+=(doctest)
   missing=()
   for package in "${brew_packages[@]}"; do
@@ -34,13 +34,13 @@ fi
 if ! command -v apt-get >/dev/null || ! command -v dpkg-query >/dev/null; then
   echo "setup-deps: this script knows Debian/Ubuntu (apt-get) and macOS (Homebrew) only." >&2
   echo "setup-deps: install with your package manager: a C++20 compiler, cmake >= 3.25, pkg-config," >&2
-  echo "  CLI11, nlohmann/json, cpp-httplib (>= 0.11), toml++ (3.x), SQLite 3, OpenSSL 3 (and doctest" >&2
+  echo "  CLI11, nlohmann/json, cpp-httplib (>= 0.11), toml++ (3.x), SQLite 3, libpq, OpenSSL 3 (and doctest" >&2
   echo "  for the tests), then build as the README says under \"From source\"." >&2
   exit 1
 fi
 
 packages=(build-essential cmake pkg-config ccache libcpp-httplib-dev libcli11-dev nlohmann-json3-dev
-          libsqlite3-dev libtomlplusplus-dev doctest-dev libssl-dev sqlite3)
+          libsqlite3-dev libpq-dev libtomlplusplus-dev doctest-dev libssl-dev sqlite3)
 if ((with_tests)); then
   # libFuzzer ships in compiler-rt (libclang-rt-dev), which clang only recommends.
   packages+=(clang libclang-rt-dev clang-format nginx-light wrk groff-base)
@@ -50,6 +50,8 @@ if ((with_tests)); then
   packages+=(chromium)
   # promtool (in Debian's prometheus package) checks the /metrics scrape in the integration tests.
   packages+=(prometheus)
+  # The PostgreSQL store's tests run a throwaway cluster (tests/support/pg_cluster.sh).
+  packages+=(postgresql)
   # A working node (e.g. from NodeSource, which bundles npm) must not be replaced by Debian's.
   node --version >/dev/null 2>&1 || packages+=(nodejs)
   npm --version >/dev/null 2>&1 || packages+=(npm)

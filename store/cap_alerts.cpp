@@ -7,7 +7,7 @@ bool claim_cap_alert(Db& db, int64_t cap_id, std::string_view kind, int64_t peri
   Statement claim =
       db.prepare("INSERT INTO cap_alerts (cap_id, kind, period_start_ms, sent_at_ms) VALUES (?1, ?2, ?3, ?4) "
                  "ON CONFLICT (cap_id, kind) DO UPDATE SET period_start_ms = excluded.period_start_ms, sent_at_ms = "
-                 "excluded.sent_at_ms WHERE period_start_ms < excluded.period_start_ms RETURNING 1");
+                 "excluded.sent_at_ms WHERE cap_alerts.period_start_ms < excluded.period_start_ms RETURNING 1");
   claim.bind_int64(1, cap_id);
   claim.bind_text(2, kind);
   claim.bind_int64(3, period_start_ms);

@@ -185,8 +185,8 @@ json DashboardData::breakdown(const std::string& by, dashboard::Range range, int
 }
 
 json DashboardData::cache_health(dashboard::Range range, int64_t now_ms) {
-  // Per session (and agent) over the range; a session that wrote to the cache and never read from it paid
-  // for writes nobody used. The session-less rows ('') say nothing of that.
+  // Per session (and agent) over the range (ties in name order, the same on every backend); a session that wrote to the
+  // cache and never read from it paid for writes nobody used. The session-less rows ('') say nothing of that.
   const std::string per_session =
       "SELECT session_id, agent, SUM(requests) AS requests, SUM(input_tokens) AS input, "
       "SUM(cache_read_tokens) AS cache_read, SUM(cache_write_tokens) AS cache_write, "
@@ -207,13 +207,15 @@ json DashboardData::cache_health(dashboard::Range range, int64_t now_ms) {
   };
   json sessions = json::array();
   auto top = prepare("SELECT * FROM (" + per_session +
-                     ") WHERE session_id <> '' ORDER BY input + cache_read + cache_write DESC LIMIT 50");
+                     ") AS per_session WHERE session_id <> '' ORDER BY input + cache_read + cache_write DESC, "
+                     "session_id, agent LIMIT 50");
   top.bind_int64(1, first);
   while (top.step()) sessions.push_back(row_json(top, "session"));
   json agents = json::array();
   auto by_agent = prepare("SELECT agent, agent, SUM(requests), SUM(input), SUM(cache_read), SUM(cache_write), "
                           "SUM(never) FROM (" +
-                          per_session + ") GROUP BY agent ORDER BY SUM(input + cache_read + cache_write) DESC");
+                          per_session +
+                          ") AS per_session GROUP BY agent ORDER BY SUM(input + cache_read + cache_write) DESC, agent");
   by_agent.bind_int64(1, first);
   while (by_agent.step()) {
     json row = row_json(by_agent, "agent");

@@ -152,10 +152,11 @@ void Ledger::write_batch(std::span<const core::RequestRecord> batch, std::vector
   for (const core::RequestRecord& record : batch) {
     m_insert.reset();
     bind_request(m_insert, record);
-    m_insert.run();
+    if (!m_insert.step()) throw Error(m_db.path() + ": storing a request returned no id");
+    const int64_t request_id = m_insert.column_int64(0);
+    m_insert.run(); // past the one row RETURNING gives, so the statement is done
     // The attempts table holds the tries of requests that needed more than one; a single try is
     // the row itself.
-    const int64_t request_id = m_db.last_insert_rowid();
     ids.push_back(request_id);
     for (size_t n = 0; record.attempts.size() > 1 && n < record.attempts.size(); ++n) {
       const core::Attempt& attempt = record.attempts[n];

@@ -323,6 +323,7 @@ void migrate(Db& db, std::span<const Migration> steps) {
   refuse_newer(db, before, latest);
   if (before == latest) return;
   Transaction transaction(db);
+  db.connection().lock_for_migration();
   const int current = db.user_version(); // another process may have migrated meanwhile
   refuse_newer(db, current, latest);
   for (const Migration& step : steps) {
@@ -334,7 +335,7 @@ void migrate(Db& db, std::span<const Migration> steps) {
                   ") failed: " + e.what());
     }
   }
-  db.exec("PRAGMA user_version = " + std::to_string(latest));
+  db.connection().set_schema_version(latest);
   transaction.commit();
 }
 

@@ -13,33 +13,47 @@ INSERT INTO usage_rollup (bucket, provider, model, agent, project, key_name, req
   input_uncached_tokens, cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, output_tokens,
   reasoning_tokens, cost_usd_pico, unpriced, billed_to_client_cost_usd_pico, estimated, family_priced)
 SELECT started_at_ms / 900000, provider, COALESCE(NULLIF(served_model, ''), requested_model), agent, project,
-  key_name, COUNT(*), SUM(outcome <> 'ok'), SUM(input_uncached_tokens), SUM(cache_read_tokens),
+  key_name, COUNT(*), SUM(CASE WHEN outcome <> 'ok' THEN 1 ELSE 0 END), SUM(input_uncached_tokens),
+  SUM(cache_read_tokens),
   SUM(cache_write_5m_tokens), SUM(cache_write_1h_tokens), SUM(output_tokens), SUM(reasoning_tokens),
-  SUM(cost_usd_pico), SUM(unpriced), SUM(CASE WHEN billed_to_client THEN cost_usd_pico ELSE 0 END),
-  SUM(usage_source = 'estimated'), SUM(price_basis = 'family')
+  SUM(cost_usd_pico), SUM(unpriced), SUM(CASE WHEN billed_to_client <> 0 THEN cost_usd_pico ELSE 0 END),
+  SUM(CASE WHEN usage_source = 'estimated' THEN 1 ELSE 0 END), SUM(CASE WHEN price_basis = 'family' THEN 1 ELSE 0 END)
 FROM requests WHERE started_at_ms < ?1 GROUP BY 1, 2, 3, 4, 5, 6
-ON CONFLICT DO UPDATE SET requests = requests + excluded.requests, errors = errors + excluded.errors,
-  input_uncached_tokens = input_uncached_tokens + excluded.input_uncached_tokens,
-  cache_read_tokens = cache_read_tokens + excluded.cache_read_tokens,
-  cache_write_5m_tokens = cache_write_5m_tokens + excluded.cache_write_5m_tokens,
-  cache_write_1h_tokens = cache_write_1h_tokens + excluded.cache_write_1h_tokens,
-  output_tokens = output_tokens + excluded.output_tokens, reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens,
-  cost_usd_pico = cost_usd_pico + excluded.cost_usd_pico, unpriced = unpriced + excluded.unpriced,
-  billed_to_client_cost_usd_pico = billed_to_client_cost_usd_pico + excluded.billed_to_client_cost_usd_pico,
-  estimated = estimated + excluded.estimated, family_priced = family_priced + excluded.family_priced
+ON CONFLICT (bucket, provider, model, agent, project, key_name) DO UPDATE SET
+  requests = usage_rollup.requests + excluded.requests, errors = usage_rollup.errors + excluded.errors,
+  input_uncached_tokens = usage_rollup.input_uncached_tokens + excluded.input_uncached_tokens,
+  cache_read_tokens = usage_rollup.cache_read_tokens + excluded.cache_read_tokens,
+  cache_write_5m_tokens = usage_rollup.cache_write_5m_tokens + excluded.cache_write_5m_tokens,
+  cache_write_1h_tokens = usage_rollup.cache_write_1h_tokens + excluded.cache_write_1h_tokens,
+  output_tokens = usage_rollup.output_tokens + excluded.output_tokens,
+  reasoning_tokens = usage_rollup.reasoning_tokens + excluded.reasoning_tokens,
+  cost_usd_pico = usage_rollup.cost_usd_pico + excluded.cost_usd_pico,
+  unpriced = usage_rollup.unpriced + excluded.unpriced,
+  billed_to_client_cost_usd_pico =
+    usage_rollup.billed_to_client_cost_usd_pico + excluded.billed_to_client_cost_usd_pico,
+  estimated = usage_rollup.estimated + excluded.estimated,
+  family_priced = usage_rollup.family_priced + excluded.family_priced
 )sql";
 
 // The provider report's counts of tries (reports.cpp k_tries_sql), under the provider tried.
 constexpr std::string_view k_fold_attempts_sql = R"sql(
 INSERT INTO usage_rollup (bucket, provider, model, agent, project, key_name, retried, fell_back)
 SELECT r.started_at_ms / 900000, a.provider, COALESCE(NULLIF(r.served_model, ''), r.requested_model), r.agent,
-  r.project, r.key_name, SUM(a.n < (SELECT MAX(b.n) FROM attempts b WHERE b.request_id = a.request_id)),
-  SUM(a.n = 1 AND r.provider <> a.provider)
+  r.project, r.key_name,
+  SUM(CASE WHEN a.n < (SELECT MAX(b.n) FROM attempts b WHERE b.request_id = a.request_id) THEN 1 ELSE 0 END),
+  SUM(CASE WHEN a.n = 1 AND r.provider <> a.provider THEN 1 ELSE 0 END)
 FROM attempts a JOIN requests r ON r.id = a.request_id WHERE r.started_at_ms < ?1 GROUP BY 1, 2, 3, 4, 5, 6
-ON CONFLICT DO UPDATE SET retried = retried + excluded.retried, fell_back = fell_back + excluded.fell_back
+ON CONFLICT (bucket, provider, model, agent, project, key_name) DO UPDATE SET
+  retried = usage_rollup.retried + excluded.retried, fell_back = usage_rollup.fell_back + excluded.fell_back
 )sql";
 
-int64_t file_bytes(const std::string& path) {
+// The database's size: the file and its WAL, or PostgreSQL's size of the database.
+int64_t database_bytes(Db& db) {
+  if (db.dialect() == Dialect::postgres) {
+    Statement size = db.prepare("SELECT pg_database_size(current_database())");
+    return size.step() ? size.column_int64(0) : 0;
+  }
+  const std::string& path = db.path();
   struct stat info {};
   int64_t total = 0;
   for (const std::string& file : {path, path + "-wal"})
@@ -77,7 +91,7 @@ PruneResult prune_ledger(Db& db, int64_t before_ms, bool dry_run) {
     result.attempts = scalar(db, k_count_attempts, result.cutoff_ms);
     return result;
   }
-  result.bytes_before = file_bytes(db.path());
+  result.bytes_before = database_bytes(db);
   {
     Transaction transaction(db);
     result.rows = scalar(db, "SELECT COUNT(*) FROM requests WHERE started_at_ms < ?1", result.cutoff_ms);
@@ -91,7 +105,7 @@ PruneResult prune_ledger(Db& db, int64_t before_ms, bool dry_run) {
     }
     transaction.commit();
   }
-  if (result.rows > 0) {
+  if (result.rows > 0 && db.dialect() == Dialect::sqlite) {
     // A file made before auto-vacuum was on (Db::configure) is converted once, by a full VACUUM;
     // after that each prune frees its pages with incremental_vacuum.
     bool incremental = false;
@@ -109,7 +123,7 @@ PruneResult prune_ledger(Db& db, int64_t before_ms, bool dry_run) {
     // The freed pages leave the main file when the WAL is checkpointed; truncate the WAL too.
     db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
   }
-  result.bytes_after = file_bytes(db.path());
+  result.bytes_after = database_bytes(db);
   return result;
 }
 

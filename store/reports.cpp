@@ -3,6 +3,7 @@
 #include "store/request_rows.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <string>
 
 namespace llmgw::store {
@@ -13,33 +14,46 @@ constexpr const char* k_price_basis_sql = "price_basis";
 
 constexpr std::string_view k_model_sql = "COALESCE(NULLIF(served_model, ''), requested_model)";
 
-std::string_view group_key_sql(GroupBy group) {
+// A local date of `seconds` (an SQL expression of Unix seconds) as text: 'day' (YYYY-MM-DD), the
+// Monday of its 'week', or 'month' (YYYY-MM). SQLite's 'localtime' goes through localtime_r, so TZ
+// (after tzset) decides the day; PostgreSQL uses the session's TimeZone, which the connection keeps
+// equal to the process's (store/pg_connection.cpp).
+std::string local_date_sql(Dialect dialect, std::string_view unit, std::string_view seconds) {
+  const std::string at(seconds);
+  if (dialect == Dialect::postgres) {
+    if (unit == "week") return "to_char(date_trunc('week', to_timestamp(" + at + ")), 'YYYY-MM-DD')";
+    return "to_char(to_timestamp(" + at + "), '" + (unit == "day" ? "YYYY-MM-DD" : "YYYY-MM") + "')";
+  }
+  // Back six days, then forward to a Monday ('weekday 1' keeps a Monday): the week's Monday.
+  if (unit == "week") return "date(" + at + ", 'unixepoch', 'localtime', '-6 days', 'weekday 1')";
+  return "strftime('" + std::string(unit == "day" ? "%Y-%m-%d" : "%Y-%m") + "', " + at + ", 'unixepoch', 'localtime')";
+}
+
+std::string group_key_sql(Dialect dialect, GroupBy group) {
   switch (group) {
   case GroupBy::none: return "''";
-  case GroupBy::model: return k_model_sql;
+  case GroupBy::model: return std::string(k_model_sql);
   case GroupBy::provider: return "provider";
   case GroupBy::agent: return "agent";
-  // SQLite's 'localtime' goes through localtime_r, so TZ (after tzset) decides the day.
-  case GroupBy::day: return "strftime('%Y-%m-%d', started_at_ms / 1000, 'unixepoch', 'localtime')";
+  case GroupBy::day: return local_date_sql(dialect, "day", "started_at_ms / 1000");
   case GroupBy::session: return "session_id";
   case GroupBy::key: return "key_name";
   case GroupBy::project: return "project";
-  // Back six days, then forward to a Monday ('weekday 1' keeps a Monday): the week's Monday.
-  case GroupBy::week: return "date(started_at_ms / 1000, 'unixepoch', 'localtime', '-6 days', 'weekday 1')";
-  case GroupBy::month: return "strftime('%Y-%m', started_at_ms / 1000, 'unixepoch', 'localtime')";
+  case GroupBy::week: return local_date_sql(dialect, "week", "started_at_ms / 1000");
+  case GroupBy::month: return local_date_sql(dialect, "month", "started_at_ms / 1000");
   }
   return "''";
 }
 
 // The group's value on usage_rollup (rows folded in by `ledger prune`): sessions are not kept there.
-std::string_view rollup_key_sql(GroupBy group) {
+std::string rollup_key_sql(Dialect dialect, GroupBy group) {
   switch (group) {
   case GroupBy::model: return "model";
   case GroupBy::provider: return "provider";
   case GroupBy::agent: return "agent";
-  case GroupBy::day: return "strftime('%Y-%m-%d', bucket * 900, 'unixepoch', 'localtime')";
-  case GroupBy::week: return "date(bucket * 900, 'unixepoch', 'localtime', '-6 days', 'weekday 1')";
-  case GroupBy::month: return "strftime('%Y-%m', bucket * 900, 'unixepoch', 'localtime')";
+  case GroupBy::day: return local_date_sql(dialect, "day", "bucket * 900");
+  case GroupBy::week: return local_date_sql(dialect, "week", "bucket * 900");
+  case GroupBy::month: return local_date_sql(dialect, "month", "bucket * 900");
   case GroupBy::key: return "key_name";
   case GroupBy::project: return "project";
   case GroupBy::none:
@@ -50,26 +64,32 @@ std::string_view rollup_key_sql(GroupBy group) {
 
 // The rows kept (?1..?3) and the pruned sums (buckets ?4..?5, ?3) in one report: each part is
 // summed per group, then the two are added.
-std::string usage_sql(GroupBy group, const std::string& basis) {
+std::string usage_sql(Dialect dialect, GroupBy group, const std::string& basis) {
   const std::string grouped = group == GroupBy::none ? "" : " GROUP BY key";
-  std::string sql = "SELECT key, SUM(n), SUM(e), SUM(i), SUM(cr), SUM(c5), SUM(c1), SUM(o), SUM(r), SUM(c), SUM(u), "
+  // MAX(key): without GROUP BY, PostgreSQL takes no bare column beside the sums.
+  std::string sql = std::string(group == GroupBy::none ? "SELECT MAX(key)" : "SELECT key") +
+                    ", SUM(n), SUM(e), SUM(i), SUM(cr), SUM(c5), SUM(c1), SUM(o), SUM(r), SUM(c), SUM(u), "
                     "SUM(b), SUM(est), SUM(f), SUM(rt), SUM(fb) FROM (SELECT ";
-  sql += group_key_sql(group);
-  sql += " AS key, COUNT(*) AS n, SUM(outcome <> 'ok') AS e, SUM(input_uncached_tokens) AS i, SUM(cache_read_tokens) "
-         "AS cr, SUM(cache_write_5m_tokens) AS c5, SUM(cache_write_1h_tokens) AS c1, SUM(output_tokens) AS o, "
-         "SUM(reasoning_tokens) AS r, SUM(cost_usd_pico) AS c, SUM(unpriced) AS u, SUM(CASE WHEN billed_to_client "
-         "THEN cost_usd_pico ELSE 0 END) AS b, SUM(usage_source = 'estimated') AS est, SUM(";
+  sql += group_key_sql(dialect, group);
+  sql +=
+      " AS key, COUNT(*) AS n, SUM(CASE WHEN outcome <> 'ok' THEN 1 ELSE 0 END) AS e, SUM(input_uncached_tokens) AS i, "
+      "SUM(cache_read_tokens) "
+      "AS cr, SUM(cache_write_5m_tokens) AS c5, SUM(cache_write_1h_tokens) AS c1, SUM(output_tokens) AS o, "
+      "SUM(reasoning_tokens) AS r, SUM(cost_usd_pico) AS c, SUM(unpriced) AS u, SUM(CASE WHEN billed_to_client "
+      "<> 0 THEN cost_usd_pico ELSE 0 END) AS b, SUM(CASE WHEN usage_source = 'estimated' THEN 1 ELSE 0 END) AS est, "
+      "SUM(CASE WHEN ";
   sql += basis;
-  sql += " = 'family') AS f, 0 AS rt, 0 AS fb FROM requests WHERE started_at_ms >= ?1 AND started_at_ms < ?2 AND "
+  sql += " = 'family' THEN 1 ELSE 0 END) AS f, 0 AS rt, 0 AS fb FROM requests WHERE started_at_ms >= ?1 AND "
+         "started_at_ms < ?2 AND "
          "(?3 = '' OR key_name = ?3)" +
          grouped + " UNION ALL SELECT ";
-  sql += rollup_key_sql(group);
+  sql += rollup_key_sql(dialect, group);
   sql += " AS key, SUM(requests), SUM(errors), SUM(input_uncached_tokens), SUM(cache_read_tokens), "
          "SUM(cache_write_5m_tokens), SUM(cache_write_1h_tokens), SUM(output_tokens), SUM(reasoning_tokens), "
          "SUM(cost_usd_pico), SUM(unpriced), SUM(billed_to_client_cost_usd_pico), SUM(estimated), "
          "SUM(family_priced), SUM(retried), SUM(fell_back) FROM usage_rollup WHERE bucket >= ?4 AND bucket < ?5 AND "
          "(?3 = '' OR key_name = ?3)" +
-         grouped + ")";
+         grouped + ") AS parts";
   if (group == GroupBy::none) return sql; // no GROUP BY: always exactly one row
   sql += " GROUP BY key ORDER BY ";
   sql += is_period(group) ? "key ASC" : "SUM(c) DESC, key ASC";
@@ -129,8 +149,8 @@ std::vector<LoggedRequest> read_logged(Statement& query) {
 // Per provider: tries that failed and were followed by another, and requests that left it.
 constexpr std::string_view k_tries_sql = R"sql(
 SELECT a.provider,
-       SUM(a.n < (SELECT MAX(b.n) FROM attempts b WHERE b.request_id = a.request_id)),
-       SUM(a.n = 1 AND r.provider <> a.provider)
+       SUM(CASE WHEN a.n < (SELECT MAX(b.n) FROM attempts b WHERE b.request_id = a.request_id) THEN 1 ELSE 0 END),
+       SUM(CASE WHEN a.n = 1 AND r.provider <> a.provider THEN 1 ELSE 0 END)
 FROM attempts a JOIN requests r ON r.id = a.request_id
 WHERE r.started_at_ms >= ?1 AND r.started_at_ms < ?2 AND (?3 = '' OR r.key_name = ?3)
 GROUP BY a.provider
@@ -160,13 +180,15 @@ std::vector<InexactModel> inexact_models(Db& db, const UsageFilter& filter) {
   const std::string basis = k_price_basis_sql;
   std::string sql = "SELECT model, SUM(u), SUM(e), SUM(f) FROM (SELECT ";
   sql += k_model_sql;
-  sql += " AS model, SUM(unpriced) AS u, SUM(usage_source = 'estimated') AS e, SUM(" + basis +
-         " = 'family') AS f FROM requests WHERE started_at_ms >= ?1 AND started_at_ms < ?2 AND (?3 = '' OR key_name = "
-         "?3) AND (unpriced OR usage_source = 'estimated' OR " +
+  sql += " AS model, SUM(unpriced) AS u, SUM(CASE WHEN usage_source = 'estimated' THEN 1 ELSE 0 END) AS e, "
+         "SUM(CASE WHEN " +
+         basis +
+         " = 'family' THEN 1 ELSE 0 END) AS f FROM requests WHERE started_at_ms >= ?1 AND started_at_ms < ?2 AND (?3 "
+         "= '' OR key_name = ?3) AND (unpriced <> 0 OR usage_source = 'estimated' OR " +
          basis +
          " = 'family') GROUP BY model UNION ALL SELECT model, SUM(unpriced), SUM(estimated), SUM(family_priced) FROM "
          "usage_rollup WHERE bucket >= ?4 AND bucket < ?5 AND (?3 = '' OR key_name = ?3) AND (unpriced > 0 OR "
-         "estimated > 0 OR family_priced > 0) GROUP BY model) GROUP BY model ORDER BY model";
+         "estimated > 0 OR family_priced > 0) GROUP BY model) AS parts GROUP BY model ORDER BY model";
   Statement query = db.prepare(sql);
   bind_window(query, filter);
   std::vector<InexactModel> models;
@@ -179,8 +201,10 @@ SessionSpend session_spend(Db& db, const std::string& session_id) {
   SessionSpend spend;
   if (session_id.empty()) return spend;
   // COUNT, SUM and MAX(id) read the (session_id, cost_usd_pico) index alone; the rowid is in it.
-  auto sums = db.prepare("SELECT COUNT(*), COALESCE(SUM(cost_usd_pico), 0), MAX(id) FROM requests "
-                         "INDEXED BY requests_session WHERE session_id = ?1");
+  // (PostgreSQL has no INDEXED BY; its planner picks the index.)
+  auto sums =
+      db.prepare(std::string("SELECT COUNT(*), COALESCE(SUM(cost_usd_pico), 0), MAX(id) FROM requests ") +
+                 (db.dialect() == Dialect::sqlite ? "INDEXED BY requests_session " : "") + "WHERE session_id = ?1");
   sums.bind_text(1, session_id);
   if (!sums.step() || sums.column_int64(0) == 0) return spend;
   spend.requests = sums.column_int64(0);
@@ -233,7 +257,7 @@ void UsageRow::add(const UsageRow& other) {
 }
 
 std::vector<UsageRow> usage_report(Db& db, const UsageFilter& filter, GroupBy group) {
-  Statement query = db.prepare(usage_sql(group, k_price_basis_sql));
+  Statement query = db.prepare(usage_sql(db.dialect(), group, k_price_basis_sql));
   bind_window(query, filter);
   std::vector<UsageRow> rows;
   while (query.step()) {
@@ -276,13 +300,38 @@ std::vector<LoggedRequest> requests_after(Db& db, int64_t after_id, int limit) {
   return read_logged(query);
 }
 
+std::string glob_to_regex(std::string_view glob) {
+  std::string regex = "^";
+  bool in_set = false;
+  for (const char c : glob) {
+    if (in_set) {
+      regex += c == '\\' ? std::string("\\\\") : std::string(1, c);
+      in_set = c != ']';
+    } else if (c == '*') {
+      regex += ".*";
+    } else if (c == '?') {
+      regex += '.';
+    } else if (c == '[') {
+      regex += c;
+      in_set = true;
+    } else {
+      if (std::string_view(".^$+(){}|\\]").find(c) != std::string_view::npos) regex += '\\';
+      regex += c;
+    }
+  }
+  return regex + "$";
+}
+
 std::vector<LoggedRequest> filtered_requests(Db& db, const LogFilter& filter, int limit, int64_t after_id) {
-  const std::string where =
-      "WHERE (?1 = '' OR served_model GLOB ?1 OR requested_model GLOB ?1) AND (?2 = '' OR agent = "
-      "?2) AND (?3 = '' OR provider = ?3) AND (?4 = '' OR (?4 = 'ok' AND outcome = 'ok') OR "
-      "(?4 = 'error' AND outcome <> 'ok') OR (?4 NOT IN ('ok', 'error') AND http_status = CAST(?4 AS INTEGER))) "
-      "AND "
-      "started_at_ms >= ?5 AND id > ?6 ";
+  // The model filter is a glob; PostgreSQL has no GLOB, so it gets the glob as a regex (?9).
+  const bool postgres = db.dialect() == Dialect::postgres;
+  const std::string match = postgres ? " ~ ?9" : " GLOB ?1";
+  const std::string where = "WHERE (?1 = '' OR served_model" + match + " OR requested_model" + match +
+                            ") AND (?2 = '' OR agent = "
+                            "?2) AND (?3 = '' OR provider = ?3) AND (?4 = '' OR (?4 = 'ok' AND outcome = 'ok') OR "
+                            "(?4 = 'error' AND outcome <> 'ok') OR (?4 NOT IN ('ok', 'error') AND http_status = ?8)) "
+                            "AND "
+                            "started_at_ms >= ?5 AND id > ?6 ";
   Statement query =
       db.prepare(select_requests_sql(where + (after_id > 0 ? "ORDER BY id ASC" : "ORDER BY id DESC") + " LIMIT ?7"));
   query.bind_text(1, filter.model);
@@ -292,6 +341,9 @@ std::vector<LoggedRequest> filtered_requests(Db& db, const LogFilter& filter, in
   query.bind_int64(5, filter.since_ms);
   query.bind_int64(6, after_id);
   query.bind_int64(7, limit);
+  // A status that is not a number matches as SQLite's CAST did: its leading digits, else 0.
+  query.bind_int64(8, std::strtoll(filter.status.c_str(), nullptr, 10));
+  if (postgres) query.bind_text(9, glob_to_regex(filter.model));
   std::vector<LoggedRequest> rows = read_logged(query);
   if (after_id == 0) std::reverse(rows.begin(), rows.end());
   return rows;

@@ -102,6 +102,9 @@ struct LogFilter {
 // after_id; either way oldest first.
 std::vector<LoggedRequest> filtered_requests(Db& db, const LogFilter& filter, int limit, int64_t after_id = 0);
 
+// SQLite's GLOB pattern (*, ?, [set]) as an anchored POSIX regex: the model filter on PostgreSQL.
+std::string glob_to_regex(std::string_view glob);
+
 // The attempts of each request id given that had more than one, in order.
 std::map<int64_t, std::vector<core::Attempt>> attempts_of(Db& db, const std::vector<int64_t>& request_ids);
 

@@ -15,7 +15,7 @@ const std::string_view k_insert_request_sql =
     "cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, output_tokens, reasoning_tokens, "
     "cost_usd_pico, price_version, usage_source, unpriced, billed_to_client, upstream_request_id, "
     "error_message, key_name, project, price_basis) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
-    "?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)";
+    "?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28) RETURNING id";
 
 const std::string_view k_insert_attempt_sql =
     "INSERT INTO attempts (request_id, n, provider, model, http_status, latency_ms, error) "
@@ -24,7 +24,7 @@ const std::string_view k_insert_attempt_sql =
 const std::string_view k_add_spend_sql = "INSERT INTO spend_buckets (bucket, provider, agent, project, key_name, "
                                          "cost_usd_pico) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
                                          "ON CONFLICT (bucket, provider, agent, project, key_name) DO UPDATE SET "
-                                         "cost_usd_pico = cost_usd_pico + excluded.cost_usd_pico";
+                                         "cost_usd_pico = spend_buckets.cost_usd_pico + excluded.cost_usd_pico";
 
 bool counts_toward_caps(const core::RequestRecord& record) {
   return !record.billed_to_client && record.cost_usd_pico != 0;

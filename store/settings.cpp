@@ -110,7 +110,7 @@ bool remove_rate_limit(Db& db, int64_t id) {
 std::vector<StoredKey> list_keys(Db& db, bool include_revoked, bool include_runs) {
   auto select = db.prepare(
       "SELECT id, name, token_hash, token_hint, project, agent, models, for_run, created_at_ms, revoked_at_ms "
-      "FROM virtual_keys WHERE (?1 OR revoked_at_ms IS NULL) AND (?2 OR for_run = 0) ORDER BY id");
+      "FROM virtual_keys WHERE (?1 <> 0 OR revoked_at_ms IS NULL) AND (?2 <> 0 OR for_run = 0) ORDER BY id");
   select.bind_int64(1, include_revoked ? 1 : 0);
   select.bind_int64(2, include_runs ? 1 : 0);
   std::vector<StoredKey> keys;
@@ -140,7 +140,7 @@ int64_t insert_key(Db& db, const core::policy::VirtualKey& key, const std::strin
   taken.reset();
   auto insert = db.prepare(
       "INSERT INTO virtual_keys (name, token_hash, token_hint, project, agent, models, for_run, created_at_ms) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id");
   insert.bind_text(1, key.name);
   insert.bind_text(2, key.token_hash);
   insert.bind_text(3, token_hint);
@@ -149,8 +149,7 @@ int64_t insert_key(Db& db, const core::policy::VirtualKey& key, const std::strin
   insert.bind_text(6, key.models);
   insert.bind_int64(7, for_run ? 1 : 0);
   insert.bind_int64(8, core::policy::now_ms());
-  insert.run();
-  const int64_t id = db.last_insert_rowid();
+  const int64_t id = returned_id(db, insert, "key");
   transaction.commit();
   return id;
 }
@@ -251,7 +250,7 @@ int64_t cap_spent(Db& db, const CapRule& cap, int64_t now_ms) {
   auto select =
       db.prepare("SELECT COALESCE(SUM(cost_usd_pico), 0) FROM spend_buckets WHERE bucket >= ?1 AND bucket < ?2 "
                  "AND CASE ?3 WHEN 'provider' THEN provider = ?4 WHEN 'agent' THEN agent = ?4 "
-                 "WHEN 'project' THEN project = ?4 WHEN 'key' THEN key_name = ?4 ELSE 1 END");
+                 "WHEN 'project' THEN project = ?4 WHEN 'key' THEN key_name = ?4 ELSE 1 = 1 END");
   select.bind_int64(1, first);
   select.bind_int64(2, end);
   select.bind_text(3, core::policy::to_string(cap.scope));

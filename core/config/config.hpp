@@ -138,6 +138,11 @@ struct MetricsConfig {
 };
 
 // [ledger]: how long request rows are kept (their sums stay in the daily aggregates).
+// [store]: where the ledger, keys, caps and limits live.
+struct StoreConfig {
+  std::string url; // postgres://... (team mode) or a SQLite file path; "" = the default file
+};
+
 struct LedgerConfig {
   int retention_days = 90; // 0 = keep every row forever
 };
@@ -162,6 +167,7 @@ struct Config {
   TelemetryConfig telemetry;
   MetricsConfig metrics;
   LedgerConfig ledger;
+  StoreConfig store;
   AlertsConfig alerts;
   std::vector<ProviderConfig> providers;
   std::string default_provider; // "" = none
@@ -196,7 +202,8 @@ struct Overrides {
   std::string config_path;
   std::optional<std::string> host;
   std::optional<int> port;
-  bool allow_remote = false; // --allow-remote given
+  bool allow_remote = false;                    // --allow-remote given
+  std::optional<std::string> db = std::nullopt; // --db
 };
 
 // The config file to read: --config, else LLMGW_CONFIG, else the XDG default.
@@ -208,6 +215,8 @@ Config load_config(const Overrides& overrides);
 // Parse TOML text (path used for messages); env lookups go through getenv. No LLMGW_* env
 // layer and no inference: a file without providers yields none.
 Config parse_config(const std::string& toml_text, const std::string& path);
+// [store] url of the config file (--config, LLMGW_CONFIG or the default), "" when none or no file.
+std::string configured_store_url(const std::string& config_path);
 
 // Write a config file atomically (temp + rename), creating its directory (0700). Throws
 // llmgw::Error if the file exists and !overwrite.

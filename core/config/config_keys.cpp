@@ -144,6 +144,12 @@ const ConfigKey k_keys[] = {
    "start and daily) and by `llmgw ledger prune`; `usage` totals stay the same. 0 = keep every row.",
    field<&C::ledger, &LedgerConfig::retention_days>()},
 
+  {"store", "url", text_key("", true), "LLMGW_DB", "--db",
+   "Where the ledger, keys, caps and limits live: \"\" is the SQLite file in the data directory; a file "
+   "path is another SQLite file; postgres://user@host/db is a PostgreSQL database several instances share "
+   "(team mode). A password in the URL never appears in messages; prefer ~/.pgpass or PGPASSWORD.",
+   field<&C::store, &StoreConfig::url>()},
+
   {"alerts", "command", text_key("", true), "LLMGW_ALERTS_COMMAND", "",
    "Run with /bin/sh -c when a spend cap crosses its warn threshold and when it is reached, once per cap "
    "and period; LLMGW_ALERT_KIND, LLMGW_CAP_* and LLMGW_SPENT_USD describe it. \"\" = no alerts.",

@@ -57,6 +57,7 @@ void apply_overrides(Config& config, const Overrides& overrides) {
   if (overrides.host) apply_flag(config, "server.host", *overrides.host);
   if (overrides.port) apply_flag(config, "server.port", std::to_string(*overrides.port));
   if (overrides.allow_remote) apply_flag(config, "server.allow_remote", "true");
+  if (overrides.db && !overrides.db->empty()) apply_flag(config, "store.url", *overrides.db);
 }
 
 std::string read_file(const std::string& path) {
@@ -125,6 +126,13 @@ void validate(Config& config) {
 }
 
 } // namespace detail
+
+std::string configured_store_url(const std::string& config_path) {
+  const std::string path = resolve_config_path({config_path, std::nullopt, std::nullopt});
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(path, error)) return "";
+  return parse_config(read_file(path), path).store.url;
+}
 
 Config load_config(const Overrides& overrides) {
   const std::string path = resolve_config_path(overrides);

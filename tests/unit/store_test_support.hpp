@@ -1,6 +1,7 @@
 #pragma once
 // Helpers for the store and CLI unit tests: TempDir, a scoped TZ and sample records.
 #include "core/accounting/request_record.hpp"
+#include "tests/support/store_dir.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <cstdlib>

@@ -158,11 +158,12 @@ TEST_SUITE("store db") {
   TEST_CASE("statements bind by index and read null columns as zero and empty") {
     TempDir dir;
     Db db(dir.file("llmgw.db"));
-    Statement insert = db.prepare("INSERT INTO requests (started_at_ms, agent) VALUES (?1, ?2)");
+    Statement insert = db.prepare("INSERT INTO requests (started_at_ms, agent) VALUES (?1, ?2) RETURNING id");
     insert.bind_int64(1, 7);
     insert.bind_text(2, std::string_view("codex\0x", 7)); // length-delimited, embedded NUL kept
-    insert.run();
-    CHECK(db.last_insert_rowid() == 1);
+    REQUIRE(insert.step());
+    CHECK(insert.column_int64(0) == 1);
+    CHECK_FALSE(insert.step());
     Statement select = db.prepare("SELECT started_at_ms, agent, NULL FROM requests");
     REQUIRE(select.step());
     CHECK(select.column_int64(0) == 7);

@@ -15,7 +15,7 @@ using llmgw::store::GroupBy;
 using llmgw::store::UsageFilter;
 using llmgw::store::UsageRow;
 using llmgw::test::sample_record;
-using llmgw::test::TempDir;
+using llmgw::test::StoreDir;
 
 namespace {
 
@@ -40,7 +40,7 @@ const UsageFilter k_everything{0, INT64_MAX, ""};
 
 TEST_SUITE("store reports") {
   TEST_CASE("an empty ledger reports one total row of zeros") {
-    TempDir dir;
+    StoreDir dir;
     Db db(dir.file("llmgw.db"));
     const auto rows = llmgw::store::usage_report(db, k_everything, GroupBy::none);
     REQUIRE(rows.size() == 1);
@@ -51,7 +51,7 @@ TEST_SUITE("store reports") {
   }
 
   TEST_CASE("the total sums every column over a half-open window") {
-    TempDir dir;
+    StoreDir dir;
     const int64_t since = k_2024_01_02_utc_ms;
     RequestRecord failed = row(since + 1, "m", 7);
     failed.outcome = Outcome::upstream_error;
@@ -78,7 +78,7 @@ TEST_SUITE("store reports") {
   }
 
   TEST_CASE("grouping by model uses the served model, else the requested one, most expensive first") {
-    TempDir dir;
+    StoreDir dir;
     RequestRecord unserved = row(1, "", 5);
     unserved.requested_model = "gpt-5";
     write_rows(dir.file("llmgw.db"),
@@ -95,7 +95,7 @@ TEST_SUITE("store reports") {
   }
 
   TEST_CASE("grouping by provider, agent and session keys on those columns") {
-    TempDir dir;
+    StoreDir dir;
     RequestRecord other = row(1, "m", 10);
     other.provider = "openai";
     other.agent = "codex";
@@ -118,7 +118,7 @@ TEST_SUITE("store reports") {
 
   TEST_CASE("grouping by day uses the local time zone and orders days ascending") {
     llmgw::test::ScopedTz tz("<-05>5"); // UTC-5 all year
-    TempDir dir;
+    StoreDir dir;
     // 03:00Z and 04:00Z on Jan 2 are still Jan 1 in UTC-5; 06:00Z is Jan 2 there. The later day
     // costs most, so cost order would put it first.
     write_rows(dir.file("llmgw.db"),
@@ -134,7 +134,7 @@ TEST_SUITE("store reports") {
   }
 
   TEST_CASE("recent requests are the newest rows, oldest first, with their ids") {
-    TempDir dir;
+    StoreDir dir;
     std::vector<RequestRecord> rows;
     for (int i = 1; i <= 10; ++i) rows.push_back(row(i, "m", i));
     write_rows(dir.file("llmgw.db"), rows);
@@ -147,7 +147,7 @@ TEST_SUITE("store reports") {
   }
 
   TEST_CASE("requests after an id page forward in id order") {
-    TempDir dir;
+    StoreDir dir;
     std::vector<RequestRecord> rows;
     for (int i = 1; i <= 10; ++i) rows.push_back(row(i, "m", i));
     write_rows(dir.file("llmgw.db"), rows);
@@ -163,7 +163,7 @@ TEST_SUITE("store reports") {
   }
 
   TEST_CASE("estimated and unpriced requests are counted per group and named per model") {
-    TempDir dir;
+    StoreDir dir;
     RequestRecord estimated = row(1, "gpt-5-mini", 40);
     estimated.usage_source = llmgw::core::UsageSource::estimated;
     estimated.provider = "openai";
@@ -189,7 +189,7 @@ TEST_SUITE("store reports") {
   }
 
   TEST_CASE("family-priced rows are counted and their price basis is logged") {
-    TempDir dir;
+    StoreDir dir;
     write_rows(dir.file("llmgw.db"), {row(1, "claude-opus-5-5", 10), row(2, "claude-opus-5", 10)});
     Db db(dir.file("llmgw.db"));
     db.exec(
@@ -208,7 +208,7 @@ TEST_SUITE("store reports") {
   }
 
   TEST_CASE("a session's cost sums its rows and names its latest agent, key, project and provider") {
-    TempDir dir;
+    StoreDir dir;
     RequestRecord first = row(1, "m", 100);
     RequestRecord latest = row(2, "m", 20);
     latest.key_name = "laptop";
@@ -229,7 +229,7 @@ TEST_SUITE("store reports") {
   }
 
   TEST_CASE("the ledger keeps the latest window headers per provider") {
-    TempDir dir;
+    StoreDir dir;
     RequestRecord early = row(1'000, "m", 1);
     early.rate_windows = {{"anthropic-ratelimit-unified-5h-utilization", "0.10"},
                           {"anthropic-ratelimit-unified-overage-status", "allowed"}};

@@ -13,7 +13,7 @@ constexpr int64_t k_cent = 10'000'000'000;
 }
 
 TEST_CASE("settings: a cap per period and scope, replaced by the next set; every change bumps the revision") {
-  test::TempDir dir;
+  test::StoreDir dir;
   store::Db db(dir.file("llmgw.db"));
   const int64_t start = store::settings_revision(db);
   const int64_t id = store::upsert_cap(db, {0, Period::day, 5 * k_cent, Scope::agent, "codex", 80});
@@ -35,7 +35,7 @@ TEST_CASE("settings: a cap per period and scope, replaced by the next set; every
 }
 
 TEST_CASE("settings: keys are stored by hash, names are unique among active keys, revoking frees the name") {
-  test::TempDir dir;
+  test::StoreDir dir;
   store::Db db(dir.file("llmgw.db"));
   const std::string token = generate_key_token();
   store::insert_key(db, {"aider", sha256_hex(token), "web", "", "claude-*"}, token.substr(0, 13) + "...", false);
@@ -54,7 +54,7 @@ TEST_CASE("settings: keys are stored by hash, names are unique among active keys
 
 TEST_CASE("settings: spending per period and scope leaves out what the client's own plan paid") {
   test::ScopedTz tz("<+01>-1");
-  test::TempDir dir;
+  test::StoreDir dir;
   const int64_t now = 1'773'000'000'000;
   {
     store::Ledger ledger(dir.file("llmgw.db"));

@@ -1,0 +1,173 @@
+// The real `llmgw` on a PostgreSQL store (the test cluster of tests/support/pg_cluster.sh; run by
+// ctest's "integration (PostgreSQL)" entry with --no-skip): `[store] url` in config.toml, --db and
+// LLMGW_DB select it; key create, cap set, a request through `serve` and usage read one database.
+#include "store/reports.hpp"
+#include "store/settings.hpp"
+#include "tests/support/child_env.hpp"
+#include "tests/support/fake_upstream.hpp"
+#include "tests/support/shell.hpp"
+#include "tests/support/store_dir.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <csignal>
+#include <doctest/doctest.h>
+#include <fcntl.h>
+#include <fstream>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+using namespace llmgw;
+using namespace llmgw::test;
+
+namespace {
+
+std::string config_text(const FakeUpstream& upstream, const std::string& url) {
+  return "default_provider = \"anthropic\"\n[store]\nurl = \"" + url +
+         "\"\n[providers.anthropic]\nkind = \"anthropic\"\nbase_url = \"" + upstream.base_url() +
+         "\"\napi_key_env = \"LLMGW_IT_KEY\"\n";
+}
+
+// `llmgw --config DIR/config.toml ARGUMENTS` with private XDG dirs; `prefix` goes before it (env).
+CommandResult run_llmgw(const StoreDir& dir, const std::string& arguments, const std::string& prefix = "") {
+  return run_shell(prefix + " XDG_CONFIG_HOME=" + dir.plain_file("config") +
+                   " XDG_DATA_HOME=" + dir.plain_file("data") + " LLMGW_IT_KEY=fake-key-for-tests " + LLMGW_BINARY +
+                   " --config " + dir.plain_file("config.toml") + " " + arguments + " 2>&1");
+}
+
+// `llmgw serve --port 0` on the config (no --db: the store comes from [store] url).
+class Serve {
+public:
+  explicit Serve(const StoreDir& dir) {
+    std::vector<std::string> env_text = environment_with({{"XDG_CONFIG_HOME", dir.plain_file("config")},
+                                                          {"XDG_DATA_HOME", dir.plain_file("data")},
+                                                          {"LLMGW_IT_KEY", "fake-key-for-tests"}});
+    std::vector<char*> envp = null_terminated(env_text);
+    std::vector<std::string> args{"llmgw", "--config", dir.plain_file("config.toml"), "serve", "--port", "0"};
+    std::vector<char*> argv = null_terminated(args);
+    m_log = dir.plain_file("serve.log");
+    const int log_fd = ::open(m_log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int out[2];
+    REQUIRE(::pipe(out) == 0);
+    m_pid = ::fork();
+    REQUIRE(m_pid >= 0);
+    if (m_pid == 0) {
+      ::dup2(out[1], 1);
+      ::close(out[0]);
+      if (log_fd >= 0) ::dup2(log_fd, 2);
+      ::execve(LLMGW_BINARY, argv.data(), envp.data());
+      ::_exit(127);
+    }
+    if (log_fd >= 0) ::close(log_fd);
+    ::close(out[1]);
+    m_stdout = ::fdopen(out[0], "r");
+    char line[512] = {};
+    REQUIRE(std::fgets(line, sizeof line, m_stdout) != nullptr);
+    const std::string text(line);
+    REQUIRE(text.find("listening on") != std::string::npos);
+    m_port = std::stoi(text.substr(text.rfind(':') + 1));
+  }
+  ~Serve() {
+    if (m_pid > 0) {
+      ::kill(m_pid, SIGKILL);
+      ::waitpid(m_pid, nullptr, 0);
+    }
+    if (m_stdout != nullptr) std::fclose(m_stdout);
+  }
+  Serve(const Serve&) = delete;
+  Serve& operator=(const Serve&) = delete;
+
+  int port() const { return m_port; }
+  std::string log() const {
+    std::ifstream in(m_log);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+  // SIGTERM, then the exit code (-1 when it did not exit within 10 s).
+  int stop() {
+    ::kill(m_pid, SIGTERM);
+    for (int waited = 0; waited < 10'000; waited += 10) {
+      int status = 0;
+      if (::waitpid(m_pid, &status, WNOHANG) == m_pid) {
+        m_pid = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return -1;
+  }
+
+private:
+  std::string m_log;
+  pid_t m_pid = -1;
+  FILE* m_stdout = nullptr;
+  int m_port = 0;
+};
+
+} // namespace
+
+TEST_SUITE("postgres store" * doctest::skip()) {
+  TEST_CASE("key create, cap set, a request through serve and usage all use the PostgreSQL store") {
+    FakeUpstream upstream;
+    StoreDir dir;
+    const std::string url = dir.file("llmgw.db");
+    std::ofstream(dir.plain_file("config.toml")) << config_text(upstream, url);
+
+    const auto key = run_llmgw(dir, "key create alice");
+    INFO(key.output);
+    REQUIRE(key.exit_code == 0);
+    const size_t at = key.output.find("llmgw-vk-");
+    REQUIRE(at != std::string::npos);
+    const std::string token = key.output.substr(at, key.output.find('\n', at) - at);
+    const auto cap = run_llmgw(dir, "cap set --day 5");
+    CHECK(cap.exit_code == 0);
+    CHECK(cap.output.find("cap 1: $5") != std::string::npos);
+
+    Serve serve(dir);
+    CHECK(serve.log().find("ledger: " + url) != std::string::npos);
+    httplib::Client client("127.0.0.1", serve.port());
+    const httplib::Headers auth{{"x-api-key", token}, {"anthropic-version", "2023-06-01"}};
+    const std::string body = R"({"model":"claude-sonnet-4-5","max_tokens":10,"messages":[]})";
+    const auto answer = client.Post("/v1/messages", auth, body, "application/json");
+    REQUIRE(answer);
+    CHECK(answer->status == 200);
+    CHECK(serve.stop() == 0); // flushes the ledger
+
+    const auto usage = run_llmgw(dir, "usage --today --json");
+    INFO(usage.output);
+    REQUIRE(usage.exit_code == 0);
+    const auto report = nlohmann::json::parse(usage.output.substr(usage.output.find('{')));
+    CHECK(report["total"]["requests"] == 1);
+    CHECK(report["total"]["cost_usd_pico"].get<int64_t>() > 0);
+    // The same database through --db and LLMGW_DB, with a config that names none.
+    std::ofstream(dir.plain_file("config.toml")) << "";
+    const auto by_flag = run_llmgw(dir, "--db " + url + " usage --today --json");
+    CHECK(by_flag.output.find("\"requests\": 1") != std::string::npos);
+    const auto by_env = run_llmgw(dir, "cap list --json", "LLMGW_DB=" + url);
+    CHECK(by_env.output.find("\"limit_usd_pico\": 5000000000000") != std::string::npos);
+
+    store::Db db(url);
+    const auto rows = store::recent_requests(db, 10);
+    REQUIRE(rows.size() == 1);
+    CHECK(rows[0].record.key_name == "alice");
+    CHECK(store::list_caps(db).size() == 1);
+  }
+
+  TEST_CASE("config show names the store's origin; a password in the URL appears nowhere") {
+    StoreDir dir;
+    const std::string url = dir.file("llmgw.db");
+    const std::string with_password = "postgres://team:s3cret@127.0.0.1:1/nowhere";
+    std::ofstream(dir.plain_file("config.toml")) << "[store]\nurl = \"" + url + "\"\n";
+    const auto shown = run_llmgw(dir, "config show");
+    INFO(shown.output);
+    CHECK(shown.output.find("store.url") != std::string::npos);
+    CHECK(shown.output.find("config.toml:2") != std::string::npos);
+    const auto flagged = run_llmgw(dir, "--db " + with_password + " config show");
+    CHECK(flagged.output.find("s3cret") == std::string::npos);
+    CHECK(flagged.output.find("flag --db") != std::string::npos);
+    const auto failed = run_llmgw(dir, "--db " + with_password + " key list");
+    CHECK(failed.exit_code != 0);
+    CHECK(failed.output.find("postgres://team:***@127.0.0.1:1/nowhere") != std::string::npos);
+    CHECK(failed.output.find("s3cret") == std::string::npos);
+  }
+}
