@@ -24,6 +24,7 @@ std::string_view group_key_sql(GroupBy group) {
   case GroupBy::session: return "session_id";
   case GroupBy::key: return "key_name";
   case GroupBy::project: return "project";
+  case GroupBy::user: return "user_name";
   // Back six days, then forward to a Monday ('weekday 1' keeps a Monday): the week's Monday.
   case GroupBy::week: return "date(started_at_ms / 1000, 'unixepoch', 'localtime', '-6 days', 'weekday 1')";
   case GroupBy::month: return "strftime('%Y-%m', started_at_ms / 1000, 'unixepoch', 'localtime')";
@@ -42,6 +43,7 @@ std::string_view rollup_key_sql(GroupBy group) {
   case GroupBy::month: return "strftime('%Y-%m', bucket * 900, 'unixepoch', 'localtime')";
   case GroupBy::key: return "key_name";
   case GroupBy::project: return "project";
+  case GroupBy::user: return "user_name";
   case GroupBy::none:
   case GroupBy::session: return "''";
   }
@@ -185,13 +187,14 @@ SessionSpend session_spend(Db& db, const std::string& session_id) {
   if (!sums.step() || sums.column_int64(0) == 0) return spend;
   spend.requests = sums.column_int64(0);
   spend.cost_usd_pico = sums.column_int64(1);
-  auto latest = db.prepare("SELECT agent, key_name, project, provider FROM requests WHERE id = ?1");
+  auto latest = db.prepare("SELECT agent, key_name, project, provider, user_name FROM requests WHERE id = ?1");
   latest.bind_int64(1, sums.column_int64(2));
   if (latest.step()) {
     spend.agent = latest.column_text(0);
     spend.key_name = latest.column_text(1);
     spend.project = latest.column_text(2);
     spend.provider = latest.column_text(3);
+    spend.user_name = latest.column_text(4);
   }
   return spend;
 }
@@ -208,6 +211,7 @@ std::string_view to_string(GroupBy group) {
   case GroupBy::project: return "project";
   case GroupBy::week: return "week";
   case GroupBy::month: return "month";
+  case GroupBy::user: return "user";
   }
   return "none";
 }

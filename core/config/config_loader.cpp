@@ -57,6 +57,7 @@ void apply_overrides(Config& config, const Overrides& overrides) {
   if (overrides.host) apply_flag(config, "server.host", *overrides.host);
   if (overrides.port) apply_flag(config, "server.port", std::to_string(*overrides.port));
   if (overrides.allow_remote) apply_flag(config, "server.allow_remote", "true");
+  if (overrides.public_mode) apply_flag(config, "server.public", "true");
 }
 
 std::string read_file(const std::string& path) {
