@@ -31,8 +31,8 @@ bool loopback_host(std::string host) {
 // Only the gateway token reads metrics: a virtual key is for spending, not for watching. In team
 // mode metrics.auth = "none" holds only for a client on this machine (a local proxy may relay others).
 bool scrape_allowed(const Services& services, const LiveConfig& live, const httplib::Request& request) {
-  const bool open = live.config.metrics.auth_none && loopback_host(services.server.host);
-  if (open && (!services.server.public_mode || http::direct_loopback_client(request))) return true;
+  const bool no_auth = live.config.metrics.auth_none && loopback_host(services.server.host);
+  if (no_auth && (!services.server.public_mode || http::direct_loopback_client(request))) return true;
   const Credential credential = find_credential(services, request);
   return credential.valid && !credential.key;
 }
