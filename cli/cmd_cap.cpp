@@ -25,15 +25,16 @@ namespace policy = core::policy;
 
 // The one scope flag a cap or limit may carry.
 struct ScopeFlags {
-  std::string provider, agent, project, key;
+  std::string provider, agent, project, key, user;
 
   std::pair<policy::Scope, std::string> scope() const {
-    int given = !provider.empty() + !agent.empty() + !project.empty() + !key.empty();
-    if (given > 1) throw Error("give at most one of --provider, --agent, --project, --key");
+    int given = !provider.empty() + !agent.empty() + !project.empty() + !key.empty() + !user.empty();
+    if (given > 1) throw Error("give at most one of --provider, --agent, --project, --key, --user");
     if (!provider.empty()) return {policy::Scope::provider, provider};
     if (!agent.empty()) return {policy::Scope::agent, agent};
     if (!project.empty()) return {policy::Scope::project, project};
     if (!key.empty()) return {policy::Scope::key, key};
+    if (!user.empty()) return {policy::Scope::user, user};
     return {policy::Scope::global, ""};
   }
 };
@@ -43,6 +44,8 @@ void add_scope_options(CLI::App* cmd, ScopeFlags& flags, const char* what) {
   cmd->add_option("--agent", flags.agent, std::string(what) + " one agent's requests (claude-code, codex, ...)");
   cmd->add_option("--project", flags.project, std::string(what) + " one project's requests");
   cmd->add_option("--key", flags.key, std::string(what) + " one virtual key's requests");
+  cmd->add_option("--user", flags.user,
+                  std::string(what) + " one user's requests (all their keys, see key create --user)");
 }
 
 struct CapSetArgs {
@@ -93,6 +96,15 @@ void check_scope_exists(store::Db& db, policy::Scope scope, const std::string& v
     for (const auto& stored : store::list_keys(db, false, true)) names.push_back(stored.key.name);
     if (std::find(names.begin(), names.end(), value) != names.end()) return;
     throw Error("no key named '" + value + "': active keys are " + joined(names) + force);
+  }
+  if (scope == policy::Scope::user) {
+    std::vector<std::string> names;
+    for (const auto& stored : store::list_keys(db, false, true))
+      if (!stored.key.user.empty() && std::find(names.begin(), names.end(), stored.key.user) == names.end())
+        names.push_back(stored.key.user);
+    if (std::find(names.begin(), names.end(), value) != names.end()) return;
+    throw Error("no active key belongs to user '" + value + "' (users with keys: " + joined(names) +
+                "; create one with `llmgw key create NAME --user " + value + "`)" + force);
   }
 }
 

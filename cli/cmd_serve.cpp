@@ -42,6 +42,7 @@ struct ServeFlags {
   std::optional<std::string> host;
   std::optional<int> port;
   bool allow_remote = false;
+  bool public_mode = false;
 };
 
 std::string origin_of(const core::config::Config& config, std::string_view key) {
@@ -51,9 +52,16 @@ std::string origin_of(const core::config::Config& config, std::string_view key) 
 
 // The gateway spends the user's provider keys: an address other machines reach is refused
 // unless server.allow_remote says it is meant (then print_banner warns).
+// In team mode (server.public) any address may be bound, but only with the Host names clients
+// use listed: they replace the loopback check that stops DNS rebinding.
 void check_listen_address(const core::config::Config& config) {
   const std::string& host = config.server.host;
-  if (is_loopback_host(host) || config.server.allow_remote) return;
+  if (config.server.public_mode && config.server.hosts.empty())
+    throw Error("server.public = true (from " + origin_of(config, "server.public") +
+                ") needs server.hosts, the Host names clients reach this server by: set hosts = "
+                "[\"llm.team.example\"] in [server] of config.toml (or LLMGW_HOSTS=llm.team.example); a request "
+                "naming another host is refused");
+  if (is_loopback_host(host) || config.server.allow_remote || config.server.public_mode) return;
   throw Error("refusing to listen on '" + host + "' (server.host from " + origin_of(config, "server.host") +
               "): it is not a loopback address, so other machines could reach the gateway and spend your "
               "provider keys; listen on 127.0.0.1, or set server.allow_remote = true in config.toml (or pass "
@@ -61,6 +69,15 @@ void check_listen_address(const core::config::Config& config) {
 }
 
 void warn_if_remote(const core::config::Config& config) {
+  if (config.server.public_mode) {
+    std::string hosts;
+    for (const auto& name : config.server.hosts) hosts += (hosts.empty() ? "" : ", ") + name;
+    std::fprintf(stderr,
+                 "llmgw: team mode (server.public from %s): answering Host %s only, virtual keys only (the gateway "
+                 "token is refused); the dashboard and the loopback API answer loopback clients only\n",
+                 origin_of(config, "server.public").c_str(), hosts.c_str());
+    return;
+  }
   if (is_loopback_host(config.server.host)) return;
   std::fprintf(stderr,
                "llmgw: warning: listening on '%s', which other machines can reach (server.allow_remote from %s): "
@@ -176,7 +193,8 @@ void run_serve(const GlobalOptions& options, const ServeFlags& flags) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
-  const core::config::Overrides overrides{options.config_path, flags.host, flags.port, flags.allow_remote};
+  const core::config::Overrides overrides{options.config_path, flags.host, flags.port, flags.allow_remote,
+                                          flags.public_mode};
   auto config = core::config::load_config(overrides);
   check_listen_address(config); // before anything is created or opened
   trace.step("config");
@@ -243,6 +261,7 @@ void run_serve(const GlobalOptions& options, const ServeFlags& flags) {
   core::dashboard::DashboardOptions dashboard_options;
   dashboard_options.token = token;
   dashboard_options.bound_host = config.server.host;
+  dashboard_options.local_clients_only = config.server.public_mode;
   core::dashboard::Dashboard dashboard(dashboard_options, dashboard_data,
                                        {[&gateway](int64_t now) {
                                           return core::dashboard::providers_json(gateway.live()->config,
@@ -309,6 +328,8 @@ void register_serve(CLI::App& app, GlobalOptions& options) {
   cmd->add_option("--port", flags->port, "port to listen on (default 8787; 0 picks a free one)");
   cmd->add_flag("--allow-remote", flags->allow_remote,
                 "allow a --host other machines can reach (0.0.0.0, a LAN address); same as server.allow_remote");
+  cmd->add_flag("--public", flags->public_mode,
+                "team mode: any --host, Host names from server.hosts, virtual keys only; same as server.public");
   cmd->callback([&options, flags] { run_serve(options, *flags); });
 }
 

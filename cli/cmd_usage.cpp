@@ -44,7 +44,7 @@ const std::map<std::string, store::GroupBy> k_group_names{
     {"none", store::GroupBy::none},   {"model", store::GroupBy::model},     {"provider", store::GroupBy::provider},
     {"agent", store::GroupBy::agent}, {"day", store::GroupBy::day},         {"session", store::GroupBy::session},
     {"key", store::GroupBy::key},     {"project", store::GroupBy::project}, {"week", store::GroupBy::week},
-    {"month", store::GroupBy::month},
+    {"month", store::GroupBy::month}, {"user", store::GroupBy::user},
 };
 
 struct Window {
@@ -159,9 +159,9 @@ void register_usage(CLI::App& app, GlobalOptions& options) {
   today->excludes(week, month, since, until);
   week->excludes(month, since, until);
   month->excludes(since, until);
-  cmd->add_option("--by", args->by, "group by model|provider|agent|day|week|month|session|key|project")
-      ->check(
-          CLI::IsMember({"none", "model", "provider", "agent", "day", "week", "month", "session", "key", "project"}));
+  cmd->add_option("--by", args->by, "group by model|provider|agent|day|week|month|session|key|project|user")
+      ->check(CLI::IsMember(
+          {"none", "model", "provider", "agent", "day", "week", "month", "session", "key", "project", "user"}));
   cmd->add_flag("--breakdown", args->breakdown, "with --by day|week|month: the models within each period");
   cmd->add_option("--order", args->order, "asc or desc: by date for day|week|month (default asc), else by cost")
       ->check(CLI::IsMember({"asc", "desc"}));

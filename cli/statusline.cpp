@@ -33,8 +33,9 @@ std::string text_at(const nlohmann::json& object, std::initializer_list<const ch
 CapSubject subject_of(store::Db& db, const StatuslineInput& input, std::string& session_cost) {
   const store::SessionSpend spend = store::session_spend(db, input.session_id);
   session_cost = core::policy::format_usd(spend.cost_usd_pico);
-  CapSubject subject{true, spend.agent.empty() ? std::string(k_claude_code) : spend.agent, spend.key_name,
-                     spend.project, spend.provider};
+  CapSubject subject{true,           spend.agent.empty() ? std::string(k_claude_code) : spend.agent,
+                     spend.key_name, spend.project,
+                     spend.provider, spend.user_name};
   return subject;
 }
 
@@ -109,6 +110,7 @@ bool cap_applies(const core::policy::CapRule& cap, const CapSubject& subject,
   case Scope::key: return cap.value == subject.key_name;
   case Scope::project: return cap.value == subject.project;
   case Scope::provider: return cap.value == subject.provider;
+  case Scope::user: return cap.value == subject.user_name;
   case Scope::global: return true;
   }
   return false;

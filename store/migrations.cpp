@@ -278,9 +278,66 @@ CREATE INDEX requests_model ON requests(COALESCE(NULLIF(served_model, ''), reque
 CREATE INDEX requests_errors ON requests(outcome) WHERE outcome <> 'ok';
 )sql";
 
-// Version 8: prices imported into a store several instances share (team mode): one document,
+// Version 8: users (team mode). A virtual key may name its user; each request row keeps the user
+// of the key that authenticated it. Spend per user is counted for user caps: spend_buckets gains a
+// user_name dimension (its key grows, so the table is rebuilt), and so does usage_rollup, so that
+// `usage --by user` adds the pruned rows' sums.
+constexpr std::string_view k_v8_users = R"sql(
+ALTER TABLE virtual_keys ADD COLUMN user_name TEXT NOT NULL DEFAULT '';
+ALTER TABLE requests ADD COLUMN user_name TEXT NOT NULL DEFAULT '';
+CREATE TABLE spend_buckets_v8 (
+  bucket INTEGER NOT NULL,
+  provider TEXT NOT NULL,
+  agent TEXT NOT NULL,
+  project TEXT NOT NULL,
+  key_name TEXT NOT NULL,
+  user_name TEXT NOT NULL DEFAULT '',
+  cost_usd_pico INTEGER NOT NULL,
+  PRIMARY KEY (bucket, provider, agent, project, key_name, user_name)
+) WITHOUT ROWID;
+INSERT INTO spend_buckets_v8 (bucket, provider, agent, project, key_name, user_name, cost_usd_pico)
+  SELECT bucket, provider, agent, project, key_name, '', cost_usd_pico FROM spend_buckets;
+DROP TABLE spend_buckets;
+ALTER TABLE spend_buckets_v8 RENAME TO spend_buckets;
+CREATE TABLE usage_rollup_v8 (
+  bucket INTEGER NOT NULL,
+  provider TEXT NOT NULL,
+  model TEXT NOT NULL,
+  agent TEXT NOT NULL,
+  project TEXT NOT NULL,
+  key_name TEXT NOT NULL,
+  user_name TEXT NOT NULL DEFAULT '',
+  requests INTEGER NOT NULL DEFAULT 0,
+  errors INTEGER NOT NULL DEFAULT 0,
+  input_uncached_tokens INTEGER NOT NULL DEFAULT 0,
+  cache_read_tokens INTEGER NOT NULL DEFAULT 0,
+  cache_write_5m_tokens INTEGER NOT NULL DEFAULT 0,
+  cache_write_1h_tokens INTEGER NOT NULL DEFAULT 0,
+  output_tokens INTEGER NOT NULL DEFAULT 0,
+  reasoning_tokens INTEGER NOT NULL DEFAULT 0,
+  cost_usd_pico INTEGER NOT NULL DEFAULT 0,
+  unpriced INTEGER NOT NULL DEFAULT 0,
+  billed_to_client_cost_usd_pico INTEGER NOT NULL DEFAULT 0,
+  estimated INTEGER NOT NULL DEFAULT 0,
+  family_priced INTEGER NOT NULL DEFAULT 0,
+  retried INTEGER NOT NULL DEFAULT 0,
+  fell_back INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (bucket, provider, model, agent, project, key_name, user_name)
+) WITHOUT ROWID;
+INSERT INTO usage_rollup_v8 (bucket, provider, model, agent, project, key_name, user_name, requests, errors,
+    input_uncached_tokens, cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, output_tokens,
+    reasoning_tokens, cost_usd_pico, unpriced, billed_to_client_cost_usd_pico, estimated, family_priced, retried,
+    fell_back)
+  SELECT bucket, provider, model, agent, project, key_name, '', requests, errors, input_uncached_tokens,
+    cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, output_tokens, reasoning_tokens, cost_usd_pico,
+    unpriced, billed_to_client_cost_usd_pico, estimated, family_priced, retried, fell_back FROM usage_rollup;
+DROP TABLE usage_rollup;
+ALTER TABLE usage_rollup_v8 RENAME TO usage_rollup;
+)sql";
+
+// Version 9: prices imported into a store several instances share (team mode): one document,
 // replaced by each `llmgw prices import`; a change bumps the settings revision like caps and keys.
-constexpr std::string_view k_v8_shared_prices = R"sql(
+constexpr std::string_view k_v9_shared_prices = R"sql(
 CREATE TABLE shared_prices (
   id INTEGER PRIMARY KEY CHECK (id = 1),
   document TEXT NOT NULL,
@@ -291,7 +348,7 @@ CREATE TRIGGER shared_prices_update AFTER UPDATE ON shared_prices BEGIN UPDATE s
 CREATE TRIGGER shared_prices_delete AFTER DELETE ON shared_prices BEGIN UPDATE settings_revision SET revision = revision + 1; END;
 )sql";
 
-constexpr std::array<Migration, 8> k_migrations{{
+constexpr std::array<Migration, 9> k_migrations{{
     {1, "requests ledger", k_v1_requests},
     {2, "caps, rate limits, virtual keys", k_v2_policy},
     {3, "routing state", k_v3_routing_state},
@@ -299,7 +356,8 @@ constexpr std::array<Migration, 8> k_migrations{{
     {5, "session index, rate windows", k_v5_sessions_and_windows},
     {6, "usage rollup of pruned rows, cap alerts", k_v6_usage_rollup},
     {7, "dashboard usage buckets, request log indexes", k_v7_dashboard},
-    {8, "shared price imports", k_v8_shared_prices},
+    {8, "users on keys, requests, spend and rollup", k_v8_users},
+    {9, "shared price imports", k_v9_shared_prices},
 }};
 
 void refuse_newer(const Db& db, int found, int latest) {

@@ -9,17 +9,17 @@ namespace {
 
 // Sums of the rows to prune per bucket and dimension, added to what earlier prunes folded there.
 constexpr std::string_view k_fold_requests_sql = R"sql(
-INSERT INTO usage_rollup (bucket, provider, model, agent, project, key_name, requests, errors,
+INSERT INTO usage_rollup (bucket, provider, model, agent, project, key_name, user_name, requests, errors,
   input_uncached_tokens, cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, output_tokens,
   reasoning_tokens, cost_usd_pico, unpriced, billed_to_client_cost_usd_pico, estimated, family_priced)
 SELECT started_at_ms / 900000, provider, COALESCE(NULLIF(served_model, ''), requested_model), agent, project,
-  key_name, COUNT(*), SUM(CASE WHEN outcome <> 'ok' THEN 1 ELSE 0 END), SUM(input_uncached_tokens),
+  key_name, user_name, COUNT(*), SUM(CASE WHEN outcome <> 'ok' THEN 1 ELSE 0 END), SUM(input_uncached_tokens),
   SUM(cache_read_tokens),
   SUM(cache_write_5m_tokens), SUM(cache_write_1h_tokens), SUM(output_tokens), SUM(reasoning_tokens),
   SUM(cost_usd_pico), SUM(unpriced), SUM(CASE WHEN billed_to_client <> 0 THEN cost_usd_pico ELSE 0 END),
   SUM(CASE WHEN usage_source = 'estimated' THEN 1 ELSE 0 END), SUM(CASE WHEN price_basis = 'family' THEN 1 ELSE 0 END)
-FROM requests WHERE started_at_ms < ?1 GROUP BY 1, 2, 3, 4, 5, 6
-ON CONFLICT (bucket, provider, model, agent, project, key_name) DO UPDATE SET
+FROM requests WHERE started_at_ms < ?1 GROUP BY 1, 2, 3, 4, 5, 6, 7
+ON CONFLICT (bucket, provider, model, agent, project, key_name, user_name) DO UPDATE SET
   requests = usage_rollup.requests + excluded.requests, errors = usage_rollup.errors + excluded.errors,
   input_uncached_tokens = usage_rollup.input_uncached_tokens + excluded.input_uncached_tokens,
   cache_read_tokens = usage_rollup.cache_read_tokens + excluded.cache_read_tokens,
@@ -37,13 +37,13 @@ ON CONFLICT (bucket, provider, model, agent, project, key_name) DO UPDATE SET
 
 // The provider report's counts of tries (reports.cpp k_tries_sql), under the provider tried.
 constexpr std::string_view k_fold_attempts_sql = R"sql(
-INSERT INTO usage_rollup (bucket, provider, model, agent, project, key_name, retried, fell_back)
+INSERT INTO usage_rollup (bucket, provider, model, agent, project, key_name, user_name, retried, fell_back)
 SELECT r.started_at_ms / 900000, a.provider, COALESCE(NULLIF(r.served_model, ''), r.requested_model), r.agent,
-  r.project, r.key_name,
+  r.project, r.key_name, r.user_name,
   SUM(CASE WHEN a.n < (SELECT MAX(b.n) FROM attempts b WHERE b.request_id = a.request_id) THEN 1 ELSE 0 END),
   SUM(CASE WHEN a.n = 1 AND r.provider <> a.provider THEN 1 ELSE 0 END)
-FROM attempts a JOIN requests r ON r.id = a.request_id WHERE r.started_at_ms < ?1 GROUP BY 1, 2, 3, 4, 5, 6
-ON CONFLICT (bucket, provider, model, agent, project, key_name) DO UPDATE SET
+FROM attempts a JOIN requests r ON r.id = a.request_id WHERE r.started_at_ms < ?1 GROUP BY 1, 2, 3, 4, 5, 6, 7
+ON CONFLICT (bucket, provider, model, agent, project, key_name, user_name) DO UPDATE SET
   retried = usage_rollup.retried + excluded.retried, fell_back = usage_rollup.fell_back + excluded.fell_back
 )sql";
 

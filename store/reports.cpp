@@ -39,6 +39,7 @@ std::string group_key_sql(Dialect dialect, GroupBy group) {
   case GroupBy::session: return "session_id";
   case GroupBy::key: return "key_name";
   case GroupBy::project: return "project";
+  case GroupBy::user: return "user_name";
   case GroupBy::week: return local_date_sql(dialect, "week", "started_at_ms / 1000");
   case GroupBy::month: return local_date_sql(dialect, "month", "started_at_ms / 1000");
   }
@@ -56,6 +57,7 @@ std::string rollup_key_sql(Dialect dialect, GroupBy group) {
   case GroupBy::month: return local_date_sql(dialect, "month", "bucket * 900");
   case GroupBy::key: return "key_name";
   case GroupBy::project: return "project";
+  case GroupBy::user: return "user_name";
   case GroupBy::none:
   case GroupBy::session: return "''";
   }
@@ -209,13 +211,14 @@ SessionSpend session_spend(Db& db, const std::string& session_id) {
   if (!sums.step() || sums.column_int64(0) == 0) return spend;
   spend.requests = sums.column_int64(0);
   spend.cost_usd_pico = sums.column_int64(1);
-  auto latest = db.prepare("SELECT agent, key_name, project, provider FROM requests WHERE id = ?1");
+  auto latest = db.prepare("SELECT agent, key_name, project, provider, user_name FROM requests WHERE id = ?1");
   latest.bind_int64(1, sums.column_int64(2));
   if (latest.step()) {
     spend.agent = latest.column_text(0);
     spend.key_name = latest.column_text(1);
     spend.project = latest.column_text(2);
     spend.provider = latest.column_text(3);
+    spend.user_name = latest.column_text(4);
   }
   return spend;
 }
@@ -232,6 +235,7 @@ std::string_view to_string(GroupBy group) {
   case GroupBy::project: return "project";
   case GroupBy::week: return "week";
   case GroupBy::month: return "month";
+  case GroupBy::user: return "user";
   }
   return "none";
 }

@@ -21,9 +21,10 @@ struct UsageFilter {
 // How usage_report() groups rows. `model` is the served model, else the requested one;
 // `day` is the local calendar day (TZ) as "YYYY-MM-DD", `week` the local week's Monday as
 // "YYYY-MM-DD" (ISO weeks start on Monday), `month` the local month as "YYYY-MM".
-enum class GroupBy { none, model, provider, agent, day, session, key, project, week, month };
+enum class GroupBy { none, model, provider, agent, day, session, key, project, week, month, user };
 
-// "none", "model", "provider", "agent", "day", "session", "key", "project", "week", "month".
+// "none", "model", "provider", "agent", "day", "session", "key", "project", "week", "month", "user"
+// (the virtual key's user).
 std::string_view to_string(GroupBy group);
 // day, week and month: rows are periods, ordered by date.
 bool is_period(GroupBy group);
@@ -82,7 +83,7 @@ struct LoggedRequest {
 struct SessionSpend {
   int64_t requests = 0;
   int64_t cost_usd_pico = 0;
-  std::string agent, key_name, project, provider; // of the latest row; "" when none
+  std::string agent, key_name, project, provider, user_name; // of the latest row; "" when none
 };
 SessionSpend session_spend(Db& db, const std::string& session_id);
 

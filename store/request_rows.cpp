@@ -7,31 +7,31 @@ const std::string_view k_request_columns =
     "served_model, streamed, http_status, outcome, input_uncached_tokens, cache_read_tokens, "
     "cache_write_5m_tokens, cache_write_1h_tokens, output_tokens, reasoning_tokens, cost_usd_pico, "
     "price_version, usage_source, unpriced, billed_to_client, upstream_request_id, error_message, key_name, project, "
-    "price_basis";
+    "price_basis, user_name";
 
 const std::string_view k_insert_request_sql =
     "INSERT INTO requests (started_at_ms, duration_ms, ttfb_ms, agent, session_id, endpoint, provider, "
     "requested_model, served_model, streamed, http_status, outcome, input_uncached_tokens, "
     "cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, output_tokens, reasoning_tokens, "
     "cost_usd_pico, price_version, usage_source, unpriced, billed_to_client, upstream_request_id, "
-    "error_message, key_name, project, price_basis) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
-    "?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28) RETURNING id";
+    "error_message, key_name, project, price_basis, user_name) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+    "?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29) RETURNING id";
 
 const std::string_view k_insert_attempt_sql =
     "INSERT INTO attempts (request_id, n, provider, model, http_status, latency_ms, error) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 
-const std::string_view k_add_spend_sql = "INSERT INTO spend_buckets (bucket, provider, agent, project, key_name, "
-                                         "cost_usd_pico) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
-                                         "ON CONFLICT (bucket, provider, agent, project, key_name) DO UPDATE SET "
-                                         "cost_usd_pico = spend_buckets.cost_usd_pico + excluded.cost_usd_pico";
+const std::string_view k_add_spend_sql =
+    "INSERT INTO spend_buckets (bucket, provider, agent, project, key_name, user_name, cost_usd_pico) VALUES (?1, ?2, "
+    "?3, ?4, ?5, ?6, ?7) ON CONFLICT (bucket, provider, agent, project, key_name, user_name) DO UPDATE SET "
+    "cost_usd_pico = spend_buckets.cost_usd_pico + excluded.cost_usd_pico";
 
 bool counts_toward_caps(const core::RequestRecord& record) {
   return !record.billed_to_client && record.cost_usd_pico != 0;
 }
 
 SpendKey spend_key(const core::RequestRecord& r) {
-  return {r.started_at_ms / k_spend_bucket_ms, r.provider, r.agent, r.project, r.key_name};
+  return {r.started_at_ms / k_spend_bucket_ms, r.provider, r.agent, r.project, r.key_name, r.user_name};
 }
 
 void bind_spend(Statement& add, const SpendKey& key, int64_t cost_usd_pico) {
@@ -40,7 +40,8 @@ void bind_spend(Statement& add, const SpendKey& key, int64_t cost_usd_pico) {
   add.bind_text(3, std::get<2>(key));
   add.bind_text(4, std::get<3>(key));
   add.bind_text(5, std::get<4>(key));
-  add.bind_int64(6, cost_usd_pico);
+  add.bind_text(6, std::get<5>(key));
+  add.bind_int64(7, cost_usd_pico);
 }
 
 void bind_request(Statement& insert, const core::RequestRecord& r) {
@@ -72,6 +73,7 @@ void bind_request(Statement& insert, const core::RequestRecord& r) {
   insert.bind_text_in_place(26, r.key_name);
   insert.bind_text_in_place(27, r.project);
   insert.bind_text_in_place(28, r.price_basis);
+  insert.bind_text_in_place(29, r.user_name);
 }
 
 core::RequestRecord read_request(const Statement& row, int first_column) {
@@ -105,6 +107,7 @@ core::RequestRecord read_request(const Statement& row, int first_column) {
   r.key_name = row.column_text(c++);
   r.project = row.column_text(c++);
   r.price_basis = row.column_text(c++);
+  r.user_name = row.column_text(c++);
   // Not a column of its own: upstream usage was seen exactly when the source says "reported".
   r.usage.reported = r.usage_source == core::UsageSource::reported;
   return r;

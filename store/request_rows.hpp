@@ -9,19 +9,19 @@
 
 namespace llmgw::store {
 
-// INSERT of one request row with every column bound (parameters 1..28, id left to SQLite).
+// INSERT of one request row with every column bound (parameters 1..29, id left to SQLite).
 extern const std::string_view k_insert_request_sql;
 // The record columns in the order read_request() expects, for SELECT lists ("id" excluded).
 extern const std::string_view k_request_columns;
 
-// Adds a row's cost to its spend bucket (parameters 1..6); run only for rows that count toward caps.
+// Adds a row's cost to its spend bucket (parameters 1..7); run only for rows that count toward caps.
 extern const std::string_view k_add_spend_sql;
 // The 15-minute UTC bucket of a unix epoch millisecond (spend_buckets.bucket).
 constexpr int64_t k_spend_bucket_ms = 900'000;
 // True when a row's cost counts toward caps (and so goes into spend_buckets).
 bool counts_toward_caps(const core::RequestRecord& record);
-// What a spend_buckets row is keyed by: bucket, provider, agent, project, key name.
-using SpendKey = std::tuple<int64_t, std::string, std::string, std::string, std::string>;
+// What a spend_buckets row is keyed by: bucket, provider, agent, project, key name, user name.
+using SpendKey = std::tuple<int64_t, std::string, std::string, std::string, std::string, std::string>;
 SpendKey spend_key(const core::RequestRecord& record);
 void bind_spend(Statement& add, const SpendKey& key, int64_t cost_usd_pico);
 

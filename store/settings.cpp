@@ -109,8 +109,8 @@ bool remove_rate_limit(Db& db, int64_t id) {
 
 std::vector<StoredKey> list_keys(Db& db, bool include_revoked, bool include_runs) {
   auto select = db.prepare(
-      "SELECT id, name, token_hash, token_hint, project, agent, models, for_run, created_at_ms, revoked_at_ms "
-      "FROM virtual_keys WHERE (?1 <> 0 OR revoked_at_ms IS NULL) AND (?2 <> 0 OR for_run = 0) ORDER BY id");
+      "SELECT id, name, token_hash, token_hint, project, agent, models, for_run, created_at_ms, revoked_at_ms, "
+      "user_name FROM virtual_keys WHERE (?1 <> 0 OR revoked_at_ms IS NULL) AND (?2 <> 0 OR for_run = 0) ORDER BY id");
   select.bind_int64(1, include_revoked ? 1 : 0);
   select.bind_int64(2, include_runs ? 1 : 0);
   std::vector<StoredKey> keys;
@@ -126,6 +126,7 @@ std::vector<StoredKey> list_keys(Db& db, bool include_revoked, bool include_runs
     stored.for_run = select.column_int64(7) != 0;
     stored.created_at_ms = select.column_int64(8);
     if (!select.column_is_null(9)) stored.revoked_at_ms = select.column_int64(9);
+    stored.key.user = select.column_text(10);
     keys.push_back(std::move(stored));
   }
   return keys;
@@ -139,8 +140,8 @@ int64_t insert_key(Db& db, const core::policy::VirtualKey& key, const std::strin
     throw Error("a key named '" + key.name + "' already exists (revoke it first, or pick another name)");
   taken.reset();
   auto insert = db.prepare(
-      "INSERT INTO virtual_keys (name, token_hash, token_hint, project, agent, models, for_run, created_at_ms) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id");
+      "INSERT INTO virtual_keys (name, token_hash, token_hint, project, agent, models, for_run, created_at_ms, "
+      "user_name) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id");
   insert.bind_text(1, key.name);
   insert.bind_text(2, key.token_hash);
   insert.bind_text(3, token_hint);
@@ -149,6 +150,7 @@ int64_t insert_key(Db& db, const core::policy::VirtualKey& key, const std::strin
   insert.bind_text(6, key.models);
   insert.bind_int64(7, for_run ? 1 : 0);
   insert.bind_int64(8, core::policy::now_ms());
+  insert.bind_text(9, key.user);
   const int64_t id = returned_id(db, insert, "key");
   transaction.commit();
   return id;
@@ -220,18 +222,19 @@ std::pair<int64_t, int64_t> bucket_range(Period period, int64_t now_ms) {
 
 std::vector<core::policy::SpentRow> spent_rows(Db& db, int64_t now_ms) {
   std::vector<core::policy::SpentRow> rows;
-  auto select = db.prepare("SELECT provider, agent, project, key_name, SUM(cost_usd_pico) FROM spend_buckets "
-                           "WHERE bucket >= ?1 AND bucket < ?2 GROUP BY provider, agent, project, key_name");
+  auto select =
+      db.prepare("SELECT provider, agent, project, key_name, user_name, SUM(cost_usd_pico) FROM spend_buckets "
+                 "WHERE bucket >= ?1 AND bucket < ?2 GROUP BY provider, agent, project, key_name, user_name");
   for (Period period : {Period::day, Period::week, Period::month}) {
     const auto [first, end] = bucket_range(period, now_ms);
     select.reset();
     select.bind_int64(1, first);
     select.bind_int64(2, end);
     while (select.step()) {
-      const int64_t cost = select.column_int64(4);
+      const int64_t cost = select.column_int64(5);
       rows.push_back({period, Scope::global, "", cost});
-      const std::array<std::pair<Scope, int>, 4> scopes{
-          {{Scope::provider, 0}, {Scope::agent, 1}, {Scope::project, 2}, {Scope::key, 3}}};
+      const std::array<std::pair<Scope, int>, 5> scopes{
+          {{Scope::provider, 0}, {Scope::agent, 1}, {Scope::project, 2}, {Scope::key, 3}, {Scope::user, 4}}};
       for (const auto& [scope, column] : scopes) {
         std::string value = select.column_text(column);
         if (!value.empty()) rows.push_back({period, scope, std::move(value), cost});
@@ -250,7 +253,8 @@ int64_t cap_spent(Db& db, const CapRule& cap, int64_t now_ms) {
   auto select =
       db.prepare("SELECT COALESCE(SUM(cost_usd_pico), 0) FROM spend_buckets WHERE bucket >= ?1 AND bucket < ?2 "
                  "AND CASE ?3 WHEN 'provider' THEN provider = ?4 WHEN 'agent' THEN agent = ?4 "
-                 "WHEN 'project' THEN project = ?4 WHEN 'key' THEN key_name = ?4 ELSE 1 = 1 END");
+                 "WHEN 'project' THEN project = ?4 WHEN 'key' THEN key_name = ?4 WHEN 'user' THEN user_name = ?4 "
+                 "ELSE 1 = 1 END");
   select.bind_int64(1, first);
   select.bind_int64(2, end);
   select.bind_text(3, core::policy::to_string(cap.scope));

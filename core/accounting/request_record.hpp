@@ -47,9 +47,10 @@ struct RequestRecord {
   int64_t ttfb_ms = -1; // first response byte to the client; -1 when none was sent
   std::string agent;    // claude-code, codex, aider, opencode, openai-sdk, anthropic-sdk, curl, unknown
   std::string session_id;
-  std::string key_name; // virtual key used ("" = the gateway token or the client's own credentials)
-  std::string project;  // from the key or `llmgw run`
-  std::string endpoint; // e.g. "/v1/messages"
+  std::string key_name;  // virtual key used ("" = the gateway token or the client's own credentials)
+  std::string project;   // from the key or `llmgw run`
+  std::string user_name; // the user of the virtual key used ("" = none; team mode: every request has one)
+  std::string endpoint;  // e.g. "/v1/messages"
   std::string provider;
   std::string requested_model;
   std::string served_model;

@@ -93,6 +93,11 @@ struct ServerConfig {
   // Listening on an address other machines reach (0.0.0.0, a LAN address, a host name) is refused
   // unless this is set; then `llmgw serve` warns at start.
   bool allow_remote = false;
+  // Team mode (server.public): any address may be bound, requests must name one of `hosts` (instead
+  // of a loopback name) and present a virtual key (the gateway token is refused).
+  bool public_mode = false;
+  // server.hosts: the Host names (lowercase, no port; IPv6 literals in brackets) a public server answers.
+  std::vector<std::string> hosts;
 };
 
 // [caps]: how spend caps treat what they cannot price.
@@ -203,6 +208,7 @@ struct Overrides {
   std::optional<std::string> host;
   std::optional<int> port;
   bool allow_remote = false;                    // --allow-remote given
+  bool public_mode = false;                     // --public given
   std::optional<std::string> db = std::nullopt; // --db
 };
 

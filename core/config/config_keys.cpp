@@ -4,6 +4,9 @@
 #include "core/config/config_detail.hpp"
 #include "core/error.hpp"
 
+#include <algorithm>
+#include <cctype>
+
 namespace llmgw::core::config {
 namespace {
 
@@ -13,11 +16,17 @@ void assign(int& field, const KeyValue& value, int64_t scale) { field = static_c
 void assign(int64_t& field, const KeyValue& value, int64_t scale) { field = value.number * scale; }
 void assign(bool& field, const KeyValue& value, int64_t) { field = value.flag; }
 void assign(std::string& field, const KeyValue& value, int64_t) { field = value.text; }
+void assign(std::vector<std::string>& field, const KeyValue& value, int64_t) { field = split_list(value.text); }
 
 KeyValue read_back(int field, int64_t scale) { return KeyValue{field / scale, false, {}}; }
 KeyValue read_back(int64_t field, int64_t scale) { return KeyValue{field / scale, false, {}}; }
 KeyValue read_back(bool field, int64_t) { return KeyValue{0, field, {}}; }
 KeyValue read_back(const std::string& field, int64_t) { return KeyValue{0, false, field}; }
+KeyValue read_back(const std::vector<std::string>& field, int64_t) {
+  std::string text;
+  for (const auto& item : field) text += (text.empty() ? "" : ",") + item;
+  return KeyValue{0, false, text};
+}
 
 // Access to config.*Member (a top-level field).
 template <auto Member> constexpr KeyAccess top_level() {
@@ -92,6 +101,14 @@ const ConfigKey k_keys[] = {
    "Let `llmgw serve` listen on an address other machines can reach (0.0.0.0, a LAN address, a host "
    "name); it warns when it starts. Anyone who reaches it with the token spends your keys.",
    field<&C::server, &S::allow_remote>()},
+  {"server", "public", boolean_key(false), "LLMGW_PUBLIC", "--public",
+   "Team mode: serve other machines (any host may be bound) behind a TLS proxy. Requests must name one of "
+   "hosts and present a virtual key (`llmgw key create NAME --user U`); the gateway token is refused.",
+   field<&C::server, &S::public_mode>()},
+  {"server", "hosts", list_key(), "LLMGW_HOSTS", "",
+   "With public = true: the Host names clients use (e.g. [\"llm.team.example\"]; in the environment, "
+   "comma-separated). Any other Host is refused, which stops DNS rebinding; start-up refuses an empty list.",
+   field<&C::server, &S::hosts>()},
 
   {"routing", "attempts", integer_key(2, 1, 10), "", "",
    "Tries per deployment while nothing reached the client, on a connection error, timeout, 408, 429, "
@@ -183,6 +200,48 @@ KeyValue parse_integer_text(const ConfigKey& key, const std::string& text, const
 
 } // namespace
 
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> items;
+  size_t at = 0;
+  while (at <= text.size()) {
+    size_t end = std::min(text.find(',', at), text.size());
+    size_t first = text.find_first_not_of(" \t", at);
+    size_t last = text.find_last_not_of(" \t", end == 0 ? 0 : end - 1);
+    if (first != std::string::npos && first < end && last != std::string::npos && last >= first)
+      items.push_back(text.substr(first, last - first + 1));
+    at = end + 1;
+  }
+  return items;
+}
+
+std::optional<std::string> normalize_host(std::string_view name, std::string& problem) {
+  std::string host;
+  for (char c : name) host += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (host.empty()) problem = "a host name must not be empty";
+  for (char c : host)
+    if (std::isspace(static_cast<unsigned char>(c)) || c == ',' || c == '/' || c == '@' || c == '*')
+      problem = "'" + host + "' is not a host name (no spaces, commas, '/', '@' or wildcards)";
+  const size_t colons = std::count(host.begin(), host.end(), ':');
+  if (problem.empty() && host.front() != '[' && colons > 1) host = "[" + host + "]"; // a bare IPv6 literal
+  if (problem.empty() && host.front() != '[' && colons == 1)
+    problem = "'" + host + "' has a port; list the host name alone (the port is ignored when matching)";
+  if (problem.empty() && host.front() == '[' && host.back() != ']')
+    problem = "'" + host + "' has a port; list the IPv6 literal alone, in brackets";
+  if (!problem.empty()) return std::nullopt;
+  return host;
+}
+
+std::string host_list_text(const std::vector<std::string>& names, const std::string& where) {
+  std::string text;
+  for (const auto& name : names) {
+    std::string problem;
+    const auto host = normalize_host(name, problem);
+    if (!host) throw Error(where + ": " + problem);
+    text += (text.empty() ? "" : ",") + *host;
+  }
+  return text;
+}
+
 std::string ConfigKey::dotted() const {
   return section.empty() ? std::string(name) : std::string(section) + "." + std::string(name);
 }
@@ -215,6 +274,11 @@ std::string format_key_value(const ConfigKey& key, const KeyValue& value) {
 }
 
 std::string toml_key_value(const ConfigKey& key, const KeyValue& value) {
+  if (key.shape.type == KeyType::list) {
+    std::string out;
+    for (const auto& item : split_list(value.text)) out += (out.empty() ? "\"" : ", \"") + item + "\"";
+    return "[" + out + "]";
+  }
   const bool quoted = key.shape.type == KeyType::text || key.shape.type == KeyType::choice;
   return quoted ? "\"" + value.text + "\"" : format_key_value(key, value);
 }
@@ -235,6 +299,7 @@ KeyValue parse_key_text(const ConfigKey& key, const std::string& text, const std
     if (static_cast<int64_t>(text.size()) < key.shape.min)
       throw Error(origin + ": the " + std::string(key.name) + " must not be empty");
     return KeyValue{0, false, text};
+  case KeyType::list: return KeyValue{0, false, host_list_text(split_list(text), origin + ": " + key.dotted())};
   case KeyType::choice:
     for (auto word : key.shape.choices)
       if (word == text) return KeyValue{0, false, text};

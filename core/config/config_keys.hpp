@@ -5,6 +5,7 @@
 #include "core/config/config.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -12,10 +13,10 @@
 
 namespace llmgw::core::config {
 
-enum class KeyType { integer, boolean, text, choice };
+enum class KeyType { integer, boolean, text, choice, list };
 
 // One value of a key: `number` for integers (in the key's unit, e.g. MiB), `flag` for booleans,
-// `text` for text and choice keys.
+// `text` for text and choice keys, and for lists the items joined by commas ("a.example,b.example").
 struct KeyValue {
   int64_t number = 0;
   bool flag = false;
@@ -40,6 +41,8 @@ constexpr KeyShape boolean_key(bool fallback) { return {KeyType::boolean, 0, fal
 constexpr KeyShape text_key(std::string_view fallback, bool allow_empty) {
   return {KeyType::text, 0, false, fallback, allow_empty ? 0 : 1, 0, {}, {}};
 }
+// A list of host names: an array of strings in the file, comma-separated in env vars.
+constexpr KeyShape list_key() { return {KeyType::list, 0, false, {}, 0, 0, {}, {}}; }
 constexpr KeyShape choice_key(std::string_view fallback, std::span<const std::string_view> words) {
   return {KeyType::choice, 0, false, fallback, 0, 0, words, {}};
 }
@@ -81,6 +84,13 @@ std::string toml_key_value(const ConfigKey& key, const KeyValue& value);
 std::string describe_choices(const ConfigKey& key);
 // Stores `value` in `config` and records what it became and where it came from.
 void apply_key(Config& config, const ConfigKey& key, const KeyValue& value, const std::string& origin);
+// The items of a list value (its text split at commas, blanks trimmed, empty items dropped).
+std::vector<std::string> split_list(const std::string& text);
+// A host name as server.hosts keeps it (lowercase, an IPv6 literal in brackets); nullopt with the
+// reason in `problem` when it is not a bare host name (a port, a path, a wildcard).
+std::optional<std::string> normalize_host(std::string_view name, std::string& problem);
+// The host names checked and normalised, joined by commas; errors start with `where`.
+std::string host_list_text(const std::vector<std::string>& names, const std::string& where);
 // Parses an env var or flag value of `key`; errors start with `origin` ("env LLMGW_PORT").
 KeyValue parse_key_text(const ConfigKey& key, const std::string& text, const std::string& origin);
 

@@ -58,6 +58,7 @@ void apply_overrides(Config& config, const Overrides& overrides) {
   if (overrides.port) apply_flag(config, "server.port", std::to_string(*overrides.port));
   if (overrides.allow_remote) apply_flag(config, "server.allow_remote", "true");
   if (overrides.db && !overrides.db->empty()) apply_flag(config, "store.url", *overrides.db);
+  if (overrides.public_mode) apply_flag(config, "server.public", "true");
 }
 
 std::string read_file(const std::string& path) {

@@ -200,6 +200,7 @@ private:
     case KeyType::boolean: return KeyValue{0, expect_bool(node, dotted), {}};
     case KeyType::text: return KeyValue{0, false, expect_text(key, node)};
     case KeyType::choice: return KeyValue{0, false, expect_choice(key, node)};
+    case KeyType::list: return KeyValue{0, false, expect_host_list(key, node)};
     }
     fail(node.source(), dotted + " has a type llmgw cannot read");
   }
@@ -208,6 +209,20 @@ private:
     const std::string dotted = key.dotted();
     std::string text = expect_string(node, dotted);
     if (static_cast<int64_t>(text.size()) < key.shape.min) fail(node.source(), dotted + " must not be empty");
+    return text;
+  }
+
+  std::string expect_host_list(const ConfigKey& key, const toml::node& node) const {
+    const std::string dotted = key.dotted();
+    const auto* array = node.as_array();
+    if (!array) wrong_type(node, dotted, "an array of strings");
+    std::string text;
+    for (const auto& item : *array) {
+      std::string problem;
+      const auto host = normalize_host(expect_string(item, dotted + " item"), problem);
+      if (!host) fail(item.source(), dotted + ": " + problem);
+      text += (text.empty() ? "" : ",") + *host;
+    }
     return text;
   }
 

@@ -2,6 +2,7 @@
 
 #include "core/dashboard/assets.hpp"
 #include "core/dashboard/guard.hpp"
+#include "core/http/peer.hpp"
 #include "core/http/wire.hpp"
 #include "core/policy/periods.hpp"
 
@@ -69,6 +70,12 @@ bool Dashboard::handle(const httplib::Request& request, httplib::Response& respo
   set_security_headers(response);
   if (!host_allowed(request, m_options.bound_host)) {
     write_json_error(response, 403, "the dashboard only answers requests addressed to a loopback host name");
+    return true;
+  }
+  if (m_options.local_clients_only && !http::direct_loopback_client(request)) {
+    write_json_error(response, 403,
+                     "in team mode (server.public) the dashboard answers clients on this machine only (an SSH tunnel "
+                     "reaches it)");
     return true;
   }
   // A browser sends Origin on cross-origin requests and on every POST: only the gateway's own

@@ -19,6 +19,8 @@ namespace llmgw::core::dashboard {
 struct DashboardOptions {
   std::string token;      // the gateway token: mints login codes
   std::string bound_host; // server.host, also accepted as Host and Origin
+  // Team mode (server.public): only a client on this machine, not relayed by a proxy, is answered.
+  bool local_clients_only = false;
   AuthLimits auth;
   size_t max_live_viewers = 8;
   size_t live_queue_events = 1024; // a viewer this far behind is dropped

@@ -16,6 +16,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -28,6 +29,7 @@ struct Connection {
   wire::SocketReader reader;
   std::chrono::steady_clock::time_point deadline; // while watched: closed at this time
   bool awaiting_first_byte = false;               // kept alive and silent: deadline is the idle one
+  std::string peer;                               // peer address, looked up at the first request
 };
 
 struct PollerTimeouts {

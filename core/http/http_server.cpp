@@ -1,5 +1,6 @@
 #include "core/http/http_server.hpp"
 
+#include "core/http/peer.hpp"
 #include "core/http/server_request.hpp"
 #include "core/http/server_response.hpp"
 #include "core/platform/socket.hpp"
@@ -142,6 +143,9 @@ bool HttpServer::answer(Connection& connection, ReadResult read, const std::stri
   httplib::Response response;
   const char* refused = nullptr;
   if (read == ReadResult::ok && !parse_request_head(head, request)) read = ReadResult::malformed;
+  // Once per connection: team mode keeps the dashboard and the loopback API to local clients.
+  if (connection.peer.empty()) connection.peer = peer_address(connection.fd);
+  request.remote_addr = connection.peer;
   if (read == ReadResult::ok && (refused = framing_error(request)) != nullptr) read = ReadResult::malformed;
   if (read == ReadResult::ok) {
     // However the body trickles in, it holds this thread for body_timeout_seconds at most.

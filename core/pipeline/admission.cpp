@@ -70,7 +70,7 @@ Verdict admit(Services& services, const httplib::Request& request, RequestContex
   auto& record = context.record;
   // The client's own plan pays for these: caps bound the user's money, so they do not apply.
   if (record.billed_to_client || !services.budget.active()) return std::nullopt;
-  const policy::Subject subject{record.provider, record.agent, record.project, record.key_name};
+  const policy::Subject subject{record.provider, record.agent, record.project, record.key_name, record.user_name};
   const int64_t input_tokens = static_cast<int64_t>(request.body.size() / 4) + 1; // ~4 bytes a token; JSON pads it
   policy::Estimate estimate;
   estimate.input_tokens = input_tokens;

@@ -1,6 +1,7 @@
 // The routes llmgw answers, in one table, and the guards every one of them passes first: the
 // Host and Origin checks (no browser, no DNS rebinding). API routes go down the request path
 // (pipeline.cpp); the side endpoints are answered here.
+#include "core/http/peer.hpp"
 #include "core/http/wire.hpp"
 #include "core/pipeline/gateway.hpp"
 #include "core/pipeline/local_api.hpp"
@@ -9,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <optional>
 #include <set>
 #include <string_view>
@@ -32,20 +34,38 @@ ApiFormat format_of(const httplib::Request& request) {
   return ApiFormat::openai_chat;
 }
 
+// The host part of a Host header: the port removed, an IPv6 literal kept in its brackets.
+std::string_view host_part(std::string_view header) {
+  if (!header.empty() && header.front() == '[') return header.substr(0, header.find(']') + 1);
+  return header.substr(0, header.find(':'));
+}
+
 // Loopback names only (host names are case-insensitive): a page elsewhere that rebinds its DNS
 // name to 127.0.0.1 still sends its own name as Host, so this stops DNS rebinding. The HTTP server
 // already refused a request with no Host or two of them.
-bool host_allowed(const httplib::Request& request, const std::string& bound_host) {
+bool loopback_host_allowed(const httplib::Request& request, const std::string& bound_host) {
   if (!request.has_header("Host")) return request.version == "HTTP/1.0";
   const std::string header = request.get_header_value("Host"); // returned by value: keep it alive
-  std::string_view host = header;
-  if (!host.empty() && host.front() == '[')
-    host = host.substr(0, host.find(']') + 1);
-  else
-    host = host.substr(0, host.find(':'));
+  const std::string_view host = host_part(header);
   for (std::string_view loopback : {"127.0.0.1", "localhost", "[::1]", "::1"})
     if (iequals(host, loopback)) return true;
   return iequals(host, bound_host);
+}
+
+// Team mode: the names of server.hosts replace the loopback names (the same guard against DNS
+// rebinding, for the names the team uses); a request without Host names none of them.
+bool listed_host_allowed(const httplib::Request& request, const std::vector<std::string>& hosts) {
+  if (!request.has_header("Host")) return false;
+  const std::string header = request.get_header_value("Host");
+  const std::string_view host = host_part(header);
+  return std::any_of(hosts.begin(), hosts.end(), [&](const std::string& name) { return iequals(host, name); });
+}
+
+// The Host check of a route: the loopback API keeps the loopback names in every mode (the CLI on
+// this machine calls it); the others take server.hosts in team mode.
+bool host_allowed(const httplib::Request& request, const config::ServerConfig& server, bool loopback_only) {
+  if (server.public_mode && !loopback_only) return listed_host_allowed(request, server.hosts);
+  return loopback_host_allowed(request, server.host);
 }
 
 // Any Origin means a browser (a page, a sandboxed frame's "null", an extension's
@@ -129,9 +149,17 @@ void Gateway::handle(const httplib::Request& request, httplib::Response& respons
     return refuse(request, response);
   }
   // The Host and Origin guard runs once a route matched (and the body was read).
-  if (!host_allowed(request, m_services.server.host))
+  const auto& server = m_services.server;
+  const bool local_api = side == Side::local_api;
+  if (!host_allowed(request, server, local_api))
     return write_error(response, format_of(request), 403,
-                       "llmgw only answers requests addressed to a loopback host name");
+                       server.public_mode && !local_api
+                           ? "llmgw only answers requests addressed to a host name listed in server.hosts"
+                           : "llmgw only answers requests addressed to a loopback host name");
+  // A proxy on this machine relays other machines' requests from a loopback address.
+  if (server.public_mode && local_api && !http::direct_loopback_client(request))
+    return write_error(response, format_of(request), 403,
+                       "in team mode (server.public) the loopback API answers clients on this machine only");
   if (browser_origin(request))
     return write_error(response, format_of(request), 403,
                        "llmgw refuses requests from web pages (Origin header present)");
@@ -158,7 +186,7 @@ void Gateway::refuse(const httplib::Request& request, httplib::Response& respons
   std::string message;
   if (response.status == 404) {
     // The address the client used, when it is a loopback one; else the configured one.
-    const std::string base = request.has_header("Host") && host_allowed(request, server.host)
+    const std::string base = request.has_header("Host") && host_allowed(request, server, false)
                                  ? request.get_header_value("Host")
                                  : "127.0.0.1:" + std::to_string(server.port);
     message = "no route for " + request.method + " " + request.path + "; point Anthropic clients at http://" + base +
@@ -175,8 +203,9 @@ void Gateway::refuse(const httplib::Request& request, httplib::Response& respons
 }
 
 void Gateway::handle_models(const httplib::Request& request, httplib::Response& response) {
-  if (!find_credential(m_services, request).valid)
-    return write_error(response, format_of(request), 401, "missing or wrong llmgw token; run `llmgw env` to get it");
+  const Credential credential = find_credential(m_services, request);
+  if (auto refused = refuse_credential(m_services, credential))
+    return write_error(response, format_of(request), 401, *refused);
   std::vector<std::pair<std::string, std::string>> models; // id, owner
   std::set<std::string> seen;
   auto add = [&](const std::string& id, const std::string& owner) {

@@ -1,5 +1,6 @@
 #include "core/pipeline/metrics_endpoint.hpp"
 
+#include "core/http/peer.hpp"
 #include "core/pipeline/attribution.hpp"
 #include "core/pipeline/local_reply.hpp"
 #include "core/pipeline/stages.hpp"
@@ -27,9 +28,11 @@ bool loopback_host(std::string host) {
   return ::inet_pton(AF_INET6, host.c_str(), &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
 }
 
-// Only the gateway token reads metrics: a virtual key is for spending, not for watching.
+// Only the gateway token reads metrics: a virtual key is for spending, not for watching. In team
+// mode metrics.auth = "none" holds only for a client on this machine (a local proxy may relay others).
 bool scrape_allowed(const Services& services, const LiveConfig& live, const httplib::Request& request) {
-  if (live.config.metrics.auth_none && loopback_host(services.server.host)) return true;
+  const bool no_auth = live.config.metrics.auth_none && loopback_host(services.server.host);
+  if (no_auth && (!services.server.public_mode || http::direct_loopback_client(request))) return true;
   const Credential credential = find_credential(services, request);
   return credential.valid && !credential.key;
 }

@@ -96,7 +96,8 @@ void Settlement::settle_now(const protocol::ResponseObserver* observer) {
     }
   }
   // The reservation is released even when handing the row over fails.
-  m_services->budget.settle(context.reservation, {record.provider, record.agent, record.project, record.key_name},
+  m_services->budget.settle(context.reservation,
+                            {record.provider, record.agent, record.project, record.key_name, record.user_name},
                             record.billed_to_client ? 0 : record.cost_usd_pico, record.usage.total_tokens(),
                             record.started_at_ms, m_services->clock().now_ms());
   // Only a whole answer tells what such a request produces; a cut one would teach too little.

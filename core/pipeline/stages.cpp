@@ -15,6 +15,12 @@ namespace llmgw::core::pipeline {
 namespace {
 
 const char* const k_bad_token = "missing or wrong llmgw token; run `llmgw env` to get it";
+const char* const k_token_in_team_mode =
+    "this llmgw serves a team (server.public = true) and takes virtual keys only, not the gateway token; ask for a "
+    "key (`llmgw key create NAME --user YOU` on the server)";
+const char* const k_no_key_in_team_mode =
+    "missing or wrong llmgw key; this llmgw serves a team (server.public = true) and needs a virtual key (`llmgw key "
+    "create NAME --user YOU` on the server)";
 
 std::string first_header(const httplib::Headers& headers, std::initializer_list<const char*> names) {
   for (const char* name : names)
@@ -119,6 +125,13 @@ Credential find_credential(const Services& services, const httplib::Request& req
   return credential;
 }
 
+std::optional<std::string> refuse_credential(const Services& services, const Credential& credential) {
+  const bool team = services.server.public_mode;
+  if (!credential.valid) return std::string(team ? k_no_key_in_team_mode : k_bad_token);
+  if (team && !credential.key) return std::string(k_token_in_team_mode);
+  return std::nullopt;
+}
+
 Verdict refuse_while_draining(Services& services, const httplib::Request&, RequestContext&) {
   if (services.draining) return LocalReply{503, "llmgw is shutting down", Outcome::refused, {}};
   return std::nullopt;
@@ -144,10 +157,15 @@ Verdict attribute(Services&, const httplib::Request& request, RequestContext& co
 
 Verdict authenticate(Services& services, const httplib::Request& request, RequestContext& context) {
   Credential credential = find_credential(services, request);
+  // Team mode: a virtual key or nothing, whatever the providers take (every request has a user).
+  if (services.server.public_mode) {
+    if (auto refused = refuse_credential(services, credential)) return LocalReply{401, *refused, Outcome::refused, {}};
+  }
   context.token_ok = credential.valid;
   if (credential.key) {
     auto& record = context.record;
     record.key_name = credential.key->name;
+    record.user_name = credential.key->user;
     record.project = credential.key->project;
     if (!credential.key->agent.empty()) record.agent = credential.key->agent;
     context.key = std::move(credential.key);

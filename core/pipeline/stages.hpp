@@ -43,6 +43,9 @@ struct Credential {
   std::optional<policy::VirtualKey> key;
 };
 Credential find_credential(const Services& services, const httplib::Request& request);
+// Why the agent API routes refuse this credential (401), nullopt when they take it: in team mode
+// (server.public) only a virtual key, else the gateway token or a virtual key.
+std::optional<std::string> refuse_credential(const Services& services, const Credential& credential);
 
 // The API request path for one request on `endpoint`: every stage, then dispatch and relay. The
 // request ends with an answer in the caller's format and one settled row, whatever throws.

@@ -3,15 +3,17 @@
 // dimensions a request is counted under.
 #include "core/policy/periods.hpp"
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace llmgw::core::policy {
 
 // What a cap or limit is scoped to; global applies to every request.
-enum class Scope { global, provider, agent, project, key };
+enum class Scope { global, provider, agent, project, key, user };
 
 // "global", "provider", ...: the TEXT stored in the settings tables and the CLI flag names.
 std::string_view to_string(Scope scope);
@@ -40,7 +42,11 @@ struct Subject {
   std::string agent;
   std::string project;
   std::string key;
+  std::string user; // the virtual key's user ("" = none)
 };
+
+// Every scope and the subject's value under it (global with ""): where its spend is counted.
+std::array<std::pair<Scope, std::string_view>, 6> subject_scopes(const Subject& subject);
 
 // True when a cap or limit of this scope and value counts the subject's requests.
 bool covers(Scope scope, const std::string& value, const Subject& subject);

@@ -174,14 +174,12 @@ void SpendCaps::settle(CapHolds& holds, const Subject& subject, int64_t cost_pic
   }
   roll(now_ms);
   if (cost_pico == 0) return;
-  const std::array<ScopeKey, 5> keys{ScopeKey{Scope::global, ""}, ScopeKey{Scope::provider, subject.provider},
-                                     ScopeKey{Scope::agent, subject.agent}, ScopeKey{Scope::project, subject.project},
-                                     ScopeKey{Scope::key, subject.key}};
+  const auto keys = subject_scopes(subject);
   for (Period period : k_periods) {
     auto& period_sums = sums(period);
     if (started_ms < period_sums.start || started_ms >= period_sums.end) continue; // belongs to a past period
-    for (const auto& key : keys)
-      if (key.first == Scope::global || !key.second.empty()) period_sums.spent[key] += cost_pico;
+    for (const auto& [scope, value] : keys)
+      if (scope == Scope::global || !value.empty()) period_sums.spent[ScopeKey{scope, std::string(value)}] += cost_pico;
   }
 }
 

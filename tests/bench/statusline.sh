@@ -18,8 +18,9 @@ SELECT $now - (i * 30 * 86400000 / 100000),
        CASE i % 3 WHEN 0 THEN 'claude-code' WHEN 1 THEN 'codex' ELSE 'aider' END,
        'anthropic', 'claude-sonnet-4-5', 1000000000 + i, 1000, 100,
        CASE i % 5 WHEN 0 THEN 'ci' ELSE '' END, 'web' FROM n;
-INSERT INTO spend_buckets
-SELECT started_at_ms / 900000, provider, agent, project, key_name, SUM(cost_usd_pico) FROM requests GROUP BY 1, 2, 3, 4, 5;"
+INSERT INTO spend_buckets (bucket, provider, agent, project, key_name, user_name, cost_usd_pico)
+SELECT started_at_ms / 900000, provider, agent, project, key_name, user_name, SUM(cost_usd_pico) FROM requests
+GROUP BY 1, 2, 3, 4, 5, 6;"
 "$llmgw" --db "$db" cap set --day 50 >/dev/null
 "$llmgw" --db "$db" cap set --month 500 --agent claude-code >/dev/null
 "$llmgw" --db "$db" cap set --week 100 --key ci --force >/dev/null

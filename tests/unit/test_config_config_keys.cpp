@@ -32,6 +32,7 @@ KeyValue other_value(const ConfigKey& key) {
     for (auto word : shape.choices)
       if (word != shape.default_text) return KeyValue{0, false, std::string(word)};
     break;
+  case KeyType::list: return KeyValue{0, false, "llm.team.example,[::1]"};
   case KeyType::text: break;
   }
   return KeyValue{0, false, k_provider_name};
@@ -145,6 +146,7 @@ TEST_CASE("config keys: every key with a flag takes it over env and config.toml"
   const std::string path = dir.write("config.toml", "[server]\nhost = \"127.0.0.2\"\n");
   Overrides overrides{path, "localhost", 9200};
   overrides.allow_remote = true;
+  overrides.public_mode = true;
   const Config config = load_config(overrides);
   for (const auto& key : config_keys()) {
     if (key.flag.empty()) continue;
@@ -154,6 +156,7 @@ TEST_CASE("config keys: every key with a flag takes it over env and config.toml"
   CHECK(config.server.host == "localhost");
   CHECK(config.server.port == 9200);
   CHECK(config.server.allow_remote);
+  CHECK(config.server.public_mode);
 }
 
 TEST_CASE("config keys: a value of the wrong type is an error with file and line") {
@@ -163,6 +166,7 @@ TEST_CASE("config keys: a value of the wrong type is an error with file and line
     const std::string message = parse_error(lone_key(key, wants_bool ? "\"yes\"" : "true"));
     const std::string wanted = key.shape.type == KeyType::integer   ? "an integer"
                                : key.shape.type == KeyType::boolean ? "a boolean"
+                               : key.shape.type == KeyType::list    ? "an array of strings"
                                                                     : "a string";
     CHECK(message == lone_key_where(key) + key.dotted() + " must be " + wanted + ", not " +
                          (wants_bool ? "a string" : "a boolean"));
@@ -237,6 +241,41 @@ TEST_CASE("config keys: server.allow_remote comes from the file or --allow-remot
   CHECK(flagged.server.allow_remote);
   CHECK(flagged.find_origin("server.allow_remote")->value == "true");
   CHECK(flagged.find_origin("server.allow_remote")->origin == "flag --allow-remote");
+}
+
+TEST_CASE("config keys: server.public and server.hosts (team mode) from the file, env and --public") {
+  ConfigTempDir dir;
+  ScopedEnv env;
+  llmgw::test::isolate_config_env(env, dir.path());
+  const Config defaults = parse_config("", "cfg.toml");
+  CHECK_FALSE(defaults.server.public_mode);
+  CHECK(defaults.server.hosts.empty());
+  const Config config = parse_config(
+      "[server]\nhost = \"0.0.0.0\"\npublic = true\nhosts = [\"LLM.Team.Example\", \"::1\", \"10.0.0.5\"]\n",
+      "cfg.toml");
+  CHECK(config.server.public_mode);
+  CHECK(config.server.hosts == std::vector<std::string>{"llm.team.example", "[::1]", "10.0.0.5"});
+  CHECK(config.find_origin("server.hosts")->value == "llm.team.example,[::1],10.0.0.5");
+  CHECK(config.find_origin("server.hosts")->origin == "cfg.toml:4");
+  CHECK(parse_error("[server]\nhosts = \"llm.team.example\"\n") ==
+        "cfg.toml:2: server.hosts must be an array of strings, not a string");
+  CHECK(parse_error("[server]\nhosts = [\"llm.team.example:443\"]\n") ==
+        "cfg.toml:2: server.hosts: 'llm.team.example:443' has a port; list the host name alone (the port is "
+        "ignored when matching)");
+  CHECK(parse_error("[server]\nhosts = [\"*.team.example\"]\n").find("not a host name") != std::string::npos);
+  env.set("LLMGW_HOSTS", " a.example, B.example ,");
+  env.set("LLMGW_PUBLIC", "1");
+  const Config from_env = load_config({});
+  CHECK(from_env.server.public_mode);
+  CHECK(from_env.server.hosts == std::vector<std::string>{"a.example", "b.example"});
+  CHECK(from_env.find_origin("server.hosts")->origin == "env LLMGW_HOSTS");
+  env.set("LLMGW_HOSTS", "a.example/x");
+  CHECK(load_error({}).rfind("env LLMGW_HOSTS: server.hosts: 'a.example/x' is not a host name", 0) == 0);
+  env.unset("LLMGW_HOSTS");
+  env.unset("LLMGW_PUBLIC");
+  Overrides overrides;
+  overrides.public_mode = true;
+  CHECK(load_config(overrides).find_origin("server.public")->origin == "flag --public");
 }
 
 TEST_CASE("config keys: the README's config reference has every key with its default, env var and flag") {

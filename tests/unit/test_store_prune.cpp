@@ -46,6 +46,7 @@ void generate_ledger(Db& db, int64_t rows, int days) {
     r.provider = i / 300 % 4 < 2 ? "anthropic" : "openai";
     r.agent = agents[i / 1000 % 3];
     r.key_name = i / 500 % 6 == 0 ? "ci" : "";
+    r.user_name = i / 400 % 5 == 0 ? "alice" : i / 400 % 5 == 1 ? "bob" : "";
     r.project = i / 700 % 10 < 3 ? "web" : "";
     r.session_id = "session-" + std::to_string(i / 40);
     r.outcome = i % 17 == 0 ? Outcome::upstream_error : Outcome::ok;
@@ -101,7 +102,7 @@ std::pair<std::vector<Report>, std::vector<Inexact>> every_report(Db& db) {
   std::vector<Inexact> inexact;
   for (const auto& window : windows) {
     for (GroupBy group : {GroupBy::none, GroupBy::model, GroupBy::provider, GroupBy::agent, GroupBy::day, GroupBy::key,
-                          GroupBy::project}) {
+                          GroupBy::project, GroupBy::user}) {
       Report report;
       for (const auto& row : llmgw::store::usage_report(db, window, group)) report.push_back(fields(row));
       reports.push_back(report);

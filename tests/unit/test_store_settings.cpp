@@ -1,5 +1,6 @@
 // Caps, limits and keys in the database: upserts, the revision counter, spending per scope.
 #include "store/ledger.hpp"
+#include "store/reports.hpp"
 #include "store/settings.hpp"
 #include "tests/unit/store_test_support.hpp"
 
@@ -87,4 +88,46 @@ TEST_CASE("settings: spending per period and scope leaves out what the client's 
   CHECK(store::cap_spent(db, {1, Period::day, k_cent, Scope::agent, "codex", 80}, now) == 0);
   store::publish_cap_reservations(db, {{1, 42}}, now);
   CHECK(store::cap_reservations(db).at(1) == 42);
+}
+
+TEST_CASE("settings: a key's user is stored; spending counts under the user, per period and in cap_spent") {
+  test::ScopedTz tz("<+01>-1");
+  test::TempDir dir;
+  const int64_t now = 1'773'000'000'000;
+  {
+    store::Db db(dir.file("llmgw.db"));
+    store::insert_key(db, {"alice-laptop", sha256_hex("a"), "", "", "", "alice"}, "h", false);
+    store::insert_key(db, {"ci", sha256_hex("c"), "", "", ""}, "h", false);
+    const auto keys = store::load_policy(db).keys;
+    REQUIRE(keys.size() == 2);
+    CHECK(keys[0].user == "alice");
+    CHECK(keys[1].user == "");
+  }
+  {
+    store::Ledger ledger(dir.file("llmgw.db"));
+    auto row = test::sample_record(now - 1000);
+    row.cost_usd_pico = 3 * k_cent;
+    row.key_name = "alice-laptop";
+    row.user_name = "alice";
+    ledger.record(row);
+    row.key_name = "alice-ci";
+    ledger.record(row); // another key of hers: the same user total
+    row.key_name = "ci";
+    row.user_name = "";
+    ledger.record(row);
+  }
+  store::Db db(dir.file("llmgw.db"));
+  int64_t alice_month = 0, unnamed = 0;
+  for (const auto& r : store::spent_rows(db, now)) {
+    if (r.period == Period::month && r.scope == Scope::user && r.value == "alice") alice_month += r.cost_pico;
+    if (r.scope == Scope::user && r.value.empty()) ++unnamed;
+  }
+  CHECK(alice_month == 6 * k_cent);
+  CHECK(unnamed == 0); // requests without a user count under no user cap
+  CHECK(store::cap_spent(db, {1, Period::day, k_cent, Scope::user, "alice", 80}, now) == 6 * k_cent);
+  CHECK(store::cap_spent(db, {1, Period::day, k_cent, Scope::user, "bob", 80}, now) == 0);
+  const auto logged = store::recent_requests(db, 10);
+  REQUIRE(logged.size() == 3);
+  CHECK(logged[0].record.user_name == "alice");
+  CHECK(logged[2].record.user_name == "");
 }
