@@ -21,6 +21,7 @@
 #include "store/ledger.hpp"
 #include "store/settings.hpp"
 #include "store/settings_watcher.hpp"
+#include "store/team_caps.hpp"
 
 #include <chrono>
 #include <nlohmann/json.hpp>
@@ -206,6 +207,13 @@ void run_serve(const GlobalOptions& options, const ServeFlags& flags) {
     virtual_keys = core::policy::KeyRing(store::load_policy(db).keys);
   }
   trace.step("spent so far");
+  // Team mode: caps are enforced once across the instances sharing this store, by leased slices.
+  std::optional<store::TeamCaps> team;
+  if (config.store.shared) {
+    team.emplace(gateway.budget().caps(), db_path);
+    std::fprintf(stderr, "team mode: caps shared with other instances on this store (instance %s)\n",
+                 team->instance_id().c_str());
+  }
   // Caps, limits and keys the CLI changes reach this server within a poll interval.
   store::SettingsWatcher watcher(
       db_path, [&gateway](core::policy::PolicySettings settings) { gateway.apply_policy(std::move(settings)); },
@@ -232,7 +240,9 @@ void run_serve(const GlobalOptions& options, const ServeFlags& flags) {
                                         [&gateway](const nlohmann::json& detail) {
                                           return core::dashboard::cost_parts_json(gateway.live()->prices, detail);
                                         }});
-  DashboardWiring wiring(dashboard, ledger);
+  DashboardWiring wiring(dashboard, ledger,
+                         team ? DashboardWiring::Also([&team](const core::RequestRecord& row) { team->written(row); })
+                              : nullptr);
   server.set_front([&dashboard](const httplib::Request& request, httplib::Response& response) {
     return dashboard.handle(request, response);
   });
@@ -273,6 +283,7 @@ void run_serve(const GlobalOptions& options, const ServeFlags& flags) {
   alerts.stop();
   watcher.stop();
   ledger.stop();
+  if (team) team->stop_and_release(); // once every row is in the ledger, the leases go back
   std::fprintf(stderr, "llmgw: stopped, ledger flushed (%lld rows written)\n",
                static_cast<long long>(ledger.rows_written()));
   if (ledger.rows_dropped() > 0)

@@ -278,7 +278,32 @@ CREATE INDEX requests_model ON requests(COALESCE(NULLIF(served_model, ''), reque
 CREATE INDEX requests_errors ON requests(outcome) WHERE outcome <> 'ok';
 )sql";
 
-constexpr std::array<Migration, 7> k_migrations{{
+// Version 9 (team mode, docs/drafts/team-caps.md): the budget slices instances sharing this store
+// lease from each cap, per period (core/policy/cap_ledger.hpp); one row per cap, period and instance,
+// beaten every second, reclaimed by others when stale. cap_lease_turns has one row per cap and
+// period that every growth updates first: on a server database that row lock serialises growths.
+constexpr std::string_view k_v9_cap_leases = R"sql(
+CREATE TABLE cap_leases (
+  cap_id INTEGER NOT NULL,
+  period_start_ms INTEGER NOT NULL,
+  instance_id TEXT NOT NULL,
+  period_end_ms INTEGER NOT NULL,
+  granted_pico INTEGER NOT NULL,
+  written_pico INTEGER NOT NULL,
+  updated_at_ms INTEGER NOT NULL,
+  PRIMARY KEY (cap_id, period_start_ms, instance_id)
+);
+CREATE INDEX cap_leases_instance ON cap_leases(instance_id);
+CREATE TABLE cap_lease_turns (
+  cap_id INTEGER NOT NULL,
+  period_start_ms INTEGER NOT NULL,
+  period_end_ms INTEGER NOT NULL,
+  turns INTEGER NOT NULL,
+  PRIMARY KEY (cap_id, period_start_ms)
+);
+)sql";
+
+constexpr std::array<Migration, 8> k_migrations{{
     {1, "requests ledger", k_v1_requests},
     {2, "caps, rate limits, virtual keys", k_v2_policy},
     {3, "routing state", k_v3_routing_state},
@@ -286,6 +311,7 @@ constexpr std::array<Migration, 7> k_migrations{{
     {5, "session index, rate windows", k_v5_sessions_and_windows},
     {6, "usage rollup of pruned rows, cap alerts", k_v6_usage_rollup},
     {7, "dashboard usage buckets, request log indexes", k_v7_dashboard},
+    {9, "team mode cap leases", k_v9_cap_leases},
 }};
 
 void refuse_newer(const Db& db, int found, int latest) {

@@ -142,6 +142,13 @@ struct LedgerConfig {
   int retention_days = 90; // 0 = keep every row forever
 };
 
+// [store]: how this instance uses the database.
+struct StoreConfig {
+  // Team mode: other llmgw instances share this database, so each cap is enforced once across them
+  // by budget slices each instance leases (docs/drafts/team-caps.md).
+  bool shared = false;
+};
+
 // [alerts]: a command run when a spend cap crosses its warn threshold or is reached.
 struct AlertsConfig {
   std::string command;      // run with /bin/sh -c; "" = no alerts
@@ -162,6 +169,7 @@ struct Config {
   TelemetryConfig telemetry;
   MetricsConfig metrics;
   LedgerConfig ledger;
+  StoreConfig store;
   AlertsConfig alerts;
   std::vector<ProviderConfig> providers;
   std::string default_provider; // "" = none

@@ -144,6 +144,11 @@ const ConfigKey k_keys[] = {
    "start and daily) and by `llmgw ledger prune`; `usage` totals stay the same. 0 = keep every row.",
    field<&C::ledger, &LedgerConfig::retention_days>()},
 
+  {"store", "shared", boolean_key(false), "LLMGW_STORE_SHARED", "",
+   "Team mode: several llmgw instances share this database; each spend cap is then enforced once across "
+   "them, each instance leasing slices of what is left (a few ms at the store only when its slice runs out).",
+   field<&C::store, &StoreConfig::shared>()},
+
   {"alerts", "command", text_key("", true), "LLMGW_ALERTS_COMMAND", "",
    "Run with /bin/sh -c when a spend cap crosses its warn threshold and when it is reached, once per cap "
    "and period; LLMGW_ALERT_KIND, LLMGW_CAP_* and LLMGW_SPENT_USD describe it. \"\" = no alerts.",
