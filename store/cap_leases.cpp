@@ -20,15 +20,20 @@ constexpr std::string_view k_take_turn_sql =
     "INSERT INTO cap_lease_turns (cap_id, period_start_ms, period_end_ms, turns) VALUES (?1, ?2, ?3, 1) "
     "ON CONFLICT (cap_id, period_start_ms) DO UPDATE SET turns = cap_lease_turns.turns + 1";
 
-constexpr std::string_view k_reclaim_sql = "DELETE FROM cap_leases WHERE updated_at_ms < ?1 OR period_end_ms <= ?2";
+// A stale lease keeps what its instance used at its last beat (a request it admitted may still be
+// running on an instance cut off from the store); an abandoned one, or one of an ended period, goes.
+constexpr std::string_view k_reclaim_stale_sql =
+    "UPDATE cap_leases SET granted_pico = used_pico WHERE updated_at_ms < ?1 AND granted_pico > used_pico";
+constexpr std::string_view k_reclaim_abandoned_sql =
+    "DELETE FROM cap_leases WHERE updated_at_ms < ?1 OR period_end_ms <= ?2";
 
 constexpr std::string_view k_end_turns_sql = "DELETE FROM cap_lease_turns WHERE period_end_ms <= ?1";
 
 constexpr std::string_view k_store_claim_sql =
     "INSERT INTO cap_leases (cap_id, period_start_ms, instance_id, period_end_ms, granted_pico, written_pico, "
-    "updated_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+    "used_pico, updated_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
     "ON CONFLICT (cap_id, period_start_ms, instance_id) DO UPDATE SET granted_pico = excluded.granted_pico, "
-    "written_pico = excluded.written_pico, updated_at_ms = excluded.updated_at_ms";
+    "written_pico = excluded.written_pico, used_pico = excluded.used_pico, updated_at_ms = excluded.updated_at_ms";
 
 // What live leases may still add to the ledger: each one's granted budget less its part the ledger
 // already holds (never below 0: soft mode may have spent past a slice, and that spend is in the ledger).
@@ -70,8 +75,9 @@ std::string new_instance_id() {
   return text;
 }
 
-StoreCapLedger::StoreCapLedger(const std::string& db_path, std::string instance_id, int64_t stale_ms)
-    : m_db(db_path), m_instance(std::move(instance_id)), m_stale_ms(stale_ms) {}
+StoreCapLedger::StoreCapLedger(const std::string& db_path, std::string instance_id, int64_t stale_ms,
+                               int64_t abandon_ms)
+    : m_db(db_path), m_instance(std::move(instance_id)), m_stale_ms(stale_ms), m_abandon_ms(abandon_ms) {}
 
 void StoreCapLedger::store_claim(const LeaseClaim& claim, int64_t now_ms) {
   auto upsert = m_db.prepare(k_store_claim_sql);
@@ -81,7 +87,8 @@ void StoreCapLedger::store_claim(const LeaseClaim& claim, int64_t now_ms) {
   upsert.bind_int64(4, claim.period_end_ms);
   upsert.bind_int64(5, claim.granted_pico);
   upsert.bind_int64(6, claim.written_pico);
-  upsert.bind_int64(7, now_ms);
+  upsert.bind_int64(7, claim.used_pico);
+  upsert.bind_int64(8, now_ms);
   upsert.run();
 }
 
@@ -109,10 +116,13 @@ LeaseState StoreCapLedger::grow(const LeaseClaim& claim, int64_t need_pico, int6
   turn.bind_int64(2, claim.period_start_ms);
   turn.bind_int64(3, claim.period_end_ms);
   turn.run();
-  auto reclaim = m_db.prepare(k_reclaim_sql);
-  reclaim.bind_int64(1, now_ms - m_stale_ms);
-  reclaim.bind_int64(2, now_ms);
-  reclaim.run();
+  auto stale = m_db.prepare(k_reclaim_stale_sql);
+  stale.bind_int64(1, now_ms - m_stale_ms);
+  stale.run();
+  auto abandoned = m_db.prepare(k_reclaim_abandoned_sql);
+  abandoned.bind_int64(1, now_ms - m_abandon_ms);
+  abandoned.bind_int64(2, now_ms);
+  abandoned.run();
   store_claim(claim, now_ms);
   // The leases first, the ledger second: a lease whose written part is read here was stored after
   // the ledger committed that part, so the ledger read next holds it too (counted twice at worst,

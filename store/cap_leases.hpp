@@ -18,8 +18,9 @@ std::string new_instance_id();
 // store lock.
 class StoreCapLedger : public core::policy::CapLedger {
 public:
-  // stale_ms: leases of other instances not beaten for this long are reclaimed by a growth.
-  StoreCapLedger(const std::string& db_path, std::string instance_id, int64_t stale_ms);
+  // Leases of other instances not beaten for stale_ms / abandon_ms are reclaimed by a growth
+  // (see CapLedger::grow).
+  StoreCapLedger(const std::string& db_path, std::string instance_id, int64_t stale_ms, int64_t abandon_ms);
 
   core::policy::LeaseState grow(const core::policy::LeaseClaim& claim, int64_t need_pico, int64_t want_pico,
                                 int64_t now_ms) override;
@@ -36,6 +37,7 @@ private:
   Db m_db;
   std::string m_instance;
   int64_t m_stale_ms;
+  int64_t m_abandon_ms;
 };
 
 // Every lease in the store, for `llmgw cap list` and tests.

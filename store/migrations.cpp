@@ -280,8 +280,9 @@ CREATE INDEX requests_errors ON requests(outcome) WHERE outcome <> 'ok';
 
 // Version 9 (team mode, docs/drafts/team-caps.md): the budget slices instances sharing this store
 // lease from each cap, per period (core/policy/cap_ledger.hpp); one row per cap, period and instance,
-// beaten every second, reclaimed by others when stale. cap_lease_turns has one row per cap and
-// period that every growth updates first: on a server database that row lock serialises growths.
+// beaten every second; others reclaim a stale lease down to what it used, an abandoned one whole.
+// cap_lease_turns has one row per cap and period that every growth updates first: on a server
+// database that row lock serialises growths.
 constexpr std::string_view k_v9_cap_leases = R"sql(
 CREATE TABLE cap_leases (
   cap_id INTEGER NOT NULL,
@@ -290,6 +291,7 @@ CREATE TABLE cap_leases (
   period_end_ms INTEGER NOT NULL,
   granted_pico INTEGER NOT NULL,
   written_pico INTEGER NOT NULL,
+  used_pico INTEGER NOT NULL,
   updated_at_ms INTEGER NOT NULL,
   PRIMARY KEY (cap_id, period_start_ms, instance_id)
 );

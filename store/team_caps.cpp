@@ -9,7 +9,7 @@
 namespace llmgw::store {
 
 TeamCaps::TeamCaps(core::policy::SpendCaps& caps, const std::string& db_path, core::policy::LeaseOptions options)
-    : m_caps(caps), m_ledger(db_path, new_instance_id(), options.stale_ms), m_options(options) {
+    : m_caps(caps), m_ledger(db_path, new_instance_id(), options.stale_ms, options.abandon_ms), m_options(options) {
   m_caps.share(m_ledger, m_options);
   m_thread = std::thread([this] { run(); });
 }

@@ -23,6 +23,7 @@ struct LeaseClaim {
   int64_t period_end_ms = 0; // exclusive; the store drops leases of ended periods
   int64_t granted_pico = 0;  // the slice it keeps (a lower value than before returns the rest)
   int64_t written_pico = 0;  // its spend under the cap this period that the ledger committed
+  int64_t used_pico = 0;     // its spend and holds now: what a reclaim leaves it (requests may still run)
 };
 
 // What the store answers about one lease.
@@ -35,7 +36,8 @@ struct LeaseState {
 class CapLedger {
 public:
   virtual ~CapLedger() = default;
-  // Store the claim, reclaim leases whose instance stopped beating, then grow this instance's slice
+  // Store the claim, reclaim leases whose instance stopped beating (stale: down to what it used at its
+  // last beat; abandoned: whole), then grow this instance's slice
   // by at least need_pico and at most want_pico if the invariant allows it (by nothing otherwise),
   // all atomically. Throws Error when the store cannot be reached.
   virtual LeaseState grow(const LeaseClaim& claim, int64_t need_pico, int64_t want_pico, int64_t now_ms) = 0;
@@ -49,7 +51,8 @@ public:
 // How an instance uses its leases.
 struct LeaseOptions {
   int64_t beat_interval_ms = 1000; // heartbeat (and return of unused budget) period
-  int64_t stale_ms = 15'000;       // a lease not beaten for this long is reclaimed by others
+  int64_t stale_ms = 15'000;       // a lease not beaten for this long: others reclaim what it did not use
+  int64_t abandon_ms = 660'000;    // ... and this long: the rest too (no request it admitted still runs)
   int64_t trust_ms = 10'000;       // a slice is used at most this long after the last store contact
   int64_t idle_ms = 5'000;         // a slice unused this long is returned (what is held stays)
   int slice_divisor = 32;          // first slice: limit / this

@@ -58,7 +58,12 @@ LeaseClaim CapSlices::claim(const CapRule& cap, int64_t reserved_pico, int64_t n
   Slice& slice = at(cap, now_ms);
   // Soft mode may spend past the slice: the store is told the truth, even above the limit.
   slice.granted_pico = std::max(slice.granted_pico, used(slice, reserved_pico));
-  return LeaseClaim{cap, slice.period_start_ms, slice.period_end_ms, slice.granted_pico, slice.written_pico};
+  return LeaseClaim{cap,
+                    slice.period_start_ms,
+                    slice.period_end_ms,
+                    slice.granted_pico,
+                    slice.written_pico,
+                    used(slice, reserved_pico)};
 }
 
 void CapSlices::shrink(const CapRule& cap, int64_t reserved_pico, int64_t now_ms) {

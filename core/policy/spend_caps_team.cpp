@@ -44,6 +44,7 @@ void SpendCaps::refill(const std::vector<Shortfall>& shortfalls, int64_t now_ms)
       want = std::max<int64_t>(need, shortfall.want_pico - room);
       if (want <= 0) continue;
       want += m_slices->at(*cap, now_ms).target_pico;
+      claim.used_pico += need; // the request waiting for this growth holds it once granted
     }
     LeaseState state;
     try {

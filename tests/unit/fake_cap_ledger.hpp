@@ -19,6 +19,7 @@ struct FakeLeaseStore {
     int64_t period_end_ms = 0;
     int64_t granted_pico = 0;
     int64_t written_pico = 0;
+    int64_t used_pico = 0;
     int64_t updated_at_ms = 0;
   };
   using Key = std::tuple<int64_t, int64_t, std::string>; // cap id, period start, instance
@@ -56,16 +57,18 @@ struct FakeLeaseStore {
 
 class FakeCapLedger : public core::policy::CapLedger {
 public:
-  FakeCapLedger(FakeLeaseStore& store, std::string instance, int64_t stale_ms = 15'000)
-      : m_store(store), m_instance(std::move(instance)), m_stale_ms(stale_ms) {}
+  FakeCapLedger(FakeLeaseStore& store, std::string instance, int64_t stale_ms, int64_t abandon_ms)
+      : m_store(store), m_instance(std::move(instance)), m_stale_ms(stale_ms), m_abandon_ms(abandon_ms) {}
 
   core::policy::LeaseState grow(const core::policy::LeaseClaim& claim, int64_t need_pico, int64_t want_pico,
                                 int64_t now_ms) override {
     std::lock_guard lock(m_store.mutex);
     if (m_store.down) throw Error("store unreachable");
     ++m_store.grows;
+    for (auto& [key, row] : m_store.leases)
+      if (row.updated_at_ms < now_ms - m_stale_ms) row.granted_pico = std::min(row.granted_pico, row.used_pico);
     std::erase_if(m_store.leases, [&](const auto& entry) {
-      return entry.second.updated_at_ms < now_ms - m_stale_ms || entry.second.period_end_ms <= now_ms;
+      return entry.second.updated_at_ms < now_ms - m_abandon_ms || entry.second.period_end_ms <= now_ms;
     });
     store_claim(claim, now_ms);
     const int64_t available =
@@ -106,12 +109,13 @@ private:
     return {claim.cap.id, claim.period_start_ms, m_instance};
   }
   void store_claim(const core::policy::LeaseClaim& claim, int64_t now_ms) {
-    m_store.leases[key(claim)] = {claim.period_end_ms, claim.granted_pico, claim.written_pico, now_ms};
+    m_store.leases[key(claim)] = {claim.period_end_ms, claim.granted_pico, claim.written_pico, claim.used_pico, now_ms};
   }
 
   FakeLeaseStore& m_store;
   std::string m_instance;
   int64_t m_stale_ms;
+  int64_t m_abandon_ms;
 };
 
 } // namespace llmgw::test

@@ -35,7 +35,7 @@ LeaseOptions quick_options() {
 // committed yet (committed later, as the real writer does).
 struct Instance {
   Instance(FakeLeaseStore& store, const std::string& id, int64_t limit, LeaseOptions options = quick_options())
-      : ledger(store, id, options.stale_ms) {
+      : ledger(store, id, options.stale_ms, options.abandon_ms) {
     caps.set_rules({CapRule{1, Period::day, limit, Scope::global, "", 80}}, false);
     caps.load_spent({}, k_now);
     caps.share(ledger, options);
@@ -128,7 +128,7 @@ TEST_CASE("team mode: an idle instance gives its unused slice back and another c
   CHECK(b.caps.admit(k_claude, 6 * k_cent, k_now + 6'002).refusal);
 }
 
-TEST_CASE("team mode: a dead instance's lease is reclaimed once stale, not before") {
+TEST_CASE("team mode: a dead instance's unused slice is reclaimed once stale, what it held once abandoned") {
   FakeLeaseStore store;
   const int64_t limit = 100 * k_cent;
   auto dead = std::make_unique<Instance>(store, "dead", limit);
@@ -138,8 +138,12 @@ TEST_CASE("team mode: a dead instance's lease is reclaimed once stale, not befor
   const auto refused = alive.caps.admit(k_claude, 50 * k_cent, k_now + 1'000);
   REQUIRE(refused.refusal);
   CHECK(refused.refusal->status == 402);
-  // Its lease is 15 s stale: reclaimed by the next growth.
-  CHECK_FALSE(alive.caps.admit(k_claude, 50 * k_cent, k_now + 16'000).refusal);
+  // 15 s stale: what it did not use is reclaimed by the next growth, not the 60 cents it held (on an
+  // instance cut off from the store the request may still be running).
+  CHECK(alive.caps.admit(k_claude, 50 * k_cent, k_now + 16'000).refusal);
+  CHECK_FALSE(alive.caps.admit(k_claude, 35 * k_cent, k_now + 16'500).refusal);
+  // Abandoned (longer than any request may run): the rest goes too.
+  CHECK_FALSE(alive.caps.admit(k_claude, 50 * k_cent, k_now + 700'000).refusal);
 }
 
 TEST_CASE("team mode: a slice is not spent once the store has been out of reach for the trust time") {
