@@ -9,6 +9,7 @@
 #include "core/policy/periods.hpp"
 #include "core/pricing/price_import.hpp"
 #include "core/pricing/price_table.hpp"
+#include "store/connection.hpp"
 #include "store/shared_prices.hpp"
 
 #include <algorithm>
@@ -73,7 +74,7 @@ bool matches(const pricing::ModelPrice& price, const std::string& filter) {
 // the data directory's.
 std::shared_ptr<const pricing::ImportedPrices> imported_in_force(const GlobalOptions& options) {
   const std::string db = resolve_db_path(options);
-  if (store::is_shared_store(db)) {
+  if (store::is_postgres_url(db)) {
     store::Db connection(db);
     if (auto stored = store::shared_prices(connection))
       return std::make_shared<const pricing::ImportedPrices>(
@@ -266,7 +267,7 @@ void run_import(const PricesOptions& settings, const GlobalOptions& options, std
   }
   const std::string db = resolve_db_path(options);
   std::string where;
-  if (store::is_shared_store(db)) {
+  if (store::is_postgres_url(db)) {
     store::Db connection(db);
     store::put_shared_prices(connection, pricing::imported_to_json(imported), core::policy::now_ms());
     where = "the shared store (replaces the previous import); every llmgw serve sharing it uses them within a second";

@@ -21,7 +21,9 @@
 #include "store/ledger.hpp"
 #include "store/settings.hpp"
 #include "store/settings_watcher.hpp"
+#include "store/connection.hpp"
 #include "store/shared_prices.hpp"
+#include "store/team_caps.hpp"
 
 #include <chrono>
 #include <memory>
@@ -239,6 +241,14 @@ void run_serve(const GlobalOptions& options, const ServeFlags& flags) {
     virtual_keys = core::policy::KeyRing(store::load_policy(db).keys);
   }
   trace.step("spent so far");
+  // Team mode: caps are enforced once across the instances sharing this store, by leased slices.
+  const bool team_mode = config.store.shared || store::is_postgres_url(db_path);
+  std::optional<store::TeamCaps> team;
+  if (team_mode) {
+    team.emplace(gateway.budget().caps(), db_path);
+    std::fprintf(stderr, "team mode: caps shared with other instances on this store (instance %s)\n",
+                 team->instance_id().c_str());
+  }
   // Caps, limits and keys the CLI changes reach this server within a poll interval.
   store::SettingsWatcher watcher(
       db_path, [&gateway](core::policy::PolicySettings settings) { gateway.apply_policy(std::move(settings)); },
@@ -249,7 +259,7 @@ void run_serve(const GlobalOptions& options, const ServeFlags& flags) {
   // Prices imported while this server runs reach it within a poll interval: from the data
   // directory, or in team mode from the shared store (every instance, through the settings watch).
   std::optional<PricesWatcher> prices_watcher;
-  if (store::is_shared_store(db_path))
+  if (team_mode)
     watcher.watch_shared_prices([&gateway](const std::string& document) { apply_shared_prices(gateway, document); });
   else
     prices_watcher.emplace(gateway, prices_path);
@@ -271,7 +281,9 @@ void run_serve(const GlobalOptions& options, const ServeFlags& flags) {
                                         [&gateway](const nlohmann::json& detail) {
                                           return core::dashboard::cost_parts_json(gateway.live()->prices, detail);
                                         }});
-  DashboardWiring wiring(dashboard, ledger);
+  DashboardWiring wiring(dashboard, ledger,
+                         team ? DashboardWiring::Also([&team](const core::RequestRecord& row) { team->written(row); })
+                              : nullptr);
   server.set_front([&dashboard](const httplib::Request& request, httplib::Response& response) {
     return dashboard.handle(request, response);
   });
@@ -312,6 +324,7 @@ void run_serve(const GlobalOptions& options, const ServeFlags& flags) {
   alerts.stop();
   watcher.stop();
   ledger.stop();
+  if (team) team->stop_and_release(); // once every row is in the ledger, the leases go back
   std::fprintf(stderr, "llmgw: stopped, ledger flushed (%lld rows written)\n",
                static_cast<long long>(ledger.rows_written()));
   if (ledger.rows_dropped() > 0)

@@ -5,12 +5,17 @@
 #include "core/dashboard/rows.hpp"
 #include "store/ledger.hpp"
 
+#include <functional>
+
 namespace llmgw::cli {
 
 struct DashboardWiring {
-  DashboardWiring(core::dashboard::Dashboard& dashboard, store::Ledger& ledger)
+  // also: told of every committed row too (team mode's leases); null = nothing else.
+  using Also = std::function<void(const core::RequestRecord&)>;
+  DashboardWiring(core::dashboard::Dashboard& dashboard, store::Ledger& ledger, Also also = nullptr)
       : m_dashboard(dashboard), m_ledger(ledger) {
-    ledger.set_row_observer([&dashboard](int64_t id, const core::RequestRecord& record) {
+    ledger.set_row_observer([&dashboard, also = std::move(also)](int64_t id, const core::RequestRecord& record) {
+      if (also) also(record);
       if (dashboard.feed().watched()) dashboard.feed().publish(core::dashboard::live_event(id, record));
     });
   }

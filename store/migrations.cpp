@@ -335,9 +335,36 @@ DROP TABLE usage_rollup;
 ALTER TABLE usage_rollup_v8 RENAME TO usage_rollup;
 )sql";
 
-// Version 9: prices imported into a store several instances share (team mode): one document,
+// Version 9 (team mode, docs/drafts/team-caps.md): the budget slices instances sharing this store
+// lease from each cap, per period (core/policy/cap_ledger.hpp); one row per cap, period and instance,
+// beaten every second; others reclaim a stale lease down to what it used, an abandoned one whole.
+// cap_lease_turns has one row per cap and period that every growth updates first: on a server
+// database that row lock serialises growths.
+constexpr std::string_view k_v9_cap_leases = R"sql(
+CREATE TABLE cap_leases (
+  cap_id INTEGER NOT NULL,
+  period_start_ms INTEGER NOT NULL,
+  instance_id TEXT NOT NULL,
+  period_end_ms INTEGER NOT NULL,
+  granted_pico INTEGER NOT NULL,
+  written_pico INTEGER NOT NULL,
+  used_pico INTEGER NOT NULL,
+  updated_at_ms INTEGER NOT NULL,
+  PRIMARY KEY (cap_id, period_start_ms, instance_id)
+);
+CREATE INDEX cap_leases_instance ON cap_leases(instance_id);
+CREATE TABLE cap_lease_turns (
+  cap_id INTEGER NOT NULL,
+  period_start_ms INTEGER NOT NULL,
+  period_end_ms INTEGER NOT NULL,
+  turns INTEGER NOT NULL,
+  PRIMARY KEY (cap_id, period_start_ms)
+);
+)sql";
+
+// Version 10: prices imported into a store several instances share (team mode): one document,
 // replaced by each `llmgw prices import`; a change bumps the settings revision like caps and keys.
-constexpr std::string_view k_v9_shared_prices = R"sql(
+constexpr std::string_view k_v10_shared_prices = R"sql(
 CREATE TABLE shared_prices (
   id INTEGER PRIMARY KEY CHECK (id = 1),
   document TEXT NOT NULL,
@@ -348,7 +375,7 @@ CREATE TRIGGER shared_prices_update AFTER UPDATE ON shared_prices BEGIN UPDATE s
 CREATE TRIGGER shared_prices_delete AFTER DELETE ON shared_prices BEGIN UPDATE settings_revision SET revision = revision + 1; END;
 )sql";
 
-constexpr std::array<Migration, 9> k_migrations{{
+constexpr std::array<Migration, 10> k_migrations{{
     {1, "requests ledger", k_v1_requests},
     {2, "caps, rate limits, virtual keys", k_v2_policy},
     {3, "routing state", k_v3_routing_state},
@@ -357,7 +384,8 @@ constexpr std::array<Migration, 9> k_migrations{{
     {6, "usage rollup of pruned rows, cap alerts", k_v6_usage_rollup},
     {7, "dashboard usage buckets, request log indexes", k_v7_dashboard},
     {8, "users on keys, requests, spend and rollup", k_v8_users},
-    {9, "shared price imports", k_v9_shared_prices},
+    {9, "team mode cap leases", k_v9_cap_leases},
+    {10, "shared price imports", k_v10_shared_prices},
 }};
 
 void refuse_newer(const Db& db, int found, int latest) {

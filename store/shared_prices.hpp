@@ -10,9 +10,6 @@
 
 namespace llmgw::store {
 
-// True for a store several instances share: a postgres:// or postgresql:// URL.
-bool is_shared_store(std::string_view db);
-
 // The stored import (llmgw's JSON price document, core::pricing::imported_to_json) and when it
 // was stored.
 struct SharedPrices {

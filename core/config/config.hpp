@@ -144,12 +144,16 @@ struct MetricsConfig {
 
 // [ledger]: how long request rows are kept (their sums stay in the daily aggregates).
 // [store]: where the ledger, keys, caps and limits live.
-struct StoreConfig {
-  std::string url; // postgres://... (team mode) or a SQLite file path; "" = the default file
-};
-
 struct LedgerConfig {
   int retention_days = 90; // 0 = keep every row forever
+};
+
+// [store]: how this instance uses the database.
+struct StoreConfig {
+  // Team mode: other llmgw instances share this database, so each cap is enforced once across them
+  // by budget slices each instance leases (docs/drafts/team-caps.md).
+  bool shared = false;
+  std::string url; // postgres://... (team mode) or a SQLite file path; "" = the default file
 };
 
 // [alerts]: a command run when a spend cap crosses its warn threshold or is reached.

@@ -167,6 +167,11 @@ const ConfigKey k_keys[] = {
    "(team mode). A password in the URL never appears in messages; prefer ~/.pgpass or PGPASSWORD.",
    field<&C::store, &StoreConfig::url>()},
 
+  {"store", "shared", boolean_key(false), "LLMGW_STORE_SHARED", "",
+   "Team mode: several llmgw instances share this database; each spend cap is then enforced once across "
+   "them, each instance leasing slices of what is left (a few ms at the store only when its slice runs out).",
+   field<&C::store, &StoreConfig::shared>()},
+
   {"alerts", "command", text_key("", true), "LLMGW_ALERTS_COMMAND", "",
    "Run with /bin/sh -c when a spend cap crosses its warn threshold and when it is reached, once per cap "
    "and period; LLMGW_ALERT_KIND, LLMGW_CAP_* and LLMGW_SPENT_USD describe it. \"\" = no alerts.",

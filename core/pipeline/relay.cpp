@@ -113,7 +113,8 @@ dispatch::StreamRelay::Guard hard_cap_guard(Services& services, const std::share
     const int64_t live_cost = pricing::cost_usd_pico(*context->price, live);
     live.output_tokens += k_hard_cap_margin_tokens;
     const int64_t needed = pricing::cost_usd_pico(*context->price, live);
-    const auto refusal = services.budget.extend_hold(context->reservation, needed, live_cost);
+    const auto refusal =
+        services.budget.extend_hold(context->reservation, needed, live_cost, services.clock().now_ms());
     return refusal ? std::optional<std::string>(policy::refusal_message(*refusal)) : std::nullopt;
   };
 }

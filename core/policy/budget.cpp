@@ -48,6 +48,11 @@ std::optional<Refusal> Budget::extend_hold(Reservation& reservation, int64_t nee
   return m_caps.extend_hold(reservation.caps, needed_pico, live_cost_pico);
 }
 
+std::optional<Refusal> Budget::extend_hold(Reservation& reservation, int64_t needed_pico, int64_t live_cost_pico,
+                                           int64_t now_ms) {
+  return m_caps.extend_hold(reservation.caps, needed_pico, live_cost_pico, now_ms);
+}
+
 void Budget::settle(Reservation& reservation, const Subject& subject, int64_t cost_pico, int64_t tokens,
                     int64_t started_ms, int64_t now_ms) {
   m_caps.settle(reservation.caps, subject, cost_pico, started_ms, now_ms);

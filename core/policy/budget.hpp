@@ -57,11 +57,15 @@ public:
   Decision admit(const Subject& subject, const Estimate& estimate, int64_t now_ms);
   // Hard mode: see SpendCaps::extend_hold.
   std::optional<Refusal> extend_hold(Reservation& reservation, int64_t needed_pico, int64_t live_cost_pico);
+  std::optional<Refusal> extend_hold(Reservation& reservation, int64_t needed_pico, int64_t live_cost_pico,
+                                     int64_t now_ms);
   // Release the reservation (if any) and count the request's cost and tokens. Called for every
   // request, reserved or not, so spending stays current for caps added later.
   void settle(Reservation& reservation, const Subject& subject, int64_t cost_pico, int64_t tokens, int64_t started_ms,
               int64_t now_ms);
   std::vector<CapState> states(int64_t now_ms) { return m_caps.states(now_ms); }
+  // Team mode (several instances on one store): the caps' side, see SpendCaps::share.
+  SpendCaps& caps() { return m_caps; }
   // Recent outputs per agent and model: admission asks it, settlement teaches it.
   OutputHistory& outputs() { return m_outputs; }
 

@@ -10,6 +10,12 @@
 // cannot pay. settle() swaps the hold for the real cost whatever the outcome. Spending is kept in memory per period and
 // scope (loaded from the ledger at start, then updated on every settle), so admission never
 // touches the database.
+//
+// Team mode (share()): several instances share one store. Each cap is then also bounded by the slice
+// this instance leased (cap_ledger.hpp): admission stays in memory while the slice pays, and asks the
+// store for more (synchronously, outside the lock) only when it does not.
+#include "core/policy/cap_ledger.hpp"
+#include "core/policy/cap_slices.hpp"
 #include "core/policy/periods.hpp"
 #include "core/policy/refusal.hpp"
 #include "core/policy/rules.hpp"
@@ -84,12 +90,43 @@ public:
   // under every cap it is held under, or return the refusal to end it with when a cap cannot pay
   // (live_cost_pico, its cost so far, is what the message quotes); nothing grows then.
   std::optional<Refusal> extend_hold(CapHolds& holds, int64_t needed_pico, int64_t live_cost_pico);
+  std::optional<Refusal> extend_hold(CapHolds& holds, int64_t needed_pico, int64_t live_cost_pico, int64_t now_ms);
   // Release the holds (if still active) and count the request's cost toward the periods its start
   // falls in. Called for every request, held or not, so spending stays current for caps added later.
   void settle(CapHolds& holds, const Subject& subject, int64_t cost_pico, int64_t started_ms, int64_t now_ms);
   std::vector<CapState> states(int64_t now_ms);
 
+  // Team mode: bound every cap by slices leased from `ledger` (which must outlive this object).
+  // Call before the first admission.
+  void share(CapLedger& ledger, LeaseOptions options);
+  bool shared() const { return m_shared != nullptr; }
+  // Team mode: the ledger committed a row of this instance (its cost toward caps), so that spend is
+  // no longer counted twice (in the ledger and in this instance's lease).
+  void written(const Subject& subject, int64_t cost_pico, int64_t started_ms, int64_t now_ms);
+  // Team mode, every beat interval: give back unused budget and tell the store this instance is
+  // alive. False when the store could not be reached.
+  bool upkeep(int64_t now_ms);
+  // Team mode, at shutdown once the ledger has flushed: give every lease back. Throws Error.
+  void release();
+
 private:
+  // A slice too small for a request: room of need_pico must fit, want_pico should (its worst case).
+  struct Shortfall {
+    int64_t cap_id = 0;
+    int64_t need_pico = 0;
+    int64_t want_pico = 0;
+  };
+  CapAdmission admit_locked(const Subject& subject, const CostAsk& ask, int64_t now_ms,
+                            std::vector<Shortfall>* shortfalls);
+  bool collect_shortfalls(const std::vector<const CapRule*>& applicable, int64_t expected, int64_t wanted,
+                          int64_t now_ms, std::vector<Shortfall>& shortfalls);
+  std::optional<Refusal> extend_locked(CapHolds& holds, int64_t needed_pico, int64_t live_cost_pico, int64_t now_ms,
+                                       std::vector<Shortfall>* shortfalls);
+  void refill(const std::vector<Shortfall>& shortfalls, int64_t now_ms);
+  // What the cap has left for this instance: its limit less spent and held, and in team mode no
+  // more than the slice's room.
+  int64_t left(const CapRule& cap, int64_t now_ms);
+  int64_t reserved_of(int64_t cap_id) const;
   using ScopeKey = std::pair<Scope, std::string>;
   struct PeriodSums {
     int64_t start = 0;
@@ -99,9 +136,11 @@ private:
 
   void roll(int64_t now_ms);
   PeriodSums& sums(Period period) { return m_sums[static_cast<size_t>(period)]; }
-  int64_t spent(const CapRule& cap);
+  // Spent under the cap this period: the ledger at start plus this instance's settles, and in team
+  // mode at least the team's spend at the last store contact plus this instance's since.
+  int64_t spent(const CapRule& cap, int64_t now_ms);
   Refusal refusal(Refusal::Kind kind, const CapRule& cap);
-  std::optional<CapWarning> reserve(const CapRule& cap, int64_t cost_pico, CapAdmission& admission);
+  std::optional<CapWarning> reserve(const CapRule& cap, int64_t cost_pico, int64_t now_ms, CapAdmission& admission);
   const CapRule* find_cap(int64_t id) const;
 
   mutable std::mutex m_mutex;
@@ -110,6 +149,11 @@ private:
   PeriodSums m_sums[4];
   std::map<int64_t, int64_t> m_reserved;      // cap id -> pico-USD held by requests in flight
   std::map<int64_t, int64_t> m_warned_period; // cap id -> period start last warned about
+  // Team mode: the store and this instance's slices; m_store_mutex (taken before m_mutex, never
+  // inside it) keeps one growth or beat at a time, so the store's row matches the slice.
+  CapLedger* m_shared = nullptr;
+  std::optional<CapSlices> m_slices;
+  std::mutex m_store_mutex;
 };
 
 } // namespace llmgw::core::policy

@@ -47,6 +47,10 @@ TestGateway::TestGateway(core::config::Config config, const core::translate::Cod
   start(std::move(config), std::move(options));
 }
 
+TestGateway::TestGateway(core::config::Config config, const std::string& db_path) : m_db_path(db_path) {
+  start(std::move(config), core::pipeline::GatewayOptions{k_test_token});
+}
+
 void TestGateway::start(core::config::Config config, core::pipeline::GatewayOptions options) {
   m_ledger = std::make_unique<store::Ledger>(m_db_path);
   auto prices = core::pricing::PriceTable::with_overrides(config.price_overrides);

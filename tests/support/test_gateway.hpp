@@ -25,6 +25,8 @@ public:
   TestGateway(core::config::Config config, core::dispatch::Upstream& upstream);
   // With other codecs in place of the built-in ones (a fake that throws, say).
   TestGateway(core::config::Config config, const core::translate::Codecs& codecs);
+  // On a database other gateways share (team mode), at db_path.
+  TestGateway(core::config::Config config, const std::string& db_path);
   ~TestGateway();
 
   int port() const { return m_port; }
@@ -41,6 +43,7 @@ public:
   std::vector<core::Attempt> attempts(int64_t id);
   core::pipeline::GatewayServer& server() { return *m_server; }
   const std::string& db_path() const { return m_db_path; }
+  store::Ledger& ledger() { return *m_ledger; }
 
 private:
   void start(core::config::Config config, core::pipeline::GatewayOptions options);

@@ -14,13 +14,6 @@
 
 using namespace llmgw;
 
-TEST_CASE("shared prices: only PostgreSQL URLs are shared stores") {
-  CHECK(store::is_shared_store("postgres://llmgw@db.internal/llmgw"));
-  CHECK(store::is_shared_store("postgresql://localhost:5433/team"));
-  CHECK_FALSE(store::is_shared_store("/home/me/.local/share/llmgw/llmgw.db"));
-  CHECK_FALSE(store::is_shared_store("postgres.db"));
-}
-
 TEST_CASE("shared prices: an import replaces the last one and bumps the settings revision") {
   test::TempDir dir;
   store::Db db(dir.file("llmgw.db"));
