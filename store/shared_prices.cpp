@@ -2,8 +2,6 @@
 
 namespace llmgw::store {
 
-bool is_shared_store(std::string_view db) { return db.starts_with("postgres://") || db.starts_with("postgresql://"); }
-
 void put_shared_prices(Db& db, const std::string& document_json, int64_t now_ms) {
   auto upsert = db.prepare("INSERT INTO shared_prices (id, document, updated_at_ms) VALUES (1, ?1, ?2) "
                            "ON CONFLICT (id) DO UPDATE SET document = excluded.document, "
