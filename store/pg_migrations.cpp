@@ -229,8 +229,49 @@ CREATE TRIGGER requests_buckets_insert AFTER INSERT ON requests
   FOR EACH ROW EXECUTE FUNCTION llmgw_requests_buckets();
 )sql";
 
-constexpr std::array<Migration, 1> k_pg_migrations{{
+// Version 2: SQLite's versions 8 to 10. Users on keys and rows, with a user dimension in the spend
+// caps count and in the rollup of pruned rows; the budget slices instances lease from each cap
+// (team caps); prices imported into the shared store, a change notifying like caps and keys.
+constexpr std::string_view k_v2_team = R"sql(
+ALTER TABLE virtual_keys ADD COLUMN user_name TEXT NOT NULL DEFAULT '';
+ALTER TABLE requests ADD COLUMN user_name TEXT NOT NULL DEFAULT '';
+ALTER TABLE spend_buckets ADD COLUMN user_name TEXT NOT NULL DEFAULT '';
+ALTER TABLE spend_buckets DROP CONSTRAINT spend_buckets_pkey;
+ALTER TABLE spend_buckets ADD PRIMARY KEY (bucket, provider, agent, project, key_name, user_name);
+ALTER TABLE usage_rollup ADD COLUMN user_name TEXT NOT NULL DEFAULT '';
+ALTER TABLE usage_rollup DROP CONSTRAINT usage_rollup_pkey;
+ALTER TABLE usage_rollup ADD PRIMARY KEY (bucket, provider, model, agent, project, key_name, user_name);
+CREATE TABLE cap_leases (
+  cap_id BIGINT NOT NULL,
+  period_start_ms BIGINT NOT NULL,
+  instance_id TEXT NOT NULL,
+  period_end_ms BIGINT NOT NULL,
+  granted_pico BIGINT NOT NULL,
+  written_pico BIGINT NOT NULL,
+  used_pico BIGINT NOT NULL,
+  updated_at_ms BIGINT NOT NULL,
+  PRIMARY KEY (cap_id, period_start_ms, instance_id)
+);
+CREATE INDEX cap_leases_instance ON cap_leases(instance_id);
+CREATE TABLE cap_lease_turns (
+  cap_id BIGINT NOT NULL,
+  period_start_ms BIGINT NOT NULL,
+  period_end_ms BIGINT NOT NULL,
+  turns BIGINT NOT NULL,
+  PRIMARY KEY (cap_id, period_start_ms)
+);
+CREATE TABLE shared_prices (
+  id BIGINT PRIMARY KEY CHECK (id = 1),
+  document TEXT NOT NULL,
+  updated_at_ms BIGINT NOT NULL
+);
+CREATE TRIGGER shared_prices_changed AFTER INSERT OR UPDATE OR DELETE ON shared_prices
+  FOR EACH ROW EXECUTE FUNCTION llmgw_bump_settings();
+)sql";
+
+constexpr std::array<Migration, 2> k_pg_migrations{{
     {1, "schema of SQLite version 7: ledger, settings, buckets, rollup, alerts", k_v1_schema},
+    {2, "schema of SQLite versions 8-10: users, cap leases, shared prices", k_v2_team},
 }};
 
 } // namespace
