@@ -18,8 +18,8 @@ TeamCaps::~TeamCaps() { stop(); }
 
 void TeamCaps::written(const core::RequestRecord& record) {
   if (!counts_toward_caps(record)) return;
-  m_caps.written({record.provider, record.agent, record.project, record.key_name}, record.cost_usd_pico,
-                 record.started_at_ms, core::policy::now_ms());
+  m_caps.written({record.provider, record.agent, record.project, record.key_name, record.user_name},
+                 record.cost_usd_pico, record.started_at_ms, core::policy::now_ms());
 }
 
 int64_t TeamCaps::failed_beats() const {
