@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
+#include <cstdio>
 #include <map>
+#include <random>
 
 namespace llmgw::store {
 namespace {
@@ -22,12 +24,25 @@ constexpr int k_max_error_attempts = 5;
 constexpr std::chrono::milliseconds k_first_backoff{10};
 constexpr std::chrono::milliseconds k_max_backoff{500};
 
+// A random 64-bit hex id: the rows of two processes never share a key.
+std::string random_instance_id() {
+  std::random_device device;
+  const uint64_t value = (static_cast<uint64_t>(device()) << 32) ^ device();
+  char text[17];
+  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(value));
+  return text;
+}
+
 } // namespace
 
 Ledger::Ledger(const std::string& db_path, DbOptions options)
     : m_db(db_path, options), m_insert(m_db.prepare(k_insert_request_sql)), m_add_spend(m_db.prepare(k_add_spend_sql)),
       m_insert_attempt(m_db.prepare(k_insert_attempt_sql)), m_clear_windows(m_db.prepare(k_clear_rate_windows_sql)),
       m_put_window(m_db.prepare(k_put_rate_window_sql)) {
+  if (m_db.dialect() == Dialect::postgres) {
+    m_instance = random_instance_id();
+    m_find_row = m_db.prepare("SELECT id FROM requests WHERE row_key = ?1");
+  }
   m_writer = std::thread([this] { run_writer(); });
 }
 
@@ -37,6 +52,13 @@ void Ledger::record(core::RequestRecord record) {
   {
     std::lock_guard lock(m_mutex);
     if (!m_stopped) {
+      if (m_queued_total - m_settled_total >= k_max_queued_rows) {
+        // The database has been away long enough to fill the queue: keep serving, count the loss.
+        if (m_rows_dropped.fetch_add(1) % 1000 == 0)
+          std::fprintf(stderr, "llmgw: warning: the ledger queue is full (%lld rows); request rows are being lost\n",
+                       static_cast<long long>(k_max_queued_rows));
+        return;
+      }
       m_queue.push_back(std::move(record));
       ++m_queued_total;
       if (m_writer_idle) m_wake.notify_one(); // otherwise it is gathering and takes this row too
@@ -46,7 +68,12 @@ void Ledger::record(core::RequestRecord record) {
   std::lock_guard late(m_late_mutex);
   std::vector<core::RequestRecord> single;
   single.push_back(std::move(record));
-  write_with_retry(single);
+  int64_t seq = 0;
+  {
+    std::lock_guard lock(m_mutex);
+    seq = m_taken_total++;
+  }
+  write_with_retry(single, seq);
 }
 
 void Ledger::flush() {
@@ -97,10 +124,13 @@ void Ledger::run_writer() {
     // Take everything queued in O(1), whatever the backlog (a database busy for a while), and
     // write it in transactions of at most k_max_batch_rows.
     batch.swap(m_queue);
+    const int64_t first_seq = m_taken_total;
+    m_taken_total += static_cast<int64_t>(batch.size());
     lock.unlock();
     for (size_t at = 0; at < batch.size(); at += k_max_batch_rows) {
       const size_t count = std::min(k_max_batch_rows, batch.size() - at);
-      write_with_retry(std::span<const core::RequestRecord>(batch).subspan(at, count));
+      write_with_retry(std::span<const core::RequestRecord>(batch).subspan(at, count),
+                       first_seq + static_cast<int64_t>(at));
       std::lock_guard settled(m_mutex);
       m_settled_total += static_cast<int64_t>(count);
       m_settled.notify_all();
@@ -110,13 +140,13 @@ void Ledger::run_writer() {
   }
 }
 
-void Ledger::write_with_retry(std::span<const core::RequestRecord> batch) {
+void Ledger::write_with_retry(std::span<const core::RequestRecord> batch, int64_t first_seq) {
   auto backoff = k_first_backoff;
   std::vector<int64_t> ids;
   for (int failures = 0;;) {
     try {
       const auto started = std::chrono::steady_clock::now();
-      write_batch(batch, ids);
+      write_batch(batch, first_seq, ids);
       m_write_latency.observe_us(
           std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count());
       m_rows_written += static_cast<int64_t>(batch.size());
@@ -145,14 +175,38 @@ void Ledger::write_with_retry(std::span<const core::RequestRecord> batch) {
   }
 }
 
-void Ledger::write_batch(std::span<const core::RequestRecord> batch, std::vector<int64_t>& ids) {
+int64_t Ledger::stored_id(const std::string& row_key) {
+  m_find_row.reset();
+  m_find_row.bind_text(1, row_key);
+  const int64_t id = m_find_row.step() ? m_find_row.column_int64(0) : 0;
+  m_find_row.reset();
+  if (id == 0) throw Error(m_db.path() + ": storing a request returned no id");
+  return id;
+}
+
+void Ledger::write_batch(std::span<const core::RequestRecord> batch, int64_t first_seq, std::vector<int64_t>& ids) {
   ids.clear();
   Transaction transaction(m_db);
   std::map<SpendKey, int64_t> spend;
-  for (const core::RequestRecord& record : batch) {
+  std::string row_key;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const core::RequestRecord& record = batch[i];
     m_insert.reset();
     bind_request(m_insert, record);
-    if (!m_insert.step()) throw Error(m_db.path() + ": storing a request returned no id");
+    if (m_instance.empty()) {
+      m_insert.bind_null(30);
+    } else {
+      row_key = m_instance + "-" + std::to_string(first_seq + static_cast<int64_t>(i));
+      m_insert.bind_text(30, row_key);
+    }
+    if (!m_insert.step()) {
+      // Stored by an earlier try of this batch whose commit went through unacknowledged (the
+      // connection broke): the whole batch is there, its spend included.
+      if (m_instance.empty()) throw Error(m_db.path() + ": storing a request returned no id");
+      ids.push_back(stored_id(row_key));
+      ++m_rows_already_stored;
+      continue;
+    }
     const int64_t request_id = m_insert.column_int64(0);
     m_insert.run(); // past the one row RETURNING gives, so the statement is done
     // The attempts table holds the tries of requests that needed more than one; a single try is

@@ -18,7 +18,10 @@
 namespace llmgw::store {
 
 // Owns one connection and one writer thread. record() only queues; the writer commits queued
-// rows in batches, one transaction each, retrying while the database is busy so no row is lost.
+// rows in batches, one transaction each, retrying while the database is busy or unreachable so no
+// row is lost. The queue is bounded (k_max_queued_rows): past it rows are dropped and counted. On
+// PostgreSQL every row carries a key of this writer's (a random instance id and its place in the
+// queue), so a batch retried after a commit whose answer was lost is not written twice.
 class Ledger : public core::UsageSink {
 public:
   // Open (and migrate) the database and start the writer thread. Throws Error.
@@ -27,7 +30,10 @@ public:
   Ledger(const Ledger&) = delete;
   Ledger& operator=(const Ledger&) = delete;
 
-  // Queue one row; never touches SQLite on the caller's thread while the writer runs.
+  // Rows held in memory at most while the database cannot take them (about 1 KB each).
+  static constexpr int64_t k_max_queued_rows = 50'000;
+
+  // Queue one row; never touches the database on the caller's thread while the writer runs.
   // After stop() the row is written synchronously instead, so it is not lost either.
   void record(core::RequestRecord record) override;
   // Block until every row queued before this call is committed (or given up, see rows_dropped).
@@ -44,10 +50,13 @@ public:
   // each other share one, up to 512 rows).
   int64_t rows_written() const { return m_rows_written.load(); }
   int64_t transactions() const { return m_transactions.load(); }
-  // Rows abandoned after repeated non-busy failures (disk full, I/O error); normally 0.
+  // Rows abandoned after repeated non-busy failures (disk full, I/O error) or dropped with the
+  // queue full; normally 0.
   int64_t rows_dropped() const { return m_rows_dropped.load(); }
   // The last write error seen ("" if none), for the server to report.
   std::string last_error() const;
+  // Rows of a retried batch that an earlier, unacknowledged commit had already stored.
+  int64_t rows_already_stored() const { return m_rows_already_stored.load(); }
   // Rows queued and not yet committed (or given up), for GET /metrics.
   int64_t queue_depth() const;
   // How long each committed transaction took, in seconds (a batch of rows each).
@@ -55,8 +64,10 @@ public:
 
 private:
   void run_writer();
-  void write_with_retry(std::span<const core::RequestRecord> rows);
-  void write_batch(std::span<const core::RequestRecord> rows, std::vector<int64_t>& ids);
+  // first_seq: the queue position of rows[0] (row keys are the instance id and the position).
+  void write_with_retry(std::span<const core::RequestRecord> rows, int64_t first_seq);
+  void write_batch(std::span<const core::RequestRecord> rows, int64_t first_seq, std::vector<int64_t>& ids);
+  int64_t stored_id(const std::string& row_key); // the id of a row stored by an earlier commit
 
   Db m_db;
   Statement m_insert; // declared after m_db: finalized before the connection closes
@@ -69,6 +80,7 @@ private:
   std::condition_variable m_settled;        // flush() waits here for progress
   std::vector<core::RequestRecord> m_queue; // swapped out whole, so the lock is held for O(1)
   int64_t m_queued_total = 0;               // rows ever queued
+  int64_t m_taken_total = 0;                // rows ever taken by the writer (or written late)
   int64_t m_settled_total = 0;              // rows committed or dropped
   bool m_stopping = false;
   bool m_writer_idle = false; // the writer waits for a first row (record() wakes it)
@@ -80,6 +92,9 @@ private:
   std::atomic<int64_t> m_transactions{0};
   std::atomic<int64_t> m_rows_written{0};
   std::atomic<int64_t> m_rows_dropped{0};
+  std::atomic<int64_t> m_rows_already_stored{0};
+  std::string m_instance; // "" on SQLite: its commits are never in doubt, rows get no key
+  Statement m_find_row;   // SELECT id by row key (PostgreSQL only)
   core::metrics::Histogram m_write_latency{core::metrics::k_write_seconds};
   std::thread m_writer;
 };

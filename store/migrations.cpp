@@ -375,7 +375,15 @@ CREATE TRIGGER shared_prices_update AFTER UPDATE ON shared_prices BEGIN UPDATE s
 CREATE TRIGGER shared_prices_delete AFTER DELETE ON shared_prices BEGIN UPDATE settings_revision SET revision = revision + 1; END;
 )sql";
 
-constexpr std::array<Migration, 10> k_migrations{{
+// Version 11: a key per request row from writers whose commits can be in doubt (PostgreSQL: a
+// connection lost while committing); a batch retried after that inserts none of its rows twice.
+// NULL on rows SQLite writes, which the partial index leaves out.
+constexpr std::string_view k_v11_row_keys = R"sql(
+ALTER TABLE requests ADD COLUMN row_key TEXT;
+CREATE UNIQUE INDEX requests_row_key ON requests(row_key) WHERE row_key IS NOT NULL;
+)sql";
+
+constexpr std::array<Migration, 11> k_migrations{{
     {1, "requests ledger", k_v1_requests},
     {2, "caps, rate limits, virtual keys", k_v2_policy},
     {3, "routing state", k_v3_routing_state},
@@ -386,6 +394,7 @@ constexpr std::array<Migration, 10> k_migrations{{
     {8, "users on keys, requests, spend and rollup", k_v8_users},
     {9, "team mode cap leases", k_v9_cap_leases},
     {10, "shared price imports", k_v10_shared_prices},
+    {11, "request row keys", k_v11_row_keys},
 }};
 
 void refuse_newer(const Db& db, int found, int latest) {

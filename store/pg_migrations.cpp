@@ -269,9 +269,16 @@ CREATE TRIGGER shared_prices_changed AFTER INSERT OR UPDATE OR DELETE ON shared_
   FOR EACH ROW EXECUTE FUNCTION llmgw_bump_settings();
 )sql";
 
-constexpr std::array<Migration, 2> k_pg_migrations{{
+// Version 3: SQLite's version 11, row keys that make a retried ledger batch idempotent.
+constexpr std::string_view k_v3_row_keys = R"sql(
+ALTER TABLE requests ADD COLUMN row_key TEXT;
+CREATE UNIQUE INDEX requests_row_key ON requests(row_key) WHERE row_key IS NOT NULL;
+)sql";
+
+constexpr std::array<Migration, 3> k_pg_migrations{{
     {1, "schema of SQLite version 7: ledger, settings, buckets, rollup, alerts", k_v1_schema},
     {2, "schema of SQLite versions 8-10: users, cap leases, shared prices", k_v2_team},
+    {3, "request row keys", k_v3_row_keys},
 }};
 
 } // namespace

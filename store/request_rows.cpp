@@ -14,8 +14,9 @@ const std::string_view k_insert_request_sql =
     "requested_model, served_model, streamed, http_status, outcome, input_uncached_tokens, "
     "cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, output_tokens, reasoning_tokens, "
     "cost_usd_pico, price_version, usage_source, unpriced, billed_to_client, upstream_request_id, "
-    "error_message, key_name, project, price_basis, user_name) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
-    "?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29) RETURNING id";
+    "error_message, key_name, project, price_basis, user_name, row_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+    "?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30) "
+    "ON CONFLICT (row_key) WHERE row_key IS NOT NULL DO NOTHING RETURNING id";
 
 const std::string_view k_insert_attempt_sql =
     "INSERT INTO attempts (request_id, n, provider, model, http_status, latency_ms, error) "

@@ -9,7 +9,9 @@
 
 namespace llmgw::store {
 
-// INSERT of one request row with every column bound (parameters 1..29, id left to SQLite).
+// INSERT of one request row with every column bound (parameters 1..29, id left to the database),
+// returning its id; parameter 30 is the row's key (NULL for none): a row whose key is already
+// stored is not inserted again and returns no id.
 extern const std::string_view k_insert_request_sql;
 // The record columns in the order read_request() expects, for SELECT lists ("id" excluded).
 extern const std::string_view k_request_columns;

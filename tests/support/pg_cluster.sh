@@ -4,11 +4,13 @@
 #                             port (127.0.0.1 only, trust auth, fsync off), create database
 #                             llmgw_test and write its URL to DIR/url
 #   pg_cluster.sh stop DIR    stop it (immediate) and remove its directory and DIR
+#   pg_cluster.sh halt DIR    stop the server (fast) but keep the cluster: the database goes away
+#   pg_cluster.sh resume DIR  start the halted server again, on the same port
 # PostgreSQL refuses to run as root: run as root (as CI does), the cluster belongs to `nobody`.
 # Needs Debian's postgresql package (/usr/lib/postgresql/<version>/bin).
 set -euo pipefail
 
-usage() { echo "usage: pg_cluster.sh start|stop DIR" >&2; exit 2; }
+usage() { echo "usage: pg_cluster.sh start|stop|halt|resume DIR" >&2; exit 2; }
 (($# == 2)) || usage
 action="$1"
 dir="$2"
@@ -28,6 +30,14 @@ as_owner() {
   fi
 }
 
+# pg_ctl start on CLUSTER at PORT.
+start_server() {
+  local cluster="$1" port="$2"
+  as_owner "$bin/pg_ctl" -D "$cluster/data" -l "$cluster/server.log" -w -t 30 start -o \
+    "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$cluster -c fsync=off \
+     -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" >/dev/null 2>&1
+}
+
 start() {
   [[ -n "$bin" ]] || { echo "pg_cluster: no PostgreSQL found (install Debian's postgresql package)" >&2; exit 1; }
   mkdir -p "$dir"
@@ -44,9 +54,8 @@ start() {
   local port started=0
   for _ in 1 2 3 4 5 6 7 8 9 10; do
     port=$((20000 + RANDOM % 40000))
-    if as_owner "$bin/pg_ctl" -D "$cluster/data" -l "$cluster/server.log" -w -t 30 start -o \
-      "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$cluster -c fsync=off \
-       -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" >/dev/null 2>&1; then
+    if start_server "$cluster" "$port"; then
+      echo "$port" >"$dir/port"
       started=1
       break
     fi
@@ -70,8 +79,19 @@ stop() {
   rm -rf "$dir"
 }
 
+halt() {
+  as_owner "$bin/pg_ctl" -D "$(cat "$dir/cluster")/data" -m fast -w stop >/dev/null
+}
+
+resume() {
+  start_server "$(cat "$dir/cluster")" "$(cat "$dir/port")" ||
+    { cat "$(cat "$dir/cluster")/server.log" >&2; exit 1; }
+}
+
 case "$action" in
   start) start ;;
   stop) stop ;;
+  halt) halt ;;
+  resume) resume ;;
   *) usage ;;
 esac
