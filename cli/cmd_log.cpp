@@ -111,6 +111,7 @@ std::string json_line(const store::LoggedRequest& logged, const AttemptMap* atte
       {"agent", r.agent},
       {"session_id", r.session_id},
       {"key", r.key_name},
+      {"user", r.user_name},
       {"project", r.project},
       {"endpoint", r.endpoint},
       {"provider", r.provider},

@@ -33,7 +33,8 @@ std::string read_piped_stdin(int fd, std::chrono::milliseconds timeout);
 // (known == false) every cap applies except those of revoked keys.
 struct CapSubject {
   bool known = false;
-  std::string agent, key_name, project, provider, user_name;
+  std::string agent, key_name, project, provider;
+  std::string user_name{};
 };
 
 // True when the cap limits the subject's requests: global caps always; a key cap only for an

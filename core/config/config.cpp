@@ -119,7 +119,11 @@ std::string did_you_mean(std::string_view word, const std::vector<std::string_vi
   size_t best_distance = max_distance + 1;
   for (auto candidate : candidates) {
     const size_t distance = edit_distance(word, candidate);
-    if (distance < best_distance) {
+    // On a tie a word of the same length wins: "hosst" is "hosts" with two letters swapped more
+    // likely than "host" with one added.
+    const bool same_length_tie =
+        distance == best_distance && candidate.size() == word.size() && best.size() != word.size();
+    if (distance < best_distance || same_length_tie) {
       best = candidate;
       best_distance = distance;
     }

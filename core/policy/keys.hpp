@@ -17,7 +17,7 @@ struct VirtualKey {
   std::string project;    // attributed to every request made with the key ("" = none)
   std::string agent;      // overrides the user-agent guess ("" = guess)
   std::string models;     // allowed models: comma-separated globs ("" = any)
-  std::string user;       // the person the key belongs to: every request made with it is theirs ("" = none)
+  std::string user{};     // the person the key belongs to: every request made with it is theirs ("" = none)
 };
 
 // `llmgw use TARGET [--for GLOB|AGENT]`: requests whose model matches the glob (or from the agent)

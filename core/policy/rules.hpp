@@ -42,7 +42,7 @@ struct Subject {
   std::string agent;
   std::string project;
   std::string key;
-  std::string user; // the virtual key's user ("" = none)
+  std::string user{}; // the virtual key's user ("" = none)
 };
 
 // Every scope and the subject's value under it (global with ""): where its spend is counted.

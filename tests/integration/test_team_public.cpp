@@ -148,7 +148,7 @@ TEST_CASE("team mode: start-up refuses public = true without hosts; with them an
   CHECK(refused.output.find("server.public = true") != std::string::npos);
   CHECK(refused.output.find("needs server.hosts") != std::string::npos);
   // LLMGW_HOSTS supplies them; a host other machines reach is bound without --allow-remote.
-  const auto started = llmgw_cli(dir, "serve --host 0.0.0.0 --port 0 & pid=$!; sleep 2; kill $pid; wait $pid",
+  const auto started = llmgw_cli(dir, "serve --host 0.0.0.0 --port 0 2>&1 & pid=$!; sleep 2; kill $pid; wait $pid",
                                  "LLMGW_IT_KEY=x LLMGW_HOSTS=llm.team.example");
   CHECK(started.output.find("listening on http://0.0.0.0:") != std::string::npos);
   CHECK(started.output.find("team mode") != std::string::npos);
