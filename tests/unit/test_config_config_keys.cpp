@@ -145,7 +145,7 @@ TEST_CASE("config keys: every key with a flag takes it over env and config.toml"
   const std::string path = dir.write("config.toml", "[server]\nhost = \"127.0.0.2\"\n");
   Overrides overrides{path, "localhost", 9200};
   overrides.allow_remote = true;
-  overrides.db = dir.path() + "/other.db";
+  overrides.db = (dir.path() / "other.db").string();
   const Config config = load_config(overrides);
   for (const auto& key : config_keys()) {
     if (key.flag.empty()) continue;
@@ -155,7 +155,7 @@ TEST_CASE("config keys: every key with a flag takes it over env and config.toml"
   CHECK(config.server.host == "localhost");
   CHECK(config.server.port == 9200);
   CHECK(config.server.allow_remote);
-  CHECK(config.store.url == dir.path() + "/other.db");
+  CHECK(config.store.url == (dir.path() / "other.db").string());
 }
 
 TEST_CASE("config keys: a value of the wrong type is an error with file and line") {
