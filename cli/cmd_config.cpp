@@ -2,6 +2,7 @@
 #include "cli/common.hpp"
 #include "cli/providers_view.hpp"
 #include "core/config/config.hpp"
+#include "core/error.hpp"
 #include "store/connection.hpp"
 
 #include <algorithm>
@@ -92,7 +93,13 @@ void register_config(CLI::App& app, GlobalOptions& options) {
     cfg.store.url = store::redact_url(cfg.store.url);
     if (const config::ValueOrigin* url = cfg.find_origin("store.url"))
       cfg.set_origin("store.url", store::redact_url(url->value), url->origin);
-    const std::string keys_view = apply_server_view(cfg, options);
+    // A store that cannot be read (a PostgreSQL server down) leaves the rest of the view intact.
+    std::string keys_view;
+    try {
+      keys_view = apply_server_view(cfg, options);
+    } catch (const Error& e) {
+      keys_view = std::string("unknown: ") + e.what();
+    }
     if (*json) {
       print_json(cfg, std::cout);
     } else {

@@ -38,7 +38,7 @@ constexpr Oid k_text_oid = 25; // pg_type's text
 class PgStatement final : public StatementBackend {
 public:
   PgStatement(PgConnection& connection, std::string_view sql);
-  ~PgStatement() override { clear(); }
+  ~PgStatement() override;
   PgStatement(const PgStatement&) = delete;
   PgStatement& operator=(const PgStatement&) = delete;
 
@@ -49,6 +49,9 @@ public:
     m_bound[static_cast<size_t>(index - 1)] = false;
   }
   bool step() override;
+  // Run with the bound values: the first time as one-off SQL, again as a server-side prepared
+  // statement (parsed and planned once: the ledger's inserts run thousands of times).
+  PGresult* execute();
   void reset(bool clear_bindings) override {
     clear();
     if (clear_bindings) std::fill(m_bound.begin(), m_bound.end(), false);
@@ -74,6 +77,9 @@ private:
   std::vector<bool> m_bound;
   std::vector<Oid> m_types;
   PGresult* m_result = nullptr;
+  int m_runs = 0;
+  std::string m_name;              // of the prepared statement, "" until prepared
+  int64_t m_prepared_session = -1; // the connection's session it was prepared on
   int m_row = -1;
   int m_rows = 0;
 };
@@ -117,7 +123,18 @@ private:
   PGconn* m_conn = nullptr;
   std::string m_name;
   std::string m_zone;
-  bool m_lost = false; // reconnect before the next statement
+  bool m_lost = false;   // reconnect before the next statement
+  int64_t m_session = 0; // counts reconnections: prepared statements live in one session
+  int64_t m_statements = 0;
+
+public:
+  int64_t session() const { return m_session; }
+  std::string next_statement_name() { return "llmgw_" + std::to_string(++m_statements); }
+  // Drop a prepared statement of this session; nothing when the connection or transaction cannot.
+  void deallocate(const std::string& name) {
+    if (PQstatus(m_conn) != CONNECTION_OK || m_lost || PQtransactionStatus(m_conn) == PQTRANS_INERROR) return;
+    PQclear(PQexec(m_conn, ("DEALLOCATE " + name).c_str()));
+  }
 };
 
 PgConnection::PgConnection(const std::string& url, const std::string& name) : m_name(name) {
@@ -143,6 +160,7 @@ PGconn* PgConnection::ready() {
   if (PQstatus(m_conn) != CONNECTION_OK)
     throw BusyError(m_name + ": cannot reach the database: " + trimmed(PQerrorMessage(m_conn)));
   m_lost = false;
+  ++m_session;
   m_zone.clear(); // a new session: set again
   sync_time_zone();
   return m_conn;
@@ -204,17 +222,34 @@ std::string& PgStatement::slot(int index) {
   return m_values[static_cast<size_t>(index - 1)];
 }
 
+PgStatement::~PgStatement() {
+  clear();
+  if (!m_name.empty() && m_prepared_session == m_connection.session()) m_connection.deallocate(m_name);
+}
+
+PGresult* PgStatement::execute() {
+  std::vector<const char*> values(m_values.size());
+  std::vector<int> lengths(m_values.size());
+  for (size_t i = 0; i < m_values.size(); ++i) {
+    values[i] = m_bound[i] ? m_values[i].c_str() : nullptr;
+    lengths[i] = static_cast<int>(m_values[i].size());
+  }
+  PGconn* conn = m_connection.ready();
+  const int count = static_cast<int>(values.size());
+  if (++m_runs == 1)
+    return m_connection.checked(
+        PQexecParams(conn, m_sql.c_str(), count, m_types.data(), values.data(), lengths.data(), nullptr, 0));
+  if (m_prepared_session != m_connection.session()) { // not yet, or before a reconnection
+    m_name = m_connection.next_statement_name();
+    PQclear(m_connection.checked(PQprepare(conn, m_name.c_str(), m_sql.c_str(), count, m_types.data())));
+    m_prepared_session = m_connection.session();
+  }
+  return m_connection.checked(PQexecPrepared(conn, m_name.c_str(), count, values.data(), lengths.data(), nullptr, 0));
+}
+
 bool PgStatement::step() {
   if (m_result == nullptr) {
-    std::vector<const char*> values(m_values.size());
-    std::vector<int> lengths(m_values.size());
-    for (size_t i = 0; i < m_values.size(); ++i) {
-      values[i] = m_bound[i] ? m_values[i].c_str() : nullptr;
-      lengths[i] = static_cast<int>(m_values[i].size());
-    }
-    PGconn* conn = m_connection.ready();
-    m_result = m_connection.checked(PQexecParams(conn, m_sql.c_str(), static_cast<int>(values.size()), m_types.data(),
-                                                 values.data(), lengths.data(), nullptr, 0));
+    m_result = execute();
     m_row = -1;
     m_rows = PQntuples(m_result);
   }

@@ -147,6 +147,7 @@ TEST_CASE("config keys: every key with a flag takes it over env and config.toml"
   Overrides overrides{path, "localhost", 9200};
   overrides.allow_remote = true;
   overrides.public_mode = true;
+  overrides.db = (dir.path() / "other.db").string();
   const Config config = load_config(overrides);
   for (const auto& key : config_keys()) {
     if (key.flag.empty()) continue;
@@ -157,6 +158,7 @@ TEST_CASE("config keys: every key with a flag takes it over env and config.toml"
   CHECK(config.server.port == 9200);
   CHECK(config.server.allow_remote);
   CHECK(config.server.public_mode);
+  CHECK(config.store.url == (dir.path() / "other.db").string());
 }
 
 TEST_CASE("config keys: a value of the wrong type is an error with file and line") {
