@@ -6,6 +6,7 @@
 #include "store/db.hpp"
 #include "store/ledger.hpp"
 #include "store/pg_connection.hpp"
+#include "store/pg_migrations.hpp"
 #include "store/reports.hpp"
 #include "store/settings.hpp"
 #include "store_test_support.hpp"
@@ -223,7 +224,7 @@ TEST_SUITE("store postgres" * doctest::skip()) {
     for (int i = 0; i < 4; ++i)
       threads.emplace_back([&] {
         Db db(url);
-        if (db.user_version() == 1) ++opened;
+        if (db.user_version() == llmgw::store::pg_migrations().back().version) ++opened;
       });
     for (auto& thread : threads) thread.join();
     CHECK(opened == 4);
