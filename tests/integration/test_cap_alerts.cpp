@@ -79,11 +79,15 @@ TEST_CASE("cap alerts: the command runs at warn and at the cap with the cap in i
   auto first = client.Post("/v1/chat/completions", TestGateway::openai_auth(), k_chat, "application/json");
   REQUIRE(first);
   REQUIRE(first->status == 200);
-  ledger.flush();
+  // The row is recorded once the answer is sent: it may reach the ledger after the client has it.
   const int64_t cost = [&] {
     store::Db db(db_path);
     auto query = db.prepare("SELECT cost_usd_pico FROM requests");
-    REQUIRE(query.step());
+    for (int i = 0; i < 200 && !query.step(); ++i) {
+      query.reset();
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      ledger.flush();
+    }
     return query.column_int64(0);
   }();
   REQUIRE(cost > 2);

@@ -199,7 +199,7 @@ TEST_CASE("a cap set in the database reaches the running server within a second;
   auto warned = client->Post("/v1/messages", TestGateway::anthropic_auth(), k_messages, "application/json");
   REQUIRE(warned);
   CHECK(warned->status == 200);
-  CHECK(warned->get_header_value("x-llmgw-budget-remaining-usd") == "0.0001");
+  CHECK(warned->get_header_value("x-llmgw-budget-remaining-usd") == "0.000055");
   // Lowered below what is spent: the next request is refused, without a restart.
   set_cap(gateway, 100'000'000);
   CHECK(within_a_second([&] {
