@@ -335,7 +335,7 @@ DROP TABLE usage_rollup;
 ALTER TABLE usage_rollup_v8 RENAME TO usage_rollup;
 )sql";
 
-// Version 9 (team mode, docs/drafts/team-caps.md): the budget slices instances sharing this store
+// Version 9 (team mode, docs/team-mode.md): the budget slices instances sharing this store
 // lease from each cap, per period (core/policy/cap_ledger.hpp); one row per cap, period and instance,
 // beaten every second; others reclaim a stale lease down to what it used, an abandoned one whole.
 // cap_lease_turns has one row per cap and period that every growth updates first: on a server

@@ -151,7 +151,7 @@ struct LedgerConfig {
 // [store]: how this instance uses the database.
 struct StoreConfig {
   // Team mode: other llmgw instances share this database, so each cap is enforced once across them
-  // by budget slices each instance leases (docs/drafts/team-caps.md).
+  // by budget slices each instance leases (docs/team-mode.md).
   bool shared = false;
   std::string url; // postgres://... (team mode) or a SQLite file path; "" = the default file
 };

@@ -1,6 +1,6 @@
 #pragma once
 // Team mode: the budget slices that several gateway instances sharing one store lease from each
-// cap (docs/drafts/team-caps.md). Core declares the interface; store/cap_leases.hpp implements it on
+// cap (docs/team-mode.md). Core declares the interface; store/cap_leases.hpp implements it on
 // the shared database, and the unit tests on a fake in memory.
 //
 // The invariant the store keeps, per cap and period, in one atomic step whenever a slice grows:

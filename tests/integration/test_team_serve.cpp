@@ -1,9 +1,11 @@
-// Team mode end to end: three real `llmgw serve` processes with [store] shared = true on one
-// SQLite file enforce one hard cap between them, and give their leases back when they stop.
+// Team mode end to end: three real `llmgw serve` processes sharing one store (a SQLite file with
+// [store] shared = true; a PostgreSQL database in ctest's PostgreSQL run) enforce one hard cap
+// between them, and give their leases back when they stop.
 #include "store/cap_leases.hpp"
 #include "store/settings.hpp"
 #include "tests/integration/runtime_serve.hpp"
 #include "tests/support/fake_upstream.hpp"
+#include "tests/support/store_dir.hpp"
 
 #include <httplib.h>
 
@@ -24,17 +26,20 @@ TEST_CASE("team mode: three serve processes sharing one file spend no more than 
   upstream.on("POST", "/v1/messages",
               [](const RecordedRequest&) { return anthropic_reply("claude-sonnet-4-5", "ok", 20, 0, 0, 300); });
   TempDir dir;
+  StoreDir stores; // the SQLite file, or a PostgreSQL database (ctest's PostgreSQL run)
+  const std::string store_location = stores.file("llmgw.db");
   std::ofstream(dir.file("config.toml")) << "default_provider = \"anthropic\"\n[server]\nshutdown_grace_seconds = 2\n"
                                          << "[caps]\nhard = true\n[store]\nshared = true\n"
                                          << "[providers.anthropic]\nkind = \"anthropic\"\nbase_url = \""
                                          << upstream.base_url() << "\"\napi_key_env = \"LLMGW_IT_KEY\"\n";
   const int64_t cap = 5 * 10'000'000'000LL; // 5 cents
   {
-    store::Db db(dir.file("llmgw.db"));
+    store::Db db(store_location);
     store::upsert_cap(db, {0, core::policy::Period::day, cap, core::policy::Scope::global, "", 80});
   }
   std::vector<std::unique_ptr<RuntimeServe>> serves;
-  for (int i = 0; i < 3; ++i) serves.push_back(std::make_unique<RuntimeServe>(dir, EnvVars{{"LLMGW_IT_KEY", "fake"}}));
+  for (int i = 0; i < 3; ++i)
+    serves.push_back(std::make_unique<RuntimeServe>(dir, EnvVars{{"LLMGW_IT_KEY", "fake"}}, 0, store_location));
   // (The three share one log file.)
   CHECK(serves.back()->log().find("team mode: caps shared") != std::string::npos);
   const std::string token = serves[0]->token();
@@ -57,7 +62,7 @@ TEST_CASE("team mode: three serve processes sharing one file spend no more than 
   }
   for (auto& worker : workers) worker.join();
   for (auto& serve : serves) CHECK(serve->stop(SIGTERM) == 0);
-  store::Db db(dir.file("llmgw.db"));
+  store::Db db(store_location);
   auto select = db.prepare("SELECT COUNT(*), COALESCE(SUM(cost_usd_pico), 0) FROM requests");
   REQUIRE(select.step());
   MESSAGE("3 serve processes: " << ok.load() << " admitted, " << refused.load() << " refused, recorded "
