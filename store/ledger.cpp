@@ -35,10 +35,10 @@ std::string random_instance_id() {
 
 } // namespace
 
-Ledger::Ledger(const std::string& db_path, DbOptions options)
+Ledger::Ledger(const std::string& db_path, DbOptions options, int64_t max_queued_rows)
     : m_db(db_path, options), m_insert(m_db.prepare(k_insert_request_sql)), m_add_spend(m_db.prepare(k_add_spend_sql)),
       m_insert_attempt(m_db.prepare(k_insert_attempt_sql)), m_clear_windows(m_db.prepare(k_clear_rate_windows_sql)),
-      m_put_window(m_db.prepare(k_put_rate_window_sql)) {
+      m_put_window(m_db.prepare(k_put_rate_window_sql)), m_max_queued(max_queued_rows) {
   if (m_db.dialect() == Dialect::postgres) {
     m_instance = random_instance_id();
     m_find_row = m_db.prepare("SELECT id FROM requests WHERE row_key = ?1");
@@ -52,11 +52,11 @@ void Ledger::record(core::RequestRecord record) {
   {
     std::lock_guard lock(m_mutex);
     if (!m_stopped) {
-      if (m_queued_total - m_settled_total >= k_max_queued_rows) {
+      if (m_queued_total - m_settled_total >= m_max_queued) {
         // The database has been away long enough to fill the queue: keep serving, count the loss.
         if (m_rows_dropped.fetch_add(1) % 1000 == 0)
           std::fprintf(stderr, "llmgw: warning: the ledger queue is full (%lld rows); request rows are being lost\n",
-                       static_cast<long long>(k_max_queued_rows));
+                       static_cast<long long>(m_max_queued));
         return;
       }
       m_queue.push_back(std::move(record));

@@ -19,19 +19,20 @@ namespace llmgw::store {
 
 // Owns one connection and one writer thread. record() only queues; the writer commits queued
 // rows in batches, one transaction each, retrying while the database is busy or unreachable so no
-// row is lost. The queue is bounded (k_max_queued_rows): past it rows are dropped and counted. On
+// row is lost. The queue is bounded (max_queued_rows): past it rows are dropped and counted. On
 // PostgreSQL every row carries a key of this writer's (a random instance id and its place in the
 // queue), so a batch retried after a commit whose answer was lost is not written twice.
 class Ledger : public core::UsageSink {
 public:
+  // Rows held in memory at most while the database cannot take them (about 1 KB each: 200 MB, half
+  // an hour of an outage at 100 requests a second).
+  static constexpr int64_t k_max_queued_rows = 200'000;
+
   // Open (and migrate) the database and start the writer thread. Throws Error.
-  explicit Ledger(const std::string& db_path, DbOptions options = {});
+  explicit Ledger(const std::string& db_path, DbOptions options = {}, int64_t max_queued_rows = k_max_queued_rows);
   ~Ledger() override;
   Ledger(const Ledger&) = delete;
   Ledger& operator=(const Ledger&) = delete;
-
-  // Rows held in memory at most while the database cannot take them (about 1 KB each).
-  static constexpr int64_t k_max_queued_rows = 50'000;
 
   // Queue one row; never touches the database on the caller's thread while the writer runs.
   // After stop() the row is written synchronously instead, so it is not lost either.
@@ -80,8 +81,9 @@ private:
   std::condition_variable m_settled;        // flush() waits here for progress
   std::vector<core::RequestRecord> m_queue; // swapped out whole, so the lock is held for O(1)
   int64_t m_queued_total = 0;               // rows ever queued
-  int64_t m_taken_total = 0;                // rows ever taken by the writer (or written late)
-  int64_t m_settled_total = 0;              // rows committed or dropped
+  int64_t m_max_queued;
+  int64_t m_taken_total = 0;   // rows ever taken by the writer (or written late)
+  int64_t m_settled_total = 0; // rows committed or dropped
   bool m_stopping = false;
   bool m_writer_idle = false; // the writer waits for a first row (record() wakes it)
   int m_flush_waiters = 0;    // flush() calls waiting (the writer stops gathering)

@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <sys/wait.h>
@@ -39,8 +40,10 @@ inline CommandResult llmgw_cli(const TempDir& dir, const std::string& arguments,
 
 class RuntimeServe {
 public:
-  // db: the store (--db); "" is DIR/llmgw.db.
-  RuntimeServe(const TempDir& dir, const EnvVars& environment, int port = 0, const std::string& db = "")
+  // db: the store given with --db (by default DIR/llmgw.db); "" gives no --db, so the config's
+  // [store] url (or LLMGW_DB) decides.
+  RuntimeServe(const TempDir& dir, const EnvVars& environment, int port = 0,
+               const std::optional<std::string>& db = std::nullopt)
       : m_log_path(dir.file("serve.log")) {
     // Built before the fork: the child of a threaded process may only make async-signal-safe
     // calls (a setenv or a malloc can wait forever on a lock another thread held at the fork).
@@ -50,9 +53,10 @@ public:
     overrides.insert(overrides.end(), environment.begin(), environment.end());
     std::vector<std::string> env_text = environment_with(overrides);
     std::vector<char*> envp = null_terminated(env_text);
-    std::vector<std::string> args{
-        "llmgw", "--config", dir.file("config.toml"), "--db", db.empty() ? dir.file("llmgw.db") : db,
-        "serve", "--port",   std::to_string(port)};
+    std::vector<std::string> args{"llmgw", "--config", dir.file("config.toml")};
+    const std::string store = db.value_or(dir.file("llmgw.db"));
+    if (!store.empty()) args.insert(args.end(), {"--db", store});
+    args.insert(args.end(), {"serve", "--port", std::to_string(port)});
     std::vector<char*> argv = null_terminated(args);
     const int log_fd = ::open(m_log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     int out[2];

@@ -3,7 +3,7 @@
 // LLMGW_DB select it; key create, cap set, a request through `serve` and usage read one database.
 #include "store/reports.hpp"
 #include "store/settings.hpp"
-#include "tests/support/child_env.hpp"
+#include "tests/integration/runtime_serve.hpp"
 #include "tests/support/fake_upstream.hpp"
 #include "tests/support/shell.hpp"
 #include "tests/support/store_dir.hpp"
@@ -36,74 +36,6 @@ CommandResult run_llmgw(const StoreDir& dir, const std::string& arguments, const
                    " --config " + dir.plain_file("config.toml") + " " + arguments + " 2>&1");
 }
 
-// `llmgw serve --port 0` on the config (no --db: the store comes from [store] url).
-class Serve {
-public:
-  explicit Serve(const StoreDir& dir) {
-    std::vector<std::string> env_text = environment_with({{"XDG_CONFIG_HOME", dir.plain_file("config")},
-                                                          {"XDG_DATA_HOME", dir.plain_file("data")},
-                                                          {"LLMGW_IT_KEY", "fake-key-for-tests"}});
-    std::vector<char*> envp = null_terminated(env_text);
-    std::vector<std::string> args{"llmgw", "--config", dir.plain_file("config.toml"), "serve", "--port", "0"};
-    std::vector<char*> argv = null_terminated(args);
-    m_log = dir.plain_file("serve.log");
-    const int log_fd = ::open(m_log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    int out[2];
-    REQUIRE(::pipe(out) == 0);
-    m_pid = ::fork();
-    REQUIRE(m_pid >= 0);
-    if (m_pid == 0) {
-      ::dup2(out[1], 1);
-      ::close(out[0]);
-      if (log_fd >= 0) ::dup2(log_fd, 2);
-      ::execve(LLMGW_BINARY, argv.data(), envp.data());
-      ::_exit(127);
-    }
-    if (log_fd >= 0) ::close(log_fd);
-    ::close(out[1]);
-    m_stdout = ::fdopen(out[0], "r");
-    char line[512] = {};
-    REQUIRE(std::fgets(line, sizeof line, m_stdout) != nullptr);
-    const std::string text(line);
-    REQUIRE(text.find("listening on") != std::string::npos);
-    m_port = std::stoi(text.substr(text.rfind(':') + 1));
-  }
-  ~Serve() {
-    if (m_pid > 0) {
-      ::kill(m_pid, SIGKILL);
-      ::waitpid(m_pid, nullptr, 0);
-    }
-    if (m_stdout != nullptr) std::fclose(m_stdout);
-  }
-  Serve(const Serve&) = delete;
-  Serve& operator=(const Serve&) = delete;
-
-  int port() const { return m_port; }
-  std::string log() const {
-    std::ifstream in(m_log);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-  }
-  // SIGTERM, then the exit code (-1 when it did not exit within 10 s).
-  int stop() {
-    ::kill(m_pid, SIGTERM);
-    for (int waited = 0; waited < 10'000; waited += 10) {
-      int status = 0;
-      if (::waitpid(m_pid, &status, WNOHANG) == m_pid) {
-        m_pid = -1;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return -1;
-  }
-
-private:
-  std::string m_log;
-  pid_t m_pid = -1;
-  FILE* m_stdout = nullptr;
-  int m_port = 0;
-};
-
 } // namespace
 
 TEST_SUITE("postgres store" * doctest::skip()) {
@@ -123,7 +55,8 @@ TEST_SUITE("postgres store" * doctest::skip()) {
     CHECK(cap.exit_code == 0);
     CHECK(cap.output.find("cap 1: $5") != std::string::npos);
 
-    Serve serve(dir);
+    // No --db: the store comes from [store] url.
+    RuntimeServe serve(dir.temp(), EnvVars{{"LLMGW_IT_KEY", "fake-key-for-tests"}}, 0, "");
     CHECK(serve.log().find("ledger: " + url) != std::string::npos);
     httplib::Client client("127.0.0.1", serve.port());
     const httplib::Headers auth{{"x-api-key", token}, {"anthropic-version", "2023-06-01"}};
@@ -131,7 +64,7 @@ TEST_SUITE("postgres store" * doctest::skip()) {
     const auto answer = client.Post("/v1/messages", auth, body, "application/json");
     REQUIRE(answer);
     CHECK(answer->status == 200);
-    CHECK(serve.stop() == 0); // flushes the ledger
+    CHECK(serve.stop(SIGTERM) == 0); // flushes the ledger
 
     const auto usage = run_llmgw(dir, "usage --today --json");
     INFO(usage.output);

@@ -26,6 +26,8 @@ public:
   StoreDir& operator=(const StoreDir&) = delete;
 
   const std::string& path() const { return m_dir.path(); }
+  // The temporary directory itself (for helpers that take one).
+  const TempDir& temp() const { return m_dir; }
   std::string file(const std::string& name) const;
   // A path in the directory whatever the backend (for files that are not the database).
   std::string plain_file(const std::string& name) const { return m_dir.file(name); }

@@ -188,6 +188,25 @@ TEST_SUITE("store ledger") {
     CHECK(count_rows(dir.file("llmgw.db")) == 250);
   }
 
+  TEST_CASE("while the database cannot take rows the queue is bounded: the rows past it are dropped and counted") {
+    StoreDir dir;
+    const std::string path = dir.file("llmgw.db");
+    Ledger ledger{path, llmgw::store::DbOptions{20, true}, 10};
+    Db blocker{path};
+    auto transaction = begin_blocking(blocker);
+    for (int i = 0; i < 15; ++i) ledger.record(sample_record());
+    CHECK(ledger.rows_dropped() == 5);
+    CHECK(ledger.queue_depth() == 10);
+    transaction.reset(); // the database is back: the queued rows go in, once each
+    ledger.flush();
+    CHECK(ledger.rows_written() == 10);
+    CHECK(count_rows(blocker) == 10);
+    ledger.record(sample_record()); // room again
+    ledger.flush();
+    CHECK(count_rows(blocker) == 11);
+    CHECK(ledger.rows_dropped() == 5);
+  }
+
   TEST_CASE("a row recorded after stop is still written") {
     StoreDir dir;
     Ledger ledger(dir.file("llmgw.db"));
