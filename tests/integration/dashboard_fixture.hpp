@@ -13,6 +13,8 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include <chrono>
+#include <thread>
 #include <atomic>
 #include <memory>
 #include <string>
@@ -68,6 +70,13 @@ public:
   std::string origin() const { return "http://127.0.0.1:" + std::to_string(m_port); }
   const std::string& db_path() const { return m_db_path; }
   store::Ledger& ledger() { return *m_ledger; }
+  // Wait (up to 5 s) until no request is in flight, then flush: rows are recorded after answers.
+  void settle() {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (m_server->gateway().in_flight() > 0 && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    m_ledger->flush();
+  }
   core::dashboard::Dashboard& dashboard() { return *m_dashboard; }
 
   std::unique_ptr<httplib::Client> client() const {

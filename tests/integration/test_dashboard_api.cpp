@@ -57,7 +57,7 @@ void send_load(DashboardGateway& gateway, FakeUpstream& upstream) {
             ->Post("/v1/chat/completions", TestGateway::openai_auth(),
                    R"({"model":"gpt-4.1","messages":[{"role":"user","content":"hi"}]})", "application/json")
             ->status == 400);
-  gateway.ledger().flush();
+  gateway.settle();
 }
 
 } // namespace

@@ -13,10 +13,12 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <chrono>
 #include <fstream>
 #include <map>
 #include <memory>
 #include <sstream>
+#include <thread>
 
 using namespace llmgw;
 using namespace llmgw::test;
@@ -35,6 +37,13 @@ struct MetricsGateway {
     cli::seed_metric_names(metrics, server->gateway());
     port = server->bind();
     server->start();
+  }
+  // Every answered request's row written: rows are recorded after the answer is sent.
+  void settle() {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (server->gateway().in_flight() > 0 && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    ledger.flush();
   }
   ~MetricsGateway() {
     server->drain_and_stop(5);
@@ -164,7 +173,7 @@ TEST_CASE("GET /metrics passes promtool and its counters equal the ledger's sums
   install_failing_chat(upstream);
   MetricsGateway gateway(fake_config(upstream));
   send_known_load(gateway);
-  gateway.ledger.flush();
+  gateway.settle();
   const std::string text = scrape(gateway);
   const auto samples = parse_samples(text);
 
