@@ -164,7 +164,8 @@ void Gateway::handle(const httplib::Request& request, httplib::Response& respons
     return write_error(response, format_of(request), 403,
                        "llmgw refuses requests from web pages (Origin header present)");
   if (api) return serve_api(m_services, request, response, api->endpoint, api->path_model);
-  switch (*side) {
+  // Not an API route, so a side route (value_or only keeps GCC's -Wmaybe-uninitialized quiet).
+  switch (side.value_or(Side::models)) {
   case Side::models: return handle_models(request, response);
   case Side::healthz: {
     nlohmann::json body{{"status", m_services.draining ? "draining" : "ok"}, {"version", LLMGW_VERSION}};
