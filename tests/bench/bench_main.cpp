@@ -3,6 +3,7 @@
 // server itself on 127.0.0.1 ephemeral ports, prints a text and a markdown table (and JSON with
 // --json), and stops everything it started. Exits 0 when every measurement was taken, whatever
 // the numbers say.
+#include "tests/bench/bench_dashboard.hpp"
 #include "tests/bench/bench_plan.hpp"
 #include "tests/bench/bench_process.hpp"
 #include "tests/bench/bench_report.hpp"
@@ -26,7 +27,8 @@ namespace {
 
 constexpr const char* k_usage =
     "usage: llmgw_bench --llmgw PATH [--nginx PATH | --no-nginx] [--quick] [--only TEXT] [--caps] [--pin]\n"
-    "                   [--sweep] [--compare OLD_LLMGW] [--rounds N] [--json FILE]\n"
+    "                   [--sweep] [--compare OLD_LLMGW] [--dashboard] [--team URL]\n"
+    "                   [--rounds N] [--json FILE]\n"
     "  --llmgw PATH       the llmgw binary to measure (a Release build for real numbers)\n"
     "  --nginx PATH       nginx for the proxy floor (default /usr/sbin/nginx; skipped when missing)\n"
     "  --no-nginx         measure direct and llmgw only (no ratios, so most targets are n/a)\n"
@@ -39,6 +41,12 @@ constexpr const char* k_usage =
     "                     bodies of 1 KB, 16 KB, 256 KB, 2 MB at concurrency 1 and 8 (~1-2 minutes)\n"
     "  --compare OLD      also run the llmgw binary OLD as target llmgw-old, alternating slices with the\n"
     "                     new one (A/B/A/B) in every scenario, probe and sweep point\n"
+    "  --dashboard        also run a second instance of the same llmgw (target llmgw+dashboard) with the\n"
+    "                     dashboard open on it: logged in, the live log connected, every view asked\n"
+    "                     twice a second; its ratio to llmgw is what an open dashboard costs requests\n"
+    "  --team URL         also run a second instance of the same llmgw (target llmgw+team) on the\n"
+    "                     PostgreSQL store at URL (team mode: cap leases); implies --caps, so llmgw and\n"
+    "                     llmgw+team both check caps and a rate limit on every request\n"
     "  --rounds N         measured slices per target and scenario (default 4; quick 1)\n"
     "  --json FILE        also write the results as JSON\n";
 
@@ -46,8 +54,8 @@ constexpr int k_open_streams = 64;
 constexpr int k_stall_ms = 20000;
 
 struct Options {
-  std::string llmgw, nginx = "/usr/sbin/nginx", json, only, compare;
-  bool quick = false, caps = false, pin = false, sweep = false;
+  std::string llmgw, nginx = "/usr/sbin/nginx", json, only, compare, team;
+  bool quick = false, caps = false, pin = false, sweep = false, dashboard = false;
   int rounds = -1;
 };
 
@@ -74,6 +82,10 @@ Options parse_options(int argc, char** argv) {
       options.caps = true;
     else if (arg == "--pin")
       options.pin = true;
+    else if (arg == "--team" && has_value)
+      options.team = argv[++i];
+    else if (arg == "--dashboard")
+      options.dashboard = true;
     else if (arg == "--sweep")
       options.sweep = true;
     else if (arg == "--compare" && has_value)
@@ -88,6 +100,7 @@ Options parse_options(int argc, char** argv) {
   if (options.llmgw.empty()) throw std::invalid_argument("--llmgw PATH is required");
   require_executable(options.llmgw);
   if (!options.compare.empty()) require_executable(options.compare);
+  if (!options.team.empty()) options.caps = true;
   if (options.rounds == -1) options.rounds = options.quick ? 1 : 4;
   if (options.rounds < 1 || options.rounds > 50) throw std::invalid_argument("--rounds takes 1 to 50");
   return options;
@@ -245,6 +258,22 @@ int run(const Options& options) {
   for (const auto& gateway : gateways)
     targets.push_back({gateway.name, gateway.running->port, gateway.running->process.pid(),
                        "Authorization: Bearer " + gateway.running->token + "\r\n"});
+  // --team: the same binary again, in team mode on a PostgreSQL store.
+  std::optional<RunningGateway> team;
+  if (!options.team.empty()) {
+    team = start_gateway(gateways.back().setup, options.team);
+    targets.push_back(
+        {k_team_target, team->port, team->process.pid(), "Authorization: Bearer " + team->token + "\r\n"});
+  }
+  // --dashboard: the same binary again, with a dashboard open on it for the whole run.
+  std::optional<RunningGateway> watched;
+  std::optional<DashboardViewer> viewer;
+  if (options.dashboard) {
+    watched = start_gateway(gateways.back().setup, "bench-dashboard.db");
+    viewer.emplace(watched->port, watched->token);
+    targets.push_back({k_dashboard_target, watched->port, watched->process.pid(),
+                       "Authorization: Bearer " + watched->token + "\r\n"});
+  }
 
   const auto specs =
       options.sweep ? sweep_specs(options.quick, options.rounds) : scenario_specs(options.quick, options.rounds);
@@ -260,14 +289,14 @@ int run(const Options& options) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     for (auto& gateway : gateways) gateway.probes.after_load_rss_kib = rss_kib(gateway.running->process.pid());
     for (const auto& target : targets)
-      if (target.pid > 0) {
+      if (target.pid > 0 && !is_variant(target.name)) {
         const double percent = idle_cpu_percent(target, k_open_streams, options.quick ? 0.5 : 2.0);
         idle_cpu += (idle_cpu.empty() ? "" : ", ") + target.name + " " + fixed(percent, 1) + "%";
         for (auto& gateway : gateways)
           if (gateway.name == target.name) gateway.probes.idle_cpu_percent = percent;
       }
     for (auto it = targets.rbegin(); it != targets.rend(); ++it)
-      if (it->pid > 0) {
+      if (it->pid > 0 && !is_variant(it->name)) {
         std::fprintf(stderr, "llmgw_bench: holding %d open streams through %s...\n", k_open_streams, it->name.c_str());
         holds[it->name] = hold_streams(*it, k_open_streams, upstream);
         if (!upstream.rearm_stalls()) report.notes.push_back("a stalled stream outlived " + it->name + "'s hold");
@@ -278,6 +307,18 @@ int run(const Options& options) {
   }
   add_run_facts(report, load_before, idle_cpu, upstream.requests(), options.pin);
 
+  std::string dashboard_problem;
+  if (viewer) {
+    viewer->stop();
+    report.facts.push_back({"open dashboard [llmgw+dashboard]: live events / views answered (failed) / slowest view",
+                            std::to_string(viewer->events()) + " / " + std::to_string(viewer->views()) + " (" +
+                                std::to_string(viewer->failed_views()) + ") / " +
+                                std::to_string(viewer->view_max_ms()) + " ms"});
+    if (viewer->views() == 0 || viewer->failed_views() > 0)
+      dashboard_problem = "the open dashboard's views did not all answer 200";
+    watched->process.stop(5000);
+  }
+  if (team) team->process.stop(5000);
   for (auto& gateway : gateways) gateway.running->process.stop(5000);
   if (nginx) nginx->process.stop();
   if (!options.sweep)
@@ -288,7 +329,8 @@ int run(const Options& options) {
   print_text(report, stdout);
   print_markdown(report, stdout);
   if (!options.json.empty()) write_json(report, options.json);
-  const std::vector<std::string> found = problems(report, holds, !options.only.empty() || options.nginx.empty());
+  std::vector<std::string> found = problems(report, holds, !options.only.empty() || options.nginx.empty());
+  if (!dashboard_problem.empty()) found.push_back(dashboard_problem);
   for (const auto& problem : found) std::fprintf(stderr, "llmgw_bench: %s\n", problem.c_str());
   return found.empty() ? 0 : 1;
 }

@@ -60,6 +60,8 @@ std::vector<std::pair<std::string, std::string>> ratio_pairs(const ScenarioRow& 
   for (const auto& target : row.targets)
     if (is_gateway(target.target) && row.find("nginx") != nullptr) pairs.emplace_back(target.target, "nginx");
   if (row.find("llmgw") != nullptr && row.find("llmgw-old") != nullptr) pairs.emplace_back("llmgw", "llmgw-old");
+  for (const char* variant : {k_dashboard_target, k_team_target})
+    if (row.find("llmgw") != nullptr && row.find(variant) != nullptr) pairs.emplace_back(variant, "llmgw");
   return pairs;
 }
 

@@ -74,6 +74,12 @@ struct Report {
   std::vector<std::string> notes;
 };
 
+// The second llmgw of --dashboard (the same binary with a dashboard open on it) and of --team
+// (the same binary on a PostgreSQL store): measured in the load scenarios only, against llmgw.
+inline constexpr const char* k_dashboard_target = "llmgw+dashboard";
+inline constexpr const char* k_team_target = "llmgw+team";
+inline bool is_variant(const std::string& target) { return target == k_dashboard_target || target == k_team_target; }
+
 // Targets that are gateways under test: everything but "direct" and "nginx".
 bool is_gateway(const std::string& target);
 

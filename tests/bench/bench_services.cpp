@@ -32,8 +32,14 @@ std::map<std::string, std::string> gateway_env(const std::string& dir) {
   return env;
 }
 
+// --db's value: a file in the run's directory, or a postgres:// URL as it is.
+std::string db_argument(const GatewaySetup& setup, const std::string& db_name) {
+  return db_name.rfind("postgres://", 0) == 0 || db_name.rfind("postgresql://", 0) == 0 ? db_name
+                                                                                        : setup.dir + "/" + db_name;
+}
+
 std::vector<std::string> gateway_argv(const GatewaySetup& setup, const std::string& db_name, int port) {
-  return {setup.binary, "--config", setup.dir + "/config.toml", "--db", setup.dir + "/" + db_name,
+  return {setup.binary, "--config", setup.dir + "/config.toml", "--db", db_argument(setup, db_name),
           "serve",      "--port",   std::to_string(port)};
 }
 
@@ -93,7 +99,8 @@ void write_gateway_config(const GatewaySetup& setup) {
 
 // Caps and a rate limit high enough never to refuse, so admission runs on every request.
 void add_caps(const GatewaySetup& setup, const std::string& db_name) {
-  const std::string base = setup.binary + " --config " + setup.dir + "/config.toml --db " + setup.dir + "/" + db_name;
+  const std::string base =
+      setup.binary + " --config " + setup.dir + "/config.toml --db '" + db_argument(setup, db_name) + "'";
   for (const char* args : {" cap set --day 1000000", " cap set --month 1000000 --provider openai",
                            " limit set --rpm 1000000 --agent unknown"}) {
     const std::string command = base + args + " >/dev/null";
@@ -102,7 +109,7 @@ void add_caps(const GatewaySetup& setup, const std::string& db_name) {
 }
 
 RunningGateway start_gateway(const GatewaySetup& setup, const std::string& db_name) {
-  const std::string log = setup.dir + "/" + db_name + ".stderr";
+  const std::string log = setup.dir + "/" + (db_name.find("://") == std::string::npos ? db_name : "team") + ".stderr";
   if (setup.caps) add_caps(setup, db_name);
   RunningGateway gateway;
   // A port picked here rather than --port 0: the listening line still reports the real one.

@@ -25,8 +25,8 @@ struct RunningGateway {
   std::string token;
 };
 
-// Starts llmgw on a free port and waits (up to 15 s) for its "listening on" line.
-// Throws std::runtime_error with the tail of its stderr when it does not come up.
+// Starts llmgw on a free port (its ledger db_name in the run's directory, or a postgres:// URL) and waits (up to 15 s)
+// for its "listening on" line. Throws std::runtime_error with the tail of its stderr when it does not come up.
 RunningGateway start_gateway(const GatewaySetup& setup, const std::string& db_name);
 
 // Spawns llmgw on a free port and sends a real request (a small chat completion with the token

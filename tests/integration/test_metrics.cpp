@@ -3,7 +3,10 @@
 #include "cli/serve_metrics.hpp"
 #include "core/metrics/request_metrics.hpp"
 #include "core/pipeline/gateway_server.hpp"
+#include "core/policy/keys.hpp"
 #include "store/db.hpp"
+#include "store/settings.hpp"
+#include "store/settings_watcher.hpp"
 #include "store/ledger.hpp"
 #include "tests/support/fake_upstream.hpp"
 #include "tests/support/shell.hpp"
@@ -166,6 +169,35 @@ TEST_CASE("GET /metrics asks for the gateway token, unless metrics.auth is none 
   REQUIRE(open_scrape);
   CHECK(open_scrape->status == 200);
   CHECK(open_scrape->body.find("# TYPE llmgw_requests_total counter") != std::string::npos);
+}
+
+TEST_CASE("GET /metrics refuses a virtual key that the agents' routes accept: scrapes take the gateway token") {
+  FakeUpstream upstream;
+  MetricsGateway gateway(fake_config(upstream));
+  const std::string token = core::policy::generate_key_token();
+  {
+    store::Db db(gateway.db_path);
+    store::insert_key(db, {"ci", core::policy::sha256_hex(token), "", "", ""}, "hint", false);
+  }
+  store::SettingsWatcher watcher(
+      gateway.db_path,
+      [&gateway](core::policy::PolicySettings settings) {
+        gateway.server->gateway().apply_policy(std::move(settings));
+      },
+      [&gateway] { return gateway.server->gateway().reservations(); }, {}, std::chrono::milliseconds(100));
+  auto client = gateway.client();
+  const httplib::Headers bearer{{"Authorization", "Bearer " + token}};
+  const httplib::Headers api_key{{"x-api-key", token}};
+  auto models = client->Get("/v1/models", bearer);
+  REQUIRE(models);
+  CHECK(models->status == 200); // the key is valid for the agents' routes
+  for (const auto& headers : {bearer, api_key}) {
+    auto scrape = client->Get("/metrics", headers);
+    REQUIRE(scrape);
+    CHECK(scrape->status == 401);
+    CHECK(scrape->body.find("llmgw_requests_total") == std::string::npos);
+    CHECK(scrape->body.find(token) == std::string::npos);
+  }
 }
 
 TEST_CASE("GET /metrics passes promtool and its counters equal the ledger's sums after a mixed load") {
