@@ -105,8 +105,7 @@ PgListener::Wait PgListener::wait(std::chrono::milliseconds timeout, WakePipe& w
   if (take_notifications()) return Wait::notified;
   for (;;) {
     if (PQstatus(conn) != CONNECTION_OK) return Wait::lost;
-    const auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     pollfd fds[2] = {{PQsocket(conn), POLLIN, 0}, {wake.read_fd(), POLLIN, 0}};
     const int ready = ::poll(fds, 2, static_cast<int>(std::max<int64_t>(left.count(), 0)));
     if (ready < 0 && errno != EINTR) return Wait::lost;

@@ -87,9 +87,10 @@ void SettingsWatcher::run_listening() {
         next_listen = Clock::now() + m_interval;
       }
     }
-    auto wake_at = listener ? next_poll : std::min(next_poll, next_listen);
-    const auto timeout = std::max(std::chrono::duration_cast<std::chrono::milliseconds>(wake_at - Clock::now()),
-                                  std::chrono::milliseconds(0));
+    const auto wake_at = listener ? next_poll : std::min(next_poll, next_listen);
+    // Rounded up: a wait that ends a fraction of a millisecond early would spin once more.
+    const auto timeout =
+        std::max(std::chrono::ceil<std::chrono::milliseconds>(wake_at - Clock::now()), std::chrono::milliseconds(0));
     if (!wait_listening(listener, timeout)) return;
     if (Clock::now() >= next_poll) {
       guarded([this] { poll_once(); });
