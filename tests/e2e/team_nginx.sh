@@ -7,7 +7,7 @@
 # request once in the shared ledger with its user and cost, every instance used.
 
 readonly team_instances=3
-# The whole scenario takes ~20 s; past this the watchdog ends it (and cleanup stops everything).
+# The whole scenario takes 17-25 s; past this the watchdog ends it (and cleanup stops everything).
 readonly team_deadline="${E2E_TEAM_DEADLINE:-100}"
 team_pg_dir="" nginx_pid="" nginx_url="" pg_url="" watchdog_pid=""
 team_pids=() team_ports=()
