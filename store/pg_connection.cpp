@@ -1,4 +1,4 @@
-// The PostgreSQL backend of Db (libpq): the only home of libpq-fe.h.
+// The PostgreSQL backend of Db (libpq; pg_listener.cpp is the other file that includes libpq-fe.h).
 #include "store/pg_connection.hpp"
 
 #include "store/connection.hpp"

@@ -8,7 +8,8 @@
 # API), dashboard (the dashboard page in headless Chromium), or one of the translated ones, where the provider speaks another API than the client:
 # claude_code_on_chat, claude_code_on_gemini, codex_on_chat, codex_on_anthropic,
 # openai_sdk_on_anthropic, openai_sdk_on_gemini; or otel_traces (otel_traces.sh: the spans llmgw
-# exports over OTLP). Each scenario runs in phases: start the fake
+# exports over OTLP); or team_nginx (team_nginx.sh: three `serve --public` on one PostgreSQL
+# behind nginx). Each scenario runs in phases: start the fake
 # provider, start `llmgw serve --port 0` with its own ledger, run the client(s), stop the gateway
 # with SIGTERM (it must exit 0, which also flushes the ledger), then check the ledger rows and what
 # reached the fake provider (its path, its API's body shape, its key). Everything lives in a fresh
@@ -104,6 +105,7 @@ cleanup() {
   [[ -n "$gateway_pid" ]] && stop_process "$gateway_pid" 5
   [[ -n "$fake_pid" ]] && stop_process "$fake_pid" 5
   [[ -n "${collector_pid:-}" ]] && stop_process "$collector_pid" 5
+  cleanup_team
   if ((status != 0)) && [[ -n "$work" ]]; then
     local log
     for log in "$work"/*.err; do
@@ -792,6 +794,8 @@ scenario_dashboard() {
 }
 # OpenTelemetry traces to a stand-in collector.
 source "$e2e_dir/otel_traces.sh"
+# Team mode: three instances on PostgreSQL behind nginx.
+source "$e2e_dir/team_nginx.sh"
 
 main() {
   if (($# != 3)); then
