@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 build=build-deb
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_FLAGS_RELEASE=-O2 -DNDEBUG" -DLLMGW_TESTS=OFF \
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_FLAGS_RELEASE=-O2 -DNDEBUG" -DLLMGW_TESTS=OFF -DLLMGW_UNITY=ON \
   -DLLMGW_PCH=ON >"$build.configure.log" 2>&1 || { cat "$build.configure.log" >&2; exit 1; }
 rm -f "$build.configure.log"
 cmake --build "$build" -j"$(nproc)" --target llmgw llmgw_generated_docs

@@ -29,6 +29,12 @@ std::string_view trim(std::string_view text) {
   return text;
 }
 
+std::string first_header(const httplib::Headers& headers, std::initializer_list<const char*> names) {
+  for (const char* name : names)
+    if (auto it = headers.find(name); it != headers.end()) return it->second;
+  return {};
+}
+
 bool lists_token(std::string_view value, std::string_view token) {
   while (!value.empty()) {
     size_t comma = value.find(',');

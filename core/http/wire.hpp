@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -25,6 +26,8 @@ void set_timeout_ms(int fd, int option, int milliseconds);
 // Whether a comma-separated header value (Connection, Transfer-Encoding, Expect) lists token.
 bool lists_token(std::string_view value, std::string_view token);
 std::string_view trim(std::string_view text);
+// The value of the first of names present in headers (case-insensitive), or "".
+std::string first_header(const httplib::Headers& headers, std::initializer_list<const char*> names);
 // A Content-Length value: digits only.
 std::optional<size_t> parse_decimal(std::string_view text);
 

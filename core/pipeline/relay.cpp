@@ -2,6 +2,7 @@
 // client — whole (one path for streamed and non-streamed requests) or as an event stream.
 #include "core/accounting/usage_estimate.hpp"
 #include "core/dispatch/dispatcher.hpp"
+#include "core/http/wire.hpp"
 #include "core/pipeline/output_limit.hpp"
 #include "core/pipeline/provider_facts.hpp"
 #include "core/pipeline/stages.hpp"
@@ -25,12 +26,6 @@ constexpr int64_t k_hard_cap_margin_tokens = 256;
 
 int64_t ms_between(std::chrono::steady_clock::time_point from, std::chrono::steady_clock::time_point to) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(to - from).count();
-}
-
-std::string first_header(const httplib::Headers& headers, std::initializer_list<const char*> names) {
-  for (const char* name : names)
-    if (auto it = headers.find(name); it != headers.end()) return it->second;
-  return {};
 }
 
 // The subscription and rate-limit window headers of an answer to the client's own credentials.
@@ -189,7 +184,7 @@ void deliver_whole(Services& services, httplib::Response& response, const std::s
   observer.observe_body(answer.body);
   std::string body = std::move(answer.body);
   policy::redact_in_place(body, context.api_key);
-  std::string type = first_header(answer.headers, {"Content-Type"});
+  std::string type = http::wire::first_header(answer.headers, {"Content-Type"});
   if (context.translated) {
     try {
       body = answer.status >= 400 ? translate::translate_error(context.upstream_format, context.endpoint.format,
@@ -208,7 +203,7 @@ void deliver_whole(Services& services, httplib::Response& response, const std::s
   record.outcome = answer.status >= 400 ? Outcome::upstream_error : Outcome::ok;
   record.error_message = observer.error_message();
   policy::redact_in_place(record.error_message, context.api_key);
-  record.upstream_request_id = first_header(answer.headers, {"request-id", "x-request-id"});
+  record.upstream_request_id = http::wire::first_header(answer.headers, {"request-id", "x-request-id"});
   record.rate_windows = rate_window_headers(provider, answer.headers);
   response.status = answer.status;
   move_response_headers(std::move(answer.headers), response);
@@ -245,10 +240,10 @@ void deliver_stream(Services& services, httplib::Response& response, const std::
   auto relay = std::move(answer.stream);
   auto& record = context->record;
   record.http_status = answer.status;
-  record.upstream_request_id = first_header(answer.headers, {"request-id", "x-request-id"});
+  record.upstream_request_id = http::wire::first_header(answer.headers, {"request-id", "x-request-id"});
   record.rate_windows = rate_window_headers(*context->provider, answer.headers);
   response.status = answer.status;
-  const std::string type = first_header(answer.headers, {"Content-Type"});
+  const std::string type = http::wire::first_header(answer.headers, {"Content-Type"});
   move_response_headers(std::move(answer.headers), response);
   policy::redact_headers(response.headers, context->api_key);
   if (!context->budget_remaining.empty())

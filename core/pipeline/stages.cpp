@@ -22,12 +22,6 @@ const char* const k_no_key_in_team_mode =
     "missing or wrong llmgw key; this llmgw serves a team (server.public = true) and needs a virtual key (`llmgw key "
     "create NAME --user YOU` on the server)";
 
-std::string first_header(const httplib::Headers& headers, std::initializer_list<const char*> names) {
-  for (const char* name : names)
-    if (auto it = headers.find(name); it != headers.end()) return it->second;
-  return {};
-}
-
 bool constant_time_equal(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   unsigned char diff = 0;
@@ -142,7 +136,7 @@ Verdict attribute(Services&, const httplib::Request& request, RequestContext& co
   const std::string user_agent = request.get_header_value("User-Agent");
   const std::string originator = request.get_header_value("originator");
   const std::string claude_session = request.get_header_value("x-claude-code-session-id");
-  const std::string generic_session = first_header(request.headers, {"session-id", "session_id"});
+  const std::string generic_session = http::wire::first_header(request.headers, {"session-id", "session_id"});
   const HeaderView view{user_agent, originator, claude_session, generic_session};
   context.record.agent = detect_agent(view);
   context.record.session_id = detect_session(view);
