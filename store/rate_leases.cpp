@@ -15,13 +15,17 @@ using core::policy::RateRule;
 constexpr std::string_view k_take_turn_sql = "INSERT INTO rate_lease_turns (rule_id, turns) VALUES (?1, 1) "
                                              "ON CONFLICT (rule_id) DO UPDATE SET turns = rate_lease_turns.turns + 1";
 
-// Sub-windows that no longer overlap the minute count for no one.
-constexpr std::string_view k_expire_sql = "DELETE FROM rate_leases WHERE window_start_ms < ?1";
+// Sub-windows that no longer overlap the minute count for no one. A growth drops those of instances
+// that stopped beating (a live one rewrites its own rows at every beat): only rows of the rule whose
+// turn it holds, and none a live instance may be writing, so two transactions never wait on each
+// other's rows in a cycle.
+constexpr std::string_view k_expire_stale_sql =
+    "DELETE FROM rate_leases WHERE rule_id = ?1 AND window_start_ms < ?2 AND updated_at_ms < ?3";
 
 // An instance that stopped beating keeps its admissions counted (they happened) but not its spare.
 constexpr std::string_view k_reclaim_stale_sql =
     "UPDATE rate_leases SET spare_requests = 0, spare_tokens = 0 "
-    "WHERE updated_at_ms < ?1 AND (spare_requests > 0 OR spare_tokens > 0)";
+    "WHERE rule_id = ?1 AND updated_at_ms < ?2 AND (spare_requests > 0 OR spare_tokens > 0)";
 
 constexpr std::string_view k_forget_rule_sql = "DELETE FROM rate_leases WHERE rule_id = ?1 AND instance_id = ?2";
 
@@ -98,6 +102,8 @@ RateGrant StoreRateLedger::team_counts(const RateRule& rule, int64_t now_ms) {
     const int64_t window = sums.column_int64(0);
     const int64_t requests = sums.column_int64(1);
     const int64_t tokens = sums.column_int64(2);
+    counts.team_spare_requests += sums.column_int64(3);
+    counts.team_spare_tokens += sums.column_int64(4);
     counts.team_requests += requests + sums.column_int64(3);
     counts.team_tokens += tokens + sums.column_int64(4);
     if (requests > 0 && counts.oldest_requests_ms == 0) counts.oldest_requests_ms = window;
@@ -111,10 +117,16 @@ RateGrant StoreRateLedger::team_counts(const RateRule& rule, int64_t now_ms) {
   return counts;
 }
 
-void StoreRateLedger::expire(int64_t now_ms) {
-  auto expire = m_db.prepare(k_expire_sql);
-  expire.bind_int64(1, core::policy::rate_oldest_counted(now_ms));
+void StoreRateLedger::expire_stale(const RateRule& rule, int64_t now_ms) {
+  auto expire = m_db.prepare(k_expire_stale_sql);
+  expire.bind_int64(1, rule.id);
+  expire.bind_int64(2, core::policy::rate_oldest_counted(now_ms));
+  expire.bind_int64(3, now_ms - m_stale_ms);
   expire.run();
+  auto stale = m_db.prepare(k_reclaim_stale_sql);
+  stale.bind_int64(1, rule.id);
+  stale.bind_int64(2, now_ms - m_stale_ms);
+  stale.run();
 }
 
 RateGrant StoreRateLedger::grow(const RateClaim& claim, const RateAsk& ask, int64_t now_ms) {
@@ -122,10 +134,7 @@ RateGrant StoreRateLedger::grow(const RateClaim& claim, const RateAsk& ask, int6
   auto turn = m_db.prepare(k_take_turn_sql);
   turn.bind_int64(1, claim.rule.id);
   turn.run();
-  expire(now_ms);
-  auto stale = m_db.prepare(k_reclaim_stale_sql);
-  stale.bind_int64(1, now_ms - m_stale_ms);
-  stale.run();
+  expire_stale(claim.rule, now_ms);
   store_claim(claim, true, now_ms);
   RateGrant grant = team_counts(claim.rule, now_ms);
   const int64_t rpm = claim.rule.requests_per_minute;
@@ -151,6 +160,8 @@ RateGrant StoreRateLedger::grow(const RateClaim& claim, const RateAsk& ask, int6
     grant.tokens = extra_tokens;
     grant.team_requests += extra_requests;
     grant.team_tokens += extra_tokens;
+    grant.team_spare_requests += extra_requests;
+    grant.team_spare_tokens += extra_tokens;
   }
   transaction.commit();
   return grant;
@@ -159,12 +170,12 @@ RateGrant StoreRateLedger::grow(const RateClaim& claim, const RateAsk& ask, int6
 std::vector<RateGrant> StoreRateLedger::beat(const std::vector<RateClaim>& claims, int64_t now_ms) {
   std::vector<RateGrant> grants;
   Transaction transaction(m_db);
-  expire(now_ms);
   for (const RateClaim& claim : claims) {
     store_claim(claim, false, now_ms);
     grants.push_back(team_counts(claim.rule, now_ms));
   }
-  // This instance's rows of rules that are gone (every claimed row was just written at now_ms).
+  // This instance's rows of rules that are gone (every claimed row was just written at now_ms, and
+  // its sub-windows that left the minute were not).
   auto forget = m_db.prepare("DELETE FROM rate_leases WHERE instance_id = ?1 AND updated_at_ms < ?2");
   forget.bind_text(1, m_instance);
   forget.bind_int64(2, now_ms);

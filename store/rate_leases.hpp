@@ -31,7 +31,8 @@ private:
   void store_claim(const core::policy::RateClaim& claim, bool current_row, int64_t now_ms);
   // The team's counts of the rule in the minute before now_ms (growth fields 0).
   core::policy::RateGrant team_counts(const core::policy::RateRule& rule, int64_t now_ms);
-  void expire(int64_t now_ms);
+  // Drop the rule's sub-windows that left the minute and the spares of instances that stopped beating.
+  void expire_stale(const core::policy::RateRule& rule, int64_t now_ms);
 
   Db m_db;
   std::string m_instance;

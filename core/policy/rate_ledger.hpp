@@ -54,6 +54,8 @@ struct RateGrant {
   int64_t tokens = 0;
   int64_t team_requests = 0; // the team's count in the minute, after the growth
   int64_t team_tokens = 0;
+  int64_t team_spare_requests = 0; // the part of the team's count that is spares (unused shares)
+  int64_t team_spare_tokens = 0;
   int64_t oldest_requests_ms = 0; // start of the oldest counted sub-window holding requests (0: none)
   int64_t oldest_tokens_ms = 0;   // ... holding tokens
   int live_instances = 1;         // instances with a live share of the rule, this one included

@@ -143,7 +143,9 @@ void RateShares::grown(const RateRule& rule, const RateGrant& grant, int64_t now
   share.answer = grant;
   share.unreachable = false;
   if (grant.requests == 0 && grant.tokens == 0) {
-    share.dry_until_ms = now_ms + k_dry_ms; // refused: the next requests are answered from this
+    // Refused: the next requests are answered from this answer until it can change (a beat that
+    // shows room again ends this early).
+    share.dry_until_ms = now_ms + std::max(k_dry_ms, wait_ms(rule, share, now_ms));
     return;
   }
   share.dry_until_ms = 0;
@@ -160,6 +162,10 @@ void RateShares::stored(const RateRule& rule, const RateGrant& grant, int64_t no
   m_last_contact_ms = std::max(m_last_contact_ms, now_ms);
   share.answer = grant;
   share.unreachable = false;
+  // Room again (a spare went back, a sub-window left the minute): ask at the next request.
+  const bool room = (rule.requests_per_minute <= 0 || grant.team_requests < rule.requests_per_minute) &&
+                    (rule.tokens_per_minute <= 0 || grant.team_tokens < rule.tokens_per_minute);
+  if (room) share.dry_until_ms = 0;
 }
 
 void RateShares::unreachable(const RateRule& rule, int64_t now_ms) {
@@ -177,14 +183,21 @@ void RateShares::shrink(const RateRule& rule, int64_t now_ms) {
   share.tokens_since_beat = 0;
 }
 
+int64_t RateShares::wait_ms(const RateRule& rule, const RateShare& share, int64_t now_ms) const {
+  const RateGrant& answer = share.answer;
+  const bool requests = too_many_requests(rule, share);
+  const int64_t used =
+      requests ? answer.team_requests - answer.team_spare_requests : answer.team_tokens - answer.team_spare_tokens;
+  const int64_t limit = requests ? rule.requests_per_minute : rule.tokens_per_minute;
+  const int64_t oldest = requests ? answer.oldest_requests_ms : answer.oldest_tokens_ms;
+  // Spares stand in the way: they go back at their holders' next beat.
+  if (used < limit || oldest == 0) return m_options.beat_interval_ms;
+  return oldest + k_rate_subwindow_ms + k_rate_window_ms - 1 - now_ms;
+}
+
 Refusal RateShares::refusal(const RateRule& rule, int64_t now_ms) {
   const RateShare& share = at(rule, now_ms);
-  const bool too_many = rule.requests_per_minute > 0 && share.spare_requests < 1;
-  const int64_t oldest = too_many ? share.answer.oldest_requests_ms : share.answer.oldest_tokens_ms;
-  // Nothing admitted is counted: what stands in the way is others' spare, given back at their next beat.
-  const int64_t wait_ms =
-      oldest > 0 ? oldest + k_rate_subwindow_ms + k_rate_window_ms - 1 - now_ms : m_options.beat_interval_ms;
-  return rate_refusal(rule, too_many, wait_ms);
+  return rate_refusal(rule, too_many_requests(rule, share), wait_ms(rule, share, now_ms));
 }
 
 void RateShares::limit_changed(const RateRule& rule) {

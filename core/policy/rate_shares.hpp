@@ -79,6 +79,13 @@ public:
 
 private:
   static RateCount* find(RateShare& share, int64_t window_start_ms);
+  // How long until the store may grant the missing dimension: until the oldest counted sub-window
+  // holding admissions leaves the minute when admissions alone fill the limit, else until the
+  // holders of the spares in the way beat.
+  int64_t wait_ms(const RateRule& rule, const RateShare& share, int64_t now_ms) const;
+  static bool too_many_requests(const RateRule& rule, const RateShare& share) {
+    return rule.requests_per_minute > 0 && share.spare_requests < 1;
+  }
 
   RateShareOptions m_options;
   std::map<int64_t, RateShare> m_shares; // by rule id

@@ -163,7 +163,7 @@ TEST_CASE("team rate limits: three instances admit the limit between them in a m
   const int64_t later = k_now + 85'000; // past the sub-windows of the last admissions above
   team.beat(later);
   int again = 0;
-  for (int i = 0; i < 40; ++i)
+  for (int i = 0; i < 60; ++i) // 20 each: a share granted is used before the requests stop
     again += team.limiters[static_cast<size_t>(i) % 3]->admit(k_codex, 50, later).refusal ? 0 : 1;
   CHECK(again == 30);
   CHECK_FALSE(team.limiters[0]->admit(k_claude, 50, later).refusal);
@@ -194,8 +194,9 @@ TEST_CASE("team rate limits: a dead instance's share is reclaimed; with the stor
   RateShareOptions options;
   options.stale_ms = 3'000;
   Team team(3, {k_rpm30}, options);
-  // Instance 0 takes a share, admits one request and dies (no more beats).
+  // Instance 0 takes a share, admits one request, beats once and dies (no more beats).
   REQUIRE_FALSE(team.limiters[0]->admit(k_codex, 0, k_now).refusal);
+  team.limiters[0]->upkeep(k_now + 100);
   auto count = [&](size_t from, int requests, int64_t now) {
     int admitted = 0;
     for (int i = 0; i < requests; ++i)
