@@ -41,7 +41,7 @@ std::optional<RateAdmission> RateLimiter::try_shares(const Subject& subject, int
     }
     // The store is away: this instance keeps to its part of the limit on its own.
     if (m_shares->at(rule, now_ms).unreachable && m_shares->fits_alone(rule, input_tokens, now_ms)) continue;
-    admission.refusal = m_shares->refusal(rule, now_ms);
+    admission.refusal = m_shares->refusal(rule, input_tokens, now_ms);
     return admission;
   }
   if (asks != nullptr && !asks->empty()) return std::nullopt;

@@ -115,6 +115,7 @@ void RateShares::add_tokens(int64_t rule_id, int64_t window_start_ms, int64_t ex
 RateAsk RateShares::ask(const RateRule& rule, int64_t tokens, int64_t now_ms) {
   RateShare& share = at(rule, now_ms);
   const int live = share.answer.live_instances;
+  share.asked_tokens = tokens;
   RateAsk ask;
   if (rule.requests_per_minute > 0 && share.spare_requests < 1) {
     share.target_requests = std::max(share.target_requests, first_target(rule.requests_per_minute, live));
@@ -145,7 +146,7 @@ void RateShares::grown(const RateRule& rule, const RateGrant& grant, int64_t now
   if (grant.requests == 0 && grant.tokens == 0) {
     // Refused: the next requests are answered from this answer until it can change (a beat that
     // shows room again ends this early).
-    share.dry_until_ms = now_ms + std::max(k_dry_ms, wait_ms(rule, share, now_ms));
+    share.dry_until_ms = now_ms + std::max(k_dry_ms, wait_ms(rule, share, share.asked_tokens, now_ms));
     return;
   }
   share.dry_until_ms = 0;
@@ -183,7 +184,7 @@ void RateShares::shrink(const RateRule& rule, int64_t now_ms) {
   share.tokens_since_beat = 0;
 }
 
-int64_t RateShares::wait_ms(const RateRule& rule, const RateShare& share, int64_t now_ms) const {
+int64_t RateShares::wait_ms(const RateRule& rule, const RateShare& share, int64_t tokens, int64_t now_ms) const {
   const RateGrant& answer = share.answer;
   const bool requests = too_many_requests(rule, share);
   const int64_t used =
@@ -191,13 +192,13 @@ int64_t RateShares::wait_ms(const RateRule& rule, const RateShare& share, int64_
   const int64_t limit = requests ? rule.requests_per_minute : rule.tokens_per_minute;
   const int64_t oldest = requests ? answer.oldest_requests_ms : answer.oldest_tokens_ms;
   // Spares stand in the way: they go back at their holders' next beat.
-  if (used < limit || oldest == 0) return m_options.beat_interval_ms;
+  if (used + (requests ? 1 : tokens) <= limit || oldest == 0) return m_options.beat_interval_ms;
   return oldest + k_rate_subwindow_ms + k_rate_window_ms - 1 - now_ms;
 }
 
-Refusal RateShares::refusal(const RateRule& rule, int64_t now_ms) {
+Refusal RateShares::refusal(const RateRule& rule, int64_t tokens, int64_t now_ms) {
   const RateShare& share = at(rule, now_ms);
-  return rate_refusal(rule, too_many_requests(rule, share), wait_ms(rule, share, now_ms));
+  return rate_refusal(rule, too_many_requests(rule, share), wait_ms(rule, share, tokens, now_ms));
 }
 
 void RateShares::limit_changed(const RateRule& rule) {

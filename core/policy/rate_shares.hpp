@@ -24,6 +24,7 @@ struct RateShare {
   int64_t requests_since_beat = 0; // admissions since the last beat: what the spare is kept for
   int64_t tokens_since_beat = 0;
   int64_t last_grow_ms = 0;
+  int64_t asked_tokens = 0; // the tokens of the request that last asked for a growth
   int64_t dry_until_ms = 0; // until then, answer from the last store answer instead of asking again
   bool unreachable = false; // the last ask could not reach the store
   RateGrant answer;         // the store's last answer about the rule
@@ -62,9 +63,9 @@ public:
   void unreachable(const RateRule& rule, int64_t now_ms);
   // Before a beat: keep no more spare than twice what was admitted since the last beat.
   void shrink(const RateRule& rule, int64_t now_ms);
-  // The 429 for a request the store would not grant: the dimension the spare lacks and when the
+  // The 429 for a request of `tokens` the store would not grant: the dimension the spare lacks and when the
   // oldest counted sub-window holding admissions of that dimension leaves the minute.
-  Refusal refusal(const RateRule& rule, int64_t now_ms);
+  Refusal refusal(const RateRule& rule, int64_t tokens, int64_t now_ms);
   // The rule's limit changed: give the spare back (at the next beat) and ask again under the new one.
   void limit_changed(const RateRule& rule);
   // Forget every spare (shutdown: given back).
@@ -82,7 +83,7 @@ private:
   // How long until the store may grant the missing dimension: until the oldest counted sub-window
   // holding admissions leaves the minute when admissions alone fill the limit, else until the
   // holders of the spares in the way beat.
-  int64_t wait_ms(const RateRule& rule, const RateShare& share, int64_t now_ms) const;
+  int64_t wait_ms(const RateRule& rule, const RateShare& share, int64_t tokens, int64_t now_ms) const;
   static bool too_many_requests(const RateRule& rule, const RateShare& share) {
     return rule.requests_per_minute > 0 && share.spare_requests < 1;
   }

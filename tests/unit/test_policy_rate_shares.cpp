@@ -104,9 +104,10 @@ TEST_CASE("rate shares: a refusal retries when the team's oldest sub-window with
   none.team_requests = 30;
   none.oldest_requests_ms = rate_subwindow_start(k_now - 20'000);
   shares.grown(k_rpm30, none, k_now);
-  CHECK_FALSE(shares.worth_asking(k_rpm30, k_now + 100)); // the store just said no
-  CHECK(shares.worth_asking(k_rpm30, k_now + 1000));
-  const Refusal refused = shares.refusal(k_rpm30, k_now);
+  // Admissions alone fill the limit: nothing changes until the oldest sub-window leaves the minute.
+  CHECK_FALSE(shares.worth_asking(k_rpm30, k_now + 1000));
+  CHECK(shares.worth_asking(k_rpm30, k_now + 45'000));
+  const Refusal refused = shares.refusal(k_rpm30, 0, k_now);
   CHECK(refused.status == 429);
   CHECK(refused.kind == Refusal::Kind::request_rate);
   CHECK(refused.limit_per_minute == 30);
@@ -115,7 +116,7 @@ TEST_CASE("rate shares: a refusal retries when the team's oldest sub-window with
   CHECK(refused.retry_after_seconds == 45);
   // Nothing admitted anywhere, only others' spares: they go back at their next beat.
   shares.grown(k_rpm30, RateGrant{}, k_now);
-  CHECK(shares.refusal(k_rpm30, k_now).retry_after_seconds == 1);
+  CHECK(shares.refusal(k_rpm30, 0, k_now).retry_after_seconds == 1);
 }
 
 TEST_CASE("rate shares: a spare is not used once the store has been silent for the trust time") {
