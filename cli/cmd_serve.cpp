@@ -24,6 +24,7 @@
 #include "store/connection.hpp"
 #include "store/shared_prices.hpp"
 #include "store/team_caps.hpp"
+#include "store/team_rates.hpp"
 
 #include <chrono>
 #include <memory>
@@ -244,10 +245,13 @@ void run_serve(const GlobalOptions& options, const ServeFlags& flags) {
   // Team mode: caps are enforced once across the instances sharing this store, by leased slices.
   const bool team_mode = config.store.shared || store::is_postgres_url(db_path);
   std::optional<store::TeamCaps> team;
+  std::optional<store::TeamRates> team_rates;
   if (team_mode) {
     team.emplace(gateway.budget().caps(), db_path);
     std::fprintf(stderr, "team mode: caps shared with other instances on this store (instance %s)\n",
                  team->instance_id().c_str());
+    team_rates.emplace(gateway.budget().rates(), db_path, team->instance_id());
+    std::fprintf(stderr, "team mode: rate limits counted across the instances on this store\n");
   }
   // Caps, limits and keys the CLI changes reach this server within a poll interval.
   store::SettingsWatcher watcher(
@@ -325,6 +329,7 @@ void run_serve(const GlobalOptions& options, const ServeFlags& flags) {
   watcher.stop();
   ledger.stop();
   if (team) team->stop_and_release(); // once every row is in the ledger, the leases go back
+  if (team_rates) team_rates->stop_and_release();
   std::fprintf(stderr, "llmgw: stopped, ledger flushed (%lld rows written)\n",
                static_cast<long long>(ledger.rows_written()));
   if (ledger.rows_dropped() > 0)

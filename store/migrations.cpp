@@ -383,7 +383,31 @@ ALTER TABLE requests ADD COLUMN row_key TEXT;
 CREATE UNIQUE INDEX requests_row_key ON requests(row_key) WHERE row_key IS NOT NULL;
 )sql";
 
-constexpr std::array<Migration, 11> k_migrations{{
+// Version 12 (team mode, docs/team-mode.md): the rate-limit shares instances sharing this store
+// lease from each rate rule (core/policy/rate_ledger.hpp). One row per rule, 10-second sub-window
+// and instance: what the instance admitted there, and in its newest row the share it holds unused
+// (spare_*), which others reclaim once it stops beating. rate_lease_turns has one row per rule that
+// every growth updates first: on a server database that row lock serialises growths.
+constexpr std::string_view k_v12_rate_leases = R"sql(
+CREATE TABLE rate_leases (
+  rule_id INTEGER NOT NULL,
+  window_start_ms INTEGER NOT NULL,
+  instance_id TEXT NOT NULL,
+  requests INTEGER NOT NULL,
+  tokens INTEGER NOT NULL,
+  spare_requests INTEGER NOT NULL DEFAULT 0,
+  spare_tokens INTEGER NOT NULL DEFAULT 0,
+  updated_at_ms INTEGER NOT NULL,
+  PRIMARY KEY (rule_id, window_start_ms, instance_id)
+);
+CREATE INDEX rate_leases_instance ON rate_leases(instance_id);
+CREATE TABLE rate_lease_turns (
+  rule_id INTEGER PRIMARY KEY,
+  turns INTEGER NOT NULL
+);
+)sql";
+
+constexpr std::array<Migration, 12> k_migrations{{
     {1, "requests ledger", k_v1_requests},
     {2, "caps, rate limits, virtual keys", k_v2_policy},
     {3, "routing state", k_v3_routing_state},
@@ -395,6 +419,7 @@ constexpr std::array<Migration, 11> k_migrations{{
     {9, "team mode cap leases", k_v9_cap_leases},
     {10, "shared price imports", k_v10_shared_prices},
     {11, "request row keys", k_v11_row_keys},
+    {12, "team mode rate leases", k_v12_rate_leases},
 }};
 
 void refuse_newer(const Db& db, int found, int latest) {

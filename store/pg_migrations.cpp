@@ -275,10 +275,31 @@ ALTER TABLE requests ADD COLUMN row_key TEXT;
 CREATE UNIQUE INDEX requests_row_key ON requests(row_key) WHERE row_key IS NOT NULL;
 )sql";
 
-constexpr std::array<Migration, 3> k_pg_migrations{{
+// Version 4: SQLite's version 12, the rate-limit shares of team mode.
+constexpr std::string_view k_v4_rate_leases = R"sql(
+CREATE TABLE rate_leases (
+  rule_id BIGINT NOT NULL,
+  window_start_ms BIGINT NOT NULL,
+  instance_id TEXT NOT NULL,
+  requests BIGINT NOT NULL,
+  tokens BIGINT NOT NULL,
+  spare_requests BIGINT NOT NULL DEFAULT 0,
+  spare_tokens BIGINT NOT NULL DEFAULT 0,
+  updated_at_ms BIGINT NOT NULL,
+  PRIMARY KEY (rule_id, window_start_ms, instance_id)
+);
+CREATE INDEX rate_leases_instance ON rate_leases(instance_id);
+CREATE TABLE rate_lease_turns (
+  rule_id BIGINT PRIMARY KEY,
+  turns BIGINT NOT NULL
+);
+)sql";
+
+constexpr std::array<Migration, 4> k_pg_migrations{{
     {1, "schema of SQLite version 7: ledger, settings, buckets, rollup, alerts", k_v1_schema},
     {2, "schema of SQLite versions 8-10: users, cap leases, shared prices", k_v2_team},
     {3, "request row keys", k_v3_row_keys},
+    {4, "team mode rate leases", k_v4_rate_leases},
 }};
 
 } // namespace

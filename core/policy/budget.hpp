@@ -66,6 +66,8 @@ public:
   std::vector<CapState> states(int64_t now_ms) { return m_caps.states(now_ms); }
   // Team mode (several instances on one store): the caps' side, see SpendCaps::share.
   SpendCaps& caps() { return m_caps; }
+  // Team mode: the rate limits' side, see RateLimiter::share.
+  RateLimiter& rates() { return m_rates; }
   // Recent outputs per agent and model: admission asks it, settlement teaches it.
   OutputHistory& outputs() { return m_outputs; }
 

@@ -3,14 +3,21 @@
 #include <algorithm>
 
 namespace llmgw::core::policy {
-namespace {
-
-constexpr int64_t k_window_ms = 60'000;
-
-} // namespace
 
 void RateLimiter::set_rules(std::vector<RateRule> limits) {
   std::lock_guard lock(m_mutex);
+  if (m_shares) {
+    // A changed limit: the spare goes back and is asked again under the new one.
+    for (const RateRule& rule : limits) {
+      const RateRule* before = find_rule(rule.id);
+      if (before != nullptr && (before->requests_per_minute != rule.requests_per_minute ||
+                                before->tokens_per_minute != rule.tokens_per_minute))
+        m_shares->limit_changed(rule);
+    }
+    m_shares->retain([&limits](int64_t id) {
+      return std::any_of(limits.begin(), limits.end(), [id](const RateRule& r) { return r.id == id; });
+    });
+  }
   m_limits = std::move(limits);
   for (auto it = m_windows.begin(); it != m_windows.end();) {
     bool kept = std::any_of(m_limits.begin(), m_limits.end(), [&](const RateRule& r) { return r.id == it->first; });
@@ -32,7 +39,7 @@ bool RateLimiter::applies(const Subject& subject) const {
 // Drop the entries that left the window, then refuse if one more request would pass the limit.
 std::optional<Refusal> RateLimiter::check(const RateRule& rule, Window& window, int64_t input_tokens, int64_t now_ms) {
   auto& entries = window.entries;
-  while (!entries.empty() && entries.front().at_ms <= now_ms - k_window_ms) {
+  while (!entries.empty() && entries.front().at_ms <= now_ms - k_rate_window_ms) {
     window.tokens -= entries.front().tokens;
     entries.pop_front();
   }
@@ -42,18 +49,11 @@ std::optional<Refusal> RateLimiter::check(const RateRule& rule, Window& window, 
   const bool too_large =
       rule.tokens_per_minute > 0 && !entries.empty() && window.tokens + input_tokens > rule.tokens_per_minute;
   if (!too_many && !too_large) return std::nullopt;
-  Refusal refused;
-  refused.kind = too_many ? Refusal::Kind::request_rate : Refusal::Kind::token_rate;
-  refused.status = 429;
-  refused.scope = rule.scope;
-  refused.value = rule.value;
-  refused.limit_per_minute = too_many ? rule.requests_per_minute : rule.tokens_per_minute;
-  const int64_t wait_ms = entries.front().at_ms + k_window_ms - now_ms;
-  refused.retry_after_seconds = static_cast<int>(std::max<int64_t>(1, (wait_ms + 999) / 1000));
-  return refused;
+  return rate_refusal(rule, too_many, entries.front().at_ms + k_rate_window_ms - now_ms);
 }
 
 RateAdmission RateLimiter::admit(const Subject& subject, int64_t input_tokens, int64_t now_ms) {
+  if (m_shared != nullptr) return admit_shared(subject, input_tokens, now_ms);
   std::lock_guard lock(m_mutex);
   RateAdmission admission;
   for (const RateRule& rule : m_limits) {
@@ -87,6 +87,10 @@ void RateLimiter::cancel(RateTicket& ticket) {
   std::lock_guard lock(m_mutex);
   if (!ticket.active) return;
   ticket.active = false;
+  if (m_shares) {
+    for (int64_t rule_id : ticket.rules) m_shares->untake(rule_id, ticket.window_start_ms, ticket.tokens);
+    return;
+  }
   for (int64_t rule_id : ticket.rules) {
     auto found = m_windows.find(rule_id);
     if (found == m_windows.end()) continue; // the limit was removed
@@ -102,6 +106,10 @@ void RateLimiter::settle(RateTicket& ticket, int64_t tokens) {
   std::lock_guard lock(m_mutex);
   if (!ticket.active) return;
   ticket.active = false;
+  if (m_shares) {
+    for (int64_t rule_id : ticket.rules) m_shares->add_tokens(rule_id, ticket.window_start_ms, tokens - ticket.tokens);
+    return;
+  }
   for (int64_t rule_id : ticket.rules) {
     auto found = m_windows.find(rule_id);
     if (found == m_windows.end()) continue;

@@ -2,6 +2,7 @@
 // [store] shared = true; a PostgreSQL database in ctest's PostgreSQL run) enforce one hard cap
 // between them, and give their leases back when they stop.
 #include "store/cap_leases.hpp"
+#include "store/rate_leases.hpp"
 #include "store/settings.hpp"
 #include "tests/integration/runtime_serve.hpp"
 #include "tests/support/fake_upstream.hpp"
@@ -12,6 +13,7 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <chrono>
 #include <fstream>
 #include <memory>
 #include <thread>
@@ -74,4 +76,66 @@ TEST_CASE("team mode: three serve processes sharing one file spend no more than 
   CHECK(upstream.calls() == ok.load());
   // Each stopped cleanly: every lease went back.
   CHECK(store::list_cap_leases(db).empty());
+}
+
+TEST_CASE("team mode: three serve processes sharing one store admit one rate limit between them") {
+  FakeUpstream upstream;
+  upstream.on("POST", "/v1/messages",
+              [](const RecordedRequest&) { return anthropic_reply("claude-sonnet-4-5", "ok", 20, 0, 0, 5); });
+  TempDir dir;
+  StoreDir stores;
+  const std::string store_location = stores.file("llmgw.db");
+  std::ofstream(dir.file("config.toml")) << "default_provider = \"anthropic\"\n[server]\nshutdown_grace_seconds = 2\n"
+                                         << "[store]\nshared = true\n"
+                                         << "[providers.anthropic]\nkind = \"anthropic\"\nbase_url = \""
+                                         << upstream.base_url() << "\"\napi_key_env = \"LLMGW_IT_KEY\"\n";
+  {
+    store::Db db(store_location);
+    store::upsert_rate_limit(db, {0, core::policy::Scope::agent, "curl", 30, 0});
+  }
+  std::vector<std::unique_ptr<RuntimeServe>> serves;
+  for (int i = 0; i < 3; ++i)
+    serves.push_back(std::make_unique<RuntimeServe>(dir, EnvVars{{"LLMGW_IT_KEY", "fake"}}, 0, store_location));
+  CHECK(serves.back()->log().find("team mode: rate limits counted across") != std::string::npos);
+  const std::string token = serves[0]->token();
+  const std::string body =
+      R"({"model":"claude-sonnet-4-5","max_tokens":100,"messages":[{"role":"user","content":"hi"}]})";
+  std::atomic<int> ok{0}, limited{0}, other{0}, bad_retry_after{0};
+  std::vector<std::thread> workers;
+  for (int t = 0; t < 12; ++t) {
+    workers.emplace_back([&, t] {
+      for (int i = t; i < 120; i += 12) {
+        httplib::Client client("127.0.0.1", serves[static_cast<size_t>(i) % serves.size()]->port());
+        client.set_read_timeout(30, 0);
+        auto reply = client.Post(
+            "/v1/messages",
+            httplib::Headers{{"x-api-key", token}, {"anthropic-version", "2023-06-01"}, {"User-Agent", "curl/8.0"}},
+            body, "application/json");
+        const int status = reply ? reply->status : 0;
+        ++(status == 200 ? ok : status == 429 ? limited : other);
+        if (status == 429) {
+          const std::string retry_after = reply->get_header_value("retry-after");
+          if (retry_after.empty() || std::stoi(retry_after) < 1 || std::stoi(retry_after) > 70) ++bad_retry_after;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+    });
+  }
+  for (auto& worker : workers) worker.join();
+  for (auto& serve : serves) CHECK(serve->stop(SIGTERM) == 0);
+  MESSAGE("3 serve processes, 30 requests a minute: " << ok.load() << " of 120 admitted");
+  CHECK(other.load() == 0);
+  CHECK(bad_retry_after.load() == 0);
+  CHECK(ok.load() + limited.load() == 120);
+  CHECK(ok.load() <= 30);
+  CHECK(ok.load() >= 28);
+  CHECK(upstream.calls() == ok.load());
+  // Each stopped cleanly: no share is held any more; the admissions stay counted for their minute.
+  store::Db db(store_location);
+  int64_t counted = 0;
+  for (const auto& row : store::list_rate_leases(db)) {
+    CHECK(row.spare_requests == 0);
+    counted += row.requests;
+  }
+  CHECK(counted == ok.load());
 }
