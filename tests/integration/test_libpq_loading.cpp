@@ -33,7 +33,7 @@ TEST_CASE("llmgw serve on a SQLite ledger serves and records without ever loadin
                                          << upstream.base_url() << "\"\napi_key_env = \"LLMGW_IT_KEY\"\n";
   RuntimeServe serve(dir, EnvVars{{"LLMGW_IT_KEY", "fake-key-for-tests"}});
   httplib::Client client("127.0.0.1", serve.port());
-  const auto answer = client.Post("/v1/messages", {{"anthropic-version", "2023-06-01"}},
+  const auto answer = client.Post("/v1/messages", {{"x-api-key", serve.token()}, {"anthropic-version", "2023-06-01"}},
                                   R"({"model":"claude-sonnet-4-5","max_tokens":10,"messages":[]})", "application/json");
   REQUIRE(answer);
   CHECK(answer->status == 200);
