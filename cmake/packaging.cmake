@@ -52,11 +52,10 @@ set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "local gateway for coding agents and LLM SD
  records its tokens and cost in a local SQLite ledger, and enforces spend caps and rate limits.")
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "libc6, libstdc++6, libgcc-s1, libssl3, libsqlite3-0, libpq5")
-if(LLMGW_HTTPLIB_SHARED)
-  # Debian's cpp-httplib exists only as a shared library (cmake/third_party.cmake).
-  string(APPEND CPACK_DEBIAN_PACKAGE_DEPENDS ", libcpp-httplib0.11")
-endif()
+# cpp-httplib and toml++ are built in (cmake/third_party.cmake). libpq is loaded only when a
+# postgres:// store is opened (store/libpq.cpp): recommended, not required.
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "libc6, libstdc++6, libgcc-s1, libssl3, libsqlite3-0")
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "libpq5")
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_STRIP_FILES ON)

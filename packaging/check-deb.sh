@@ -50,8 +50,8 @@ if /usr/bin/llmgw completion bash >/dev/null 2>&1; then
 else
   echo "check-deb: this llmgw has no 'completion' subcommand: completions not checked" >&2
 fi
-ldd_flags=()
-# Debian's cpp-httplib is a shared library only (cmake/third_party.cmake): then the package says so.
-dpkg-deb -f "$deb" Depends | grep -q libcpp-httplib && ldd_flags+=(--httplib-shared)
-bash packaging/check-ldd.sh "${ldd_flags[@]}" /usr/bin/llmgw
+# cpp-httplib built in, libpq loaded only for a postgres:// store: neither is a dependency.
+dpkg-deb -f "$deb" Depends | grep -Eq 'libcpp-httplib|libpq' && fail "Depends names libcpp-httplib or libpq"
+dpkg-deb -f "$deb" Recommends | grep -q libpq5 || fail "Recommends does not name libpq5"
+bash packaging/check-ldd.sh /usr/bin/llmgw
 echo "check-deb: llmgw $version installed from $deb: binary, man page, unit and libraries checked"

@@ -1,10 +1,10 @@
-// The PostgreSQL backend of Db (libpq; pg_listener.cpp is the other file that includes libpq-fe.h).
+// The PostgreSQL backend of Db, over libpq loaded on first use (store/libpq.hpp; pg_listener.cpp
+// is the other file that calls it).
 #include "store/pg_connection.hpp"
 
 #include "store/connection.hpp"
 #include "store/db.hpp"
-
-#include <libpq-fe.h>
+#include "store/libpq.hpp"
 
 #include <cstdlib>
 #include <cstring>
@@ -14,6 +14,9 @@
 
 namespace llmgw::store {
 namespace {
+
+// Loaded by the first PgConnection (which throws when it cannot be); a guard check after that.
+const Libpq& pq() { return libpq(); }
 
 std::string trimmed(const char* text) {
   std::string out = text != nullptr ? text : "";
@@ -58,17 +61,18 @@ public:
   }
   int64_t column_int64(int column) const override;
   std::string column_text(int column) const override {
-    if (m_result == nullptr || PQgetisnull(m_result, m_row, column)) return {};
-    return std::string(PQgetvalue(m_result, m_row, column), static_cast<size_t>(PQgetlength(m_result, m_row, column)));
+    if (m_result == nullptr || pq().getisnull(m_result, m_row, column)) return {};
+    return std::string(pq().getvalue(m_result, m_row, column),
+                       static_cast<size_t>(pq().getlength(m_result, m_row, column)));
   }
   bool column_is_null(int column) const override {
-    return m_result == nullptr || PQgetisnull(m_result, m_row, column) != 0;
+    return m_result == nullptr || pq().getisnull(m_result, m_row, column) != 0;
   }
 
 private:
   std::string& slot(int index);
   void clear() {
-    if (m_result != nullptr) PQclear(m_result);
+    if (m_result != nullptr) pq().clear(m_result);
     m_result = nullptr;
   }
   PgConnection& m_connection;
@@ -87,7 +91,7 @@ private:
 class PgConnection final : public Connection {
 public:
   PgConnection(const std::string& url, const std::string& name);
-  ~PgConnection() override { PQfinish(m_conn); }
+  ~PgConnection() override { pq().finish(m_conn); }
   PgConnection(const PgConnection&) = delete;
   PgConnection& operator=(const PgConnection&) = delete;
 
@@ -96,10 +100,10 @@ public:
     sync_time_zone();
     return std::make_unique<PgStatement>(*this, sql);
   }
-  void exec(const std::string& sql) override { PQclear(checked(PQexec(ready(), sql.c_str()))); }
+  void exec(const std::string& sql) override { pq().clear(checked(pq().exec(ready(), sql.c_str()))); }
   bool in_autocommit() const override {
     // A lost connection (UNKNOWN) holds no transaction either: the server rolled it back.
-    const PGTransactionStatusType status = PQtransactionStatus(m_conn);
+    const PGTransactionStatusType status = pq().transaction_status(m_conn);
     return status == PQTRANS_IDLE || status == PQTRANS_UNKNOWN;
   }
   const char* begin_sql() const override { return "BEGIN"; }
@@ -132,22 +136,27 @@ public:
   std::string next_statement_name() { return "llmgw_" + std::to_string(++m_statements); }
   // Drop a prepared statement of this session; nothing when the connection or transaction cannot.
   void deallocate(const std::string& name) {
-    if (PQstatus(m_conn) != CONNECTION_OK || m_lost || PQtransactionStatus(m_conn) == PQTRANS_INERROR) return;
-    PQclear(PQexec(m_conn, ("DEALLOCATE " + name).c_str()));
+    if (pq().status(m_conn) != CONNECTION_OK || m_lost || pq().transaction_status(m_conn) == PQTRANS_INERROR) return;
+    pq().clear(pq().exec(m_conn, ("DEALLOCATE " + name).c_str()));
   }
 };
 
 PgConnection::PgConnection(const std::string& url, const std::string& name) : m_name(name) {
+  try {
+    libpq(); // loaded here, once: a clear error (which package to install) instead of a crash
+  } catch (const Error& error) {
+    throw Error(m_name + ": " + error.what());
+  }
   // connect_timeout goes first so that one in the URL wins.
   const char* keys[] = {"connect_timeout", "application_name", "dbname", nullptr};
   const char* values[] = {"5", "llmgw", url.c_str(), nullptr};
-  m_conn = PQconnectdbParams(keys, values, 1);
+  m_conn = pq().connectdb_params(keys, values, 1);
   if (m_conn == nullptr) throw Error(m_name + ": cannot connect: out of memory");
-  PQsetNoticeProcessor(
+  pq().set_notice_processor(
       m_conn, [](void*, const char*) {}, nullptr); // "already exists, skipping" and such
-  if (PQstatus(m_conn) != CONNECTION_OK) {
-    const std::string message = trimmed(PQerrorMessage(m_conn));
-    PQfinish(m_conn);
+  if (pq().status(m_conn) != CONNECTION_OK) {
+    const std::string message = trimmed(pq().error_message(m_conn));
+    pq().finish(m_conn);
     m_conn = nullptr;
     throw Error(m_name + ": cannot connect: " + message);
   }
@@ -155,10 +164,10 @@ PgConnection::PgConnection(const std::string& url, const std::string& name) : m_
 }
 
 PGconn* PgConnection::ready() {
-  if (PQstatus(m_conn) == CONNECTION_OK && !m_lost) return m_conn;
-  PQreset(m_conn);
-  if (PQstatus(m_conn) != CONNECTION_OK)
-    throw BusyError(m_name + ": cannot reach the database: " + trimmed(PQerrorMessage(m_conn)));
+  if (pq().status(m_conn) == CONNECTION_OK && !m_lost) return m_conn;
+  pq().reset(m_conn);
+  if (pq().status(m_conn) != CONNECTION_OK)
+    throw BusyError(m_name + ": cannot reach the database: " + trimmed(pq().error_message(m_conn)));
   m_lost = false;
   ++m_session;
   m_zone.clear(); // a new session: set again
@@ -167,30 +176,31 @@ PGconn* PgConnection::ready() {
 }
 
 PGresult* PgConnection::checked(PGresult* result) {
-  const ExecStatusType status = result != nullptr ? PQresultStatus(result) : PGRES_FATAL_ERROR;
+  const ExecStatusType status = result != nullptr ? pq().result_status(result) : PGRES_FATAL_ERROR;
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_EMPTY_QUERY) return result;
-  const char* state = result != nullptr ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+  const char* state = result != nullptr ? pq().result_error_field(result, PG_DIAG_SQLSTATE) : nullptr;
   // The server ending this session (57P01, 57P02: shutdown, terminated) or the connection failing
   // (08...) may leave libpq's status OK until the next call finds the socket closed: reconnect then.
-  const bool lost = PQstatus(m_conn) != CONNECTION_OK ||
+  const bool lost = pq().status(m_conn) != CONNECTION_OK ||
                     (state != nullptr && (std::strncmp(state, "08", 2) == 0 || std::strncmp(state, "57P0", 4) == 0));
   m_lost = m_lost || lost;
   const bool retry = lost || is_retryable(state);
   const std::string message =
-      m_name + ": query failed: " + trimmed(result != nullptr ? PQresultErrorMessage(result) : PQerrorMessage(m_conn));
-  PQclear(result);
+      m_name +
+      ": query failed: " + trimmed(result != nullptr ? pq().result_error_message(result) : pq().error_message(m_conn));
+  pq().clear(result);
   if (retry) throw BusyError(message);
   throw Error(message);
 }
 
 int PgConnection::schema_version() {
-  PGresult* exists = checked(PQexec(ready(), "SELECT to_regclass('schema_version') IS NOT NULL"));
-  const bool found = PQntuples(exists) == 1 && std::strcmp(PQgetvalue(exists, 0, 0), "t") == 0;
-  PQclear(exists);
+  PGresult* exists = checked(pq().exec(ready(), "SELECT to_regclass('schema_version') IS NOT NULL"));
+  const bool found = pq().ntuples(exists) == 1 && std::strcmp(pq().getvalue(exists, 0, 0), "t") == 0;
+  pq().clear(exists);
   if (!found) return 0;
-  PGresult* version = checked(PQexec(m_conn, "SELECT COALESCE(MAX(version), 0) FROM schema_version"));
-  const int value = PQntuples(version) == 1 ? std::atoi(PQgetvalue(version, 0, 0)) : 0;
-  PQclear(version);
+  PGresult* version = checked(pq().exec(m_conn, "SELECT COALESCE(MAX(version), 0) FROM schema_version"));
+  const int value = pq().ntuples(version) == 1 ? std::atoi(pq().getvalue(version, 0, 0)) : 0;
+  pq().clear(version);
   return value;
 }
 
@@ -199,7 +209,7 @@ int PgConnection::schema_version() {
 void PgConnection::sync_time_zone() {
   std::string zone = local_zone_name();
   if (zone == m_zone) return;
-  PQclear(checked(PQexec(ready(), ("SET TimeZone = " + std::string("'") + zone + "'").c_str())));
+  pq().clear(checked(pq().exec(ready(), ("SET TimeZone = " + std::string("'") + zone + "'").c_str())));
   m_zone = std::move(zone);
 }
 
@@ -238,20 +248,21 @@ PGresult* PgStatement::execute() {
   const int count = static_cast<int>(values.size());
   if (++m_runs == 1)
     return m_connection.checked(
-        PQexecParams(conn, m_sql.c_str(), count, m_types.data(), values.data(), lengths.data(), nullptr, 0));
+        pq().exec_params(conn, m_sql.c_str(), count, m_types.data(), values.data(), lengths.data(), nullptr, 0));
   if (m_prepared_session != m_connection.session()) { // not yet, or before a reconnection
     m_name = m_connection.next_statement_name();
-    PQclear(m_connection.checked(PQprepare(conn, m_name.c_str(), m_sql.c_str(), count, m_types.data())));
+    pq().clear(m_connection.checked(pq().prepare(conn, m_name.c_str(), m_sql.c_str(), count, m_types.data())));
     m_prepared_session = m_connection.session();
   }
-  return m_connection.checked(PQexecPrepared(conn, m_name.c_str(), count, values.data(), lengths.data(), nullptr, 0));
+  return m_connection.checked(
+      pq().exec_prepared(conn, m_name.c_str(), count, values.data(), lengths.data(), nullptr, 0));
 }
 
 bool PgStatement::step() {
   if (m_result == nullptr) {
     m_result = execute();
     m_row = -1;
-    m_rows = PQntuples(m_result);
+    m_rows = pq().ntuples(m_result);
   }
   if (++m_row < m_rows) return true;
   clear(); // done: ready to run again with the same bindings, as SQLite resets itself
@@ -259,8 +270,8 @@ bool PgStatement::step() {
 }
 
 int64_t PgStatement::column_int64(int column) const {
-  if (m_result == nullptr || PQgetisnull(m_result, m_row, column)) return 0;
-  const char* text = PQgetvalue(m_result, m_row, column);
+  if (m_result == nullptr || pq().getisnull(m_result, m_row, column)) return 0;
+  const char* text = pq().getvalue(m_result, m_row, column);
   if (text[0] == 't') return 1; // booleans
   if (text[0] == 'f') return 0;
   return std::strtoll(text, nullptr, 10); // integers, and numeric sums ("123")

@@ -2,8 +2,7 @@
 
 #include "store/connection.hpp"
 #include "store/db.hpp"
-
-#include <libpq-fe.h>
+#include "store/libpq.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -54,7 +53,7 @@ void WakePipe::drain() {
 
 struct PgListener::Conn {
   PGconn* conn = nullptr;
-  ~Conn() { PQfinish(conn); }
+  ~Conn() { libpq().finish(conn); }
 };
 
 PgListener::PgListener(const std::string& url, const std::string& channel)
@@ -70,20 +69,21 @@ PgListener::PgListener(const std::string& url, const std::string& channel)
                         "dbname",
                         nullptr};
   const char* values[] = {"5", "llmgw-listen", "30", "10", "3", url.c_str(), nullptr};
-  m_conn->conn = PQconnectdbParams(keys, values, 1);
+  m_conn->conn = libpq().connectdb_params(keys, values, 1);
   if (m_conn->conn == nullptr) throw Error(name + ": cannot connect: out of memory");
-  PQsetNoticeProcessor(
+  libpq().set_notice_processor(
       m_conn->conn, [](void*, const char*) {}, nullptr);
-  if (PQstatus(m_conn->conn) != CONNECTION_OK)
-    throw BusyError(name + ": cannot connect: " + trimmed(PQerrorMessage(m_conn->conn)));
-  char* quoted = PQescapeIdentifier(m_conn->conn, channel.c_str(), channel.size());
-  if (quoted == nullptr) throw Error(name + ": bad channel name: " + trimmed(PQerrorMessage(m_conn->conn)));
+  if (libpq().status(m_conn->conn) != CONNECTION_OK)
+    throw BusyError(name + ": cannot connect: " + trimmed(libpq().error_message(m_conn->conn)));
+  char* quoted = libpq().escape_identifier(m_conn->conn, channel.c_str(), channel.size());
+  if (quoted == nullptr) throw Error(name + ": bad channel name: " + trimmed(libpq().error_message(m_conn->conn)));
   const std::string sql = std::string("LISTEN ") + quoted;
-  PQfreemem(quoted);
-  PGresult* result = PQexec(m_conn->conn, sql.c_str());
-  const bool ok = result != nullptr && PQresultStatus(result) == PGRES_COMMAND_OK;
-  const std::string message = trimmed(result != nullptr ? PQresultErrorMessage(result) : PQerrorMessage(m_conn->conn));
-  PQclear(result);
+  libpq().freemem(quoted);
+  PGresult* result = libpq().exec(m_conn->conn, sql.c_str());
+  const bool ok = result != nullptr && libpq().result_status(result) == PGRES_COMMAND_OK;
+  const std::string message =
+      trimmed(result != nullptr ? libpq().result_error_message(result) : libpq().error_message(m_conn->conn));
+  libpq().clear(result);
   if (!ok) throw BusyError(name + ": LISTEN failed: " + message);
 }
 
@@ -91,9 +91,9 @@ PgListener::~PgListener() = default;
 
 bool PgListener::take_notifications() {
   bool found = false;
-  while (PGnotify* notify = PQnotifies(m_conn->conn)) {
+  while (PGnotify* notify = libpq().notifies(m_conn->conn)) {
     found = found || m_channel == notify->relname;
-    PQfreemem(notify);
+    libpq().freemem(notify);
   }
   return found;
 }
@@ -104,9 +104,9 @@ PgListener::Wait PgListener::wait(std::chrono::milliseconds timeout, WakePipe& w
   // Notifications read along with an earlier reply wait in libpq's queue, not on the socket.
   if (take_notifications()) return Wait::notified;
   for (;;) {
-    if (PQstatus(conn) != CONNECTION_OK) return Wait::lost;
+    if (libpq().status(conn) != CONNECTION_OK) return Wait::lost;
     const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    pollfd fds[2] = {{PQsocket(conn), POLLIN, 0}, {wake.read_fd(), POLLIN, 0}};
+    pollfd fds[2] = {{libpq().socket(conn), POLLIN, 0}, {wake.read_fd(), POLLIN, 0}};
     const int ready = ::poll(fds, 2, static_cast<int>(std::max<int64_t>(left.count(), 0)));
     if (ready < 0 && errno != EINTR) return Wait::lost;
     if (fds[1].revents != 0) {
@@ -116,7 +116,7 @@ PgListener::Wait PgListener::wait(std::chrono::milliseconds timeout, WakePipe& w
     if (fds[0].revents != 0) {
       // A server ending the session (pg_terminate_backend, shutdown) sends an error and closes:
       // PQconsumeInput then fails or the status is no longer OK.
-      if (PQconsumeInput(conn) == 0) return Wait::lost;
+      if (libpq().consume_input(conn) == 0) return Wait::lost;
       if (take_notifications()) return Wait::notified;
       continue; // a notice or a parameter change: keep waiting
     }

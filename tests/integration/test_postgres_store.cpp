@@ -14,6 +14,7 @@
 #include <doctest/doctest.h>
 #include <fcntl.h>
 #include <fstream>
+#include <iterator>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -64,6 +65,13 @@ TEST_SUITE("postgres store" * doctest::skip()) {
     const auto answer = client.Post("/v1/messages", auth, body, "application/json");
     REQUIRE(answer);
     CHECK(answer->status == 200);
+#if defined(__linux__)
+    { // libpq is loaded (dlopen) for a postgres:// store: see test_libpq_loading.cpp for SQLite
+      std::ifstream maps("/proc/" + std::to_string(serve.pid()) + "/maps");
+      const std::string mapped((std::istreambuf_iterator<char>(maps)), std::istreambuf_iterator<char>());
+      CHECK(mapped.find("/libpq.so") != std::string::npos);
+    }
+#endif
     CHECK(serve.stop(SIGTERM) == 0); // flushes the ledger
 
     const auto usage = run_llmgw(dir, "usage --today --json");
