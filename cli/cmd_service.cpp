@@ -76,6 +76,14 @@ std::string self_binary() {
 
 ServiceSpec spec_for(const GlobalOptions& options) {
   ServiceSpec spec;
+  spec.env_file = config_home() + "/llmgw/env";
+  // A password in --db would sit in the unit and on the server's command line, which every user
+  // of the machine can read (ps, /proc/PID/cmdline, systemctl status).
+  if (store::is_postgres_url(options.db_path) && store::redact_url(options.db_path) != options.db_path)
+    throw Error("the service would keep the password of " + store::redact_url(options.db_path) +
+                " in its unit and on its command line: give --db without it, and put the password in ~/.pgpass "
+                "or as PGPASSWORD=... in " +
+                spec.env_file);
   spec.binary = self_binary();
   if (!options.config_path.empty()) spec.options = {"--config", fs::absolute(options.config_path).string()};
   if (!options.db_path.empty())
@@ -83,7 +91,6 @@ ServiceSpec spec_for(const GlobalOptions& options) {
          {std::string("--db"),
           store::is_postgres_url(options.db_path) ? options.db_path : fs::absolute(options.db_path).string()})
       spec.options.push_back(word);
-  spec.env_file = config_home() + "/llmgw/env";
   spec.log_dir = home_dir() + "/Library/Logs/llmgw";
   return spec;
 }

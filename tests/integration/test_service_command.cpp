@@ -47,3 +47,21 @@ TEST_CASE("llmgw service without systemctl: the unit is written, the commands sa
   CHECK(removed.exit_code == 1); // removed, but systemd could not be told
   CHECK(::stat(unit.c_str(), &info) != 0);
 }
+
+TEST_CASE("llmgw service install refuses a database URL with a password, and never prints it") {
+  TempDir home;
+  const std::string env = "env -i HOME=" + home.path() + " PATH=" + home.file("nothing") + " ";
+  for (const char* url :
+       {"postgres://team:s3cret-pw@db.example/llmgw", "postgresql://db.example/llmgw?password=s3cret-pw"}) {
+    auto refused = run_shell(env + LLMGW_BINARY + " --db '" + url + "' service install --print");
+    INFO(refused.output);
+    CHECK(refused.exit_code == 1);
+    CHECK(refused.output.find("s3cret-pw") == std::string::npos);
+    CHECK(refused.output.find("PGPASSWORD") != std::string::npos);
+  }
+  // Without a password the URL goes into the unit as given (libpq finds the password in ~/.pgpass).
+  auto printed = run_shell(env + LLMGW_BINARY + " --db postgres://team@db.example/llmgw service install --print");
+  INFO(printed.output);
+  CHECK(printed.exit_code == 0);
+  CHECK(printed.output.find("--db postgres://team@db.example/llmgw") != std::string::npos);
+}
