@@ -136,7 +136,7 @@ nlohmann::ordered_json entry_json(const pricing::ModelPrice& price) {
   return row;
 }
 
-void print_json(const pricing::PriceTable& table, const PricesOptions& settings, std::ostream& out) {
+void print_prices_json(const pricing::PriceTable& table, const PricesOptions& settings, std::ostream& out) {
   nlohmann::ordered_json doc;
   doc["version"] = table.version();
   doc["data_date"] = table.data_date();
@@ -161,7 +161,7 @@ void print_json(const pricing::PriceTable& table, const PricesOptions& settings,
   out << doc.dump(2) << "\n";
 }
 
-size_t print_rows(const std::vector<const pricing::ModelPrice*>& rows, std::ostream& out) {
+size_t print_price_rows(const std::vector<const pricing::ModelPrice*>& rows, std::ostream& out) {
   // Compact (under 100 columns): model, provider, input, output, cache read.
   Table text;
   const auto column = [&](const char* header, Align align, const char* compact_header, bool compact, int drop) {
@@ -193,7 +193,7 @@ size_t print_rows(const std::vector<const pricing::ModelPrice*>& rows, std::ostr
   return rows.size();
 }
 
-void print_text(const pricing::PriceTable& table, const PricesOptions& settings, std::ostream& out) {
+void print_prices_text(const pricing::PriceTable& table, const PricesOptions& settings, std::ostream& out) {
   std::vector<const pricing::ModelPrice*> rows;
   if (!settings.model.empty()) {
     // The answer a request for MODEL gets, from the request path's own lookup.
@@ -206,7 +206,7 @@ void print_text(const pricing::PriceTable& table, const PricesOptions& settings,
         out << "\n";
       }
       out << "\n";
-      print_rows({match.price}, out);
+      print_price_rows({match.price}, out);
       return;
     }
   }
@@ -219,7 +219,7 @@ void print_text(const pricing::PriceTable& table, const PricesOptions& settings,
   }
   out << (settings.model.empty() ? "" : "\nentries containing '" + settings.model + "':\n");
   out << "price table " << table.version() << ", USD per 1M tokens\n\"-\" = not listed, billed at the input rate\n\n";
-  print_rows(rows, out);
+  print_price_rows(rows, out);
   if (settings.model.empty() && !table.families().empty()) {
     out << "\nfamily rules (priced at the entry until listed; rows marked family):\n";
     for (const auto& rule : table.families()) out << "  " << rule.pattern << " -> " << rule.entry << "\n";
@@ -300,9 +300,9 @@ command->callback([&options, settings, import] {
   if (import->parsed()) return;
   const pricing::PriceTable table = effective_table(options);
   if (settings->json)
-    print_json(table, *settings, std::cout);
+    print_prices_json(table, *settings, std::cout);
   else
-    print_text(table, *settings, std::cout);
+    print_prices_text(table, *settings, std::cout);
 });
 } // namespace llmgw::cli
 

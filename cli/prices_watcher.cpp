@@ -10,7 +10,7 @@
 namespace llmgw::cli {
 namespace {
 
-constexpr auto k_poll_interval = std::chrono::milliseconds(500);
+constexpr auto k_prices_poll_interval = std::chrono::milliseconds(500);
 
 } // namespace
 
@@ -55,7 +55,7 @@ void PricesWatcher::apply() {
 
 void PricesWatcher::run() {
   std::unique_lock lock(m_mutex);
-  while (!m_wake.wait_for(lock, k_poll_interval, [this] { return m_stopping; })) {
+  while (!m_wake.wait_for(lock, k_prices_poll_interval, [this] { return m_stopping; })) {
     lock.unlock();
     // `llmgw prices import` renames a complete file into place, so a changed stamp is a whole file.
     const Stamp now = stamp();

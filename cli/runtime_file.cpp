@@ -20,7 +20,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr int k_probe_timeout_ms = 500;
+constexpr int k_runtime_probe_timeout_ms = 500;
 
 std::string absolute_env_dir(const char* name) {
   const char* value = std::getenv(name);
@@ -103,7 +103,7 @@ std::optional<RunningServer> parse_runtime_json(const std::string& text) {
 
 bool server_alive(const RunningServer& server) {
   return process_alive(server.pid) &&
-         core::http::tcp_accepts(dial_host(server.host), std::to_string(server.port), k_probe_timeout_ms);
+         core::http::tcp_accepts(dial_host(server.host), std::to_string(server.port), k_runtime_probe_timeout_ms);
 }
 
 std::vector<RunningServer> running_servers() {

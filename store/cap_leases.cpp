@@ -58,7 +58,7 @@ int64_t affordable(int64_t available, int64_t need, int64_t want) {
 }
 
 // [first, end) spend buckets of a period (spend_buckets.bucket: 15-minute UTC buckets).
-std::pair<int64_t, int64_t> bucket_range(const LeaseClaim& claim) {
+std::pair<int64_t, int64_t> lease_bucket_range(const LeaseClaim& claim) {
   if (claim.cap.period == core::policy::Period::total)
     return {std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max()};
   return {core::policy::floor_div(claim.period_start_ms, k_spend_bucket_ms),
@@ -93,7 +93,7 @@ void StoreCapLedger::store_claim(const LeaseClaim& claim, int64_t now_ms) {
 }
 
 int64_t StoreCapLedger::ledger_spent(const LeaseClaim& claim) {
-  const auto [first, end] = bucket_range(claim);
+  const auto [first, end] = lease_bucket_range(claim);
   auto select = m_db.prepare(k_ledger_spent_sql);
   select.bind_int64(1, first);
   select.bind_int64(2, end);

@@ -15,7 +15,7 @@
 namespace llmgw::store {
 namespace {
 
-std::string trimmed(const char* text) {
+std::string trimmed_message(const char* text) {
   std::string out = text != nullptr ? text : "";
   while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
   return out;
@@ -74,15 +74,16 @@ PgListener::PgListener(const std::string& url, const std::string& channel)
   libpq().set_notice_processor(
       m_conn->conn, [](void*, const char*) {}, nullptr);
   if (libpq().status(m_conn->conn) != CONNECTION_OK)
-    throw BusyError(name + ": cannot connect: " + trimmed(libpq().error_message(m_conn->conn)));
+    throw BusyError(name + ": cannot connect: " + trimmed_message(libpq().error_message(m_conn->conn)));
   char* quoted = libpq().escape_identifier(m_conn->conn, channel.c_str(), channel.size());
-  if (quoted == nullptr) throw Error(name + ": bad channel name: " + trimmed(libpq().error_message(m_conn->conn)));
+  if (quoted == nullptr)
+    throw Error(name + ": bad channel name: " + trimmed_message(libpq().error_message(m_conn->conn)));
   const std::string sql = std::string("LISTEN ") + quoted;
   libpq().freemem(quoted);
   PGresult* result = libpq().exec(m_conn->conn, sql.c_str());
   const bool ok = result != nullptr && libpq().result_status(result) == PGRES_COMMAND_OK;
   const std::string message =
-      trimmed(result != nullptr ? libpq().result_error_message(result) : libpq().error_message(m_conn->conn));
+      trimmed_message(result != nullptr ? libpq().result_error_message(result) : libpq().error_message(m_conn->conn));
   libpq().clear(result);
   if (!ok) throw BusyError(name + ": LISTEN failed: " + message);
 }

@@ -12,8 +12,9 @@ using core::policy::RateRule;
 
 // Serialises growths of one rule: on a server database the row lock is held to the commit (SQLite's
 // BEGIN IMMEDIATE already serialises every writer).
-constexpr std::string_view k_take_turn_sql = "INSERT INTO rate_lease_turns (rule_id, turns) VALUES (?1, 1) "
-                                             "ON CONFLICT (rule_id) DO UPDATE SET turns = rate_lease_turns.turns + 1";
+constexpr std::string_view k_take_rate_turn_sql =
+    "INSERT INTO rate_lease_turns (rule_id, turns) VALUES (?1, 1) "
+    "ON CONFLICT (rule_id) DO UPDATE SET turns = rate_lease_turns.turns + 1";
 
 // Sub-windows that no longer overlap the minute count for no one. A growth drops those of instances
 // that stopped beating (a live one rewrites its own rows at every beat): only rows of the rule whose
@@ -23,7 +24,7 @@ constexpr std::string_view k_expire_stale_sql =
     "DELETE FROM rate_leases WHERE rule_id = ?1 AND window_start_ms < ?2 AND updated_at_ms < ?3";
 
 // An instance that stopped beating keeps its admissions counted (they happened) but not its spare.
-constexpr std::string_view k_reclaim_stale_sql =
+constexpr std::string_view k_reclaim_stale_shares_sql =
     "UPDATE rate_leases SET spare_requests = 0, spare_tokens = 0 "
     "WHERE rule_id = ?1 AND updated_at_ms < ?2 AND (spare_requests > 0 OR spare_tokens > 0)";
 
@@ -34,7 +35,7 @@ constexpr std::string_view k_insert_sql =
     "spare_tokens, updated_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 
 // Per counted sub-window: admissions and spares of every instance.
-constexpr std::string_view k_sums_sql =
+constexpr std::string_view k_window_sums_sql =
     "SELECT window_start_ms, CAST(SUM(requests) AS BIGINT), CAST(SUM(tokens) AS BIGINT), "
     "CAST(SUM(spare_requests) AS BIGINT), CAST(SUM(spare_tokens) AS BIGINT) FROM rate_leases "
     "WHERE rule_id = ?1 AND window_start_ms >= ?2 GROUP BY window_start_ms ORDER BY window_start_ms";
@@ -49,7 +50,7 @@ constexpr std::string_view k_add_spare_sql =
 
 // The growth the store can afford in one dimension: the whole need or nothing, and beyond it at most
 // the want and half of what would be left (near the limit every instance still gets a share).
-int64_t affordable(int64_t available, int64_t need, int64_t want) {
+int64_t rate_affordable(int64_t available, int64_t need, int64_t want) {
   if (available < need) return 0;
   return std::min(std::max(need, want), need + (available - need + 1) / 2);
 }
@@ -95,7 +96,7 @@ void StoreRateLedger::store_claim(const RateClaim& claim, bool current_row, int6
 
 RateGrant StoreRateLedger::team_counts(const RateRule& rule, int64_t now_ms) {
   RateGrant counts;
-  auto sums = m_db.prepare(k_sums_sql);
+  auto sums = m_db.prepare(k_window_sums_sql);
   sums.bind_int64(1, rule.id);
   sums.bind_int64(2, core::policy::rate_oldest_counted(now_ms));
   while (sums.step()) {
@@ -123,7 +124,7 @@ void StoreRateLedger::expire_stale(const RateRule& rule, int64_t now_ms) {
   expire.bind_int64(2, core::policy::rate_oldest_counted(now_ms));
   expire.bind_int64(3, now_ms - m_stale_ms);
   expire.run();
-  auto stale = m_db.prepare(k_reclaim_stale_sql);
+  auto stale = m_db.prepare(k_reclaim_stale_shares_sql);
   stale.bind_int64(1, rule.id);
   stale.bind_int64(2, now_ms - m_stale_ms);
   stale.run();
@@ -131,7 +132,7 @@ void StoreRateLedger::expire_stale(const RateRule& rule, int64_t now_ms) {
 
 RateGrant StoreRateLedger::grow(const RateClaim& claim, const RateAsk& ask, int64_t now_ms) {
   Transaction transaction(m_db);
-  auto turn = m_db.prepare(k_take_turn_sql);
+  auto turn = m_db.prepare(k_take_rate_turn_sql);
   turn.bind_int64(1, claim.rule.id);
   turn.run();
   expire_stale(claim.rule, now_ms);
@@ -140,12 +141,12 @@ RateGrant StoreRateLedger::grow(const RateClaim& claim, const RateAsk& ask, int6
   const int64_t rpm = claim.rule.requests_per_minute;
   const int64_t tpm = claim.rule.tokens_per_minute;
   const int64_t extra_requests =
-      ask.need_requests > 0 ? affordable(rpm - grant.team_requests, ask.need_requests, ask.want_requests) : 0;
+      ask.need_requests > 0 ? rate_affordable(rpm - grant.team_requests, ask.need_requests, ask.want_requests) : 0;
   // As with one instance, a request larger than the limit still goes through alone in an empty minute.
   const int64_t extra_tokens = ask.need_tokens <= 0 ? 0
                                : grant.team_tokens == 0 && ask.need_tokens > tpm
                                    ? ask.need_tokens
-                                   : affordable(tpm - grant.team_tokens, ask.need_tokens, ask.want_tokens);
+                                   : rate_affordable(tpm - grant.team_tokens, ask.need_tokens, ask.want_tokens);
   // A request needs every dimension it asked for: all of them or nothing.
   const bool granted = (ask.need_requests <= 0 || extra_requests > 0) && (ask.need_tokens <= 0 || extra_tokens > 0);
   if (granted) {

@@ -7,8 +7,8 @@
 namespace llmgw::core::policy {
 namespace {
 
-constexpr int64_t k_busy_grow_ms = 2'000; // a share used up within this long doubles the next growth
-constexpr int64_t k_dry_ms = 250;         // a refusal from the store holds this long before asking again
+constexpr int64_t k_share_busy_grow_ms = 2'000; // a share used up within this long doubles the next growth
+constexpr int64_t k_share_dry_ms = 250;         // a refusal from the store holds this long before asking again
 
 int64_t first_target(int64_t limit, int live_instances) {
   return std::max<int64_t>(1, limit / (2 * std::max(1, live_instances)));
@@ -146,13 +146,13 @@ void RateShares::grown(const RateRule& rule, const RateGrant& grant, int64_t now
   if (grant.requests == 0 && grant.tokens == 0) {
     // Refused: the next requests are answered from this answer until it can change (a beat that
     // shows room again ends this early).
-    share.dry_until_ms = now_ms + std::max(k_dry_ms, wait_ms(rule, share, share.asked_tokens, now_ms));
+    share.dry_until_ms = now_ms + std::max(k_share_dry_ms, wait_ms(rule, share, share.asked_tokens, now_ms));
     return;
   }
   share.dry_until_ms = 0;
   share.spare_requests += grant.requests;
   share.spare_tokens += grant.tokens;
-  const bool busy = share.last_grow_ms != 0 && now_ms - share.last_grow_ms < k_busy_grow_ms;
+  const bool busy = share.last_grow_ms != 0 && now_ms - share.last_grow_ms < k_share_busy_grow_ms;
   share.target_requests = next_target(share.target_requests, rule.requests_per_minute, busy);
   share.target_tokens = next_target(share.target_tokens, rule.tokens_per_minute, busy);
   share.last_grow_ms = now_ms;

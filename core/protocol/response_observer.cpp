@@ -13,7 +13,7 @@ using nlohmann::json;
 
 constexpr size_t k_max_error_chars = 500;
 
-size_t skip_space(std::string_view text, size_t at) {
+size_t skip_json_space(std::string_view text, size_t at) {
   while (at < text.size() && (text[at] == ' ' || text[at] == '\t' || text[at] == '\r' || text[at] == '\n')) ++at;
   return at;
 }
@@ -22,9 +22,9 @@ size_t skip_space(std::string_view text, size_t at) {
 // a JSON string every quote is escaped, so an unescaped "key" followed by ':' is a member name.
 size_t member_value_at(std::string_view data, std::string_view quoted_key) {
   for (size_t at = data.find(quoted_key); at != std::string_view::npos; at = data.find(quoted_key, at + 1)) {
-    size_t colon = skip_space(data, at + quoted_key.size());
+    size_t colon = skip_json_space(data, at + quoted_key.size());
     if (colon < data.size() && data[colon] == ':') {
-      size_t value = skip_space(data, colon + 1);
+      size_t value = skip_json_space(data, colon + 1);
       if (value < data.size()) return value;
     }
   }
@@ -88,10 +88,10 @@ size_t value_end(std::string_view data, size_t at) {
 int64_t member_bytes(std::string_view data, std::string_view quoted_key, std::string_view first_chars) {
   int64_t bytes = 0;
   for (size_t at = data.find(quoted_key); at != std::string_view::npos; at = data.find(quoted_key, at)) {
-    size_t colon = skip_space(data, at + quoted_key.size());
+    size_t colon = skip_json_space(data, at + quoted_key.size());
     at += quoted_key.size();
     if (colon >= data.size() || data[colon] != ':') continue;
-    size_t value = skip_space(data, colon + 1);
+    size_t value = skip_json_space(data, colon + 1);
     if (value >= data.size() || first_chars.find(data[value]) == std::string_view::npos) continue;
     size_t end = value_end(data, value);
     bytes += std::max<int64_t>(static_cast<int64_t>(end - value) - (data[value] == '"' ? 2 : 0), 0);
