@@ -95,7 +95,7 @@ TEST_CASE("postgres outage: requests are answered while the store is down, and e
   std::this_thread::sleep_for(std::chrono::seconds(2));
   cluster("halt", pg_dir);
   const int before_outage = answered.load();
-  std::this_thread::sleep_for(std::chrono::seconds(6)); // the database is away
+  std::this_thread::sleep_for(std::chrono::seconds(30)); // the database is away for 30 s (issue 18)
   const int during_outage = answered.load() - before_outage;
   cluster("resume", pg_dir);
   std::this_thread::sleep_for(std::chrono::seconds(2));
