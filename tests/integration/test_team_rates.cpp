@@ -39,9 +39,10 @@ core::policy::RateShareOptions fast_options() {
 // One instance: a gateway on the shared file with its rate limits in team mode, `k_rpm` requests a
 // minute for the agent curl.
 struct Instance {
-  Instance(core::config::Config config, const std::string& db_path)
+  Instance(core::config::Config config, const std::string& db_path,
+           core::policy::RateShareOptions options = fast_options())
       : gateway(std::move(config), db_path),
-        team(gateway.server().gateway().budget().rates(), db_path, store::new_instance_id(), fast_options()) {
+        team(gateway.server().gateway().budget().rates(), db_path, store::new_instance_id(), options) {
     gateway.server().gateway().apply_policy({{}, {{1, Scope::agent, "curl", k_rpm, 0}}, {}, {}});
   }
   TestGateway gateway;
@@ -146,14 +147,30 @@ TEST_CASE("team mode: a dead instance's rate share is reclaimed by the others") 
   TempDir dir;
   const std::string db_path = dir.file("team.db");
   std::vector<std::unique_ptr<Instance>> instances;
-  for (int i = 0; i < 3; ++i) instances.push_back(std::make_unique<Instance>(fake_config(upstream), db_path));
-  // The first takes a share for 5 requests, beats (keeping some of it: twice what it admitted since
-  // its previous beat), then dies without giving the rest back. (An instance that dies within a beat
-  // of admitting leaves those admissions uncounted.)
+  // The first takes a share for 5 requests, beats once (the store counts the 5 and keeps part of its
+  // spare: twice what it admitted since its previous beat), then dies without giving the rest back.
+  // It beats once a second (still live for the others, who call a share stale after 1.5 s) and dies
+  // as soon as the store shows the beat: a second beat (nothing admitted since) would return the
+  // spare, and with 200 ms beats a slow machine could fit two before the kill. (An instance that
+  // dies before beating leaves its admissions uncounted.)
+  core::policy::RateShareOptions slow_beats = fast_options();
+  slow_beats.beat_interval_ms = 1'000;
+  instances.push_back(std::make_unique<Instance>(fake_config(upstream), db_path, slow_beats));
+  for (int i = 1; i < 3; ++i) instances.push_back(std::make_unique<Instance>(fake_config(upstream), db_path));
   for (int i = 0; i < 5; ++i) REQUIRE(post(*instances[0], i % 2 == 1).status == 200);
-  std::this_thread::sleep_for(std::chrono::milliseconds(300)); // > one beat (200 ms)
   const std::string dead = instances[0]->team.instance_id();
+  const auto counted_by_store = [&] {
+    store::Db db(db_path);
+    int64_t requests = 0;
+    for (const auto& row : store::list_rate_leases(db))
+      if (row.instance_id == dead) requests += row.requests;
+    return requests;
+  };
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (counted_by_store() < 5 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   instances[0].reset();
+  REQUIRE(counted_by_store() == 5);
   int64_t dead_spare = 0;
   {
     store::Db db(db_path);
