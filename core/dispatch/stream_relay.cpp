@@ -109,21 +109,28 @@ bool StreamRelay::on_data(const char* data, size_t size) {
   policy::redact_in_place(out, m_secret);
   std::optional<std::string> stop = m_guard && !broken && !m_observer.complete() ? m_guard(m_observer) : std::nullopt;
   std::unique_lock lock(m_mutex);
-  m_pending += out;
-  if (broken) {
+  if (broken || stop) {
+    m_pending += out;
     m_cancelled = true;
-    m_cv.notify_all();
-    return false;
-  }
-  if (stop) {
-    // End the client's stream here, in its own format; returning false cancels the upstream read.
-    m_pending += protocol::stream_error_event(m_client_format, 402, *stop);
-    m_stopped = true;
-    m_cancelled = true;
+    if (stop) {
+      // End the client's stream here, in its own format; returning false cancels the upstream read.
+      m_pending += protocol::stream_error_event(m_client_format, 402, *stop);
+      m_stopped = true;
+    }
     m_cv.notify_all();
     return false;
   }
   m_final_queued = m_final_queued || (m_translator ? m_translator->ended() : m_observer.complete());
+  if (m_sink != nullptr && m_pending.empty()) {
+    // The client's side is pumping and nothing waits to go before these bytes: straight out,
+    // from this thread. A slow client slows this read by itself (the write blocks).
+    if (out.empty()) return !m_cancelled;
+    const bool final_event = m_final_queued;
+    if (!write_in_order(lock, *m_sink, out)) return false;
+    if (final_event) m_final_written = true;
+    return true;
+  }
+  m_pending += out;
   m_cv.notify_all();
   // Back-pressure: a slow client slows the upstream read instead of growing memory.
   m_cv.wait(lock, [&] { return m_pending.size() < k_max_pending_bytes || m_cancelled; });
@@ -165,67 +172,113 @@ std::string StreamRelay::wait_body() {
   return std::move(m_body);
 }
 
-bool StreamRelay::write(httplib::DataSink& sink, const std::string& bytes) {
-  if (!sink.write(bytes.data(), bytes.size())) {
-    m_client_gone = true;
-    cancel();
-    return false;
-  }
-  if (!m_first_byte_at) m_first_byte_at = std::chrono::steady_clock::now();
+bool StreamRelay::write_locked(httplib::DataSink& sink, std::string_view bytes) {
+  if (m_client_gone || !sink.write(bytes.data(), bytes.size())) return false;
+  const auto now = std::chrono::steady_clock::now();
+  if (!bytes.empty() && !m_first_byte_at) m_first_byte_at = now;
+  m_head_flushed = true;
+  m_last_write = now.time_since_epoch().count();
   return true;
 }
 
+bool StreamRelay::write_in_order(std::unique_lock<std::mutex>& lock, httplib::DataSink& sink, std::string_view bytes) {
+  std::unique_lock write(m_write_mutex);
+  lock.unlock();
+  if (write_locked(sink, bytes)) return true;
+  write.unlock();
+  m_client_gone = true;
+  cancel();
+  return false;
+}
+
+void StreamRelay::attach(httplib::DataSink& sink) {
+  std::lock_guard lock(m_mutex);
+  m_sink = &sink;
+}
+
+void StreamRelay::detach() {
+  {
+    std::lock_guard lock(m_mutex);
+    m_sink = nullptr;
+  }
+  std::lock_guard write(m_write_mutex); // a write the upstream thread began has ended
+}
+
 bool StreamRelay::pump(httplib::DataSink& sink) {
+  attach(sink);
+  struct DetachAtExit {
+    StreamRelay* relay;
+    ~DetachAtExit() { relay->detach(); }
+  } detach_at_exit{this};
+  using SteadyClock = std::chrono::steady_clock;
+  // The head waits briefly for an event to leave with (the HTTP server holds it until the first
+  // write, so both go in one segment); after that a silence of keepalive_interval since the last
+  // write gets an SSE comment, which keeps idle timeouts away and notices a gone client.
+  const auto coalesce_until = SteadyClock::now() + k_head_coalesce;
+  auto quiet_until = [&] {
+    return m_head_flushed ? SteadyClock::time_point(SteadyClock::duration(m_last_write.load())) + m_keepalive_interval
+                          : coalesce_until;
+  };
+  auto ready = [&] { return !m_pending.empty() || m_done || m_aborted || m_client_gone; };
   std::unique_lock lock(m_mutex);
-  // Wait in short slices so that a client that hangs up during upstream silence is noticed
-  // (and the upstream, which keeps billing, cancelled) within a fraction of a second.
-  // The first call waits only briefly, then lets the head go alone (a zero-length write).
-  auto keepalive_at =
-      std::chrono::steady_clock::now() +
-      (m_head_flushed ? std::chrono::duration_cast<std::chrono::milliseconds>(m_keepalive_interval) : k_head_coalesce);
-  auto ready = [&] { return !m_pending.empty() || m_done || m_aborted; };
-  while (!ready() && std::chrono::steady_clock::now() < keepalive_at) {
-    m_cv.wait_until(lock, std::min(keepalive_at, std::chrono::steady_clock::now() + k_liveness_check), ready);
-    if (ready()) break;
-    lock.unlock();
-    bool alive = sink.is_writable();
-    lock.lock();
-    if (!alive) {
-      lock.unlock();
-      m_client_gone = true;
+  for (;;) {
+    if (!ready()) {
+      // Wait in short slices so that a client that hangs up during upstream silence is noticed
+      // (and the upstream, which keeps billing, cancelled) within a fraction of a second.
+      const auto now = SteadyClock::now();
+      if (now < quiet_until()) m_cv.wait_until(lock, std::min(quiet_until(), now + k_liveness_check), ready);
+      if (ready()) continue;
+      if (SteadyClock::now() < quiet_until()) {
+        lock.unlock();
+        bool alive = false;
+        {
+          std::lock_guard write(m_write_mutex);
+          alive = !m_client_gone && sink.is_writable();
+        }
+        if (!alive) {
+          m_client_gone = true;
+          cancel();
+          return false;
+        }
+        lock.lock();
+        continue;
+      }
+      // Silent until now: the head goes alone (a zero-length write), later a keep-alive comment.
+      if (!write_in_order(lock, sink, m_head_flushed ? ": keepalive\n\n" : "")) return false;
+      lock.lock();
+      continue;
+    }
+    if (m_client_gone) return false;
+    std::string out;
+    out.swap(m_pending);
+    const bool done = m_done;
+    const bool final_event = m_final_queued;
+    const bool aborted = m_aborted && !done;
+    m_cv.notify_all(); // room again for an upstream thread held back by a slow client
+    if (aborted) {
+      m_sink = nullptr; // nothing from the upstream thread after the error event
+      m_abort_written = true;
+      out += protocol::stream_error_event(m_client_format, 503, "llmgw is shutting down");
+      if (!write_in_order(lock, sink, out)) return false;
       cancel();
-      return false;
+      sink.done();
+      return true;
+    }
+    if (!out.empty() || done) {
+      // Once done, the upstream thread has ended: this is the last write (done() takes a head not
+      // yet sent along).
+      if (out.empty())
+        lock.unlock();
+      else if (!write_in_order(lock, sink, out))
+        return false;
+      if (final_event) m_final_written = true;
+      if (done) {
+        sink.done();
+        return true;
+      }
+      lock.lock();
     }
   }
-  std::string out;
-  out.swap(m_pending);
-  bool done = m_done;
-  bool final_event = m_final_queued;
-  bool aborted = m_aborted && !done;
-  lock.unlock();
-  m_cv.notify_all();
-  if (aborted) {
-    m_abort_written = true;
-    out += protocol::stream_error_event(m_client_format, 503, "llmgw is shutting down");
-    if (!write(sink, out)) return false;
-    cancel();
-    sink.done();
-    return true;
-  }
-  if (out.empty() && !done && !m_head_flushed) {
-    m_head_flushed = true;
-    if (sink.write(out.data(), 0)) return true;
-    m_client_gone = true;
-    cancel();
-    return false;
-  }
-  m_head_flushed = true;
-  // An SSE comment during upstream silence keeps idle timeouts away and notices a gone client.
-  if (out.empty() && !done) out = ": keepalive\n\n";
-  if (!out.empty() && !write(sink, out)) return false;
-  m_final_written = final_event;
-  if (done) sink.done();
-  return true;
 }
 
 void StreamRelay::cancel() {

@@ -1,13 +1,18 @@
 #pragma once
 // Relays one streamed upstream response to the client. The upstream is read on a thread of its
 // own from a ThreadPool (so the real status is known before the client's status line is written,
-// DESIGN.md §3); SSE blocks are observed for usage and handed over through a small bounded buffer.
+// DESIGN.md §3); SSE blocks are observed for usage. Once the client's side is pumping, that thread
+// writes each event to the client itself (no hand-off, no wake-up of the client's thread per event);
+// the client's thread only watches: keep-alive comments during silence, a client that hung up, the
+// end, shutdown. What cannot go straight out (events before the pump began, an in-band error) goes
+// through a small bounded buffer the client's thread writes, in order.
 #include "core/http/sse_parser.hpp"
 #include "core/http/thread_pool.hpp"
 #include "core/http/upstream_pool.hpp"
 #include "core/protocol/response_observer.hpp"
 #include "core/translate/translator.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -61,8 +66,10 @@ public:
   const Head& wait_head();
   // For heads that are not relayed as a stream: the whole response body (empty when too large).
   std::string wait_body();
-  // One step of the client's chunked content provider: waits for data (sending a keep-alive
-  // comment after a silence) and writes it. False when the client has gone away.
+  // The client's chunked content provider: lends `sink` to the upstream thread, which writes the
+  // events, and returns once the stream ended (true, done() called) or the client has gone away
+  // (false). Meanwhile it sends a keep-alive comment after a silence, notices a client that hung up
+  // and writes what was buffered. The sink is no longer touched by the relay once pump returned.
   bool pump(httplib::DataSink& sink);
   // Stop the upstream if it still runs and wait until its reading ended. Safe to call twice.
   void finish();
@@ -93,7 +100,14 @@ private:
   bool on_data(const char* data, size_t size);
   void on_upstream_end(bool transport_ok);
   void cancel();
-  bool write(httplib::DataSink& sink, const std::string& bytes);
+  // Write to the client; m_write_mutex held. Remembers the first byte and the last write.
+  bool write_locked(httplib::DataSink& sink, std::string_view bytes);
+  // Write `bytes` in order after everything queued before (`lock` holds m_mutex and is released
+  // once m_write_mutex is taken). False when the client has gone away (the upstream is cancelled).
+  bool write_in_order(std::unique_lock<std::mutex>& lock, httplib::DataSink& sink, std::string_view bytes);
+  // The upstream thread's events go straight to the client while pump() runs.
+  void attach(httplib::DataSink& sink);
+  void detach();
   // Observe and (translate or) copy one upstream event into out.
   void relay_event(const http::SseEvent& event, std::string& out, bool at_end);
   // End the client's stream with an in-band error (called with m_mutex held or before sharing).
@@ -135,12 +149,18 @@ private:
   bool m_cut = false;
   bool m_stopped = false;
   std::string m_internal_error; // written by the upstream thread before m_done
-  bool m_client_gone = false;
   bool m_final_queued = false;  // the final event is in m_pending or was already taken
-  bool m_final_written = false; // touched only by the client side
-  bool m_head_flushed = false;  // touched only by the client side: something was written
   bool m_finished = false;
-  bool m_abort_written = false; // touched only by the client side
+  bool m_abort_written = false;        // touched only by the client side
+  httplib::DataSink* m_sink = nullptr; // while pump() runs: the upstream thread writes to it
+
+  // Writes to the client, from either thread, hold m_write_mutex (taken after m_mutex, never
+  // before it); it orders them and guards what follows.
+  std::mutex m_write_mutex;
+  std::atomic<bool> m_client_gone{false};
+  std::atomic<bool> m_final_written{false};
+  std::atomic<bool> m_head_flushed{false}; // something was written (the head went with it)
+  std::atomic<std::chrono::steady_clock::rep> m_last_write{0};
   std::optional<std::chrono::steady_clock::time_point> m_first_byte_at;
 };
 
