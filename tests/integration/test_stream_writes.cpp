@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <thread>
 #include <vector>
@@ -38,6 +39,14 @@ std::string without_keepalives(std::string body, int& count) {
   return body;
 }
 
+// The stream left exactly one row, ok, with the stream's output tokens.
+void expect_one_ok_row(TestGateway& gateway, int64_t output_tokens) {
+  auto rows = gateway.wait_rows(1, 5000);
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].record.outcome == core::Outcome::ok);
+  CHECK(rows[0].record.usage.output_tokens == output_tokens);
+}
+
 } // namespace
 
 TEST_CASE("stream writes: silence between events gets keep-alive comments, the events stay byte for byte") {
@@ -60,10 +69,7 @@ TEST_CASE("stream writes: silence between events gets keep-alive comments, the e
   const int gaps = static_cast<int>(reply.chunks.size()) - 1;
   CHECK(comments >= gaps);
   CHECK(comments <= gaps + 1);
-  auto rows = gateway.wait_rows(1, 3000);
-  REQUIRE(rows.size() == 1);
-  CHECK(rows[0].record.outcome == core::Outcome::ok);
-  CHECK(rows[0].record.usage.output_tokens == 2);
+  expect_one_ok_row(gateway, 2);
 }
 
 TEST_CASE("stream writes: events closer than the interval get no keep-alive comment") {
@@ -98,10 +104,7 @@ TEST_CASE("stream writes: a client that reads slowly gets every byte in order an
   REQUIRE(result.status == 200);
   CHECK(result.body.size() == joined(reply.chunks).size());
   CHECK(result.body == joined(reply.chunks));
-  auto rows = gateway.wait_rows(1, 5000);
-  REQUIRE(rows.size() == 1);
-  CHECK(rows[0].record.outcome == core::Outcome::ok);
-  CHECK(rows[0].record.usage.output_tokens == 200);
+  expect_one_ok_row(gateway, 200);
 }
 
 TEST_CASE("stream writes: 32 paced streams at once each arrive whole, each with its own row") {
