@@ -16,9 +16,12 @@ namespace {
 
 namespace policy = core::policy;
 
-// A check runs after each finished request; also this often, so an [alerts] command added by a
-// config reload is noticed while no request comes.
+// A check runs after finished requests, at most once per k_min_gap (a busy gateway's requests
+// share one check: a wake-up of this thread per request cost the request path a context switch
+// each); also every k_recheck, so an [alerts] command added by a config reload is noticed while
+// no request comes.
 constexpr auto k_recheck = std::chrono::seconds(5);
+constexpr auto k_min_gap = std::chrono::milliseconds(100);
 constexpr size_t k_max_refused = 64;
 
 // Plain decimal dollars for scripts: "5.00", "0.0042", "12.345678" (at most six decimals).
@@ -83,12 +86,14 @@ void CapAlerts::record(core::RequestRecord record) {
   // even if what was spent stays below the limit (the refused request would have passed it).
   const bool capped = (record.outcome == core::Outcome::refused && record.http_status == 402 && !record.unpriced) ||
                       record.outcome == core::Outcome::capped;
+  bool wake = false;
   {
     std::lock_guard lock(m_mutex);
+    wake = !m_dirty; // already dirty: the thread is awake, or will look before it sleeps
     m_dirty = true;
     if (capped && m_refusals.size() < k_max_refused) m_refusals.push_back(record.error_message.substr(0, 400));
   }
-  m_wake.notify_one();
+  if (wake) m_wake.notify_one();
   m_next.record(std::move(record));
 }
 
@@ -122,6 +127,7 @@ void CapAlerts::run() {
     }
     ++m_checks;
     lock.lock();
+    m_wake.wait_for(lock, k_min_gap, [this] { return m_stopping.load(); });
   }
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 // [alerts] command: runs the user's command when a spend cap crosses its warn threshold and when
 // it is reached, once per cap and period (remembered in the database across restarts). A
-// UsageSink in front of the ledger wakes its thread after each finished request; the thread reads
+// UsageSink in front of the ledger wakes its thread after finished requests (at most every 100 ms); it reads
 // the caps' spend, claims the alert in the database and runs the command, so neither a slow
 // command nor the database ever holds up a request.
 #include "cli/alert_command.hpp"

@@ -1,5 +1,6 @@
 #include "core/dispatch/dispatcher.hpp"
 
+#include "core/platform/fiber.hpp"
 #include "core/providers/provider.hpp"
 
 #include <charconv>
@@ -37,10 +38,14 @@ int retry_after_seconds(const httplib::Headers& headers) {
 
 Dispatched Dispatcher::run(const std::vector<routing::RouteResult>& deployments, const config::RoutingConfig& policy,
                            const std::string& pin, const Prepare& prepare) {
+  if (!m_upstream.loop_safe()) platform::leave_event_loop();
   AttemptPlan plan(deployments.size(), policy, uniform_draw);
   Dispatched out;
   for (Step step = plan.first();;) {
-    if (step.wait.count() > 0) m_clock.sleep_for(step.wait);
+    if (step.wait.count() > 0) {
+      platform::leave_event_loop(); // a back-off sleeps
+      m_clock.sleep_for(step.wait);
+    }
     const auto& deployment = deployments[step.deployment];
     PreparedTry prepared = prepare(deployment);
     const auto started = std::chrono::steady_clock::now();

@@ -1,10 +1,12 @@
 #include "core/dispatch/upstream.hpp"
 
 #include "core/http/wire.hpp"
+#include "core/platform/fiber.hpp"
 
 namespace llmgw::core::dispatch {
 
 Answer PooledUpstream::exchange(Exchange exchange) {
+  if (exchange.stream) platform::leave_event_loop(); // the stream relay's threads wait on each other
   return exchange.stream ? start_stream(exchange) : read_whole(exchange);
 }
 

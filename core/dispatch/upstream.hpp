@@ -40,6 +40,9 @@ public:
   // Send the request and return once its head is known (a whole answer is read whole, up to
   // exchange.relay.max_body_bytes). May throw; the pipeline settles the request all the same.
   virtual Answer exchange(Exchange exchange) = 0;
+  // Whether exchange() may run on the event loop: it blocks only in socket reads the loop
+  // watches (platform/fiber.hpp) and leaves the loop itself before anything else that blocks.
+  virtual bool loop_safe() const { return false; }
 };
 
 // The real upstream: pooled keep-alive clients per origin, event streams read on `readers`.
@@ -47,6 +50,7 @@ class PooledUpstream final : public Upstream {
 public:
   PooledUpstream(http::UpstreamTimeouts timeouts) : m_pool(timeouts) {}
   Answer exchange(Exchange exchange) override;
+  bool loop_safe() const override { return true; }
 
 private:
   Answer read_whole(Exchange& exchange);

@@ -24,8 +24,8 @@ constexpr int k_accepts_per_wake = 64;
 
 } // namespace
 
-ConnectionPoller::ConnectionPoller(PollerTimeouts timeouts, Accepted accepted, Ready ready)
-    : m_timeouts(timeouts), m_accepted(std::move(accepted)), m_ready(std::move(ready)),
+ConnectionPoller::ConnectionPoller(PollerTimeouts timeouts, Accepted accepted, Ready ready, Leave leave)
+    : m_timeouts(timeouts), m_accepted(std::move(accepted)), m_ready(std::move(ready)), m_leave(std::move(leave)),
       m_poller(platform::make_poller()) {}
 
 ConnectionPoller::~ConnectionPoller() {
@@ -37,11 +37,15 @@ ConnectionPoller::~ConnectionPoller() {
 void ConnectionPoller::run(int listener) {
   if (!begin(listener)) return;
   std::vector<int> ready;
-  while (!m_stopping) {
+  // Once stopping, only the fibers still waiting are served, until they end.
+  while (!m_stopping || !m_waiting.empty()) {
     m_poller->wait(ready, wait_ms(Clock::now()));
-    for (size_t i = 0; i < ready.size() && !m_stopping; ++i) {
-      const int fd = ready[i];
-      if (fd == listener)
+    for (const int fd : ready) {
+      if (m_waiting.count(fd) != 0)
+        wake_fiber(fd, platform::Fiber::Wake::ready);
+      else if (m_stopping)
+        continue;
+      else if (fd == listener)
         accept_all();
       else
         on_readable(fd);
@@ -184,9 +188,52 @@ void ConnectionPoller::on_readable(int fd) {
     close_watched(fd);
 }
 
+void ConnectionPoller::start(std::unique_ptr<platform::Fiber> fiber) {
+  for (;;) {
+    fiber->resume(true);
+    if (fiber->done()) return;
+    if (fiber->ask() == platform::Fiber::Ask::leave) {
+      if (m_leave) return m_leave(std::move(fiber));
+      fiber->resume(false); // no thread to go to: it ends here, blocking the loop meanwhile
+      return;
+    }
+    // A socket it waits for: the poller resumes it when the socket is readable or at the deadline.
+    const int fd = fiber->fd();
+    if (m_poller->arm(fd, false) || m_poller->arm(fd, true)) {
+      m_next_sweep = std::min(m_next_sweep, std::max(fiber->deadline(), Clock::now() + k_sweep_granularity));
+      m_waiting[fd] = std::move(fiber);
+      return;
+    }
+    fiber->set_wake(platform::Fiber::Wake::ready); // cannot be watched: its read finds out why
+  }
+}
+
+void ConnectionPoller::wake_fiber(int fd, platform::Fiber::Wake wake) {
+  auto it = m_waiting.find(fd);
+  auto fiber = std::move(it->second);
+  m_waiting.erase(it);
+  fiber->set_wake(wake);
+  start(std::move(fiber));
+}
+
+void ConnectionPoller::wake_expired_fibers(Clock::time_point now, Clock::time_point& next) {
+  std::vector<int> expired;
+  for (const auto& [fd, fiber] : m_waiting) {
+    if (fiber->deadline() <= now)
+      expired.push_back(fd);
+    else
+      next = std::min(next, fiber->deadline());
+  }
+  for (const int fd : expired) {
+    m_poller->forget(fd); // still armed: a poll() set would go on watching it
+    wake_fiber(fd, platform::Fiber::Wake::timeout);
+  }
+}
+
 void ConnectionPoller::close_expired(Clock::time_point now) {
   std::vector<int> expired;
   auto next = now + std::min(m_timeouts.head, m_timeouts.idle);
+  wake_expired_fibers(now, next);
   {
     std::lock_guard lock(m_mutex);
     for (auto it = m_watched.begin(); it != m_watched.end();) {

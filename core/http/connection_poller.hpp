@@ -7,7 +7,12 @@
 // It also enforces the deadlines: a head must arrive whole within head_timeout of the accept (or
 // of its first byte on a kept-alive connection), and a kept-alive connection that stays silent
 // for idle_timeout is closed.
+//
+// The same thread is the event loop that runs requests as fibers (platform/fiber.hpp): start()
+// runs one until it waits for a socket, which the poller then watches (and resumes it when the
+// socket is readable or its deadline passed), or until it asks for a thread (given to leave).
 #include "core/http/wire.hpp"
+#include "core/platform/fiber.hpp"
 #include "core/platform/poller.hpp"
 
 #include <atomic>
@@ -39,9 +44,10 @@ struct PollerTimeouts {
 
 class ConnectionPoller {
 public:
-  using Accepted = std::function<void(int fd)>;                   // set the socket's options
-  using Ready = std::function<void(std::unique_ptr<Connection>)>; // a whole head is buffered
-  ConnectionPoller(PollerTimeouts timeouts, Accepted accepted, Ready ready);
+  using Accepted = std::function<void(int fd)>;                        // set the socket's options
+  using Ready = std::function<void(std::unique_ptr<Connection>)>;      // a whole head is buffered
+  using Leave = std::function<void(std::unique_ptr<platform::Fiber>)>; // go on on a thread
+  ConnectionPoller(PollerTimeouts timeouts, Accepted accepted, Ready ready, Leave leave = nullptr);
   ~ConnectionPoller();
   ConnectionPoller(const ConnectionPoller&) = delete;
   ConnectionPoller& operator=(const ConnectionPoller&) = delete;
@@ -55,6 +61,9 @@ public:
   void watch_kept_alive(std::unique_ptr<Connection> connection);
   // Closes a connection a thread is done with.
   void close(std::unique_ptr<Connection> connection);
+  // On run()'s thread (from ready): runs fiber until it waits, leaves or ends. run() goes on
+  // after stop() until every fiber waiting on it has ended.
+  void start(std::unique_ptr<platform::Fiber> fiber);
   // Ends run(), closes the watched connections and shuts down the others (a thread's read or
   // write on one fails at once); a connection handed over later is closed. Idempotent.
   void stop();
@@ -70,10 +79,13 @@ private:
   void close_expired(std::chrono::steady_clock::time_point now);
   void close_watched(int fd);
   int wait_ms(std::chrono::steady_clock::time_point now) const;
+  void wake_fiber(int fd, platform::Fiber::Wake wake);
+  void wake_expired_fibers(std::chrono::steady_clock::time_point now, std::chrono::steady_clock::time_point& next);
 
   const PollerTimeouts m_timeouts;
   const Accepted m_accepted;
   const Ready m_ready;
+  const Leave m_leave;
   const std::unique_ptr<platform::Poller> m_poller; // epoll, kqueue or poll(): see platform/poller.hpp
 
   mutable std::mutex m_mutex;
@@ -87,6 +99,7 @@ private:
   int m_listener = -1;
   bool m_listener_paused = false; // out of descriptors: accepting again at the next sweep
   std::chrono::steady_clock::time_point m_next_sweep;
+  std::unordered_map<int, std::unique_ptr<platform::Fiber>> m_waiting; // fibers, by the socket they wait for
 };
 
 } // namespace llmgw::core::http

@@ -46,7 +46,8 @@ HttpServer::HttpServer(ServerLimits limits, Handler handler, Handler refusal)
     : m_limits(limits), m_handler(std::move(handler)), m_refusal(std::move(refusal)),
       m_poller(
           poller_timeouts(limits), [this](int fd) { prepare_socket(fd); },
-          [this](std::unique_ptr<Connection> connection) { dispatch(std::move(connection)); }),
+          [this](std::unique_ptr<Connection> connection) { dispatch(std::move(connection)); },
+          [this](std::unique_ptr<platform::Fiber> fiber) { move_to_thread(std::move(fiber)); }),
       m_threads(limits.max_threads) {}
 
 HttpServer::~HttpServer() {
@@ -105,6 +106,17 @@ void HttpServer::prepare_socket(int fd) const {
 
 void HttpServer::dispatch(std::unique_ptr<Connection> connection) {
   Connection* handed = connection.get();
+  if (m_limits.event_loop) {
+    std::unique_ptr<platform::Fiber> fiber;
+    try {
+      fiber =
+          std::make_unique<platform::Fiber>([this, handed] { serve_connection(std::unique_ptr<Connection>(handed)); });
+    } catch (const std::exception&) {
+      return m_poller.close(std::move(connection)); // out of memory: drop it, keep serving the others
+    }
+    connection.release(); // the fiber owns it now
+    return m_poller.start(std::move(fiber));
+  }
   try {
     m_threads.run([this, handed] { serve_connection(std::unique_ptr<Connection>(handed)); });
     connection.release(); // the task owns it now (a queued task still runs in stop())
@@ -114,12 +126,28 @@ void HttpServer::dispatch(std::unique_ptr<Connection> connection) {
   }
 }
 
+// A fiber that asked for a thread (it is about to block on something other than a socket read).
+void HttpServer::move_to_thread(std::unique_ptr<platform::Fiber> fiber) {
+  platform::Fiber* handed = fiber.get();
+  try {
+    m_threads.run([handed] {
+      std::unique_ptr<platform::Fiber> own(handed);
+      own->resume(false); // off the loop it never suspends again: it runs to its end
+    });
+    fiber.release();
+  } catch (const std::exception&) {
+    fiber->resume(false); // no thread for it: it ends here, holding up the loop meanwhile
+  }
+}
+
 void HttpServer::serve_connection(std::unique_ptr<Connection> connection) {
   std::string head;
   while (!m_stopping) {
     ReadResult read = connection->reader.take_head(head);
     if (read == ReadResult::incomplete) {
-      wire::Fill got = await_next_request(*connection);
+      // A fiber gives the connection back to the poller at once: waiting on the loop would cost
+      // the same epoll arming, and one that went to a thread should free it.
+      wire::Fill got = platform::Fiber::current() != nullptr ? wire::Fill::timeout : await_next_request(*connection);
       if (got == wire::Fill::data) continue;
       if (got == wire::Fill::closed) break;
       m_poller.watch_kept_alive(std::move(connection));
@@ -160,6 +188,7 @@ bool HttpServer::answer(Connection& connection, ReadResult read, const std::stri
     set_refusal(read, refused, request, response);
     m_refusal(request, response);
     write_response(connection.fd, request, response, false, m_limits.keep_alive_seconds);
+    platform::leave_event_loop(); // the discarding blocks on the socket for a while
     discard_input(connection.fd);
     return false;
   }

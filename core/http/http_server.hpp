@@ -4,17 +4,19 @@
 // httplib's costs a poll() before every read and write, splits every response into a head and a
 // body send, wakes each idle keep-alive connection every 10 ms and reads bodies 4 KB at a time.
 //
-// Model: a connection holds a thread only while a request is being answered. Between requests
-// the ConnectionPoller (connection_poller.hpp, on the thread that calls serve()) watches it with
-// epoll, reads its next head without blocking and hands it to a thread from a ThreadPool (up to
-// max_threads, growing on demand, shrinking when idle) once the head is whole; so idle and
-// slowly-sending clients cost no thread, and a head must arrive within head_timeout_seconds. The
-// thread reads the body (within body_timeout_seconds), runs the handler, writes the answer in one
-// sendmsg (head and body together), and waits next_request_wait_ms on its own for the next
-// request before giving the connection back to the poller, so back-to-back requests on a
-// kept-alive connection cost one blocking recv each, as with a thread per connection. Streams
-// use the chunked content provider of httplib::Response (always sent chunked): one sendmsg per
-// chunk; a stream keeps its thread to its end.
+// Model: one event loop, the ConnectionPoller (connection_poller.hpp, on the thread that calls
+// serve()), accepts connections and watches them with epoll between requests, reading each
+// head without blocking. Once a head is whole, the request runs as a fiber (platform/fiber.hpp)
+// on that same thread: it reads the body, runs the handler and writes the answer in one sendmsg,
+// and wherever it would wait for a socket to become readable (the rest of a body, the provider's
+// answer) it yields to the loop, which serves the other connections meanwhile. So at any
+// concurrency the request path costs no thread wake-up and no context switch per hop, as nginx's
+// worker does. A request about to block in any other way (a stream, TLS, a connect, a back-off,
+// the database, a large body, a slow reader) moves its fiber to a thread from a ThreadPool (up
+// to max_threads, growing on demand, shrinking when idle) and ends there; a stream keeps that
+// thread to its end. Streams use the chunked content provider of httplib::Response (always sent
+// chunked): one sendmsg per chunk. With event_loop off every request goes to a thread at once
+// and a thread waits next_request_wait_ms on its own for a kept-alive connection's next request.
 #include "core/http/connection_poller.hpp"
 #include "core/http/thread_pool.hpp"
 
@@ -36,6 +38,7 @@ struct ServerLimits {
   int body_timeout_seconds = 60;  // a request body arrives whole within this of its head, however it trickles
   int write_timeout_seconds = 60; // a client that reads nothing for this long is dropped
   int next_request_wait_ms = 50;  // a thread's own wait for a kept-alive connection's next request
+  bool event_loop = true;         // requests start as fibers on the poller's thread (else: on a thread each)
 };
 
 class HttpServer {
@@ -62,6 +65,7 @@ public:
 private:
   void prepare_socket(int fd) const;
   void dispatch(std::unique_ptr<Connection> connection);
+  void move_to_thread(std::unique_ptr<platform::Fiber> fiber);
   void serve_connection(std::unique_ptr<Connection> connection);
   bool answer(Connection& connection, wire::ReadResult read, const std::string& head);
   wire::Fill await_next_request(Connection& connection);

@@ -3,6 +3,7 @@
 #include "core/http/proxy.hpp"
 #include "core/http/tcp_probe.hpp"
 #include "core/http/wire.hpp"
+#include "core/platform/fiber.hpp"
 
 #include <fcntl.h>
 #include <netdb.h>
@@ -164,7 +165,10 @@ bool UpstreamClient::connect(httplib::Error& error) {
 }
 
 bool UpstreamClient::send(httplib::Request& request, httplib::Response& response, httplib::Error& error) {
-  if (m_tls) return m_tls->send(request, response, error);
+  if (m_tls) {
+    platform::leave_event_loop(); // OpenSSL through httplib blocks on its socket
+    return m_tls->send(request, response, error);
+  }
   error = httplib::Error::Success;
   // A kept-alive connection the server closed while idle is replaced; a request whose write
   // fails on a reused connection is sent once more on a fresh one (nothing reached the server).
@@ -179,6 +183,7 @@ bool UpstreamClient::send(httplib::Request& request, httplib::Response& response
     const bool recent = m_fd >= 0 && std::chrono::steady_clock::now() - m_last_used < k_trusted_idle;
     const bool reused = m_fd >= 0 && (recent || still_open(m_fd));
     if (!reused) {
+      platform::leave_event_loop(); // the name lookup and the connect block
       disconnect();
       if (!connect(error)) return false;
     }
@@ -202,6 +207,14 @@ bool UpstreamClient::exchange(const httplib::Request& request, httplib::Response
     return false;
   }
   wire::SocketReader reader(m_fd);
+  reader.set_wait(std::chrono::seconds(m_timeouts.read_seconds));
+  // On the event loop the answer is never there the moment the request left: wait for it first
+  // instead of a read that finds nothing (a system call per request).
+  if (platform::on_event_loop() &&
+      platform::wait_readable(m_fd, std::chrono::seconds(m_timeouts.read_seconds)) == platform::Fiber::Wake::timeout) {
+    error = httplib::Error::Read;
+    return false;
+  }
   if (unchecked) {
     // Closed before a single byte of the answer: the server had closed the idle connection.
     const wire::Fill first = reader.receive();

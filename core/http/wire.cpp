@@ -1,5 +1,6 @@
 #include "core/http/wire.hpp"
 
+#include "core/platform/fiber.hpp"
 #include "core/platform/socket.hpp"
 
 #include <strings.h>
@@ -60,13 +61,21 @@ bool send_all(int fd, iovec* iov, int count) {
     ++iov;
     --count;
   }
+  // On the event loop a send must not block it: one the socket cannot take at once goes on on a
+  // thread (a client reading slowly), where it blocks as usual.
+  bool on_loop = platform::on_event_loop();
   while (count > 0) {
     msghdr message{};
     message.msg_iov = iov;
     message.msg_iovlen = static_cast<size_t>(count);
-    ssize_t sent = platform::send_message(fd, message);
+    ssize_t sent = platform::send_message(fd, message, on_loop ? MSG_DONTWAIT : 0);
     if (sent < 0) {
       if (errno == EINTR) continue;
+      if (on_loop && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        platform::leave_event_loop();
+        on_loop = false;
+        continue;
+      }
       return false;
     }
     auto left = static_cast<size_t>(sent);
@@ -105,10 +114,34 @@ bool parse_header_lines(std::string_view lines, httplib::Headers& headers) {
   return true;
 }
 
+std::chrono::milliseconds SocketReader::wait() {
+  if (m_wait.count() == 0) {
+    timeval tv{};
+    socklen_t size = sizeof tv;
+    const bool set = ::getsockopt(m_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, &size) == 0 && (tv.tv_sec > 0 || tv.tv_usec > 0);
+    m_wait = set ? std::chrono::milliseconds(tv.tv_sec * 1000 + tv.tv_usec / 1000 + (tv.tv_usec % 1000 != 0))
+                 : std::chrono::hours(24 * 365); // none: as good as forever
+  }
+  return m_wait;
+}
+
+ssize_t SocketReader::recv_some(char* into, size_t size, int flags) {
+  if ((flags & MSG_DONTWAIT) != 0 || !platform::on_event_loop()) return ::recv(m_fd, into, size, flags);
+  // On the event loop: the fiber waits for the socket, as a blocking recv would, up to the socket's timeout.
+  for (;;) {
+    const ssize_t got = ::recv(m_fd, into, size, flags | MSG_DONTWAIT);
+    if (got >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) return got;
+    if (platform::wait_readable(m_fd, wait()) == platform::Fiber::Wake::timeout) {
+      errno = EAGAIN;
+      return -1;
+    }
+  }
+}
+
 Fill SocketReader::receive(int flags) {
   char chunk[k_read_chunk];
   for (;;) {
-    ssize_t got = ::recv(m_fd, chunk, sizeof chunk, flags);
+    ssize_t got = recv_some(chunk, sizeof chunk, flags);
     if (got > 0) {
       m_in.append(chunk, static_cast<size_t>(got));
       return Fill::data;
@@ -185,7 +218,7 @@ bool SocketReader::read_exact(std::string& out, size_t size) {
   while (have < size) {
     ssize_t got = m_deadline && std::chrono::steady_clock::now() >= *m_deadline
                       ? 0
-                      : ::recv(m_fd, out.data() + base + have, size - have, 0);
+                      : recv_some(out.data() + base + have, size - have, 0);
     if (got < 0 && (errno == EINTR || ((errno == EAGAIN || errno == EWOULDBLOCK) && wait_again()))) continue;
     if (got <= 0) {
       out.resize(base + have);

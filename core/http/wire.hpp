@@ -79,8 +79,13 @@ public:
   // sets how often a silent peer is checked. Without one (the default) a socket timeout ends a read.
   void set_deadline(std::chrono::steady_clock::time_point deadline) { m_deadline = deadline; }
   void clear_deadline() { m_deadline.reset(); }
+  // How long one read waits for the peer on the event loop (where the socket does not block):
+  // by default the socket's own SO_RCVTIMEO, looked up once.
+  void set_wait(std::chrono::milliseconds wait) { m_wait = wait; }
 
 private:
+  ssize_t recv_some(char* into, size_t size, int flags);
+  std::chrono::milliseconds wait();
   bool read_line(std::string& line);
   size_t find_head_end();
   bool wait_again() const;
@@ -89,6 +94,7 @@ private:
   std::string m_in;
   size_t m_head_scanned = 0; // m_in before this holds no head's end (reset when a head is taken)
   std::optional<std::chrono::steady_clock::time_point> m_deadline;
+  std::chrono::milliseconds m_wait{0}; // 0: not looked up yet
 };
 
 } // namespace llmgw::core::http::wire

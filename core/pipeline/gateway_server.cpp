@@ -1,6 +1,11 @@
 #include "core/pipeline/gateway_server.hpp"
 
 #include "core/error.hpp"
+#include "core/pipeline/local_api.hpp"
+#include "core/platform/fiber.hpp"
+
+#include <cstdlib>
+#include <string_view>
 
 namespace llmgw::core::pipeline {
 namespace {
@@ -8,11 +13,24 @@ namespace {
 // Enough connection threads for many open streams: each stream holds one (plus its own upstream
 // reader thread). Threads start when connections need them and end after a minute idle.
 constexpr int k_default_threads = 128;
+// Request bodies up to this size are parsed and translated on the event loop; a larger one's
+// work would hold up the other requests there, so it goes on on a thread.
+constexpr size_t k_loop_body_bytes = 64 * 1024;
+
+// What stays on the event loop: the agents' API requests of ordinary size. The dashboard, the
+// CLI's loopback API and /metrics read the database; a large body takes milliseconds to parse.
+bool stays_on_loop(const httplib::Request& request) {
+  return request.method == "POST" && request.body.size() <= k_loop_body_bytes && !is_local_api_path(request.path) &&
+         request.path.rfind("/dashboard", 0) != 0;
+}
 
 http::ServerLimits limits(const config::ServerConfig& config) {
   http::ServerLimits limits;
   limits.max_threads = config.threads > 0 ? config.threads : k_default_threads;
   limits.max_body_bytes = static_cast<size_t>(config.max_body_bytes);
+  // LLMGW_EVENT_LOOP=0: a thread for every request, as before the event loop (for comparisons).
+  const char* loop = std::getenv("LLMGW_EVENT_LOOP");
+  limits.event_loop = loop == nullptr || std::string_view(loop) != "0";
   return limits;
 }
 
@@ -29,6 +47,7 @@ GatewayServer::GatewayServer(config::Config config, pricing::PriceTable prices, 
       m_server(
           limits(m_gateway.server_config()),
           [this](const httplib::Request& request, httplib::Response& response) {
+            if (!stays_on_loop(request)) platform::leave_event_loop();
             if (m_front && m_front(request, response)) return;
             m_gateway.handle(request, response);
           },

@@ -54,11 +54,11 @@ int accept_connection(int listener) {
   return finish(::accept(listener, nullptr, nullptr), false);
 }
 
-ssize_t send_message(int fd, const msghdr& message) {
+ssize_t send_message(int fd, const msghdr& message, int flags) {
 #if defined(MSG_NOSIGNAL)
-  return ::sendmsg(fd, &message, MSG_NOSIGNAL);
+  return ::sendmsg(fd, &message, flags | MSG_NOSIGNAL);
 #else
-  return ::sendmsg(fd, &message, 0); // SO_NOSIGPIPE is set on every socket llmgw makes or accepts
+  return ::sendmsg(fd, &message, flags); // SO_NOSIGPIPE is set on every socket llmgw makes or accepts
 #endif
 }
 

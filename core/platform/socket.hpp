@@ -16,7 +16,7 @@ int open_socket(int family, int type, int protocol, bool nonblocking);
 int accept_connection(int listener);
 
 // sendmsg() that fails with EPIPE, never raising SIGPIPE, when the peer has gone.
-ssize_t send_message(int fd, const msghdr& message);
+ssize_t send_message(int fd, const msghdr& message, int flags = 0);
 
 // Raises the soft limit on open descriptors as far as the system lets a process.
 void raise_descriptor_limit();

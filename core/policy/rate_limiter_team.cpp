@@ -1,6 +1,8 @@
 // RateLimiter in team mode: shares leased from the shared store (rate_ledger.hpp, rate_shares.hpp).
 #include "core/policy/rate_limiter.hpp"
 
+#include "core/platform/fiber.hpp"
+
 #include <algorithm>
 #include <exception>
 
@@ -73,6 +75,7 @@ void RateLimiter::refill(const std::vector<RateRule>& asks, int64_t input_tokens
     }
     RateGrant grant;
     try {
+      platform::leave_event_loop(); // the shared store: a database round trip
       grant = m_shared->grow(claim, ask, now_ms);
     } catch (const std::exception&) {
       std::lock_guard lock(m_mutex);

@@ -1,6 +1,8 @@
 // SpendCaps in team mode: slices leased from the shared store (cap_ledger.hpp, cap_slices.hpp).
 #include "core/policy/spend_caps.hpp"
 
+#include "core/platform/fiber.hpp"
+
 #include <algorithm>
 #include <exception>
 
@@ -48,6 +50,7 @@ void SpendCaps::refill(const std::vector<Shortfall>& shortfalls, int64_t now_ms)
     }
     LeaseState state;
     try {
+      platform::leave_event_loop(); // the shared store: a database round trip
       state = m_shared->grow(claim, need, want, now_ms);
     } catch (const std::exception&) {
       std::lock_guard lock(m_mutex);

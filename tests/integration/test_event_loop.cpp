@@ -1,0 +1,168 @@
+// The event loop (core/http/http_server.hpp, core/platform/fiber.hpp): requests waiting for their
+// provider hold no thread, and a request that must block (a client that does not read) goes on on
+// a thread of its own instead of holding up the others.
+#include "tests/integration/runtime_serve.hpp"
+#include "tests/support/fake_upstream.hpp"
+#include "tests/support/test_gateway.hpp"
+
+#include <doctest/doctest.h>
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace llmgw;
+using namespace llmgw::test;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+const std::string k_body = R"({"model":"claude-sonnet-4-5","max_tokens":5,"messages":[]})";
+
+void write_config(const TempDir& dir, const FakeUpstream& upstream) {
+  std::ofstream(dir.file("config.toml")) << "default_provider = \"anthropic\"\n[server]\nshutdown_grace_seconds = 2\n"
+                                         << "[providers.anthropic]\nkind = \"anthropic\"\nbase_url = \""
+                                         << upstream.base_url() << "\"\napi_key_env = \"LLMGW_IT_KEY\"\n";
+}
+
+// The threads of process pid now in a recvfrom (blocked reading a socket).
+int threads_in_recv(pid_t pid) {
+  const std::string tasks = "/proc/" + std::to_string(pid) + "/task";
+  int count = 0;
+  DIR* dir = ::opendir(tasks.c_str());
+  if (dir == nullptr) return -1;
+  while (const dirent* entry = ::readdir(dir)) {
+    if (entry->d_name[0] == '.') continue;
+    std::ifstream syscall_file(tasks + "/" + entry->d_name + "/syscall");
+    long number = -1;
+    if (syscall_file >> number && number == SYS_recvfrom) ++count;
+  }
+  ::closedir(dir);
+  return count;
+}
+
+// 32 requests at once to a provider that answers after 600 ms: the most server threads seen in
+// recvfrom meanwhile, and how long the 32 took.
+struct Wave {
+  int most_in_recv = 0;
+  double seconds = 0;
+  int ok = 0;
+};
+
+Wave send_wave(const RuntimeServe& serve) {
+  Wave wave;
+  std::atomic<int> ok{0};
+  std::vector<std::thread> clients;
+  const auto start = Clock::now();
+  for (int i = 0; i < 32; ++i)
+    clients.emplace_back([&] {
+      httplib::Client client("127.0.0.1", serve.port());
+      client.set_read_timeout(10, 0);
+      auto reply = client.Post("/v1/messages",
+                               httplib::Headers{{"x-api-key", serve.token()}, {"anthropic-version", "2023-06-01"}},
+                               k_body, "application/json");
+      if (reply && reply->status == 200) ++ok;
+    });
+  for (int i = 0; i < 40; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    wave.most_in_recv = std::max(wave.most_in_recv, threads_in_recv(serve.pid()));
+  }
+  for (auto& client : clients) client.join();
+  wave.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  wave.ok = ok;
+  return wave;
+}
+
+Wave slow_provider_wave(bool event_loop) {
+  FakeUpstream upstream;
+  upstream.on("POST", "/v1/messages", [](const RecordedRequest&) {
+    auto reply = anthropic_reply("claude-sonnet-4-5", "ok", 10, 0, 0, 5);
+    reply.delay_before_headers_ms = 600;
+    return reply;
+  });
+  TempDir dir;
+  write_config(dir, upstream);
+  EnvVars env{{"LLMGW_IT_KEY", "fake-key-for-tests"}};
+  if (!event_loop) env.push_back({"LLMGW_EVENT_LOOP", "0"});
+  RuntimeServe serve(dir, env);
+  send_wave(serve);        // opens the provider connections (a connect goes on on a thread)
+  return send_wave(serve); // on kept-alive connections
+}
+
+} // namespace
+
+TEST_CASE("event loop: 32 requests waiting for a slow provider hold no thread each, and all run at once") {
+  const Wave loop = slow_provider_wave(true);
+  MESSAGE("event loop: 32 requests in " << loop.seconds << " s, at most " << loop.most_in_recv
+                                        << " server threads in recvfrom");
+  CHECK(loop.ok == 32);
+  CHECK(loop.seconds < 3.0);     // at once: one after the other would take 19 s
+  CHECK(loop.most_in_recv <= 2); // the provider's answers are awaited by the loop, not by threads
+
+  // The same with a thread per request, so the measure above can tell the two apart.
+  const Wave threads = slow_provider_wave(false);
+  MESSAGE("thread per request: 32 requests in " << threads.seconds << " s, at most " << threads.most_in_recv
+                                                << " server threads in recvfrom");
+  CHECK(threads.ok == 32);
+  CHECK(threads.most_in_recv >= 16);
+}
+
+TEST_CASE("event loop: a client that does not read its large answer holds up no other request") {
+  FakeUpstream upstream;
+  const std::string big(8 * 1024 * 1024, 'x');
+  upstream.on("POST", "/v1/messages", [&](const RecordedRequest& request) {
+    return anthropic_reply("claude-sonnet-4-5", request.body.find("big") != std::string::npos ? big : "small", 10, 0, 0,
+                           5);
+  });
+  TestGateway gateway(fake_config(upstream));
+
+  // A raw client with a small receive buffer sends its request and reads nothing for a while.
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  int small = 4096;
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(gateway.port()));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+  const std::string body =
+      R"({"model":"claude-sonnet-4-5","max_tokens":5,"messages":[{"role":"user","content":"big"}]})";
+  std::string request = "POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n";
+  for (const auto& [name, value] : TestGateway::anthropic_auth()) request += name + ": " + value + "\r\n";
+  request += "Content-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+  REQUIRE(::send(fd, request.data(), request.size(), 0) == static_cast<ssize_t>(request.size()));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300)); // its answer fills the socket and waits
+
+  // Meanwhile other clients are answered at once.
+  auto client = gateway.client();
+  for (int i = 0; i < 5; ++i) {
+    const auto start = Clock::now();
+    auto reply = client->Post("/v1/messages", TestGateway::anthropic_auth(), k_body, "application/json");
+    const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+    REQUIRE(reply);
+    CHECK(reply->status == 200);
+    CHECK(ms < 1000);
+  }
+
+  // The slow reader still gets its whole answer.
+  std::string received;
+  char buffer[65536];
+  for (ssize_t got; (got = ::recv(fd, buffer, sizeof buffer, 0)) > 0;)
+    received.append(buffer, static_cast<size_t>(got));
+  ::close(fd);
+  CHECK(received.rfind("HTTP/1.1 200", 0) == 0);
+  CHECK(received.find(big) != std::string::npos);
+  CHECK(gateway.wait_rows(6).size() == 6);
+}
