@@ -3,12 +3,6 @@
 #include "store/rate_windows.hpp"
 #include "store/request_rows.hpp"
 
-#include <sys/resource.h>
-#if defined(__linux__)
-#include <sys/syscall.h>
-#include <unistd.h>
-#endif
-
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
@@ -23,18 +17,7 @@ constexpr size_t k_max_batch_rows = 512;
 // Rows settled within this time of the first go into one transaction: under load a commit per
 // request would cost more than the request (WAL writes and file locks); a row still lands well
 // within a second, and flush() cuts the wait short.
-constexpr auto k_gather = std::chrono::milliseconds(20);
-
-// The writer runs at nice 10 (Linux: per thread): on a busy core the requests go first and the
-// rows follow in the gaps, instead of a batch's milliseconds of SQLite delaying the requests
-// that arrive meanwhile (pinned to one core, this took the added p99 at concurrency 64 from 8.2
-// to 4.7 ms). It holds the queue's lock only to swap two vectors, so a request never waits
-// behind it.
-void lower_priority() {
-#if defined(__linux__)
-  ::setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), 10);
-#endif
-}
+constexpr auto k_gather = std::chrono::milliseconds(10);
 // A busy database is retried without limit (another process holds the write lock and will
 // release it); other errors get a few attempts before the batch is given up.
 constexpr int k_max_error_attempts = 5;
@@ -130,7 +113,6 @@ int64_t Ledger::queue_depth() const {
 }
 
 void Ledger::run_writer() {
-  lower_priority();
   std::vector<core::RequestRecord> batch;
   std::unique_lock lock(m_mutex);
   for (;;) {
