@@ -40,6 +40,13 @@ void set_refusal(ReadResult read, const char* reason, const httplib::Request& re
                                              : "request body is larger than the limit";
 }
 
+// Whether the request's body is larger than limit, or of a size not known from its head (chunked).
+bool large_body(const httplib::Request& request, size_t limit) {
+  if (request.has_header("Transfer-Encoding")) return true;
+  const auto length = wire::parse_decimal(request.get_header_value("Content-Length"));
+  return length && *length > limit;
+}
+
 } // namespace
 
 HttpServer::HttpServer(ServerLimits limits, Handler handler, Handler refusal)
@@ -176,6 +183,9 @@ bool HttpServer::answer(Connection& connection, ReadResult read, const std::stri
   request.remote_addr = connection.peer;
   if (read == ReadResult::ok && (refused = framing_error(request)) != nullptr) read = ReadResult::malformed;
   if (read == ReadResult::ok) {
+    // A large body is read and handled on a thread: a blocking read takes it straight into place
+    // (on the loop it would cost a wake-up per piece), and its parsing would hold up the loop.
+    if (large_body(request, m_limits.loop_body_bytes)) platform::leave_event_loop();
     // However the body trickles in, it holds this thread for body_timeout_seconds at most.
     connection.reader.set_deadline(std::chrono::steady_clock::now() +
                                    std::chrono::seconds(m_limits.body_timeout_seconds));

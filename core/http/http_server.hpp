@@ -32,13 +32,14 @@ namespace llmgw::core::http {
 
 struct ServerLimits {
   size_t max_body_bytes = 32u * 1024 * 1024;
-  int max_threads = 128;          // requests answered at once; more wait for a thread
-  int keep_alive_seconds = 5;     // advertised in Keep-Alive; an idle connection is closed after twice that
-  int head_timeout_seconds = 10;  // a request head arrives whole within this of the accept (or of its first byte)
-  int body_timeout_seconds = 60;  // a request body arrives whole within this of its head, however it trickles
-  int write_timeout_seconds = 60; // a client that reads nothing for this long is dropped
-  int next_request_wait_ms = 50;  // a thread's own wait for a kept-alive connection's next request
-  bool event_loop = true;         // requests start as fibers on the poller's thread (else: on a thread each)
+  int max_threads = 128;              // requests answered at once; more wait for a thread
+  int keep_alive_seconds = 5;         // advertised in Keep-Alive; an idle connection is closed after twice that
+  int head_timeout_seconds = 10;      // a request head arrives whole within this of the accept (or of its first byte)
+  int body_timeout_seconds = 60;      // a request body arrives whole within this of its head, however it trickles
+  int write_timeout_seconds = 60;     // a client that reads nothing for this long is dropped
+  int next_request_wait_ms = 50;      // a thread's own wait for a kept-alive connection's next request
+  bool event_loop = true;             // requests start as fibers on the poller's thread (else: on a thread each)
+  size_t loop_body_bytes = 64 * 1024; // a larger request body is read and handled on a thread
 };
 
 class HttpServer {

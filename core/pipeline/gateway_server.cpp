@@ -13,15 +13,27 @@ namespace {
 // Enough connection threads for many open streams: each stream holds one (plus its own upstream
 // reader thread). Threads start when connections need them and end after a minute idle.
 constexpr int k_default_threads = 128;
-// Request bodies up to this size are parsed and translated on the event loop; a larger one's
-// work would hold up the other requests there, so it goes on on a thread.
-constexpr size_t k_loop_body_bytes = 64 * 1024;
+// Whether the request asks for an event stream ("stream": true, or Gemini's streaming path). A
+// guess from the bytes, before parsing: a wrong one only changes where the request runs.
+bool asks_for_stream(const httplib::Request& request) {
+  if (request.path.find(":streamGenerateContent") != std::string::npos) return true;
+  const std::string& body = request.body;
+  for (size_t at = body.find("\"stream\""); at != std::string::npos; at = body.find("\"stream\"", at + 1)) {
+    size_t next = body.find_first_not_of(" \t\r\n", at + 8);
+    if (next == std::string::npos || body[next] != ':') continue;
+    next = body.find_first_not_of(" \t\r\n", next + 1);
+    if (next != std::string::npos && body.compare(next, 4, "true") == 0) return true;
+  }
+  return false;
+}
 
-// What stays on the event loop: the agents' API requests of ordinary size. The dashboard, the
-// CLI's loopback API and /metrics read the database; a large body takes milliseconds to parse.
+// What stays on the event loop: the agents' API requests that want a whole answer (a large body
+// is on a thread already, see ServerLimits::loop_body_bytes). A stream holds a thread to its end
+// anyway, so it goes there before its parsing instead of after; the dashboard, the CLI's loopback
+// API and /metrics read the database.
 bool stays_on_loop(const httplib::Request& request) {
-  return request.method == "POST" && request.body.size() <= k_loop_body_bytes && !is_local_api_path(request.path) &&
-         request.path.rfind("/dashboard", 0) != 0;
+  return request.method == "POST" && !is_local_api_path(request.path) && request.path.rfind("/dashboard", 0) != 0 &&
+         !asks_for_stream(request);
 }
 
 http::ServerLimits limits(const config::ServerConfig& config) {
