@@ -6,7 +6,6 @@
 namespace llmgw::core::dispatch {
 
 Answer PooledUpstream::exchange(Exchange exchange) {
-  if (exchange.stream) platform::leave_event_loop(); // the stream relay's threads wait on each other
   return exchange.stream ? start_stream(exchange) : read_whole(exchange);
 }
 
@@ -45,6 +44,7 @@ Answer PooledUpstream::read_whole(Exchange& exchange) {
 }
 
 Answer PooledUpstream::start_stream(Exchange& exchange) {
+  platform::leave_event_loop(); // the stream relay's threads wait on each other
   auto relay = std::make_shared<StreamRelay>(m_readers, m_pool.acquire(exchange.origin), std::move(exchange.request),
                                              std::move(exchange.relay));
   relay->start();

@@ -3,6 +3,7 @@
 #include "core/error.hpp"
 #include "core/pipeline/local_api.hpp"
 #include "core/platform/fiber.hpp"
+#include "core/protocol/json_scan.hpp"
 
 #include <cstdlib>
 #include <string_view>
@@ -13,18 +14,13 @@ namespace {
 // Enough connection threads for many open streams: each stream holds one (plus its own upstream
 // reader thread). Threads start when connections need them and end after a minute idle.
 constexpr int k_default_threads = 128;
-// Whether the request asks for an event stream ("stream": true, or Gemini's streaming path). A
-// guess from the bytes, before parsing: a wrong one only changes where the request runs.
+
+// Whether the request asks for an event stream ("stream": true at the top level, or Gemini's
+// streaming path). Read from the bytes before the parse stage: a wrong guess only changes where
+// the request runs.
 bool asks_for_stream(const httplib::Request& request) {
-  if (request.path.find(":streamGenerateContent") != std::string::npos) return true;
-  const std::string& body = request.body;
-  for (size_t at = body.find("\"stream\""); at != std::string::npos; at = body.find("\"stream\"", at + 1)) {
-    size_t next = body.find_first_not_of(" \t\r\n", at + 8);
-    if (next == std::string::npos || body[next] != ':') continue;
-    next = body.find_first_not_of(" \t\r\n", next + 1);
-    if (next != std::string::npos && body.compare(next, 4, "true") == 0) return true;
-  }
-  return false;
+  return request.path.find(":streamGenerateContent") != std::string::npos ||
+         protocol::member_text(request.body, "stream") == "true";
 }
 
 // What stays on the event loop: the agents' API requests that want a whole answer (a large body
