@@ -36,6 +36,9 @@ public:
   virtual std::unique_ptr<StatementBackend> prepare(std::string_view sql) = 0;
   virtual void exec(const std::string& sql) = 0;
   virtual bool in_autocommit() const = 0;
+  // The id of the row this connection inserted last (SQLite's rowid). PostgreSQL has no such
+  // thing without a round trip and throws: its inserts say RETURNING id.
+  virtual int64_t last_insert_id() const = 0;
   // The statement that opens a write transaction (SQLite: BEGIN IMMEDIATE).
   virtual const char* begin_sql() const = 0;
   // The schema version the database is at (0: empty).

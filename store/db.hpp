@@ -79,6 +79,8 @@ public:
   // True when no transaction is open on this connection.
   bool in_autocommit() const;
   Dialect dialect() const { return m_dialect; }
+  // The id of the row inserted last on this connection (SQLite only; see Connection).
+  int64_t last_insert_id() const { return m_connection->last_insert_id(); }
   // The path given to the constructor, or the URL without its password (in every error message).
   const std::string& path() const { return m_path; }
   Connection& connection() { return *m_connection; }

@@ -36,9 +36,12 @@ std::string random_instance_id() {
 } // namespace
 
 Ledger::Ledger(const std::string& db_path, DbOptions options, int64_t max_queued_rows)
-    : m_db(db_path, options), m_insert(m_db.prepare(k_insert_request_sql)), m_add_spend(m_db.prepare(k_add_spend_sql)),
-      m_insert_attempt(m_db.prepare(k_insert_attempt_sql)), m_clear_windows(m_db.prepare(k_clear_rate_windows_sql)),
-      m_put_window(m_db.prepare(k_put_rate_window_sql)), m_max_queued(max_queued_rows) {
+    : m_db(db_path, options),
+      m_insert(m_db.prepare(m_db.dialect() == Dialect::postgres ? k_insert_request_sql : k_append_request_sql)),
+      m_add_spend(m_db.prepare(k_add_spend_sql)), m_insert_attempt(m_db.prepare(k_insert_attempt_sql)),
+      m_clear_windows(m_db.prepare(k_clear_rate_windows_sql)), m_put_window(m_db.prepare(k_put_rate_window_sql)),
+      m_add_usage(m_db.prepare(k_add_usage_sql)), m_add_session(m_db.prepare(k_add_session_sql)),
+      m_max_queued(max_queued_rows) {
   if (m_db.dialect() == Dialect::postgres) {
     m_instance = random_instance_id();
     m_find_row = m_db.prepare("SELECT id FROM requests WHERE row_key = ?1");
@@ -187,28 +190,35 @@ int64_t Ledger::stored_id(const std::string& row_key) {
 void Ledger::write_batch(std::span<const core::RequestRecord> batch, int64_t first_seq, std::vector<int64_t>& ids) {
   ids.clear();
   Transaction transaction(m_db);
+  // What the batch adds to each bucket, upserted once per bucket after the rows: a row's own
+  // upserts (a trigger did them until schema version 13) cost more than its insert.
   std::map<SpendKey, int64_t> spend;
+  std::map<UsageKey, BucketSums> usage;
+  std::map<SessionKey, BucketSums> sessions;
+  // Per provider and agent, the last row with rate-limit headers: its windows replace the others'.
+  std::map<std::pair<std::string_view, std::string_view>, const core::RequestRecord*> windows;
   std::string row_key;
   for (size_t i = 0; i < batch.size(); ++i) {
     const core::RequestRecord& record = batch[i];
     m_insert.reset();
     bind_request(m_insert, record);
+    int64_t request_id = 0;
     if (m_instance.empty()) {
-      m_insert.bind_null(30);
+      m_insert.run();
+      request_id = m_db.last_insert_id();
     } else {
       row_key = m_instance + "-" + std::to_string(first_seq + static_cast<int64_t>(i));
       m_insert.bind_text(30, row_key);
+      if (!m_insert.step()) {
+        // Stored by an earlier try of this batch whose commit went through unacknowledged (the
+        // connection broke): the whole batch is there, its sums included.
+        ids.push_back(stored_id(row_key));
+        ++m_rows_already_stored;
+        continue;
+      }
+      request_id = m_insert.column_int64(0);
+      m_insert.run(); // past the one row RETURNING gives, so the statement is done
     }
-    if (!m_insert.step()) {
-      // Stored by an earlier try of this batch whose commit went through unacknowledged (the
-      // connection broke): the whole batch is there, its spend included.
-      if (m_instance.empty()) throw Error(m_db.path() + ": storing a request returned no id");
-      ids.push_back(stored_id(row_key));
-      ++m_rows_already_stored;
-      continue;
-    }
-    const int64_t request_id = m_insert.column_int64(0);
-    m_insert.run(); // past the one row RETURNING gives, so the statement is done
     // The attempts table holds the tries of requests that needed more than one; a single try is
     // the row itself.
     ids.push_back(request_id);
@@ -224,15 +234,27 @@ void Ledger::write_batch(std::span<const core::RequestRecord> batch, int64_t fir
       m_insert_attempt.bind_text(7, attempt.error);
       m_insert_attempt.run();
     }
-    // Rows are written in the order they settled, so the last answer's windows are the ones kept.
-    put_rate_windows(m_clear_windows, m_put_window, record);
+    // Rows are in the order they settled, so the last answer's windows are the ones kept.
+    if (!record.rate_windows.empty()) windows[{record.provider, record.agent}] = &record;
     if (counts_toward_caps(record)) spend[spend_key(record)] += record.cost_usd_pico;
+    usage[usage_key(record)].add(record);
+    sessions[session_key(record)].add(record);
   }
-  // One upsert per spend bucket the batch touched, not one per row.
+  for (const auto& [key, record] : windows) put_rate_windows(m_clear_windows, m_put_window, *record);
   for (const auto& [key, cost] : spend) {
     m_add_spend.reset();
     bind_spend(m_add_spend, key, cost);
     m_add_spend.run();
+  }
+  for (const auto& [key, sums] : usage) {
+    m_add_usage.reset();
+    bind_usage(m_add_usage, key, sums);
+    m_add_usage.run();
+  }
+  for (const auto& [key, sums] : sessions) {
+    m_add_session.reset();
+    bind_session(m_add_session, key, sums);
+    m_add_session.run();
   }
   transaction.commit();
 }

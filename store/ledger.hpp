@@ -47,7 +47,7 @@ public:
   using RowObserver = std::function<void(int64_t id, const core::RequestRecord& record)>;
   void set_row_observer(RowObserver observer);
 
-  // Rows committed so far, and the transactions that committed them (rows settled within 2 ms of
+  // Rows committed so far, and the transactions that committed them (rows settled within 10 ms of
   // each other share one, up to 512 rows).
   int64_t rows_written() const { return m_rows_written.load(); }
   int64_t transactions() const { return m_transactions.load(); }
@@ -76,6 +76,8 @@ private:
   Statement m_insert_attempt;
   Statement m_clear_windows;
   Statement m_put_window;
+  Statement m_add_usage;   // the dashboard's usage_buckets
+  Statement m_add_session; // and session_buckets
   mutable std::mutex m_mutex;
   std::condition_variable m_wake;           // the writer waits here for rows or stop
   std::condition_variable m_settled;        // flush() waits here for progress

@@ -407,7 +407,13 @@ CREATE TABLE rate_lease_turns (
 );
 )sql";
 
-constexpr std::array<Migration, 12> k_migrations{{
+// Version 13: the ledger adds each batch's rows to the dashboard's buckets itself, one upsert per
+// bucket (store/ledger.cpp), instead of this trigger's two per row.
+constexpr std::string_view k_v13_bucket_sums = R"sql(
+DROP TRIGGER requests_buckets_insert;
+)sql";
+
+constexpr std::array<Migration, 13> k_migrations{{
     {1, "requests ledger", k_v1_requests},
     {2, "caps, rate limits, virtual keys", k_v2_policy},
     {3, "routing state", k_v3_routing_state},
@@ -420,6 +426,7 @@ constexpr std::array<Migration, 12> k_migrations{{
     {10, "shared price imports", k_v10_shared_prices},
     {11, "request row keys", k_v11_row_keys},
     {12, "team mode rate leases", k_v12_rate_leases},
+    {13, "bucket sums written by the ledger per batch", k_v13_bucket_sums},
 }};
 
 void refuse_newer(const Db& db, int found, int latest) {

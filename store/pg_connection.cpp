@@ -8,6 +8,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <stdexcept>
 #include <vector>
 
 #include <unistd.h>
@@ -105,6 +106,9 @@ public:
     // A lost connection (UNKNOWN) holds no transaction either: the server rolled it back.
     const PGTransactionStatusType status = pq().transaction_status(m_conn);
     return status == PQTRANS_IDLE || status == PQTRANS_UNKNOWN;
+  }
+  int64_t last_insert_id() const override {
+    throw std::logic_error("PostgreSQL inserts return their id with RETURNING, not last_insert_id()");
   }
   const char* begin_sql() const override { return "BEGIN"; }
   int schema_version() override;

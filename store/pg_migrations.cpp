@@ -295,11 +295,18 @@ CREATE TABLE rate_lease_turns (
 );
 )sql";
 
-constexpr std::array<Migration, 4> k_pg_migrations{{
+// Version 5: SQLite's version 13, the dashboard's bucket sums written by the ledger per batch.
+constexpr std::string_view k_v5_bucket_sums = R"sql(
+DROP TRIGGER requests_buckets_insert ON requests;
+DROP FUNCTION llmgw_requests_buckets();
+)sql";
+
+constexpr std::array<Migration, 5> k_pg_migrations{{
     {1, "schema of SQLite version 7: ledger, settings, buckets, rollup, alerts", k_v1_schema},
     {2, "schema of SQLite versions 8-10: users, cap leases, shared prices", k_v2_team},
     {3, "request row keys", k_v3_row_keys},
     {4, "team mode rate leases", k_v4_rate_leases},
+    {5, "bucket sums written by the ledger per batch", k_v5_bucket_sums},
 }};
 
 } // namespace

@@ -18,6 +18,14 @@ const std::string_view k_insert_request_sql =
     "?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30) "
     "ON CONFLICT (row_key) WHERE row_key IS NOT NULL DO NOTHING RETURNING id";
 
+const std::string_view k_append_request_sql =
+    "INSERT INTO requests (started_at_ms, duration_ms, ttfb_ms, agent, session_id, endpoint, provider, "
+    "requested_model, served_model, streamed, http_status, outcome, input_uncached_tokens, "
+    "cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, output_tokens, reasoning_tokens, "
+    "cost_usd_pico, price_version, usage_source, unpriced, billed_to_client, upstream_request_id, "
+    "error_message, key_name, project, price_basis, user_name) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+    "?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)";
+
 const std::string_view k_insert_attempt_sql =
     "INSERT INTO attempts (request_id, n, provider, model, http_status, latency_ms, error) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
@@ -26,6 +34,81 @@ const std::string_view k_add_spend_sql =
     "INSERT INTO spend_buckets (bucket, provider, agent, project, key_name, user_name, cost_usd_pico) VALUES (?1, ?2, "
     "?3, ?4, ?5, ?6, ?7) ON CONFLICT (bucket, provider, agent, project, key_name, user_name) DO UPDATE SET "
     "cost_usd_pico = spend_buckets.cost_usd_pico + excluded.cost_usd_pico";
+
+namespace {
+
+void bind_sums(Statement& add, int first, const BucketSums& sums) {
+  add.bind_int64(first, sums.requests);
+  add.bind_int64(first + 1, sums.errors);
+  add.bind_int64(first + 2, sums.input_tokens);
+  add.bind_int64(first + 3, sums.cache_read_tokens);
+  add.bind_int64(first + 4, sums.cache_write_tokens);
+  add.bind_int64(first + 5, sums.output_tokens);
+  add.bind_int64(first + 6, sums.cost_usd_pico);
+}
+
+} // namespace
+
+const std::string_view k_add_usage_sql =
+    "INSERT INTO usage_buckets (bucket, provider, agent, model, project, key_name, requests, errors, input_tokens, "
+    "cache_read_tokens, cache_write_tokens, output_tokens, cost_usd_pico) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+    "?10, ?11, ?12, ?13) ON CONFLICT (bucket, provider, agent, model, project, key_name)"
+    " DO UPDATE SET requests = usage_buckets.requests + excluded.requests, errors = usage_buckets.errors + "
+    "excluded.errors, input_tokens = usage_buckets.input_tokens + excluded.input_tokens, cache_read_tokens = "
+    "usage_buckets.cache_read_tokens + excluded.cache_read_tokens, cache_write_tokens = "
+    "usage_buckets.cache_write_tokens "
+    "+ excluded.cache_write_tokens, output_tokens = usage_buckets.output_tokens + excluded.output_tokens, "
+    "cost_usd_pico = usage_buckets.cost_usd_pico + excluded.cost_usd_pico";
+
+const std::string_view k_add_session_sql =
+    "INSERT INTO session_buckets (bucket, session_id, agent, requests, errors, input_tokens, cache_read_tokens, "
+    "cache_write_tokens, output_tokens, cost_usd_pico) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
+    "ON CONFLICT (bucket, session_id, agent) DO UPDATE SET requests = session_buckets.requests + excluded.requests, "
+    "errors = session_buckets.errors + excluded.errors, input_tokens = session_buckets.input_tokens + "
+    "excluded.input_tokens, cache_read_tokens = session_buckets.cache_read_tokens + excluded.cache_read_tokens, "
+    "cache_write_tokens = session_buckets.cache_write_tokens + excluded.cache_write_tokens, output_tokens = "
+    "session_buckets.output_tokens + excluded.output_tokens, cost_usd_pico = session_buckets.cost_usd_pico + "
+    "excluded.cost_usd_pico";
+
+void BucketSums::add(const core::RequestRecord& r) {
+  ++requests;
+  errors += r.outcome != core::Outcome::ok ? 1 : 0;
+  input_tokens += r.usage.input_uncached_tokens;
+  cache_read_tokens += r.usage.cache_read_tokens;
+  cache_write_tokens += r.usage.cache_write_5m_tokens + r.usage.cache_write_1h_tokens;
+  output_tokens += r.usage.output_tokens;
+  cost_usd_pico += r.cost_usd_pico;
+}
+
+UsageKey usage_key(const core::RequestRecord& r) {
+  return {r.started_at_ms / k_spend_bucket_ms,
+          r.provider,
+          r.agent,
+          r.served_model.empty() ? r.requested_model : r.served_model,
+          r.project,
+          r.key_name};
+}
+
+SessionKey session_key(const core::RequestRecord& r) {
+  return {r.started_at_ms / k_spend_bucket_ms, r.session_id, r.agent};
+}
+
+void bind_usage(Statement& add, const UsageKey& key, const BucketSums& sums) {
+  add.bind_int64(1, std::get<0>(key));
+  add.bind_text(2, std::get<1>(key));
+  add.bind_text(3, std::get<2>(key));
+  add.bind_text(4, std::get<3>(key));
+  add.bind_text(5, std::get<4>(key));
+  add.bind_text(6, std::get<5>(key));
+  bind_sums(add, 7, sums);
+}
+
+void bind_session(Statement& add, const SessionKey& key, const BucketSums& sums) {
+  add.bind_int64(1, std::get<0>(key));
+  add.bind_text(2, std::get<1>(key));
+  add.bind_text(3, std::get<2>(key));
+  bind_sums(add, 4, sums);
+}
 
 bool counts_toward_caps(const core::RequestRecord& record) {
   return !record.billed_to_client && record.cost_usd_pico != 0;

@@ -13,6 +13,10 @@ namespace llmgw::store {
 // returning its id; parameter 30 is the row's key (NULL for none): a row whose key is already
 // stored is not inserted again and returns no id.
 extern const std::string_view k_insert_request_sql;
+// The same insert without a row key or RETURNING, for SQLite, whose rows need no key (a commit is
+// never in doubt) and whose id is the connection's last rowid: RETURNING and the upsert clause
+// cost SQLite about as much as the row itself.
+extern const std::string_view k_append_request_sql;
 // The record columns in the order read_request() expects, for SELECT lists ("id" excluded).
 extern const std::string_view k_request_columns;
 
@@ -26,6 +30,28 @@ bool counts_toward_caps(const core::RequestRecord& record);
 using SpendKey = std::tuple<int64_t, std::string, std::string, std::string, std::string, std::string>;
 SpendKey spend_key(const core::RequestRecord& record);
 void bind_spend(Statement& add, const SpendKey& key, int64_t cost_usd_pico);
+
+// The dashboard's sums (migration 7): usage_buckets by bucket, provider, agent, model (served, else
+// requested), project and key name; session_buckets by bucket, session id and agent. The ledger adds
+// a batch's rows up per bucket and upserts each bucket once (parameters: the key, then the sums).
+struct BucketSums {
+  int64_t requests = 0;
+  int64_t errors = 0;
+  int64_t input_tokens = 0;
+  int64_t cache_read_tokens = 0;
+  int64_t cache_write_tokens = 0;
+  int64_t output_tokens = 0;
+  int64_t cost_usd_pico = 0;
+  void add(const core::RequestRecord& record);
+};
+extern const std::string_view k_add_usage_sql;
+extern const std::string_view k_add_session_sql;
+using UsageKey = std::tuple<int64_t, std::string, std::string, std::string, std::string, std::string>;
+using SessionKey = std::tuple<int64_t, std::string, std::string>;
+UsageKey usage_key(const core::RequestRecord& record);
+SessionKey session_key(const core::RequestRecord& record);
+void bind_usage(Statement& add, const UsageKey& key, const BucketSums& sums);
+void bind_session(Statement& add, const SessionKey& key, const BucketSums& sums);
 
 // One attempt of the request just inserted (parameters 1..7: request id, n, provider, model,
 // status, latency, error).

@@ -98,6 +98,7 @@ public:
   std::unique_ptr<StatementBackend> prepare(std::string_view sql) override;
   void exec(const std::string& sql) override;
   bool in_autocommit() const override { return sqlite3_get_autocommit(m_db) != 0; }
+  int64_t last_insert_id() const override { return sqlite3_last_insert_rowid(m_db); }
   const char* begin_sql() const override { return "BEGIN IMMEDIATE"; }
   int schema_version() override;
   void set_schema_version(int version) override { exec("PRAGMA user_version = " + std::to_string(version)); }

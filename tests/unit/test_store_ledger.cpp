@@ -121,6 +121,64 @@ TEST_SUITE("store ledger") {
     CHECK(count_rows(db, "SELECT COUNT(DISTINCT session_id) FROM requests") == k_threads * k_rows_per_thread);
   }
 
+  TEST_CASE("the dashboard's buckets add up every row, whether the rows share a batch or not") {
+    StoreDir dir;
+    // The sums the dashboard reads, and the same sums computed from the rows themselves.
+    const std::string usage_sql =
+        "SELECT bucket, provider, agent, model, project, key_name, requests, errors, input_tokens, cache_read_tokens, "
+        "cache_write_tokens, output_tokens, cost_usd_pico FROM usage_buckets ORDER BY 1, 2, 3, 4, 5, 6";
+    const std::string usage_from_rows =
+        "SELECT started_at_ms / 900000, provider, agent, COALESCE(NULLIF(served_model, ''), requested_model), project, "
+        "key_name, COUNT(*), SUM(CASE WHEN outcome <> 'ok' THEN 1 ELSE 0 END), SUM(input_uncached_tokens), "
+        "SUM(cache_read_tokens), SUM(cache_write_5m_tokens + cache_write_1h_tokens), SUM(output_tokens), "
+        "SUM(cost_usd_pico) FROM requests GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6";
+    const std::string sessions_sql =
+        "SELECT bucket, session_id, agent, requests, errors, input_tokens, cache_read_tokens, cache_write_tokens, "
+        "output_tokens, cost_usd_pico FROM session_buckets ORDER BY 1, 2, 3";
+    const std::string sessions_from_rows =
+        "SELECT started_at_ms / 900000, session_id, agent, COUNT(*), SUM(CASE WHEN outcome <> 'ok' THEN 1 ELSE 0 "
+        "END), SUM(input_uncached_tokens), SUM(cache_read_tokens), SUM(cache_write_5m_tokens + cache_write_1h_tokens), "
+        "SUM(output_tokens), SUM(cost_usd_pico) FROM requests GROUP BY 1, 2, 3 ORDER BY 1, 2, 3";
+    auto table = [](Db& db, const std::string& sql, int columns) {
+      std::vector<std::vector<std::string>> rows;
+      Statement select = db.prepare(sql);
+      while (select.step()) {
+        rows.emplace_back();
+        for (int c = 0; c < columns; ++c) rows.back().push_back(select.column_text(c));
+      }
+      return rows;
+    };
+    auto varied = [](int i) {
+      RequestRecord r = sample_record(1'699'999'200'000 + int64_t{i % 4} * 450'000); // two 15-minute buckets
+      r.agent = i % 3 == 0 ? "codex" : "claude-code";
+      r.session_id = "session-" + std::to_string(i % 5);
+      r.served_model = i % 7 == 0 ? "" : r.served_model; // the requested model names it then
+      r.project = i % 2 == 0 ? "web" : "";
+      r.key_name = i % 11 == 0 ? "ci" : "";
+      if (i % 13 == 0) r.outcome = llmgw::core::Outcome::upstream_error;
+      r.usage.input_uncached_tokens = i;
+      r.usage.cache_write_1h_tokens = i % 3;
+      r.cost_usd_pico = 1'000 * i;
+      return r;
+    };
+    {
+      Ledger ledger(dir.file("llmgw.db"));
+      for (int i = 0; i < 300; ++i) ledger.record(varied(i)); // mostly one batch
+      ledger.flush();
+      for (int i = 300; i < 340; ++i) {
+        ledger.record(varied(i)); // a batch each, onto buckets that exist
+        ledger.flush();
+      }
+    }
+    Db db(dir.file("llmgw.db"));
+    const auto usage = table(db, usage_sql, 13);
+    CHECK(usage.size() > 20);
+    CHECK(usage == table(db, usage_from_rows, 13));
+    const auto sessions = table(db, sessions_sql, 10);
+    CHECK(sessions.size() == 20); // 2 buckets x 5 sessions x 2 agents
+    CHECK(sessions == table(db, sessions_from_rows, 10));
+  }
+
   TEST_CASE("tries are kept for requests that needed more than one; a single try is the row itself") {
     StoreDir dir;
     Ledger ledger(dir.file("llmgw.db"));

@@ -142,13 +142,15 @@ TEST_SUITE("store postgres" * doctest::skip()) {
     const std::string url = dir.file("llmgw.db");
     Db other(url);
     Applied applied;
-    const auto fallback = 2s;
+    // The poll is 6 s away; a new session comes well before it, within a second here, but it
+    // may take a few on a machine busy with other tests (2 s was missed once in a parallel run).
+    const auto fallback = 6s;
     SettingsWatcher watcher = watch(url, applied, fallback);
     const int64_t first = wait_for_listener(other, 0, 5s);
     REQUIRE(first != 0);
 
     other.exec("SELECT pg_terminate_backend(" + std::to_string(first) + ")");
-    const int64_t second = wait_for_listener(other, first, fallback);
+    const int64_t second = wait_for_listener(other, first, fallback - 1s);
     REQUIRE(second != 0); // a new session LISTENs, long before the poll would run
     llmgw::store::upsert_cap(other, day_cap(11));
     CHECK(applied.wait([](const PolicySettings& s, const std::string&) { return has_cap(s, 11); }, 1s).has_value());
