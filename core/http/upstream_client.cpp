@@ -134,6 +134,7 @@ void UpstreamClient::disconnect() {
   std::lock_guard lock(m_fd_mutex);
   if (m_fd >= 0) ::close(m_fd);
   m_fd = -1;
+  m_watch = {}; // its number may be reused by a socket the loop does not watch
 }
 
 bool UpstreamClient::connect(httplib::Error& error) {
@@ -160,6 +161,7 @@ bool UpstreamClient::connect(httplib::Error& error) {
   wire::set_timeout(fd, SO_SNDTIMEO, m_timeouts.read_seconds);
   std::lock_guard lock(m_fd_mutex);
   m_fd = fd;
+  m_watch = {};
   if (m_stopped) ::shutdown(fd, SHUT_RDWR);
   return true;
 }
@@ -208,10 +210,11 @@ bool UpstreamClient::exchange(const httplib::Request& request, httplib::Response
   }
   wire::SocketReader reader(m_fd);
   reader.set_wait(std::chrono::seconds(m_timeouts.read_seconds));
+  reader.set_watch(&m_watch);
   // On the event loop the answer is never there the moment the request left: wait for it first
   // instead of a read that finds nothing (a system call per request).
-  if (platform::on_event_loop() &&
-      platform::wait_readable(m_fd, std::chrono::seconds(m_timeouts.read_seconds)) == platform::Fiber::Wake::timeout) {
+  if (platform::on_event_loop() && platform::wait_readable(m_fd, std::chrono::seconds(m_timeouts.read_seconds),
+                                                           &m_watch) == platform::Fiber::Wake::timeout) {
     error = httplib::Error::Read;
     return false;
   }

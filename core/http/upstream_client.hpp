@@ -5,6 +5,7 @@
 // piece, no poll() around each call, so a local model server sees the gateway add only the
 // loopback hops.
 #include "core/http/tcp_probe.hpp"
+#include "core/platform/fiber.hpp"
 
 #include <httplib.h>
 
@@ -53,6 +54,7 @@ private:
   UpstreamTimeouts m_timeouts;
   std::mutex m_fd_mutex; // guards closing m_fd against stop() shutting it down
   int m_fd = -1;
+  platform::SocketWatch m_watch;                     // the event loop watching m_fd, if one does
   std::chrono::steady_clock::time_point m_last_used; // when m_fd last ended an exchange and was kept
   std::atomic<bool> m_stopped{false};
 };

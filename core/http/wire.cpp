@@ -131,7 +131,7 @@ ssize_t SocketReader::recv_some(char* into, size_t size, int flags) {
   for (;;) {
     const ssize_t got = ::recv(m_fd, into, size, flags | MSG_DONTWAIT);
     if (got >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) return got;
-    if (platform::wait_readable(m_fd, wait()) == platform::Fiber::Wake::timeout) {
+    if (platform::wait_readable(m_fd, wait(), m_watch) == platform::Fiber::Wake::timeout) {
       errno = EAGAIN;
       return -1;
     }

@@ -14,6 +14,10 @@
 #include <string>
 #include <string_view>
 
+namespace llmgw::core::platform {
+struct SocketWatch;
+}
+
 namespace llmgw::core::http::wire {
 
 constexpr size_t k_max_head_bytes = 64 * 1024;
@@ -82,6 +86,8 @@ public:
   // How long one read waits for the peer on the event loop (where the socket does not block):
   // by default the socket's own SO_RCVTIMEO, looked up once.
   void set_wait(std::chrono::milliseconds wait) { m_wait = wait; }
+  // The socket's watch, for its waits on the event loop (see platform::SocketWatch).
+  void set_watch(platform::SocketWatch* watch) { m_watch = watch; }
 
 private:
   ssize_t recv_some(char* into, size_t size, int flags);
@@ -95,6 +101,7 @@ private:
   size_t m_head_scanned = 0; // m_in before this holds no head's end (reset when a head is taken)
   std::optional<std::chrono::steady_clock::time_point> m_deadline;
   std::chrono::milliseconds m_wait{0}; // 0: not looked up yet
+  platform::SocketWatch* m_watch = nullptr;
 };
 
 } // namespace llmgw::core::http::wire

@@ -263,11 +263,12 @@ bool on_event_loop() {
   return fiber != nullptr && fiber->m_on_loop;
 }
 
-Fiber::Wake wait_readable(int fd, std::chrono::milliseconds timeout) {
+Fiber::Wake wait_readable(int fd, std::chrono::milliseconds timeout, SocketWatch* watch) {
   Fiber* fiber = Fiber::current();
   if (fiber != nullptr && fiber->m_on_loop) {
     fiber->m_ask = Fiber::Ask::readable;
     fiber->m_fd = fd;
+    fiber->m_watch = watch;
     fiber->m_deadline = std::chrono::steady_clock::now() + timeout;
     fiber->suspend();
     return fiber->m_wake;

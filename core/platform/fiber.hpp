@@ -17,6 +17,13 @@
 
 namespace llmgw::core::platform {
 
+// Which event loop watches a socket that is waited for again and again (an upstream connection),
+// so that a wait there costs no system call (Poller::watch). Kept beside the socket; cleared when
+// the socket is closed, before its number can be reused.
+struct SocketWatch {
+  const void* loop = nullptr;
+};
+
 class Fiber {
 public:
   // What a fiber asked for when it last suspended.
@@ -36,6 +43,8 @@ public:
   // What the fiber asked for (valid after resume() returned and !done()).
   Ask ask() const { return m_ask; }
   int fd() const { return m_fd; }
+  // The socket's watch when the wait came with one (null: arm the socket for one report).
+  SocketWatch* watch() const { return m_watch; }
   std::chrono::steady_clock::time_point deadline() const { return m_deadline; }
   // The loop says why it resumes a fiber that waited.
   void set_wake(Wake wake) { m_wake = wake; }
@@ -47,7 +56,7 @@ public:
 
 private:
   friend bool on_event_loop();
-  friend Wake wait_readable(int fd, std::chrono::milliseconds timeout);
+  friend Wake wait_readable(int fd, std::chrono::milliseconds timeout, SocketWatch* watch);
   friend void leave_event_loop();
   void suspend();
 
@@ -61,6 +70,7 @@ private:
   bool m_on_loop = false;
   Ask m_ask = Ask::nothing;
   int m_fd = -1;
+  SocketWatch* m_watch = nullptr;
   std::chrono::steady_clock::time_point m_deadline;
   Wake m_wake = Wake::ready;
   // AddressSanitizer's view of the stacks (unused without it).
@@ -72,8 +82,9 @@ private:
 // Whether this code runs on a fiber of an event loop (where blocking stalls every request on it).
 bool on_event_loop();
 // On an event loop: suspends the fiber until fd is readable or timeout has passed. Elsewhere:
-// poll(). ready does not promise data: the read that follows may still find none.
-Fiber::Wake wait_readable(int fd, std::chrono::milliseconds timeout);
+// poll(). ready does not promise data: the read that follows may still find none. watch: the
+// socket's, when it has one (see SocketWatch).
+Fiber::Wake wait_readable(int fd, std::chrono::milliseconds timeout, SocketWatch* watch = nullptr);
 // On an event loop: the fiber goes on on a thread (the loop's pool) and this returns there.
 // Elsewhere: nothing.
 void leave_event_loop();

@@ -22,6 +22,11 @@ public:
   // Arms fd for one report. first: fd is new to this poller (never armed, or forgotten since).
   // Any thread. false when the system refuses it.
   virtual bool arm(int fd, bool first) = 0;
+  // Watches fd for as long as it is open, with no call per wait: every arrival of data (or the
+  // peer's hang-up) is reported, whoever waits for it, so a report may find nothing to read. For
+  // a socket read again and again (an upstream connection). false: this poller cannot (use arm).
+  // The poller's thread only.
+  virtual bool watch(int) { return false; }
   // Drops fd, armed or not; call before closing a descriptor that may be armed. Any thread.
   virtual void forget(int fd) = 0;
   // Waits up to timeout_ms (0: not at all, negative: no limit) and replaces ready with the

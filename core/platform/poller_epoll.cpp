@@ -1,4 +1,4 @@
-// The Linux poller: one-shot epoll, woken through an eventfd.
+// The Linux poller: one-shot epoll (edge-triggered for watched sockets), woken through an eventfd.
 #include "core/platform/poller_backends.hpp"
 
 #if defined(LLMGW_HAS_EPOLL)
@@ -38,6 +38,14 @@ public:
     event.events = EPOLLIN | EPOLLONESHOT;
     event.data.fd = fd;
     return ::epoll_ctl(m_epoll, first ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &event) == 0;
+  }
+
+  bool watch(int fd) override {
+    // Edge-triggered: a report per arrival, and the descriptor stays in the set until closed.
+    epoll_event event{};
+    event.events = EPOLLIN | EPOLLRDHUP | EPOLLET;
+    event.data.fd = fd;
+    return ::epoll_ctl(m_epoll, EPOLL_CTL_ADD, fd, &event) == 0;
   }
 
   // Closing the descriptor takes it out of the set.

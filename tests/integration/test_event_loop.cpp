@@ -166,3 +166,35 @@ TEST_CASE("event loop: a client that does not read its large answer holds up no 
   CHECK(received.find(big) != std::string::npos);
   CHECK(gateway.wait_rows(6).size() == 6);
 }
+
+TEST_CASE("event loop: a provider connection closed and opened again in place is waited on again") {
+  // Every third answer says Connection: close, so the gateway's connection to the provider is
+  // closed and the next request opens another in its place, likely under the same descriptor
+  // number. The loop watches a provider connection from its first wait on: the new one must be
+  // watched afresh, or its answers are never noticed and the request hangs to its read timeout.
+  FakeUpstream upstream;
+  std::atomic<int> answered{0};
+  upstream.on("POST", "/v1/messages", [&](const RecordedRequest&) {
+    auto reply = anthropic_reply("claude-sonnet-4-5", "ok", 10, 0, 0, 5);
+    if (++answered % 3 == 0) reply.headers.emplace("Connection", "close");
+    return reply;
+  });
+  TestGateway gateway(fake_config(upstream));
+  auto client = gateway.client();
+  client->set_read_timeout(5, 0);
+  for (int i = 0; i < 30; ++i) {
+    CAPTURE(i);
+    const auto start = Clock::now();
+    auto reply = client->Post("/v1/messages", TestGateway::anthropic_auth(), k_body, "application/json");
+    REQUIRE(reply);
+    CHECK(reply->status == 200);
+    CHECK(std::chrono::duration<double, std::milli>(Clock::now() - start).count() < 2000);
+  }
+  // Both happened: answers on a kept connection, and new connections after a close.
+  int reused = 0, opened = 1;
+  const auto seen = upstream.requests();
+  for (size_t i = 1; i < seen.size(); ++i) (seen[i].remote_port == seen[i - 1].remote_port ? reused : opened)++;
+  MESSAGE("provider connections: " << opened << " opened, " << reused << " answers on a kept one");
+  CHECK(opened >= 10);
+  CHECK(reused >= 10);
+}

@@ -74,6 +74,31 @@ TEST_CASE("platform poller: every available kind reports a readable socket once 
   }
 }
 
+#if defined(__linux__)
+TEST_CASE("platform poller: epoll watches a socket for good, a report per arrival and none without one") {
+  auto poller = make_poller(llmgw::core::platform::PollerKind::epoll);
+  Pair pair;
+  REQUIRE(poller->watch(pair.watched()));
+  std::vector<int> ready;
+  poller->wait(ready, 0);
+  CHECK(ready.empty()); // nothing sent yet
+  for (int round = 0; round < 3; ++round) {
+    CAPTURE(round);
+    pair.send_byte();
+    CHECK(reported_within_5s(*poller, pair.watched())); // with no arm() in between
+    char byte = 0;
+    REQUIRE(::read(pair.watched(), &byte, 1) == 1);
+    poller->wait(ready, 50);
+    CHECK_FALSE(holds(ready, pair.watched())); // read, and nothing new arrived
+  }
+  pair.close_peer();
+  CHECK(reported_within_5s(*poller, pair.watched())); // the hang-up too
+  // The others cannot, and say so: their callers arm for each wait instead.
+  for (auto kind : available_pollers())
+    if (kind != llmgw::core::platform::PollerKind::epoll) CHECK_FALSE(make_poller(kind)->watch(pair.watched()));
+}
+#endif
+
 TEST_CASE("platform poller: a peer that hangs up is reported") {
   for (auto kind : available_pollers()) {
     CAPTURE(poller_name(kind));
