@@ -201,8 +201,8 @@ void ConnectionPoller::start(std::unique_ptr<platform::Fiber> fiber) {
     // A watched socket is in the set already; one with a watch joins it for good when it can.
     const int fd = fiber->fd();
     platform::SocketWatch* watch = fiber->watch();
-    if (watch != nullptr && watch->loop != this && m_poller->watch(fd)) watch->loop = this;
-    const bool watched = watch != nullptr && watch->loop == this;
+    if (watch != nullptr && watch->poller != m_poller.get() && m_poller->watch(fd)) watch->poller = m_poller.get();
+    const bool watched = watch != nullptr && watch->poller == m_poller.get();
     if (watched || m_poller->arm(fd, false) || m_poller->arm(fd, true)) {
       m_next_sweep = std::min(m_next_sweep, std::max(fiber->deadline(), Clock::now() + k_sweep_granularity));
       m_waiting[fd] = std::move(fiber);

@@ -201,6 +201,9 @@ bool UpstreamClient::send(httplib::Request& request, httplib::Response& response
 bool UpstreamClient::exchange(const httplib::Request& request, httplib::Response& response, httplib::Error& error,
                               bool& retry, bool unchecked) {
   const std::string head = request_head(request, m_host_header);
+  // A thread reads this connection now (a stream, a large body): the loop that watched it must
+  // not wake for every arrival. Asked again after the send, which may leave the loop.
+  if (!platform::on_event_loop()) platform::stop_watching(m_watch, m_fd);
   iovec iov[2] = {{const_cast<char*>(head.data()), head.size()},
                   {const_cast<char*>(request.body.data()), request.body.size()}};
   if (!wire::send_all(m_fd, iov, 2)) {
@@ -210,7 +213,10 @@ bool UpstreamClient::exchange(const httplib::Request& request, httplib::Response
   }
   wire::SocketReader reader(m_fd);
   reader.set_wait(std::chrono::seconds(m_timeouts.read_seconds));
-  reader.set_watch(&m_watch);
+  if (platform::on_event_loop())
+    reader.set_watch(&m_watch);
+  else
+    platform::stop_watching(m_watch, m_fd);
   // On the event loop the answer is never there the moment the request left: wait for it first
   // instead of a read that finds nothing (a system call per request).
   if (platform::on_event_loop() && platform::wait_readable(m_fd, std::chrono::seconds(m_timeouts.read_seconds),

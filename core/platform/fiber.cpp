@@ -1,5 +1,7 @@
 #include "core/platform/fiber.hpp"
 
+#include "core/platform/poller.hpp"
+
 #include <poll.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -276,6 +278,12 @@ Fiber::Wake wait_readable(int fd, std::chrono::milliseconds timeout, SocketWatch
   pollfd entry{fd, POLLIN, 0};
   const int ready = ::poll(&entry, 1, static_cast<int>(timeout.count()));
   return ready == 0 ? Fiber::Wake::timeout : Fiber::Wake::ready; // EINTR: the read tries again
+}
+
+void stop_watching(SocketWatch& watch, int fd) {
+  if (watch.poller == nullptr) return;
+  watch.poller->unwatch(fd);
+  watch.poller = nullptr;
 }
 
 void leave_event_loop() {

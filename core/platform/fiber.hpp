@@ -17,11 +17,14 @@
 
 namespace llmgw::core::platform {
 
-// Which event loop watches a socket that is waited for again and again (an upstream connection),
-// so that a wait there costs no system call (Poller::watch). Kept beside the socket; cleared when
-// the socket is closed, before its number can be reused.
+class Poller;
+
+// Which event loop's poller watches a socket that is waited for again and again (an upstream
+// connection), so that a wait there costs no system call (Poller::watch). Kept beside the socket;
+// cleared when the socket is closed, before its number can be reused, and stopped (stop_watching)
+// before a thread reads the socket, or the loop would wake for every arrival.
 struct SocketWatch {
-  const void* loop = nullptr;
+  Poller* poller = nullptr;
 };
 
 class Fiber {
@@ -85,6 +88,9 @@ bool on_event_loop();
 // poll(). ready does not promise data: the read that follows may still find none. watch: the
 // socket's, when it has one (see SocketWatch).
 Fiber::Wake wait_readable(int fd, std::chrono::milliseconds timeout, SocketWatch* watch = nullptr);
+// Off the event loop, before a thread reads a socket a loop may watch: the loop is no longer told
+// of its arrivals (a system call when it was watched, nothing otherwise).
+void stop_watching(SocketWatch& watch, int fd);
 // On an event loop: the fiber goes on on a thread (the loop's pool) and this returns there.
 // Elsewhere: nothing.
 void leave_event_loop();

@@ -27,6 +27,8 @@ public:
   // a socket read again and again (an upstream connection). false: this poller cannot (use arm).
   // The poller's thread only.
   virtual bool watch(int) { return false; }
+  // Ends watch(fd) while fd stays open (a thread reads it now). Any thread.
+  virtual void unwatch(int) {}
   // Drops fd, armed or not; call before closing a descriptor that may be armed. Any thread.
   virtual void forget(int fd) = 0;
   // Waits up to timeout_ms (0: not at all, negative: no limit) and replaces ready with the

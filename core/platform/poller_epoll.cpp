@@ -48,6 +48,8 @@ public:
     return ::epoll_ctl(m_epoll, EPOLL_CTL_ADD, fd, &event) == 0;
   }
 
+  void unwatch(int fd) override { ::epoll_ctl(m_epoll, EPOLL_CTL_DEL, fd, nullptr); }
+
   // Closing the descriptor takes it out of the set.
   void forget(int) override {}
 

@@ -100,6 +100,23 @@ Wave slow_provider_wave(bool event_loop) {
   return send_wave(serve); // on kept-alive connections
 }
 
+// Voluntary context switches of every thread of process pid so far (a thread waking from a wait
+// counts one).
+long context_switches(pid_t pid) {
+  const std::string tasks = "/proc/" + std::to_string(pid) + "/task";
+  long total = 0;
+  DIR* dir = ::opendir(tasks.c_str());
+  if (dir == nullptr) return -1;
+  while (const dirent* entry = ::readdir(dir)) {
+    if (entry->d_name[0] == '.') continue;
+    std::ifstream status(tasks + "/" + entry->d_name + "/status");
+    for (std::string line; std::getline(status, line);)
+      if (line.rfind("voluntary_ctxt_switches:", 0) == 0) total += std::stol(line.substr(line.find(':') + 1));
+  }
+  ::closedir(dir);
+  return total;
+}
+
 } // namespace
 
 TEST_CASE("event loop: 32 requests waiting for a slow provider hold no thread each, and all run at once") {
@@ -197,4 +214,45 @@ TEST_CASE("event loop: a provider connection closed and opened again in place is
   MESSAGE("provider connections: " << opened << " opened, " << reused << " answers on a kept one");
   CHECK(opened >= 10);
   CHECK(reused >= 10);
+}
+
+TEST_CASE("event loop: a stream read by a thread, on a connection the loop watched, does not wake the loop per event") {
+  // The loop watches a provider connection from its first wait there on; a stream's reader thread
+  // reads that connection next. Unless the loop stops watching it, each of the stream's events
+  // wakes the loop too: a context switch per event on top of the reader's own.
+  FakeUpstream upstream;
+  constexpr int k_pieces = 60;
+  upstream.on("POST", "/v1/messages", [](const RecordedRequest& request) {
+    if (request.body.find("\"stream\":true") == std::string::npos)
+      return anthropic_reply("claude-sonnet-4-5", "ok", 10, 0, 0, 5);
+    auto reply = anthropic_stream("claude-sonnet-4-5", std::vector<std::string>(k_pieces, "x"), 10, 0, 0, k_pieces);
+    reply.delay_between_chunks_ms = 5;
+    return reply;
+  });
+  TempDir dir;
+  write_config(dir, upstream);
+  RuntimeServe serve(dir, EnvVars{{"LLMGW_IT_KEY", "fake-key-for-tests"}});
+  httplib::Client client("127.0.0.1", serve.port());
+  client.set_read_timeout(10, 0);
+  const httplib::Headers headers{{"x-api-key", serve.token()}, {"anthropic-version", "2023-06-01"}};
+  // The first opens the provider connection (on a thread), the second runs on the loop and waits
+  // there for the answer: from then on the loop watches the connection.
+  for (int i = 0; i < 2; ++i) {
+    auto reply = client.Post("/v1/messages", headers, k_body, "application/json");
+    REQUIRE(reply);
+    REQUIRE(reply->status == 200);
+  }
+  const long before = context_switches(serve.pid());
+  auto reply =
+      client.Post("/v1/messages", headers,
+                  R"({"model":"claude-sonnet-4-5","max_tokens":5,"stream":true,"messages":[]})", "application/json");
+  const long switches = context_switches(serve.pid()) - before;
+  REQUIRE(reply);
+  REQUIRE(reply->status == 200);
+  REQUIRE(reply->body.find("message_stop") != std::string::npos);
+  REQUIRE(upstream.requests().size() == 3);
+  CHECK(upstream.requests()[2].remote_port == upstream.requests()[1].remote_port); // the watched connection
+  const int events = k_pieces + 6; // message_start, ping, block start and stop, message_delta and stop
+  MESSAGE("a stream of " << events << " events, 5 ms apart: " << switches << " context switches in llmgw");
+  CHECK(switches < events * 3 / 2);
 }

@@ -91,6 +91,14 @@ TEST_CASE("platform poller: epoll watches a socket for good, a report per arriva
     poller->wait(ready, 50);
     CHECK_FALSE(holds(ready, pair.watched())); // read, and nothing new arrived
   }
+  // Unwatched (a thread reads it now), its arrivals are not reported; watched again, they are.
+  poller->unwatch(pair.watched());
+  pair.send_byte();
+  poller->wait(ready, 100);
+  CHECK_FALSE(holds(ready, pair.watched()));
+  REQUIRE(poller->watch(pair.watched()));
+  pair.send_byte();
+  CHECK(reported_within_5s(*poller, pair.watched()));
   pair.close_peer();
   CHECK(reported_within_5s(*poller, pair.watched())); // the hang-up too
   // The others cannot, and say so: their callers arm for each wait instead.
