@@ -37,6 +37,17 @@ const std::string_view k_add_spend_sql =
 
 namespace {
 
+// A bucket and five names (a spend or usage bucket's key) as parameters 1..6.
+void bind_six_part_key(
+    Statement& add, const std::tuple<int64_t, std::string, std::string, std::string, std::string, std::string>& key) {
+  add.bind_int64(1, std::get<0>(key));
+  add.bind_text(2, std::get<1>(key));
+  add.bind_text(3, std::get<2>(key));
+  add.bind_text(4, std::get<3>(key));
+  add.bind_text(5, std::get<4>(key));
+  add.bind_text(6, std::get<5>(key));
+}
+
 void bind_sums(Statement& add, int first, const BucketSums& sums) {
   add.bind_int64(first, sums.requests);
   add.bind_int64(first + 1, sums.errors);
@@ -94,12 +105,7 @@ SessionKey session_key(const core::RequestRecord& r) {
 }
 
 void bind_usage(Statement& add, const UsageKey& key, const BucketSums& sums) {
-  add.bind_int64(1, std::get<0>(key));
-  add.bind_text(2, std::get<1>(key));
-  add.bind_text(3, std::get<2>(key));
-  add.bind_text(4, std::get<3>(key));
-  add.bind_text(5, std::get<4>(key));
-  add.bind_text(6, std::get<5>(key));
+  bind_six_part_key(add, key);
   bind_sums(add, 7, sums);
 }
 
@@ -119,12 +125,7 @@ SpendKey spend_key(const core::RequestRecord& r) {
 }
 
 void bind_spend(Statement& add, const SpendKey& key, int64_t cost_usd_pico) {
-  add.bind_int64(1, std::get<0>(key));
-  add.bind_text(2, std::get<1>(key));
-  add.bind_text(3, std::get<2>(key));
-  add.bind_text(4, std::get<3>(key));
-  add.bind_text(5, std::get<4>(key));
-  add.bind_text(6, std::get<5>(key));
+  bind_six_part_key(add, key);
   add.bind_int64(7, cost_usd_pico);
 }
 

@@ -17,6 +17,7 @@
 #include <atomic>
 #include <chrono>
 #include <fstream>
+#include <functional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -36,20 +37,38 @@ void write_config(const TempDir& dir, const FakeUpstream& upstream) {
                                          << upstream.base_url() << "\"\napi_key_env = \"LLMGW_IT_KEY\"\n";
 }
 
+// Calls read with the /proc directory of every thread of process pid; false when the process is gone.
+bool for_each_thread(pid_t pid, const std::function<void(const std::string&)>& read) {
+  const std::string tasks = "/proc/" + std::to_string(pid) + "/task";
+  DIR* dir = ::opendir(tasks.c_str());
+  if (dir == nullptr) return false;
+  while (const dirent* entry = ::readdir(dir))
+    if (entry->d_name[0] != '.') read(tasks + "/" + entry->d_name);
+  ::closedir(dir);
+  return true;
+}
+
 // The threads of process pid now in a recvfrom (blocked reading a socket).
 int threads_in_recv(pid_t pid) {
-  const std::string tasks = "/proc/" + std::to_string(pid) + "/task";
   int count = 0;
-  DIR* dir = ::opendir(tasks.c_str());
-  if (dir == nullptr) return -1;
-  while (const dirent* entry = ::readdir(dir)) {
-    if (entry->d_name[0] == '.') continue;
-    std::ifstream syscall_file(tasks + "/" + entry->d_name + "/syscall");
+  const bool found = for_each_thread(pid, [&](const std::string& task) {
+    std::ifstream syscall_file(task + "/syscall");
     long number = -1;
     if (syscall_file >> number && number == SYS_recvfrom) ++count;
-  }
-  ::closedir(dir);
-  return count;
+  });
+  return found ? count : -1;
+}
+
+// Voluntary context switches of every thread of process pid so far (a thread waking from a wait
+// counts one).
+long context_switches(pid_t pid) {
+  long total = 0;
+  const bool found = for_each_thread(pid, [&](const std::string& task) {
+    std::ifstream status(task + "/status");
+    for (std::string line; std::getline(status, line);)
+      if (line.rfind("voluntary_ctxt_switches:", 0) == 0) total += std::stol(line.substr(line.find(':') + 1));
+  });
+  return found ? total : -1;
 }
 
 // 32 requests at once to a provider that answers after 600 ms: the most server threads seen in
@@ -98,23 +117,6 @@ Wave slow_provider_wave(bool event_loop) {
   RuntimeServe serve(dir, env);
   send_wave(serve);        // opens the provider connections (a connect goes on on a thread)
   return send_wave(serve); // on kept-alive connections
-}
-
-// Voluntary context switches of every thread of process pid so far (a thread waking from a wait
-// counts one).
-long context_switches(pid_t pid) {
-  const std::string tasks = "/proc/" + std::to_string(pid) + "/task";
-  long total = 0;
-  DIR* dir = ::opendir(tasks.c_str());
-  if (dir == nullptr) return -1;
-  while (const dirent* entry = ::readdir(dir)) {
-    if (entry->d_name[0] == '.') continue;
-    std::ifstream status(tasks + "/" + entry->d_name + "/status");
-    for (std::string line; std::getline(status, line);)
-      if (line.rfind("voluntary_ctxt_switches:", 0) == 0) total += std::stol(line.substr(line.find(':') + 1));
-  }
-  ::closedir(dir);
-  return total;
 }
 
 } // namespace
