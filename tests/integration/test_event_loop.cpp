@@ -256,5 +256,6 @@ TEST_CASE("event loop: a stream read by a thread, on a connection the loop watch
   CHECK(upstream.requests()[2].remote_port == upstream.requests()[1].remote_port); // the watched connection
   const int events = k_pieces + 6; // message_start, ping, block start and stop, message_delta and stop
   MESSAGE("a stream of " << events << " events, 5 ms apart: " << switches << " context switches in llmgw");
-  CHECK(switches < events * 3 / 2);
+  // About 80 here (idle or with both cores busy); about 150 when every event also wakes the loop.
+  CHECK(switches < events * 7 / 4);
 }
