@@ -2,44 +2,36 @@
 
 namespace llmgw::store {
 
-const std::string_view k_request_columns =
-    "started_at_ms, duration_ms, ttfb_ms, agent, session_id, endpoint, provider, requested_model, "
-    "served_model, streamed, http_status, outcome, input_uncached_tokens, cache_read_tokens, "
-    "cache_write_5m_tokens, cache_write_1h_tokens, output_tokens, reasoning_tokens, cost_usd_pico, "
-    "price_version, usage_source, unpriced, billed_to_client, upstream_request_id, error_message, key_name, project, "
-    "price_basis, user_name";
-
-const std::string_view k_insert_request_sql =
-    "INSERT INTO requests (started_at_ms, duration_ms, ttfb_ms, agent, session_id, endpoint, provider, "
-    "requested_model, served_model, streamed, http_status, outcome, input_uncached_tokens, "
-    "cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, output_tokens, reasoning_tokens, "
-    "cost_usd_pico, price_version, usage_source, unpriced, billed_to_client, upstream_request_id, "
-    "error_message, key_name, project, price_basis, user_name, row_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
-    "?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30) "
-    "ON CONFLICT (row_key) WHERE row_key IS NOT NULL DO NOTHING RETURNING id";
-
-const std::string_view k_append_request_sql =
-    "INSERT INTO requests (started_at_ms, duration_ms, ttfb_ms, agent, session_id, endpoint, provider, "
-    "requested_model, served_model, streamed, http_status, outcome, input_uncached_tokens, "
-    "cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, output_tokens, reasoning_tokens, "
-    "cost_usd_pico, price_version, usage_source, unpriced, billed_to_client, upstream_request_id, "
-    "error_message, key_name, project, price_basis, user_name) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
-    "?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)";
-
-const std::string_view k_insert_attempt_sql =
-    "INSERT INTO attempts (request_id, n, provider, model, http_status, latency_ms, error) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
-
-const std::string_view k_add_spend_sql =
-    "INSERT INTO spend_buckets (bucket, provider, agent, project, key_name, user_name, cost_usd_pico) VALUES (?1, ?2, "
-    "?3, ?4, ?5, ?6, ?7) ON CONFLICT (bucket, provider, agent, project, key_name, user_name) DO UPDATE SET "
-    "cost_usd_pico = spend_buckets.cost_usd_pico + excluded.cost_usd_pico";
-
 namespace {
 
-// A bucket and five names (a spend or usage bucket's key) as parameters 1..6.
-void bind_six_part_key(
-    Statement& add, const std::tuple<int64_t, std::string, std::string, std::string, std::string, std::string>& key) {
+// ?1, ?2, ... ?count: one parameter per column.
+std::string parameters(int count) {
+  std::string list;
+  for (int n = 1; n <= count; ++n) list += (n > 1 ? ", ?" : "?") + std::to_string(n);
+  return list;
+}
+
+// The upsert adding BucketSums to a row of `table` keyed by `key_columns` (key_count of them, bound
+// first, the sums after them as bind_sums binds them).
+std::string add_bucket_sums_sql(std::string_view table, std::string_view key_columns, int key_count) {
+  const std::string t(table);
+  std::string sql = "INSERT INTO " + t + " (" + std::string(key_columns) +
+                    ", requests, errors, input_tokens, cache_read_tokens, cache_write_tokens, output_tokens, "
+                    "cost_usd_pico) VALUES (" +
+                    parameters(key_count + 7) + ") ON CONFLICT (" + std::string(key_columns) + ") DO UPDATE SET ";
+  const char* sums[] = {"requests",           "errors",        "input_tokens", "cache_read_tokens",
+                        "cache_write_tokens", "output_tokens", "cost_usd_pico"};
+  const char* separator = "";
+  for (const char* sum : sums) {
+    sql += separator + std::string(sum) + " = " + t + "." + sum + " + excluded." + sum;
+    separator = ", ";
+  }
+  return sql;
+}
+
+// A bucket and five names (a spend or usage bucket's key; UsageKey is the same tuple) as
+// parameters 1..6.
+void bind_six_part_key(Statement& add, const SpendKey& key) {
   add.bind_int64(1, std::get<0>(key));
   add.bind_text(2, std::get<1>(key));
   add.bind_text(3, std::get<2>(key));
@@ -60,26 +52,33 @@ void bind_sums(Statement& add, int first, const BucketSums& sums) {
 
 } // namespace
 
-const std::string_view k_add_usage_sql =
-    "INSERT INTO usage_buckets (bucket, provider, agent, model, project, key_name, requests, errors, input_tokens, "
-    "cache_read_tokens, cache_write_tokens, output_tokens, cost_usd_pico) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
-    "?10, ?11, ?12, ?13) ON CONFLICT (bucket, provider, agent, model, project, key_name)"
-    " DO UPDATE SET requests = usage_buckets.requests + excluded.requests, errors = usage_buckets.errors + "
-    "excluded.errors, input_tokens = usage_buckets.input_tokens + excluded.input_tokens, cache_read_tokens = "
-    "usage_buckets.cache_read_tokens + excluded.cache_read_tokens, cache_write_tokens = "
-    "usage_buckets.cache_write_tokens "
-    "+ excluded.cache_write_tokens, output_tokens = usage_buckets.output_tokens + excluded.output_tokens, "
-    "cost_usd_pico = usage_buckets.cost_usd_pico + excluded.cost_usd_pico";
+const std::string_view k_request_columns =
+    "started_at_ms, duration_ms, ttfb_ms, agent, session_id, endpoint, provider, requested_model, "
+    "served_model, streamed, http_status, outcome, input_uncached_tokens, cache_read_tokens, "
+    "cache_write_5m_tokens, cache_write_1h_tokens, output_tokens, reasoning_tokens, cost_usd_pico, "
+    "price_version, usage_source, unpriced, billed_to_client, upstream_request_id, error_message, key_name, project, "
+    "price_basis, user_name";
 
-const std::string_view k_add_session_sql =
-    "INSERT INTO session_buckets (bucket, session_id, agent, requests, errors, input_tokens, cache_read_tokens, "
-    "cache_write_tokens, output_tokens, cost_usd_pico) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
-    "ON CONFLICT (bucket, session_id, agent) DO UPDATE SET requests = session_buckets.requests + excluded.requests, "
-    "errors = session_buckets.errors + excluded.errors, input_tokens = session_buckets.input_tokens + "
-    "excluded.input_tokens, cache_read_tokens = session_buckets.cache_read_tokens + excluded.cache_read_tokens, "
-    "cache_write_tokens = session_buckets.cache_write_tokens + excluded.cache_write_tokens, output_tokens = "
-    "session_buckets.output_tokens + excluded.output_tokens, cost_usd_pico = session_buckets.cost_usd_pico + "
-    "excluded.cost_usd_pico";
+const std::string k_insert_request_sql = "INSERT INTO requests (" + std::string(k_request_columns) +
+                                         ", row_key) VALUES (" + parameters(30) +
+                                         ") ON CONFLICT (row_key) WHERE row_key IS NOT NULL DO NOTHING RETURNING id";
+
+const std::string k_append_request_sql =
+    "INSERT INTO requests (" + std::string(k_request_columns) + ") VALUES (" + parameters(29) + ")";
+
+const std::string_view k_insert_attempt_sql =
+    "INSERT INTO attempts (request_id, n, provider, model, http_status, latency_ms, error) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+
+const std::string_view k_add_spend_sql =
+    "INSERT INTO spend_buckets (bucket, provider, agent, project, key_name, user_name, cost_usd_pico) VALUES (?1, ?2, "
+    "?3, ?4, ?5, ?6, ?7) ON CONFLICT (bucket, provider, agent, project, key_name, user_name) DO UPDATE SET "
+    "cost_usd_pico = spend_buckets.cost_usd_pico + excluded.cost_usd_pico";
+
+const std::string k_add_usage_sql =
+    add_bucket_sums_sql("usage_buckets", "bucket, provider, agent, model, project, key_name", 6);
+
+const std::string k_add_session_sql = add_bucket_sums_sql("session_buckets", "bucket, session_id, agent", 3);
 
 void BucketSums::add(const core::RequestRecord& r) {
   ++requests;

@@ -12,11 +12,11 @@ namespace llmgw::store {
 // INSERT of one request row with every column bound (parameters 1..29, id left to the database),
 // returning its id; parameter 30 is the row's key (NULL for none): a row whose key is already
 // stored is not inserted again and returns no id.
-extern const std::string_view k_insert_request_sql;
+extern const std::string k_insert_request_sql;
 // The same insert without a row key or RETURNING, for SQLite, whose rows need no key (a commit is
 // never in doubt) and whose id is the connection's last rowid: RETURNING and the upsert clause
 // cost SQLite about as much as the row itself.
-extern const std::string_view k_append_request_sql;
+extern const std::string k_append_request_sql;
 // The record columns in the order read_request() expects, for SELECT lists ("id" excluded).
 extern const std::string_view k_request_columns;
 
@@ -44,8 +44,8 @@ struct BucketSums {
   int64_t cost_usd_pico = 0;
   void add(const core::RequestRecord& record);
 };
-extern const std::string_view k_add_usage_sql;
-extern const std::string_view k_add_session_sql;
+extern const std::string k_add_usage_sql;
+extern const std::string k_add_session_sql;
 using UsageKey = std::tuple<int64_t, std::string, std::string, std::string, std::string, std::string>;
 using SessionKey = std::tuple<int64_t, std::string, std::string>;
 UsageKey usage_key(const core::RequestRecord& record);

@@ -213,14 +213,15 @@ bool UpstreamClient::exchange(const httplib::Request& request, httplib::Response
   }
   wire::SocketReader reader(m_fd);
   reader.set_wait(std::chrono::seconds(m_timeouts.read_seconds));
-  if (platform::on_event_loop())
+  const bool on_loop = platform::on_event_loop(); // the send may have left it
+  if (on_loop)
     reader.set_watch(&m_watch);
   else
     platform::stop_watching(m_watch, m_fd);
   // On the event loop the answer is never there the moment the request left: wait for it first
   // instead of a read that finds nothing (a system call per request).
-  if (platform::on_event_loop() && platform::wait_readable(m_fd, std::chrono::seconds(m_timeouts.read_seconds),
-                                                           &m_watch) == platform::Fiber::Wake::timeout) {
+  if (on_loop && platform::wait_readable(m_fd, std::chrono::seconds(m_timeouts.read_seconds), &m_watch) ==
+                     platform::Fiber::Wake::timeout) {
     error = httplib::Error::Read;
     return false;
   }
