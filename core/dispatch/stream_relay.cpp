@@ -4,6 +4,10 @@
 #include "core/policy/redaction.hpp"
 #include "core/protocol/error_body.hpp"
 
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <exception>
 
 namespace llmgw::core::dispatch {
@@ -23,8 +27,26 @@ void StreamRelay::start() {
   m_request.content_receiver = [this](const char* data, size_t size, uint64_t, uint64_t) {
     return on_data(data, size);
   };
-  m_readers.run([this] { run(); });
+  // OpenSSL through httplib blocks on its socket: a TLS stream goes on on threads from the start.
+  if (m_lease.client().blocks()) platform::leave_event_loop();
+  if (!platform::on_event_loop()) {
+    m_readers.run([this] {
+      run();
+      reading_ended();
+    });
+    m_started = true;
+    return;
+  }
   m_started = true;
+  m_inline = true;
+  m_reader = std::make_unique<platform::Fiber>([this] { run(); });
+  // It sends the request and comes back when it waits for the answer (or would block: a
+  // connection to open).
+  m_reader->resume(true);
+  if (m_reader->done())
+    reading_ended();
+  else if (m_reader->ask() == platform::Fiber::Ask::leave)
+    go_threaded();
 }
 
 void StreamRelay::run() {
@@ -34,7 +56,7 @@ void StreamRelay::run() {
   try {
     ok = m_lease.client().send(m_request, response, error);
   } catch (const std::exception&) {
-    // Nothing may escape a reader thread; the client's side sees a broken upstream.
+    // Nothing may escape a reader; the client's side sees a broken upstream.
     error = httplib::Error::Unknown;
   }
   std::lock_guard lock(m_mutex);
@@ -43,8 +65,76 @@ void StreamRelay::run() {
     m_head_ready = true;
   }
   on_upstream_end(ok);
+  m_cv.notify_all();
+}
+
+void StreamRelay::reading_ended() {
+  std::lock_guard lock(m_mutex);
   m_done = true;
-  m_cv.notify_all(); // the last use of this object on the reader thread: finish() may free it next
+  m_cv.notify_all(); // a reader thread's last use of this object: finish() may free it next
+}
+
+StreamRelay::Drive StreamRelay::drive(SteadyClock::time_point until) {
+  using platform::Fiber;
+  if (m_reader->done()) return Drive::read;
+  // A write the client could not take at once moved the caller to a thread: the reader follows.
+  if (!platform::on_event_loop() || m_reader->ask() != Fiber::Ask::readable) {
+    go_threaded();
+    return Drive::left;
+  }
+  const int fd = m_reader->fd();
+  Fiber::Wake wake = Fiber::Wake::ready;
+  // After a wait that ended at the caller's own tick, the socket's edge (the loop watches it
+  // edge-triggered) may have gone by unseen: a look at the socket tells.
+  char byte;
+  const bool arrived =
+      m_peek && (::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK));
+  m_peek = false;
+  if (!arrived) {
+    const auto deadline = m_reader->deadline();
+    const auto left = std::max(std::min(deadline, until) - SteadyClock::now(), SteadyClock::duration::zero());
+    wake = platform::wait_readable(fd, std::chrono::ceil<std::chrono::milliseconds>(left), m_reader->watch());
+    if (wake == Fiber::Wake::timeout && SteadyClock::now() < deadline) {
+      m_peek = true;
+      return Drive::quiet;
+    }
+  }
+  m_reader->set_wake(wake);
+  m_reader->resume(true);
+  if (m_reader->done())
+    reading_ended();
+  else if (m_reader->ask() == Fiber::Ask::leave)
+    go_threaded();
+  return m_inline ? Drive::read : Drive::left;
+}
+
+void StreamRelay::go_threaded() {
+  m_inline = false;
+  platform::leave_event_loop(); // from here on the client's side waits for the reader
+  if (m_reader->ask() == platform::Fiber::Ask::readable) {
+    // A thread reads the socket from now on: the loop must not wake for its arrivals.
+    if (platform::SocketWatch* watch = m_reader->watch()) platform::stop_watching(*watch, m_reader->fd());
+    m_reader->set_wake(platform::Fiber::Wake::ready);
+  }
+  try {
+    m_readers.run([this] {
+      m_reader->resume(false);
+      reading_ended();
+    });
+  } catch (const std::exception&) {
+    // No thread to read on: the stream ends as a broken upstream.
+    cancel();
+    end_reader();
+  }
+}
+
+void StreamRelay::end_reader() {
+  while (!m_reader->done()) {
+    // Cancelled: its socket is shut down, so every read or write it tries fails at once.
+    m_reader->set_wake(platform::Fiber::Wake::ready);
+    m_reader->resume(platform::on_event_loop() && m_reader->ask() != platform::Fiber::Ask::leave);
+  }
+  reading_ended();
 }
 
 bool StreamRelay::on_head(const httplib::Response& response) {
@@ -92,7 +182,8 @@ bool StreamRelay::on_data(const char* data, size_t size) {
     m_body.append(data, size);
     return !m_cancelled;
   }
-  std::string out;
+  std::string& out = m_relayed; // keeps its capacity from event to event
+  out.clear();
   bool broken = false;
   try {
     m_parser.feed(std::string_view(data, size), [&](const http::SseEvent& event) { relay_event(event, out, false); });
@@ -132,8 +223,17 @@ bool StreamRelay::on_data(const char* data, size_t size) {
   }
   m_pending += out;
   m_cv.notify_all();
-  // Back-pressure: a slow client slows the upstream read instead of growing memory.
-  m_cv.wait(lock, [&] { return m_pending.size() < k_max_pending_bytes || m_cancelled; });
+  // Back-pressure: a slow client slows the upstream read instead of growing memory. On the loop
+  // the caller's fiber writes only once this one waits for the socket: both go on on threads.
+  while (m_pending.size() >= k_max_pending_bytes && !m_cancelled) {
+    if (!platform::on_event_loop()) {
+      m_cv.wait(lock);
+      continue;
+    }
+    lock.unlock();
+    platform::leave_event_loop();
+    lock.lock();
+  }
   return !m_cancelled;
 }
 
@@ -161,12 +261,15 @@ void StreamRelay::on_upstream_end(bool transport_ok) {
 }
 
 const StreamRelay::Head& StreamRelay::wait_head() {
+  // On the loop only this fiber resumes the reader, so what it wrote is there to read unlocked.
+  while (m_inline && !m_head_ready) drive(SteadyClock::time_point::max());
   std::unique_lock lock(m_mutex);
   m_cv.wait(lock, [&] { return m_head_ready; });
   return m_head;
 }
 
 std::string StreamRelay::wait_body() {
+  while (m_inline && !m_done) drive(SteadyClock::time_point::max());
   std::unique_lock lock(m_mutex);
   m_cv.wait(lock, [&] { return m_done; });
   return std::move(m_body);
@@ -204,13 +307,65 @@ void StreamRelay::detach() {
   std::lock_guard write(m_write_mutex); // a write the upstream thread began has ended
 }
 
-bool StreamRelay::pump(httplib::DataSink& sink) {
+bool StreamRelay::pump(httplib::DataSink& sink) { return m_inline ? pump_inline(sink) : pump_threaded(sink); }
+
+bool StreamRelay::pump_inline(httplib::DataSink& sink) {
+  // The only writer: no write lock, and what the reader left is taken between its turns.
+  auto write = [&](std::string_view bytes) {
+    if (write_locked(sink, bytes)) return true;
+    m_client_gone = true;
+    cancel();
+    return false;
+  };
+  const auto coalesce_until = SteadyClock::now() + k_head_coalesce;
+  for (;;) {
+    std::string& out = m_taken; // both keep their capacity: no allocation per event
+    out.clear();
+    bool done = false, aborted = false;
+    {
+      std::lock_guard lock(m_mutex); // abort() comes from another thread
+      out.swap(m_pending);
+      done = m_done;
+      aborted = m_aborted && !done;
+    }
+    if (aborted) {
+      m_abort_written = true;
+      out += protocol::stream_error_event(m_client_format, 503, "llmgw is shutting down");
+      if (!write(out)) return false;
+      cancel();
+      sink.done();
+      return true;
+    }
+    if (!out.empty() && !write(out)) return false;
+    if (m_final_queued && (!out.empty() || done)) m_final_written = true;
+    if (done) {
+      sink.done();
+      return true;
+    }
+    // As pump_threaded: the head waits briefly for an event to leave with; after that, a silence
+    // of keepalive_interval gets a comment, and a look at the client every k_liveness_check.
+    const auto keepalive_at =
+        SteadyClock::time_point(SteadyClock::duration(m_last_write.load())) + m_keepalive_interval;
+    const auto until = m_head_flushed ? std::min(keepalive_at, SteadyClock::now() + k_liveness_check) : coalesce_until;
+    const Drive step = drive(until);
+    if (step == Drive::left) return pump_threaded(sink);
+    if (step == Drive::read) continue;
+    if (!m_head_flushed || SteadyClock::now() >= keepalive_at) {
+      if (!write(m_head_flushed ? ": keepalive\n\n" : "")) return false;
+    } else if (!sink.is_writable()) {
+      m_client_gone = true;
+      cancel();
+      return false;
+    }
+  }
+}
+
+bool StreamRelay::pump_threaded(httplib::DataSink& sink) {
   attach(sink);
   struct DetachAtExit {
     StreamRelay* relay;
     ~DetachAtExit() { relay->detach(); }
   } detach_at_exit{this};
-  using SteadyClock = std::chrono::steady_clock;
   // The head waits briefly for an event to leave with (the HTTP server holds it until the first
   // write, so both go in one segment); after that a silence of keepalive_interval since the last
   // write gets an SSE comment, which keeps idle timeouts away and notices a gone client.
@@ -295,7 +450,9 @@ void StreamRelay::finish() {
   if (m_finished) return;
   m_finished = true;
   cancel();
-  if (m_started) {
+  if (m_inline) {
+    end_reader();
+  } else if (m_started) {
     std::unique_lock lock(m_mutex);
     m_cv.wait(lock, [&] { return m_done; });
   }

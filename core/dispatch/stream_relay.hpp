@@ -1,14 +1,23 @@
 #pragma once
-// Relays one streamed upstream response to the client. The upstream is read on a thread of its
-// own from a ThreadPool (so the real status is known before the client's status line is written,
-// DESIGN.md §3); SSE blocks are observed for usage. Once the client's side is pumping, that thread
-// writes each event to the client itself (no hand-off, no wake-up of the client's thread per event);
-// the client's thread only watches: keep-alive comments during silence, a client that hung up, the
-// end, shutdown. What cannot go straight out (events before the pump began, an in-band error) goes
-// through a small bounded buffer the client's thread writes, in order.
+// Relays one streamed upstream response to the client; SSE blocks are observed for usage. The
+// real status is known before the client's status line is written (DESIGN.md §3).
+//
+// On the event loop (a kept-alive http:// provider connection) the upstream is read by a fiber
+// nested in the request's own: the request's fiber resumes it, waits on the loop for the socket
+// it waits for (or for its own next tick: a keep-alive comment, a look at the client), and writes
+// what it read. No thread and no hand-off: an event costs the loop one wake-up, as in nginx.
+//
+// Otherwise (TLS, a connection to open, a client that reads slowly, a burst past the buffer) both
+// go on on threads, the reading fiber on one of its own from a ThreadPool: once the client's side
+// is pumping, that thread writes each event to the client itself (no wake-up of the client's
+// thread per event); the client's thread only watches: keep-alive comments during silence, a
+// client that hung up, the end, shutdown. What cannot go straight out (events before the pump
+// began, an in-band error) goes through a small bounded buffer the client's thread writes, in
+// order. A relay begun on the loop moves to threads the first time either side would block.
 #include "core/http/sse_parser.hpp"
 #include "core/http/thread_pool.hpp"
 #include "core/http/upstream_pool.hpp"
+#include "core/platform/fiber.hpp"
 #include "core/protocol/response_observer.hpp"
 #include "core/translate/translator.hpp"
 
@@ -60,7 +69,8 @@ public:
   StreamRelay(const StreamRelay&) = delete;
   StreamRelay& operator=(const StreamRelay&) = delete;
 
-  // Start reading the upstream on one of readers' threads.
+  // Start reading the upstream: on the event loop when the caller runs there and the connection
+  // can be read there, on one of readers' threads otherwise.
   void start();
   // Block until the upstream's status and headers are known (or the connection failed).
   const Head& wait_head();
@@ -95,12 +105,27 @@ public:
   std::optional<std::chrono::steady_clock::time_point> first_byte_at() const { return m_first_byte_at; }
 
 private:
+  using SteadyClock = std::chrono::steady_clock;
+  // What drive() did: the reader read (or ended), the caller's own time came first, or both
+  // sides moved to threads.
+  enum class Drive { read, quiet, left };
+
   void run();
+  // Marks the reading ended, after the reading fiber (or thread) is done with this object.
+  void reading_ended();
+  // On the loop: waits for what the reader waits for, until `until` at most, and resumes it.
+  Drive drive(SteadyClock::time_point until);
+  // Leaves the loop (when on it) and hands the reader to a thread of its own.
+  void go_threaded();
+  bool pump_inline(httplib::DataSink& sink);
+  bool pump_threaded(httplib::DataSink& sink);
+  // Resumes a cancelled (or ended) reader until it is done, on whatever thread this is.
+  void end_reader();
   bool on_head(const httplib::Response& response);
   bool on_data(const char* data, size_t size);
   void on_upstream_end(bool transport_ok);
   void cancel();
-  // Write to the client; m_write_mutex held. Remembers the first byte and the last write.
+  // Write to the client; m_write_mutex held (or the only writer). Remembers the first byte and the last write.
   bool write_locked(httplib::DataSink& sink, std::string_view bytes);
   // Write `bytes` in order after everything queued before (`lock` holds m_mutex and is released
   // once m_write_mutex is taken). False when the client has gone away (the upstream is cancelled).
@@ -131,11 +156,18 @@ private:
   Guard m_guard;
   http::ThreadPool& m_readers;
   bool m_started = false;
+  // The upstream's reader as a fiber; m_inline while the caller's fiber resumes it on the loop
+  // (the caller's side only: a thread never looks at it).
+  std::unique_ptr<platform::Fiber> m_reader;
+  bool m_inline = false;
+  bool m_peek = false; // the last wait ended at the caller's tick: an edge may have gone by
+  std::string m_taken; // what the caller's fiber took from m_pending to write
 
   // Touched only by the upstream thread until m_done, then only by the client side.
   http::SseParser m_parser;
   protocol::ResponseObserver m_observer;
   std::unique_ptr<translate::StreamTranslator> m_translator;
+  std::string m_relayed; // what one read made of its events, for the client
 
   std::mutex m_mutex;
   std::condition_variable m_cv;

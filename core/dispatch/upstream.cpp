@@ -44,7 +44,6 @@ Answer PooledUpstream::read_whole(Exchange& exchange) {
 }
 
 Answer PooledUpstream::start_stream(Exchange& exchange) {
-  platform::leave_event_loop(); // the stream relay's threads wait on each other
   auto relay = std::make_shared<StreamRelay>(m_readers, m_pool.acquire(exchange.origin), std::move(exchange.request),
                                              std::move(exchange.relay));
   relay->start();

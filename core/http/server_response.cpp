@@ -7,7 +7,6 @@
 #include <sys/uio.h>
 
 #include <chrono>
-#include <cstdio>
 #include <string>
 #include <string_view>
 
@@ -62,6 +61,22 @@ bool peer_open(int fd) {
   return ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) != 0;
 }
 
+// A chunk's size line ("1a2b\r\n") into out; returns its length. A streamed event's every write
+// makes one, so without a format string.
+size_t chunk_prefix(size_t size, char (&out)[24]) {
+  static constexpr char k_digits[] = "0123456789abcdef";
+  char reversed[16];
+  size_t count = 0;
+  do {
+    reversed[count++] = k_digits[size & 0xF];
+    size >>= 4;
+  } while (size != 0);
+  for (size_t i = 0; i < count; ++i) out[i] = reversed[count - 1 - i];
+  out[count] = '\r';
+  out[count + 1] = '\n';
+  return count + 2;
+}
+
 bool framing_header(const std::string& name) {
   return wire::iequals(name, "Content-Length") || wire::iequals(name, "Transfer-Encoding") ||
          wire::iequals(name, "Connection") || wire::iequals(name, "Keep-Alive");
@@ -114,9 +129,9 @@ bool write_chunked(int fd, httplib::Response& response, std::string head) {
   sink.write = [&](const char* data, size_t size) {
     if (!ok) return false;
     char prefix[24];
-    int prefix_size = size > 0 ? std::snprintf(prefix, sizeof prefix, "%zx\r\n", size) : 0;
+    const size_t prefix_size = size > 0 ? chunk_prefix(size, prefix) : 0;
     iovec iov[4] = {{},
-                    {prefix, static_cast<size_t>(prefix_size)},
+                    {prefix, prefix_size},
                     {const_cast<char*>(data), size},
                     {const_cast<char*>("\r\n"), size > 0 ? size_t{2} : size_t{0}}};
     offset += size;

@@ -39,6 +39,8 @@ public:
   bool send(httplib::Request& request, httplib::Response& response, httplib::Error& error);
   // From another thread: break a blocking connect, write or read at once.
   void stop();
+  // Whether every exchange leaves the event loop (TLS: OpenSSL through httplib blocks).
+  bool blocks() const { return m_tls != nullptr; }
 
 private:
   bool connect(httplib::Error& error);

@@ -102,6 +102,7 @@ private:
   std::optional<std::chrono::steady_clock::time_point> m_deadline;
   std::chrono::milliseconds m_wait{0}; // 0: not looked up yet
   platform::SocketWatch* m_watch = nullptr;
+  bool m_drained = false; // on the loop: the last read took less than it asked, so the socket was empty
 };
 
 } // namespace llmgw::core::http::wire

@@ -3,7 +3,6 @@
 #include "core/error.hpp"
 #include "core/pipeline/local_api.hpp"
 #include "core/platform/fiber.hpp"
-#include "core/protocol/json_scan.hpp"
 
 #include <cstdlib>
 #include <string_view>
@@ -11,25 +10,17 @@
 namespace llmgw::core::pipeline {
 namespace {
 
-// Enough connection threads for many open streams: each stream holds one (plus its own upstream
-// reader thread). Threads start when connections need them and end after a minute idle.
+// Enough connection threads for many open streams: a stream that cannot stay on the event loop
+// (TLS, a client reading slowly) holds one, plus its own upstream reader thread. Threads start
+// when connections need them and end after a minute idle.
 constexpr int k_default_threads = 128;
 
-// Whether the request asks for an event stream ("stream": true at the top level, or Gemini's
-// streaming path). Read from the bytes before the parse stage: a wrong guess only changes where
-// the request runs.
-bool asks_for_stream(const httplib::Request& request) {
-  return request.path.find(":streamGenerateContent") != std::string::npos ||
-         protocol::member_text(request.body, "stream") == "true";
-}
-
-// What stays on the event loop: the agents' API requests that want a whole answer (a large body
-// is on a thread already, see ServerLimits::loop_body_bytes). A stream holds a thread to its end
-// anyway, so it goes there before its parsing instead of after; the dashboard, the CLI's loopback
-// API and /metrics read the database.
+// What stays on the event loop: the agents' API requests, whole answers and streams alike (a
+// large body is on a thread already, see ServerLimits::loop_body_bytes; a stream relay moves to
+// threads itself when it must block). The dashboard, the CLI's loopback API and /metrics read the
+// database.
 bool stays_on_loop(const httplib::Request& request) {
-  return request.method == "POST" && !is_local_api_path(request.path) && request.path.rfind("/dashboard", 0) != 0 &&
-         !asks_for_stream(request);
+  return request.method == "POST" && !is_local_api_path(request.path) && request.path.rfind("/dashboard", 0) != 0;
 }
 
 http::ServerLimits limits(const config::ServerConfig& config) {

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <array>
 
 namespace llmgw::core::protocol {
 namespace {
@@ -37,10 +38,9 @@ bool has_member(std::string_view data, std::string_view quoted_key, std::string_
   return value != std::string_view::npos && first_chars.find(data[value]) != std::string_view::npos;
 }
 
-// The first string value of member `quoted_key` when it has no escapes (model names, event
-// types); empty otherwise.
-std::string_view sniff_string(std::string_view data, std::string_view quoted_key) {
-  size_t value = member_value_at(data, quoted_key);
+// The string value starting at `value` when it has no escapes (model names, event types); empty
+// otherwise (and at npos).
+std::string_view string_at(std::string_view data, size_t value) {
   if (value == std::string_view::npos || data[value] != '"') return {};
   size_t end = data.find('"', value + 1);
   if (end == std::string_view::npos) return {};
@@ -48,18 +48,53 @@ std::string_view sniff_string(std::string_view data, std::string_view quoted_key
   return text.find('\\') == std::string_view::npos ? text : std::string_view{};
 }
 
-// Length of the first string value among the members that carry generated text in a delta event
-// (escapes counted as written: close enough for an estimate).
-int64_t delta_text_bytes(std::string_view data) {
-  for (std::string_view key : {"\"text\"", "\"partial_json\"", "\"thinking\"", "\"delta\"", "\"content\"",
-                               "\"reasoning_content\"", "\"arguments\""}) {
-    size_t value = member_value_at(data, key);
+// The first string value of member `quoted_key` when it has no escapes; empty otherwise.
+std::string_view sniff_string(std::string_view data, std::string_view quoted_key) {
+  return string_at(data, member_value_at(data, quoted_key));
+}
+
+// Where the value of the first member named names[i] starts (npos when none), for every name in
+// one pass over data: each string is read whole, and one followed by ':' is a member name. A
+// streamed event is looked at for a dozen names; a search per name would read it a dozen times.
+template <size_t N>
+std::array<size_t, N> find_members(std::string_view data, const std::array<std::string_view, N>& names) {
+  std::array<size_t, N> found;
+  found.fill(std::string_view::npos);
+  for (size_t at = data.find('"'); at != std::string_view::npos; at = data.find('"', at)) {
+    size_t end = at + 1;
+    while (end < data.size() && data[end] != '"') end += data[end] == '\\' ? 2 : 1;
+    if (end >= data.size()) break;
+    const std::string_view name = data.substr(at + 1, end - at - 1);
+    at = end + 1;
+    const size_t colon = skip_json_space(data, at);
+    if (colon >= data.size() || data[colon] != ':') continue;
+    const size_t value = skip_json_space(data, colon + 1);
+    if (value >= data.size()) continue;
+    for (size_t i = 0; i < N; ++i)
+      if (found[i] == std::string_view::npos && name == names[i]) found[i] = value;
+  }
+  return found;
+}
+
+// The members that carry generated text in a delta event, in the order they are looked at.
+constexpr std::array<std::string_view, 7> k_text_members{"text",    "partial_json",      "thinking", "delta",
+                                                         "content", "reasoning_content", "arguments"};
+
+// Length of the first string value among the text members found at `values` (escapes counted as
+// written: close enough for an estimate).
+int64_t text_bytes_at(std::string_view data, const size_t* values) {
+  for (size_t i = 0; i < k_text_members.size(); ++i) {
+    const size_t value = values[i];
     if (value == std::string_view::npos || data[value] != '"') continue;
     size_t end = value + 1;
     while (end < data.size() && data[end] != '"') end += data[end] == '\\' ? 2 : 1;
     return static_cast<int64_t>(end - value - 1);
   }
   return 0;
+}
+
+int64_t delta_text_bytes(std::string_view data) {
+  return text_bytes_at(data, find_members(data, k_text_members).data());
 }
 
 // Where the JSON value starting at `at` ends (one past it): a string, or an object or array with
@@ -217,11 +252,27 @@ EventInfo ResponseObserver::observe_chat(std::string_view data) {
     m_complete = true;
     return info;
   }
-  if (m_model.empty()) m_model = sniff_string(data, "\"model\"");
-  m_text_bytes += delta_text_bytes(data);
-  if (has_member(data, "\"finish_reason\"", "\"")) m_saw_finish = true;
-  bool usage = has_member(data, "\"usage\"", "{"); // also matches Groq's x_groq.usage
-  bool error = has_member(data, "\"error\"", "{\"");
+  // One pass finds every member looked at: the text ones, then the four below.
+  static constexpr std::array<std::string_view, 11> k_names{k_text_members[0],
+                                                            k_text_members[1],
+                                                            k_text_members[2],
+                                                            k_text_members[3],
+                                                            k_text_members[4],
+                                                            k_text_members[5],
+                                                            k_text_members[6],
+                                                            "finish_reason",
+                                                            "usage",
+                                                            "error",
+                                                            "model"};
+  const auto at = find_members(data, k_names);
+  auto starts = [&](size_t i, std::string_view first_chars) {
+    return at[i] != std::string_view::npos && first_chars.find(data[at[i]]) != std::string_view::npos;
+  };
+  if (m_model.empty() && starts(10, "\"")) m_model = string_at(data, at[10]);
+  m_text_bytes += text_bytes_at(data, at.data());
+  if (starts(7, "\"")) m_saw_finish = true;
+  bool usage = starts(8, "{"); // also matches Groq's x_groq.usage
+  bool error = starts(9, "{\"");
   if (usage || error) {
     json doc = parse(data);
     if (has_non_null(doc, "error")) {

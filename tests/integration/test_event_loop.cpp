@@ -119,6 +119,32 @@ Wave slow_provider_wave(bool event_loop) {
   return send_wave(serve); // on kept-alive connections
 }
 
+// 32 streams at once, each 20 events 20 ms apart: the most server threads seen in recvfrom
+// meanwhile, and how many streams reached their final event.
+Wave send_stream_wave(const RuntimeServe& serve) {
+  Wave wave;
+  std::atomic<int> ok{0};
+  std::vector<std::thread> clients;
+  const auto start = Clock::now();
+  for (int i = 0; i < 32; ++i)
+    clients.emplace_back([&] {
+      httplib::Client client("127.0.0.1", serve.port());
+      client.set_read_timeout(10, 0);
+      auto reply = client.Post(
+          "/v1/messages", httplib::Headers{{"x-api-key", serve.token()}, {"anthropic-version", "2023-06-01"}},
+          R"({"model":"claude-sonnet-4-5","max_tokens":5,"stream":true,"messages":[]})", "application/json");
+      if (reply && reply->status == 200 && reply->body.find("message_stop") != std::string::npos) ++ok;
+    });
+  for (int i = 0; i < 30; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    wave.most_in_recv = std::max(wave.most_in_recv, threads_in_recv(serve.pid()));
+  }
+  for (auto& client : clients) client.join();
+  wave.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  wave.ok = ok;
+  return wave;
+}
+
 } // namespace
 
 TEST_CASE("event loop: 32 requests waiting for a slow provider hold no thread each, and all run at once") {
@@ -258,4 +284,85 @@ TEST_CASE("event loop: a stream read by a thread, on a connection the loop watch
   MESSAGE("a stream of " << events << " events, 5 ms apart: " << switches << " context switches in llmgw");
   // About 80 here (idle or with both cores busy); about 150 when every event also wakes the loop.
   CHECK(switches < events * 7 / 4);
+}
+
+TEST_CASE("event loop: 32 streams on kept-alive provider connections hold no thread each") {
+  // A stream whose provider connection is open already is relayed by the loop: the request's fiber
+  // resumes the provider's reader and writes each event itself. With a thread per stream (its
+  // reader blocked in recvfrom) the 32 show as 32 threads in recvfrom.
+  FakeUpstream upstream;
+  upstream.on("POST", "/v1/messages", [](const RecordedRequest&) {
+    auto reply = anthropic_stream("claude-sonnet-4-5", std::vector<std::string>(20, "x"), 10, 0, 0, 20);
+    reply.delay_between_chunks_ms = 20;
+    return reply;
+  });
+  TempDir dir;
+  write_config(dir, upstream);
+  RuntimeServe serve(dir, EnvVars{{"LLMGW_IT_KEY", "fake-key-for-tests"}});
+  const Wave opening = send_stream_wave(serve); // opens the provider connections (on threads)
+  CHECK(opening.ok == 32);
+  const Wave wave = send_stream_wave(serve);
+  MESSAGE("32 streams on kept-alive connections in " << wave.seconds << " s, at most " << wave.most_in_recv
+                                                     << " server threads in recvfrom");
+  CHECK(wave.ok == 32);
+  CHECK(wave.most_in_recv <= 2);
+}
+
+TEST_CASE("event loop: a stream whose client stops reading goes on on threads and arrives whole") {
+  // The relay starts on the loop; once the client's socket is full its write would block the loop,
+  // so the request and the provider's reader move to threads, and the stream goes on from there.
+  FakeUpstream upstream;
+  const std::string piece(64 * 1024, 'y');
+  upstream.on("POST", "/v1/messages", [&](const RecordedRequest& request) {
+    if (request.body.find("\"stream\":true") == std::string::npos)
+      return anthropic_reply("claude-sonnet-4-5", "ok", 10, 0, 0, 5);
+    auto reply = anthropic_stream("claude-sonnet-4-5", std::vector<std::string>(32, piece), 10, 0, 0, 32);
+    reply.delay_between_chunks_ms = 2;
+    return reply;
+  });
+  TestGateway gateway(fake_config(upstream));
+  auto client = gateway.client();
+  // Opens the provider connection, so that the stream below starts on the loop.
+  REQUIRE(client->Post("/v1/messages", TestGateway::anthropic_auth(), k_body, "application/json"));
+
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  int small = 4096;
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(gateway.port()));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+  const std::string body = R"({"model":"claude-sonnet-4-5","max_tokens":5,"stream":true,"messages":[]})";
+  std::string request = "POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n";
+  for (const auto& [name, value] : TestGateway::anthropic_auth()) request += name + ": " + value + "\r\n";
+  request += "Content-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+  REQUIRE(::send(fd, request.data(), request.size(), 0) == static_cast<ssize_t>(request.size()));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300)); // the stream fills the socket and waits
+
+  // Meanwhile other clients are answered at once.
+  for (int i = 0; i < 5; ++i) {
+    const auto start = Clock::now();
+    auto reply = client->Post("/v1/messages", TestGateway::anthropic_auth(), k_body, "application/json");
+    const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+    REQUIRE(reply);
+    CHECK(reply->status == 200);
+    CHECK(ms < 1000);
+  }
+
+  std::string received;
+  char buffer[65536];
+  for (ssize_t got; (got = ::recv(fd, buffer, sizeof buffer, 0)) > 0;)
+    received.append(buffer, static_cast<size_t>(got));
+  ::close(fd);
+  CHECK(received.rfind("HTTP/1.1 200", 0) == 0);
+  size_t pieces = 0;
+  for (size_t at = received.find(piece); at != std::string::npos; at = received.find(piece, at + piece.size()))
+    ++pieces;
+  CHECK(pieces == 32);
+  CHECK(received.find("message_stop") != std::string::npos);
+  const auto rows = gateway.wait_rows(7);
+  REQUIRE(rows.size() == 7);
+  for (const auto& row : rows) CHECK(row.record.outcome == core::Outcome::ok); // the stream too: whole, not cut
 }
