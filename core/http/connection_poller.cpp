@@ -16,8 +16,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Deadlines are checked at most this often, so a connection may be closed this much late; a
-// thousand connections whose deadlines fall at different times cost a few sweeps, not a thousand.
+// Connections' deadlines are checked at most this often, so a connection may be closed this much
+// late; a thousand connections whose deadlines fall at different times cost a few sweeps, not a
+// thousand. A waiting fiber's deadline is kept to the millisecond.
 constexpr std::chrono::milliseconds k_sweep_granularity{50};
 // Accepted per wake-up before the other sockets get a turn.
 constexpr int k_accepts_per_wake = 64;
@@ -204,7 +205,9 @@ void ConnectionPoller::start(std::unique_ptr<platform::Fiber> fiber) {
     if (watch != nullptr && watch->poller != m_poller.get() && m_poller->watch(fd)) watch->poller = m_poller.get();
     const bool watched = watch != nullptr && watch->poller == m_poller.get();
     if (watched || m_poller->arm(fd, false) || m_poller->arm(fd, true)) {
-      m_next_sweep = std::min(m_next_sweep, std::max(fiber->deadline(), Clock::now() + k_sweep_granularity));
+      // A fiber's deadline is kept to the millisecond: a stream's head waits 3 ms for its first
+      // event, and its relay looks at its client every 250 ms.
+      m_next_sweep = std::min(m_next_sweep, fiber->deadline());
       m_waiting[fd] = std::move(fiber);
       return;
     }
@@ -237,7 +240,10 @@ void ConnectionPoller::wake_expired_fibers(Clock::time_point now, Clock::time_po
 void ConnectionPoller::close_expired(Clock::time_point now) {
   std::vector<int> expired;
   auto next = now + std::min(m_timeouts.head, m_timeouts.idle);
-  wake_expired_fibers(now, next);
+  // Fibers woken here that wait again lower m_next_sweep themselves (start()).
+  m_next_sweep = Clock::time_point::max();
+  auto next_fiber = Clock::time_point::max();
+  wake_expired_fibers(now, next_fiber);
   {
     std::lock_guard lock(m_mutex);
     for (auto it = m_watched.begin(); it != m_watched.end();) {
@@ -252,8 +258,9 @@ void ConnectionPoller::close_expired(Clock::time_point now) {
       }
     }
   }
-  // A connection watched later gets a deadline after `next`: waiting until then misses none.
-  m_next_sweep = std::max(next, now + k_sweep_granularity);
+  // A connection watched later gets a deadline after `next`: waiting until then misses none. A
+  // fiber's deadline is kept exactly.
+  m_next_sweep = std::min({m_next_sweep, std::max(next, now + k_sweep_granularity), next_fiber});
   for (int fd : expired) ::close(fd);
   if (m_listener_paused) {
     m_listener_paused = false;

@@ -30,6 +30,50 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 const std::string k_body = R"({"model":"claude-sonnet-4-5","max_tokens":5,"messages":[]})";
+const std::string k_stream_body = R"({"model":"claude-sonnet-4-5","max_tokens":5,"stream":true,"messages":[]})";
+
+// A raw client: connects to the gateway on port (with a receive buffer of receive_buffer bytes,
+// when not 0) and sends one Messages request with body. The socket, or -1.
+int send_raw(int port, const std::string& body, int receive_buffer = 0) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
+  if (receive_buffer > 0) ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string request = "POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n";
+  for (const auto& [name, value] : TestGateway::anthropic_auth()) request += name + ": " + value + "\r\n";
+  request += "Content-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+      ::send(fd, request.data(), request.size(), 0) != static_cast<ssize_t>(request.size())) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// Everything the gateway sends on fd until it closes; closes fd.
+std::string read_to_end(int fd) {
+  std::string received;
+  char buffer[65536];
+  for (ssize_t got; (got = ::recv(fd, buffer, sizeof buffer, 0)) > 0;)
+    received.append(buffer, static_cast<size_t>(got));
+  ::close(fd);
+  return received;
+}
+
+// Five requests from another client are answered at once, each within a second.
+void check_answered_at_once(httplib::Client& client) {
+  for (int i = 0; i < 5; ++i) {
+    const auto start = Clock::now();
+    auto reply = client.Post("/v1/messages", TestGateway::anthropic_auth(), k_body, "application/json");
+    const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+    REQUIRE(reply);
+    CHECK(reply->status == 200);
+    CHECK(ms < 1000);
+  }
+}
 
 void write_config(const TempDir& dir, const FakeUpstream& upstream) {
   std::ofstream(dir.file("config.toml")) << "default_provider = \"anthropic\"\n[server]\nshutdown_grace_seconds = 2\n"
@@ -130,9 +174,9 @@ Wave send_stream_wave(const RuntimeServe& serve) {
     clients.emplace_back([&] {
       httplib::Client client("127.0.0.1", serve.port());
       client.set_read_timeout(10, 0);
-      auto reply = client.Post(
-          "/v1/messages", httplib::Headers{{"x-api-key", serve.token()}, {"anthropic-version", "2023-06-01"}},
-          R"({"model":"claude-sonnet-4-5","max_tokens":5,"stream":true,"messages":[]})", "application/json");
+      auto reply = client.Post("/v1/messages",
+                               httplib::Headers{{"x-api-key", serve.token()}, {"anthropic-version", "2023-06-01"}},
+                               k_stream_body, "application/json");
       if (reply && reply->status == 200 && reply->body.find("message_stop") != std::string::npos) ++ok;
     });
   for (int i = 0; i < 30; ++i) {
@@ -173,40 +217,16 @@ TEST_CASE("event loop: a client that does not read its large answer holds up no 
   TestGateway gateway(fake_config(upstream));
 
   // A raw client with a small receive buffer sends its request and reads nothing for a while.
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  const int fd =
+      send_raw(gateway.port(),
+               R"({"model":"claude-sonnet-4-5","max_tokens":5,"messages":[{"role":"user","content":"big"}]})", 4096);
   REQUIRE(fd >= 0);
-  int small = 4096;
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<uint16_t>(gateway.port()));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
-  const std::string body =
-      R"({"model":"claude-sonnet-4-5","max_tokens":5,"messages":[{"role":"user","content":"big"}]})";
-  std::string request = "POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n";
-  for (const auto& [name, value] : TestGateway::anthropic_auth()) request += name + ": " + value + "\r\n";
-  request += "Content-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
-  REQUIRE(::send(fd, request.data(), request.size(), 0) == static_cast<ssize_t>(request.size()));
   std::this_thread::sleep_for(std::chrono::milliseconds(300)); // its answer fills the socket and waits
-
-  // Meanwhile other clients are answered at once.
   auto client = gateway.client();
-  for (int i = 0; i < 5; ++i) {
-    const auto start = Clock::now();
-    auto reply = client->Post("/v1/messages", TestGateway::anthropic_auth(), k_body, "application/json");
-    const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-    REQUIRE(reply);
-    CHECK(reply->status == 200);
-    CHECK(ms < 1000);
-  }
+  check_answered_at_once(*client);
 
   // The slow reader still gets its whole answer.
-  std::string received;
-  char buffer[65536];
-  for (ssize_t got; (got = ::recv(fd, buffer, sizeof buffer, 0)) > 0;)
-    received.append(buffer, static_cast<size_t>(got));
-  ::close(fd);
+  const std::string received = read_to_end(fd);
   CHECK(received.rfind("HTTP/1.1 200", 0) == 0);
   CHECK(received.find(big) != std::string::npos);
   CHECK(gateway.wait_rows(6).size() == 6);
@@ -325,37 +345,11 @@ TEST_CASE("event loop: a stream whose client stops reading goes on on threads an
   // Opens the provider connection, so that the stream below starts on the loop.
   REQUIRE(client->Post("/v1/messages", TestGateway::anthropic_auth(), k_body, "application/json"));
 
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  const int fd = send_raw(gateway.port(), k_stream_body, 4096);
   REQUIRE(fd >= 0);
-  int small = 4096;
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<uint16_t>(gateway.port()));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
-  const std::string body = R"({"model":"claude-sonnet-4-5","max_tokens":5,"stream":true,"messages":[]})";
-  std::string request = "POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n";
-  for (const auto& [name, value] : TestGateway::anthropic_auth()) request += name + ": " + value + "\r\n";
-  request += "Content-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
-  REQUIRE(::send(fd, request.data(), request.size(), 0) == static_cast<ssize_t>(request.size()));
   std::this_thread::sleep_for(std::chrono::milliseconds(300)); // the stream fills the socket and waits
-
-  // Meanwhile other clients are answered at once.
-  for (int i = 0; i < 5; ++i) {
-    const auto start = Clock::now();
-    auto reply = client->Post("/v1/messages", TestGateway::anthropic_auth(), k_body, "application/json");
-    const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-    REQUIRE(reply);
-    CHECK(reply->status == 200);
-    CHECK(ms < 1000);
-  }
-
-  std::string received;
-  char buffer[65536];
-  for (ssize_t got; (got = ::recv(fd, buffer, sizeof buffer, 0)) > 0;)
-    received.append(buffer, static_cast<size_t>(got));
-  ::close(fd);
+  check_answered_at_once(*client);
+  const std::string received = read_to_end(fd);
   CHECK(received.rfind("HTTP/1.1 200", 0) == 0);
   size_t pieces = 0;
   for (size_t at = received.find(piece); at != std::string::npos; at = received.find(piece, at + piece.size()))
@@ -365,4 +359,40 @@ TEST_CASE("event loop: a stream whose client stops reading goes on on threads an
   const auto rows = gateway.wait_rows(7);
   REQUIRE(rows.size() == 7);
   for (const auto& row : rows) CHECK(row.record.outcome == core::Outcome::ok); // the stream too: whole, not cut
+}
+
+TEST_CASE("event loop: a stream's head reaches the client within a few ms when its first event is late") {
+  // A model that thinks before its first token: the provider's head comes at once, its first event
+  // 400 ms later. The relay holds the head 3 ms for an event to go with, then sends it alone, so
+  // the client learns the status at once (a loop that checked its deadlines every 50 ms would
+  // send it up to 50 ms late).
+  FakeUpstream upstream;
+  upstream.on("POST", "/v1/messages", [](const RecordedRequest& request) {
+    if (request.body.find("\"stream\":true") == std::string::npos)
+      return anthropic_reply("claude-sonnet-4-5", "ok", 10, 0, 0, 5);
+    auto reply = anthropic_stream("claude-sonnet-4-5", {"late"}, 10, 0, 0, 1);
+    std::string events;
+    for (const auto& chunk : reply.chunks) events += chunk;
+    reply.chunks = {"", events}; // the head goes alone, every event after the delay
+    reply.delay_between_chunks_ms = 400;
+    return reply;
+  });
+  TestGateway gateway(fake_config(upstream));
+  auto client = gateway.client();
+  REQUIRE(client->Post("/v1/messages", TestGateway::anthropic_auth(), k_body, "application/json"));
+  double slowest_ms = 0;
+  for (int i = 0; i < 5; ++i) {
+    const auto start = Clock::now();
+    const int fd = send_raw(gateway.port(), k_stream_body);
+    REQUIRE(fd >= 0);
+    char buffer[4096];
+    const ssize_t got = ::recv(fd, buffer, sizeof buffer, 0);
+    const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+    REQUIRE(got > 0);
+    CHECK(std::string_view(buffer, static_cast<size_t>(got)).rfind("HTTP/1.1 200", 0) == 0);
+    slowest_ms = std::max(slowest_ms, ms);
+    CHECK(read_to_end(fd).find("message_stop") != std::string::npos);
+  }
+  MESSAGE("the slowest of 5 heads reached the client after " << slowest_ms << " ms");
+  CHECK(slowest_ms < 30);
 }
