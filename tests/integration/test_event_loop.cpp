@@ -331,14 +331,25 @@ TEST_CASE("event loop: 32 streams on kept-alive provider connections hold no thr
 TEST_CASE("event loop: a stream whose client stops reading goes on on threads and arrives whole") {
   // The relay starts on the loop; once the client's socket is full its write would block the loop,
   // so the request and the provider's reader move to threads, and the stream goes on from there.
-  FakeUpstream upstream;
+  // 8 MB: more than the client's socket and llmgw's send buffer (about 3 MB) hold together.
   const std::string piece(64 * 1024, 'y');
+  constexpr int k_pieces = 128;
+  // Made before the request: built in the handler, the 8 MB would be late and the client reading.
+  auto stream = anthropic_stream("claude-sonnet-4-5", std::vector<std::string>(k_pieces, piece), 10, 0, 0, k_pieces);
+  // About 1 MB per write, 20 ms apart: each is less than the relay buffers (4 MB), so it is the
+  // write to the client that fills up, not the buffer.
+  std::vector<std::string> grouped(1);
+  for (const auto& chunk : stream.chunks) {
+    if (grouped.back().size() >= 1'000'000) grouped.emplace_back();
+    grouped.back() += chunk;
+  }
+  stream.chunks = grouped;
+  stream.delay_between_chunks_ms = 20;
+  FakeUpstream upstream;
   upstream.on("POST", "/v1/messages", [&](const RecordedRequest& request) {
     if (request.body.find("\"stream\":true") == std::string::npos)
       return anthropic_reply("claude-sonnet-4-5", "ok", 10, 0, 0, 5);
-    auto reply = anthropic_stream("claude-sonnet-4-5", std::vector<std::string>(32, piece), 10, 0, 0, 32);
-    reply.delay_between_chunks_ms = 2;
-    return reply;
+    return stream;
   });
   TestGateway gateway(fake_config(upstream));
   auto client = gateway.client();
@@ -354,7 +365,7 @@ TEST_CASE("event loop: a stream whose client stops reading goes on on threads an
   size_t pieces = 0;
   for (size_t at = received.find(piece); at != std::string::npos; at = received.find(piece, at + piece.size()))
     ++pieces;
-  CHECK(pieces == 32);
+  CHECK(pieces == k_pieces);
   CHECK(received.find("message_stop") != std::string::npos);
   const auto rows = gateway.wait_rows(7);
   REQUIRE(rows.size() == 7);
