@@ -7,6 +7,11 @@
 
 namespace llmgw::test {
 
+// A small Messages request, whole and streamed.
+inline const std::string k_messages_body = R"({"model":"claude-sonnet-4-5","max_tokens":5,"messages":[]})";
+inline const std::string k_messages_stream_body =
+    R"({"model":"claude-sonnet-4-5","max_tokens":5,"stream":true,"messages":[]})";
+
 struct StreamResult {
   int status = 0;
   httplib::Headers headers;

@@ -20,9 +20,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-const std::string k_body = R"({"model":"claude-sonnet-4-5","max_tokens":5,"messages":[]})";
-const std::string k_stream_body = R"({"model":"claude-sonnet-4-5","max_tokens":5,"stream":true,"messages":[]})";
-
 // Answers streamed requests with `stream` and the others (the warm-up) with a whole answer.
 void answer_streams_with(FakeUpstream& upstream, const FakeResponse& stream) {
   upstream.on("POST", "/v1/messages", [stream](const RecordedRequest& request) {
@@ -35,10 +32,29 @@ void answer_streams_with(FakeUpstream& upstream, const FakeResponse& stream) {
 // A whole answer first: the provider connection it opens is the one the stream then reuses.
 void warm(TestGateway& gateway) {
   auto client = gateway.client();
-  auto reply = client->Post("/v1/messages", TestGateway::anthropic_auth(), k_body, "application/json");
+  auto reply = client->Post("/v1/messages", TestGateway::anthropic_auth(), k_messages_body, "application/json");
   REQUIRE(reply);
   REQUIRE(reply->status == 200);
 }
+
+// The provider answers streamed requests with `stream` and the others with a whole answer.
+core::config::Config answering(FakeUpstream& upstream, const FakeResponse& stream, int attempts) {
+  answer_streams_with(upstream, stream);
+  auto config = fake_config(upstream);
+  config.routing.attempts = attempts;
+  return config;
+}
+
+// A gateway whose provider connection one whole answer opened: a stream then runs on the loop.
+struct WarmGateway {
+  explicit WarmGateway(const FakeResponse& stream, std::chrono::seconds keepalive = std::chrono::seconds(15),
+                       int attempts = 2)
+      : gateway(answering(upstream, stream, attempts), keepalive) {
+    warm(gateway);
+  }
+  FakeUpstream upstream;
+  TestGateway gateway;
+};
 
 std::string joined(const std::vector<std::string>& chunks) {
   std::string all;
@@ -62,85 +78,69 @@ void wait_for_disconnect(FakeUpstream& upstream) {
 } // namespace
 
 TEST_CASE("stream on the loop: a client that hangs up mid-stream cancels the upstream") {
-  FakeUpstream upstream;
   auto slow = anthropic_stream("claude-sonnet-4-5", std::vector<std::string>(50, "token "), 77, 0, 0, 50);
   slow.delay_between_chunks_ms = 50;
-  answer_streams_with(upstream, slow);
-  TestGateway gateway(fake_config(upstream));
-  warm(gateway);
-  auto client = gateway.client();
+  WarmGateway loop(slow);
+  auto client = loop.gateway.client();
   int chunks = 0;
-  auto result = post_streaming(*client, "/v1/messages", TestGateway::anthropic_auth(), k_stream_body,
+  auto result = post_streaming(*client, "/v1/messages", TestGateway::anthropic_auth(), k_messages_stream_body,
                                [&](const std::string&) { return ++chunks < 3; });
   CHECK(result.status == 200);
-  const auto row = stream_row(gateway);
+  const auto row = stream_row(loop.gateway);
   CHECK(row.outcome == core::Outcome::client_closed);
   CHECK(row.usage.input_uncached_tokens == 77);
   CHECK(row.duration_ms < 2000);
-  wait_for_disconnect(upstream);
+  wait_for_disconnect(loop.upstream);
 }
 
 TEST_CASE("stream on the loop: a client that hangs up while the upstream is silent is noticed within a second") {
-  FakeUpstream upstream;
   auto stalled = anthropic_stream("claude-sonnet-4-5", {"a"}, 9, 0, 0, 1);
   stalled.chunks.resize(2); // message_start and ping, then silence
   stalled.stall_after_chunks_ms = 10000;
-  answer_streams_with(upstream, stalled);
-  TestGateway gateway(fake_config(upstream));
-  warm(gateway);
-  auto client = gateway.client();
+  WarmGateway loop(stalled);
+  auto client = loop.gateway.client();
   const auto started = Clock::now();
-  post_streaming(*client, "/v1/messages", TestGateway::anthropic_auth(), k_stream_body,
+  post_streaming(*client, "/v1/messages", TestGateway::anthropic_auth(), k_messages_stream_body,
                  [](const std::string&) { return false; });
   client.reset();
-  CHECK(stream_row(gateway).outcome == core::Outcome::client_closed);
+  CHECK(stream_row(loop.gateway).outcome == core::Outcome::client_closed);
   CHECK(Clock::now() - started < std::chrono::milliseconds(2500));
-  wait_for_disconnect(upstream);
+  wait_for_disconnect(loop.upstream);
 }
 
 TEST_CASE("stream on the loop: an upstream that cuts the stream ends the client's stream with an error event") {
-  FakeUpstream upstream;
   auto cut = anthropic_stream("claude-sonnet-4-5", {"one", "two", "three"}, 40, 0, 0, 9);
   cut.chunks.resize(4);
   cut.chunks.back() = cut.chunks.back().substr(0, cut.chunks.back().size() / 2); // half an event
   cut.cut_after_chunks = true;
-  answer_streams_with(upstream, cut);
-  TestGateway gateway(fake_config(upstream));
-  warm(gateway);
-  auto client = gateway.client();
-  auto result = post_streaming(*client, "/v1/messages", TestGateway::anthropic_auth(), k_stream_body);
+  WarmGateway loop(cut);
+  auto client = loop.gateway.client();
+  auto result = post_streaming(*client, "/v1/messages", TestGateway::anthropic_auth(), k_messages_stream_body);
   CHECK(result.status == 200);
   const std::string whole_events = cut.chunks[0] + cut.chunks[1] + cut.chunks[2];
   CHECK(result.body.substr(0, whole_events.size()) == whole_events);
   CHECK(result.body.substr(whole_events.size()).rfind("event: error\ndata: ", 0) == 0);
-  CHECK(stream_row(gateway).outcome == core::Outcome::upstream_cut);
+  CHECK(stream_row(loop.gateway).outcome == core::Outcome::upstream_cut);
 }
 
 TEST_CASE("stream on the loop: an error answer to a stream request reaches the client as it came") {
-  FakeUpstream upstream;
-  answer_streams_with(upstream, anthropic_error(429, "rate_limit_error", "slow down"));
-  auto config = fake_config(upstream);
-  config.routing.attempts = 1; // no back-off: it would go to a thread
-  TestGateway gateway(config);
-  warm(gateway);
-  auto client = gateway.client();
-  auto result = post_streaming(*client, "/v1/messages", TestGateway::anthropic_auth(), k_stream_body);
+  // One attempt: a retry's back-off would go to a thread.
+  WarmGateway loop(anthropic_error(429, "rate_limit_error", "slow down"), std::chrono::seconds(15), 1);
+  auto client = loop.gateway.client();
+  auto result = post_streaming(*client, "/v1/messages", TestGateway::anthropic_auth(), k_messages_stream_body);
   CHECK(result.status == 429);
   CHECK(result.body.find("slow down") != std::string::npos);
-  CHECK(stream_row(gateway).http_status == 429);
+  CHECK(stream_row(loop.gateway).http_status == 429);
 }
 
 TEST_CASE("stream on the loop: silence between events gets keep-alive comments") {
-  FakeUpstream upstream;
   auto reply = anthropic_stream("claude-sonnet-4-5", {"a", "b"}, 9, 0, 0, 2);
   std::vector<std::string> middle(reply.chunks.begin() + 1, reply.chunks.end() - 1);
   reply.chunks = {reply.chunks.front(), joined(middle), reply.chunks.back()};
   reply.delay_between_chunks_ms = 1'300;
-  answer_streams_with(upstream, reply);
-  TestGateway gateway(fake_config(upstream), std::chrono::seconds(1));
-  warm(gateway);
-  auto client = gateway.client();
-  auto result = post_streaming(*client, "/v1/messages", TestGateway::anthropic_auth(), k_stream_body);
+  WarmGateway loop(reply, std::chrono::seconds(1));
+  auto client = loop.gateway.client();
+  auto result = post_streaming(*client, "/v1/messages", TestGateway::anthropic_auth(), k_messages_stream_body);
   REQUIRE(result.status == 200);
   std::string body = result.body;
   const std::string comment = ": keepalive\n\n";
@@ -152,55 +152,50 @@ TEST_CASE("stream on the loop: silence between events gets keep-alive comments")
   CHECK(body == joined(reply.chunks));
   CHECK(comments >= 2);
   CHECK(comments <= 3);
-  CHECK(stream_row(gateway).outcome == core::Outcome::ok);
+  CHECK(stream_row(loop.gateway).outcome == core::Outcome::ok);
 }
 
 TEST_CASE("stream on the loop: a burst past the relay's buffer to a slow reader arrives whole, in order") {
   // About 6 MB sent at once to a client that pauses: either the reader's buffer fills past 4 MB
   // before the request's fiber writes, or the client's socket fills first; either way both sides
   // move to threads mid-stream, and nothing is lost or reordered.
-  FakeUpstream upstream;
   auto reply =
       anthropic_stream("claude-sonnet-4-5", std::vector<std::string>(200, std::string(30'000, 'z')), 9, 0, 0, 200);
   reply.chunks = {joined(reply.chunks)};
-  answer_streams_with(upstream, reply);
-  TestGateway gateway(fake_config(upstream));
-  warm(gateway);
-  auto client = gateway.client();
+  WarmGateway loop(reply);
+  auto client = loop.gateway.client();
   int pieces = 0;
-  auto result =
-      post_streaming(*client, "/v1/messages", TestGateway::anthropic_auth(), k_stream_body, [&](const std::string&) {
-        if (++pieces == 1) std::this_thread::sleep_for(std::chrono::milliseconds(400));
-        return true;
-      });
+  auto result = post_streaming(*client, "/v1/messages", TestGateway::anthropic_auth(), k_messages_stream_body,
+                               [&](const std::string&) {
+                                 if (++pieces == 1) std::this_thread::sleep_for(std::chrono::milliseconds(400));
+                                 return true;
+                               });
   REQUIRE(result.status == 200);
   CHECK(result.body.size() == reply.chunks[0].size());
   CHECK(result.body == reply.chunks[0]);
-  const auto row = stream_row(gateway);
+  const auto row = stream_row(loop.gateway);
   CHECK(row.outcome == core::Outcome::ok);
   CHECK(row.usage.output_tokens == 200);
 }
 
 TEST_CASE("stream on the loop: shutting down ends a running stream with an error event and a shutdown row") {
-  FakeUpstream upstream;
   auto endless = anthropic_stream("claude-sonnet-4-5", std::vector<std::string>(100, "x"), 5, 0, 0, 100);
   endless.delay_between_chunks_ms = 100;
-  answer_streams_with(upstream, endless);
-  TestGateway gateway(fake_config(upstream));
-  warm(gateway);
-  auto client = gateway.client();
+  WarmGateway loop(endless);
+  auto client = loop.gateway.client();
   std::thread stopper;
   const auto started = Clock::now();
-  auto result =
-      post_streaming(*client, "/v1/messages", TestGateway::anthropic_auth(), k_stream_body, [&](const std::string&) {
-        if (!stopper.joinable()) stopper = std::thread([&] { gateway.server().drain_and_stop(0); });
-        return true;
-      });
+  auto result = post_streaming(*client, "/v1/messages", TestGateway::anthropic_auth(), k_messages_stream_body,
+                               [&](const std::string&) {
+                                 if (!stopper.joinable())
+                                   stopper = std::thread([&] { loop.gateway.server().drain_and_stop(0); });
+                                 return true;
+                               });
   if (stopper.joinable()) stopper.join();
   CHECK(result.status == 200);
   CHECK(result.body.find("event: error") != std::string::npos);
   CHECK(result.body.find("shutting down") != std::string::npos);
   CHECK(Clock::now() - started < std::chrono::seconds(5));
-  const auto row = stream_row(gateway);
+  const auto row = stream_row(loop.gateway);
   CHECK(row.outcome == core::Outcome::shutdown);
 }
