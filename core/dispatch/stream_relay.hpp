@@ -8,7 +8,7 @@
 // what it read. No thread and no hand-off: an event costs the loop one wake-up, as in nginx.
 //
 // Otherwise (TLS, a connection to open, a client that reads slowly, a burst past the buffer) both
-// go on on threads, the reading fiber on one of its own from a ThreadPool: once the client's side
+// go on on threads, the reader on one of its own from a ThreadPool: once the client's side
 // is pumping, that thread writes each event to the client itself (no wake-up of the client's
 // thread per event); the client's thread only watches: keep-alive comments during silence, a
 // client that hung up, the end, shutdown. What cannot go straight out (events before the pump
@@ -125,7 +125,8 @@ private:
   bool on_data(const char* data, size_t size);
   void on_upstream_end(bool transport_ok);
   void cancel();
-  // Write to the client; m_write_mutex held (or the only writer). Remembers the first byte and the last write.
+  // Write to the client; m_write_mutex held (or the only writer). Remembers the first byte and
+  // the last write.
   bool write_locked(httplib::DataSink& sink, std::string_view bytes);
   // Write `bytes` in order after everything queued before (`lock` holds m_mutex and is released
   // once m_write_mutex is taken). False when the client has gone away (the upstream is cancelled).
@@ -156,8 +157,8 @@ private:
   Guard m_guard;
   http::ThreadPool& m_readers;
   bool m_started = false;
-  // The upstream's reader as a fiber; m_inline while the caller's fiber resumes it on the loop
-  // (the caller's side only: a thread never looks at it).
+  // The upstream's reader as a fiber, when the relay began on the loop; m_inline while the
+  // caller's fiber resumes it there (the caller's side only: a thread never looks at either).
   std::unique_ptr<platform::Fiber> m_reader;
   bool m_inline = false;
   bool m_peek = false; // the last wait ended at the caller's tick: an edge may have gone by
