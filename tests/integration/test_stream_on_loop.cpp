@@ -9,6 +9,7 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -38,18 +39,19 @@ void warm(TestGateway& gateway) {
 }
 
 // The provider answers streamed requests with `stream` and the others with a whole answer.
-core::config::Config answering(FakeUpstream& upstream, const FakeResponse& stream, int attempts) {
+core::config::Config answering(FakeUpstream& upstream, const FakeResponse& stream,
+                               const std::function<void(core::config::Config&)>& adjust) {
   answer_streams_with(upstream, stream);
   auto config = fake_config(upstream);
-  config.routing.attempts = attempts;
+  if (adjust) adjust(config);
   return config;
 }
 
 // A gateway whose provider connection one whole answer opened: a stream then runs on the loop.
 struct WarmGateway {
   explicit WarmGateway(const FakeResponse& stream, std::chrono::seconds keepalive = std::chrono::seconds(15),
-                       int attempts = 2)
-      : gateway(answering(upstream, stream, attempts), keepalive) {
+                       const std::function<void(core::config::Config&)>& adjust = nullptr)
+      : gateway(answering(upstream, stream, adjust), keepalive) {
     warm(gateway);
   }
   FakeUpstream upstream;
@@ -125,7 +127,8 @@ TEST_CASE("stream on the loop: an upstream that cuts the stream ends the client'
 
 TEST_CASE("stream on the loop: an error answer to a stream request reaches the client as it came") {
   // One attempt: a retry's back-off would go to a thread.
-  WarmGateway loop(anthropic_error(429, "rate_limit_error", "slow down"), std::chrono::seconds(15), 1);
+  WarmGateway loop(anthropic_error(429, "rate_limit_error", "slow down"), std::chrono::seconds(15),
+                   [](core::config::Config& config) { config.routing.attempts = 1; });
   auto client = loop.gateway.client();
   auto result = post_streaming(*client, "/v1/messages", TestGateway::anthropic_auth(), k_messages_stream_body);
   CHECK(result.status == 429);
@@ -198,4 +201,26 @@ TEST_CASE("stream on the loop: shutting down ends a running stream with an error
   CHECK(Clock::now() - started < std::chrono::seconds(5));
   const auto row = stream_row(loop.gateway);
   CHECK(row.outcome == core::Outcome::shutdown);
+}
+
+TEST_CASE("stream on the loop: hard mode ends a running stream at the cap and cancels the upstream") {
+  // Far more output than max_tokens promised: ~30,000 output tokens, ~$0.45, against a $0.05 cap.
+  auto long_stream =
+      anthropic_stream("claude-sonnet-4-5", std::vector<std::string>(60, std::string(2000, 'x')), 10, 0, 0, 30000);
+  long_stream.delay_between_chunks_ms = 5;
+  WarmGateway loop(long_stream, std::chrono::seconds(15),
+                   [](core::config::Config& config) { config.caps.hard = true; });
+  constexpr int64_t k_five_cents = 50'000'000'000; // pico-USD
+  loop.gateway.server().gateway().apply_policy(
+      {{{1, core::policy::Period::day, k_five_cents, core::policy::Scope::global, "", 80}}, {}, {}, {}});
+  auto client = loop.gateway.client();
+  auto result = post_streaming(*client, "/v1/messages", TestGateway::anthropic_auth(), k_messages_stream_body);
+  CHECK(result.status == 200);
+  CHECK(result.body.find("ended this response at the daily spend cap of $0.0500") != std::string::npos);
+  CHECK(result.body.find("event: message_stop") == std::string::npos);
+  CHECK(stream_row(loop.gateway).outcome == core::Outcome::capped);
+  wait_for_disconnect(loop.upstream);
+  for (int i = 0; i < 100 && !loop.gateway.server().gateway().reservations().empty(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  CHECK(loop.gateway.server().gateway().reservations().empty());
 }
