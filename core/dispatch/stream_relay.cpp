@@ -4,10 +4,7 @@
 #include "core/policy/redaction.hpp"
 #include "core/protocol/error_body.hpp"
 
-#include <sys/socket.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <exception>
 
 namespace llmgw::core::dispatch {
@@ -72,69 +69,6 @@ void StreamRelay::reading_ended() {
   std::lock_guard lock(m_mutex);
   m_done = true;
   m_cv.notify_all(); // a reader thread's last use of this object: finish() may free it next
-}
-
-StreamRelay::Drive StreamRelay::drive(SteadyClock::time_point until) {
-  using platform::Fiber;
-  if (m_reader->done()) return Drive::read;
-  // A write the client could not take at once moved the caller to a thread: the reader follows.
-  if (!platform::on_event_loop() || m_reader->ask() != Fiber::Ask::readable) {
-    go_threaded();
-    return Drive::left;
-  }
-  const int fd = m_reader->fd();
-  Fiber::Wake wake = Fiber::Wake::ready;
-  // After a wait that ended at the caller's own tick, the socket's edge (the loop watches it
-  // edge-triggered) may have gone by unseen: a look at the socket tells.
-  char byte;
-  const bool arrived =
-      m_peek && (::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK));
-  m_peek = false;
-  if (!arrived) {
-    const auto deadline = m_reader->deadline();
-    const auto left = std::max(std::min(deadline, until) - SteadyClock::now(), SteadyClock::duration::zero());
-    wake = platform::wait_readable(fd, std::chrono::ceil<std::chrono::milliseconds>(left), m_reader->watch());
-    if (wake == Fiber::Wake::timeout && SteadyClock::now() < deadline) {
-      m_peek = true;
-      return Drive::quiet;
-    }
-  }
-  m_reader->set_wake(wake);
-  m_reader->resume(true);
-  if (m_reader->done())
-    reading_ended();
-  else if (m_reader->ask() == Fiber::Ask::leave)
-    go_threaded();
-  return m_inline ? Drive::read : Drive::left;
-}
-
-void StreamRelay::go_threaded() {
-  m_inline = false;
-  platform::leave_event_loop(); // from here on the client's side waits for the reader
-  if (m_reader->ask() == platform::Fiber::Ask::readable) {
-    // A thread reads the socket from now on: the loop must not wake for its arrivals.
-    if (platform::SocketWatch* watch = m_reader->watch()) platform::stop_watching(*watch, m_reader->fd());
-    m_reader->set_wake(platform::Fiber::Wake::ready);
-  }
-  try {
-    m_readers.run([this] {
-      m_reader->resume(false);
-      reading_ended();
-    });
-  } catch (const std::exception&) {
-    // No thread to read on: the stream ends as a broken upstream.
-    cancel();
-    end_reader();
-  }
-}
-
-void StreamRelay::end_reader() {
-  while (!m_reader->done()) {
-    // Cancelled: its socket is shut down, so every read or write it tries fails at once.
-    m_reader->set_wake(platform::Fiber::Wake::ready);
-    m_reader->resume(platform::on_event_loop() && m_reader->ask() != platform::Fiber::Ask::leave);
-  }
-  reading_ended();
 }
 
 bool StreamRelay::on_head(const httplib::Response& response) {
@@ -307,58 +241,16 @@ void StreamRelay::detach() {
   std::lock_guard write(m_write_mutex); // a write the upstream thread began has ended
 }
 
-bool StreamRelay::pump(httplib::DataSink& sink) { return m_inline ? pump_inline(sink) : pump_threaded(sink); }
-
-bool StreamRelay::pump_inline(httplib::DataSink& sink) {
-  // The only writer: no write lock, and what the reader left is taken between its turns.
-  auto write = [&](std::string_view bytes) {
-    if (write_locked(sink, bytes)) return true;
-    m_client_gone = true;
-    cancel();
-    return false;
-  };
-  const auto coalesce_until = SteadyClock::now() + k_head_coalesce;
-  for (;;) {
-    std::string& out = m_taken; // both keep their capacity: no allocation per event
-    out.clear();
-    bool done = false, aborted = false;
-    {
-      std::lock_guard lock(m_mutex); // abort() comes from another thread
-      out.swap(m_pending);
-      done = m_done;
-      aborted = m_aborted && !done;
-    }
-    if (aborted) {
-      m_abort_written = true;
-      out += protocol::stream_error_event(m_client_format, 503, "llmgw is shutting down");
-      if (!write(out)) return false;
-      cancel();
-      sink.done();
-      return true;
-    }
-    if (!out.empty() && !write(out)) return false;
-    if (m_final_queued && (!out.empty() || done)) m_final_written = true;
-    if (done) {
-      sink.done();
-      return true;
-    }
-    // As pump_threaded: the head waits briefly for an event to leave with; after that, a silence
-    // of keepalive_interval gets a comment, and a look at the client every k_liveness_check.
-    const auto keepalive_at =
-        SteadyClock::time_point(SteadyClock::duration(m_last_write.load())) + m_keepalive_interval;
-    const auto until = m_head_flushed ? std::min(keepalive_at, SteadyClock::now() + k_liveness_check) : coalesce_until;
-    const Drive step = drive(until);
-    if (step == Drive::left) return pump_threaded(sink);
-    if (step == Drive::read) continue;
-    if (!m_head_flushed || SteadyClock::now() >= keepalive_at) {
-      if (!write(m_head_flushed ? ": keepalive\n\n" : "")) return false;
-    } else if (!sink.is_writable()) {
-      m_client_gone = true;
-      cancel();
-      return false;
-    }
-  }
+StreamRelay::SteadyClock::time_point StreamRelay::quiet_until(SteadyClock::time_point coalesce_until) const {
+  return m_head_flushed ? SteadyClock::time_point(SteadyClock::duration(m_last_write.load())) + m_keepalive_interval
+                        : coalesce_until;
 }
+
+std::string StreamRelay::shutdown_event() const {
+  return protocol::stream_error_event(m_client_format, 503, "llmgw is shutting down");
+}
+
+bool StreamRelay::pump(httplib::DataSink& sink) { return m_inline ? pump_inline(sink) : pump_threaded(sink); }
 
 bool StreamRelay::pump_threaded(httplib::DataSink& sink) {
   attach(sink);
@@ -366,14 +258,9 @@ bool StreamRelay::pump_threaded(httplib::DataSink& sink) {
     StreamRelay* relay;
     ~DetachAtExit() { relay->detach(); }
   } detach_at_exit{this};
-  // The head waits briefly for an event to leave with (the HTTP server holds it until the first
-  // write, so both go in one segment); after that a silence of keepalive_interval since the last
-  // write gets an SSE comment, which keeps idle timeouts away and notices a gone client.
+  // Quiet until quiet_until(): the keep-alive comments keep idle timeouts away and notice a gone client.
   const auto coalesce_until = SteadyClock::now() + k_head_coalesce;
-  auto quiet_until = [&] {
-    return m_head_flushed ? SteadyClock::time_point(SteadyClock::duration(m_last_write.load())) + m_keepalive_interval
-                          : coalesce_until;
-  };
+  auto quiet = [&] { return quiet_until(coalesce_until); };
   auto ready = [&] { return !m_pending.empty() || m_done || m_aborted || m_client_gone; };
   std::unique_lock lock(m_mutex);
   for (;;) {
@@ -381,9 +268,9 @@ bool StreamRelay::pump_threaded(httplib::DataSink& sink) {
       // Wait in short slices so that a client that hangs up during upstream silence is noticed
       // (and the upstream, which keeps billing, cancelled) within a fraction of a second.
       const auto now = SteadyClock::now();
-      if (now < quiet_until()) m_cv.wait_until(lock, std::min(quiet_until(), now + k_liveness_check), ready);
+      if (now < quiet()) m_cv.wait_until(lock, std::min(quiet(), now + k_liveness_check), ready);
       if (ready()) continue;
-      if (SteadyClock::now() < quiet_until()) {
+      if (SteadyClock::now() < quiet()) {
         lock.unlock();
         bool alive = false;
         {
@@ -413,7 +300,7 @@ bool StreamRelay::pump_threaded(httplib::DataSink& sink) {
     if (aborted) {
       m_sink = nullptr; // nothing from the upstream thread after the error event
       m_abort_written = true;
-      out += protocol::stream_error_event(m_client_format, 503, "llmgw is shutting down");
+      out += shutdown_event();
       if (!write_in_order(lock, sink, out)) return false;
       cancel();
       sink.done();

@@ -1,6 +1,7 @@
 #pragma once
 // Relays one streamed upstream response to the client; SSE blocks are observed for usage. The
-// real status is known before the client's status line is written (DESIGN.md §3).
+// real status is known before the client's status line is written (DESIGN.md §3). The loop's
+// side is in stream_relay_loop.cpp.
 //
 // On the event loop (a kept-alive http:// provider connection) the upstream is read by a fiber
 // nested in the request's own: the request's fiber resumes it, waits on the loop for the socket
@@ -119,6 +120,12 @@ private:
   void go_threaded();
   bool pump_inline(httplib::DataSink& sink);
   bool pump_threaded(httplib::DataSink& sink);
+  // Until when the client's side may stay silent: the head waits until coalesce_until for an
+  // event to leave with (the HTTP server holds it until the first write, so both go in one
+  // segment); after it, a silence of keepalive_interval since the last write gets an SSE comment.
+  SteadyClock::time_point quiet_until(SteadyClock::time_point coalesce_until) const;
+  // The in-band error that ends the client's stream when llmgw shuts down.
+  std::string shutdown_event() const;
   // Resumes a cancelled (or ended) reader until it is done, on whatever thread this is.
   void end_reader();
   bool on_head(const httplib::Response& response);
