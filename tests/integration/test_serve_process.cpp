@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <csignal>
 #include <doctest/doctest.h>
 #include <fcntl.h>
@@ -301,9 +302,14 @@ TEST_CASE("llmgw cap, key and usage --check / --statusline against a running ser
   CHECK(line.exit_code == 0);
   CHECK(line.output.rfind("llmgw $0.", 0) == 0);
   CHECK(line.output.find("left (day cap)") != std::string::npos);
-  auto list = llmgw_command(dir, serve.port(), "cap list --json");
-  auto caps = nlohmann::json::parse(list.output);
-  REQUIRE(caps.size() == 1);
+  // The ledger shows the last request once its writer has flushed it: a busy machine may take a
+  // moment after the server's own count (which usage --check saw) has it.
+  nlohmann::json caps;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  do {
+    caps = nlohmann::json::parse(llmgw_command(dir, serve.port(), "cap list --json").output);
+    REQUIRE(caps.size() == 1);
+  } while (caps[0]["spent_usd_pico"].get<int64_t>() <= 500'000'000 && std::chrono::steady_clock::now() < deadline);
   CHECK(caps[0]["spent_usd_pico"].get<int64_t>() > 500'000'000);
   CHECK(llmgw_command(dir, serve.port(), "cap rm 1").exit_code == 0);
   CHECK(llmgw_command(dir, serve.port(), "cap rm 1").exit_code == 1);
