@@ -81,7 +81,7 @@ CapAlerts::CapAlerts(core::UsageSink& next, std::string db_path) : m_next(next),
 
 CapAlerts::~CapAlerts() { stop(); }
 
-void CapAlerts::record(core::RequestRecord record) {
+void CapAlerts::record(core::RequestRecord&& record) {
   // A cap's refusal (402) or a stream ended at a cap names the cap in its message: it was reached
   // even if what was spent stays below the limit (the refused request would have passed it).
   const bool capped = (record.outcome == core::Outcome::refused && record.http_status == 402 && !record.unpriced) ||

@@ -28,7 +28,8 @@ public:
   CapAlerts(const CapAlerts&) = delete;
   CapAlerts& operator=(const CapAlerts&) = delete;
 
-  void record(core::RequestRecord record) override;
+  using core::UsageSink::record;
+  void record(core::RequestRecord&& record) override;
   // Starts the thread, which checks the caps at once and after every finished request.
   void start(core::pipeline::Gateway& gateway);
   // Ends the thread (a command still running is killed). Idempotent.

@@ -51,7 +51,7 @@ Ledger::Ledger(const std::string& db_path, DbOptions options, int64_t max_queued
 
 Ledger::~Ledger() { stop(); }
 
-void Ledger::record(core::RequestRecord record) {
+void Ledger::record(core::RequestRecord&& record) {
   {
     std::lock_guard lock(m_mutex);
     if (!m_stopped) {

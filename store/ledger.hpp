@@ -36,7 +36,8 @@ public:
 
   // Queue one row; never touches the database on the caller's thread while the writer runs.
   // After stop() the row is written synchronously instead, so it is not lost either.
-  void record(core::RequestRecord record) override;
+  using core::UsageSink::record;
+  void record(core::RequestRecord&& record) override;
   // Block until every row queued before this call is committed (or given up, see rows_dropped).
   void flush();
   // Flush, then end the writer thread. Idempotent; the destructor calls it.

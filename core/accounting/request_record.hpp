@@ -77,10 +77,14 @@ struct RequestRecord {
 };
 
 // Where finished requests go. The store's ledger implements it; record() must not block on I/O.
+// A row is taken by rvalue reference, so a chain of sinks (tracing, metrics, alerts, ledger) moves
+// it once, into the ledger's queue, instead of once per sink. Sinks add `using UsageSink::record;`.
 class UsageSink {
 public:
   virtual ~UsageSink() = default;
-  virtual void record(RequestRecord record) = 0;
+  virtual void record(RequestRecord&& record) = 0;
+  // A row the caller keeps: a copy is recorded.
+  void record(const RequestRecord& record) { this->record(RequestRecord(record)); }
 };
 
 } // namespace llmgw::core

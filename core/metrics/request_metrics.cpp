@@ -41,7 +41,7 @@ std::string RequestMetrics::label(const std::unordered_set<std::string>& known, 
   return known.count(value) ? value : k_other;
 }
 
-void RequestMetrics::record(RequestRecord record) {
+void RequestMetrics::record(RequestRecord&& record) {
   {
     std::lock_guard lock(m_mutex);
     const std::string provider = label(m_names.providers, record.provider);

@@ -32,7 +32,8 @@ public:
   // Hands every record on to `next` (the ledger) after counting it.
   explicit RequestMetrics(UsageSink& next);
 
-  void record(RequestRecord record) override;
+  using UsageSink::record;
+  void record(RequestRecord&& record) override;
   // The names to keep from now on; `source` identifies what they were built from (the live config
   // snapshot), so that names_source() tells a caller when to rebuild them.
   void set_names(const void* source, KnownNames names);

@@ -2,7 +2,7 @@
 
 namespace llmgw::core::telemetry {
 
-void TracingSink::record(RequestRecord record) {
+void TracingSink::record(RequestRecord&& record) {
   if (m_exporter != nullptr) {
     std::vector<Span> spans;
     {

@@ -15,7 +15,8 @@ public:
   TracingSink(UsageSink& next, Exporter* exporter, SpanBuilder builder)
       : m_next(next), m_exporter(exporter), m_builder(std::move(builder)) {}
 
-  void record(RequestRecord record) override;
+  using UsageSink::record;
+  void record(RequestRecord&& record) override;
 
 private:
   UsageSink& m_next;

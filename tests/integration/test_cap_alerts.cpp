@@ -49,7 +49,8 @@ size_t occurrences(const std::string& text, const std::string& word) {
 }
 
 struct NullSink : core::UsageSink {
-  void record(core::RequestRecord) override {}
+  using core::UsageSink::record;
+  void record(core::RequestRecord&&) override {}
 };
 
 const std::string k_chat = R"({"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]})";

@@ -14,7 +14,8 @@ namespace {
 
 struct KeepingSink : UsageSink {
   std::vector<RequestRecord> rows;
-  void record(RequestRecord record) override { rows.push_back(std::move(record)); }
+  using UsageSink::record;
+  void record(RequestRecord&& record) override { rows.push_back(std::move(record)); }
 };
 
 RequestRecord row(const std::string& provider, const std::string& model, const std::string& agent, int status) {
