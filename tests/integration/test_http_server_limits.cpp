@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <atomic>
 #include <chrono>
+#include <iterator>
 #include <thread>
 #include <vector>
 
@@ -70,12 +71,24 @@ double timed_request_ms(int port) {
 
 // The median of three requests, each on a new connection: one scheduling hiccup of a busy
 // machine does not decide, a server that makes requests wait does.
-double median_request_ms(int port) {
-  std::vector<double> times;
-  for (int i = 0; i < 3; ++i) times.push_back(timed_request_ms(port));
-  std::sort(times.begin(), times.end());
-  MESSAGE("request times (ms): " << times[0] << ", " << times[1] << ", " << times[2]);
-  return times[1];
+struct RequestTimes {
+  double all[3];
+  double median() const { return all[1]; }
+};
+
+RequestTimes request_times_ms(int port) {
+  RequestTimes times{};
+  for (double& time : times.all) time = timed_request_ms(port);
+  std::sort(std::begin(times.all), std::end(times.all));
+  return times;
+}
+
+// Checks that the median request took less than 100 ms; the three times are shown only when not,
+// so that a failing run's output starts with its failure.
+void check_answered_promptly(int port) {
+  const RequestTimes times = request_times_ms(port);
+  INFO("request times (ms): " << times.all[0] << ", " << times.all[1] << ", " << times.all[2]);
+  CHECK(times.median() < 100);
 }
 
 // Connections opened and left open; closed when it goes.
@@ -145,7 +158,7 @@ TEST_CASE("http server: a request is answered within 100 ms while 1000 idle conn
   TestGateway gateway(fake_config(upstream));
   Crowd idle(gateway.port(), 1000);
   std::this_thread::sleep_for(std::chrono::milliseconds(200)); // all accepted
-  CHECK(median_request_ms(gateway.port()) < 100);
+  check_answered_promptly(gateway.port());
 }
 
 TEST_CASE("http server: a request is answered within 100 ms while 1000 connections send their heads a byte at a time") {
@@ -153,7 +166,7 @@ TEST_CASE("http server: a request is answered within 100 ms while 1000 connectio
   TestGateway gateway(fake_config(upstream));
   Crowd slow(gateway.port(), 1000);
   Trickle trickle(slow);
-  CHECK(median_request_ms(gateway.port()) < 100);
+  check_answered_promptly(gateway.port());
 }
 
 TEST_CASE("http server: idle kept-alive connections hold no thread") {
@@ -167,7 +180,7 @@ TEST_CASE("http server: idle kept-alive connections hold no thread") {
     CHECK(read_responses(kept.back(), 1).rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(300)); // past the threads' own wait
-  CHECK(median_request_ms(server.port()) < 100);
+  check_answered_promptly(server.port());
   for (int fd : kept) ::close(fd);
 }
 
