@@ -25,6 +25,8 @@ public:
   explicit Statement(std::unique_ptr<StatementBackend> backend);
   Statement(Statement&&) noexcept = default;
   Statement& operator=(Statement&&) noexcept = default;
+  // False for a default-constructed (never prepared) statement.
+  explicit operator bool() const { return m_backend != nullptr; }
 
   // Bind a parameter; throw Error on a bad index.
   void bind_int64(int index, int64_t value) { m_backend->bind_int64(index, value); }

@@ -37,11 +37,11 @@ std::string random_instance_id() {
 
 Ledger::Ledger(const std::string& db_path, DbOptions options, int64_t max_queued_rows)
     : m_db(db_path, options),
-      m_insert(m_db.prepare(m_db.dialect() == Dialect::postgres ? k_insert_request_sql : k_append_request_sql)),
+      m_insert(m_db.dialect() == Dialect::postgres ? m_db.prepare(k_insert_request_sql) : Statement{}),
       m_add_spend(m_db.prepare(k_add_spend_sql)), m_insert_attempt(m_db.prepare(k_insert_attempt_sql)),
       m_clear_windows(m_db.prepare(k_clear_rate_windows_sql)), m_put_window(m_db.prepare(k_put_rate_window_sql)),
       m_add_usage(m_db.prepare(k_add_usage_sql)), m_add_session(m_db.prepare(k_add_session_sql)),
-      m_max_queued(max_queued_rows) {
+      m_add_session_total(m_db.prepare(k_add_session_total_sql)), m_max_queued(max_queued_rows) {
   if (m_db.dialect() == Dialect::postgres) {
     m_instance = random_instance_id();
     m_find_row = m_db.prepare("SELECT id FROM requests WHERE row_key = ?1");
@@ -187,9 +187,51 @@ int64_t Ledger::stored_id(const std::string& row_key) {
   return id;
 }
 
+void Ledger::append_rows(std::span<const core::RequestRecord> batch, std::vector<int64_t>& ids) {
+  for (size_t i = 0; i < batch.size();) {
+    // The largest statement that the rows left fill: 32 rows, 16, ... 1 (the last one prepared
+    // when first needed).
+    size_t size = 0;
+    while (size + 1 < m_appends.size() && (size_t{1} << (size + 1)) <= batch.size() - i) ++size;
+    const size_t rows = size_t{1} << size;
+    Statement& append = m_appends[size];
+    if (!append) append = m_db.prepare(append_requests_sql(static_cast<int>(rows)));
+    append.reset();
+    for (size_t row = 0; row < rows; ++row) bind_request(append, batch[i + row], static_cast<int>(row));
+    append.run();
+    const int64_t last = m_db.last_insert_id(); // the rows' ids are consecutive, up to the last rowid
+    for (size_t row = 0; row < rows; ++row) ids.push_back(last - static_cast<int64_t>(rows - 1 - row));
+    i += rows;
+  }
+}
+
+void Ledger::insert_keyed_rows(std::span<const core::RequestRecord> batch, int64_t first_seq,
+                               std::vector<int64_t>& ids) {
+  std::string row_key;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    m_insert.reset();
+    bind_request(m_insert, batch[i]);
+    row_key = m_instance + "-" + std::to_string(first_seq + static_cast<int64_t>(i));
+    m_insert.bind_text(30, row_key);
+    if (!m_insert.step()) {
+      // Stored by an earlier try of this batch whose commit went through unacknowledged (the
+      // connection broke): the whole batch is there, its sums included.
+      ids.push_back(-stored_id(row_key));
+      ++m_rows_already_stored;
+      continue;
+    }
+    ids.push_back(m_insert.column_int64(0));
+    m_insert.run(); // past the one row RETURNING gives, so the statement is done
+  }
+}
+
 void Ledger::write_batch(std::span<const core::RequestRecord> batch, int64_t first_seq, std::vector<int64_t>& ids) {
   ids.clear();
   Transaction transaction(m_db);
+  if (m_instance.empty())
+    append_rows(batch, ids);
+  else
+    insert_keyed_rows(batch, first_seq, ids);
   // What the batch adds to each bucket, upserted once per bucket after the rows: a row's own
   // upserts (a trigger did them until schema version 13) cost more than its insert.
   std::map<SpendKey, int64_t> spend;
@@ -197,35 +239,18 @@ void Ledger::write_batch(std::span<const core::RequestRecord> batch, int64_t fir
   std::map<SessionKey, BucketSums> sessions;
   // Per provider and agent, the last row with rate-limit headers: its windows replace the others'.
   std::map<std::pair<std::string_view, std::string_view>, const core::RequestRecord*> windows;
-  std::string row_key;
   for (size_t i = 0; i < batch.size(); ++i) {
-    const core::RequestRecord& record = batch[i];
-    m_insert.reset();
-    bind_request(m_insert, record);
-    int64_t request_id = 0;
-    if (m_instance.empty()) {
-      m_insert.run();
-      request_id = m_db.last_insert_id();
-    } else {
-      row_key = m_instance + "-" + std::to_string(first_seq + static_cast<int64_t>(i));
-      m_insert.bind_text(30, row_key);
-      if (!m_insert.step()) {
-        // Stored by an earlier try of this batch whose commit went through unacknowledged (the
-        // connection broke): the whole batch is there, its sums included.
-        ids.push_back(stored_id(row_key));
-        ++m_rows_already_stored;
-        continue;
-      }
-      request_id = m_insert.column_int64(0);
-      m_insert.run(); // past the one row RETURNING gives, so the statement is done
+    if (ids[i] < 0) { // stored before, with its attempts and sums
+      ids[i] = -ids[i];
+      continue;
     }
+    const core::RequestRecord& record = batch[i];
     // The attempts table holds the tries of requests that needed more than one; a single try is
     // the row itself.
-    ids.push_back(request_id);
     for (size_t n = 0; record.attempts.size() > 1 && n < record.attempts.size(); ++n) {
       const core::Attempt& attempt = record.attempts[n];
       m_insert_attempt.reset();
-      m_insert_attempt.bind_int64(1, request_id);
+      m_insert_attempt.bind_int64(1, ids[i]);
       m_insert_attempt.bind_int64(2, static_cast<int64_t>(n + 1));
       m_insert_attempt.bind_text(3, attempt.provider);
       m_insert_attempt.bind_text(4, attempt.model);
@@ -251,10 +276,26 @@ void Ledger::write_batch(std::span<const core::RequestRecord> batch, int64_t fir
     bind_usage(m_add_usage, key, sums);
     m_add_usage.run();
   }
+  // Each session's total: its buckets' sums, and the newest of them.
+  std::map<std::string_view, std::pair<BucketSums, int64_t>> totals;
   for (const auto& [key, sums] : sessions) {
     m_add_session.reset();
     bind_session(m_add_session, key, sums);
     m_add_session.run();
+    const auto& [bucket, session_id, agent] = key;
+    if (session_id.empty()) continue;
+    auto& [total, last_bucket] = totals[session_id];
+    total.requests += sums.requests;
+    total.cost_usd_pico += sums.cost_usd_pico;
+    last_bucket = std::max(last_bucket, bucket);
+  }
+  for (const auto& [session_id, total] : totals) {
+    m_add_session_total.reset();
+    m_add_session_total.bind_text_in_place(1, session_id);
+    m_add_session_total.bind_int64(2, total.first.requests);
+    m_add_session_total.bind_int64(3, total.first.cost_usd_pico);
+    m_add_session_total.bind_int64(4, total.second);
+    m_add_session_total.run();
   }
   transaction.commit();
 }

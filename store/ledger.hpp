@@ -4,6 +4,7 @@
 #include "core/metrics/histogram.hpp"
 #include "store/db.hpp"
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -69,16 +70,21 @@ private:
   // first_seq: the queue position of rows[0] (row keys are the instance id and the position).
   void write_with_retry(std::span<const core::RequestRecord> rows, int64_t first_seq);
   void write_batch(std::span<const core::RequestRecord> rows, int64_t first_seq, std::vector<int64_t>& ids);
+  // SQLite: the rows, their ids appended to `ids`.
+  void append_rows(std::span<const core::RequestRecord> rows, std::vector<int64_t>& ids);
+  // PostgreSQL: each row with its key; a row an earlier commit stored has its id negated in `ids`.
+  void insert_keyed_rows(std::span<const core::RequestRecord> rows, int64_t first_seq, std::vector<int64_t>& ids);
   int64_t stored_id(const std::string& row_key); // the id of a row stored by an earlier commit
 
   Db m_db;
-  Statement m_insert; // declared after m_db: finalized before the connection closes
+  Statement m_insert; // PostgreSQL; declared after m_db: finalized before the connection closes
   Statement m_add_spend;
   Statement m_insert_attempt;
   Statement m_clear_windows;
   Statement m_put_window;
   Statement m_add_usage;   // the dashboard's usage_buckets
   Statement m_add_session; // and session_buckets
+  Statement m_add_session_total;
   mutable std::mutex m_mutex;
   std::condition_variable m_wake;           // the writer waits here for rows or stop
   std::condition_variable m_settled;        // flush() waits here for progress
@@ -100,6 +106,9 @@ private:
   std::atomic<int64_t> m_rows_already_stored{0};
   std::string m_instance; // "" on SQLite: its commits are never in doubt, rows get no key
   Statement m_find_row;   // SELECT id by row key (PostgreSQL only)
+  // SQLite: INSERTs of 1, 2, 4, ... 32 rows (append_requests_sql), each prepared when first used.
+  // A statement's start and end, and its seek into each index, are shared by its rows.
+  std::array<Statement, 6> m_appends;
   core::metrics::Histogram m_write_latency{core::metrics::k_write_seconds};
   std::thread m_writer;
 };

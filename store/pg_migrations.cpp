@@ -301,12 +301,29 @@ DROP TRIGGER requests_buckets_insert ON requests;
 DROP FUNCTION llmgw_requests_buckets();
 )sql";
 
-constexpr std::array<Migration, 5> k_pg_migrations{{
+// Version 6: SQLite's version 14 in part: a session's spend comes from session_totals
+// (store/reports.cpp), so requests_session goes. requests_key stays: PostgreSQL may plan a query
+// with its parameters' values, and then reads it for one key's rows.
+constexpr std::string_view k_v6_session_totals = R"sql(
+DROP INDEX requests_session;
+CREATE TABLE session_totals (
+  session_id TEXT PRIMARY KEY,
+  requests BIGINT NOT NULL,
+  cost_usd_pico BIGINT NOT NULL,
+  last_bucket BIGINT NOT NULL
+);
+INSERT INTO session_totals
+  SELECT session_id, SUM(requests), SUM(cost_usd_pico), MAX(bucket) FROM session_buckets WHERE session_id <> ''
+  GROUP BY session_id;
+)sql";
+
+constexpr std::array<Migration, 6> k_pg_migrations{{
     {1, "schema of SQLite version 7: ledger, settings, buckets, rollup, alerts", k_v1_schema},
     {2, "schema of SQLite versions 8-10: users, cap leases, shared prices", k_v2_team},
     {3, "request row keys", k_v3_row_keys},
     {4, "team mode rate leases", k_v4_rate_leases},
     {5, "bucket sums written by the ledger per batch", k_v5_bucket_sums},
+    {6, "session totals", k_v6_session_totals},
 }};
 
 } // namespace

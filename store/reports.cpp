@@ -202,17 +202,20 @@ std::vector<InexactModel> inexact_models(Db& db, const UsageFilter& filter) {
 SessionSpend session_spend(Db& db, const std::string& session_id) {
   SessionSpend spend;
   if (session_id.empty()) return spend;
-  // COUNT, SUM and MAX(id) read the (session_id, cost_usd_pico) index alone; the rowid is in it.
-  // (PostgreSQL has no INDEXED BY; its planner picks the index.)
-  auto sums =
-      db.prepare(std::string("SELECT COUNT(*), COALESCE(SUM(cost_usd_pico), 0), MAX(id) FROM requests ") +
-                 (db.dialect() == Dialect::sqlite ? "INDEXED BY requests_session " : "") + "WHERE session_id = ?1");
+  // One row per session, kept by the ledger with its rows (the sums of the session's buckets).
+  auto sums = db.prepare("SELECT requests, cost_usd_pico, last_bucket FROM session_totals WHERE session_id = ?1");
   sums.bind_text(1, session_id);
   if (!sums.step() || sums.column_int64(0) == 0) return spend;
   spend.requests = sums.column_int64(0);
   spend.cost_usd_pico = sums.column_int64(1);
-  auto latest = db.prepare("SELECT agent, key_name, project, provider, user_name FROM requests WHERE id = ?1");
-  latest.bind_int64(1, sums.column_int64(2));
+  // The latest row of its newest bucket, read backwards through requests_started_at.
+  const int64_t newest_bucket = sums.column_int64(2);
+  auto latest =
+      db.prepare("SELECT agent, key_name, project, provider, user_name FROM requests WHERE started_at_ms >= "
+                 "?1 AND started_at_ms < ?2 AND session_id = ?3 ORDER BY started_at_ms DESC, id DESC LIMIT 1");
+  latest.bind_int64(1, newest_bucket * k_spend_bucket_ms);
+  latest.bind_int64(2, (newest_bucket + 1) * k_spend_bucket_ms);
+  latest.bind_text(3, session_id);
   if (latest.step()) {
     spend.agent = latest.column_text(0);
     spend.key_name = latest.column_text(1);

@@ -4,10 +4,10 @@ namespace llmgw::store {
 
 namespace {
 
-// ?1, ?2, ... ?count: one parameter per column.
-std::string parameters(int count) {
+// ?first, ... ?(first + count - 1): one parameter per column.
+std::string parameters(int count, int first = 1) {
   std::string list;
-  for (int n = 1; n <= count; ++n) list += (n > 1 ? ", ?" : "?") + std::to_string(n);
+  for (int n = first; n < first + count; ++n) list += (n > first ? ", ?" : "?") + std::to_string(n);
   return list;
 }
 
@@ -33,11 +33,11 @@ std::string add_bucket_sums_sql(std::string_view table, std::string_view key_col
 // parameters 1..6.
 void bind_six_part_key(Statement& add, const SpendKey& key) {
   add.bind_int64(1, std::get<0>(key));
-  add.bind_text(2, std::get<1>(key));
-  add.bind_text(3, std::get<2>(key));
-  add.bind_text(4, std::get<3>(key));
-  add.bind_text(5, std::get<4>(key));
-  add.bind_text(6, std::get<5>(key));
+  add.bind_text_in_place(2, std::get<1>(key));
+  add.bind_text_in_place(3, std::get<2>(key));
+  add.bind_text_in_place(4, std::get<3>(key));
+  add.bind_text_in_place(5, std::get<4>(key));
+  add.bind_text_in_place(6, std::get<5>(key));
 }
 
 void bind_sums(Statement& add, int first, const BucketSums& sums) {
@@ -63,8 +63,14 @@ const std::string k_insert_request_sql = "INSERT INTO requests (" + std::string(
                                          ", row_key) VALUES (" + parameters(30) +
                                          ") ON CONFLICT (row_key) WHERE row_key IS NOT NULL DO NOTHING RETURNING id";
 
-const std::string k_append_request_sql =
-    "INSERT INTO requests (" + std::string(k_request_columns) + ") VALUES (" + parameters(29) + ")";
+// OR FAIL: a statement that fails keeps the rows before it instead of undoing them, so SQLite keeps
+// no statement journal; the writer rolls the whole transaction back and tries it again.
+std::string append_requests_sql(int rows) {
+  std::string sql = "INSERT OR FAIL INTO requests (" + std::string(k_request_columns) + ") VALUES ";
+  for (int row = 0; row < rows; ++row)
+    sql += (row > 0 ? ", (" : "(") + parameters(k_request_column_count, row * k_request_column_count + 1) + ")";
+  return sql;
+}
 
 const std::string_view k_insert_attempt_sql =
     "INSERT INTO attempts (request_id, n, provider, model, http_status, latency_ms, error) "
@@ -79,6 +85,12 @@ const std::string k_add_usage_sql =
     add_bucket_sums_sql("usage_buckets", "bucket, provider, agent, model, project, key_name", 6);
 
 const std::string k_add_session_sql = add_bucket_sums_sql("session_buckets", "bucket, session_id, agent", 3);
+
+const std::string_view k_add_session_total_sql =
+    "INSERT INTO session_totals (session_id, requests, cost_usd_pico, last_bucket) VALUES (?1, ?2, ?3, ?4) ON "
+    "CONFLICT (session_id) DO UPDATE SET requests = session_totals.requests + excluded.requests, cost_usd_pico = "
+    "session_totals.cost_usd_pico + excluded.cost_usd_pico, last_bucket = CASE WHEN excluded.last_bucket > "
+    "session_totals.last_bucket THEN excluded.last_bucket ELSE session_totals.last_bucket END";
 
 void BucketSums::add(const core::RequestRecord& r) {
   ++requests;
@@ -110,8 +122,8 @@ void bind_usage(Statement& add, const UsageKey& key, const BucketSums& sums) {
 
 void bind_session(Statement& add, const SessionKey& key, const BucketSums& sums) {
   add.bind_int64(1, std::get<0>(key));
-  add.bind_text(2, std::get<1>(key));
-  add.bind_text(3, std::get<2>(key));
+  add.bind_text_in_place(2, std::get<1>(key));
+  add.bind_text_in_place(3, std::get<2>(key));
   bind_sums(add, 4, sums);
 }
 
@@ -128,36 +140,37 @@ void bind_spend(Statement& add, const SpendKey& key, int64_t cost_usd_pico) {
   add.bind_int64(7, cost_usd_pico);
 }
 
-void bind_request(Statement& insert, const core::RequestRecord& r) {
-  insert.bind_int64(1, r.started_at_ms);
-  insert.bind_int64(2, r.duration_ms);
-  insert.bind_int64(3, r.ttfb_ms);
-  insert.bind_text_in_place(4, r.agent);
-  insert.bind_text_in_place(5, r.session_id);
-  insert.bind_text_in_place(6, r.endpoint);
-  insert.bind_text_in_place(7, r.provider);
-  insert.bind_text_in_place(8, r.requested_model);
-  insert.bind_text_in_place(9, r.served_model);
-  insert.bind_int64(10, r.streamed ? 1 : 0);
-  insert.bind_int64(11, r.http_status);
-  insert.bind_text_in_place(12, core::to_string(r.outcome));
-  insert.bind_int64(13, r.usage.input_uncached_tokens);
-  insert.bind_int64(14, r.usage.cache_read_tokens);
-  insert.bind_int64(15, r.usage.cache_write_5m_tokens);
-  insert.bind_int64(16, r.usage.cache_write_1h_tokens);
-  insert.bind_int64(17, r.usage.output_tokens);
-  insert.bind_int64(18, r.usage.reasoning_tokens);
-  insert.bind_int64(19, r.cost_usd_pico);
-  insert.bind_text_in_place(20, r.price_version);
-  insert.bind_text_in_place(21, core::to_string(r.usage_source));
-  insert.bind_int64(22, r.unpriced ? 1 : 0);
-  insert.bind_int64(23, r.billed_to_client ? 1 : 0);
-  insert.bind_text_in_place(24, r.upstream_request_id);
-  insert.bind_text_in_place(25, r.error_message);
-  insert.bind_text_in_place(26, r.key_name);
-  insert.bind_text_in_place(27, r.project);
-  insert.bind_text_in_place(28, r.price_basis);
-  insert.bind_text_in_place(29, r.user_name);
+void bind_request(Statement& insert, const core::RequestRecord& r, int row) {
+  const int o = row * k_request_column_count;
+  insert.bind_int64(o + 1, r.started_at_ms);
+  insert.bind_int64(o + 2, r.duration_ms);
+  insert.bind_int64(o + 3, r.ttfb_ms);
+  insert.bind_text_in_place(o + 4, r.agent);
+  insert.bind_text_in_place(o + 5, r.session_id);
+  insert.bind_text_in_place(o + 6, r.endpoint);
+  insert.bind_text_in_place(o + 7, r.provider);
+  insert.bind_text_in_place(o + 8, r.requested_model);
+  insert.bind_text_in_place(o + 9, r.served_model);
+  insert.bind_int64(o + 10, r.streamed ? 1 : 0);
+  insert.bind_int64(o + 11, r.http_status);
+  insert.bind_text_in_place(o + 12, core::to_string(r.outcome));
+  insert.bind_int64(o + 13, r.usage.input_uncached_tokens);
+  insert.bind_int64(o + 14, r.usage.cache_read_tokens);
+  insert.bind_int64(o + 15, r.usage.cache_write_5m_tokens);
+  insert.bind_int64(o + 16, r.usage.cache_write_1h_tokens);
+  insert.bind_int64(o + 17, r.usage.output_tokens);
+  insert.bind_int64(o + 18, r.usage.reasoning_tokens);
+  insert.bind_int64(o + 19, r.cost_usd_pico);
+  insert.bind_text_in_place(o + 20, r.price_version);
+  insert.bind_text_in_place(o + 21, core::to_string(r.usage_source));
+  insert.bind_int64(o + 22, r.unpriced ? 1 : 0);
+  insert.bind_int64(o + 23, r.billed_to_client ? 1 : 0);
+  insert.bind_text_in_place(o + 24, r.upstream_request_id);
+  insert.bind_text_in_place(o + 25, r.error_message);
+  insert.bind_text_in_place(o + 26, r.key_name);
+  insert.bind_text_in_place(o + 27, r.project);
+  insert.bind_text_in_place(o + 28, r.price_basis);
+  insert.bind_text_in_place(o + 29, r.user_name);
 }
 
 core::RequestRecord read_request(const Statement& row, int first_column) {

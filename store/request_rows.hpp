@@ -13,10 +13,14 @@ namespace llmgw::store {
 // returning its id; parameter 30 is the row's key (NULL for none): a row whose key is already
 // stored is not inserted again and returns no id.
 extern const std::string k_insert_request_sql;
-// The same insert without a row key or RETURNING, for SQLite, whose rows need no key (a commit is
-// never in doubt) and whose id is the connection's last rowid: RETURNING and the upsert clause
-// cost SQLite about as much as the row itself.
-extern const std::string k_append_request_sql;
+// The columns a request row binds (k_request_columns).
+constexpr int k_request_column_count = 29;
+// The same insert of `rows` rows at once (row r's columns are parameters 29r+1..29r+29), without a
+// row key or RETURNING, for SQLite, whose rows need no key (a commit is never in doubt) and whose
+// ids are consecutive up to the connection's last rowid (the writer holds the write lock; a new
+// rowid is the largest plus one). RETURNING and the upsert clause cost SQLite about as much as the
+// row itself, and so do a statement's start and end, shared here by its rows.
+std::string append_requests_sql(int rows);
 // The record columns in the order read_request() expects, for SELECT lists ("id" excluded).
 extern const std::string_view k_request_columns;
 
@@ -26,8 +30,11 @@ extern const std::string_view k_add_spend_sql;
 constexpr int64_t k_spend_bucket_ms = 900'000;
 // True when a row's cost counts toward caps (and so goes into spend_buckets).
 bool counts_toward_caps(const core::RequestRecord& record);
-// What a spend_buckets row is keyed by: bucket, provider, agent, project, key name, user name.
-using SpendKey = std::tuple<int64_t, std::string, std::string, std::string, std::string, std::string>;
+// What a spend_buckets row is keyed by: bucket, provider, agent, project, key name, user name. The
+// bucket keys view the record's text: a batch's maps of them live no longer than its rows, and a
+// row's keys cost no copies (the writer's CPU per row is bounded).
+using SpendKey =
+    std::tuple<int64_t, std::string_view, std::string_view, std::string_view, std::string_view, std::string_view>;
 SpendKey spend_key(const core::RequestRecord& record);
 void bind_spend(Statement& add, const SpendKey& key, int64_t cost_usd_pico);
 
@@ -46,12 +53,16 @@ struct BucketSums {
 };
 extern const std::string k_add_usage_sql;
 extern const std::string k_add_session_sql;
-using UsageKey = std::tuple<int64_t, std::string, std::string, std::string, std::string, std::string>;
-using SessionKey = std::tuple<int64_t, std::string, std::string>;
+using UsageKey = SpendKey;
+using SessionKey = std::tuple<int64_t, std::string_view, std::string_view>;
 UsageKey usage_key(const core::RequestRecord& record);
 SessionKey session_key(const core::RequestRecord& record);
 void bind_usage(Statement& add, const UsageKey& key, const BucketSums& sums);
 void bind_session(Statement& add, const SessionKey& key, const BucketSums& sums);
+// A session's row of session_totals (migration 14, the status line's session spend): the batch's
+// requests and cost added, the newest bucket kept (parameters 1..4: session id, requests, cost,
+// bucket). Sessions without an id have no row.
+extern const std::string_view k_add_session_total_sql;
 
 // One attempt of the request just inserted (parameters 1..7: request id, n, provider, model,
 // status, latency, error).
@@ -59,7 +70,8 @@ extern const std::string_view k_insert_attempt_sql;
 
 // Bind every field of a record to a statement prepared from k_insert_request_sql. Text is bound in
 // place, without a copy: the record must outlive the statement's next step.
-void bind_request(Statement& insert, const core::RequestRecord& record);
+// `row` > 0 binds it as that row of an append_requests_sql statement.
+void bind_request(Statement& insert, const core::RequestRecord& record, int row = 0);
 
 // Read a record from the current row, whose columns from `first_column` on are k_request_columns.
 core::RequestRecord read_request(const Statement& row, int first_column);

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -177,6 +178,14 @@ TEST_SUITE("store ledger") {
     const auto sessions = table(db, sessions_sql, 10);
     CHECK(sessions.size() == 20); // 2 buckets x 5 sessions x 2 agents
     CHECK(sessions == table(db, sessions_from_rows, 10));
+    // The status line's session totals: each session's rows, and its newest bucket.
+    const auto totals =
+        table(db, "SELECT session_id, requests, cost_usd_pico, last_bucket FROM session_totals ORDER BY 1", 4);
+    CHECK(totals.size() == 5);
+    CHECK(totals == table(db,
+                          "SELECT session_id, COUNT(*), SUM(cost_usd_pico), MAX(started_at_ms / 900000) FROM requests "
+                          "GROUP BY 1 ORDER BY 1",
+                          4));
   }
 
   TEST_CASE("tries are kept for requests that needed more than one; a single try is the row itself") {
@@ -199,6 +208,42 @@ TEST_SUITE("store ledger") {
     REQUIRE(list.size() == 2);
     CHECK(list[0].error == "HTTP 503");
     CHECK(list[1].provider == "anthropic");
+  }
+
+  TEST_CASE("each row of a batch keeps its own id: in the tries, and as the row observer is told") {
+    // 75 rows gathered into one batch go in as INSERTs of 32, 32, 8, 2 and 1 rows on SQLite.
+    StoreDir dir;
+    Ledger ledger(dir.file("llmgw.db"));
+    std::mutex mutex;
+    std::vector<std::pair<int64_t, int64_t>> observed; // id, started_at_ms
+    ledger.set_row_observer([&](int64_t id, const RequestRecord& row) {
+      std::lock_guard lock(mutex);
+      observed.emplace_back(id, row.started_at_ms);
+    });
+    constexpr int k_rows = 75;
+    for (int i = 0; i < k_rows; ++i) {
+      RequestRecord record = sample_record();
+      record.started_at_ms = 1000 + i;
+      if (i % 10 == 3)
+        record.attempts = {{"p" + std::to_string(i), "m", 503, 40, "HTTP 503"}, {"openai", "gpt-4o", 200, 90, ""}};
+      ledger.record(std::move(record));
+    }
+    ledger.flush();
+    Db db(dir.file("llmgw.db"));
+    CHECK(count_rows(db) == k_rows);
+    std::lock_guard lock(mutex);
+    REQUIRE(observed.size() == k_rows);
+    for (const auto& [id, started_at_ms] : observed) {
+      CAPTURE(id);
+      CHECK(count_rows(db, "SELECT started_at_ms FROM requests WHERE id = " + std::to_string(id)) == started_at_ms);
+    }
+    for (int i = 3; i < k_rows; i += 10) {
+      CAPTURE(i);
+      CHECK(count_rows(db, "SELECT r.started_at_ms FROM attempts a JOIN requests r ON r.id = a.request_id WHERE "
+                           "a.provider = 'p" +
+                               std::to_string(i) + "'") == 1000 + i);
+    }
+    CHECK(count_rows(db, "SELECT COUNT(*) FROM attempts") == 2 * ((k_rows - 3 + 9) / 10));
   }
 
   TEST_CASE("flush returns once rows queued before it are visible to other connections") {
