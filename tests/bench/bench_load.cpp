@@ -44,6 +44,9 @@ void work(Connection& connection, const std::string& request, const SliceLimits&
   }
 }
 
+// llmgw's ledger writer thread (store/ledger.cpp names it).
+constexpr const char* k_ledger_thread = "llmgw-ledger";
+
 // The CPU of pid once it stopped growing (under 20 us in 20 ms; at most 300 ms): what a slice
 // left behind (a ledger write queued by its last requests) still belongs to it.
 double settled_cpu_us(pid_t pid) {
@@ -79,6 +82,10 @@ double Measurement::cpu_us_per_request() const {
   return cpu_us < 0 || total_us.empty() ? -1 : cpu_us / static_cast<double>(total_us.size());
 }
 
+double Measurement::ledger_us_per_request() const {
+  return ledger_cpu_us < 0 || total_us.empty() ? -1 : ledger_cpu_us / static_cast<double>(total_us.size());
+}
+
 LoadGroup::LoadGroup(int port, int concurrency, pid_t watched_pid, int timeout_ms) : m_watched_pid(watched_pid) {
   for (int i = 0; i < concurrency; ++i) m_connections.push_back(std::make_unique<Connection>(port, timeout_ms));
 }
@@ -100,6 +107,7 @@ void LoadGroup::run(const std::string& request, const SliceLimits& limits, Measu
   std::atomic<long> budget{limits.max_requests};
   std::vector<WorkerSamples> samples(m_connections.size());
   const double cpu_before = m_watched_pid > 0 ? tree_cpu_us(m_watched_pid) : -1;
+  const double ledger_before = m_watched_pid > 0 ? named_threads_cpu_us(m_watched_pid, k_ledger_thread) : -1;
   const auto start = Clock::now();
   const auto deadline =
       start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(limits.max_seconds));
@@ -116,6 +124,9 @@ void LoadGroup::run(const std::string& request, const SliceLimits& limits, Measu
   into.seconds += std::chrono::duration<double>(Clock::now() - start).count();
   const double cpu_after = m_watched_pid > 0 ? settled_cpu_us(m_watched_pid) : -1;
   if (cpu_before >= 0 && cpu_after >= 0) into.cpu_us = std::max(0.0, into.cpu_us) + (cpu_after - cpu_before);
+  const double ledger_after = m_watched_pid > 0 ? named_threads_cpu_us(m_watched_pid, k_ledger_thread) : -1;
+  if (ledger_before >= 0 && ledger_after >= 0)
+    into.ledger_cpu_us = std::max(0.0, into.ledger_cpu_us) + (ledger_after - ledger_before);
   for (auto& worker : samples) {
     into.total_us.insert(into.total_us.end(), worker.total_us.begin(), worker.total_us.end());
     into.first_byte_us.insert(into.first_byte_us.end(), worker.first_byte_us.begin(), worker.first_byte_us.end());

@@ -24,12 +24,15 @@ struct Measurement {
   std::vector<double> total_us, first_byte_us, first_event_us;
   long errors = 0;
   std::string first_error;
-  double seconds = 0; // wall time spent in measured slices
-  double cpu_us = -1; // CPU the target process used during them; -1 when not watched
+  double seconds = 0;        // wall time spent in measured slices
+  double cpu_us = -1;        // CPU the target process used during them; -1 when not watched
+  double ledger_cpu_us = -1; // of that, its ledger writer thread's ("llmgw-ledger"); -1 when none
   // Successful requests per second of measured wall time.
   double requests_per_second() const;
   // Target CPU per successful request in microseconds, or -1.
   double cpu_us_per_request() const;
+  // The ledger writer's CPU per successful request (one row each) in microseconds, or -1.
+  double ledger_us_per_request() const;
 };
 
 // How long one slice runs: whichever limit comes first.

@@ -215,6 +215,20 @@ long tree_rss_kib(pid_t pid) {
   return total;
 }
 
+double named_threads_cpu_us(pid_t pid, const std::string& name) {
+  double total = -1;
+  std::error_code error;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", error)) {
+    std::string comm = read_file(task.path().string() + "/comm");
+    if (!comm.empty() && comm.back() == '\n') comm.pop_back();
+    if (comm != name) continue;
+    // schedstat: time on the CPU (ns), time waiting to run (ns), timeslices.
+    const double ran_ns = std::strtod(read_file(task.path().string() + "/schedstat").c_str(), nullptr);
+    total = std::max(0.0, total) + ran_ns / 1000;
+  }
+  return total;
+}
+
 double tree_cpu_us(pid_t pid) {
   double total = cpu_us(pid);
   if (total < 0) return -1;

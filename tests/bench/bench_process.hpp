@@ -51,6 +51,10 @@ double cpu_us(pid_t pid);
 // pid's own figure is unreadable.
 long tree_rss_kib(pid_t pid);
 double tree_cpu_us(pid_t pid);
+// CPU time the threads of pid named `name` (/proc/PID/task/TID/comm; llmgw's ledger writer is
+// "llmgw-ledger") have run, in microseconds, from the scheduler's nanosecond count; -1 when pid has
+// no such thread.
+double named_threads_cpu_us(pid_t pid, const std::string& name);
 // Raises the soft limit of open files to the hard limit (256 connections need ~800 descriptors in
 // the benchmark and as many in each server it starts, which inherit the limit).
 void raise_fd_limit();

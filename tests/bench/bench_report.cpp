@@ -179,6 +179,7 @@ nlohmann::json rows_json(const std::vector<ScenarioRow>& rows) {
                                      {"first_event", stats_json(target.first_event)},
                                      {"requests_per_second", target.requests_per_second},
                                      {"cpu_us_per_request", target.cpu_us_per_request},
+                                     {"ledger_us_per_request", target.ledger_us_per_request},
                                      {"errors", target.errors},
                                      {"connect_all_ms", target.connect_ms},
                                      {"rss_kib_after", target.rss_kib},

@@ -17,7 +17,8 @@ struct TargetRow {
   std::string target;
   Stats latency, first_byte, first_event;
   double requests_per_second = 0;
-  double cpu_us_per_request = -1; // -1 when the target process was not watched
+  double cpu_us_per_request = -1;    // -1 when the target process was not watched
+  double ledger_us_per_request = -1; // of that, llmgw's ledger writer thread; -1 for other targets
   long errors = 0;
   std::string first_error;
   double connect_ms = -1; // opening all `concurrency` connections at once, before the warm-up

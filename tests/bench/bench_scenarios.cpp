@@ -22,6 +22,7 @@ TargetRow to_row(const std::string& name, const Measurement& measurement) {
   row.first_event = summarize(measurement.first_event_us);
   row.requests_per_second = measurement.requests_per_second();
   row.cpu_us_per_request = measurement.cpu_us_per_request();
+  row.ledger_us_per_request = measurement.ledger_us_per_request();
   row.errors = measurement.errors;
   row.first_error = measurement.first_error;
   return row;

@@ -6,6 +6,8 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -245,6 +247,23 @@ TEST_SUITE("store ledger") {
     }
     CHECK(count_rows(db, "SELECT COUNT(*) FROM attempts") == 2 * ((k_rows - 3 + 9) / 10));
   }
+
+#if defined(__linux__)
+  TEST_CASE("the writer thread is named llmgw-ledger, so its CPU can be told apart") {
+    StoreDir dir;
+    Ledger ledger(dir.file("llmgw.db"));
+    ledger.record(sample_record());
+    ledger.flush(); // the writer has run
+    bool found = false;
+    for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+      std::ifstream comm(task.path() / "comm");
+      std::string name;
+      std::getline(comm, name);
+      found = found || name == "llmgw-ledger";
+    }
+    CHECK(found);
+  }
+#endif
 
   TEST_CASE("flush returns once rows queued before it are visible to other connections") {
     StoreDir dir;
