@@ -32,30 +32,18 @@ std::optional<double> added_ms(const Report& report, const std::string& name, in
   return added ? std::optional<double>(*added / 1000) : std::nullopt;
 }
 
-// The higher CPU per small request of concurrency 8 and 64 (ledger writes included: the CPU is
-// read once the process settled after each slice). Concurrency 1 is shown but not judged: there
-// the pinned core idles between requests and each request pays its wake-ups, nginx's ~4x its
-// concurrency-8 figure on the development machine.
-std::optional<double> worst_small_cpu(const Report& report, const std::string& gateway) {
+// The higher of a per-request figure of small requests at concurrency 8 and 64: CPU per request
+// (ledger writes included: the CPU is read once the process settled after each slice), or the
+// ledger writer thread's share (issue 20 bounds it at 5 µs a row). Concurrency 1 is shown but not
+// judged: there the pinned core idles between requests and each request pays its wake-ups,
+// nginx's ~4x its concurrency-8 figure on the development machine.
+std::optional<double> worst_small(const Report& report, const std::string& gateway, double TargetRow::*per_request) {
   std::optional<double> worst;
   for (int concurrency : {8, 64}) {
     const ScenarioRow* row = find_row(report, k_small, concurrency);
     const TargetRow* target = row == nullptr ? nullptr : row->find(gateway);
-    if (target == nullptr || target->cpu_us_per_request < 0) return std::nullopt;
-    worst = std::max(worst.value_or(0), target->cpu_us_per_request);
-  }
-  return worst;
-}
-
-// The ledger writer thread's CPU per small request (one row each) at concurrency 8 and 64, the
-// higher: issue 20 bounds it at 5 µs a row amortised.
-std::optional<double> worst_ledger_cpu(const Report& report, const std::string& gateway) {
-  std::optional<double> worst;
-  for (int concurrency : {8, 64}) {
-    const ScenarioRow* row = find_row(report, k_small, concurrency);
-    const TargetRow* target = row == nullptr ? nullptr : row->find(gateway);
-    if (target == nullptr || target->ledger_us_per_request < 0) return std::nullopt;
-    worst = std::max(worst.value_or(0), target->ledger_us_per_request);
+    if (target == nullptr || target->*per_request < 0) return std::nullopt;
+    worst = std::max(worst.value_or(0), target->*per_request);
   }
   return worst;
 }
@@ -88,10 +76,10 @@ std::vector<Check> target_checks(const Report& report, const std::string& gatewa
       row_ratio(report, k_small, 64, gateway, Metric::added_p99), 2.0, "x");
   add(k_issue, "req/s / nginx's, small requests, concurrency 64",
       row_ratio(report, k_small, 64, gateway, Metric::requests_per_second), 0.6, "x", true);
-  add(k_issue, "CPU per small request incl. ledger, worst of concurrency 8/64", worst_small_cpu(report, gateway), 40,
-      "us");
+  add(k_issue, "CPU per small request incl. ledger, worst of concurrency 8/64",
+      worst_small(report, gateway, &TargetRow::cpu_us_per_request), 40, "us");
   add(k_issue, "ledger writer thread's CPU per row in llmgw serve, worst of concurrency 8/64",
-      worst_ledger_cpu(report, gateway), 5, "us");
+      worst_small(report, gateway, &TargetRow::ledger_us_per_request), 5, "us");
   add(k_issue, "added time to first token p50, paced stream, concurrency 32", added_ms(report, k_paced, 32, gateway),
       0.2, "ms");
   add(k_issue, "CPU per paced stream / nginx's, concurrency 32",

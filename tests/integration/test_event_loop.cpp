@@ -117,6 +117,28 @@ long context_switches(pid_t pid) {
   return found ? total : -1;
 }
 
+// Waits (at most 3 s) until process pid has used under 1 ms of CPU in 50 ms: the threads that
+// relayed the last wave have finished with its requests and given their provider connections back
+// to the pool, which on a loaded machine can come after the client has its last byte.
+void wait_until_idle(pid_t pid) {
+  const auto ran_ns = [pid] {
+    double total = 0;
+    for_each_thread(pid, [&](const std::string& task) {
+      std::ifstream schedstat(task + "/schedstat");
+      double ns = 0;
+      if (schedstat >> ns) total += ns;
+    });
+    return total;
+  };
+  double last = ran_ns();
+  for (int wait = 0; wait < 60; ++wait) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    const double now = ran_ns();
+    if (now - last < 1e6) return;
+    last = now;
+  }
+}
+
 // 32 requests at once to a provider that answers after 600 ms: the most server threads seen in
 // recvfrom meanwhile, and how long the 32 took.
 struct Wave {
@@ -163,7 +185,8 @@ Wave slow_provider_wave(bool event_loop) {
   EnvVars env{{"LLMGW_IT_KEY", "fake-key-for-tests"}};
   if (!event_loop) env.push_back({"LLMGW_EVENT_LOOP", "0"});
   RuntimeServe serve(dir, env);
-  send_wave(serve, k_body);        // opens the provider connections (a connect goes on on a thread)
+  send_wave(serve, k_body); // opens the provider connections (a connect goes on on a thread)
+  wait_until_idle(serve.pid());
   return send_wave(serve, k_body); // on kept-alive connections
 }
 
@@ -301,6 +324,7 @@ TEST_CASE("event loop: 32 streams on kept-alive provider connections hold no thr
   // connections (on threads), the second reuses them.
   const Wave opening = send_wave(serve, k_stream_body, "message_stop", 300);
   CHECK(opening.ok == 32);
+  wait_until_idle(serve.pid());
   const Wave wave = send_wave(serve, k_stream_body, "message_stop", 300);
   MESSAGE("32 streams on kept-alive connections in " << wave.seconds << " s, at most " << wave.most_in_recv
                                                      << " server threads in recvfrom");
