@@ -117,7 +117,7 @@ int64_t Ledger::queue_depth() const {
 }
 
 void Ledger::run_writer() {
-  core::platform::name_this_thread("llmgw-ledger"); // its CPU is told apart (llmgw_bench, top -H)
+  core::platform::name_this_thread(k_writer_thread_name);
   std::vector<core::RequestRecord> batch;
   std::unique_lock lock(m_mutex);
   for (;;) {

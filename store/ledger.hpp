@@ -28,6 +28,8 @@ public:
   // Rows held in memory at most while the database cannot take them (about 1 KB each: 200 MB, half
   // an hour of an outage at 100 requests a second).
   static constexpr int64_t k_max_queued_rows = 200'000;
+  // The writer thread's name (top -H, /proc/PID/task/TID/comm): llmgw_bench reads its CPU.
+  static constexpr const char* k_writer_thread_name = "llmgw-ledger";
 
   // Open (and migrate) the database and start the writer thread. Throws Error.
   explicit Ledger(const std::string& db_path, DbOptions options = {}, int64_t max_queued_rows = k_max_queued_rows);

@@ -1,5 +1,6 @@
 #include "tests/bench/bench_load.hpp"
 
+#include "store/ledger.hpp"
 #include "tests/bench/bench_process.hpp"
 
 #include <algorithm>
@@ -43,9 +44,6 @@ void work(Connection& connection, const std::string& request, const SliceLimits&
     if (limits.pause_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(limits.pause_ms));
   }
 }
-
-// llmgw's ledger writer thread (store/ledger.cpp names it).
-constexpr const char* k_ledger_thread = "llmgw-ledger";
 
 // The CPU of pid once it stopped growing (under 20 us in 20 ms; at most 300 ms): what a slice
 // left behind (a ledger write queued by its last requests) still belongs to it.
@@ -107,7 +105,8 @@ void LoadGroup::run(const std::string& request, const SliceLimits& limits, Measu
   std::atomic<long> budget{limits.max_requests};
   std::vector<WorkerSamples> samples(m_connections.size());
   const double cpu_before = m_watched_pid > 0 ? tree_cpu_us(m_watched_pid) : -1;
-  const double ledger_before = m_watched_pid > 0 ? named_threads_cpu_us(m_watched_pid, k_ledger_thread) : -1;
+  const double ledger_before =
+      m_watched_pid > 0 ? named_threads_cpu_us(m_watched_pid, store::Ledger::k_writer_thread_name) : -1;
   const auto start = Clock::now();
   const auto deadline =
       start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(limits.max_seconds));
@@ -124,7 +123,8 @@ void LoadGroup::run(const std::string& request, const SliceLimits& limits, Measu
   into.seconds += std::chrono::duration<double>(Clock::now() - start).count();
   const double cpu_after = m_watched_pid > 0 ? settled_cpu_us(m_watched_pid) : -1;
   if (cpu_before >= 0 && cpu_after >= 0) into.cpu_us = std::max(0.0, into.cpu_us) + (cpu_after - cpu_before);
-  const double ledger_after = m_watched_pid > 0 ? named_threads_cpu_us(m_watched_pid, k_ledger_thread) : -1;
+  const double ledger_after =
+      m_watched_pid > 0 ? named_threads_cpu_us(m_watched_pid, store::Ledger::k_writer_thread_name) : -1;
   if (ledger_before >= 0 && ledger_after >= 0)
     into.ledger_cpu_us = std::max(0.0, into.ledger_cpu_us) + (ledger_after - ledger_before);
   for (auto& worker : samples) {

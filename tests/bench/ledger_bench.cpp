@@ -7,7 +7,10 @@
 //
 //   llmgw_ledger_bench [--rows N] [--batch N] [--rounds N]
 #include "store/ledger.hpp"
+#include "tests/bench/bench_process.hpp"
 #include "tests/support/temp_dir.hpp"
+
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -15,28 +18,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
-#include <filesystem>
-#include <fstream>
 #include <string>
 #include <vector>
 
 namespace {
-
-// The CPU the ledger's writer thread has run, in seconds (its schedstat), or -1 without /proc.
-double writer_cpu_seconds() {
-  std::error_code error;
-  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task", error)) {
-    std::ifstream comm(task.path() / "comm");
-    std::string name;
-    std::getline(comm, name);
-    if (name != "llmgw-ledger") continue;
-    std::ifstream schedstat(task.path() / "schedstat");
-    double ran_ns = -1;
-    schedstat >> ran_ns;
-    return ran_ns < 0 ? -1 : ran_ns / 1e9;
-  }
-  return -1;
-}
 
 double process_cpu_seconds() {
   timespec now{};
@@ -102,22 +87,24 @@ int main(int argc, char** argv) {
     built.reserve(static_cast<size_t>(rows));
     for (int n = 0; n < rows; ++n) built.push_back(small_request(now_ms + n / 15, n)); // 15 rows a millisecond
     const double cpu_before = process_cpu_seconds();
-    const double writer_before = writer_cpu_seconds();
+    const double writer_before =
+        llmgw::bench::named_threads_cpu_us(::getpid(), llmgw::store::Ledger::k_writer_thread_name);
     const auto wall_before = std::chrono::steady_clock::now();
     for (int written = 0; written < rows; written += batch) {
       for (int n = written; n < std::min(rows, written + batch); ++n) ledger.record(std::move(built[n]));
       ledger.flush();
     }
     const double cpu = process_cpu_seconds() - cpu_before;
-    const double writer_after = writer_cpu_seconds();
-    const double writer = writer_before < 0 || writer_after < 0 ? -1 : writer_after - writer_before;
+    const double writer_after =
+        llmgw::bench::named_threads_cpu_us(::getpid(), llmgw::store::Ledger::k_writer_thread_name);
+    const double writer_us_total = writer_before < 0 || writer_after < 0 ? -1 : writer_after - writer_before;
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_before).count();
     if (ledger.rows_written() != rows) {
       std::fprintf(stderr, "llmgw_ledger_bench: %lld of %d rows written (%s)\n",
                    static_cast<long long>(ledger.rows_written()), rows, ledger.last_error().c_str());
       return 1;
     }
-    writer_us.push_back(writer < 0 ? -1 : writer * 1e6 / rows);
+    writer_us.push_back(writer_us_total < 0 ? -1 : writer_us_total / rows);
     process_us.push_back(cpu * 1e6 / rows);
     std::printf(
         "round %d: %d rows in batches of %d: writer thread %.2f us a row, process %.2f us a row, wall %.2f us a "

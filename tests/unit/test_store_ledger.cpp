@@ -259,7 +259,7 @@ TEST_SUITE("store ledger") {
       std::ifstream comm(task.path() / "comm");
       std::string name;
       std::getline(comm, name);
-      found = found || name == "llmgw-ledger";
+      found = found || name == Ledger::k_writer_thread_name;
     }
     CHECK(found);
   }

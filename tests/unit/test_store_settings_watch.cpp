@@ -80,10 +80,12 @@ bool has_cap(const PolicySettings& settings, int64_t limit_pico) {
   return false;
 }
 
-// The pid of the watcher's listening session on this database (0: none).
+// The pid of the watcher's listening session on this database (0: none): one whose LISTEN is done.
+// A session that has connected but not yet listened is not it: ending that one fails the watcher's
+// LISTEN, and the watcher then polls until it tries again (a loaded run once saw exactly that).
 int64_t listener_pid(Db& db) {
   auto select = db.prepare("SELECT COALESCE(MAX(pid), 0) FROM pg_stat_activity WHERE datname = current_database() "
-                           "AND application_name = 'llmgw-listen'");
+                           "AND application_name = 'llmgw-listen' AND state = 'idle' AND query LIKE 'LISTEN %'");
   REQUIRE(select.step());
   const int64_t pid = select.column_int64(0);
   select.reset();
