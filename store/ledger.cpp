@@ -207,8 +207,8 @@ void Ledger::append_rows(std::span<const core::RequestRecord> batch, std::vector
   }
 }
 
-void Ledger::insert_keyed_rows(std::span<const core::RequestRecord> batch, int64_t first_seq,
-                               std::vector<int64_t>& ids) {
+void Ledger::insert_keyed_rows(std::span<const core::RequestRecord> batch, int64_t first_seq, std::vector<int64_t>& ids,
+                               std::vector<bool>& stored_before) {
   std::string row_key;
   for (size_t i = 0; i < batch.size(); ++i) {
     m_insert.reset();
@@ -218,7 +218,8 @@ void Ledger::insert_keyed_rows(std::span<const core::RequestRecord> batch, int64
     if (!m_insert.step()) {
       // Stored by an earlier try of this batch whose commit went through unacknowledged (the
       // connection broke): the whole batch is there, its sums included.
-      ids.push_back(-stored_id(row_key));
+      ids.push_back(stored_id(row_key));
+      stored_before[i] = true;
       ++m_rows_already_stored;
       continue;
     }
@@ -230,10 +231,11 @@ void Ledger::insert_keyed_rows(std::span<const core::RequestRecord> batch, int64
 void Ledger::write_batch(std::span<const core::RequestRecord> batch, int64_t first_seq, std::vector<int64_t>& ids) {
   ids.clear();
   Transaction transaction(m_db);
+  std::vector<bool> stored_before(batch.size()); // by an earlier, unacknowledged commit (PostgreSQL)
   if (m_instance.empty())
     append_rows(batch, ids);
   else
-    insert_keyed_rows(batch, first_seq, ids);
+    insert_keyed_rows(batch, first_seq, ids, stored_before);
   // What the batch adds to each bucket, upserted once per bucket after the rows: a row's own
   // upserts (a trigger did them until schema version 13) cost more than its insert.
   std::map<SpendKey, int64_t> spend;
@@ -242,10 +244,7 @@ void Ledger::write_batch(std::span<const core::RequestRecord> batch, int64_t fir
   // Per provider and agent, the last row with rate-limit headers: its windows replace the others'.
   std::map<std::pair<std::string_view, std::string_view>, const core::RequestRecord*> windows;
   for (size_t i = 0; i < batch.size(); ++i) {
-    if (ids[i] < 0) { // stored before, with its attempts and sums
-      ids[i] = -ids[i];
-      continue;
-    }
+    if (stored_before[i]) continue; // with its attempts and sums
     const core::RequestRecord& record = batch[i];
     // The attempts table holds the tries of requests that needed more than one; a single try is
     // the row itself.

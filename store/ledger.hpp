@@ -74,8 +74,10 @@ private:
   void write_batch(std::span<const core::RequestRecord> rows, int64_t first_seq, std::vector<int64_t>& ids);
   // SQLite: the rows, their ids appended to `ids`.
   void append_rows(std::span<const core::RequestRecord> rows, std::vector<int64_t>& ids);
-  // PostgreSQL: each row with its key; a row an earlier commit stored has its id negated in `ids`.
-  void insert_keyed_rows(std::span<const core::RequestRecord> rows, int64_t first_seq, std::vector<int64_t>& ids);
+  // PostgreSQL: each row with its key, its id appended to `ids`; a row an earlier commit stored is
+  // marked in `stored_before` (sized like rows).
+  void insert_keyed_rows(std::span<const core::RequestRecord> rows, int64_t first_seq, std::vector<int64_t>& ids,
+                         std::vector<bool>& stored_before);
   int64_t stored_id(const std::string& row_key); // the id of a row stored by an earlier commit
 
   Db m_db;
