@@ -1,5 +1,6 @@
 #include "core/dispatch/dispatcher.hpp"
 
+#include "core/http/wire.hpp"
 #include "core/platform/fiber.hpp"
 #include "core/providers/provider.hpp"
 
@@ -28,10 +29,10 @@ std::string failure_text(const routing::RouteResult& deployment, const Answer& a
 } // namespace
 
 int retry_after_seconds(const httplib::Headers& headers) {
-  auto it = headers.find("retry-after");
-  if (it == headers.end()) return 0;
+  const std::string* found = http::wire::find_header(headers, "retry-after");
+  if (found == nullptr) return 0;
   int seconds = 0;
-  const auto& text = it->second;
+  const std::string& text = *found;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seconds);
   return ec == std::errc() && end == text.data() + text.size() && seconds > 0 ? seconds : 0;
 }

@@ -76,12 +76,12 @@ bool StreamRelay::on_head(const httplib::Response& response) {
   m_head.connected = true;
   m_head.status = response.status;
   m_head.headers = response.headers;
-  auto type = response.get_header_value("Content-Type");
-  m_head.event_stream = response.status < 300 && type.rfind("text/event-stream", 0) == 0;
+  const auto type = http::wire::header_value(response.headers, "Content-Type");
+  m_head.event_stream = response.status < 300 && type.substr(0, 17) == "text/event-stream";
   // A whole answer announced past the limit is not read at all.
-  const auto length = http::wire::parse_decimal(response.get_header_value("Content-Length"));
-  if (!m_head.event_stream && response.has_header("Content-Length") && (!length || *length > m_max_body_bytes))
-    m_head.too_large = true;
+  const std::string* announced = http::wire::find_header(response.headers, "Content-Length");
+  const auto length = announced ? http::wire::parse_decimal(*announced) : std::nullopt;
+  if (!m_head.event_stream && announced && (!length || *length > m_max_body_bytes)) m_head.too_large = true;
   m_head_ready = true;
   m_cv.notify_all();
   return !m_cancelled && !m_head.too_large;

@@ -15,8 +15,9 @@ Answer PooledUpstream::read_whole(Exchange& exchange) {
   // The body is read piece by piece against the limit: a provider announcing (or sending) more
   // than max_response_mb gets a 502 instead of llmgw's memory.
   exchange.request.response_handler = [&](const httplib::Response& head) {
-    const auto length = http::wire::parse_decimal(head.get_header_value("Content-Length"));
-    answer.too_large = head.has_header("Content-Length") && (!length || *length > limit);
+    const std::string* announced = http::wire::find_header(head.headers, "Content-Length");
+    const auto length = announced ? http::wire::parse_decimal(*announced) : std::nullopt;
+    answer.too_large = announced && (!length || *length > limit);
     if (length && !answer.too_large) answer.body.reserve(*length);
     return !answer.too_large;
   };

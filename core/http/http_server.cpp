@@ -42,8 +42,8 @@ void set_refusal(ReadResult read, const char* reason, const httplib::Request& re
 
 // Whether the request's body is larger than limit, or of a size not known from its head (chunked).
 bool large_body(const httplib::Request& request, size_t limit) {
-  if (request.has_header("Transfer-Encoding")) return true;
-  const auto length = wire::parse_decimal(request.get_header_value("Content-Length"));
+  if (wire::has_header(request.headers, "Transfer-Encoding")) return true;
+  const auto length = wire::parse_decimal(wire::header_value(request.headers, "Content-Length"));
   return length && *length > limit;
 }
 

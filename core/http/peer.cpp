@@ -1,5 +1,7 @@
 #include "core/http/peer.hpp"
 
+#include "core/http/wire.hpp"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -30,8 +32,8 @@ bool is_loopback_address(std::string_view address) {
 
 bool direct_loopback_client(const httplib::Request& request) {
   if (!is_loopback_address(request.remote_addr)) return false;
-  for (const char* relayed : {"Forwarded", "X-Forwarded-For", "X-Real-IP"})
-    if (request.has_header(relayed)) return false;
+  for (std::string_view relayed : {"Forwarded", "X-Forwarded-For", "X-Real-IP"})
+    if (wire::has_header(request.headers, relayed)) return false;
   return true;
 }
 

@@ -27,26 +27,26 @@ bool parse_request_head(std::string_view head, httplib::Request& request) {
 
 const char* framing_error(const httplib::Request& request) {
   // Headers compare names case-insensitively, so "host" and "HOST" are the same header here.
-  const size_t hosts = request.headers.count("Host");
+  const size_t hosts = wire::header_count(request.headers, "Host");
   if (hosts > 1) return "malformed HTTP request: more than one Host header";
   if (hosts == 0 && request.version == "HTTP/1.1")
     return "malformed HTTP request: HTTP/1.1 request without a Host header";
-  const size_t codings = request.headers.count("Transfer-Encoding");
+  const size_t codings = wire::header_count(request.headers, "Transfer-Encoding");
   if (codings == 0) return nullptr;
   // A proxy in front that reads the other header than we do would see a different request
   // boundary: refuse the ambiguity instead of picking one (RFC 9112 §6.1).
-  if (request.has_header("Content-Length"))
+  if (wire::has_header(request.headers, "Content-Length"))
     return "malformed HTTP request: both Content-Length and Transfer-Encoding (ambiguous body length)";
-  if (codings > 1 || !wire::iequals(wire::trim(request.get_header_value("Transfer-Encoding")), "chunked"))
+  if (codings > 1 || !wire::iequals(wire::trim(wire::header_value(request.headers, "Transfer-Encoding")), "chunked"))
     return "malformed HTTP request: the only Transfer-Encoding accepted is chunked";
   return nullptr;
 }
 
 wire::ReadResult read_request_body(int fd, wire::SocketReader& reader, httplib::Request& request, size_t max_bytes) {
   const bool expect_continue =
-      request.version == "HTTP/1.1" && wire::lists_token(request.get_header_value("Expect"), "100-continue");
+      request.version == "HTTP/1.1" && wire::lists_token(wire::header_value(request.headers, "Expect"), "100-continue");
   auto send_continue = [&] { return wire::send_text(fd, "HTTP/1.1 100 Continue\r\n\r\n"); };
-  if (request.has_header("Transfer-Encoding")) { // chunked: framing_error() allows nothing else
+  if (wire::has_header(request.headers, "Transfer-Encoding")) { // chunked: framing_error() allows nothing else
     if (expect_continue && reader.empty() && !send_continue()) return wire::ReadResult::closed;
     return reader.read_chunked(
         [&](const char* data, size_t size) {
@@ -57,9 +57,9 @@ wire::ReadResult read_request_body(int fd, wire::SocketReader& reader, httplib::
   }
   size_t length = 0;
   bool seen = false;
-  auto [first, last] = request.headers.equal_range("Content-Length");
-  for (auto it = first; it != last; ++it) {
-    std::optional<size_t> value = wire::parse_decimal(it->second);
+  for (const auto& [name, text] : request.headers) {
+    if (!wire::iequals(name, "Content-Length")) continue;
+    std::optional<size_t> value = wire::parse_decimal(text);
     if (!value || (seen && *value != length)) return wire::ReadResult::malformed;
     length = *value;
     seen = true;
@@ -72,9 +72,9 @@ wire::ReadResult read_request_body(int fd, wire::SocketReader& reader, httplib::
 }
 
 bool wants_keep_alive(const httplib::Request& request) {
-  auto it = request.headers.find("Connection");
-  if (request.version == "HTTP/1.0") return it != request.headers.end() && wire::lists_token(it->second, "keep-alive");
-  return it == request.headers.end() || !wire::lists_token(it->second, "close");
+  const std::string* connection = wire::find_header(request.headers, "Connection");
+  if (request.version == "HTTP/1.0") return connection && wire::lists_token(*connection, "keep-alive");
+  return !connection || !wire::lists_token(*connection, "close");
 }
 
 } // namespace llmgw::core::http

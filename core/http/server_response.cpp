@@ -98,7 +98,7 @@ std::string response_head(const httplib::Response& response, std::string_view fr
     head += value;
     head += "\r\n";
   }
-  if (!response.has_header("Content-Type") && (!response.body.empty() || response.content_provider_))
+  if (!wire::has_header(response.headers, "Content-Type") && (!response.body.empty() || response.content_provider_))
     head += "Content-Type: text/plain\r\n";
   head += framing;
   if (keep_alive) {

@@ -266,14 +266,14 @@ bool UpstreamClient::exchange(const httplib::Request& request, httplib::Response
     if (!more) error = httplib::Error::Canceled;
     return more;
   };
-  bool keep =
-      !wire::lists_token(response.get_header_value("Connection"), "close") &&
-      (response.version != "HTTP/1.0" || wire::lists_token(response.get_header_value("Connection"), "keep-alive"));
+  const std::string_view connection = wire::header_value(response.headers, "Connection");
+  bool keep = !wire::lists_token(connection, "close") &&
+              (response.version != "HTTP/1.0" || wire::lists_token(connection, "keep-alive"));
   bool ok = true;
   const bool no_body = request.method == "HEAD" || response.status == 204 || response.status == 304;
-  auto length = wire::parse_decimal(response.get_header_value("Content-Length"));
+  auto length = wire::parse_decimal(wire::header_value(response.headers, "Content-Length"));
   if (no_body) {
-  } else if (wire::lists_token(response.get_header_value("Transfer-Encoding"), "chunked")) {
+  } else if (wire::lists_token(wire::header_value(response.headers, "Transfer-Encoding"), "chunked")) {
     ok = reader.read_chunked(deliver, SIZE_MAX) == wire::ReadResult::ok;
   } else if (length) {
     total = *length;

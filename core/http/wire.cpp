@@ -3,17 +3,13 @@
 #include "core/platform/fiber.hpp"
 #include "core/platform/socket.hpp"
 
-#include <strings.h>
 #include <sys/socket.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <vector>
 
 namespace llmgw::core::http::wire {
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && ::strncasecmp(a.data(), b.data(), a.size()) == 0;
-}
 
 void set_timeout(int fd, int option, int seconds) { set_timeout_ms(fd, option, seconds * 1000); }
 
@@ -30,9 +26,26 @@ std::string_view trim(std::string_view text) {
   return text;
 }
 
-std::string first_header(const httplib::Headers& headers, std::initializer_list<const char*> names) {
-  for (const char* name : names)
-    if (auto it = headers.find(name); it != headers.end()) return it->second;
+const std::string* find_header(const httplib::Headers& headers, std::string_view name) {
+  for (const auto& [key, value] : headers)
+    if (iequals(key, name)) return &value;
+  return nullptr;
+}
+
+std::string_view header_value(const httplib::Headers& headers, std::string_view name) {
+  const std::string* value = find_header(headers, name);
+  return value ? std::string_view(*value) : std::string_view();
+}
+
+size_t header_count(const httplib::Headers& headers, std::string_view name) {
+  size_t count = 0;
+  for (const auto& header : headers) count += iequals(header.first, name) ? 1 : 0;
+  return count;
+}
+
+std::string first_header(const httplib::Headers& headers, std::initializer_list<std::string_view> names) {
+  for (std::string_view name : names)
+    if (const std::string* value = find_header(headers, name)) return *value;
   return {};
 }
 
@@ -97,7 +110,34 @@ bool send_text(int fd, std::string_view text) {
   return send_all(fd, &iov, 1);
 }
 
+namespace {
+
+struct HeaderLine {
+  std::string_view name;
+  std::string_view value;
+};
+
+// Stable, as the map keeps repeated names in the order they came. Insertion sort for the usual
+// few dozen lines; a hostile head of thousands goes to std::stable_sort.
+void sort_header_lines(std::vector<HeaderLine>& lines) {
+  auto less = [](const HeaderLine& a, const HeaderLine& b) { return iless(a.name, b.name); };
+  if (lines.size() > 32) return std::stable_sort(lines.begin(), lines.end(), less);
+  for (size_t i = 1; i < lines.size(); ++i) {
+    HeaderLine line = lines[i];
+    size_t j = i;
+    for (; j > 0 && less(line, lines[j - 1]); --j) lines[j] = lines[j - 1];
+    lines[j] = line;
+  }
+}
+
+} // namespace
+
 bool parse_header_lines(std::string_view lines, httplib::Headers& headers) {
+  // Reused by every head this thread parses (a fiber does not yield in here); looked up once, as
+  // each use of a thread_local goes through its TLS wrapper.
+  thread_local std::vector<HeaderLine> reused;
+  std::vector<HeaderLine>& parsed = reused;
+  parsed.clear();
   while (!lines.empty()) {
     size_t next = lines.find('\n');
     std::string_view line = lines.substr(0, next);
@@ -105,12 +145,17 @@ bool parse_header_lines(std::string_view lines, httplib::Headers& headers) {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.empty()) break;
     // A name is a token (no spaces before the colon); obsolete line folding is refused.
-    size_t colon = line.find(':');
-    if (colon == 0 || colon == std::string_view::npos ||
-        line.substr(0, colon).find_first_of(" \t") != std::string_view::npos)
-      return false;
-    headers.emplace(std::string(line.substr(0, colon)), std::string(trim(line.substr(colon + 1))));
+    size_t colon = 0;
+    for (; colon < line.size() && line[colon] != ':'; ++colon)
+      if (line[colon] == ' ' || line[colon] == '\t') return false;
+    if (colon == 0 || colon == line.size()) return false;
+    parsed.push_back({line.substr(0, colon), trim(line.substr(colon + 1))});
   }
+  // In the map's order, each goes in at the end after a single comparison; in the order they came
+  // each would descend the tree, comparing names through cpp-httplib's tolower per character.
+  // Were the orders ever to differ, the hint is only a hint: the map stays right, just slower.
+  sort_header_lines(parsed);
+  for (const auto& [name, value] : parsed) headers.emplace_hint(headers.end(), std::string(name), std::string(value));
   return true;
 }
 

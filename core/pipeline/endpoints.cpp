@@ -30,7 +30,7 @@ ApiFormat format_of(const httplib::Request& request) {
   if (path.find("/messages") != std::string_view::npos) return ApiFormat::anthropic;
   if (path.find("/responses") != std::string_view::npos) return ApiFormat::openai_responses;
   if (starts_with(path, "/v1beta")) return ApiFormat::gemini;
-  if (request.has_header("anthropic-version")) return ApiFormat::anthropic;
+  if (http::wire::has_header(request.headers, "anthropic-version")) return ApiFormat::anthropic;
   return ApiFormat::openai_chat;
 }
 
@@ -44,9 +44,9 @@ std::string_view host_part(std::string_view header) {
 // name to 127.0.0.1 still sends its own name as Host, so this stops DNS rebinding. The HTTP server
 // already refused a request with no Host or two of them.
 bool loopback_host_allowed(const httplib::Request& request, const std::string& bound_host) {
-  if (!request.has_header("Host")) return request.version == "HTTP/1.0";
-  const std::string header = request.get_header_value("Host"); // returned by value: keep it alive
-  const std::string_view host = host_part(header);
+  const std::string* header = http::wire::find_header(request.headers, "Host");
+  if (header == nullptr) return request.version == "HTTP/1.0";
+  const std::string_view host = host_part(*header);
   for (std::string_view loopback : {"127.0.0.1", "localhost", "[::1]", "::1"})
     if (iequals(host, loopback)) return true;
   return iequals(host, bound_host);
@@ -55,9 +55,9 @@ bool loopback_host_allowed(const httplib::Request& request, const std::string& b
 // Team mode: the names of server.hosts replace the loopback names (the same guard against DNS
 // rebinding, for the names the team uses); a request without Host names none of them.
 bool listed_host_allowed(const httplib::Request& request, const std::vector<std::string>& hosts) {
-  if (!request.has_header("Host")) return false;
-  const std::string header = request.get_header_value("Host");
-  const std::string_view host = host_part(header);
+  const std::string* header = http::wire::find_header(request.headers, "Host");
+  if (header == nullptr) return false;
+  const std::string_view host = host_part(*header);
   return std::any_of(hosts.begin(), hosts.end(), [&](const std::string& name) { return iequals(host, name); });
 }
 
@@ -70,7 +70,7 @@ bool host_allowed(const httplib::Request& request, const config::ServerConfig& s
 
 // Any Origin means a browser (a page, a sandboxed frame's "null", an extension's
 // chrome-extension://, in any letter case); agents, SDKs and Node's fetch send none.
-bool browser_origin(const httplib::Request& request) { return request.has_header("Origin"); }
+bool browser_origin(const httplib::Request& request) { return http::wire::has_header(request.headers, "Origin"); }
 
 // An API route: the format it speaks; Gemini's carry the model and the method in the path.
 struct ApiRoute {

@@ -23,10 +23,10 @@ bool same_secret(std::string_view a, std::string_view b) {
 
 // The gateway token as x-api-key or a Bearer credential; virtual keys do not open this API.
 bool has_gateway_token(const Services& services, const httplib::Request& request) {
-  std::string key = request.get_header_value("x-api-key");
+  std::string_view key = http::wire::header_value(request.headers, "x-api-key");
   if (key.empty()) {
-    const std::string auth = request.get_header_value("Authorization");
-    if (auth.size() > 7 && http::wire::iequals(std::string_view(auth).substr(0, 7), "Bearer ")) key = auth.substr(7);
+    const std::string_view auth = http::wire::header_value(request.headers, "Authorization");
+    if (auth.size() > 7 && http::wire::iequals(auth.substr(0, 7), "Bearer ")) key = auth.substr(7);
   }
   return !key.empty() && same_secret(key, services.options.token);
 }

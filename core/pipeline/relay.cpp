@@ -249,8 +249,8 @@ void deliver_stream(Services& services, httplib::Response& response, const std::
   if (!context->budget_remaining.empty())
     response.set_header("x-llmgw-budget-remaining-usd", context->budget_remaining);
   // Keep a stream out of caches and proxy buffers; the provider's own values win when it sent them.
-  if (!response.has_header("Cache-Control")) response.set_header("Cache-Control", "no-cache");
-  if (!response.has_header("X-Accel-Buffering")) response.set_header("X-Accel-Buffering", "no");
+  if (!http::wire::has_header(response.headers, "Cache-Control")) response.set_header("Cache-Control", "no-cache");
+  if (!http::wire::has_header(response.headers, "X-Accel-Buffering")) response.set_header("X-Accel-Buffering", "no");
   services.track(relay.get(), true);
   response.set_chunked_content_provider(
       type,

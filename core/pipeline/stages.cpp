@@ -89,14 +89,15 @@ std::string override_for(const Services& services, const std::string& agent, con
 } // namespace
 
 Credential find_credential(const Services& services, const httplib::Request& request) {
-  std::string key = request.get_header_value("x-api-key");
+  std::string_view key = http::wire::header_value(request.headers, "x-api-key");
   if (key.empty()) {
     // The scheme is case-insensitive (RFC 9110 §11.1): "bearer" is as good as "Bearer".
-    const std::string auth = request.get_header_value("Authorization");
-    if (auth.size() > 7 && http::wire::iequals(std::string_view(auth).substr(0, 7), "Bearer ")) key = auth.substr(7);
+    const std::string_view auth = http::wire::header_value(request.headers, "Authorization");
+    if (auth.size() > 7 && http::wire::iequals(auth.substr(0, 7), "Bearer ")) key = auth.substr(7);
   }
-  if (key.empty()) key = request.get_header_value("x-goog-api-key");
-  if (key.empty()) key = request.get_param_value("key"); // Gemini clients may send ?key=
+  if (key.empty()) key = http::wire::header_value(request.headers, "x-goog-api-key");
+  std::string query_key; // Gemini clients may send ?key=
+  if (key.empty()) key = query_key = request.get_param_value("key");
   Credential credential;
   if (key.empty()) return credential;
   if (constant_time_equal(key, services.options.token)) {
@@ -132,19 +133,19 @@ Verdict refuse_while_draining(Services& services, const httplib::Request&, Reque
 }
 
 Verdict attribute(Services&, const httplib::Request& request, RequestContext& context) {
-  // httplib returns header values by value: keep them alive while the view points at them.
-  const std::string user_agent = request.get_header_value("User-Agent");
-  const std::string originator = request.get_header_value("originator");
-  const std::string claude_session = request.get_header_value("x-claude-code-session-id");
-  const std::string generic_session = http::wire::first_header(request.headers, {"session-id", "session_id"});
-  const HeaderView view{user_agent, originator, claude_session, generic_session};
+  using http::wire::header_value;
+  const std::string* session = http::wire::find_header(request.headers, "session-id");
+  if (session == nullptr) session = http::wire::find_header(request.headers, "session_id");
+  const std::string_view generic_session = session ? std::string_view(*session) : std::string_view();
+  const HeaderView view{header_value(request.headers, "User-Agent"), header_value(request.headers, "originator"),
+                        header_value(request.headers, "x-claude-code-session-id"), generic_session};
   context.record.agent = detect_agent(view);
   context.record.session_id = detect_session(view);
   // W3C trace context, kept for the traces (a valid traceparent is 55 bytes, tracestate at most 512).
-  if (auto parent = request.get_header_value("traceparent"); parent.size() <= 64) {
-    context.record.trace_parent = std::move(parent);
-    if (auto state = request.get_header_value("tracestate"); state.size() <= 512)
-      context.record.trace_state = std::move(state);
+  if (auto parent = header_value(request.headers, "traceparent"); parent.size() <= 64) {
+    context.record.trace_parent = parent;
+    if (auto state = header_value(request.headers, "tracestate"); state.size() <= 512)
+      context.record.trace_state = state;
   }
   return std::nullopt;
 }

@@ -1,6 +1,8 @@
 // Anthropic's Messages API: x-api-key, a required anthropic-version, anthropic-* headers kept.
 #include "core/providers/common.hpp"
 
+#include "core/http/wire.hpp"
+
 namespace llmgw::core::providers {
 namespace {
 
@@ -21,7 +23,7 @@ public:
   bool forwards_header(std::string_view) const override { return true; }
   // Anthropic refuses a request without it; Claude Code and the SDKs send their own.
   void add_required_headers(httplib::Headers& headers) const override {
-    if (headers.find("anthropic-version") == headers.end()) headers.emplace("anthropic-version", "2023-06-01");
+    if (!http::wire::has_header(headers, "anthropic-version")) headers.emplace("anthropic-version", "2023-06-01");
   }
 
   std::string_view price_family(const config::ProviderConfig&) const override { return "anthropic"; }

@@ -2,6 +2,9 @@
 
 #include <httplib.h>
 
+#include <array>
+#include <string_view>
+
 namespace llmgw::core::providers {
 namespace {
 
@@ -14,6 +17,15 @@ void append_escaped(std::string& out, unsigned char byte) {
 }
 
 bool is_control(unsigned char byte) { return byte < 0x20 || byte == 0x7F; }
+
+// RFC 9110 §5.6.2's tchar, as a table: a header name is checked byte by byte on every request.
+constexpr std::array<bool, 256> k_token_chars = [] {
+  std::array<bool, 256> table{};
+  for (int c = '0'; c <= '9'; ++c) table[c] = true;
+  for (int c = 'A'; c <= 'Z'; ++c) table[c] = table[c + ('a' - 'A')] = true;
+  for (char c : std::string_view("!#$%&'*+-.^_`|~")) table[static_cast<unsigned char>(c)] = true;
+  return table;
+}();
 
 bool is_unreserved(unsigned char byte) {
   return (byte >= 'A' && byte <= 'Z') || (byte >= 'a' && byte <= 'z') || (byte >= '0' && byte <= '9') || byte == '-' ||
@@ -122,12 +134,8 @@ std::string forwarded_query(std::string_view query, bool keep_key) {
 
 bool safe_header_name(std::string_view name) {
   if (name.empty()) return false;
-  for (char c : name) {
-    const auto byte = static_cast<unsigned char>(c);
-    const bool token = (byte >= 'A' && byte <= 'Z') || (byte >= 'a' && byte <= 'z') || (byte >= '0' && byte <= '9') ||
-                       std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-    if (!token) return false;
-  }
+  for (char c : name)
+    if (!k_token_chars[static_cast<unsigned char>(c)]) return false;
   return true;
 }
 

@@ -21,6 +21,11 @@ std::vector<ScenarioSpec> scenario_specs(bool quick, int rounds) {
     specs.push_back({k_small, concurrency, "/v1/chat/completions", small, Compare::latency, rounds,
                      SliceLimits{quick ? 50 : 2000, 0.3, 0},
                      SliceLimits{quick ? 150 : 10000000, quick ? 2.0 : 0.75, 0}});
+  // The same at concurrency 8 with the headers a real SDK sends: the gateway reads and forwards
+  // every one of them.
+  specs.push_back({"small, OpenAI SDK headers", 8, "/v1/chat/completions", small, Compare::latency, rounds,
+                   SliceLimits{quick ? 50 : 2000, 0.3, 0}, SliceLimits{quick ? 150 : 10000000, quick ? 2.0 : 0.75, 0},
+                   k_sdk_headers});
   for (int concurrency : {1, 8})
     specs.push_back({"streaming", concurrency, "/v1/chat/completions", stream, Compare::first_byte, rounds,
                      SliceLimits{quick ? 20 : 100, 0.5, 0}, SliceLimits{quick ? 60 : 125, 5.0, 0}});

@@ -41,7 +41,7 @@ ScenarioRow run_scenario(const std::vector<Target>& targets, const ScenarioSpec&
   std::vector<Measurement> measurements(targets.size());
   for (const auto& target : targets) {
     groups.push_back(std::make_unique<LoadGroup>(target.port, spec.concurrency, target.pid));
-    requests.push_back(make_post(target.port, spec.path, target.headers, spec.body));
+    requests.push_back(make_post(target.port, spec.path, target.headers + spec.headers, spec.body));
   }
   std::vector<double> connect_ms;
   for (auto& group : groups) connect_ms.push_back(group->connect_all());

@@ -27,6 +27,7 @@ struct ScenarioSpec {
   Compare compare = Compare::latency;
   int rounds = 4; // measured slices per target
   SliceLimits warmup, slice;
+  std::string headers = {}; // more "Name: value\r\n" lines, after the target's own (its token)
 };
 
 // Runs spec against every target and returns the merged results. With measure_rss, each watched

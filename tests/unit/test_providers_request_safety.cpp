@@ -2,6 +2,9 @@
 
 #include <doctest/doctest.h>
 
+#include <string>
+#include <string_view>
+
 using namespace llmgw::core;
 using namespace std::string_view_literals;
 
@@ -59,6 +62,19 @@ TEST_CASE("header names are tokens; header values carry no control character but
   CHECK_FALSE(providers::safe_header_name("bad name"));
   CHECK_FALSE(providers::safe_header_name("x\r\ny"));
   CHECK_FALSE(providers::safe_header_name("a:b"));
+  // Every byte: letters, digits and RFC 9110's tchar punctuation only, nothing past ASCII.
+  int tokens = 0;
+  for (int byte = 0; byte < 256; ++byte) {
+    const std::string name(1, static_cast<char>(byte));
+    CAPTURE(byte);
+    const bool tchar =
+        (byte >= '0' && byte <= '9') || (byte >= 'a' && byte <= 'z') || (byte >= 'A' && byte <= 'Z') ||
+        (byte < 128 && std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(byte)) != std::string_view::npos);
+    CHECK(providers::safe_header_name(name) == tchar);
+    CHECK(providers::safe_header_name("x-" + name + "-y") == tchar);
+    tokens += tchar ? 1 : 0;
+  }
+  CHECK(tokens == 10 + 26 + 26 + 15);
   CHECK(providers::safe_header_value("claude-cli/2.0.14 (external, cli)"));
   CHECK(providers::safe_header_value("a\tb"));
   CHECK(providers::safe_header_value("caf\xc3\xa9"));

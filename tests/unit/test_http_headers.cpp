@@ -1,0 +1,117 @@
+// Header lookups and parsing in core/http/wire.hpp: the scans give what cpp-httplib's map gives,
+// ASCII case folding orders names as the map's comparator does, and parsed heads fill the map in
+// its own order, repeated names kept in the order they came.
+#include "core/http/wire.hpp"
+
+#include <doctest/doctest.h>
+
+#include <random>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+using namespace llmgw::core::http;
+
+namespace {
+
+std::vector<std::pair<std::string, std::string>> entries(const httplib::Headers& headers) {
+  return {headers.begin(), headers.end()};
+}
+
+} // namespace
+
+TEST_CASE("iless orders names exactly as cpp-httplib's header map does; iequals matches them") {
+  const httplib::detail::ci map_less;
+  std::mt19937 random(20261203);
+  // Letters of both cases, digits, punctuation, bytes past ASCII: every range the fold treats apart.
+  const std::string alphabet = std::string("aAbBzZ09-_.~[`@{") + "\x7f\x80\xc3\xa9\xff";
+  std::uniform_int_distribution<size_t> length(0, 6), pick(0, alphabet.size() - 1);
+  auto draw = [&] {
+    std::string text(length(random), ' ');
+    for (char& c : text) c = alphabet[pick(random)];
+    return text;
+  };
+  for (int i = 0; i < 20000; ++i) {
+    const std::string a = draw(), b = draw();
+    CAPTURE(a);
+    CAPTURE(b);
+    CHECK(wire::iless(a, b) == map_less(a, b));
+    CHECK(wire::iequals(a, b) == (!map_less(a, b) && !map_less(b, a)));
+  }
+  CHECK(wire::iequals("Content-Length", "content-LENGTH"));
+  CHECK_FALSE(wire::iequals("Content-Length", "Content-Lengt"));
+  CHECK_FALSE(wire::iequals("\xc3\xa9", "\xc3\x89")); // no folding past ASCII
+}
+
+TEST_CASE("find_header, header_value and header_count scan as the map's lookups find") {
+  httplib::Headers headers{
+      {"Content-Type", "application/json"}, {"X-Stainless-Lang", "js"}, {"x-stainless-lang", "second"}, {"Empty", ""}};
+  const std::string* type = wire::find_header(headers, "content-type");
+  REQUIRE(type != nullptr);
+  CHECK(*type == "application/json");
+  CHECK(wire::header_value(headers, "X-STAINLESS-LANG") == headers.find("X-STAINLESS-LANG")->second);
+  CHECK(wire::header_value(headers, "x-stainless-lang") == "js"); // the first, as get_header_value gives
+  CHECK(wire::header_count(headers, "X-Stainless-Lang") == 2);
+  CHECK(wire::header_count(headers, "Missing") == 0);
+  CHECK(wire::find_header(headers, "Missing") == nullptr);
+  CHECK(wire::header_value(headers, "Missing").empty());
+  CHECK(wire::has_header(headers, "empty"));         // present with an empty value
+  CHECK_FALSE(wire::has_header(headers, "Content")); // a prefix is not the name
+  CHECK(wire::first_header(headers, {"Missing", "EMPTY", "Content-Type"}).empty());
+  CHECK(wire::first_header(headers, {"Missing", "content-type"}) == "application/json");
+}
+
+TEST_CASE("parse_header_lines fills the map as inserting each line in turn would") {
+  SUBCASE("a client's head: repeated names in the order they came, whatever their case") {
+    const std::string lines = "Host: 127.0.0.1:4000\r\n"
+                              "X-Stainless-Retry-Count: 0\r\n"
+                              "content-type: application/json\r\n"
+                              "Accept: first\r\n"
+                              "x-stainless-arch: x64\r\n"
+                              "ACCEPT: second\r\n"
+                              "Content-Length:   12  \r\n"
+                              "accept:third\r\n"
+                              "\r\n"
+                              "Ignored: after the blank line\r\n";
+    httplib::Headers parsed;
+    REQUIRE(wire::parse_header_lines(lines, parsed));
+    httplib::Headers expected;
+    for (auto [name, value] : std::vector<std::pair<const char*, const char*>>{{"Host", "127.0.0.1:4000"},
+                                                                               {"X-Stainless-Retry-Count", "0"},
+                                                                               {"content-type", "application/json"},
+                                                                               {"Accept", "first"},
+                                                                               {"x-stainless-arch", "x64"},
+                                                                               {"ACCEPT", "second"},
+                                                                               {"Content-Length", "12"},
+                                                                               {"accept", "third"}})
+      expected.emplace(name, value);
+    CHECK(entries(parsed) == entries(expected));
+    CHECK(wire::header_count(parsed, "Accept") == 3);
+    CHECK(wire::header_value(parsed, "accept") == "first");
+    CHECK(parsed.count("Ignored") == 0);
+  }
+  SUBCASE("a head of many lines (past the insertion sort) keeps the same order") {
+    std::string lines;
+    httplib::Headers expected;
+    for (int i = 0; i < 300; ++i) {
+      const std::string name = (i % 3 == 0 ? "X-Dup" : "x-name-" + std::to_string((i * 7919) % 101));
+      lines += name + ": " + std::to_string(i) + "\r\n";
+      expected.emplace(name, std::to_string(i));
+    }
+    httplib::Headers parsed;
+    REQUIRE(wire::parse_header_lines(lines, parsed));
+    CHECK(entries(parsed) == entries(expected));
+  }
+  SUBCASE("malformed lines are refused") {
+    httplib::Headers parsed;
+    CHECK_FALSE(wire::parse_header_lines("Bad Name: x\r\n", parsed));
+    CHECK_FALSE(wire::parse_header_lines("Tab\tName: x\r\n", parsed));
+    CHECK_FALSE(wire::parse_header_lines(": no name\r\n", parsed));
+    CHECK_FALSE(wire::parse_header_lines("no colon\r\n", parsed));
+    CHECK_FALSE(wire::parse_header_lines("Fine: 1\r\n folded\r\n", parsed));
+    httplib::Headers spaced;
+    REQUIRE(wire::parse_header_lines("Name: value with: colon \r\n", spaced));
+    CHECK(wire::header_value(spaced, "name") == "value with: colon");
+  }
+}
