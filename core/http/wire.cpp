@@ -138,25 +138,32 @@ bool parse_header_lines(std::string_view lines, httplib::Headers& headers) {
   thread_local std::vector<HeaderLine> reused;
   std::vector<HeaderLine>& parsed = reused;
   parsed.clear();
-  while (!lines.empty()) {
-    size_t next = lines.find('\n');
-    std::string_view line = lines.substr(0, next);
-    lines = next == std::string_view::npos ? std::string_view() : lines.substr(next + 1);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.empty()) break;
-    // A name is a token (no spaces before the colon); obsolete line folding is refused.
-    size_t colon = 0;
-    for (; colon < line.size() && line[colon] != ':'; ++colon)
-      if (line[colon] == ' ' || line[colon] == '\t') return false;
-    if (colon == 0 || colon == line.size()) return false;
-    parsed.push_back({line.substr(0, colon), trim(line.substr(colon + 1))});
+  const bool ok = [&] {
+    while (!lines.empty()) {
+      size_t next = lines.find('\n');
+      std::string_view line = lines.substr(0, next);
+      lines = next == std::string_view::npos ? std::string_view() : lines.substr(next + 1);
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      if (line.empty()) break;
+      // A name is a token (no spaces before the colon); obsolete line folding is refused.
+      size_t colon = 0;
+      for (; colon < line.size() && line[colon] != ':'; ++colon)
+        if (line[colon] == ' ' || line[colon] == '\t') return false;
+      if (colon == 0 || colon == line.size()) return false;
+      parsed.push_back({line.substr(0, colon), trim(line.substr(colon + 1))});
+    }
+    return true;
+  }();
+  if (ok) {
+    // In the map's order, each goes in at the end after a single comparison; in the order they
+    // came each would descend the tree, comparing names through cpp-httplib's tolower per
+    // character. Were the orders ever to differ, the hint is only a hint: the map stays right.
+    sort_header_lines(parsed);
+    for (const auto& [name, value] : parsed) headers.emplace_hint(headers.end(), std::string(name), std::string(value));
   }
-  // In the map's order, each goes in at the end after a single comparison; in the order they came
-  // each would descend the tree, comparing names through cpp-httplib's tolower per character.
-  // Were the orders ever to differ, the hint is only a hint: the map stays right, just slower.
-  sort_header_lines(parsed);
-  for (const auto& [name, value] : parsed) headers.emplace_hint(headers.end(), std::string(name), std::string(value));
-  return true;
+  // A hostile head of thousands of lines does not leave its buffer to the thread.
+  if (parsed.capacity() > 256) parsed = std::vector<HeaderLine>();
+  return ok;
 }
 
 std::chrono::milliseconds SocketReader::wait() {

@@ -110,6 +110,7 @@ TEST_CASE("parse_header_lines fills the map as inserting each line in turn would
     CHECK_FALSE(wire::parse_header_lines(": no name\r\n", parsed));
     CHECK_FALSE(wire::parse_header_lines("no colon\r\n", parsed));
     CHECK_FALSE(wire::parse_header_lines("Fine: 1\r\n folded\r\n", parsed));
+    CHECK(parsed.empty()); // a refused head adds nothing, not even its good lines
     httplib::Headers spaced;
     REQUIRE(wire::parse_header_lines("Name: value with: colon \r\n", spaced));
     CHECK(wire::header_value(spaced, "name") == "value with: colon");
