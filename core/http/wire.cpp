@@ -43,7 +43,7 @@ size_t header_count(const httplib::Headers& headers, std::string_view name) {
   return count;
 }
 
-std::string first_header(const httplib::Headers& headers, std::initializer_list<std::string_view> names) {
+std::string_view first_header(const httplib::Headers& headers, std::initializer_list<std::string_view> names) {
   for (std::string_view name : names)
     if (const std::string* value = find_header(headers, name)) return *value;
   return {};

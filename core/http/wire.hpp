@@ -65,7 +65,7 @@ void set_timeout_ms(int fd, int option, int milliseconds);
 bool lists_token(std::string_view value, std::string_view token);
 std::string_view trim(std::string_view text);
 // The value of the first of names present in headers (case-insensitive), or "".
-std::string first_header(const httplib::Headers& headers, std::initializer_list<std::string_view> names);
+std::string_view first_header(const httplib::Headers& headers, std::initializer_list<std::string_view> names);
 // A Content-Length value: digits only.
 std::optional<size_t> parse_decimal(std::string_view text);
 

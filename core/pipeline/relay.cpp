@@ -184,7 +184,7 @@ void deliver_whole(Services& services, httplib::Response& response, const std::s
   observer.observe_body(answer.body);
   std::string body = std::move(answer.body);
   policy::redact_in_place(body, context.api_key);
-  std::string type = http::wire::first_header(answer.headers, {"Content-Type"});
+  std::string type(http::wire::first_header(answer.headers, {"Content-Type"}));
   if (context.translated) {
     try {
       body = answer.status >= 400 ? translate::translate_error(context.upstream_format, context.endpoint.format,
@@ -243,7 +243,7 @@ void deliver_stream(Services& services, httplib::Response& response, const std::
   record.upstream_request_id = http::wire::first_header(answer.headers, {"request-id", "x-request-id"});
   record.rate_windows = rate_window_headers(*context->provider, answer.headers);
   response.status = answer.status;
-  const std::string type = http::wire::first_header(answer.headers, {"Content-Type"});
+  const std::string type(http::wire::first_header(answer.headers, {"Content-Type"})); // the headers move next
   move_response_headers(std::move(answer.headers), response);
   policy::redact_headers(response.headers, context->api_key);
   if (!context->budget_remaining.empty())

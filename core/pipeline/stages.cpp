@@ -134,9 +134,7 @@ Verdict refuse_while_draining(Services& services, const httplib::Request&, Reque
 
 Verdict attribute(Services&, const httplib::Request& request, RequestContext& context) {
   using http::wire::header_value;
-  const std::string* session = http::wire::find_header(request.headers, "session-id");
-  if (session == nullptr) session = http::wire::find_header(request.headers, "session_id");
-  const std::string_view generic_session = session ? std::string_view(*session) : std::string_view();
+  const std::string_view generic_session = http::wire::first_header(request.headers, {"session-id", "session_id"});
   const HeaderView view{header_value(request.headers, "User-Agent"), header_value(request.headers, "originator"),
                         header_value(request.headers, "x-claude-code-session-id"), generic_session};
   context.record.agent = detect_agent(view);
