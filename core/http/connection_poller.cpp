@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstddef>
+#include <utility>
 #include <vector>
 
 namespace llmgw::core::http {
@@ -25,9 +26,10 @@ constexpr int k_accepts_per_wake = 64;
 
 } // namespace
 
-ConnectionPoller::ConnectionPoller(PollerTimeouts timeouts, Accepted accepted, Ready ready, Leave leave)
+ConnectionPoller::ConnectionPoller(PollerTimeouts timeouts, Accepted accepted, Ready ready, Leave leave,
+                                   bool watch_for_good)
     : m_timeouts(timeouts), m_accepted(std::move(accepted)), m_ready(std::move(ready)), m_leave(std::move(leave)),
-      m_poller(platform::make_poller()) {}
+      m_poller(platform::make_poller()), m_watch_for_good(watch_for_good) {}
 
 ConnectionPoller::~ConnectionPoller() {
   stop();
@@ -40,6 +42,7 @@ void ConnectionPoller::run(int listener) {
   std::vector<int> ready;
   // Once stopping, only the fibers still waiting are served, until they end.
   while (!m_stopping || !m_waiting.empty()) {
+    on_rescans();
     m_poller->wait(ready, wait_ms(Clock::now()));
     for (const int fd : ready) {
       if (m_waiting.count(fd) != 0)
@@ -62,6 +65,7 @@ bool ConnectionPoller::begin(int listener) {
     std::lock_guard lock(m_mutex);
     if (m_stopping || !ok()) return false;
     m_running = true;
+    m_loop_thread = std::this_thread::get_id();
   }
   m_listener = listener;
   ::fcntl(listener, F_SETFL, ::fcntl(listener, F_GETFL) | O_NONBLOCK);
@@ -92,7 +96,7 @@ void ConnectionPoller::stop() {
   if (!m_stopping) {
     m_stopping = true;
     // Wakes a thread blocked reading or writing one of them; the watched ones run() closes.
-    for (int fd : m_open) ::shutdown(fd, SHUT_RDWR);
+    for (const auto& open : m_open) ::shutdown(open.first, SHUT_RDWR);
     m_poller->wake();
   }
   m_ended.wait(lock, [&] { return !m_running; });
@@ -120,9 +124,11 @@ void ConnectionPoller::watch_new(int fd) {
   m_accepted(fd);
   auto connection = std::make_unique<Connection>(fd);
   connection->deadline = Clock::now() + m_timeouts.head;
+  OpenSocket open;
+  open.for_good = open.in_set = m_watch_for_good && m_poller->watch(fd);
   {
     std::lock_guard lock(m_mutex);
-    m_open.insert(fd);
+    m_open[fd] = open;
   }
   watch(std::move(connection), true);
 }
@@ -145,12 +151,46 @@ void ConnectionPoller::watch(std::unique_ptr<Connection> connection, bool added)
       // that the descriptor cannot be closed (and its number reused) in between.
       auto& slot = m_watched[fd];
       slot = std::move(connection);
-      if (arm(fd, added)) return;
+      auto open = m_open.find(fd);
+      if (open != m_open.end() && open->second.for_good) {
+        // Nothing to arm. What came while a request held it was reported then: read it now.
+        if (std::exchange(open->second.missed, false)) {
+          m_rescans.push_back(fd);
+          if (std::this_thread::get_id() != m_loop_thread) m_poller->wake();
+        }
+        return;
+      }
+      if (open != m_open.end() && !open->second.in_set) added = true; // taken out by unwatch()
+      if (arm(fd, added)) {
+        if (open != m_open.end()) open->second.in_set = true;
+        return;
+      }
       connection = std::move(slot);
       m_watched.erase(fd);
     }
   }
   close(std::move(connection));
+}
+
+void ConnectionPoller::unwatch(int fd) {
+  std::lock_guard lock(m_mutex);
+  auto open = m_open.find(fd);
+  if (open == m_open.end() || !open->second.for_good) return;
+  m_poller->unwatch(fd);
+  open->second = OpenSocket{};
+}
+
+void ConnectionPoller::on_rescans() {
+  std::vector<int> rescans;
+  for (;;) {
+    {
+      std::lock_guard lock(m_mutex);
+      if (m_rescans.empty()) return;
+      rescans.swap(m_rescans);
+    }
+    for (const int fd : rescans) on_readable(fd);
+    rescans.clear();
+  }
 }
 
 bool ConnectionPoller::arm(int fd, bool added) {
@@ -161,10 +201,16 @@ bool ConnectionPoller::arm(int fd, bool added) {
 
 void ConnectionPoller::on_readable(int fd) {
   Connection* connection = nullptr;
+  bool for_good = false;
   {
     std::lock_guard lock(m_mutex);
+    auto open = m_open.find(fd);
+    for_good = open != m_open.end() && open->second.for_good;
     auto it = m_watched.find(fd);
-    if (it == m_watched.end()) return;
+    if (it == m_watched.end()) {
+      if (for_good) open->second.missed = true; // a request holds it: kept for when it is watched again
+      return;
+    }
     connection = it->second.get(); // only this thread touches a watched connection
   }
   const wire::Fill got = connection->reader.receive(MSG_DONTWAIT);
@@ -177,7 +223,7 @@ void ConnectionPoller::on_readable(int fd) {
   std::unique_ptr<Connection> ready;
   {
     std::lock_guard lock(m_mutex);
-    if (!whole && arm(fd, false)) return;
+    if (!whole && (for_good || arm(fd, false))) return;
     if (whole) {
       ready = std::move(m_watched[fd]);
       m_watched.erase(fd);
@@ -203,7 +249,18 @@ void ConnectionPoller::start(std::unique_ptr<platform::Fiber> fiber) {
     const int fd = fiber->fd();
     platform::SocketWatch* watch = fiber->watch();
     if (watch != nullptr && watch->poller != m_poller.get() && m_poller->watch(fd)) watch->poller = m_poller.get();
-    const bool watched = watch != nullptr && watch->poller == m_poller.get();
+    bool watched = watch != nullptr && watch->poller == m_poller.get();
+    if (!watched && m_watch_for_good) {
+      // A connection's own socket (a body still arriving, a stream's client) is watched for good:
+      // a report that came while its fiber waited for something else is acted on now.
+      std::lock_guard lock(m_mutex);
+      auto open = m_open.find(fd);
+      watched = open != m_open.end() && open->second.for_good;
+      if (watched && std::exchange(open->second.missed, false)) {
+        fiber->set_wake(platform::Fiber::Wake::ready);
+        continue;
+      }
+    }
     if (watched || m_poller->arm(fd, false) || m_poller->arm(fd, true)) {
       // A fiber's deadline is kept to the millisecond: a stream's head waits 3 ms for its first
       // event, and its relay looks at its client every 250 ms.

@@ -11,6 +11,13 @@
 // The same thread is the event loop that runs requests as fibers (platform/fiber.hpp): start()
 // runs one until it waits for a socket, which the poller then watches (and resumes it when the
 // socket is readable or its deadline passed), or until it asks for a thread (given to leave).
+//
+// With watch_for_good (an event loop on epoll), a connection is watched edge-triggered from its
+// accept to its close (Poller::watch): a request costs no system call to watch it again. A report
+// that comes while a request holds the connection (a fiber waiting for its provider, or a thread)
+// is kept and acted on when the connection is watched again or waited for, so nothing that
+// arrived meanwhile is left unread. A connection that goes to a thread to be read there is taken
+// out of the set first (unwatch) and armed one report at a time from then on.
 #include "core/http/wire.hpp"
 #include "core/platform/fiber.hpp"
 #include "core/platform/poller.hpp"
@@ -23,7 +30,8 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
-#include <unordered_set>
+#include <thread>
+#include <vector>
 
 namespace llmgw::core::http {
 
@@ -47,7 +55,8 @@ public:
   using Accepted = std::function<void(int fd)>;                        // set the socket's options
   using Ready = std::function<void(std::unique_ptr<Connection>)>;      // a whole head is buffered
   using Leave = std::function<void(std::unique_ptr<platform::Fiber>)>; // go on on a thread
-  ConnectionPoller(PollerTimeouts timeouts, Accepted accepted, Ready ready, Leave leave = nullptr);
+  ConnectionPoller(PollerTimeouts timeouts, Accepted accepted, Ready ready, Leave leave = nullptr,
+                   bool watch_for_good = false);
   ~ConnectionPoller();
   ConnectionPoller(const ConnectionPoller&) = delete;
   ConnectionPoller& operator=(const ConnectionPoller&) = delete;
@@ -61,6 +70,9 @@ public:
   void watch_kept_alive(std::unique_ptr<Connection> connection);
   // Closes a connection a thread is done with.
   void close(std::unique_ptr<Connection> connection);
+  // Before a thread reads the connection on fd (a large body): the loop stops watching it for good,
+  // or it would wake for every piece that arrives. Any thread.
+  void unwatch(int fd);
   // On run()'s thread (from ready): runs fiber until it waits, leaves or ends. run() goes on
   // after stop() until every fiber waiting on it has ended.
   void start(std::unique_ptr<platform::Fiber> fiber);
@@ -76,6 +88,7 @@ private:
   void watch(std::unique_ptr<Connection> connection, bool added);
   bool arm(int fd, bool added);
   void on_readable(int fd);
+  void on_rescans();
   void close_expired(std::chrono::steady_clock::time_point now);
   void close_watched(int fd);
   int wait_ms(std::chrono::steady_clock::time_point now) const;
@@ -88,11 +101,22 @@ private:
   const Leave m_leave;
   const std::unique_ptr<platform::Poller> m_poller; // epoll, kqueue or poll(): see platform/poller.hpp
 
+  // How the poller holds an open connection's socket.
+  struct OpenSocket {
+    bool in_set = false;   // in the poller's set (armed once or watched for good); else added at its next arming
+    bool for_good = false; // watched edge-triggered until closed: never armed
+    bool missed = false;   // for_good: a report came while a request held it
+  };
+
+  const bool m_watch_for_good;
+
   mutable std::mutex m_mutex;
   std::condition_variable m_ended;
   std::unordered_map<int, std::unique_ptr<Connection>> m_watched;
-  std::unordered_set<int> m_open;      // every accepted connection not yet closed
-  std::atomic<bool> m_stopping{false}; // set under m_mutex
+  std::unordered_map<int, OpenSocket> m_open; // every accepted connection not yet closed
+  std::vector<int> m_rescans;                 // watched again after a missed report: read them now
+  std::thread::id m_loop_thread;              // run()'s
+  std::atomic<bool> m_stopping{false};        // set under m_mutex
   bool m_running = false;
 
   // run()'s thread only

@@ -54,7 +54,7 @@ HttpServer::HttpServer(ServerLimits limits, Handler handler, Handler refusal)
       m_poller(
           poller_timeouts(limits), [this](int fd) { prepare_socket(fd); },
           [this](std::unique_ptr<Connection> connection) { dispatch(std::move(connection)); },
-          [this](std::unique_ptr<platform::Fiber> fiber) { move_to_thread(std::move(fiber)); }),
+          [this](std::unique_ptr<platform::Fiber> fiber) { move_to_thread(std::move(fiber)); }, limits.event_loop),
       m_threads(limits.max_threads) {}
 
 HttpServer::~HttpServer() {
@@ -185,7 +185,7 @@ bool HttpServer::answer(Connection& connection, ReadResult read, const std::stri
   if (read == ReadResult::ok) {
     // A large body is read and handled on a thread: a blocking read takes it straight into place
     // (on the loop it would cost a wake-up per piece), and its parsing would hold up the loop.
-    if (large_body(request, m_limits.loop_body_bytes)) platform::leave_event_loop();
+    if (large_body(request, m_limits.loop_body_bytes)) leave_event_loop(connection);
     // However the body trickles in, it holds this thread for body_timeout_seconds at most.
     connection.reader.set_deadline(std::chrono::steady_clock::now() +
                                    std::chrono::seconds(m_limits.body_timeout_seconds));
@@ -198,7 +198,7 @@ bool HttpServer::answer(Connection& connection, ReadResult read, const std::stri
     set_refusal(read, refused, request, response);
     m_refusal(request, response);
     write_response(connection.fd, request, response, false, m_limits.keep_alive_seconds);
-    platform::leave_event_loop(); // the discarding blocks on the socket for a while
+    leave_event_loop(connection); // the discarding blocks on the socket for a while
     discard_input(connection.fd);
     return false;
   }
@@ -215,6 +215,13 @@ bool HttpServer::answer(Connection& connection, ReadResult read, const std::stri
   }
   if (response.status >= 400 && response.body.empty() && !response.content_provider_) m_refusal(request, response);
   return write_response(connection.fd, request, response, keep_alive && !m_stopping, m_limits.keep_alive_seconds);
+}
+
+// Before reads of the connection that block: on a thread, where the loop must not go on watching
+// the socket (it would wake for every piece of a large body).
+void HttpServer::leave_event_loop(Connection& connection) {
+  m_poller.unwatch(connection.fd);
+  platform::leave_event_loop();
 }
 
 void HttpServer::stop() {

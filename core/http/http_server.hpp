@@ -70,6 +70,7 @@ private:
   void serve_connection(std::unique_ptr<Connection> connection);
   bool answer(Connection& connection, wire::ReadResult read, const std::string& head);
   wire::Fill await_next_request(Connection& connection);
+  void leave_event_loop(Connection& connection);
 
   ServerLimits m_limits;
   Handler m_handler, m_refusal;

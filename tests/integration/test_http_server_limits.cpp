@@ -2,16 +2,20 @@
 // connections, heads sent a byte at a time (slowloris), trickled bodies. None of them may delay a
 // real request, and each is closed at its deadline. Every wait here is bounded.
 #include "core/http/http_server.hpp"
+#include "core/platform/fiber.hpp"
 #include "tests/integration/raw_socket.hpp"
 #include "tests/support/test_gateway.hpp"
 
+#include <dirent.h>
 #include <doctest/doctest.h>
 #include <poll.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <atomic>
 #include <chrono>
+#include <fstream>
 #include <iterator>
 #include <thread>
 #include <vector>
@@ -31,16 +35,54 @@ double ms_since(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
 
-// HttpServer alone on an ephemeral port, answering "ok", serving on a thread of its own.
+void answer_ok(const httplib::Request&, httplib::Response& response) { response.set_content("ok", "text/plain"); }
+
+// GET /wait waits 200 ms for a socket that stays silent (on the event loop its fiber is suspended
+// meanwhile, as it is while a provider answers), then answers "ok" as every other request.
+void answer_after_wait(const httplib::Request& request, httplib::Response& response) {
+  int pair[2];
+  if (request.path == "/wait" && ::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) == 0) {
+    core::platform::wait_readable(pair[0], std::chrono::milliseconds(200));
+    ::close(pair[0]);
+    ::close(pair[1]);
+  }
+  response.set_content("ok", "text/plain");
+}
+
+// The descriptors this process has open.
+int open_descriptors() {
+  int count = 0;
+  if (DIR* dir = ::opendir("/proc/self/fd")) {
+    while (::readdir(dir) != nullptr) ++count;
+    ::closedir(dir);
+  }
+  return count;
+}
+
+// Voluntary context switches of every thread of this process so far (a thread waking from a wait
+// counts one).
+long context_switches() {
+  long total = 0;
+  if (DIR* dir = ::opendir("/proc/self/task")) {
+    while (const dirent* entry = ::readdir(dir)) {
+      if (entry->d_name[0] == '.') continue;
+      std::ifstream status(std::string("/proc/self/task/") + entry->d_name + "/status");
+      for (std::string line; std::getline(status, line);)
+        if (line.rfind("voluntary_ctxt_switches:", 0) == 0) total += std::stol(line.substr(line.find(':') + 1));
+    }
+    ::closedir(dir);
+  }
+  return total;
+}
+
+// HttpServer alone on an ephemeral port, answering "ok" (or as handler says), serving on a
+// thread of its own.
 class PlainServer {
 public:
-  explicit PlainServer(core::http::ServerLimits limits)
-      : m_server(
-            limits,
-            [](const httplib::Request&, httplib::Response& response) { response.set_content("ok", "text/plain"); },
-            [](const httplib::Request&, httplib::Response& response) {
-              response.set_content(response.reason, "text/plain");
-            }) {
+  explicit PlainServer(core::http::ServerLimits limits, core::http::HttpServer::Handler handler = answer_ok)
+      : m_server(limits, std::move(handler), [](const httplib::Request&, httplib::Response& response) {
+          response.set_content(response.reason, "text/plain");
+        }) {
     m_port = m_server.bind("127.0.0.1", 0);
     REQUIRE(m_port > 0);
     m_thread = std::thread([this] { m_server.serve(); });
@@ -270,4 +312,101 @@ TEST_CASE("http server: stop() with 1000 open connections is prompt and closes t
   CHECK(is_closed(kept));
   CHECK(closed == 1000);
   ::close(kept);
+}
+
+TEST_CASE("http server: a request that arrives while the connection's last one waits is answered when it ends") {
+  // On the event loop a connection stays watched while its request runs: what arrives meanwhile
+  // is read as soon as the request is done, not when the connection's idle timeout comes.
+  core::http::ServerLimits limits;
+  SUBCASE("on the event loop") { limits.event_loop = true; }
+  SUBCASE("on threads") { limits.event_loop = false; }
+  PlainServer server(limits, answer_after_wait);
+  for (int round = 0; round < 3; ++round) {
+    int fd = connect_to(server.port(), 3000);
+    if (round > 0) { // a kept-alive connection, watched between requests, not a new one
+      send_text(fd, k_health);
+      REQUIRE(read_responses(fd, 1).rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
+      std::this_thread::sleep_for(std::chrono::milliseconds(20 * round));
+    }
+    const auto start = Clock::now();
+    send_text(fd, "GET /wait HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    std::this_thread::sleep_for(std::chrono::milliseconds(50)); // the first one waits now
+    send_text(fd, k_health);
+    CHECK(count_of(read_responses(fd, 2), "HTTP/1.1 200 OK\r\n") == 2);
+    CHECK(ms_since(start) < 1500);
+    ::close(fd);
+  }
+}
+
+TEST_CASE("http server: a connection whose large body was read on a thread goes on being served") {
+  core::http::ServerLimits limits;
+  limits.keep_alive_seconds = 1;
+  PlainServer server(limits, answer_after_wait);
+  int fd = connect_to(server.port(), 3000);
+  const std::string body(3 * limits.loop_body_bytes, 'a');
+  for (int round = 0; round < 2; ++round) {
+    send_text(fd, "POST /big HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " + std::to_string(body.size()) +
+                      "\r\n\r\n" + body);
+    REQUIRE(read_responses(fd, 1).rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
+    for (int i = 0; i < 3; ++i) { // each after the connection went back to the poller
+      std::this_thread::sleep_for(std::chrono::milliseconds(30));
+      send_text(fd, i == 1 ? "GET /wait HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" + k_health : k_health);
+      CHECK(count_of(read_responses(fd, i == 1 ? 2 : 1), "HTTP/1.1 200 OK\r\n") == (i == 1 ? 2 : 1));
+    }
+  }
+  // And it is still closed when it has been idle for twice the advertised timeout.
+  const auto start = Clock::now();
+  const double closed_ms = ms_until_closed(fd, "", start);
+  ::close(fd);
+  CHECK(closed_ms >= 1800);
+  CHECK(closed_ms < 3000);
+}
+
+TEST_CASE("http server: kept-alive connections their clients close are closed at once") {
+  core::http::ServerLimits limits;
+  limits.keep_alive_seconds = 30;
+  PlainServer server(limits);
+  constexpr int k_clients = 100;
+  allow_descriptors(2 * k_clients + 256);
+  std::vector<int> fds;
+  for (int i = 0; i < k_clients; ++i) {
+    fds.push_back(connect_to(server.port(), 3000));
+    send_text(fds.back(), k_health);
+    REQUIRE(read_responses(fds.back(), 1).rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(100)); // all of them idle, watched
+  const int before = open_descriptors();
+  for (int fd : fds) ::close(fd);
+  // The clients' ends are gone at once; the server's go when it sees the hang-ups, long before
+  // the 60 s idle timeout.
+  const auto start = Clock::now();
+  while (open_descriptors() > before - 2 * k_clients && ms_since(start) < 2000)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  CHECK(open_descriptors() <= before - 2 * k_clients);
+}
+
+TEST_CASE("http server: a large body read on a thread does not wake the event loop per piece") {
+  // The loop watches a connection for good; a body larger than loop_body_bytes is read by a
+  // thread, and unless the loop stops watching the socket first, every piece that arrives wakes
+  // the loop as well as the thread.
+  PlainServer server(core::http::ServerLimits{});
+  int fd = connect_to(server.port(), 3000);
+  send_text(fd, k_health); // kept alive: watched by the loop since its accept
+  REQUIRE(read_responses(fd, 1).rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
+  constexpr int k_pieces = 60;
+  const std::string piece(4096, 'a');
+  const long before = context_switches();
+  send_text(fd, "POST /big HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " + std::to_string(k_pieces * piece.size()) +
+                    "\r\n\r\n");
+  for (int i = 0; i < k_pieces; ++i) {
+    send_text(fd, piece);
+    std::this_thread::sleep_for(std::chrono::milliseconds(3));
+  }
+  REQUIRE(read_responses(fd, 1).rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
+  const long switches = context_switches() - before;
+  ::close(fd);
+  MESSAGE("a body in " << k_pieces << " pieces, 3 ms apart: " << switches << " context switches");
+  // The reading thread wakes about once a piece (and this test's thread once per sleep); were the
+  // loop woken as well, it would be about three a piece.
+  CHECK(switches < k_pieces * 5 / 2);
 }
