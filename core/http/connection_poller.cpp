@@ -213,13 +213,19 @@ void ConnectionPoller::on_readable(int fd) {
     }
     connection = it->second.get(); // only this thread touches a watched connection
   }
-  const wire::Fill got = connection->reader.receive(MSG_DONTWAIT);
-  if (got == wire::Fill::closed) return close_watched(fd);
-  if (got == wire::Fill::data && connection->awaiting_first_byte) {
-    connection->awaiting_first_byte = false;
-    connection->deadline = Clock::now() + m_timeouts.head;
+  bool whole = false;
+  for (bool more = true; more;) {
+    const size_t before = connection->reader.buffered();
+    const wire::Fill got = connection->reader.receive(MSG_DONTWAIT);
+    if (got == wire::Fill::closed) return close_watched(fd);
+    if (got == wire::Fill::data && connection->awaiting_first_byte) {
+      connection->awaiting_first_byte = false;
+      connection->deadline = Clock::now() + m_timeouts.head;
+    }
+    whole = got == wire::Fill::data && connection->reader.head_state() != wire::ReadResult::incomplete;
+    // Watched edge-triggered, a read that filled its chunk may have left bytes no report will announce.
+    more = for_good && !whole && connection->reader.buffered() - before == wire::k_read_chunk;
   }
-  const bool whole = got == wire::Fill::data && connection->reader.head_state() != wire::ReadResult::incomplete;
   std::unique_ptr<Connection> ready;
   {
     std::lock_guard lock(m_mutex);

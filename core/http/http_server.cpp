@@ -214,7 +214,12 @@ bool HttpServer::answer(Connection& connection, ReadResult read, const std::stri
     response.status = 500;
   }
   if (response.status >= 400 && response.body.empty() && !response.content_provider_) m_refusal(request, response);
-  return write_response(connection.fd, request, response, keep_alive && !m_stopping, m_limits.keep_alive_seconds);
+  const bool kept =
+      write_response(connection.fd, request, response, keep_alive && !m_stopping, m_limits.keep_alive_seconds);
+  // Their nodes hold the next request's headers.
+  wire::recycle_headers(request.headers);
+  wire::recycle_headers(response.headers);
+  return kept;
 }
 
 // Before reads of the connection that block: on a thread, where the loop must not go on watching

@@ -159,11 +159,76 @@ bool parse_header_lines(std::string_view lines, httplib::Headers& headers) {
     // came each would descend the tree, comparing names through cpp-httplib's tolower per
     // character. Were the orders ever to differ, the hint is only a hint: the map stays right.
     sort_header_lines(parsed);
-    for (const auto& [name, value] : parsed) headers.emplace_hint(headers.end(), std::string(name), std::string(value));
+    for (const auto& [name, value] : parsed) append_header(headers, name, value);
   }
   // A hostile head of thousands of lines does not leave its buffer to the thread.
   if (parsed.capacity() > 256) parsed = std::vector<HeaderLine>();
   return ok;
+}
+
+namespace {
+
+constexpr size_t k_kept_nodes = 256;
+constexpr size_t k_kept_text = 256;
+
+std::vector<httplib::Headers::node_type>& kept_nodes() {
+  thread_local std::vector<httplib::Headers::node_type> nodes;
+  return nodes;
+}
+
+// A kept node holding name and an empty value, or an empty handle when the thread has none.
+httplib::Headers::node_type kept_node(std::vector<httplib::Headers::node_type>& kept, std::string_view name) {
+  if (kept.empty()) return {};
+  auto node = std::move(kept.back());
+  kept.pop_back();
+  node.key().assign(name);
+  node.mapped().clear();
+  return node;
+}
+
+// Keeps node for the thread's next headers, or frees it.
+void keep_node(std::vector<httplib::Headers::node_type>& kept, httplib::Headers::node_type node) {
+  if (kept.size() >= k_kept_nodes || node.key().capacity() > k_kept_text || node.mapped().capacity() > k_kept_text)
+    return;
+  if (kept.capacity() < k_kept_nodes) kept.reserve(k_kept_nodes);
+  kept.push_back(std::move(node));
+}
+
+} // namespace
+
+void append_header(httplib::Headers& headers, std::string_view name, std::string_view value) {
+  auto node = kept_node(kept_nodes(), name);
+  if (node.empty()) {
+    headers.emplace_hint(headers.end(), std::string(name), std::string(value));
+    return;
+  }
+  node.mapped().assign(value);
+  headers.insert(headers.end(), std::move(node));
+}
+
+void insert_header(httplib::Headers& headers, std::string_view name,
+                   std::initializer_list<std::string_view> value_parts) {
+  auto node = kept_node(kept_nodes(), name);
+  if (node.empty()) {
+    std::string value;
+    for (std::string_view part : value_parts) value.append(part);
+    headers.emplace(std::string(name), std::move(value));
+    return;
+  }
+  for (std::string_view part : value_parts) node.mapped().append(part);
+  headers.insert(std::move(node));
+}
+
+void recycle_headers(httplib::Headers& headers) {
+  auto& kept = kept_nodes();
+  while (!headers.empty() && kept.size() < k_kept_nodes) keep_node(kept, headers.extract(headers.begin()));
+  headers.clear();
+}
+
+httplib::Headers::iterator erase_header(httplib::Headers& headers, httplib::Headers::iterator at) {
+  auto next = std::next(at);
+  keep_node(kept_nodes(), headers.extract(at));
+  return next;
 }
 
 std::chrono::milliseconds SocketReader::wait() {

@@ -77,6 +77,20 @@ bool send_text(int fd, std::string_view text);
 // The lines are put in the map's order first and inserted at its end, one comparison each.
 bool parse_header_lines(std::string_view lines, httplib::Headers& headers);
 
+// Header maps are built and dropped by every request: their nodes (a name and a value each) are
+// kept by the thread for the next maps it builds, so a request's headers cost no allocation once
+// the thread has served a few. append_header takes a kept node (or makes one) and puts it at the
+// end of headers (the caller keeps the map's order, or the hint costs a descent); recycle_headers
+// empties headers into the thread's nodes (at most 256 kept; one with a name or value of over 256
+// bytes is freed).
+void append_header(httplib::Headers& headers, std::string_view name, std::string_view value);
+void recycle_headers(httplib::Headers& headers);
+// Takes the header at `at` out of headers, keeping its node as recycle_headers does; returns the next.
+httplib::Headers::iterator erase_header(httplib::Headers& headers, httplib::Headers::iterator at);
+// As append_header, where the name may belong anywhere in the map; the value is value_parts joined.
+void insert_header(httplib::Headers& headers, std::string_view name,
+                   std::initializer_list<std::string_view> value_parts);
+
 // incomplete: only from take_head and head_state (the head has not all arrived yet).
 enum class ReadResult { ok, closed, too_large, malformed, incomplete };
 // What one recv() gave: bytes, nothing before the socket's timeout (or at once, non-blocking),
@@ -108,6 +122,7 @@ public:
   bool read_to_end(const std::function<bool(const char*, size_t)>& deliver);
 
   bool empty() const { return m_in.empty(); }
+  size_t buffered() const { return m_in.size(); }
   // One more recv() into the buffer; false on EOF, error or timeout (with a deadline set, a
   // socket timeout before it is waited out again).
   bool fill();

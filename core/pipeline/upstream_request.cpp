@@ -83,7 +83,7 @@ httplib::Headers upstream_headers(const httplib::Headers& client, const config::
     // A CR, LF or NUL would end the header early at the provider and start another header (or
     // request) there. No client sends one: the header is dropped, the request goes on.
     if (!providers::safe_header_name(name) || !providers::safe_header_value(value)) continue;
-    out.emplace_hint(out.end(), name, value); // in the map's order already: one comparison each
+    http::wire::append_header(out, name, value); // in the map's order already: one comparison each
   }
   if (!provider.forward_client_auth && !api_key.empty() && providers::safe_header_value(api_key))
     adapter.add_auth(out, api_key);
@@ -105,11 +105,12 @@ std::string upstream_path(const config::ProviderConfig& provider, protocol::ApiF
 
 void copy_response_headers(const httplib::Headers& upstream, httplib::Response& response) {
   for (const auto& [name, value] : upstream)
-    if (!listed(k_dropped_response, name)) response.headers.emplace_hint(response.headers.end(), name, value);
+    if (!listed(k_dropped_response, name)) http::wire::append_header(response.headers, name, value);
 }
 
 void move_response_headers(httplib::Headers&& upstream, httplib::Response& response) {
-  std::erase_if(upstream, [](const auto& header) { return listed(k_dropped_response, header.first); });
+  for (auto at = upstream.begin(); at != upstream.end();)
+    at = listed(k_dropped_response, at->first) ? http::wire::erase_header(upstream, at) : std::next(at);
   // Moves the nodes: nothing is allocated or copied (a swap when nothing was there yet, without a
   // comparison).
   if (response.headers.empty())

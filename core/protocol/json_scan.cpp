@@ -141,6 +141,7 @@ nlohmann::json parse_json(std::string_view text) {
 
 std::optional<ScannedObject> scan_object(std::string_view body, ScanFailure* failure) {
   ScannedObject out;
+  out.members.reserve(16); // one allocation for the objects the request path scans (a few to a dozen members)
   out.open_brace = skip_space(body, 0);
   size_t end = walk_object(body, out.open_brace, [&](std::string_view key, size_t begin, size_t value_end) {
     out.members.push_back({key, begin, value_end});

@@ -1,6 +1,7 @@
 #include "core/providers/common.hpp"
 
 #include "core/http/upstream_pool.hpp"
+#include "core/http/wire.hpp"
 #include "core/providers/request_safety.hpp"
 
 #include <strings.h>
@@ -22,7 +23,7 @@ std::string openai_path(const config::ProviderConfig& provider, const PathReques
 }
 
 void add_bearer(httplib::Headers& headers, std::string_view key) {
-  headers.emplace("Authorization", "Bearer " + std::string(key));
+  http::wire::insert_header(headers, "Authorization", {"Bearer ", key});
 }
 
 bool is_anthropic_header(std::string_view name) {

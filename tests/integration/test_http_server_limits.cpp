@@ -182,6 +182,15 @@ double ms_until_closed(int fd, const std::string& trickle, Clock::time_point sta
   return 4000;
 }
 
+// Checks that the server closes fd between min_ms and max_ms after start (sending trickle as
+// ms_until_closed does meanwhile), and closes this end.
+void check_closed_between(int fd, const std::string& trickle, Clock::time_point start, double min_ms, double max_ms) {
+  const double closed_ms = ms_until_closed(fd, trickle, start);
+  ::close(fd);
+  CHECK(closed_ms >= min_ms);
+  CHECK(closed_ms < max_ms);
+}
+
 } // namespace
 
 TEST_CASE("http server: a request is answered within 100 ms while 1000 idle connections are open") {
@@ -222,18 +231,12 @@ TEST_CASE("http server: a head that does not arrive whole within the head deadli
   SUBCASE("sent a byte every 100 ms, from the accept") {
     const auto start = Clock::now();
     int fd = connect_to(server.port());
-    double closed_ms = ms_until_closed(fd, k_endless_head, start);
-    ::close(fd);
-    CHECK(closed_ms >= 900);
-    CHECK(closed_ms < 2000);
+    check_closed_between(fd, k_endless_head, start, 900, 2000);
   }
   SUBCASE("never sent") {
     const auto start = Clock::now();
     int fd = connect_to(server.port());
-    double closed_ms = ms_until_closed(fd, "", start);
-    ::close(fd);
-    CHECK(closed_ms >= 900);
-    CHECK(closed_ms < 2000);
+    check_closed_between(fd, "", start, 900, 2000);
   }
   SUBCASE("the next one on a kept-alive connection, from its first byte") {
     int fd = connect_to(server.port());
@@ -241,10 +244,7 @@ TEST_CASE("http server: a head that does not arrive whole within the head deadli
     CHECK(read_responses(fd, 1).rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
     std::this_thread::sleep_for(std::chrono::milliseconds(1500)); // idle: the head deadline has not begun
     const auto start = Clock::now();
-    double closed_ms = ms_until_closed(fd, k_endless_head, start);
-    ::close(fd);
-    CHECK(closed_ms >= 900);
-    CHECK(closed_ms < 2000);
+    check_closed_between(fd, k_endless_head, start, 900, 2000);
   }
 }
 
@@ -255,10 +255,7 @@ TEST_CASE("http server: a body that does not arrive whole within the body deadli
   int fd = connect_to(server.port());
   send_text(fd, "POST /upload HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100000\r\n\r\n");
   const auto start = Clock::now();
-  double closed_ms = ms_until_closed(fd, std::string(100000, 'b'), start);
-  ::close(fd);
-  CHECK(closed_ms >= 900);
-  CHECK(closed_ms < 2500);
+  check_closed_between(fd, std::string(100000, 'b'), start, 900, 2500);
 }
 
 TEST_CASE("http server: an idle kept-alive connection is closed after twice the advertised timeout") {
@@ -270,10 +267,7 @@ TEST_CASE("http server: an idle kept-alive connection is closed after twice the 
   std::string answer = read_responses(fd, 1);
   CHECK(answer.find("Keep-Alive: timeout=1\r\n") != std::string::npos);
   const auto start = Clock::now();
-  double closed_ms = ms_until_closed(fd, "", start);
-  ::close(fd);
-  CHECK(closed_ms >= 1800);
-  CHECK(closed_ms < 3000);
+  check_closed_between(fd, "", start, 1800, 3000);
 }
 
 TEST_CASE("http server: a pipelined head split across reads is answered when its rest arrives") {
@@ -356,10 +350,7 @@ TEST_CASE("http server: a connection whose large body was read on a thread goes 
   }
   // And it is still closed when it has been idle for twice the advertised timeout.
   const auto start = Clock::now();
-  const double closed_ms = ms_until_closed(fd, "", start);
-  ::close(fd);
-  CHECK(closed_ms >= 1800);
-  CHECK(closed_ms < 3000);
+  check_closed_between(fd, "", start, 1800, 3000);
 }
 
 TEST_CASE("http server: kept-alive connections their clients close are closed at once") {

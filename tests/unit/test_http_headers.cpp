@@ -5,6 +5,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <random>
 #include <string>
 #include <string_view>
@@ -115,4 +116,46 @@ TEST_CASE("parse_header_lines fills the map as inserting each line in turn would
     REQUIRE(wire::parse_header_lines("Name: value with: colon \r\n", spaced));
     CHECK(wire::header_value(spaced, "name") == "value with: colon");
   }
+}
+
+TEST_CASE("header nodes dropped by a request hold the next one's headers, in the map's order") {
+  httplib::Headers first;
+  REQUIRE(wire::parse_header_lines(
+      "Host: a\r\nContent-Type: application/json\r\nX-Long: " + std::string(300, 'v') + "\r\nAccept: */*\r\n", first));
+  std::vector<const void*> nodes;
+  for (const auto& header : first)
+    if (header.first != "X-Long") nodes.push_back(&header);
+  wire::recycle_headers(first);
+  CHECK(first.empty());
+
+  // Three kept (the one with a 300-byte value was freed): the next three headers take them, in
+  // whatever order, and hold exactly their own names and values.
+  httplib::Headers next;
+  wire::append_header(next, "Accept-Encoding", "gzip");
+  wire::append_header(next, "Authorization", "Bearer k");
+  wire::append_header(next, "User-Agent", "OpenAI/JS 6.1.0");
+  wire::insert_header(next, "Content-Type", {"application/", "json"});
+  std::vector<const void*> reused;
+  for (const auto& header : next) reused.push_back(&header);
+  int kept = 0;
+  for (const void* node : nodes) kept += std::count(reused.begin(), reused.end(), node) ? 1 : 0;
+  CHECK(kept == 3);
+  CHECK(entries(next) == std::vector<std::pair<std::string, std::string>>{{"Accept-Encoding", "gzip"},
+                                                                          {"Authorization", "Bearer k"},
+                                                                          {"Content-Type", "application/json"},
+                                                                          {"User-Agent", "OpenAI/JS 6.1.0"}});
+
+  // erase_header takes one out, keeps its node and returns the next.
+  auto at = next.find("Authorization");
+  const void* erased = &*at;
+  at = wire::erase_header(next, at);
+  REQUIRE(at != next.end());
+  CHECK(at->first == "Content-Type");
+  CHECK(next.size() == 3);
+  httplib::Headers again;
+  wire::append_header(again, "Date", "Fri, 04 Dec 2026 06:00:00 GMT");
+  CHECK(&*again.begin() == erased);
+  CHECK(again.begin()->second == "Fri, 04 Dec 2026 06:00:00 GMT");
+  wire::recycle_headers(next);
+  wire::recycle_headers(again);
 }
