@@ -253,8 +253,12 @@ void SpendCaps::settle(CapHolds& holds, const Subject& subject, int64_t cost_pic
   for (Period period : k_periods) {
     auto& period_sums = sums(period);
     if (started_ms < period_sums.start || started_ms >= period_sums.end) continue; // belongs to a past period
-    for (const auto& [scope, value] : keys)
-      if (scope == Scope::global || !value.empty()) period_sums.spent[ScopeKey{scope, std::string(value)}] += cost_pico;
+    for (const auto& key : keys) {
+      if (key.first != Scope::global && key.second.empty()) continue;
+      auto it = period_sums.spent.find(key); // the scope's string is made once, when it first spends
+      if (it == period_sums.spent.end()) it = period_sums.spent.emplace(ScopeKey{key.first, key.second}, 0).first;
+      it->second += cost_pico;
+    }
   }
   if (m_slices)
     for (const CapRule& cap : m_caps)

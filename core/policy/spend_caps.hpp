@@ -25,6 +25,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -128,10 +129,18 @@ private:
   int64_t left(const CapRule& cap, int64_t now_ms);
   int64_t reserved_of(int64_t cap_id) const;
   using ScopeKey = std::pair<Scope, std::string>;
+  // Orders ScopeKeys, and finds one by a (Scope, string_view) pair without building its string.
+  struct ScopeKeyLess {
+    using is_transparent = void;
+    template <class A, class B> bool operator()(const A& a, const B& b) const {
+      if (a.first != b.first) return a.first < b.first;
+      return std::string_view(a.second) < std::string_view(b.second);
+    }
+  };
   struct PeriodSums {
     int64_t start = 0;
     int64_t end = 0; // 0 = not yet set up
-    std::map<ScopeKey, int64_t> spent;
+    std::map<ScopeKey, int64_t, ScopeKeyLess> spent;
   };
 
   void roll(int64_t now_ms);
