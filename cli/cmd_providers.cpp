@@ -75,8 +75,8 @@ void run_providers(bool json, const GlobalOptions& options) {
   const ProvidersView view = providers_view(options);
   std::vector<std::future<bool>> probes;
   for (const auto& provider : view.providers)
-    probes.push_back(
-        std::async(std::launch::async, first_hop_accepts, core::http::split_base_url(provider.base_url).origin));
+    probes.push_back(std::async(std::launch::async, first_hop_accepts,
+                                std::string(core::http::split_base_url(provider.base_url).origin)));
   std::map<std::string, store::UsageRow> today;
   std::map<std::string, std::vector<Trouble>> trouble;
   {

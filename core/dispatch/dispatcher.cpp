@@ -96,7 +96,8 @@ bool Dispatcher::bench_key(const routing::RouteResult& deployment, size_t key_in
 
 void Dispatcher::judge(const routing::RouteResult& deployment, const Answer& answer,
                        const config::RoutingConfig& policy, const std::string& pin) {
-  const std::string id = deployment.id();
+  thread_local std::string id; // its capacity kept: no allocation a request
+  deployment.id_into(id);
   if (!answer.connected || retryable(answer.status)) {
     m_health.failed(id, failure_text(deployment, answer), m_clock.now_ms(), policy);
   } else if (answer.status < 400) {

@@ -149,7 +149,7 @@ void ConnectionPoller::watch(std::unique_ptr<Connection> connection, bool added)
     if (!m_stopping) {
       // Listed before it is armed, as its first event may come at once; armed under the lock so
       // that the descriptor cannot be closed (and its number reused) in between.
-      auto& slot = m_watched[fd];
+      auto& slot = watched_slot(fd);
       slot = std::move(connection);
       auto open = m_open.find(fd);
       if (open != m_open.end() && open->second.for_good) {
@@ -165,11 +165,52 @@ void ConnectionPoller::watch(std::unique_ptr<Connection> connection, bool added)
         if (open != m_open.end()) open->second.in_set = true;
         return;
       }
-      connection = std::move(slot);
-      m_watched.erase(fd);
+      connection = take_watched(fd);
     }
   }
   close(std::move(connection));
+}
+
+namespace {
+
+// As many as a loop's turn takes out before it puts them back.
+constexpr size_t k_spare_nodes = 256;
+
+template <class Node> void keep_spare(std::vector<Node>& spare, Node node) {
+  if (spare.size() >= k_spare_nodes) return;
+  if (spare.capacity() == 0) spare.reserve(k_spare_nodes);
+  spare.push_back(std::move(node));
+}
+
+// Puts value under key in map, in a spare node if there is one (an entry already there for key
+// takes the value instead); returns the entry's value.
+template <class Map, class Node> typename Map::mapped_type&
+insert_in_spare(Map& map, std::vector<Node>& spare, typename Map::key_type key, typename Map::mapped_type value) {
+  if (spare.empty()) return map[key] = std::move(value);
+  Node node = std::move(spare.back());
+  spare.pop_back();
+  node.key() = key;
+  node.mapped() = std::move(value);
+  auto inserted = map.insert(std::move(node));
+  if (!inserted.inserted) {
+    inserted.position->second = std::move(inserted.node.mapped());
+    keep_spare(spare, std::move(inserted.node));
+  }
+  return inserted.position->second;
+}
+
+} // namespace
+
+std::unique_ptr<Connection>& ConnectionPoller::watched_slot(int fd) {
+  return insert_in_spare(m_watched, m_spare_watched, fd, nullptr);
+}
+
+std::unique_ptr<Connection> ConnectionPoller::take_watched(int fd) {
+  auto node = m_watched.extract(fd);
+  if (node.empty()) return nullptr;
+  auto connection = std::move(node.mapped());
+  keep_spare(m_spare_watched, std::move(node));
+  return connection;
 }
 
 void ConnectionPoller::unwatch(int fd) {
@@ -230,10 +271,7 @@ void ConnectionPoller::on_readable(int fd) {
   {
     std::lock_guard lock(m_mutex);
     if (!whole && (for_good || arm(fd, false))) return;
-    if (whole) {
-      ready = std::move(m_watched[fd]);
-      m_watched.erase(fd);
-    }
+    if (whole) ready = take_watched(fd);
   }
   if (ready)
     m_ready(std::move(ready)); // a whole head, or too large a one for a thread to refuse
@@ -271,7 +309,7 @@ void ConnectionPoller::start(std::unique_ptr<platform::Fiber> fiber) {
       // A fiber's deadline is kept to the millisecond: a stream's head waits 3 ms for its first
       // event, and its relay looks at its client every 250 ms.
       m_next_sweep = std::min(m_next_sweep, fiber->deadline());
-      m_waiting[fd] = std::move(fiber);
+      insert_in_spare(m_waiting, m_spare_waiting, fd, std::move(fiber));
       return;
     }
     fiber->set_wake(platform::Fiber::Wake::ready); // cannot be watched: its read finds out why
@@ -279,9 +317,9 @@ void ConnectionPoller::start(std::unique_ptr<platform::Fiber> fiber) {
 }
 
 void ConnectionPoller::wake_fiber(int fd, platform::Fiber::Wake wake) {
-  auto it = m_waiting.find(fd);
-  auto fiber = std::move(it->second);
-  m_waiting.erase(it);
+  auto node = m_waiting.extract(fd);
+  auto fiber = std::move(node.mapped());
+  keep_spare(m_spare_waiting, std::move(node));
   fiber->set_wake(wake);
   start(std::move(fiber));
 }

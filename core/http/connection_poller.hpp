@@ -91,6 +91,10 @@ private:
   void on_rescans();
   void close_expired(std::chrono::steady_clock::time_point now);
   void close_watched(int fd);
+  // m_watched's entry for fd, made from a node a connection taken out left (no allocation a
+  // request); taking one out keeps its node. Under m_mutex.
+  std::unique_ptr<Connection>& watched_slot(int fd);
+  std::unique_ptr<Connection> take_watched(int fd);
   int wait_ms(std::chrono::steady_clock::time_point now) const;
   void wake_fiber(int fd, platform::Fiber::Wake wake);
   void wake_expired_fibers(std::chrono::steady_clock::time_point now, std::chrono::steady_clock::time_point& next);
@@ -113,10 +117,11 @@ private:
   mutable std::mutex m_mutex;
   std::condition_variable m_ended;
   std::unordered_map<int, std::unique_ptr<Connection>> m_watched;
-  std::unordered_map<int, OpenSocket> m_open; // every accepted connection not yet closed
-  std::vector<int> m_rescans;                 // watched again after a missed report: read them now
-  std::thread::id m_loop_thread;              // run()'s
-  std::atomic<bool> m_stopping{false};        // set under m_mutex
+  std::vector<decltype(m_watched)::node_type> m_spare_watched; // see watched_slot()
+  std::unordered_map<int, OpenSocket> m_open;                  // every accepted connection not yet closed
+  std::vector<int> m_rescans;                                  // watched again after a missed report: read them now
+  std::thread::id m_loop_thread;                               // run()'s
+  std::atomic<bool> m_stopping{false};                         // set under m_mutex
   bool m_running = false;
 
   // run()'s thread only
@@ -124,6 +129,7 @@ private:
   bool m_listener_paused = false; // out of descriptors: accepting again at the next sweep
   std::chrono::steady_clock::time_point m_next_sweep;
   std::unordered_map<int, std::unique_ptr<platform::Fiber>> m_waiting; // fibers, by the socket they wait for
+  std::vector<decltype(m_waiting)::node_type> m_spare_waiting;         // woken fibers' nodes, for the next waits
 };
 
 } // namespace llmgw::core::http

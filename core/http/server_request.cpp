@@ -2,6 +2,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace llmgw::core::http {
 
@@ -20,7 +21,11 @@ bool parse_request_head(std::string_view head, httplib::Request& request) {
   if (line_end != std::string_view::npos && !wire::parse_header_lines(head.substr(line_end + 1), request.headers))
     return false;
   size_t query = request.target.find('?');
-  request.path = httplib::detail::decode_url(request.target.substr(0, query), false);
+  const std::string_view path = std::string_view(request.target).substr(0, query);
+  if (path.find('%') == std::string_view::npos)
+    request.path.assign(path); // nothing to decode: no copy made to be decoded
+  else
+    request.path = httplib::detail::decode_url(std::string(path), false);
   if (query != std::string::npos) httplib::detail::parse_query_text(request.target.substr(query + 1), request.params);
   return true;
 }

@@ -12,22 +12,25 @@
 
 namespace llmgw::core::http {
 
-// "https://api.openai.com/v1" -> origin "https://api.openai.com", path_prefix "/v1".
+// "https://api.openai.com/v1" -> origin "https://api.openai.com", path_prefix "/v1": views into
+// the URL given, so a request splitting its provider's URL allocates nothing.
 struct BaseUrl {
-  std::string origin;
-  std::string path_prefix;
+  std::string_view origin;
+  std::string_view path_prefix;
 };
 BaseUrl split_base_url(std::string_view url);
 
 class UpstreamPool {
 public:
+  using IdleClients = std::vector<std::unique_ptr<UpstreamClient>>;
+
   explicit UpstreamPool(UpstreamTimeouts timeouts) : m_timeouts(timeouts) {}
 
   // A borrowed client; goes back to the pool when destroyed unless discard() was called.
   class Lease {
   public:
-    Lease(UpstreamPool* pool, std::string origin, std::unique_ptr<UpstreamClient> client)
-        : m_pool(pool), m_origin(std::move(origin)), m_client(std::move(client)) {}
+    Lease(UpstreamPool* pool, IdleClients* idle, std::unique_ptr<UpstreamClient> client)
+        : m_pool(pool), m_idle(idle), m_client(std::move(client)) {}
     Lease(Lease&&) = default;
     Lease& operator=(Lease&&) = delete;
     Lease(const Lease&) = delete;
@@ -38,19 +41,20 @@ public:
 
   private:
     UpstreamPool* m_pool;
-    std::string m_origin;
+    IdleClients* m_idle; // its origin's list in the pool, where it goes back
     std::unique_ptr<UpstreamClient> m_client;
   };
 
   Lease acquire(const std::string& origin);
 
 private:
-  void give_back(const std::string& origin, std::unique_ptr<UpstreamClient> client);
+  void give_back(IdleClients& idle, std::unique_ptr<UpstreamClient> client);
 
   static constexpr size_t k_max_idle_per_origin = 64;
   UpstreamTimeouts m_timeouts;
   std::mutex m_mutex;
-  std::unordered_map<std::string, std::vector<std::unique_ptr<UpstreamClient>>> m_idle;
+  // An origin's list is never erased, and the map's nodes do not move: a lease keeps a pointer.
+  std::unordered_map<std::string, IdleClients> m_idle;
 };
 
 } // namespace llmgw::core::http

@@ -89,9 +89,10 @@ const std::unordered_map<std::string, Endpoint>& api_table() {
         {ApiFormat::anthropic, "/v1/messages/count_tokens", "/v1/messages/count_tokens", true, {}},
     };
     std::unordered_map<std::string, Endpoint> table;
-    for (const auto& endpoint : endpoints)
-      for (const auto& path : {endpoint.path, endpoint.path.substr(3), "/v1" + endpoint.path})
-        table.emplace(path, endpoint);
+    for (const auto& endpoint : endpoints) {
+      const std::string path(endpoint.path);
+      for (const auto& alias : {path, path.substr(3), "/v1" + path}) table.emplace(alias, endpoint);
+    }
     return table;
   }();
   return routes;
@@ -106,12 +107,15 @@ std::optional<ApiRoute> gemini_route(std::string_view path) {
     size_t colon = rest.find(':');
     if (colon == 0 || colon == std::string_view::npos || rest.substr(0, colon).find('/') != std::string_view::npos)
       return std::nullopt;
-    std::string_view method = rest.substr(colon + 1);
-    if (method != "generateContent" && method != "streamGenerateContent" && method != "countTokens")
-      return std::nullopt;
-    const std::string name(method);
-    return ApiRoute{{ApiFormat::gemini, "/v1beta/models:" + name, "", method == "countTokens", name},
-                    std::string(rest.substr(0, colon))};
+    static constexpr Endpoint k_methods[]{
+        {ApiFormat::gemini, "/v1beta/models:generateContent", "", false, "generateContent"},
+        {ApiFormat::gemini, "/v1beta/models:streamGenerateContent", "", false, "streamGenerateContent"},
+        {ApiFormat::gemini, "/v1beta/models:countTokens", "", true, "countTokens"},
+    };
+    const std::string_view method = rest.substr(colon + 1);
+    for (const Endpoint& endpoint : k_methods)
+      if (endpoint.gemini_method == method) return ApiRoute{endpoint, std::string(rest.substr(0, colon))};
+    return std::nullopt;
   }
   return std::nullopt;
 }

@@ -85,8 +85,8 @@ void run_stages(Services& services, const httplib::Request& request, httplib::Re
 void reply_internal_error(httplib::Response& response, RequestContext& context, const char* what) {
   std::string message = std::string("llmgw internal error: ") + what;
   policy::redact_in_place(message, context.api_key);
-  std::fprintf(stderr, "llmgw: error: %s %s: %s\n", context.endpoint.path.c_str(), context.model.c_str(),
-               message.c_str());
+  std::fprintf(stderr, "llmgw: error: %.*s %s: %s\n", static_cast<int>(context.endpoint.path.size()),
+               context.endpoint.path.data(), context.model.c_str(), message.c_str());
   if (context.settlement.pending())
     reply_locally(response, context, {500, std::move(message), Outcome::internal_error, {}});
 }

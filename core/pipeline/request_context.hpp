@@ -16,17 +16,19 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace llmgw::core::pipeline {
 
 // An inbound API route: the format it speaks and the path suffix appended to a provider's base.
+// Its text is static (the route table's), so a request copies an Endpoint without allocating.
 struct Endpoint {
   protocol::ApiFormat format;
-  std::string path;            // canonical path recorded in the ledger, e.g. "/v1/messages"
-  std::string upstream_suffix; // appended to the provider's base URL path, e.g. "/v1/messages"
-  bool count_tokens = false;   // a token-counting endpoint (answered locally when not passed through)
-  std::string gemini_method;   // Gemini routes: "generateContent", "streamGenerateContent" or "countTokens"
+  std::string_view path;            // canonical path recorded in the ledger, e.g. "/v1/messages"
+  std::string_view upstream_suffix; // appended to the provider's base URL path, e.g. "/v1/messages"
+  bool count_tokens = false;        // a token-counting endpoint (answered locally when not passed through)
+  std::string_view gemini_method;   // Gemini routes: "generateContent", "streamGenerateContent" or "countTokens"
 };
 
 struct LiveConfig;
@@ -46,8 +48,7 @@ struct RequestContext {
   // route
   std::vector<routing::RouteResult> deployments; // in the order they are tried
   // The current try
-  std::string deployment_id; // "provider/model"
-  std::string api_key;       // the provider key ("" = none / the client's own)
+  std::string api_key; // the provider key ("" = none / the client's own)
   const config::ProviderConfig* provider = nullptr;
   protocol::ApiFormat upstream_format = protocol::ApiFormat::openai_chat;
   bool translated = false; // the current deployment speaks another format than the client

@@ -246,7 +246,6 @@ Verdict route(Services& services, const httplib::Request& request, RequestContex
 
 void select_deployment(RequestContext& context, const routing::RouteResult& deployment) {
   context.provider = deployment.provider;
-  context.deployment_id = deployment.id();
   context.record.provider = deployment.provider->name;
   context.record.billed_to_client = deployment.provider->forward_client_auth;
   context.record.served_model = deployment.upstream_model;

@@ -9,7 +9,7 @@
 namespace llmgw::core::providers::detail {
 
 std::string path_prefix(const config::ProviderConfig& provider) {
-  return http::split_base_url(provider.base_url).path_prefix;
+  return std::string(http::split_base_url(provider.base_url).path_prefix);
 }
 
 protocol::ApiFormat openai_format(const config::ProviderConfig& provider, protocol::ApiFormat client) {

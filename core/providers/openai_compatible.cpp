@@ -38,7 +38,7 @@ public:
   // Many reject max_completion_tokens and the developer role.
   bool openai_first_party() const override { return false; }
   bool is_local(const config::ProviderConfig& provider) const override {
-    const std::string origin = http::split_base_url(provider.base_url).origin;
+    const std::string_view origin = http::split_base_url(provider.base_url).origin;
     const std::string_view host = host_of(origin);
     return host == "127.0.0.1" || host == "[::1]" ||
            (host.size() == 9 && ::strncasecmp(host.data(), "localhost", 9) == 0);

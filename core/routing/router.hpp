@@ -23,7 +23,18 @@ struct RouteResult {
   std::string key;
 
   // "provider/model": what cool-downs, affinity and `llmgw providers` call a deployment.
-  std::string id() const { return provider == nullptr ? std::string() : provider->name + "/" + upstream_model; }
+  std::string id() const {
+    std::string text;
+    id_into(text);
+    return text;
+  }
+  // The same into out, whose capacity a caller may reuse.
+  void id_into(std::string& out) const {
+    out.clear();
+    if (provider == nullptr) return;
+    out.reserve(provider->name.size() + 1 + upstream_model.size());
+    out.append(provider->name).append(1, '/').append(upstream_model);
+  }
 };
 
 // What route rules can match on besides the model, read from the request without parsing it.
