@@ -15,6 +15,7 @@
 #include "core/http/proxy.hpp"
 #include "core/pipeline/gateway_server.hpp"
 #include "core/pipeline/local_api.hpp"
+#include "core/platform/allocator.hpp"
 #include "core/pricing/price_import.hpp"
 #include "core/telemetry/tracing_sink.hpp"
 #include "store/dashboard_data.hpp"
@@ -31,6 +32,7 @@
 #include <optional>
 #include <nlohmann/json.hpp>
 
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -185,6 +187,27 @@ void apply_shared_prices(core::pipeline::Gateway& gateway, const std::string& do
   }
 }
 
+// Waits for one of signals and returns it. Where memory can be handed back (glibc), it wakes every
+// k_release_check meanwhile: once requests (ledger rows) stopped for a whole interval, what large
+// bodies left free in the allocator's heaps goes back to the kernel, once (tune_allocator keeps
+// up to 16 MB a heap while requests come).
+int wait_for_signal(const sigset_t& signals, const store::Ledger& ledger) {
+#if defined(__GLIBC__)
+  static constexpr timespec k_release_check{10, 0};
+  core::platform::IdleRelease release(ledger.rows_written());
+  for (;;) {
+    const int got = sigtimedwait(&signals, nullptr, &k_release_check);
+    if (got > 0) return got;
+    if (got < 0 && errno != EAGAIN && errno != EINTR) break; // cannot wait with a timeout: plain wait
+    if (errno == EAGAIN && release.tick(ledger.rows_written())) core::platform::release_free_memory();
+  }
+#else
+  (void)ledger;
+#endif
+  int signal_number = 0;
+  return sigwait(&signals, &signal_number) == 0 ? signal_number : SIGTERM;
+}
+
 void run_serve(const GlobalOptions& options, const ServeFlags& flags) {
   StartupTrace trace;
   // Signals are taken by sigwait in this thread only: block them before any thread starts.
@@ -195,6 +218,7 @@ void run_serve(const GlobalOptions& options, const ServeFlags& flags) {
   sigaddset(&signals, SIGHUP); // reload config.toml
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
+  core::platform::tune_allocator();
 
   const core::config::Overrides overrides{options.config_path, flags.host, flags.port, flags.allow_remote,
                                           flags.public_mode};
@@ -315,7 +339,7 @@ void run_serve(const GlobalOptions& options, const ServeFlags& flags) {
     std::fprintf(stderr, "llmgw: warning: %s; `llmgw env` and `llmgw status` will not find this server\n", e.what());
   }
   int signal_number = 0;
-  while (sigwait(&signals, &signal_number) == 0 && signal_number == SIGHUP) reloader.reload("SIGHUP");
+  while ((signal_number = wait_for_signal(signals, ledger)) == SIGHUP) reloader.reload("SIGHUP");
   runtime_file.reset();
   std::fprintf(stderr, "llmgw: %s received, finishing %d open request(s)\n",
                signal_number == SIGINT ? "SIGINT" : "SIGTERM", server.gateway().in_flight());
