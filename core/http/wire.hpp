@@ -74,7 +74,8 @@ bool send_all(int fd, iovec* iov, int count);
 bool send_text(int fd, std::string_view text);
 
 // Parses "Name: value" lines (after the start line) into headers; false on a malformed line.
-// The lines are put in the map's order first and inserted at its end, one comparison each.
+// The lines are put in the map's order first (names folded once) and inserted at its front, last
+// first, one comparison each.
 bool parse_header_lines(std::string_view lines, httplib::Headers& headers);
 
 // Header maps are built and dropped by every request: their nodes (a name and a value each) are

@@ -21,6 +21,7 @@ inline constexpr const char* k_sdk_headers = "Accept: application/json\r\n"
                                              "Accept-Encoding: gzip,deflate\r\n"
                                              "Accept-Language: *\r\n"
                                              "Sec-Fetch-Mode: cors\r\n";
+inline constexpr const char* k_provider_headers = "small, OpenAI's answer headers";
 inline constexpr const char* k_paced = "paced stream (20 x 10 ms)";
 inline constexpr const char* k_large_body = "500 KB request body";
 

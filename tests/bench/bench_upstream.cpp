@@ -85,10 +85,40 @@ std::string hex(size_t n) {
 
 std::string chunk(const std::string& data) { return hex(data.size()) + "\r\n" + data + "\r\n"; }
 
-std::string plain_reply(const std::string& body, const std::string& content_type) {
+std::string plain_reply(const std::string& body, const std::string& content_type,
+                        const std::string& more_headers = "") {
   return "HTTP/1.1 200 OK\r\nContent-Type: " + content_type + "\r\nContent-Length: " + std::to_string(body.size()) +
-         "\r\n\r\n" + body;
+         "\r\n" + more_headers + "\r\n" + body;
 }
+
+// What api.openai.com sends beside Content-Type and Content-Length (values made up, names and
+// shapes as they come; PROTOCOLS.md lists the rate-limit ones).
+constexpr const char* k_openai_response_headers =
+    "Date: Fri, 04 Dec 2026 13:00:00 GMT\r\n"
+    "Connection: keep-alive\r\n"
+    "access-control-expose-headers: X-Request-ID\r\n"
+    "openai-organization: user-bench0000000000000000\r\n"
+    "openai-processing-ms: 412\r\n"
+    "openai-project: proj_bench000000000000000000\r\n"
+    "openai-version: 2020-10-01\r\n"
+    "x-envoy-upstream-service-time: 415\r\n"
+    "x-ratelimit-limit-requests: 10000\r\n"
+    "x-ratelimit-limit-tokens: 30000000\r\n"
+    "x-ratelimit-remaining-requests: 9999\r\n"
+    "x-ratelimit-remaining-tokens: 29999990\r\n"
+    "x-ratelimit-reset-requests: 6ms\r\n"
+    "x-ratelimit-reset-tokens: 0s\r\n"
+    "x-request-id: req_6b1c2a3d4e5f60718293a4b5c6d7e8f9\r\n"
+    "strict-transport-security: max-age=31536000; includeSubDomains; preload\r\n"
+    "cf-cache-status: DYNAMIC\r\n"
+    "set-cookie: __cf_bm=bench0000000000000000000000000000000000-1796389200-1.0.1.1-bench; path=/; "
+    "expires=Fri, 04-Dec-26 13:30:00 GMT; domain=.api.openai.com; HttpOnly; Secure; SameSite=None\r\n"
+    "set-cookie: _cfuvid=bench000000000000000000000000000000000-1796389200000-0.0.1.1-604800000; path=/; "
+    "domain=.api.openai.com; HttpOnly; Secure; SameSite=None\r\n"
+    "X-Content-Type-Options: nosniff\r\n"
+    "Server: cloudflare\r\n"
+    "CF-RAY: 8f0a1b2c3d4e5f60-FRA\r\n"
+    "alt-svc: h3=\":443\"; ma=86400\r\n";
 
 // The head and first event of a stream, then the rest with the terminating chunk.
 struct StreamReply {
@@ -104,6 +134,7 @@ StreamReply stream_reply(const std::string& first, const std::string& rest) {
 
 struct Replies {
   std::string chat = plain_reply(k_chat_body, "application/json");
+  std::string chat_with_headers = plain_reply(k_chat_body, "application/json", k_openai_response_headers);
   std::string messages = plain_reply(k_messages_body, "application/json");
   std::string health = plain_reply(R"({"status":"ok"})", "application/json");
   StreamReply chat_stream = stream_reply(k_chat_first_event, k_chat_rest_events);
@@ -262,7 +293,13 @@ bool BenchUpstream::answer(int fd, const std::string& request, size_t body_begin
   if (request_line.substr(0, 4) == "GET ") return send_all(fd, canned.health) && !close;
   const bool anthropic = ends_with(request_line, "/messages");
   const bool stream = body.find("\"stream\":true") != k_npos || body.find("\"stream\": true") != k_npos;
-  if (!stream) return send_all(fd, anthropic ? canned.messages : canned.chat) && !close;
+  if (!stream) {
+    const bool openai_headers = !anthropic && body.find(k_provider_headers_marker) != k_npos;
+    return send_all(fd, anthropic        ? canned.messages
+                        : openai_headers ? canned.chat_with_headers
+                                         : canned.chat) &&
+           !close;
+  }
   const StreamReply& reply = anthropic ? canned.messages_stream : canned.chat_stream;
   if (!send_all(fd, reply.head_and_first)) return false;
   if (!anthropic && body.find(k_paced_marker) != k_npos) return pace(fd) && !close;

@@ -5,7 +5,8 @@
 //
 // Replies, picked from the request alone:
 //   POST .../messages            -> an Anthropic Messages reply or stream
-//   POST anything else           -> an OpenAI Chat Completions reply or stream
+//   POST anything else           -> an OpenAI Chat Completions reply or stream (with OpenAI's own
+//                                   response headers when the body holds k_provider_headers_marker)
 //   GET                          -> 200 {"status":"ok"}
 // A body containing "stream":true gets an SSE stream whose first event goes out with the head at
 // once; when the body also contains k_stall_marker, the rest of the stream waits stall_ms (or
@@ -23,6 +24,9 @@ namespace llmgw::bench {
 
 // Put this in a message's text to make the fake stall after the first event of its stream.
 inline constexpr const char* k_stall_marker = "bench-stall-after-first-event";
+// Put this in a message's text to get the small chat answer with the two dozen headers OpenAI's
+// API answers with (rate limits, request id, processing time, Cloudflare's, a cookie).
+inline constexpr const char* k_provider_headers_marker = "bench-provider-headers";
 // Put this in a message's text to get a paced OpenAI chat stream.
 inline constexpr const char* k_paced_marker = "bench-paced-stream";
 inline constexpr int k_paced_events = 20;

@@ -104,6 +104,36 @@ TEST_CASE("parse_header_lines fills the map as inserting each line in turn would
     REQUIRE(wire::parse_header_lines(lines, parsed));
     CHECK(entries(parsed) == entries(expected));
   }
+  SUBCASE("random heads: shared prefixes, both cases, repeats, bytes past ASCII") {
+    std::mt19937 random(20261204);
+    const std::vector<std::string> stems = {
+        "x-ratelimit-remaining-",     "X-RateLimit-Reset-", "set-cookie", "Set-Cookie", "a", "A", "content-", "\xff",
+        "anthropic-ratelimit-tokens-"};
+    const std::vector<std::string> tails = {"", "requests", "tokens", "Type", "x", "\xc3\xa9", "0"};
+    std::uniform_int_distribution<size_t> count(0, 40), stem(0, stems.size() - 1), tail(0, tails.size() - 1);
+    for (int round = 0; round < 200; ++round) {
+      std::string lines;
+      httplib::Headers expected;
+      const size_t n = count(random);
+      for (size_t i = 0; i < n; ++i) {
+        const std::string name = stems[stem(random)] + tails[tail(random)];
+        lines += name + ": " + std::to_string(i) + "\r\n";
+        expected.emplace(name, std::to_string(i));
+      }
+      httplib::Headers parsed;
+      REQUIRE(wire::parse_header_lines(lines, parsed));
+      CHECK(entries(parsed) == entries(expected));
+    }
+  }
+  SUBCASE("into a map that has headers already") {
+    httplib::Headers parsed{{"Zeta", "0"}, {"alpha", "0"}, {"X-Ratelimit-Limit-Tokens", "0"}};
+    httplib::Headers expected = parsed;
+    REQUIRE(wire::parse_header_lines("x-ratelimit-limit-tokens: 1\r\nAlpha: 2\r\nmiddle: 3\r\n", parsed));
+    for (auto [name, value] : std::vector<std::pair<const char*, const char*>>{
+             {"x-ratelimit-limit-tokens", "1"}, {"Alpha", "2"}, {"middle", "3"}})
+      expected.emplace(name, value);
+    CHECK(entries(parsed) == entries(expected));
+  }
   SUBCASE("malformed lines are refused") {
     httplib::Headers parsed;
     CHECK_FALSE(wire::parse_header_lines("Bad Name: x\r\n", parsed));
