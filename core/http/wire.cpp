@@ -237,31 +237,27 @@ void keep_node(std::vector<httplib::Headers::node_type>& kept, httplib::Headers:
   kept.push_back(std::move(node));
 }
 
+// Puts name and value, in a kept node when the thread has one, into headers at hint.
+void put_header(httplib::Headers& headers, httplib::Headers::const_iterator hint, std::string_view name,
+                std::string_view value) {
+  auto node = kept_node(kept_nodes(), name);
+  if (node.empty()) {
+    headers.emplace_hint(hint, std::string(name), std::string(value));
+    return;
+  }
+  node.mapped().assign(value);
+  headers.insert(hint, std::move(node));
+}
+
+void prepend_header(httplib::Headers& headers, std::string_view name, std::string_view value) {
+  put_header(headers, headers.begin(), name, value);
+}
+
 } // namespace
 
 void append_header(httplib::Headers& headers, std::string_view name, std::string_view value) {
-  auto node = kept_node(kept_nodes(), name);
-  if (node.empty()) {
-    headers.emplace_hint(headers.end(), std::string(name), std::string(value));
-    return;
-  }
-  node.mapped().assign(value);
-  headers.insert(headers.end(), std::move(node));
+  put_header(headers, headers.end(), name, value);
 }
-
-namespace {
-
-void prepend_header(httplib::Headers& headers, std::string_view name, std::string_view value) {
-  auto node = kept_node(kept_nodes(), name);
-  if (node.empty()) {
-    headers.emplace_hint(headers.begin(), std::string(name), std::string(value));
-    return;
-  }
-  node.mapped().assign(value);
-  headers.insert(headers.begin(), std::move(node));
-}
-
-} // namespace
 
 void insert_header(httplib::Headers& headers, std::string_view name,
                    std::initializer_list<std::string_view> value_parts) {
