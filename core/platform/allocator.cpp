@@ -32,12 +32,9 @@ void tune_allocator() {
 #endif
 }
 
-bool release_free_memory() {
+void release_free_memory() {
 #if defined(__GLIBC__)
   malloc_trim(0);
-  return true;
-#else
-  return false;
 #endif
 }
 

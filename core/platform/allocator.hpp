@@ -9,9 +9,9 @@ namespace llmgw::core::platform {
 // Call once at start-up, before the threads that serve requests start.
 void tune_allocator();
 
-// Hands the free memory of the allocator's heaps back to the kernel (glibc's malloc_trim); false
+// Hands the free memory of the allocator's heaps back to the kernel (glibc's malloc_trim); nothing
 // where the C library cannot.
-bool release_free_memory();
+void release_free_memory();
 
 // When to release: once activity (a count that grows with every request) has stopped for a whole
 // interval after it last grew. tick() is called once an interval, with the count; it returns true
