@@ -301,6 +301,34 @@ TEST_SUITE("store ledger") {
     CHECK(ledger.transactions() < 100);
   }
 
+  TEST_CASE("a trickle of rows waits for a batch worth a commit, and a lone row still lands within 100 ms") {
+    StoreDir dir;
+    Ledger ledger(dir.file("llmgw.db"));
+    Db reader(dir.file("llmgw.db"));
+    // 24 streams ending 4 ms apart: 10 ms windows alone would commit two or three rows each.
+    for (int i = 0; i < 24; ++i) {
+      ledger.record(sample_record());
+      std::this_thread::sleep_for(std::chrono::milliseconds(4));
+    }
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+    while (count_rows(reader) < 24 && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    CHECK(count_rows(reader) == 24);
+    CHECK(ledger.transactions() <= 3);
+
+    const int64_t before = ledger.transactions();
+    const auto recorded = std::chrono::steady_clock::now();
+    ledger.record(sample_record());
+    deadline = recorded + std::chrono::seconds(3);
+    while (count_rows(reader) < 25 && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    const auto waited = std::chrono::steady_clock::now() - recorded;
+    CHECK(count_rows(reader) == 25);
+    CHECK(ledger.transactions() == before + 1);
+    CHECK(waited >= std::chrono::milliseconds(90)); // it waited for company
+    CHECK(waited < std::chrono::seconds(1));
+  }
+
   TEST_CASE("stop commits queued rows and may be called twice") {
     StoreDir dir;
     Ledger ledger(dir.file("llmgw.db"));
