@@ -6,6 +6,9 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
+#include <cstdint>
+#include <cstring>
 
 namespace llmgw::core::protocol {
 namespace {
@@ -53,25 +56,59 @@ std::string_view sniff_string(std::string_view data, std::string_view quoted_key
   return string_at(data, member_value_at(data, quoted_key));
 }
 
-// Where the value of the first member named names[i] starts (npos when none), for every name in
-// one pass over data: each string is read whole, and one followed by ':' is a member name. A
-// streamed event is looked at for a dozen names; a search per name would read it a dozen times.
-template <size_t N>
-std::array<size_t, N> find_members(std::string_view data, const std::array<std::string_view, N>& names) {
+// Member names looked for in one pass, with the names of each length (bit i: names[i]).
+template <size_t N> struct MemberNames {
+  static_assert(N <= 16);
+  std::array<std::string_view, N> names;
+  std::array<uint16_t, 64> by_length{};
+
+  constexpr explicit MemberNames(const std::array<std::string_view, N>& wanted) : names(wanted) {
+    for (size_t i = 0; i < N; ++i)
+      if (names[i].size() < by_length.size()) by_length[names[i].size()] |= static_cast<uint16_t>(1u << i);
+  }
+};
+
+// Where the value of the first member named wanted.names[i] starts (npos when none), for every
+// name in one pass over data: each string is read whole, and one followed by ':' is a member
+// name. A streamed event is looked at for a dozen names; a search per name would read it a dozen
+// times. This runs on every streamed event, so it is written for it: the few bytes between
+// strings are stepped over in place, a string's end is found with memchr (a quote is escaped
+// only after an odd run of backslashes), and a name is compared only with the names of its
+// length and first byte (most, like "id", "object" and "index", match none).
+template <size_t N> std::array<size_t, N> find_members(std::string_view data, const MemberNames<N>& wanted) {
+  auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
   std::array<size_t, N> found;
   found.fill(std::string_view::npos);
-  for (size_t at = data.find('"'); at != std::string_view::npos; at = data.find('"', at)) {
-    size_t end = at + 1;
-    while (end < data.size() && data[end] != '"') end += data[end] == '\\' ? 2 : 1;
-    if (end >= data.size()) break;
-    const std::string_view name = data.substr(at + 1, end - at - 1);
-    at = end + 1;
-    const size_t colon = skip_json_space(data, at);
-    if (colon >= data.size() || data[colon] != ':') continue;
-    const size_t value = skip_json_space(data, colon + 1);
-    if (value >= data.size()) continue;
-    for (size_t i = 0; i < N; ++i)
-      if (found[i] == std::string_view::npos && name == names[i]) found[i] = value;
+  const char* const begin = data.data();
+  const char* const end = begin + data.size();
+  for (const char* at = begin;;) {
+    while (at < end && *at != '"') ++at;
+    if (at >= end) break;
+    const char* const open = ++at;
+    for (;;) {
+      at = static_cast<const char*>(std::memchr(at, '"', static_cast<size_t>(end - at)));
+      if (at == nullptr) return found; // unterminated
+      const char* slashes = at;
+      while (slashes > open && slashes[-1] == '\\') --slashes;
+      if ((at - slashes) % 2 == 0) break;
+      ++at;
+    }
+    const auto length = static_cast<size_t>(at - open);
+    ++at;
+    unsigned candidates = length < wanted.by_length.size() ? wanted.by_length[length] : 0;
+    if (candidates == 0) continue;
+    const char* value = at;
+    while (value < end && is_space(*value)) ++value;
+    if (value >= end || *value != ':') continue;
+    ++value;
+    while (value < end && is_space(*value)) ++value;
+    if (value >= end) continue;
+    for (; candidates != 0; candidates &= candidates - 1) {
+      const auto i = static_cast<size_t>(std::countr_zero(candidates));
+      const std::string_view name = wanted.names[i];
+      if (found[i] == std::string_view::npos && name[0] == *open && std::memcmp(name.data(), open, length) == 0)
+        found[i] = static_cast<size_t>(value - begin);
+    }
   }
   return found;
 }
@@ -79,6 +116,7 @@ std::array<size_t, N> find_members(std::string_view data, const std::array<std::
 // The members that carry generated text in a delta event, in the order they are looked at.
 constexpr std::array<std::string_view, 7> k_text_members{"text",    "partial_json",      "thinking", "delta",
                                                          "content", "reasoning_content", "arguments"};
+constexpr MemberNames<k_text_members.size()> k_text_names{k_text_members};
 
 // Length of the first string value among the text members found at `values` (escapes counted as
 // written: close enough for an estimate).
@@ -93,9 +131,7 @@ int64_t text_bytes_at(std::string_view data, const size_t* values) {
   return 0;
 }
 
-int64_t delta_text_bytes(std::string_view data) {
-  return text_bytes_at(data, find_members(data, k_text_members).data());
-}
+int64_t delta_text_bytes(std::string_view data) { return text_bytes_at(data, find_members(data, k_text_names).data()); }
 
 // Where the JSON value starting at `at` ends (one past it): a string, or an object or array with
 // its nested brackets balanced; other values end at the next delimiter. Strings are skipped whole.
@@ -253,26 +289,18 @@ EventInfo ResponseObserver::observe_chat(std::string_view data) {
     return info;
   }
   // One pass finds every member looked at: the text ones, then the four below.
-  static constexpr std::array<std::string_view, 11> k_names{k_text_members[0],
-                                                            k_text_members[1],
-                                                            k_text_members[2],
-                                                            k_text_members[3],
-                                                            k_text_members[4],
-                                                            k_text_members[5],
-                                                            k_text_members[6],
-                                                            "finish_reason",
-                                                            "usage",
-                                                            "error",
-                                                            "model"};
+  static constexpr MemberNames<11> k_names{std::array<std::string_view, 11>{
+      k_text_members[0], k_text_members[1], k_text_members[2], k_text_members[3], k_text_members[4], k_text_members[5],
+      k_text_members[6], "finish_reason", "usage", "error", "model"}};
   const auto at = find_members(data, k_names);
-  auto starts = [&](size_t i, std::string_view first_chars) {
-    return at[i] != std::string_view::npos && first_chars.find(data[at[i]]) != std::string_view::npos;
+  auto starts = [&](size_t i, char first, char or_first) {
+    return at[i] != std::string_view::npos && (data[at[i]] == first || data[at[i]] == or_first);
   };
-  if (m_model.empty() && starts(10, "\"")) m_model = string_at(data, at[10]);
+  if (m_model.empty() && starts(10, '"', '"')) m_model = string_at(data, at[10]);
   m_text_bytes += text_bytes_at(data, at.data());
-  if (starts(7, "\"")) m_saw_finish = true;
-  bool usage = starts(8, "{"); // also matches Groq's x_groq.usage
-  bool error = starts(9, "{\"");
+  if (starts(7, '"', '"')) m_saw_finish = true;
+  bool usage = starts(8, '{', '{'); // also matches Groq's x_groq.usage
+  bool error = starts(9, '{', '"');
   if (usage || error) {
     json doc = parse(data);
     if (has_non_null(doc, "error")) {
