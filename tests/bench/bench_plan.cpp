@@ -38,7 +38,8 @@ std::vector<ScenarioSpec> scenario_specs(bool quick, int rounds) {
   // clients start spread over one stream's length, as independent agents would.
   specs.push_back({k_paced, 1, "/v1/chat/completions", paced, Compare::first_event, quick ? 1 : std::min(rounds, 3),
                    SliceLimits{1, 1.0, 0}, SliceLimits{quick ? 4 : 10, 3.0, 0}});
-  specs.push_back({k_paced, 32, "/v1/chat/completions", paced, Compare::first_event, rounds, SliceLimits{32, 1.0, 0, k_stream_ms},
+  specs.push_back({k_paced, 32, "/v1/chat/completions", paced, Compare::first_event, rounds,
+                   SliceLimits{32, 1.0, 0, k_stream_ms},
                    SliceLimits{quick ? 64 : 10000000, quick ? 1.0 : 1.5, 0, k_stream_ms}});
   specs.push_back({k_large_body, 1, "/v1/chat/completions", large, Compare::latency, rounds,
                    SliceLimits{quick ? 3 : 10, 1.0, 0}, SliceLimits{quick ? 20 : 50, 5.0, 0}});
