@@ -301,19 +301,24 @@ EventInfo ResponseObserver::observe_chat(std::string_view data) {
   if (starts(7, '"', '"')) m_saw_finish = true;
   bool usage = starts(8, '{', '{'); // also matches Groq's x_groq.usage
   bool error = starts(9, '{', '"');
-  if (usage || error) {
+  if (error) {
     json doc = parse(data);
     if (has_non_null(doc, "error")) {
       take_error(doc["error"]);
       info.error = true;
     }
-    const json* found = &member(doc, "usage");
-    if (!found->is_object()) found = &member(member(doc, "x_groq"), "usage");
-    if (found->is_object()) {
+  }
+  if (usage) {
+    // Read in place, as a whole body's: the usage chunk ends every stream.
+    auto is_object = [](std::string_view value) { return !value.empty() && value.front() == '{'; };
+    std::string_view found = member_text(data, "usage");
+    if (!is_object(found)) found = member_text(member_text(data, "x_groq"), "usage");
+    if (is_object(found)) {
       // Providers that repeat a cumulative usage on every chunk: the last one wins (§1.5).
-      m_usage = usage_from_openai(*found);
-      const json& choices = member(doc, "choices");
-      info.usage_only_chunk = choices.is_array() && choices.empty();
+      m_usage = usage_from_openai(JsonText{found});
+      const std::string_view choices = member_text(data, "choices");
+      const size_t inside = choices.empty() ? 0 : skip_json_space(choices, 1);
+      info.usage_only_chunk = choices.size() > inside && choices.front() == '[' && choices[inside] == ']';
     }
   }
   if (m_saw_finish && m_usage.reported) m_complete = true;

@@ -205,6 +205,14 @@ TEST_CASE("Chat stream: completion needs [DONE] or finish_reason plus usage") {
   CHECK(info.usage_only_chunk);
   CHECK_FALSE(info.terminal);
   CHECK(observer.complete());
+  // Read in place: spaced out, a usage object nested in text or a choice does not count.
+  ResponseObserver spaced(ApiFormat::openai_chat);
+  info = feed_one(spaced, "", R"({ "model" : "m" , "choices" : [ ] , "usage" : { "prompt_tokens" : 4 } })");
+  CHECK(info.usage_only_chunk);
+  CHECK(spaced.usage().prompt_tokens() == 4);
+  info = feed_one(spaced, "", R"({"choices":[{"usage":{"prompt_tokens":9}}],"usage":{"prompt_tokens":5}})");
+  CHECK_FALSE(info.usage_only_chunk);
+  CHECK(spaced.usage().prompt_tokens() == 5);
 }
 
 TEST_CASE("Chat stream: the last non-null usage wins and usage beside choices is not usage-only") {
