@@ -262,13 +262,24 @@ bool StreamRelay::pump_threaded(httplib::DataSink& sink) {
   const auto coalesce_until = SteadyClock::now() + k_head_coalesce;
   auto quiet = [&] { return quiet_until(coalesce_until); };
   auto ready = [&] { return !m_pending.empty() || m_done || m_aborted || m_client_gone; };
+  // A client that hangs up (and the upstream, which keeps billing, with it) is noticed at once:
+  // the loop that watches its connection says so. Made before the lock, so it ends after it.
+  platform::HomeListener client_reports([this] {
+    {
+      std::lock_guard lock(m_mutex);
+      m_client_reported = true;
+    }
+    m_cv.notify_all();
+  });
   std::unique_lock lock(m_mutex);
   for (;;) {
     if (!ready()) {
-      // Wait in short slices so that a client that hangs up during upstream silence is noticed
-      // (and the upstream, which keeps billing, cancelled) within a fraction of a second.
+      // Otherwise in short slices, so that a hang-up is noticed within a fraction of a second
+      // where no loop tells of it.
       const auto now = SteadyClock::now();
-      if (now < quiet()) m_cv.wait_until(lock, std::min(quiet(), now + k_liveness_check), ready);
+      if (now < quiet())
+        m_cv.wait_until(lock, std::min(quiet(), now + k_liveness_check), [&] { return ready() || m_client_reported; });
+      m_client_reported = false; // looked at below (or written to, when ready)
       if (ready()) continue;
       if (SteadyClock::now() < quiet()) {
         lock.unlock();

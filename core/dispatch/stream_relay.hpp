@@ -188,8 +188,9 @@ private:
   bool m_aborted = false;
   bool m_cut = false;
   bool m_stopped = false;
-  std::string m_internal_error; // written by the upstream thread before m_done
-  bool m_final_queued = false;  // the final event is in m_pending or was already taken
+  std::string m_internal_error;   // written by the upstream thread before m_done
+  bool m_final_queued = false;    // the final event is in m_pending or was already taken
+  bool m_client_reported = false; // the loop told of a report on the client's connection (pump_threaded)
   bool m_finished = false;
   bool m_abort_written = false;        // touched only by the client side
   httplib::DataSink* m_sink = nullptr; // while pump() runs: the upstream thread writes to it

@@ -30,8 +30,9 @@ StreamRelay::Drive StreamRelay::drive(SteadyClock::time_point until) {
   if (!arrived) {
     const auto deadline = m_reader->deadline();
     const auto left = std::max(std::min(deadline, until) - SteadyClock::now(), SteadyClock::duration::zero());
-    wake = platform::wait_readable(fd, std::chrono::ceil<std::chrono::milliseconds>(left), m_reader->watch());
-    if (wake == Fiber::Wake::timeout && SteadyClock::now() < deadline) {
+    // Its client's own report (a hang-up, most likely) ends the wait too: the caller looks.
+    wake = platform::wait_readable(fd, std::chrono::ceil<std::chrono::milliseconds>(left), m_reader->watch(), true);
+    if (wake == Fiber::Wake::home || (wake == Fiber::Wake::timeout && SteadyClock::now() < deadline)) {
       m_peek = true;
       return Drive::quiet;
     }

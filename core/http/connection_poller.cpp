@@ -221,6 +221,16 @@ void ConnectionPoller::unwatch(int fd) {
   open->second = OpenSocket{};
 }
 
+void ConnectionPoller::listen(int fd, std::function<void()> on_report) {
+  std::lock_guard lock(m_mutex);
+  m_home_listeners[fd] = std::move(on_report);
+}
+
+void ConnectionPoller::stop_listening(int fd) {
+  std::lock_guard lock(m_mutex);
+  m_home_listeners.erase(fd);
+}
+
 void ConnectionPoller::on_rescans() {
   std::vector<int> rescans;
   for (;;) {
@@ -250,9 +260,22 @@ void ConnectionPoller::on_readable(int fd) {
     auto it = m_watched.find(fd);
     if (it == m_watched.end()) {
       if (for_good) open->second.missed = true; // a request holds it: kept for when it is watched again
-      return;
+      // Its stream, relayed on a thread, looks at its client now (called under the lock, so never
+      // after stop_listening()).
+      if (auto listener = m_home_listeners.find(fd); listener != m_home_listeners.end()) listener->second();
+      connection = nullptr;
+    } else {
+      connection = it->second.get(); // only this thread touches a watched connection
     }
-    connection = it->second.get(); // only this thread touches a watched connection
+  }
+  if (connection == nullptr) {
+    // Its request's fiber, when it waits for a stream's next event, looks at its client now.
+    if (auto home = m_home_waiters.find(fd); home != m_home_waiters.end()) {
+      const int waiting = home->second;
+      m_poller->forget(waiting); // as at a deadline: a poll() set would go on watching it
+      wake_fiber(waiting, platform::Fiber::Wake::home);
+    }
+    return;
   }
   bool whole = false;
   for (bool more = true; more;) {
@@ -309,6 +332,10 @@ void ConnectionPoller::start(std::unique_ptr<platform::Fiber> fiber) {
       // A fiber's deadline is kept to the millisecond: a stream's head waits 3 ms for its first
       // event, and its relay looks at its client every 250 ms.
       m_next_sweep = std::min(m_next_sweep, fiber->deadline());
+      // A stream's relay hears of its client at once: a hang-up is a report on the client's
+      // socket, which is watched for good while the request holds it (on_readable()).
+      if (fiber->waits_on_home() && m_watch_for_good)
+        insert_in_spare(m_home_waiters, m_spare_home_waiters, fiber->home_fd(), fd);
       insert_in_spare(m_waiting, m_spare_waiting, fd, std::move(fiber));
       return;
     }
@@ -320,6 +347,9 @@ void ConnectionPoller::wake_fiber(int fd, platform::Fiber::Wake wake) {
   auto node = m_waiting.extract(fd);
   auto fiber = std::move(node.mapped());
   keep_spare(m_spare_waiting, std::move(node));
+  if (fiber->waits_on_home())
+    if (auto home = m_home_waiters.extract(fiber->home_fd()); !home.empty())
+      keep_spare(m_spare_home_waiters, std::move(home));
   fiber->set_wake(wake);
   start(std::move(fiber));
 }

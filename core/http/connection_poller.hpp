@@ -50,14 +50,14 @@ struct PollerTimeouts {
   std::chrono::milliseconds idle{10000}; // a kept-alive connection's wait for its next request
 };
 
-class ConnectionPoller {
+class ConnectionPoller : public platform::HomeReports {
 public:
   using Accepted = std::function<void(int fd)>;                        // set the socket's options
   using Ready = std::function<void(std::unique_ptr<Connection>)>;      // a whole head is buffered
   using Leave = std::function<void(std::unique_ptr<platform::Fiber>)>; // go on on a thread
   ConnectionPoller(PollerTimeouts timeouts, Accepted accepted, Ready ready, Leave leave = nullptr,
                    bool watch_for_good = false);
-  ~ConnectionPoller();
+  ~ConnectionPoller() override;
   ConnectionPoller(const ConnectionPoller&) = delete;
   ConnectionPoller& operator=(const ConnectionPoller&) = delete;
 
@@ -79,6 +79,10 @@ public:
   // Ends run(), closes the watched connections and shuts down the others (a thread's read or
   // write on one fails at once); a connection handed over later is closed. Idempotent.
   void stop();
+  // A stream relayed on a thread hears of its client's hang-up at once: while a request holds its
+  // connection, a report on it (watched for good) runs on_report. Any thread.
+  void listen(int fd, std::function<void()> on_report) override;
+  void stop_listening(int fd) override;
 
 private:
   bool begin(int listener);
@@ -117,11 +121,12 @@ private:
   mutable std::mutex m_mutex;
   std::condition_variable m_ended;
   std::unordered_map<int, std::unique_ptr<Connection>> m_watched;
-  std::vector<decltype(m_watched)::node_type> m_spare_watched; // see watched_slot()
-  std::unordered_map<int, OpenSocket> m_open;                  // every accepted connection not yet closed
-  std::vector<int> m_rescans;                                  // watched again after a missed report: read them now
-  std::thread::id m_loop_thread;                               // run()'s
-  std::atomic<bool> m_stopping{false};                         // set under m_mutex
+  std::vector<decltype(m_watched)::node_type> m_spare_watched;     // see watched_slot()
+  std::unordered_map<int, OpenSocket> m_open;                      // every accepted connection not yet closed
+  std::unordered_map<int, std::function<void()>> m_home_listeners; // see listen()
+  std::vector<int> m_rescans;                                      // watched again after a missed report: read them now
+  std::thread::id m_loop_thread;                                   // run()'s
+  std::atomic<bool> m_stopping{false};                             // set under m_mutex
   bool m_running = false;
 
   // run()'s thread only
@@ -130,6 +135,10 @@ private:
   std::chrono::steady_clock::time_point m_next_sweep;
   std::unordered_map<int, std::unique_ptr<platform::Fiber>> m_waiting; // fibers, by the socket they wait for
   std::vector<decltype(m_waiting)::node_type> m_spare_waiting;         // woken fibers' nodes, for the next waits
+  // Client connections whose waiting fiber (a stream's relay) is woken by their reports: the
+  // socket that fiber waits for, by the client's. A fiber's entry goes when it is woken.
+  std::unordered_map<int, int> m_home_waiters;
+  std::vector<decltype(m_home_waiters)::node_type> m_spare_home_waiters;
 };
 
 } // namespace llmgw::core::http

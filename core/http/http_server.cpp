@@ -122,6 +122,7 @@ void HttpServer::dispatch(std::unique_ptr<Connection> connection) {
       return m_poller.close(std::move(connection)); // out of memory: drop it, keep serving the others
     }
     connection.release(); // the fiber owns it now
+    fiber->set_home(handed->fd, &m_poller);
     return m_poller.start(std::move(fiber));
   }
   try {

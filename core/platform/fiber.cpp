@@ -265,12 +265,13 @@ bool on_event_loop() {
   return fiber != nullptr && fiber->m_on_loop;
 }
 
-Fiber::Wake wait_readable(int fd, std::chrono::milliseconds timeout, SocketWatch* watch) {
+Fiber::Wake wait_readable(int fd, std::chrono::milliseconds timeout, SocketWatch* watch, bool or_home) {
   Fiber* fiber = Fiber::current();
   if (fiber != nullptr && fiber->m_on_loop) {
     fiber->m_ask = Fiber::Ask::readable;
     fiber->m_fd = fd;
     fiber->m_watch = watch;
+    fiber->m_or_home = or_home && fd != fiber->m_home_fd;
     fiber->m_deadline = std::chrono::steady_clock::now() + timeout;
     fiber->suspend();
     return fiber->m_wake;
@@ -284,6 +285,18 @@ void stop_watching(SocketWatch& watch, int fd) {
   if (watch.poller == nullptr) return;
   watch.poller->unwatch(fd);
   watch.poller = nullptr;
+}
+
+HomeListener::HomeListener(std::function<void()> on_report) {
+  const Fiber* fiber = Fiber::current();
+  if (fiber == nullptr || fiber->home_reports() == nullptr || fiber->home_fd() < 0) return;
+  m_reports = fiber->home_reports();
+  m_fd = fiber->home_fd();
+  m_reports->listen(m_fd, std::move(on_report));
+}
+
+HomeListener::~HomeListener() {
+  if (m_reports != nullptr) m_reports->stop_listening(m_fd);
 }
 
 void leave_event_loop() {

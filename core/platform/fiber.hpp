@@ -27,11 +27,23 @@ struct SocketWatch {
   Poller* poller = nullptr;
 };
 
+// Who tells a fiber that went on on a thread of reports (data, a hang-up) on the client
+// connection it serves: the event loop that watches that connection. A listener's callback runs
+// on the loop's thread, and never after stop_listening() returned.
+class HomeReports {
+public:
+  virtual ~HomeReports() = default;
+  virtual void listen(int fd, std::function<void()> on_report) = 0;
+  virtual void stop_listening(int fd) = 0;
+};
+
 class Fiber {
 public:
   // What a fiber asked for when it last suspended.
   enum class Ask { nothing, readable, leave };
-  enum class Wake { ready, timeout };
+  // home: the client connection the fiber serves reported (data or a hang-up) while the fiber
+  // waited for another socket with or_home (see wait_readable).
+  enum class Wake { ready, timeout, home };
 
   explicit Fiber(std::function<void()> body);
   ~Fiber(); // only once done(), or never resumed
@@ -49,6 +61,15 @@ public:
   // The socket's watch when the wait came with one (null: arm the socket for one report).
   SocketWatch* watch() const { return m_watch; }
   std::chrono::steady_clock::time_point deadline() const { return m_deadline; }
+  // The client connection this fiber serves (-1: none), and whether its wait also ends on a report
+  // from it.
+  void set_home(int fd, HomeReports* reports) {
+    m_home_fd = fd;
+    m_home_reports = reports;
+  }
+  int home_fd() const { return m_home_fd; }
+  HomeReports* home_reports() const { return m_home_reports; }
+  bool waits_on_home() const { return m_or_home && m_home_fd >= 0; }
   // The loop says why it resumes a fiber that waited.
   void set_wake(Wake wake) { m_wake = wake; }
 
@@ -59,7 +80,7 @@ public:
 
 private:
   friend bool on_event_loop();
-  friend Wake wait_readable(int fd, std::chrono::milliseconds timeout, SocketWatch* watch);
+  friend Wake wait_readable(int fd, std::chrono::milliseconds timeout, SocketWatch* watch, bool or_home);
   friend void leave_event_loop();
   void suspend();
 
@@ -74,6 +95,9 @@ private:
   Ask m_ask = Ask::nothing;
   int m_fd = -1;
   SocketWatch* m_watch = nullptr;
+  int m_home_fd = -1;
+  HomeReports* m_home_reports = nullptr;
+  bool m_or_home = false;
   std::chrono::steady_clock::time_point m_deadline;
   Wake m_wake = Wake::ready;
   // AddressSanitizer's view of the stacks (unused without it).
@@ -87,10 +111,28 @@ bool on_event_loop();
 // On an event loop: suspends the fiber until fd is readable or timeout has passed. Elsewhere:
 // poll(). ready does not promise data: the read that follows may still find none. watch: the
 // socket's, when it has one (see SocketWatch).
-Fiber::Wake wait_readable(int fd, std::chrono::milliseconds timeout, SocketWatch* watch = nullptr);
+// or_home: a report from the fiber's own client connection (home_fd) ends the wait as well, with
+// Wake::home (a relay then looks at its client at once instead of at its next liveness check).
+Fiber::Wake wait_readable(int fd, std::chrono::milliseconds timeout, SocketWatch* watch = nullptr,
+                          bool or_home = false);
 // Off the event loop, before a thread reads a socket a loop may watch: the loop is no longer told
 // of its arrivals (a system call when it was watched, nothing otherwise).
 void stop_watching(SocketWatch& watch, int fd);
+// While it lives, on_report runs (on the loop's thread) at every report on the client connection
+// of the fiber that made it, wherever that fiber runs; outside a fiber, or where the loop cannot
+// tell (no epoll), never. The callback must not wait for the thread that destroys this.
+class HomeListener {
+public:
+  explicit HomeListener(std::function<void()> on_report);
+  ~HomeListener();
+  HomeListener(const HomeListener&) = delete;
+  HomeListener& operator=(const HomeListener&) = delete;
+
+private:
+  HomeReports* m_reports = nullptr;
+  int m_fd = -1;
+};
+
 // On an event loop: the fiber goes on on a thread (the loop's pool) and this returns there.
 // Elsewhere: nothing.
 void leave_event_loop();
