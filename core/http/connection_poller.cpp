@@ -257,19 +257,17 @@ void ConnectionPoller::on_readable(int fd) {
     std::lock_guard lock(m_mutex);
     auto open = m_open.find(fd);
     for_good = open != m_open.end() && open->second.for_good;
-    auto it = m_watched.find(fd);
-    if (it == m_watched.end()) {
+    if (auto it = m_watched.find(fd); it != m_watched.end()) {
+      connection = it->second.get(); // only this thread touches a watched connection
+    } else {
       if (for_good) open->second.missed = true; // a request holds it: kept for when it is watched again
       // Its stream, relayed on a thread, looks at its client now (called under the lock, so never
       // after stop_listening()).
       if (auto listener = m_home_listeners.find(fd); listener != m_home_listeners.end()) listener->second();
-      connection = nullptr;
-    } else {
-      connection = it->second.get(); // only this thread touches a watched connection
     }
   }
   if (connection == nullptr) {
-    // Its request's fiber, when it waits for a stream's next event, looks at its client now.
+    // A request holds it. Its fiber, when it waits for a stream's next event, looks at its client now.
     if (auto home = m_home_waiters.find(fd); home != m_home_waiters.end()) {
       const int waiting = home->second;
       m_poller->forget(waiting); // as at a deadline: a poll() set would go on watching it

@@ -76,38 +76,36 @@ template <size_t N> struct MemberNames {
 // only after an odd run of backslashes), and a name is compared only with the names of its
 // length and first byte (most, like "id", "object" and "index", match none).
 template <size_t N> std::array<size_t, N> find_members(std::string_view data, const MemberNames<N>& wanted) {
-  auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
   std::array<size_t, N> found;
   found.fill(std::string_view::npos);
   const char* const begin = data.data();
-  const char* const end = begin + data.size();
-  for (const char* at = begin;;) {
-    while (at < end && *at != '"') ++at;
-    if (at >= end) break;
-    const char* const open = ++at;
+  for (size_t at = 0;;) {
+    while (at < data.size() && data[at] != '"') ++at;
+    if (at >= data.size()) break;
+    const size_t open = ++at;
     for (;;) {
-      at = static_cast<const char*>(std::memchr(at, '"', static_cast<size_t>(end - at)));
-      if (at == nullptr) return found; // unterminated
-      const char* slashes = at;
-      while (slashes > open && slashes[-1] == '\\') --slashes;
+      const void* quote = std::memchr(begin + at, '"', data.size() - at);
+      if (quote == nullptr) return found; // unterminated
+      at = static_cast<size_t>(static_cast<const char*>(quote) - begin);
+      size_t slashes = at;
+      while (slashes > open && data[slashes - 1] == '\\') --slashes;
       if ((at - slashes) % 2 == 0) break;
       ++at;
     }
-    const auto length = static_cast<size_t>(at - open);
+    const size_t length = at - open;
     ++at;
     unsigned candidates = length < wanted.by_length.size() ? wanted.by_length[length] : 0;
     if (candidates == 0) continue;
-    const char* value = at;
-    while (value < end && is_space(*value)) ++value;
-    if (value >= end || *value != ':') continue;
-    ++value;
-    while (value < end && is_space(*value)) ++value;
-    if (value >= end) continue;
+    const size_t colon = skip_json_space(data, at);
+    if (colon >= data.size() || data[colon] != ':') continue;
+    const size_t value = skip_json_space(data, colon + 1);
+    if (value >= data.size()) continue;
     for (; candidates != 0; candidates &= candidates - 1) {
       const auto i = static_cast<size_t>(std::countr_zero(candidates));
       const std::string_view name = wanted.names[i];
-      if (found[i] == std::string_view::npos && name[0] == *open && std::memcmp(name.data(), open, length) == 0)
-        found[i] = static_cast<size_t>(value - begin);
+      if (found[i] == std::string_view::npos && name[0] == data[open] &&
+          std::memcmp(name.data(), begin + open, length) == 0)
+        found[i] = value;
     }
   }
   return found;
