@@ -51,8 +51,8 @@ public:
   using RowObserver = std::function<void(int64_t id, const core::RequestRecord& record)>;
   void set_row_observer(RowObserver observer);
 
-  // Rows committed so far, and the transactions that committed them (rows settled within 10 ms of
-  // each other share one, up to 512 rows).
+  // Rows committed so far, and the transactions that committed them (rows settled within 100 ms of
+  // the first share one, up to 1,024 rows).
   int64_t rows_written() const { return m_rows_written.load(); }
   int64_t transactions() const { return m_transactions.load(); }
   // Rows abandoned after repeated non-busy failures (disk full, I/O error) or dropped with the
@@ -99,7 +99,7 @@ private:
   int64_t m_settled_total = 0; // rows committed or dropped
   bool m_stopping = false;
   bool m_writer_idle = false;    // the writer waits for a first row (record() wakes it)
-  bool m_writer_trickle = false; // the writer waits for a batch worth a commit (record() wakes it)
+  bool m_writer_gathering = false; // the writer waits for a full batch (record() wakes it) or its time
   int m_flush_waiters = 0;       // flush() calls waiting (the writer stops gathering)
   bool m_stopped = false;
   std::string m_last_error;
