@@ -86,6 +86,9 @@ bool parse_header_lines(std::string_view lines, httplib::Headers& headers);
 // bytes is freed).
 void append_header(httplib::Headers& headers, std::string_view name, std::string_view value);
 void recycle_headers(httplib::Headers& headers);
+// As recycle_headers, for a request head's map that nothing changed after parse_header_lines: it
+// is kept whole (a few per thread), and the next head with the same names takes it over.
+void keep_request_headers(httplib::Headers& headers);
 // Takes the header at `at` out of headers, keeping its node as recycle_headers does; returns the next.
 httplib::Headers::iterator erase_header(httplib::Headers& headers, httplib::Headers::iterator at);
 // As append_header, where the name may belong anywhere in the map; the value is value_parts joined.

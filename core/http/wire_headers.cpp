@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
+#include <string>
 #include <vector>
 
 namespace llmgw::core::http::wire {
@@ -47,6 +49,7 @@ struct HeaderLine {
   std::string_view name;
   std::string_view value;
   std::string_view key; // name in lower case (ASCII), in the thread's buffer: the map's order
+  uint16_t index = 0;   // where it came among the head's lines (a head has at most 64 kept)
 };
 
 // Stable, as the map keeps repeated names in the order they came. Insertion sort for the usual
@@ -72,6 +75,27 @@ void sort_header_lines(std::vector<HeaderLine>& lines) {
 }
 
 void prepend_header(httplib::Headers& headers, std::string_view name, std::string_view value);
+bool take_kept_map(httplib::Headers& headers, const std::vector<HeaderLine>& lines);
+
+} // namespace
+
+namespace {
+
+// How a head's lines go into the map's order, for the heads this thread parsed last: their names
+// as they came (each followed by a newline), and the lines' indexes in the map's order. A head
+// whose names are one of these, byte for byte, is put in order without folding or sorting.
+constexpr size_t k_kept_orders = 4;
+constexpr size_t k_kept_order_lines = 64;
+
+struct KeptOrder {
+  std::string names;
+  std::vector<uint16_t> order;
+};
+
+struct KeptOrders {
+  std::array<KeptOrder, k_kept_orders> orders;
+  size_t next = 0; // the one replaced next: the oldest
+};
 
 } // namespace
 
@@ -79,12 +103,16 @@ bool parse_header_lines(std::string_view lines, httplib::Headers& headers) {
   // Reused by every head this thread parses (a fiber does not yield in here); looked up once, as
   // each use of a thread_local goes through its TLS wrapper.
   thread_local std::vector<HeaderLine> reused;
+  thread_local std::vector<HeaderLine> reused_sorted;
   thread_local std::string reused_keys;
-  std::vector<HeaderLine>& parsed = reused;
+  thread_local std::string reused_names;
+  thread_local KeptOrders kept_orders;
+  std::vector<HeaderLine>& arrived = reused;
+  std::vector<HeaderLine>& parsed = reused_sorted;
   std::string& keys = reused_keys;
-  parsed.clear();
-  if (keys.size() < lines.size()) keys.resize(lines.size());
-  size_t names = 0; // the folded names' length, all together
+  std::string& names = reused_names;
+  arrived.clear();
+  names.clear();
   const bool ok = [&] {
     while (!lines.empty()) {
       size_t next = lines.find('\n');
@@ -92,41 +120,65 @@ bool parse_header_lines(std::string_view lines, httplib::Headers& headers) {
       lines = next == std::string_view::npos ? std::string_view() : lines.substr(next + 1);
       if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
       if (line.empty()) break;
-      // A name is a token (no spaces before the colon); obsolete line folding is refused. It is
-      // folded on the way, into the buffer (as long as the lines: no name outgrows it).
-      char* key = keys.data() + names;
-      size_t colon = 0;
-      for (; colon < line.size(); ++colon) {
-        const char c = line[colon];
-        const unsigned char folded = k_name_bytes[static_cast<unsigned char>(c)];
-        if (folded == k_name_special) {
-          if (c == ':') break;
-          if (c == ' ' || c == '\t') return false;
-        }
-        key[colon] = static_cast<char>(folded);
-      }
-      if (colon == 0 || colon == line.size()) return false;
-      parsed.push_back({line.substr(0, colon), trim(line.substr(colon + 1)), std::string_view(key, colon)});
-      names += colon;
+      const size_t colon = line.find(':');
+      if (colon == 0 || colon == std::string_view::npos) return false;
+      arrived.push_back(
+          {line.substr(0, colon), trim(line.substr(colon + 1)), {}, static_cast<uint16_t>(arrived.size() & 0xFFFF)});
+      names.append(line.data(), colon);
+      names += '\n';
     }
     return true;
   }();
-  if (ok) {
-    // In the map's order, each goes in at the front, last first: the hint then holds after one
-    // comparison with the name before which it goes, and the insertion needs none (at the end it
-    // takes two; in the order they came each would descend the tree). Repeated names, put in
-    // before the ones that came earlier, end in the order they came. Were the orders ever to
-    // differ, the hint is only a hint: the map stays right.
+  if (!ok) return false;
+  parsed.clear();
+  const KeptOrder* known = nullptr;
+  for (const KeptOrder& kept : kept_orders.orders)
+    if (kept.order.size() == arrived.size() && kept.names == names) known = &kept;
+  if (known != nullptr) {
+    for (uint16_t index : known->order) parsed.push_back(arrived[index]);
+  } else {
+    // A name is a token (no spaces before the colon; obsolete line folding is refused). Names are
+    // folded once each, into the buffer (as long as the names: none outgrows it), for the sort.
+    if (keys.size() < names.size()) keys.resize(names.size());
+    size_t folded_length = 0;
+    for (HeaderLine& line : arrived) {
+      char* key = keys.data() + folded_length;
+      for (size_t i = 0; i < line.name.size(); ++i) {
+        const unsigned char folded = k_name_bytes[static_cast<unsigned char>(line.name[i])];
+        if (folded == k_name_special && line.name[i] != static_cast<char>(k_name_special))
+          return false; // a space or a tab
+        key[i] = static_cast<char>(folded);
+      }
+      line.key = std::string_view(key, line.name.size());
+      folded_length += line.name.size();
+    }
+    parsed = arrived;
     sort_header_lines(parsed);
-    if (headers.empty())
-      for (auto line = parsed.rbegin(); line != parsed.rend(); ++line) prepend_header(headers, line->name, line->value);
-    else // a name already there goes after its namesakes only from the end (two comparisons each)
-      for (const auto& line : parsed) append_header(headers, line.name, line.value);
+    if (arrived.size() <= k_kept_order_lines) {
+      KeptOrder& kept = kept_orders.orders[kept_orders.next];
+      kept_orders.next = (kept_orders.next + 1) % k_kept_orders;
+      kept.names = names;
+      kept.order.clear();
+      for (const HeaderLine& line : parsed) kept.order.push_back(line.index);
+    }
   }
+  // In the map's order, each goes in at the front, last first: the hint then holds after one
+  // comparison with the name before which it goes, and the insertion needs none (at the end it
+  // takes two; in the order they came each would descend the tree). Repeated names, put in
+  // before the ones that came earlier, end in the order they came. Were the orders ever to
+  // differ, the hint is only a hint: the map stays right.
+  if (headers.empty() && take_kept_map(headers, parsed)) {
+    // the names were those of a kept map: it holds the values now
+  } else if (headers.empty())
+    for (auto line = parsed.rbegin(); line != parsed.rend(); ++line) prepend_header(headers, line->name, line->value);
+  else // a name already there goes after its namesakes only from the end (two comparisons each)
+    for (const auto& line : parsed) append_header(headers, line.name, line.value);
   // A hostile head of thousands of lines does not leave its buffers to the thread.
+  if (arrived.capacity() > 256) arrived = std::vector<HeaderLine>();
   if (parsed.capacity() > 256) parsed = std::vector<HeaderLine>();
   if (keys.capacity() > 16384) keys = std::string();
-  return ok;
+  if (names.capacity() > 16384) names = std::string();
+  return true;
 }
 
 namespace {
@@ -147,6 +199,49 @@ httplib::Headers::node_type kept_node(std::vector<httplib::Headers::node_type>& 
   node.key().assign(name);
   node.mapped().clear();
   return node;
+}
+
+// Whole maps of the request heads this thread served last, oldest first. An agent sends the same
+// headers in the same order with every request (the SDKs a dozen x-stainless-* among them); a head
+// whose names are those of a kept map, byte for byte and in the map's order, takes that map over
+// and only its values are assigned. No node is taken or placed and no name compared in the tree,
+// where httplib's comparator folds case with a call per character (with an SDK's headers the map
+// cost 17,000 instructions a request, callgrind). A map with a long name or value, or with many
+// headers (a hostile head), is not kept whole.
+constexpr size_t k_kept_maps = 4;
+constexpr size_t k_kept_map_headers = 64;
+
+struct KeptMaps {
+  std::array<httplib::Headers, k_kept_maps> maps;
+  size_t count = 0;
+
+  void remove(size_t at) {
+    for (size_t next = at + 1; next < count; ++next) maps[next - 1].swap(maps[next]);
+    --count;
+  }
+};
+
+KeptMaps& kept_maps() {
+  thread_local KeptMaps maps;
+  return maps;
+}
+
+bool take_kept_map(httplib::Headers& headers, const std::vector<HeaderLine>& lines) {
+  KeptMaps& kept = kept_maps();
+  for (size_t at = kept.count; at-- > 0;) {
+    httplib::Headers& map = kept.maps[at];
+    if (map.size() != lines.size()) continue;
+    auto node = map.begin();
+    bool same = true;
+    for (size_t i = 0; same && i < lines.size(); ++i, ++node) same = node->first == lines[i].name;
+    if (!same) continue;
+    node = map.begin();
+    for (const HeaderLine& line : lines) (node++)->second.assign(line.value);
+    headers.swap(map);
+    kept.remove(at);
+    return true;
+  }
+  return false;
 }
 
 // Keeps node for the thread's next headers, or frees it.
@@ -196,6 +291,20 @@ void recycle_headers(httplib::Headers& headers) {
   auto& kept = kept_nodes();
   while (!headers.empty() && kept.size() < k_kept_nodes) keep_node(kept, headers.extract(headers.begin()));
   headers.clear();
+}
+
+void keep_request_headers(httplib::Headers& headers) {
+  if (headers.empty()) return;
+  bool whole = headers.size() <= k_kept_map_headers;
+  for (auto at = headers.begin(); whole && at != headers.end(); ++at)
+    whole = at->first.capacity() <= k_kept_text && at->second.capacity() <= k_kept_text;
+  if (!whole) return recycle_headers(headers);
+  KeptMaps& kept = kept_maps();
+  if (kept.count == k_kept_maps) {
+    recycle_headers(kept.maps[0]);
+    kept.remove(0);
+  }
+  kept.maps[kept.count++].swap(headers);
 }
 
 httplib::Headers::iterator erase_header(httplib::Headers& headers, httplib::Headers::iterator at) {

@@ -187,3 +187,102 @@ TEST_CASE("header nodes dropped by a request hold the next one's headers, in the
   wire::recycle_headers(next);
   wire::recycle_headers(again);
 }
+
+TEST_CASE("a head with the names of one before takes its order and its kept map, with values of its own") {
+  // An SDK's head: repeated names in both cases, shared prefixes, names past ASCII.
+  const std::vector<std::string> names = {
+      "Host",   "X-Stainless-Retry-Count", "content-type", "Accept",     "x-stainless-arch",
+      "ACCEPT", "Content-Length",          "accept",       "X-\xc3\xa9", "x-stainless-lang"};
+  auto head = [&](const std::vector<std::string>& order, const std::string& tag) {
+    std::string lines;
+    httplib::Headers expected;
+    for (size_t i = 0; i < order.size(); ++i) {
+      lines += order[i] + ": " + tag + std::to_string(i) + "\r\n";
+      expected.emplace(order[i], tag + std::to_string(i));
+    }
+    return std::pair{lines, expected};
+  };
+
+  auto [first_lines, first_expected] = head(names, "first-");
+  httplib::Headers first;
+  REQUIRE(wire::parse_header_lines(first_lines, first));
+  CHECK(entries(first) == entries(first_expected));
+  std::vector<const void*> nodes;
+  for (const auto& header : first) nodes.push_back(&header);
+  wire::keep_request_headers(first);
+  CHECK(first.empty());
+
+  // The same names again: the kept map, node for node, with the new values.
+  auto [second_lines, second_expected] = head(names, "second-");
+  httplib::Headers second;
+  REQUIRE(wire::parse_header_lines(second_lines, second));
+  CHECK(entries(second) == entries(second_expected));
+  std::vector<const void*> second_nodes;
+  for (const auto& header : second) second_nodes.push_back(&header);
+  CHECK(second_nodes == nodes);
+  wire::keep_request_headers(second);
+
+  SUBCASE("the same names in another order") {
+    std::vector<std::string> shuffled = names;
+    std::reverse(shuffled.begin(), shuffled.end());
+    auto [lines, expected] = head(shuffled, "r-");
+    httplib::Headers parsed;
+    REQUIRE(wire::parse_header_lines(lines, parsed));
+    CHECK(entries(parsed) == entries(expected));
+    wire::keep_request_headers(parsed);
+  }
+  SUBCASE("one name in another case") {
+    std::vector<std::string> recased = names;
+    recased[2] = "Content-Type";
+    auto [lines, expected] = head(recased, "c-");
+    httplib::Headers parsed;
+    REQUIRE(wire::parse_header_lines(lines, parsed));
+    CHECK(entries(parsed) == entries(expected));
+  }
+  SUBCASE("one line fewer, or one more") {
+    for (auto changed : {std::vector<std::string>(names.begin(), names.end() - 1), names}) {
+      if (changed.size() == names.size()) changed.push_back("Accept");
+      auto [lines, expected] = head(changed, "n-");
+      httplib::Headers parsed;
+      REQUIRE(wire::parse_header_lines(lines, parsed));
+      CHECK(entries(parsed) == entries(expected));
+    }
+  }
+  SUBCASE("a name with a space before the colon is refused, though the others match") {
+    std::string lines = first_lines;
+    lines.replace(lines.find("Host:"), 5, "Host :");
+    httplib::Headers parsed;
+    CHECK_FALSE(wire::parse_header_lines(lines, parsed));
+    CHECK(parsed.empty());
+  }
+  SUBCASE("into a map that has headers already") {
+    httplib::Headers parsed{{"accept", "before"}};
+    httplib::Headers expected = parsed;
+    for (const auto& [name, value] : second_expected) expected.emplace(name, value);
+    REQUIRE(wire::parse_header_lines(second_lines, parsed));
+    CHECK(entries(parsed) == entries(expected));
+  }
+  SUBCASE("a map with a long value is not kept whole; the next head with its names is still right") {
+    auto [lines, expected] = head(names, std::string(300, 'v'));
+    httplib::Headers parsed;
+    REQUIRE(wire::parse_header_lines(lines, parsed));
+    CHECK(entries(parsed) == entries(expected));
+    wire::keep_request_headers(parsed);
+    CHECK(parsed.empty());
+    auto [again_lines, again_expected] = head(names, "again-");
+    httplib::Headers again;
+    REQUIRE(wire::parse_header_lines(again_lines, again));
+    CHECK(entries(again) == entries(again_expected));
+  }
+  SUBCASE("a head of many lines, twice") {
+    std::vector<std::string> many;
+    for (int i = 0; i < 100; ++i) many.push_back(i % 4 == 0 ? "X-Dup" : "x-name-" + std::to_string((i * 7919) % 53));
+    for (const char* tag : {"a-", "b-"}) {
+      auto [lines, expected] = head(many, tag);
+      httplib::Headers parsed;
+      REQUIRE(wire::parse_header_lines(lines, parsed));
+      CHECK(entries(parsed) == entries(expected));
+      wire::keep_request_headers(parsed);
+    }
+  }
+}
