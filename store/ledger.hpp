@@ -98,9 +98,9 @@ private:
   int64_t m_taken_total = 0;   // rows ever taken by the writer (or written late)
   int64_t m_settled_total = 0; // rows committed or dropped
   bool m_stopping = false;
-  bool m_writer_idle = false;    // the writer waits for a first row (record() wakes it)
+  bool m_writer_idle = false;      // the writer waits for a first row (record() wakes it)
   bool m_writer_gathering = false; // the writer waits for a full batch (record() wakes it) or its time
-  int m_flush_waiters = 0;       // flush() calls waiting (the writer stops gathering)
+  int m_flush_waiters = 0;         // flush() calls waiting (the writer stops gathering)
   bool m_stopped = false;
   std::string m_last_error;
   std::shared_ptr<const RowObserver> m_observer; // under m_mutex; copied for each batch
