@@ -33,7 +33,7 @@ Answer PooledUpstream::read_whole(Exchange& exchange) {
   httplib::Response reply;
   httplib::Error error = httplib::Error::Success;
   const bool ok = lease.client().send(exchange.request, reply, error);
-  http::wire::recycle_headers(exchange.request.headers); // sent: its nodes hold the next request's headers
+  http::wire::keep_sent_headers(exchange.request.headers); // for the next request with the same headers
   if (!ok) lease.discard();
   if (!ok && !answer.too_large) {
     answer.error = http::describe(error);

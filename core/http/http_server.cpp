@@ -218,7 +218,7 @@ bool HttpServer::answer(Connection& connection, ReadResult read, const std::stri
   const bool kept =
       write_response(connection.fd, request, response, keep_alive && !m_stopping, m_limits.keep_alive_seconds);
   // Their nodes hold the next request's headers.
-  wire::keep_request_headers(request.headers);
+  wire::keep_headers_whole(request.headers);
   wire::recycle_headers(response.headers);
   return kept;
 }

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace llmgw::core::platform {
 struct SocketWatch;
@@ -86,9 +87,22 @@ bool parse_header_lines(std::string_view lines, httplib::Headers& headers);
 // bytes is freed).
 void append_header(httplib::Headers& headers, std::string_view name, std::string_view value);
 void recycle_headers(httplib::Headers& headers);
-// As recycle_headers, for a request head's map that nothing changed after parse_header_lines: it
-// is kept whole (a few per thread), and the next head with the same names takes it over.
-void keep_request_headers(httplib::Headers& headers);
+// As recycle_headers, for a map nothing changed after it was built (a request's head, the headers
+// for a provider): it is kept whole (a few per thread), and the next map with the same names,
+// byte for byte and in the map's order, takes it over (parse_header_lines, take_kept_headers).
+void keep_headers_whole(httplib::Headers& headers);
+// As keep_headers_whole, for the map of a request sent to a provider: httplib's client (https://)
+// adds Host and Content-Length to it as it sends (Connection and Proxy-Authorization at times),
+// which the map for a provider never holds before (pipeline::upstream_headers); they go first.
+void keep_sent_headers(httplib::Headers& headers);
+struct NameValue {
+  std::string_view name;
+  std::string_view value;
+};
+// Into an empty headers, a kept map with exactly these names (in the map's order: as iless sorts
+// them, repeated names in the order given), its values assigned from lines; false when there is
+// none (headers is left empty).
+bool take_kept_headers(httplib::Headers& headers, const std::vector<NameValue>& lines);
 // Takes the header at `at` out of headers, keeping its node as recycle_headers does; returns the next.
 httplib::Headers::iterator erase_header(httplib::Headers& headers, httplib::Headers::iterator at);
 // As append_header, where the name may belong anywhere in the map; the value is value_parts joined.

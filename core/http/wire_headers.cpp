@@ -75,7 +75,7 @@ void sort_header_lines(std::vector<HeaderLine>& lines) {
 }
 
 void prepend_header(httplib::Headers& headers, std::string_view name, std::string_view value);
-bool take_kept_map(httplib::Headers& headers, const std::vector<HeaderLine>& lines);
+template <class Line> bool take_kept_map(httplib::Headers& headers, const std::vector<Line>& lines);
 
 } // namespace
 
@@ -201,14 +201,15 @@ httplib::Headers::node_type kept_node(std::vector<httplib::Headers::node_type>& 
   return node;
 }
 
-// Whole maps of the request heads this thread served last, oldest first. An agent sends the same
-// headers in the same order with every request (the SDKs a dozen x-stainless-* among them); a head
-// whose names are those of a kept map, byte for byte and in the map's order, takes that map over
-// and only its values are assigned. No node is taken or placed and no name compared in the tree,
-// where httplib's comparator folds case with a call per character (with an SDK's headers the map
-// cost 17,000 instructions a request, callgrind). A map with a long name or value, or with many
-// headers (a hostile head), is not kept whole.
-constexpr size_t k_kept_maps = 4;
+// Whole maps this thread built last, oldest first: request heads, and the headers sent to
+// providers. An agent sends the same headers in the same order with every request (the SDKs a dozen
+// x-stainless-* among them); a map to build with the names of a kept one, byte for byte and in the
+// map's order, takes that one over and only its values are assigned. No node is taken or placed and
+// no name compared in the tree, where httplib's comparator folds case with a call per character
+// (with an SDK's headers the two maps cost 36,000 instructions a request, callgrind). Sixteen, as
+// the requests in flight on a thread hold theirs until they end. A map with a long name or value,
+// or with many headers (a hostile head), is not kept whole.
+constexpr size_t k_kept_maps = 16;
 constexpr size_t k_kept_map_headers = 64;
 
 struct KeptMaps {
@@ -226,7 +227,7 @@ KeptMaps& kept_maps() {
   return maps;
 }
 
-bool take_kept_map(httplib::Headers& headers, const std::vector<HeaderLine>& lines) {
+template <class Line> bool take_kept_map(httplib::Headers& headers, const std::vector<Line>& lines) {
   KeptMaps& kept = kept_maps();
   for (size_t at = kept.count; at-- > 0;) {
     httplib::Headers& map = kept.maps[at];
@@ -236,7 +237,7 @@ bool take_kept_map(httplib::Headers& headers, const std::vector<HeaderLine>& lin
     for (size_t i = 0; same && i < lines.size(); ++i, ++node) same = node->first == lines[i].name;
     if (!same) continue;
     node = map.begin();
-    for (const HeaderLine& line : lines) (node++)->second.assign(line.value);
+    for (const Line& line : lines) (node++)->second.assign(line.value);
     headers.swap(map);
     kept.remove(at);
     return true;
@@ -293,7 +294,11 @@ void recycle_headers(httplib::Headers& headers) {
   headers.clear();
 }
 
-void keep_request_headers(httplib::Headers& headers) {
+bool take_kept_headers(httplib::Headers& headers, const std::vector<NameValue>& lines) {
+  return headers.empty() && take_kept_map(headers, lines);
+}
+
+void keep_headers_whole(httplib::Headers& headers) {
   if (headers.empty()) return;
   bool whole = headers.size() <= k_kept_map_headers;
   for (auto at = headers.begin(); whole && at != headers.end(); ++at)
@@ -305,6 +310,15 @@ void keep_request_headers(httplib::Headers& headers) {
     kept.remove(0);
   }
   kept.maps[kept.count++].swap(headers);
+}
+
+void keep_sent_headers(httplib::Headers& headers) {
+  for (auto at = headers.begin(); at != headers.end();) {
+    const bool added = iequals(at->first, "Host") || iequals(at->first, "Content-Length") ||
+                       iequals(at->first, "Connection") || iequals(at->first, "Proxy-Authorization");
+    at = added ? erase_header(headers, at) : std::next(at);
+  }
+  keep_headers_whole(headers);
 }
 
 httplib::Headers::iterator erase_header(httplib::Headers& headers, httplib::Headers::iterator at) {

@@ -75,7 +75,14 @@ std::optional<Edit> include_usage_edit(std::string_view body, const protocol::Sc
 httplib::Headers upstream_headers(const httplib::Headers& client, const config::ProviderConfig& provider,
                                   const std::string& api_key) {
   const auto& adapter = providers::adapter_for(provider.kind);
-  httplib::Headers out;
+  // The headers in the map's order: the client's kept ones in its map's order, each added one
+  // after every name it sorts after or equals (where the map puts a name inserted later). Reused
+  // by every request this thread prepares (no fiber yields in here).
+  thread_local std::vector<http::wire::NameValue> reused;
+  thread_local std::string reused_auth;
+  std::vector<http::wire::NameValue>& lines = reused;
+  std::string& auth = reused_auth;
+  lines.clear();
   for (const auto& [name, value] : client) {
     if (listed(k_dropped_request, name)) continue;
     if (listed(k_credentials, name) && !provider.forward_client_auth) continue;
@@ -83,12 +90,36 @@ httplib::Headers upstream_headers(const httplib::Headers& client, const config::
     // A CR, LF or NUL would end the header early at the provider and start another header (or
     // request) there. No client sends one: the header is dropped, the request goes on.
     if (!providers::safe_header_name(name) || !providers::safe_header_value(value)) continue;
-    http::wire::append_header(out, name, value); // in the map's order already: one comparison each
+    lines.push_back({name, value});
   }
-  if (!provider.forward_client_auth && !api_key.empty() && providers::safe_header_value(api_key))
-    adapter.add_auth(out, api_key);
-  adapter.add_required_headers(out);
-  if (!http::wire::has_header(out, "content-type")) out.emplace("Content-Type", "application/json");
+  auto add = [&lines](std::string_view name, std::string_view value) {
+    auto at = std::find_if(lines.begin(), lines.end(),
+                           [&](const http::wire::NameValue& line) { return http::wire::iless(name, line.name); });
+    lines.insert(at, {name, value});
+  };
+  auto has = [&lines](std::string_view name) {
+    return std::any_of(lines.begin(), lines.end(),
+                       [&](const http::wire::NameValue& line) { return http::wire::iequals(line.name, name); });
+  };
+  if (!provider.forward_client_auth && !api_key.empty() && providers::safe_header_value(api_key)) {
+    const auto header = adapter.auth_header();
+    auth.assign(header.prefix);
+    auth.append(api_key);
+    add(header.name, auth);
+  }
+  if (const auto required = adapter.required_header(); !required.name.empty() && !has(required.name))
+    add(required.name, required.value);
+  if (!has("content-type")) add("Content-Type", "application/json");
+  // As llmgw's own client writes them when absent; httplib's (https://) would add its own.
+  if (!has("accept")) add("Accept", "*/*");
+  if (!has("user-agent")) add("User-Agent", "llmgw/" LLMGW_VERSION);
+  // The same names as a request this thread prepared before (an agent sends the same headers
+  // each time): that request's map, its values replaced. Else a map made in order, one
+  // comparison a header.
+  httplib::Headers out;
+  if (!http::wire::take_kept_headers(out, lines))
+    for (const auto& line : lines) http::wire::append_header(out, line.name, line.value);
+  if (auth.capacity() > 1024) auth = std::string(); // a hostile key does not stay with the thread
   return out;
 }
 

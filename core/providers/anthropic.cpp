@@ -17,14 +17,10 @@ public:
   }
   std::string wire_model(const config::ProviderConfig&, const std::string& model) const override { return model; }
 
-  void add_auth(httplib::Headers& headers, std::string_view key) const override {
-    headers.emplace("x-api-key", std::string(key));
-  }
+  AuthHeader auth_header() const override { return {"x-api-key", ""}; }
   bool forwards_header(std::string_view) const override { return true; }
   // Anthropic refuses a request without it; Claude Code and the SDKs send their own.
-  void add_required_headers(httplib::Headers& headers) const override {
-    if (!http::wire::has_header(headers, "anthropic-version")) headers.emplace("anthropic-version", "2023-06-01");
-  }
+  RequiredHeader required_header() const override { return {"anthropic-version", "2023-06-01"}; }
 
   std::string_view price_family(const config::ProviderConfig&) const override { return "anthropic"; }
   translate::Issuer reasoning_issuer() const override { return translate::Issuer::anthropic; }

@@ -25,11 +25,8 @@ public:
     return it == provider.deployments.end() ? model : it->second;
   }
 
-  void add_auth(httplib::Headers& headers, std::string_view key) const override {
-    headers.emplace("api-key", std::string(key));
-  }
+  AuthHeader auth_header() const override { return {"api-key", ""}; }
   bool forwards_header(std::string_view name) const override { return !detail::is_anthropic_header(name); }
-  void add_required_headers(httplib::Headers&) const override {}
 
   // Azure bills OpenAI's list prices.
   std::string_view price_family(const config::ProviderConfig&) const override { return "openai"; }

@@ -22,10 +22,6 @@ std::string openai_path(const config::ProviderConfig& provider, const PathReques
   return path_prefix(provider) + suffix + forwarded_query(request.query, false);
 }
 
-void add_bearer(httplib::Headers& headers, std::string_view key) {
-  http::wire::insert_header(headers, "Authorization", {"Bearer ", key});
-}
-
 bool is_anthropic_header(std::string_view name) {
   return name.size() > 10 && ::strncasecmp(name.data(), "anthropic-", 10) == 0;
 }
@@ -41,3 +37,18 @@ std::string key_trouble(int status, std::string_view body, std::initializer_list
 }
 
 } // namespace llmgw::core::providers::detail
+
+namespace llmgw::core::providers {
+
+void Adapter::add_auth(httplib::Headers& headers, std::string_view key) const {
+  const AuthHeader auth = auth_header();
+  http::wire::insert_header(headers, auth.name, {auth.prefix, key});
+}
+
+void Adapter::add_required_headers(httplib::Headers& headers) const {
+  const RequiredHeader required = required_header();
+  if (!required.name.empty() && !http::wire::has_header(headers, required.name))
+    http::wire::insert_header(headers, required.name, {required.value});
+}
+
+} // namespace llmgw::core::providers

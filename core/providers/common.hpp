@@ -16,8 +16,6 @@ protocol::ApiFormat openai_format(const config::ProviderConfig& provider, protoc
 // {prefix}/chat/completions or {prefix}/responses, with the forwarded client query.
 std::string openai_path(const config::ProviderConfig& provider, const PathRequest& request);
 
-// "Authorization: Bearer KEY".
-void add_bearer(httplib::Headers& headers, std::string_view key);
 // anthropic-version, anthropic-beta, ...: meaningless to the other kinds (a translated request).
 bool is_anthropic_header(std::string_view name);
 

@@ -30,11 +30,8 @@ public:
   }
   std::string wire_model(const config::ProviderConfig&, const std::string& model) const override { return model; }
 
-  void add_auth(httplib::Headers& headers, std::string_view key) const override {
-    headers.emplace("x-goog-api-key", std::string(key));
-  }
+  AuthHeader auth_header() const override { return {"x-goog-api-key", ""}; }
   bool forwards_header(std::string_view name) const override { return !detail::is_anthropic_header(name); }
-  void add_required_headers(httplib::Headers&) const override {}
 
   std::string_view price_family(const config::ProviderConfig&) const override { return "gemini"; }
   translate::Issuer reasoning_issuer() const override { return translate::Issuer::gemini; }

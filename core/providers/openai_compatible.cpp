@@ -28,9 +28,8 @@ public:
   }
   std::string wire_model(const config::ProviderConfig&, const std::string& model) const override { return model; }
 
-  void add_auth(httplib::Headers& headers, std::string_view key) const override { detail::add_bearer(headers, key); }
+  AuthHeader auth_header() const override { return {"Authorization", "Bearer "}; }
   bool forwards_header(std::string_view name) const override { return !detail::is_anthropic_header(name); }
-  void add_required_headers(httplib::Headers&) const override {}
 
   // Each server has its own prices: the table knows them under the provider's config name.
   std::string_view price_family(const config::ProviderConfig& provider) const override { return provider.name; }

@@ -37,12 +37,27 @@ public:
   // The model name the provider expects (Azure: the deployment of the model).
   virtual std::string wire_model(const config::ProviderConfig& provider, const std::string& model) const = 0;
 
-  // Adds the header(s) that carry the provider key (non-empty, free of control characters).
-  virtual void add_auth(httplib::Headers& headers, std::string_view key) const = 0;
+  // The header that carries the provider key: its name, and what comes before the key in its
+  // value ("Authorization", "Bearer ").
+  struct AuthHeader {
+    std::string_view name;
+    std::string_view prefix;
+  };
+  virtual AuthHeader auth_header() const = 0;
   // Whether a client header means something to this kind (anthropic-* only to Anthropic).
   virtual bool forwards_header(std::string_view name) const = 0;
-  // Adds the headers the kind requires that the client did not send (anthropic-version).
-  virtual void add_required_headers(httplib::Headers& headers) const = 0;
+  // A header the kind requires, added when the client did not send it (anthropic-version), or
+  // an empty name.
+  struct RequiredHeader {
+    std::string_view name;
+    std::string_view value;
+  };
+  virtual RequiredHeader required_header() const { return {}; }
+
+  // Adds the header that carries the provider key (non-empty, free of control characters).
+  void add_auth(httplib::Headers& headers, std::string_view key) const;
+  // Adds the header the kind requires when headers lack it.
+  void add_required_headers(httplib::Headers& headers) const;
 
   // The provider name the price table knows this provider's models under.
   virtual std::string_view price_family(const config::ProviderConfig& provider) const = 0;

@@ -209,7 +209,7 @@ TEST_CASE("a head with the names of one before takes its order and its kept map,
   CHECK(entries(first) == entries(first_expected));
   std::vector<const void*> nodes;
   for (const auto& header : first) nodes.push_back(&header);
-  wire::keep_request_headers(first);
+  wire::keep_headers_whole(first);
   CHECK(first.empty());
 
   // The same names again: the kept map, node for node, with the new values.
@@ -220,7 +220,7 @@ TEST_CASE("a head with the names of one before takes its order and its kept map,
   std::vector<const void*> second_nodes;
   for (const auto& header : second) second_nodes.push_back(&header);
   CHECK(second_nodes == nodes);
-  wire::keep_request_headers(second);
+  wire::keep_headers_whole(second);
 
   SUBCASE("the same names in another order") {
     std::vector<std::string> shuffled = names;
@@ -229,7 +229,7 @@ TEST_CASE("a head with the names of one before takes its order and its kept map,
     httplib::Headers parsed;
     REQUIRE(wire::parse_header_lines(lines, parsed));
     CHECK(entries(parsed) == entries(expected));
-    wire::keep_request_headers(parsed);
+    wire::keep_headers_whole(parsed);
   }
   SUBCASE("one name in another case") {
     std::vector<std::string> recased = names;
@@ -267,7 +267,7 @@ TEST_CASE("a head with the names of one before takes its order and its kept map,
     httplib::Headers parsed;
     REQUIRE(wire::parse_header_lines(lines, parsed));
     CHECK(entries(parsed) == entries(expected));
-    wire::keep_request_headers(parsed);
+    wire::keep_headers_whole(parsed);
     CHECK(parsed.empty());
     auto [again_lines, again_expected] = head(names, "again-");
     httplib::Headers again;
@@ -282,7 +282,7 @@ TEST_CASE("a head with the names of one before takes its order and its kept map,
       httplib::Headers parsed;
       REQUIRE(wire::parse_header_lines(lines, parsed));
       CHECK(entries(parsed) == entries(expected));
-      wire::keep_request_headers(parsed);
+      wire::keep_headers_whole(parsed);
     }
   }
 }

@@ -1,3 +1,4 @@
+#include "core/http/wire.hpp"
 #include "core/pipeline/upstream_request.hpp"
 #include "core/routing/router.hpp"
 
@@ -81,7 +82,7 @@ TEST_CASE("upstream headers: each kind's credential header replaces the client's
   auto gemini = pipeline::upstream_headers(client, provider_of(ProviderKind::gemini), "K");
   CHECK(gemini.find("x-goog-api-key")->second == "K");
   CHECK(gemini.count("anthropic-beta") == 0);
-  CHECK(gemini.size() == 2); // plus Content-Type
+  CHECK(gemini.size() == 4); // plus Content-Type, Accept and User-Agent
   auto azure = pipeline::upstream_headers(client, provider_of(ProviderKind::azure), "K");
   CHECK(azure.find("api-key")->second == "K");
   CHECK(azure.count("Authorization") == 0);
@@ -107,4 +108,52 @@ TEST_CASE("upstream path: a translated request forwards no query") {
   const auto provider = provider_of(ProviderKind::openai);
   CHECK(pipeline::upstream_path(provider, ApiFormat::openai_chat, {}, "m", false, "?beta=true", false) ==
         "/v1/chat/completions");
+}
+
+TEST_CASE("upstream headers: a request with the headers of one before gets that one's map, with its own values") {
+  httplib::Headers client{{"User-Agent", "OpenAI/JS 4.104.0"},
+                          {"X-Stainless-Arch", "x64"},
+                          {"x-stainless-lang", "js"},
+                          {"Accept", "application/json"},
+                          {"Authorization", "Bearer llmgw-1"},
+                          {"anthropic-beta", "b"},
+                          {"Content-Length", "12"},
+                          {"Host", "127.0.0.1"}};
+  for (auto kind : {ProviderKind::openai, ProviderKind::anthropic, ProviderKind::gemini}) {
+    CAPTURE(config::to_string(kind));
+    const auto provider = provider_of(kind);
+    auto first = pipeline::upstream_headers(client, provider, "key-1");
+    const httplib::Headers copy = first;
+    std::vector<const void*> nodes;
+    for (const auto& header : first) nodes.push_back(&header);
+    // What httplib's client adds as it sends is taken out before the map is kept.
+    first.emplace("Host", "upstream.test");
+    first.emplace("Content-Length", "12");
+    http::wire::keep_sent_headers(first);
+
+    httplib::Headers changed = client;
+    for (auto& [name, value] : changed) value += "-2";
+    auto second = pipeline::upstream_headers(changed, provider, "key-2");
+    std::vector<const void*> second_nodes;
+    for (const auto& header : second) second_nodes.push_back(&header);
+    CHECK(second_nodes == nodes);
+    REQUIRE(second.size() == copy.size());
+    auto before = copy.begin();
+    for (const auto& [name, value] : second) {
+      CHECK(name == before->first);
+      if (name == "User-Agent" || name == "X-Stainless-Arch" || name == "Accept") CHECK(value == before->second + "-2");
+      ++before;
+    }
+    const char* auth = kind == ProviderKind::openai      ? "Authorization"
+                       : kind == ProviderKind::anthropic ? "x-api-key"
+                                                         : "x-goog-api-key";
+    CHECK(second.find(auth)->second == (kind == ProviderKind::openai ? "Bearer key-2" : "key-2"));
+    CHECK(second.count("Host") == 0);
+    CHECK(second.count("Content-Length") == 0);
+
+    // Another provider key that cannot be sent: no auth header, a map made anew.
+    auto unsafe = pipeline::upstream_headers(changed, provider, "bad\r\nkey");
+    CHECK(unsafe.count(auth) == 0);
+    CHECK(unsafe.size() == copy.size() - 1);
+  }
 }
