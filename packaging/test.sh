@@ -3,7 +3,7 @@
 # AddressSanitizer/UBSan and -Werror and the fuzzers in build-fuzz (clang, libFuzzer), builds,
 # installs and checks the .deb (packaging/check-deb.sh), runs every test through ctest, each
 # fuzzer included, and exits with its status (the ctest summary is the last thing printed).
-# LLMGW_FUZZ_SECONDS sets how long each fuzzer runs (here 15 s each, 14 fuzzers on the two cores;
+# LLMGW_FUZZ_SECONDS sets how long each fuzzer runs (here 15 s each, 15 fuzzers on the two cores;
 # 0: replay the seed corpus only).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,7 +28,7 @@ cmake -S . -B build-ci -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLLMGW_SANITIZE=ON -DL
   "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG" "-DLLMGW_FUZZ_DIR=$PWD/build-fuzz"
 cmake --build build-ci -j"$(nproc)"
 
-# The fuzzers: only the translation code, the protocol helpers and the SSE parser, built by clang
+# The fuzzers: only the translation code, the protocol helpers, the SSE parser and the header maps, built by clang
 # with libFuzzer, ASan and UBSan (-O1: fuzzing wants many cheap runs more than fast code).
 cmake -S . -B build-fuzz -DCMAKE_CXX_COMPILER=clang++ -DLLMGW_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DLLMGW_WERROR=ON "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -gline-tables-only -DNDEBUG"

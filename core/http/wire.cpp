@@ -19,12 +19,6 @@ void set_timeout_ms(int fd, int option, int milliseconds) {
   ::setsockopt(fd, SOL_SOCKET, option, &tv, sizeof tv);
 }
 
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r')) text.remove_suffix(1);
-  return text;
-}
-
 bool lists_token(std::string_view value, std::string_view token) {
   while (!value.empty()) {
     size_t comma = value.find(',');

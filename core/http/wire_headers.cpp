@@ -1,5 +1,6 @@
 // Header maps (httplib::Headers): lookups that scan, parsing a head's lines in the map's order,
-// and the nodes a thread keeps for its next maps (declared in core/http/wire.hpp).
+// and the maps and nodes a thread keeps for its next maps (declared in core/http/wire.hpp). Free of
+// sockets: the header_lines fuzzer builds it alone.
 #include "core/http/wire.hpp"
 
 #include <algorithm>
@@ -9,6 +10,12 @@
 #include <vector>
 
 namespace llmgw::core::http::wire {
+
+std::string_view trim(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r')) text.remove_suffix(1);
+  return text;
+}
 
 const std::string* find_header(const httplib::Headers& headers, std::string_view name) {
   for (const auto& [key, value] : headers)
@@ -86,6 +93,7 @@ namespace {
 // whose names are one of these, byte for byte, is put in order without folding or sorting.
 constexpr size_t k_kept_orders = 4;
 constexpr size_t k_kept_order_lines = 64;
+constexpr size_t k_kept_order_names = 4096; // bytes of names, all together
 
 struct KeptOrder {
   std::string names;
@@ -154,7 +162,7 @@ bool parse_header_lines(std::string_view lines, httplib::Headers& headers) {
     }
     parsed = arrived;
     sort_header_lines(parsed);
-    if (arrived.size() <= k_kept_order_lines) {
+    if (arrived.size() <= k_kept_order_lines && names.size() <= k_kept_order_names) {
       KeptOrder& kept = kept_orders.orders[kept_orders.next];
       kept_orders.next = (kept_orders.next + 1) % k_kept_orders;
       kept.names = names;

@@ -18,6 +18,7 @@ struct Named {
 constexpr Named k_targets[] = {
     {"json_scan", fuzz_json_scan},
     {"sse_parser", fuzz_sse_parser},
+    {"header_lines", fuzz_header_lines},
     {"request_anthropic", [](std::string_view in) { fuzz_request(ApiFormat::anthropic, in); }},
     {"request_openai_chat", [](std::string_view in) { fuzz_request(ApiFormat::openai_chat, in); }},
     {"request_openai_responses", [](std::string_view in) { fuzz_request(ApiFormat::openai_responses, in); }},

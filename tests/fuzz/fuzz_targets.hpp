@@ -18,6 +18,8 @@ void require(bool ok, const char* what);
 
 // scan_object, member_text, object_members, first_element and parse_json against nlohmann's parser.
 void fuzz_json_scan(std::string_view input);
+// Header lines parsed (twice, the map kept whole between) against inserting each line in turn.
+void fuzz_header_lines(std::string_view input);
 // The SSE parser fed in reads split where the input's own bytes say, against one whole read.
 void fuzz_sse_parser(std::string_view input);
 // A client's body of `client` decoded, then encoded for every upstream format.

@@ -143,6 +143,20 @@ def edge_cases():
     add("stream_anthropic", "edge-stop-without-data.sse",
         'event: message_start\ndata: {"type":"message_start","message":{"id":"m","model":"x"}}\n\n'
         "event: message_stop\ndata: \n\n")
+    # Request heads as the SDKs send them, each twice, then with a name recased, a line fewer, a
+    # space before a colon: what the kept maps and orders of header_lines meet.
+    sdk = ("Host: 127.0.0.1:4000\r\nAccept: application/json\r\nContent-Type: application/json\r\n"
+           "User-Agent: OpenAI/JS 4.104.0\r\nX-Stainless-Lang: js\r\nX-Stainless-Arch: x64\r\n"
+           "x-stainless-retry-count: 0\r\nAuthorization: Bearer llmgw-token\r\nContent-Length: 79\r\n\r\n")
+    claude = ("host: 127.0.0.1:4000\r\nanthropic-version: 2023-06-01\r\nanthropic-beta: a,b\r\n"
+              "x-api-key: llmgw-token\r\nx-claude-code-session-id: s\r\naccept: application/json\r\n"
+              "accept: text/event-stream\r\nuser-agent: claude-cli/2.0\r\ncontent-length: 12\r\n\r\n")
+    add("header_lines", "sdk-twice.txt", sdk + "\0" + sdk.replace("js", "python"))
+    add("header_lines", "claude-code-twice.txt", claude + "\0" + claude.replace("s\r", "t\r"))
+    add("header_lines", "recased.txt", sdk + "\0" + sdk.replace("Accept:", "accept:"))
+    add("header_lines", "line-fewer.txt", sdk + "\0" + sdk.replace("X-Stainless-Arch: x64\r\n", ""))
+    add("header_lines", "space-before-colon.txt", sdk + "\0" + sdk.replace("Accept:", "Accept :"))
+    add("header_lines", "both.txt", sdk + "\0" + claude + "\0" + sdk + "\0" + claude)
 
 
 def main():

@@ -389,6 +389,9 @@ TEST_SUITE("store ledger") {
   }
 
   TEST_CASE("a full batch of 1,024 rows is written at once, without waiting out the 100 ms") {
+    // The writer's gathering is the same for both stores; only SQLite says at once that it met
+    // the lock (PostgreSQL's insert waits on the locked table instead).
+    if (postgres_under_test()) return;
     BlockedLedger blocked;
     auto& [dir, path, ledger, blocker, transaction] = blocked;
     // The writer's first try meets the held lock and says so after the 20 ms busy timeout: when
