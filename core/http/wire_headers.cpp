@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -209,20 +210,23 @@ httplib::Headers::node_type kept_node(std::vector<httplib::Headers::node_type>& 
   return node;
 }
 
-// Whole maps this thread built last, oldest first: request heads, and the headers sent to
-// providers. An agent sends the same headers in the same order with every request (the SDKs a dozen
-// x-stainless-* among them); a map to build with the names of a kept one, byte for byte and in the
-// map's order, takes that one over and only its values are assigned. No node is taken or placed and
-// no name compared in the tree, where httplib's comparator folds case with a call per character
-// (with an SDK's headers the two maps cost 36,000 instructions a request, callgrind). Sixteen, as
-// the requests in flight on a thread hold theirs until they end. A map with a long name or value,
-// or with many headers (a hostile head), is not kept whole.
-constexpr size_t k_kept_maps = 16;
+// Whole maps built last, oldest first: request heads, and the headers sent to providers. An agent
+// sends the same headers in the same order with every request (the SDKs a dozen x-stainless-*
+// among them); a map to build with the names of a kept one, byte for byte and in the map's order,
+// takes that one over and only its values are assigned. No node is taken or placed and no name
+// compared in the tree, where httplib's comparator folds case with a call per character (with an
+// SDK's headers the two maps cost 36,000 instructions a request, callgrind). Shared by the threads
+// under a lock: a request to an https:// provider is parsed on the event loop and ends on another
+// thread (the fiber leaves the loop for TLS), where its maps are kept. Thirty-two, as the requests
+// in flight hold theirs until they end. A map with a long name or value, or with many headers (a
+// hostile head), is not kept whole.
+constexpr size_t k_kept_maps = 32;
 constexpr size_t k_kept_map_headers = 64;
 
 struct KeptMaps {
-  std::array<httplib::Headers, k_kept_maps> maps;
-  size_t count = 0;
+  std::mutex mutex;
+  std::array<httplib::Headers, k_kept_maps> maps; // under mutex
+  size_t count = 0;                               // under mutex
 
   void remove(size_t at) {
     for (size_t next = at + 1; next < count; ++next) maps[next - 1].swap(maps[next]);
@@ -230,27 +234,32 @@ struct KeptMaps {
   }
 };
 
+// Never destroyed: threads may still keep and take maps while the process exits.
 KeptMaps& kept_maps() {
-  thread_local KeptMaps maps;
-  return maps;
+  static KeptMaps* maps = new KeptMaps();
+  return *maps;
 }
 
 template <class Line> bool take_kept_map(httplib::Headers& headers, const std::vector<Line>& lines) {
   KeptMaps& kept = kept_maps();
-  for (size_t at = kept.count; at-- > 0;) {
-    httplib::Headers& map = kept.maps[at];
-    if (map.size() != lines.size()) continue;
-    auto node = map.begin();
-    bool same = true;
-    for (size_t i = 0; same && i < lines.size(); ++i, ++node) same = node->first == lines[i].name;
-    if (!same) continue;
-    node = map.begin();
-    for (const Line& line : lines) (node++)->second.assign(line.value);
-    headers.swap(map);
+  {
+    std::lock_guard lock(kept.mutex);
+    size_t at = kept.count;
+    while (at-- > 0) {
+      const httplib::Headers& map = kept.maps[at];
+      if (map.size() != lines.size()) continue;
+      auto node = map.begin();
+      bool same = true;
+      for (size_t i = 0; same && i < lines.size(); ++i, ++node) same = node->first == lines[i].name;
+      if (same) break;
+    }
+    if (at == SIZE_MAX) return false; // none (the loop ran past the first)
+    headers.swap(kept.maps[at]);
     kept.remove(at);
-    return true;
   }
-  return false;
+  auto node = headers.begin();
+  for (const Line& line : lines) (node++)->second.assign(line.value);
+  return true;
 }
 
 // Keeps node for the thread's next headers, or frees it.
@@ -312,12 +321,17 @@ void keep_headers_whole(httplib::Headers& headers) {
   for (auto at = headers.begin(); whole && at != headers.end(); ++at)
     whole = at->first.capacity() <= k_kept_text && at->second.capacity() <= k_kept_text;
   if (!whole) return recycle_headers(headers);
+  httplib::Headers oldest; // taken out under the lock, its nodes kept by this thread outside it
   KeptMaps& kept = kept_maps();
-  if (kept.count == k_kept_maps) {
-    recycle_headers(kept.maps[0]);
-    kept.remove(0);
+  {
+    std::lock_guard lock(kept.mutex);
+    if (kept.count == k_kept_maps) {
+      oldest.swap(kept.maps[0]);
+      kept.remove(0);
+    }
+    kept.maps[kept.count++].swap(headers);
   }
-  kept.maps[kept.count++].swap(headers);
+  recycle_headers(oldest);
 }
 
 void keep_sent_headers(httplib::Headers& headers) {

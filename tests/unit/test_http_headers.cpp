@@ -9,6 +9,7 @@
 #include <random>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -285,4 +286,21 @@ TEST_CASE("a head with the names of one before takes its order and its kept map,
       wire::keep_headers_whole(parsed);
     }
   }
+}
+
+TEST_CASE("a map kept whole on one thread is taken over on another, as by a request that left the event loop") {
+  httplib::Headers first;
+  REQUIRE(wire::parse_header_lines("Host: a\r\nX-Cross-Thread: 1\r\nAccept: */*\r\n", first));
+  std::vector<const void*> nodes;
+  for (const auto& header : first) nodes.push_back(&header);
+  std::thread([&] { wire::keep_headers_whole(first); }).join(); // where an https:// request ends
+  CHECK(first.empty());
+  httplib::Headers second;
+  REQUIRE(wire::parse_header_lines("Host: b\r\nX-Cross-Thread: 2\r\nAccept: */*\r\n", second));
+  std::vector<const void*> again;
+  for (const auto& header : second) again.push_back(&header);
+  CHECK(again == nodes);
+  CHECK(entries(second) ==
+        std::vector<std::pair<std::string, std::string>>{{"Accept", "*/*"}, {"Host", "b"}, {"X-Cross-Thread", "2"}});
+  wire::keep_headers_whole(second);
 }
