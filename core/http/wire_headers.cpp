@@ -242,20 +242,20 @@ KeptMaps& kept_maps() {
 
 template <class Line> bool take_kept_map(httplib::Headers& headers, const std::vector<Line>& lines) {
   KeptMaps& kept = kept_maps();
+  auto same_names = [&lines](const httplib::Headers& map) {
+    if (map.size() != lines.size()) return false;
+    auto node = map.begin();
+    for (const Line& line : lines)
+      if ((node++)->first != line.name) return false;
+    return true;
+  };
   {
     std::lock_guard lock(kept.mutex);
     size_t at = kept.count;
-    while (at-- > 0) {
-      const httplib::Headers& map = kept.maps[at];
-      if (map.size() != lines.size()) continue;
-      auto node = map.begin();
-      bool same = true;
-      for (size_t i = 0; same && i < lines.size(); ++i, ++node) same = node->first == lines[i].name;
-      if (same) break;
-    }
-    if (at == SIZE_MAX) return false; // none (the loop ran past the first)
-    headers.swap(kept.maps[at]);
-    kept.remove(at);
+    while (at > 0 && !same_names(kept.maps[at - 1])) --at; // the newest first
+    if (at == 0) return false;
+    headers.swap(kept.maps[at - 1]);
+    kept.remove(at - 1);
   }
   auto node = headers.begin();
   for (const Line& line : lines) (node++)->second.assign(line.value);
