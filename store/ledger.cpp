@@ -202,6 +202,9 @@ int64_t Ledger::stored_id(const std::string& row_key) {
 }
 
 void Ledger::append_rows(std::span<const core::RequestRecord> batch, std::vector<int64_t>& ids) {
+  // The statements' parameters point at the rows of the batch before (or of this one's failed
+  // try): bound again in full the first time.
+  for (BoundValues& bound : m_appends_bound) bound.forget();
   for (size_t i = 0; i < batch.size();) {
     // The largest statement that the rows left fill: 32 rows, 16, ... 1 (the last one prepared
     // when first needed).
@@ -210,8 +213,10 @@ void Ledger::append_rows(std::span<const core::RequestRecord> batch, std::vector
     const size_t rows = size_t{1} << size;
     Statement& append = m_appends[size];
     if (!append) append = m_db.prepare(append_requests_sql(static_cast<int>(rows)));
-    append.reset();
-    for (size_t row = 0; row < rows; ++row) bind_request(append, batch[i + row], static_cast<int>(row));
+    // Every parameter is bound again below, so no reset() that clears them first (run() and a
+    // failed step() leave the statement reset): clearing 928 of them was about 2 % of a row.
+    for (size_t row = 0; row < rows; ++row)
+      bind_request(append, batch[i + row], static_cast<int>(row), &m_appends_bound[size]);
     append.run();
     const int64_t last = m_db.last_insert_id(); // the rows' ids are consecutive, up to the last rowid
     for (size_t row = 0; row < rows; ++row) ids.push_back(last - static_cast<int64_t>(rows - 1 - row));

@@ -3,6 +3,7 @@
 #include "core/accounting/request_record.hpp"
 #include "core/metrics/histogram.hpp"
 #include "store/db.hpp"
+#include "store/request_rows.hpp"
 
 #include <array>
 #include <atomic>
@@ -114,6 +115,7 @@ private:
   // SQLite: INSERTs of 1, 2, 4, ... 32 rows (append_requests_sql), each prepared when first used.
   // A statement's start and end, and its seek into each index, are shared by its rows.
   std::array<Statement, 6> m_appends;
+  std::array<BoundValues, 6> m_appends_bound; // what each holds bound: a batch's rows, forgotten after it
   core::metrics::Histogram m_write_latency{core::metrics::k_write_seconds};
   std::thread m_writer;
 };

@@ -1,5 +1,7 @@
 #include "store/request_rows.hpp"
 
+#include <cstring>
+
 namespace llmgw::store {
 
 namespace {
@@ -140,37 +142,64 @@ void bind_spend(Statement& add, const SpendKey& key, int64_t cost_usd_pico) {
   add.bind_int64(7, cost_usd_pico);
 }
 
-void bind_request(Statement& insert, const core::RequestRecord& r, int row) {
+BoundValues::Slot& BoundValues::slot(int index) {
+  if (static_cast<size_t>(index) >= m_slots.size()) m_slots.resize(static_cast<size_t>(index) + 1);
+  return m_slots[static_cast<size_t>(index)];
+}
+
+bool BoundValues::same_text(int index, std::string_view value) {
+  Slot& held = slot(index);
+  if (held.kind == Kind::text && held.size == value.size() &&
+      (value.empty() || std::memcmp(held.data, value.data(), value.size()) == 0))
+    return true; // it keeps pointing at the earlier row's equal text, alive as long as this one
+  held = {Kind::text, value.data(), value.size(), 0};
+  return false;
+}
+
+bool BoundValues::same_int(int index, int64_t value) {
+  Slot& held = slot(index);
+  if (held.kind == Kind::number && held.number == value) return true;
+  held = {Kind::number, nullptr, 0, value};
+  return false;
+}
+
+void bind_request(Statement& insert, const core::RequestRecord& r, int row, BoundValues* bound) {
   const int o = row * k_request_column_count;
-  insert.bind_int64(o + 1, r.started_at_ms);
-  insert.bind_int64(o + 2, r.duration_ms);
-  insert.bind_int64(o + 3, r.ttfb_ms);
-  insert.bind_text_in_place(o + 4, r.agent);
-  insert.bind_text_in_place(o + 5, r.session_id);
-  insert.bind_text_in_place(o + 6, r.endpoint);
-  insert.bind_text_in_place(o + 7, r.provider);
-  insert.bind_text_in_place(o + 8, r.requested_model);
-  insert.bind_text_in_place(o + 9, r.served_model);
-  insert.bind_int64(o + 10, r.streamed ? 1 : 0);
-  insert.bind_int64(o + 11, r.http_status);
-  insert.bind_text_in_place(o + 12, core::to_string(r.outcome));
-  insert.bind_int64(o + 13, r.usage.input_uncached_tokens);
-  insert.bind_int64(o + 14, r.usage.cache_read_tokens);
-  insert.bind_int64(o + 15, r.usage.cache_write_5m_tokens);
-  insert.bind_int64(o + 16, r.usage.cache_write_1h_tokens);
-  insert.bind_int64(o + 17, r.usage.output_tokens);
-  insert.bind_int64(o + 18, r.usage.reasoning_tokens);
-  insert.bind_int64(o + 19, r.cost_usd_pico);
-  insert.bind_text_in_place(o + 20, r.price_version);
-  insert.bind_text_in_place(o + 21, core::to_string(r.usage_source));
-  insert.bind_int64(o + 22, r.unpriced ? 1 : 0);
-  insert.bind_int64(o + 23, r.billed_to_client ? 1 : 0);
-  insert.bind_text_in_place(o + 24, r.upstream_request_id);
-  insert.bind_text_in_place(o + 25, r.error_message);
-  insert.bind_text_in_place(o + 26, r.key_name);
-  insert.bind_text_in_place(o + 27, r.project);
-  insert.bind_text_in_place(o + 28, r.price_basis);
-  insert.bind_text_in_place(o + 29, r.user_name);
+  const auto number = [&](int column, int64_t value) {
+    if (bound == nullptr || !bound->same_int(o + column, value)) insert.bind_int64(o + column, value);
+  };
+  const auto text = [&](int column, std::string_view value) {
+    if (bound == nullptr || !bound->same_text(o + column, value)) insert.bind_text_in_place(o + column, value);
+  };
+  number(1, r.started_at_ms);
+  number(2, r.duration_ms);
+  number(3, r.ttfb_ms);
+  text(4, r.agent);
+  text(5, r.session_id);
+  text(6, r.endpoint);
+  text(7, r.provider);
+  text(8, r.requested_model);
+  text(9, r.served_model);
+  number(10, r.streamed ? 1 : 0);
+  number(11, r.http_status);
+  text(12, core::to_string(r.outcome));
+  number(13, r.usage.input_uncached_tokens);
+  number(14, r.usage.cache_read_tokens);
+  number(15, r.usage.cache_write_5m_tokens);
+  number(16, r.usage.cache_write_1h_tokens);
+  number(17, r.usage.output_tokens);
+  number(18, r.usage.reasoning_tokens);
+  number(19, r.cost_usd_pico);
+  text(20, r.price_version);
+  text(21, core::to_string(r.usage_source));
+  number(22, r.unpriced ? 1 : 0);
+  number(23, r.billed_to_client ? 1 : 0);
+  text(24, r.upstream_request_id);
+  text(25, r.error_message);
+  text(26, r.key_name);
+  text(27, r.project);
+  text(28, r.price_basis);
+  text(29, r.user_name);
 }
 
 core::RequestRecord read_request(const Statement& row, int first_column) {

@@ -1,6 +1,7 @@
 #include "store/db.hpp"
 #include "store/ledger.hpp"
 #include "store/reports.hpp"
+#include "store/request_rows.hpp"
 #include "store_test_support.hpp"
 
 #include <doctest/doctest.h>
@@ -52,9 +53,95 @@ struct BlockedLedger {
   std::unique_ptr<llmgw::store::Transaction> transaction = begin_blocking(blocker);
 };
 
+// Row n of a run whose columns repeat the rows before them in different rhythms: the same text
+// and numbers for runs of rows, texts of one length that differ, texts that extend one another,
+// empty and not.
+RequestRecord patterned_record(int n) {
+  RequestRecord r = sample_record(1'700'000'000'000 + n / 5 * 1000);
+  r.duration_ms = n % 3 == 0 ? 7 : 1234;
+  r.agent = n % 64 < 40 ? "claude-code" : "codex";
+  r.session_id = n % 7 == 0 ? "" : "session-" + std::to_string(n / 100);
+  r.requested_model = n % 2 == 0 ? "model-a" : "model-b";
+  r.served_model = n % 3 == 0 ? "" : n % 3 == 1 ? "model-long-name" : "model-long-name-2";
+  r.streamed = n % 5 == 0;
+  r.http_status = n % 50 == 0 ? 529 : 200;
+  r.outcome = n % 50 == 0 ? llmgw::core::Outcome::upstream_error : llmgw::core::Outcome::ok;
+  r.usage.cache_read_tokens = n % 4 == 0 ? 0 : 2000;
+  r.error_message = n % 50 == 0 ? "overloaded" : "";
+  r.upstream_request_id = "req_" + std::to_string(n);
+  r.user_name = n % 33 == 0 ? "alice" : "";
+  return r;
+}
+
 } // namespace
 
 TEST_SUITE("store ledger") {
+  TEST_CASE("a parameter holds a value when it holds the same text or number, whatever memory the text is in") {
+    llmgw::store::BoundValues bound;
+    const std::string first = "claude-code", same = "claude-code", longer = "claude-code-2", other = "claude-codf";
+    CHECK_FALSE(bound.same_text(4, first)); // nothing bound yet: bind it
+    CHECK(bound.same_text(4, same));        // equal text elsewhere: the binding stays
+    CHECK_FALSE(bound.same_text(4, longer));
+    CHECK_FALSE(bound.same_text(4, other));
+    CHECK(bound.same_text(4, other));
+    CHECK_FALSE(bound.same_text(5, "")); // another parameter starts unbound
+    CHECK(bound.same_text(5, std::string()));
+    CHECK_FALSE(bound.same_int(5, 0)); // a number is not the empty text
+    CHECK(bound.same_int(5, 0));
+    CHECK_FALSE(bound.same_int(5, 1));
+    CHECK_FALSE(bound.same_text(4 + 29 * 31, first)); // row 31 of a 32-row statement
+    bound.forget();
+    CHECK_FALSE(bound.same_text(4, other));
+    CHECK_FALSE(bound.same_int(1, 0));
+  }
+
+  TEST_CASE("rows that repeat the values of the rows before them read back whole, across statements and batches") {
+    // SQLite's writer binds a value only where it differs from the row bound at the same place
+    // before; each batch starts over (the rows of the one before are gone: ASan sees a stale one).
+    StoreDir dir;
+    const std::string path = dir.file("llmgw.db");
+    constexpr int k_rows = 2 * 1024 + 77; // statements of 32 rows and of 16, 8, 4 and 1
+    {
+      Ledger ledger(path);
+      for (int n = 0; n < k_rows; ++n) {
+        ledger.record(patterned_record(n));
+        if (n == 1500 || n == 1501 || n == 1999) ledger.flush(); // batches of every size, one of one row
+      }
+      ledger.flush();
+      CHECK(ledger.rows_written() == k_rows);
+    }
+    Db db(path);
+    Statement rows =
+        db.prepare("SELECT " + std::string(llmgw::store::k_request_columns) + " FROM requests ORDER BY id");
+    int n = 0;
+    for (; rows.step(); ++n) {
+      const RequestRecord out = llmgw::store::read_request(rows, 0);
+      const RequestRecord in = patterned_record(n);
+      CAPTURE(n);
+      CHECK(out.started_at_ms == in.started_at_ms);
+      CHECK(out.duration_ms == in.duration_ms);
+      CHECK(out.ttfb_ms == in.ttfb_ms);
+      CHECK(out.agent == in.agent);
+      CHECK(out.session_id == in.session_id);
+      CHECK(out.endpoint == in.endpoint);
+      CHECK(out.provider == in.provider);
+      CHECK(out.requested_model == in.requested_model);
+      CHECK(out.served_model == in.served_model);
+      CHECK(out.streamed == in.streamed);
+      CHECK(out.http_status == in.http_status);
+      CHECK(out.outcome == in.outcome);
+      CHECK(out.usage.input_uncached_tokens == in.usage.input_uncached_tokens);
+      CHECK(out.usage.cache_read_tokens == in.usage.cache_read_tokens);
+      CHECK(out.cost_usd_pico == in.cost_usd_pico);
+      CHECK(out.price_version == in.price_version);
+      CHECK(out.upstream_request_id == in.upstream_request_id);
+      CHECK(out.error_message == in.error_message);
+      CHECK(out.user_name == in.user_name);
+      if (out.upstream_request_id != in.upstream_request_id) break; // one report, not thousands
+    }
+    CHECK(n == k_rows);
+  }
+
   TEST_CASE("a recorded row reads back with every field intact") {
     StoreDir dir;
     RequestRecord in = sample_record();
