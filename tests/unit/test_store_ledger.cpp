@@ -73,6 +73,40 @@ RequestRecord patterned_record(int n) {
   return r;
 }
 
+// Every field a request row keeps, read back (`out`) against what was recorded (`in`).
+void check_same_fields(const RequestRecord& out, const RequestRecord& in) {
+  CHECK(out.started_at_ms == in.started_at_ms);
+  CHECK(out.duration_ms == in.duration_ms);
+  CHECK(out.ttfb_ms == in.ttfb_ms);
+  CHECK(out.agent == in.agent);
+  CHECK(out.session_id == in.session_id);
+  CHECK(out.endpoint == in.endpoint);
+  CHECK(out.provider == in.provider);
+  CHECK(out.requested_model == in.requested_model);
+  CHECK(out.served_model == in.served_model);
+  CHECK(out.streamed == in.streamed);
+  CHECK(out.http_status == in.http_status);
+  CHECK(out.outcome == in.outcome);
+  CHECK(out.usage.input_uncached_tokens == in.usage.input_uncached_tokens);
+  CHECK(out.usage.cache_read_tokens == in.usage.cache_read_tokens);
+  CHECK(out.usage.cache_write_5m_tokens == in.usage.cache_write_5m_tokens);
+  CHECK(out.usage.cache_write_1h_tokens == in.usage.cache_write_1h_tokens);
+  CHECK(out.usage.output_tokens == in.usage.output_tokens);
+  CHECK(out.usage.reasoning_tokens == in.usage.reasoning_tokens);
+  CHECK(out.usage.reported == in.usage.reported);
+  CHECK(out.cost_usd_pico == in.cost_usd_pico);
+  CHECK(out.price_version == in.price_version);
+  CHECK(out.price_basis == in.price_basis);
+  CHECK(out.usage_source == in.usage_source);
+  CHECK(out.unpriced == in.unpriced);
+  CHECK(out.billed_to_client == in.billed_to_client);
+  CHECK(out.upstream_request_id == in.upstream_request_id);
+  CHECK(out.error_message == in.error_message);
+  CHECK(out.key_name == in.key_name);
+  CHECK(out.project == in.project);
+  CHECK(out.user_name == in.user_name);
+}
+
 } // namespace
 
 TEST_SUITE("store ledger") {
@@ -118,25 +152,7 @@ TEST_SUITE("store ledger") {
       const RequestRecord out = llmgw::store::read_request(rows, 0);
       const RequestRecord in = patterned_record(n);
       CAPTURE(n);
-      CHECK(out.started_at_ms == in.started_at_ms);
-      CHECK(out.duration_ms == in.duration_ms);
-      CHECK(out.ttfb_ms == in.ttfb_ms);
-      CHECK(out.agent == in.agent);
-      CHECK(out.session_id == in.session_id);
-      CHECK(out.endpoint == in.endpoint);
-      CHECK(out.provider == in.provider);
-      CHECK(out.requested_model == in.requested_model);
-      CHECK(out.served_model == in.served_model);
-      CHECK(out.streamed == in.streamed);
-      CHECK(out.http_status == in.http_status);
-      CHECK(out.outcome == in.outcome);
-      CHECK(out.usage.input_uncached_tokens == in.usage.input_uncached_tokens);
-      CHECK(out.usage.cache_read_tokens == in.usage.cache_read_tokens);
-      CHECK(out.cost_usd_pico == in.cost_usd_pico);
-      CHECK(out.price_version == in.price_version);
-      CHECK(out.upstream_request_id == in.upstream_request_id);
-      CHECK(out.error_message == in.error_message);
-      CHECK(out.user_name == in.user_name);
+      check_same_fields(out, in);
       if (out.upstream_request_id != in.upstream_request_id) break; // one report, not thousands
     }
     CHECK(n == k_rows);
@@ -158,33 +174,8 @@ TEST_SUITE("store ledger") {
     REQUIRE(rows.size() == 1);
     const RequestRecord& out = rows[0].record;
     CHECK(rows[0].id == 1);
-    CHECK(out.started_at_ms == in.started_at_ms);
-    CHECK(out.duration_ms == in.duration_ms);
-    CHECK(out.ttfb_ms == in.ttfb_ms);
-    CHECK(out.agent == in.agent);
-    CHECK(out.session_id == in.session_id);
-    CHECK(out.endpoint == in.endpoint);
-    CHECK(out.provider == in.provider);
-    CHECK(out.requested_model == in.requested_model);
-    CHECK(out.served_model == in.served_model);
-    CHECK(out.streamed == in.streamed);
-    CHECK(out.http_status == in.http_status);
-    CHECK(out.outcome == in.outcome);
-    CHECK(out.usage.input_uncached_tokens == in.usage.input_uncached_tokens);
-    CHECK(out.usage.cache_read_tokens == in.usage.cache_read_tokens);
-    CHECK(out.usage.cache_write_5m_tokens == in.usage.cache_write_5m_tokens);
-    CHECK(out.usage.cache_write_1h_tokens == in.usage.cache_write_1h_tokens);
-    CHECK(out.usage.output_tokens == in.usage.output_tokens);
-    CHECK(out.usage.reasoning_tokens == in.usage.reasoning_tokens);
-    CHECK(out.usage.reported == in.usage.reported);
-    CHECK(out.cost_usd_pico == in.cost_usd_pico);
-    CHECK(out.price_version == in.price_version);
     CHECK(out.price_basis == "alias");
-    CHECK(out.usage_source == in.usage_source);
-    CHECK(out.unpriced == in.unpriced);
-    CHECK(out.billed_to_client == in.billed_to_client);
-    CHECK(out.upstream_request_id == in.upstream_request_id);
-    CHECK(out.error_message == in.error_message);
+    check_same_fields(out, in);
   }
 
   TEST_CASE("every row recorded from many threads is written exactly once") {
