@@ -1,8 +1,9 @@
 #pragma once
 // The dashboard's reads of the ledger (core::dashboard::DataSource), on a connection of its own:
 // never the ledger writer's, and no lock of the request path is held while a query runs. Sums
-// come from usage_buckets and session_buckets (migration 7), the request log from the indexes
-// on requests; no answer scans the ledger. One query at a time (a mutex over the connection).
+// come from usage_buckets and session_buckets (migration 7), the request log from requests by id
+// (its filters by agent, provider and model through request_runs, migration 15, on SQLite; through
+// indexes on requests on PostgreSQL); no answer scans the ledger. One query at a time (a mutex over the connection).
 #include "core/dashboard/data_source.hpp"
 #include "store/db.hpp"
 
@@ -36,6 +37,8 @@ public:
 
 private:
   Statement prepare(const std::string& sql);
+  // SQLite, filtered by agent, provider or model: through request_runs (migration 15).
+  void requests_by_runs(const core::dashboard::RequestFilter& filter, nlohmann::json& rows);
 
   std::mutex m_mutex;
   Db m_db;

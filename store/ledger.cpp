@@ -52,6 +52,8 @@ Ledger::Ledger(const std::string& db_path, DbOptions options, int64_t max_queued
   if (m_db.dialect() == Dialect::postgres) {
     m_instance = random_instance_id();
     m_find_row = m_db.prepare("SELECT id FROM requests WHERE row_key = ?1");
+  } else {
+    m_add_run = m_db.prepare(k_add_run_sql);
   }
   m_writer = std::thread([this] { run_writer(); });
 }
@@ -262,6 +264,7 @@ void Ledger::write_batch(std::span<const core::RequestRecord> batch, int64_t fir
   std::map<SpendKey, int64_t> spend;
   std::map<UsageKey, BucketSums> usage;
   std::map<SessionKey, BucketSums> sessions;
+  std::map<RunKey, RequestRun> runs; // SQLite: the request log's (its ids are the batch's, consecutive)
   // Per provider and agent, the last row with rate-limit headers: its windows replace the others'.
   std::map<std::pair<std::string_view, std::string_view>, const core::RequestRecord*> windows;
   for (size_t i = 0; i < batch.size(); ++i) {
@@ -286,6 +289,17 @@ void Ledger::write_batch(std::span<const core::RequestRecord> batch, int64_t fir
     if (counts_toward_caps(record)) spend[spend_key(record)] += record.cost_usd_pico;
     usage[usage_key(record)].add(record);
     sessions[session_key(record)].add(record);
+    if (m_add_run) {
+      RequestRun& run = runs[run_key(record)];
+      if (run.requests++ == 0) run.first_id = ids[i];
+      run.last_id = ids[i];
+      run.errors += record.outcome != core::Outcome::ok ? 1 : 0;
+    }
+  }
+  for (const auto& [key, run] : runs) {
+    m_add_run.reset();
+    bind_run(m_add_run, key, run, ids.front());
+    m_add_run.run();
   }
   for (const auto& [key, record] : windows) put_rate_windows(m_clear_windows, m_put_window, *record);
   for (const auto& [key, cost] : spend) {

@@ -116,6 +116,7 @@ private:
   // A statement's start and end, and its seek into each index, are shared by its rows.
   std::array<Statement, 6> m_appends;
   std::array<BoundValues, 6> m_appends_bound; // what each holds bound: a batch's rows, forgotten after it
+  Statement m_add_run;                        // a batch's run of one agent, provider and model (SQLite: migration 15)
   core::metrics::Histogram m_write_latency{core::metrics::k_write_seconds};
   std::thread m_writer;
 };

@@ -432,7 +432,40 @@ INSERT INTO session_totals
   GROUP BY session_id;
 )sql";
 
-constexpr std::array<Migration, 14> k_migrations{{
+// Version 15: the request log's filters by agent, provider and model read request_runs instead of
+// three indexes on requests, which the ledger writer updated for every row (1.2 of a row's 3-4 us
+// inside `llmgw serve`). A run is the span of ids, from one batch of the writer, that holds every
+// row of one agent, provider and model (served, else requested) in that batch: the ledger writes
+// one run per combination and batch (a few rows per 1,024 requests under load). The spans of one
+// batch may overlap; those of two batches never do (a batch's ids are consecutive), so the log
+// reads each batch's spans, newest first, and within them the rows that match (store/
+// dashboard_requests.cpp). Rows stored before this version get their runs as if they had been
+// written in batches of 1,024 ids (each block's key, its lowest possible id, is below every id
+// written after it).
+constexpr std::string_view k_v15_request_runs = R"sql(
+CREATE TABLE request_runs (
+  first_id INTEGER PRIMARY KEY,
+  last_id INTEGER NOT NULL,
+  batch_first INTEGER NOT NULL,
+  agent TEXT NOT NULL,
+  provider TEXT NOT NULL,
+  model TEXT NOT NULL,
+  requests INTEGER NOT NULL,
+  errors INTEGER NOT NULL
+);
+INSERT INTO request_runs (first_id, last_id, batch_first, agent, provider, model, requests, errors)
+  SELECT MIN(id), MAX(id), id / 1024 * 1024, agent, provider, COALESCE(NULLIF(served_model, ''), requested_model),
+         COUNT(*), SUM(outcome <> 'ok')
+  FROM requests GROUP BY id / 1024, agent, provider, COALESCE(NULLIF(served_model, ''), requested_model);
+CREATE INDEX request_runs_agent ON request_runs(agent);
+CREATE INDEX request_runs_provider ON request_runs(provider);
+CREATE INDEX request_runs_model ON request_runs(model);
+DROP INDEX requests_agent;
+DROP INDEX requests_provider;
+DROP INDEX requests_model;
+)sql";
+
+constexpr std::array<Migration, 15> k_migrations{{
     {1, "requests ledger", k_v1_requests},
     {2, "caps, rate limits, virtual keys", k_v2_policy},
     {3, "routing state", k_v3_routing_state},
@@ -447,6 +480,7 @@ constexpr std::array<Migration, 14> k_migrations{{
     {12, "team mode rate leases", k_v12_rate_leases},
     {13, "bucket sums written by the ledger per batch", k_v13_bucket_sums},
     {14, "session totals, two request indexes fewer", k_v14_session_totals},
+    {15, "request runs for the log's filters, three request indexes fewer", k_v15_request_runs},
 }};
 
 void refuse_newer(const Db& db, int found, int latest) {

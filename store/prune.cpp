@@ -102,6 +102,10 @@ PruneResult prune_ledger(Db& db, int64_t before_ms, bool dry_run) {
       run(db, "DELETE FROM attempts WHERE request_id IN (SELECT id FROM requests WHERE started_at_ms < ?1)",
           result.cutoff_ms);
       run(db, "DELETE FROM requests WHERE started_at_ms < ?1", result.cutoff_ms);
+      // The request log's runs wholly below the oldest row left (one that spans kept rows stays).
+      if (db.dialect() == Dialect::sqlite)
+        db.exec("DELETE FROM request_runs WHERE first_id < (SELECT COALESCE(MIN(id), 9223372036854775807) FROM "
+                "requests) AND last_id < (SELECT COALESCE(MIN(id), 9223372036854775807) FROM requests)");
     }
     transaction.commit();
   }

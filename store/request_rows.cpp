@@ -94,6 +94,25 @@ const std::string_view k_add_session_total_sql =
     "session_totals.cost_usd_pico + excluded.cost_usd_pico, last_bucket = CASE WHEN excluded.last_bucket > "
     "session_totals.last_bucket THEN excluded.last_bucket ELSE session_totals.last_bucket END";
 
+const std::string_view k_add_run_sql =
+    "INSERT INTO request_runs (first_id, last_id, batch_first, agent, provider, model, requests, errors) VALUES (?1, "
+    "?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+
+RunKey run_key(const core::RequestRecord& r) {
+  return {r.agent, r.provider, r.served_model.empty() ? r.requested_model : r.served_model};
+}
+
+void bind_run(Statement& add, const RunKey& key, const RequestRun& run, int64_t batch_first) {
+  add.bind_int64(1, run.first_id);
+  add.bind_int64(2, run.last_id);
+  add.bind_int64(3, batch_first);
+  add.bind_text_in_place(4, std::get<0>(key));
+  add.bind_text_in_place(5, std::get<1>(key));
+  add.bind_text_in_place(6, std::get<2>(key));
+  add.bind_int64(7, run.requests);
+  add.bind_int64(8, run.errors);
+}
+
 void BucketSums::add(const core::RequestRecord& r) {
   ++requests;
   errors += r.outcome != core::Outcome::ok ? 1 : 0;

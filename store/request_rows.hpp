@@ -67,6 +67,20 @@ void bind_session(Statement& add, const SessionKey& key, const BucketSums& sums)
 // bucket). Sessions without an id have no row.
 extern const std::string_view k_add_session_total_sql;
 
+// The request log's runs (SQLite, migration 15): the span of ids in one batch that holds its rows of
+// one agent, provider and model (served, else requested), added once per combination and batch.
+struct RequestRun {
+  int64_t first_id = 0;
+  int64_t last_id = 0;
+  int64_t requests = 0;
+  int64_t errors = 0;
+};
+using RunKey = std::tuple<std::string_view, std::string_view, std::string_view>; // agent, provider, model
+RunKey run_key(const core::RequestRecord& record);
+// Parameters 1..8: first id, last id, the batch's first id, agent, provider, model, requests, errors.
+extern const std::string_view k_add_run_sql;
+void bind_run(Statement& add, const RunKey& key, const RequestRun& run, int64_t batch_first);
+
 // One attempt of the request just inserted (parameters 1..7: request id, n, provider, model,
 // status, latency, error).
 extern const std::string_view k_insert_attempt_sql;

@@ -52,7 +52,8 @@ FROM (SELECT i, s, CASE (CASE WHEN i % 10 = 0 THEN s + 1 ELSE s END) % 8 WHEN 0 
 )sql";
 
 // Writes the rows into a ledger at schema version 5 (before the dashboard's migration), then opens
-// it as llmgw does: migration 7 builds the usage buckets and the indexes from the rows.
+// it as llmgw does: migration 7 builds the usage buckets from the rows, migration 15 the request
+// log's runs (here one a row: the three agents' rows alternate).
 void fill_ledger(const std::string& path, int64_t now_ms) {
   const auto start = std::chrono::steady_clock::now();
   {
@@ -70,7 +71,7 @@ void fill_ledger(const std::string& path, int64_t now_ms) {
   store::Db migrated(path);
   auto count = migrated.prepare("SELECT (SELECT COUNT(*) FROM usage_buckets), (SELECT COUNT(*) FROM session_buckets)");
   REQUIRE(count.step());
-  std::printf("dashboard scale: wrote %lld rows in %.0f ms; migration 7 took %.0f ms (%lld usage buckets, %lld "
+  std::printf("dashboard scale: wrote %lld rows in %.0f ms; migrations took %.0f ms (%lld usage buckets, %lld "
               "session buckets)\n",
               static_cast<long long>(k_rows), std::chrono::duration<double, std::milli>(filled - start).count(),
               std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - filled).count(),
@@ -162,7 +163,7 @@ TEST_CASE("dashboard: with 1,000,000 ledger rows every API answer takes under 20
       const std::string detail = plan.column_text(3);
       CAPTURE(sql);
       CAPTURE(detail);
-      for (const char* table : {" requests", " usage_buckets", " session_buckets"})
+      for (const char* table : {" requests", " usage_buckets", " session_buckets", " request_runs"})
         if (detail.find(table) != std::string::npos && detail.find("SUBQUERY") == std::string::npos)
           CHECK(detail.rfind("SEARCH", 0) == 0);
     }
