@@ -54,6 +54,7 @@ Ledger::Ledger(const std::string& db_path, DbOptions options, int64_t max_queued
     m_find_row = m_db.prepare("SELECT id FROM requests WHERE row_key = ?1");
   } else {
     m_add_run = m_db.prepare(k_add_run_sql);
+    m_extend_run = m_db.prepare(k_extend_run_sql);
   }
   m_writer = std::thread([this] { run_writer(); });
 }
@@ -296,11 +297,28 @@ void Ledger::write_batch(std::span<const core::RequestRecord> batch, int64_t fir
       run.errors += record.outcome != core::Outcome::ok ? 1 : 0;
     }
   }
-  for (const auto& [key, run] : runs) {
-    m_add_run.reset();
-    bind_run(m_add_run, key, run, ids.front());
-    m_add_run.run();
+  int64_t extended_from = 0; // the first id of the run this batch continued
+  if (runs.size() == 1 && m_last_run.last_id > 0) {
+    const auto& [key, run] = *runs.begin();
+    const auto& [agent, provider, model] = key;
+    if (run.first_id == m_last_run.last_id + 1 && agent == m_last_run.agent && provider == m_last_run.provider &&
+        model == m_last_run.model) {
+      m_extend_run.reset();
+      m_extend_run.bind_int64(1, run.last_id);
+      m_extend_run.bind_int64(2, run.requests);
+      m_extend_run.bind_int64(3, run.errors);
+      m_extend_run.bind_int64(4, m_last_run.first_id);
+      m_extend_run.bind_int64(5, m_last_run.last_id);
+      if (m_extend_run.step()) extended_from = m_last_run.first_id; // else pruned meanwhile
+      m_extend_run.reset();
+    }
   }
+  if (extended_from == 0)
+    for (const auto& [key, run] : runs) {
+      m_add_run.reset();
+      bind_run(m_add_run, key, run, ids.front());
+      m_add_run.run();
+    }
   for (const auto& [key, record] : windows) put_rate_windows(m_clear_windows, m_put_window, *record);
   for (const auto& [key, cost] : spend) {
     m_add_spend.reset();
@@ -334,6 +352,13 @@ void Ledger::write_batch(std::span<const core::RequestRecord> batch, int64_t fir
     m_add_session_total.run();
   }
   transaction.commit();
+  if (runs.size() == 1) {
+    const auto& [key, run] = *runs.begin();
+    m_last_run = {std::string(std::get<0>(key)), std::string(std::get<1>(key)), std::string(std::get<2>(key)),
+                  extended_from > 0 ? extended_from : run.first_id, run.last_id};
+  } else {
+    m_last_run.last_id = 0;
+  }
 }
 
 } // namespace llmgw::store

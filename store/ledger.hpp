@@ -117,6 +117,14 @@ private:
   std::array<Statement, 6> m_appends;
   std::array<BoundValues, 6> m_appends_bound; // what each holds bound: a batch's rows, forgotten after it
   Statement m_add_run;                        // a batch's run of one agent, provider and model (SQLite: migration 15)
+  Statement m_extend_run;                     // the run before, grown by a batch that continues it
+  // The last run committed, when its batch held one combination of agent, provider and model (a
+  // trickle of rows, one batch each): the next batch of that combination alone, with the ids that
+  // follow, extends it instead of adding a run a row.
+  struct LastRun {
+    std::string agent, provider, model;
+    int64_t first_id = 0, last_id = 0; // 0: none
+  } m_last_run;
   core::metrics::Histogram m_write_latency{core::metrics::k_write_seconds};
   std::thread m_writer;
 };

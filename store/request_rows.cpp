@@ -98,6 +98,9 @@ const std::string_view k_add_run_sql =
     "INSERT INTO request_runs (first_id, last_id, batch_first, agent, provider, model, requests, errors) VALUES (?1, "
     "?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 
+const std::string_view k_extend_run_sql = "UPDATE request_runs SET last_id = ?1, requests = requests + ?2, errors = "
+                                          "errors + ?3 WHERE first_id = ?4 AND last_id = ?5 RETURNING first_id";
+
 RunKey run_key(const core::RequestRecord& r) {
   return {r.agent, r.provider, r.served_model.empty() ? r.requested_model : r.served_model};
 }

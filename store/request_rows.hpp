@@ -80,6 +80,9 @@ RunKey run_key(const core::RequestRecord& record);
 // Parameters 1..8: first id, last id, the batch's first id, agent, provider, model, requests, errors.
 extern const std::string_view k_add_run_sql;
 void bind_run(Statement& add, const RunKey& key, const RequestRun& run, int64_t batch_first);
+// The run whose ids are ?4..?5 grown to last id ?1, by ?2 requests and ?3 errors; returns its first
+// id if it is there.
+extern const std::string_view k_extend_run_sql;
 
 // One attempt of the request just inserted (parameters 1..7: request id, n, provider, model,
 // status, latency, error).

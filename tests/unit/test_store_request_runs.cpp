@@ -129,6 +129,32 @@ TEST_SUITE("store request runs") {
     CHECK(runs.column_int64(2) == errors.column_int64(0));
   }
 
+  TEST_CASE("a trickle of rows, a batch each, grows one run per stretch of the same agent, provider and model") {
+    StoreDir dir;
+    const std::string path = dir.file("ledger.db");
+    constexpr int k_rows = 120;
+    {
+      llmgw::store::Ledger ledger(path);
+      for (int n = 0; n < k_rows; ++n) {
+        RequestRecord r = varied_record(n);
+        r.agent = n / 20 % 2 == 0 ? "claude-code" : "codex"; // stretches end at 20, 30, 40, 60, 80, 90, 100
+        r.provider = "openrouter";
+        r.requested_model = n / 30 % 2 == 0 ? "gpt-5" : "claude-sonnet-4-5";
+        r.served_model = "";
+        ledger.record(std::move(r));
+        ledger.flush(); // a batch of one row
+      }
+      CHECK(ledger.transactions() == k_rows);
+    }
+    check_every_filter(path, k_rows);
+    if (llmgw::test::postgres_under_test()) return;
+    Db db(path);
+    Statement runs = db.prepare("SELECT COUNT(*), SUM(requests) FROM request_runs");
+    REQUIRE(runs.step());
+    CHECK(runs.column_int64(0) == 8);
+    CHECK(runs.column_int64(1) == k_rows);
+  }
+
   TEST_CASE("a ledger from before request runs gets them when it is opened, and its three indexes go") {
     if (llmgw::test::postgres_under_test()) return; // SQLite's migration
     StoreDir dir;
