@@ -3,7 +3,8 @@
 // never the ledger writer's, and no lock of the request path is held while a query runs. Sums
 // come from usage_buckets and session_buckets (migration 7), the request log from requests by id
 // (its filters by agent, provider and model through request_runs, migration 15, on SQLite; through
-// indexes on requests on PostgreSQL); no answer scans the ledger. One query at a time (a mutex over the connection).
+// indexes on requests on PostgreSQL); no answer scans the ledger. One query at a time (a mutex
+// over the connection).
 #include "core/dashboard/data_source.hpp"
 #include "store/db.hpp"
 
