@@ -31,7 +31,7 @@ struct LogArgs {
 };
 
 std::string model_of(const core::RequestRecord& r) {
-  const std::string& model = r.served_model.empty() ? r.requested_model : r.served_model;
+  const std::string& model = r.model();
   if (r.provider.empty()) return model.empty() ? "-" : model;
   return r.provider + "/" + (model.empty() ? "-" : model);
 }

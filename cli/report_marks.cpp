@@ -29,10 +29,6 @@ std::vector<std::string> models_with(const std::vector<store::InexactModel>& mod
   return names;
 }
 
-std::string marked_model_of(const core::RequestRecord& r) {
-  return r.served_model.empty() ? r.requested_model : r.served_model;
-}
-
 } // namespace
 
 std::vector<std::string> row_marks(const store::LoggedRequest& row) {
@@ -81,8 +77,8 @@ std::string log_footnote(const std::vector<store::LoggedRequest>& rows) {
   for (const store::LoggedRequest& row : rows) {
     const auto marks = row_marks(row);
     if (marks.empty()) continue;
-    store::InexactModel& model = by_model[marked_model_of(row.record)];
-    model.model = marked_model_of(row.record);
+    store::InexactModel& model = by_model[row.record.model()];
+    model.model = row.record.model();
     for (const std::string& mark : marks) {
       int64_t& count = mark == "unpriced"    ? model.unpriced_requests
                        : mark == "estimated" ? model.estimated_requests

@@ -297,28 +297,7 @@ void Ledger::write_batch(std::span<const core::RequestRecord> batch, int64_t fir
       run.errors += record.outcome != core::Outcome::ok ? 1 : 0;
     }
   }
-  int64_t extended_from = 0; // the first id of the run this batch continued
-  if (runs.size() == 1 && m_last_run.last_id > 0) {
-    const auto& [key, run] = *runs.begin();
-    const auto& [agent, provider, model] = key;
-    if (run.first_id == m_last_run.last_id + 1 && agent == m_last_run.agent && provider == m_last_run.provider &&
-        model == m_last_run.model) {
-      m_extend_run.reset();
-      m_extend_run.bind_int64(1, run.last_id);
-      m_extend_run.bind_int64(2, run.requests);
-      m_extend_run.bind_int64(3, run.errors);
-      m_extend_run.bind_int64(4, m_last_run.first_id);
-      m_extend_run.bind_int64(5, m_last_run.last_id);
-      if (m_extend_run.step()) extended_from = m_last_run.first_id; // else pruned meanwhile
-      m_extend_run.reset();
-    }
-  }
-  if (extended_from == 0)
-    for (const auto& [key, run] : runs) {
-      m_add_run.reset();
-      bind_run(m_add_run, key, run, ids.front());
-      m_add_run.run();
-    }
+  LastRun last_run = add_runs(runs, ids.empty() ? 0 : ids.front());
   for (const auto& [key, record] : windows) put_rate_windows(m_clear_windows, m_put_window, *record);
   for (const auto& [key, cost] : spend) {
     m_add_spend.reset();
@@ -352,13 +331,40 @@ void Ledger::write_batch(std::span<const core::RequestRecord> batch, int64_t fir
     m_add_session_total.run();
   }
   transaction.commit();
+  m_last_run = std::move(last_run);
+}
+
+Ledger::LastRun Ledger::add_runs(const std::map<RunKey, RequestRun>& runs, int64_t batch_first) {
   if (runs.size() == 1) {
     const auto& [key, run] = *runs.begin();
-    m_last_run = {std::string(std::get<0>(key)), std::string(std::get<1>(key)), std::string(std::get<2>(key)),
-                  extended_from > 0 ? extended_from : run.first_id, run.last_id};
-  } else {
-    m_last_run.last_id = 0;
+    const auto& [agent, provider, model] = key;
+    LastRun next{std::string(agent), std::string(provider), std::string(model), run.first_id, run.last_id};
+    if (m_last_run.last_id > 0 && run.first_id == m_last_run.last_id + 1 && agent == m_last_run.agent &&
+        provider == m_last_run.provider && model == m_last_run.model) {
+      m_extend_run.reset();
+      m_extend_run.bind_int64(1, run.last_id);
+      m_extend_run.bind_int64(2, run.requests);
+      m_extend_run.bind_int64(3, run.errors);
+      m_extend_run.bind_int64(4, m_last_run.first_id);
+      m_extend_run.bind_int64(5, m_last_run.last_id);
+      const bool extended = m_extend_run.step(); // not when pruned meanwhile
+      m_extend_run.reset();
+      if (extended) {
+        next.first_id = m_last_run.first_id;
+        return next;
+      }
+    }
+    add_run(key, run, batch_first);
+    return next;
   }
+  for (const auto& [key, run] : runs) add_run(key, run, batch_first);
+  return {};
+}
+
+void Ledger::add_run(const RunKey& key, const RequestRun& run, int64_t batch_first) {
+  m_add_run.reset();
+  bind_run(m_add_run, key, run, batch_first);
+  m_add_run.run();
 }
 
 } // namespace llmgw::store

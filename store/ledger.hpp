@@ -10,6 +10,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -73,6 +74,17 @@ private:
   // first_seq: the queue position of rows[0] (row keys are the instance id and the position).
   void write_with_retry(std::span<const core::RequestRecord> rows, int64_t first_seq);
   void write_batch(std::span<const core::RequestRecord> rows, int64_t first_seq, std::vector<int64_t>& ids);
+  // The last run committed, when its batch held one combination of agent, provider and model (a
+  // trickle of rows, one batch each): the next batch of that combination alone, with the ids that
+  // follow, extends it instead of adding a run a row.
+  struct LastRun {
+    std::string agent, provider, model;
+    int64_t first_id = 0, last_id = 0; // 0: none
+  };
+  // SQLite: the batch's runs of the request log, added or (one that continues m_last_run) grown;
+  // returns what m_last_run becomes once the batch is committed.
+  LastRun add_runs(const std::map<RunKey, RequestRun>& runs, int64_t batch_first);
+  void add_run(const RunKey& key, const RequestRun& run, int64_t batch_first);
   // SQLite: the rows, their ids appended to `ids`.
   void append_rows(std::span<const core::RequestRecord> rows, std::vector<int64_t>& ids);
   // PostgreSQL: each row with its key, its id appended to `ids`; a row an earlier commit stored is
@@ -118,13 +130,7 @@ private:
   std::array<BoundValues, 6> m_appends_bound; // what each holds bound: a batch's rows, forgotten after it
   Statement m_add_run;                        // a batch's run of one agent, provider and model (SQLite: migration 15)
   Statement m_extend_run;                     // the run before, grown by a batch that continues it
-  // The last run committed, when its batch held one combination of agent, provider and model (a
-  // trickle of rows, one batch each): the next batch of that combination alone, with the ids that
-  // follow, extends it instead of adding a run a row.
-  struct LastRun {
-    std::string agent, provider, model;
-    int64_t first_id = 0, last_id = 0; // 0: none
-  } m_last_run;
+  LastRun m_last_run;
   core::metrics::Histogram m_write_latency{core::metrics::k_write_seconds};
   std::thread m_writer;
 };

@@ -101,9 +101,7 @@ const std::string_view k_add_run_sql =
 const std::string_view k_extend_run_sql = "UPDATE request_runs SET last_id = ?1, requests = requests + ?2, errors = "
                                           "errors + ?3 WHERE first_id = ?4 AND last_id = ?5 RETURNING first_id";
 
-RunKey run_key(const core::RequestRecord& r) {
-  return {r.agent, r.provider, r.served_model.empty() ? r.requested_model : r.served_model};
-}
+RunKey run_key(const core::RequestRecord& r) { return {r.agent, r.provider, r.model()}; }
 
 void bind_run(Statement& add, const RunKey& key, const RequestRun& run, int64_t batch_first) {
   add.bind_int64(1, run.first_id);
@@ -127,12 +125,7 @@ void BucketSums::add(const core::RequestRecord& r) {
 }
 
 UsageKey usage_key(const core::RequestRecord& r) {
-  return {r.started_at_ms / k_spend_bucket_ms,
-          r.provider,
-          r.agent,
-          r.served_model.empty() ? r.requested_model : r.served_model,
-          r.project,
-          r.key_name};
+  return {r.started_at_ms / k_spend_bucket_ms, r.provider, r.agent, r.model(), r.project, r.key_name};
 }
 
 SessionKey session_key(const core::RequestRecord& r) {

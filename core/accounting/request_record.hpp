@@ -54,6 +54,8 @@ struct RequestRecord {
   std::string provider;
   std::string requested_model;
   std::string served_model;
+  // The model a report names the request by: the one that answered, else the one asked for.
+  const std::string& model() const { return served_model.empty() ? requested_model : served_model; }
   bool streamed = false;
   int http_status = 0;
   Outcome outcome = Outcome::ok;

@@ -12,7 +12,7 @@ double cache_read_share(int64_t input_tokens, int64_t cache_read_tokens, int64_t
 }
 
 nlohmann::json request_row(int64_t id, const RequestRecord& record) {
-  const std::string& model = record.served_model.empty() ? record.requested_model : record.served_model;
+  const std::string& model = record.model();
   return {{"id", id},
           {"started_at_ms", record.started_at_ms},
           {"agent", record.agent},

@@ -45,7 +45,7 @@ void RequestMetrics::record(RequestRecord&& record) {
   {
     std::lock_guard lock(m_mutex);
     const std::string provider = label(m_names.providers, record.provider);
-    const std::string& model_name = record.served_model.empty() ? record.requested_model : record.served_model;
+    const std::string& model_name = record.model();
     SeriesKey key{provider, label(m_names.models, model_name), label(m_names.agents, record.agent),
                   status_class(record.http_status), std::string(to_string(record.outcome))};
     auto found = m_series.find(key);

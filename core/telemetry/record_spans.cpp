@@ -113,9 +113,7 @@ std::vector<Span> SpanBuilder::spans_of(const RequestRecord& record) {
   // Tries are laid end to end from the request's start (the waits between them are not
   // recorded); the one that served lasts until the request ended.
   std::vector<Attempt> tries = record.attempts;
-  if (tries.empty())
-    tries.push_back({record.provider, record.served_model.empty() ? record.requested_model : record.served_model,
-                     record.http_status, record.duration_ms, ""});
+  if (tries.empty()) tries.push_back({record.provider, record.model(), record.http_status, record.duration_ms, ""});
   const bool single = record.attempts.empty();
   uint64_t cursor = server.start_unix_ns;
   for (size_t i = 0; i < tries.size(); ++i) {
